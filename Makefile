@@ -1,0 +1,36 @@
+# The two commands of the README: `make run` (the embedded stack) and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PACKAGES := -e shared -e services/processes -e services/deviations
+export ORDNING_DATA_DIR ?= $(CURDIR)/var
+
+.PHONY: install run test unit token bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
+
+$(VENV)/.installed: $(BIN)/python constraints.txt requirements-dev.txt shared/pyproject.toml services/*/pyproject.toml
+	$(BIN)/python -m pip install --quiet -c constraints.txt -r requirements-dev.txt $(PACKAGES)
+	touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	$(BIN)/ordning-run
+
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+unit: install
+	$(BIN)/python -m pytest -m "not integration and not e2e" $(PYTEST_ARGS)
+
+token: install
+	$(BIN)/ordning-token $(USER_NAME)
+
+bench: install
+	$(BIN)/python bench/post_deviation.py
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,836 @@
+"""The deviations domain: avvikelser, lex Sarah, lex Maria, klagomål and synpunkter.
+
+Plain Python (no Flask, no session, no marshmallow). The aggregate is
+`Deviation`; each command checks the state machine (`TRANSITIONS`), then the
+rules, then changes the entity, bumps `version` and appends a `DomainEvent`
+to `events`. The service layer saves the entity and moves `events` to the
+outbox in the same unit of work.
+
+Errors: `IllegalTransition` (command not allowed in this status -> 409) and
+`RuleViolation` subclasses (each with a distinct `code` and an `http_status`).
+Messages are Swedish / English.
+
+Event payloads carry only ids, classifications, statuses and dates: never free
+text or personal data (`EVENT_PAYLOAD_FIELDS` is the allow-list, enforced when
+an event is recorded).
+"""
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from enum import Enum
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from ordning_shared.events import DomainEvent
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+
+
+# --------------------------------------------------------------------------
+# Classifications
+# --------------------------------------------------------------------------
+
+class Kind(str, Enum):
+    avvikelse = "avvikelse"
+    lex_sarah = "lex_sarah"
+    lex_maria = "lex_maria"
+    klagomal = "klagomal"
+    synpunkt = "synpunkt"
+
+
+LEX_KINDS = frozenset({Kind.lex_sarah, Kind.lex_maria})
+CITIZEN_KINDS = frozenset({Kind.klagomal, Kind.synpunkt})  # the only kinds a citizen may report
+
+KIND_LABELS_SV = {
+    Kind.avvikelse: "avvikelse",
+    Kind.lex_sarah: "lex Sarah",
+    Kind.lex_maria: "lex Maria",
+    Kind.klagomal: "klagomål",
+    Kind.synpunkt: "synpunkt",
+}
+
+
+class Origin(str, Enum):
+    staff = "staff"
+    citizen = "citizen"
+
+
+Reporter = Origin  # alias: who reported the case
+
+
+class Status(str, Enum):
+    reported = "reported"
+    received = "received"
+    investigating = "investigating"
+    investigated = "investigated"
+    closed = "closed"
+
+
+STATUS_LABELS_SV = {
+    Status.reported: "anmält",
+    Status.received: "mottaget",
+    Status.investigating: "under utredning",
+    Status.investigated: "utrett",
+    Status.closed: "avslutat",
+}
+
+
+class Command(str, Enum):
+    receive = "receive"
+    start_investigation = "start_investigation"
+    complete_investigation = "complete_investigation"
+    close = "close"
+    reopen = "reopen"
+    reopen_investigation = "reopen_investigation"
+
+
+COMMAND_LABELS = {
+    Command.receive: ("ta emot", "receive"),
+    Command.start_investigation: ("starta utredningen av", "start the investigation of"),
+    Command.complete_investigation: ("slutföra utredningen av", "complete the investigation of"),
+    Command.close: ("avsluta", "close"),
+    Command.reopen: ("återöppna", "reopen"),
+    Command.reopen_investigation: ("återuppta utredningen av", "reopen the investigation of"),
+}
+
+
+# --------------------------------------------------------------------------
+# State machine, as data
+# --------------------------------------------------------------------------
+
+TRANSITIONS: dict[tuple[Status, Command], Status] = {
+    (Status.reported, Command.receive): Status.received,
+    (Status.received, Command.start_investigation): Status.investigating,
+    (Status.investigating, Command.complete_investigation): Status.investigated,
+    (Status.investigated, Command.close): Status.closed,
+    (Status.closed, Command.reopen): Status.investigating,
+    (Status.investigated, Command.reopen_investigation): Status.investigating,
+    (Status.received, Command.close): Status.closed,
+}
+
+# Transitions open to some kinds only; a transition not listed here is open to every kind.
+# received --close--> closed: only a synpunkt (feedback needing no investigation) may be closed without one.
+TRANSITION_KINDS: dict[tuple[Status, Command], frozenset[Kind]] = {
+    (Status.received, Command.close): frozenset({Kind.synpunkt}),
+}
+
+
+# --------------------------------------------------------------------------
+# Errors
+# --------------------------------------------------------------------------
+
+class DomainError(Exception):
+    code = "domain_error"
+    http_status = 409
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class IllegalTransition(DomainError):
+    code = "illegal_transition"
+    http_status = 409
+
+    def __init__(self, message: str, status: Status | None = None, command: Command | None = None):
+        super().__init__(message)
+        self.status = status
+        self.command = command
+
+
+class RuleViolation(DomainError):
+    code = "rule_violation"
+    http_status = 409
+
+
+class InvalidReport(RuleViolation):
+    code = "invalid_report"
+    http_status = 422
+
+
+class InvalidInput(RuleViolation):
+    code = "invalid_input"
+    http_status = 422
+
+
+class InvestigationIncomplete(RuleViolation):
+    code = "investigation_incomplete"
+    http_status = 422
+
+    def __init__(self, message: str, missing: list[str]):
+        super().__init__(message)
+        self.missing = missing
+
+
+class InvestigationNotEditable(RuleViolation):
+    code = "investigation_not_editable"
+
+
+class SeriousnessNotApplicable(RuleViolation):
+    code = "seriousness_not_applicable"
+    http_status = 422
+
+
+class SeriousnessDecisionTooEarly(RuleViolation):
+    code = "seriousness_decision_too_early"
+
+
+class SeriousnessDecisionRequired(RuleViolation):
+    code = "seriousness_decision_required"
+
+
+class IvoReportRequired(RuleViolation):
+    code = "ivo_report_required"
+
+
+class IvoReportNotAllowed(RuleViolation):
+    code = "ivo_report_not_allowed"
+
+
+class IvoAlreadyReported(RuleViolation):
+    code = "ivo_already_reported"
+
+
+class OpenActionsRemain(RuleViolation):
+    code = "open_actions_remain"
+
+    def __init__(self, message: str, open_action_count: int):
+        super().__init__(message)
+        self.open_action_count = open_action_count
+
+
+class CaseClosed(RuleViolation):
+    code = "case_closed"
+
+
+def next_status(status: Status, command: Command, kind: Kind) -> Status:
+    """The status `command` leads to from `status` for a case of `kind`, or IllegalTransition."""
+    status, command, kind = Status(status), Command(command), Kind(kind)
+    key = (status, command)
+    target = TRANSITIONS.get(key)
+    if target is not None and kind in TRANSITION_KINDS.get(key, frozenset(Kind)):
+        return target
+    sv, en = COMMAND_LABELS[command]
+    extra_sv = extra_en = ""
+    if target is not None:
+        extra_sv = f" av typen '{kind.value}'"
+        extra_en = f" of kind {kind.value}"
+    raise IllegalTransition(
+        f"Kan inte {sv} ett ärende{extra_sv} med status '{status.value}' / "
+        f"cannot {en} a case{extra_en} in status {status.value}",
+        status=status, command=command,
+    )
+
+
+def allowed_commands(status: Status, kind: Kind) -> list[Command]:
+    """State-machine commands legal from `status` for `kind` (rules not checked)."""
+    return [command for (from_status, command) in TRANSITIONS
+            if from_status == status and kind in TRANSITION_KINDS.get((from_status, command), frozenset(Kind))]
+
+
+# --------------------------------------------------------------------------
+# Working days and the Swedish holiday calendar
+# --------------------------------------------------------------------------
+
+def easter_sunday(year: int) -> date:
+    """Påskdagen, by the anonymous Gregorian algorithm (Meeus/Jones/Butcher)."""
+    a = year % 19
+    b, c = divmod(year, 100)
+    d, e = divmod(b, 4)
+    f = (b + 8) // 25
+    g = (b - f + 1) // 3
+    h = (19 * a + b - d - g + 15) % 30
+    i, k = divmod(c, 4)
+    l = (32 + 2 * e + 2 * i - h - k) % 7  # noqa: E741 (the algorithm's own name)
+    m = (a + 11 * h + 22 * l) // 451
+    month, day = divmod(h + l - 7 * m + 114, 31)
+    return date(year, month, day + 1)
+
+
+def _weekday_between(year: int, month: int, first_day: int, weekday: int) -> date:
+    """The date with `weekday` (Mon=0) within the 7 days starting `first_day`."""
+    start = date(year, month, first_day)
+    return start + timedelta(days=(weekday - start.weekday()) % 7)
+
+
+@lru_cache(maxsize=64)
+def swedish_holidays(year: int) -> dict[date, str]:
+    """Public holidays plus the de facto non-working eves (midsommar-, jul-, nyårsafton)."""
+    easter = easter_sunday(year)
+    midsummer_eve = _weekday_between(year, 6, 19, 4)  # Friday 19–25 June
+    all_saints = _weekday_between(year, 10, 31, 5)  # Saturday 31 Oct–6 Nov (may fall in November)
+    return {
+        date(year, 1, 1): "nyårsdagen",
+        date(year, 1, 6): "trettondedag jul",
+        easter - timedelta(days=2): "långfredagen",
+        easter: "påskdagen",
+        easter + timedelta(days=1): "annandag påsk",
+        date(year, 5, 1): "första maj",
+        easter + timedelta(days=39): "Kristi himmelfärdsdag",
+        easter + timedelta(days=49): "pingstdagen",
+        date(year, 6, 6): "Sveriges nationaldag",
+        midsummer_eve: "midsommarafton",
+        midsummer_eve + timedelta(days=1): "midsommardagen",
+        all_saints: "alla helgons dag",
+        date(year, 12, 24): "julafton",
+        date(year, 12, 25): "juldagen",
+        date(year, 12, 26): "annandag jul",
+        date(year, 12, 31): "nyårsafton",
+    }
+
+
+def is_holiday(day: date) -> bool:
+    return day in swedish_holidays(day.year)
+
+
+def is_working_day(day: date) -> bool:
+    """Monday to Friday and not a Swedish holiday or non-working eve."""
+    return day.weekday() < 5 and not is_holiday(day)
+
+
+def add_working_days(start: date, n: int) -> date:
+    """The n:th working day after `start` (`start` itself is never counted; n=0 returns `start`)."""
+    if n < 0:
+        raise ValueError("n must be >= 0")
+    day = start
+    while n > 0:
+        day += timedelta(days=1)
+        if is_working_day(day):
+            n -= 1
+    return day
+
+
+def local_date(moment: datetime | date) -> date:
+    """The Swedish calendar date of a moment (aware datetimes are converted to Europe/Stockholm)."""
+    if isinstance(moment, datetime):
+        if moment.tzinfo is not None:
+            return moment.astimezone(STOCKHOLM).date()
+        return moment.date()
+    return moment
+
+
+# --------------------------------------------------------------------------
+# Deadlines
+# --------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class DeadlinePolicy:
+    """Deadlines for one kind in one tenant, in working days counted from the day the case was reported."""
+
+    kind: Kind
+    receipt_days: int
+    investigation_days: int
+    ivo_report_days: int | None = None  # lex kinds only
+
+    def __post_init__(self):
+        object.__setattr__(self, "kind", Kind(self.kind))
+        for name in ("receipt_days", "investigation_days"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or value < 0:
+                raise ValueError(f"{name} must be a non-negative integer")
+        if self.kind in LEX_KINDS:
+            if not isinstance(self.ivo_report_days, int) or self.ivo_report_days < 0:
+                raise ValueError("ivo_report_days must be a non-negative integer for lex Sarah and lex Maria")
+        elif self.ivo_report_days is not None:
+            raise ValueError("ivo_report_days applies only to lex Sarah and lex Maria")
+
+    def due_dates(self, reported_on: date) -> tuple[date, date, date | None]:
+        """(receipt_due, investigation_due, ivo_due) for a case reported on `reported_on`."""
+        ivo_due = add_working_days(reported_on, self.ivo_report_days) if self.ivo_report_days is not None else None
+        return (add_working_days(reported_on, self.receipt_days),
+                add_working_days(reported_on, self.investigation_days),
+                ivo_due)
+
+
+# Defaults only, editable per tenant: the rules say "genast"/"snarast", not a number of days (DOMAIN.md).
+DEFAULT_DEADLINES: dict[Kind, DeadlinePolicy] = {
+    Kind.avvikelse: DeadlinePolicy(Kind.avvikelse, receipt_days=2, investigation_days=20),
+    Kind.lex_sarah: DeadlinePolicy(Kind.lex_sarah, receipt_days=1, investigation_days=10, ivo_report_days=10),
+    Kind.lex_maria: DeadlinePolicy(Kind.lex_maria, receipt_days=1, investigation_days=10, ivo_report_days=10),
+    Kind.klagomal: DeadlinePolicy(Kind.klagomal, receipt_days=2, investigation_days=10),
+    Kind.synpunkt: DeadlinePolicy(Kind.synpunkt, receipt_days=2, investigation_days=10),
+}
+
+
+def policy_for(kind: Kind, tenant_policies: Mapping[Kind, DeadlinePolicy] | None = None) -> DeadlinePolicy:
+    """The tenant's policy for `kind`, else the default."""
+    kind = Kind(kind)
+    if tenant_policies and kind in tenant_policies:
+        return tenant_policies[kind]
+    return DEFAULT_DEADLINES[kind]
+
+
+OVERDUE_RECEIPT = "receipt"
+OVERDUE_INVESTIGATION = "investigation"
+OVERDUE_IVO_REPORT = "ivo_report"
+
+
+# --------------------------------------------------------------------------
+# Improvement actions, as far as closing a case needs them
+# --------------------------------------------------------------------------
+
+ACTION_FINISHED_STATUSES = frozenset({"done", "cancelled"})
+
+
+@dataclass(frozen=True)
+class ActionSummary:
+    """An improvement action linked to the case (the full model lives in the shared package)."""
+
+    id: str
+    status: str
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in ACTION_FINISHED_STATUSES
+
+
+def count_open_actions(actions: Iterable[ActionSummary]) -> int:
+    return sum(1 for action in actions if action.is_open)
+
+
+# --------------------------------------------------------------------------
+# Events
+# --------------------------------------------------------------------------
+
+EVENT_PREFIX = "se.ordning.deviation."
+REPORTED = EVENT_PREFIX + "reported.v1"
+RECEIVED = EVENT_PREFIX + "received.v1"
+INVESTIGATION_STARTED = EVENT_PREFIX + "investigation_started.v1"
+INVESTIGATION_COMPLETED = EVENT_PREFIX + "investigation_completed.v1"
+SERIOUSNESS_DECIDED = EVENT_PREFIX + "seriousness_decided.v1"
+IVO_REPORTED = EVENT_PREFIX + "ivo_reported.v1"
+CLOSED = EVENT_PREFIX + "closed.v1"
+REOPENED = EVENT_PREFIX + "reopened.v1"
+UNIT_CHANGED = EVENT_PREFIX + "unit_changed.v1"
+CATEGORY_CHANGED = EVENT_PREFIX + "category_changed.v1"
+
+_COMMON = {"deviation_id", "kind", "unit_id", "category_id", "status"}
+
+# Allowed payload keys per event type: ids, classifications, statuses, dates, booleans. No free text,
+# no reporter, no IVO reference (it could identify the case at IVO).
+EVENT_PAYLOAD_FIELDS: dict[str, set[str]] = {
+    REPORTED: _COMMON | {"origin", "anonymous", "occurred_at", "reported_at",
+                         "receipt_due", "investigation_due", "ivo_due"},
+    RECEIVED: _COMMON | {"received_at"},
+    INVESTIGATION_STARTED: _COMMON | {"started_at"},
+    INVESTIGATION_COMPLETED: _COMMON | {"completed_at"},
+    SERIOUSNESS_DECIDED: _COMMON | {"serious", "revised", "decided_at"},
+    IVO_REPORTED: _COMMON | {"ivo_reported_on"},
+    CLOSED: _COMMON | {"closed_at", "closed_from", "serious"},
+    REOPENED: _COMMON | {"reopened_at", "reopened_from"},
+    UNIT_CHANGED: _COMMON | {"previous_unit_id"},
+    CATEGORY_CHANGED: _COMMON | {"previous_category_id"},
+}
+
+
+def _iso(value: date | datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+# --------------------------------------------------------------------------
+# The aggregate's parts
+# --------------------------------------------------------------------------
+
+@dataclass
+class Investigation:
+    what_happened: str | None = None
+    why: str | None = None
+    what_must_change: str | None = None
+    started_at: datetime | None = None
+    completed_at: datetime | None = None
+
+    REQUIRED = ("what_happened", "why", "what_must_change")
+
+    def missing(self) -> list[str]:
+        return [name for name in self.REQUIRED if not (getattr(self, name) or "").strip()]
+
+
+@dataclass(frozen=True)
+class Seriousness:
+    serious: bool
+    decided_by: str
+    decided_at: datetime
+
+
+@dataclass(frozen=True)
+class IvoReport:
+    reported_on: date
+    reference: str
+    recorded_by: str | None = None
+
+
+def _blank(value: str | None) -> bool:
+    return value is None or not str(value).strip()
+
+
+# --------------------------------------------------------------------------
+# The aggregate
+# --------------------------------------------------------------------------
+
+@dataclass(eq=False)
+class Deviation:
+    id: str
+    tenant: str
+    kind: Kind
+    status: Status
+    unit_id: str
+    description: str
+    reported_at: datetime
+    origin: Origin = Origin.staff
+    reported_by: str | None = None
+    category_id: str | None = None
+    occurred_at: datetime | None = None
+    immediate_action: str | None = None
+    received_at: datetime | None = None
+    receipt_due: date | None = None
+    investigation_due: date | None = None
+    ivo_due: date | None = None
+    investigation: Investigation = field(default_factory=Investigation)
+    seriousness: Seriousness | None = None
+    ivo_report: IvoReport | None = None
+    closed_at: datetime | None = None
+    version: int = 1
+    events: list[DomainEvent] = field(default_factory=list)
+
+    def __eq__(self, other):
+        return isinstance(other, Deviation) and other.id == self.id
+
+    def __hash__(self):
+        return hash(self.id)
+
+    # ---- factory ---------------------------------------------------------
+
+    @classmethod
+    def report(cls, *, tenant: str, kind: Kind | str, unit_id: str, description: str,
+               reported_at: datetime, reported_by: str | None = None,
+               origin: Origin | str = Origin.staff, category_id: str | None = None,
+               occurred_at: datetime | None = None, immediate_action: str | None = None,
+               policy: DeadlinePolicy | None = None, id: str | None = None) -> "Deviation":
+        """A new case in status `reported`, its due dates computed from `policy` (default per kind)."""
+        try:
+            kind = Kind(kind)
+            origin = Origin(origin)
+        except ValueError as error:
+            raise InvalidReport(f"Okänd typ eller ursprung / unknown kind or origin: {error}") from None
+        if _blank(tenant):
+            raise InvalidReport("Kommun saknas / tenant is required")
+        if _blank(unit_id):
+            raise InvalidReport("Enhet saknas / unit is required")
+        if _blank(description):
+            raise InvalidReport("Beskrivning saknas / description is required")
+        if origin is Origin.citizen and kind not in CITIZEN_KINDS:
+            raise InvalidReport(
+                f"En medborgare kan bara lämna klagomål eller synpunkter, inte '{kind.value}' / "
+                f"a citizen may only report klagomal or synpunkt, not {kind.value}")
+        if origin is Origin.staff and _blank(reported_by):
+            raise InvalidReport("Anmälare saknas / a staff report needs its reporter")
+        if occurred_at is not None:
+            try:
+                if occurred_at > reported_at:
+                    raise InvalidReport("Händelsen kan inte ha inträffat efter anmälan / "
+                                        "occurred_at cannot be after reported_at")
+            except TypeError:
+                raise InvalidInput("Blandade tidszoner / occurred_at and reported_at must both be "
+                                   "timezone-aware or both naive") from None
+        policy = policy or DEFAULT_DEADLINES[kind]
+        if policy.kind != kind:
+            raise ValueError(f"deadline policy for {policy.kind.value} given for a {kind.value}")
+        receipt_due, investigation_due, ivo_due = policy.due_dates(local_date(reported_at))
+        deviation = cls(
+            id=id or str(uuid.uuid4()), tenant=tenant, kind=kind, status=Status.reported,
+            unit_id=unit_id, description=description, reported_at=reported_at, origin=origin,
+            reported_by=None if _blank(reported_by) else reported_by, category_id=category_id,
+            occurred_at=occurred_at, immediate_action=None if _blank(immediate_action) else immediate_action,
+            receipt_due=receipt_due, investigation_due=investigation_due, ivo_due=ivo_due,
+        )
+        deviation._record(REPORTED, origin=origin.value, anonymous=deviation.reported_by is None,
+                          occurred_at=_iso(occurred_at), reported_at=_iso(reported_at),
+                          receipt_due=_iso(receipt_due), investigation_due=_iso(investigation_due),
+                          ivo_due=_iso(ivo_due))
+        return deviation
+
+    # ---- queries ---------------------------------------------------------
+
+    @property
+    def is_lex(self) -> bool:
+        return self.kind in LEX_KINDS
+
+    @property
+    def anonymous(self) -> bool:
+        return self.reported_by is None
+
+    def allowed_commands(self) -> list[Command]:
+        return allowed_commands(self.status, self.kind)
+
+    def overdue(self, today: date) -> list[str]:
+        """Deadlines passed with the work still outstanding on `today` (a due date is the last allowed day).
+
+        "receipt": not yet received after receipt_due; "investigation": investigation not completed
+        after investigation_due (a synpunkt closed without investigation is not overdue);
+        "ivo_report": lex case decided serious, no IVO report recorded after ivo_due.
+        A closed case is never overdue.
+        """
+        if self.status is Status.closed:
+            return []
+        missed = []
+        if self.received_at is None and self.receipt_due is not None and today > self.receipt_due:
+            missed.append(OVERDUE_RECEIPT)
+        if (self.status is not Status.investigated and self.investigation_due is not None
+                and today > self.investigation_due):
+            missed.append(OVERDUE_INVESTIGATION)
+        if (self.is_lex and self.seriousness is not None and self.seriousness.serious
+                and self.ivo_report is None and self.ivo_due is not None and today > self.ivo_due):
+            missed.append(OVERDUE_IVO_REPORT)
+        return missed
+
+    def is_overdue(self, today: date) -> bool:
+        return bool(self.overdue(today))
+
+    # ---- state machine commands -----------------------------------------
+
+    def receive(self, by: str, at: datetime) -> None:
+        self._move(Command.receive)
+        self.received_at = at
+        self._record(RECEIVED, received_at=_iso(at))
+
+    def start_investigation(self, by: str, at: datetime) -> None:
+        self._move(Command.start_investigation)
+        self.investigation.started_at = at
+        self._record(INVESTIGATION_STARTED, started_at=_iso(at))
+
+    def complete_investigation(self, by: str, at: datetime) -> None:
+        target = next_status(self.status, Command.complete_investigation, self.kind)
+        missing = self.investigation.missing()
+        if missing:
+            raise InvestigationIncomplete(
+                "Utredningen saknar: " + ", ".join(missing) + " / the investigation lacks: " + ", ".join(missing),
+                missing=missing)
+        self.status = target
+        self.investigation.completed_at = at
+        self._record(INVESTIGATION_COMPLETED, completed_at=_iso(at))
+
+    def close(self, by: str, at: datetime, open_action_count: int) -> None:
+        """Close the case; `open_action_count` = linked improvement actions neither done nor cancelled."""
+        from_status = self.status
+        target = next_status(self.status, Command.close, self.kind)
+        if self.is_lex:
+            if self.seriousness is None:
+                raise SeriousnessDecisionRequired(
+                    "Beslut om allvarlighetsgrad krävs innan ärendet avslutas / "
+                    "a seriousness decision is required before closing")
+            if self.seriousness.serious and self.ivo_report is None:
+                raise IvoReportRequired(
+                    "Ett allvarligt ärende måste anmälas till IVO innan det avslutas / "
+                    "a serious case must be reported to IVO before closing")
+        if open_action_count < 0:
+            raise InvalidInput("open_action_count kan inte vara negativt / cannot be negative")
+        if open_action_count > 0:
+            raise OpenActionsRemain(
+                f"{open_action_count} förbättringsåtgärd(er) är inte klara eller avbrutna / "
+                f"{open_action_count} improvement action(s) are neither done nor cancelled",
+                open_action_count=open_action_count)
+        self.status = target
+        self.closed_at = at
+        self._record(CLOSED, closed_at=_iso(at), closed_from=from_status.value,
+                     serious=self.seriousness.serious if self.seriousness else None)
+
+    def reopen(self, by: str, at: datetime) -> None:
+        """A closed case goes back to investigating (e.g. new facts, or an action had no effect)."""
+        self._move(Command.reopen)
+        self.closed_at = None
+        self.investigation.completed_at = None
+        if self.investigation.started_at is None:  # a synpunkt closed straight from received
+            self.investigation.started_at = at
+        self._record(REOPENED, reopened_at=_iso(at), reopened_from=Status.closed.value)
+
+    def reopen_investigation(self, by: str, at: datetime) -> None:
+        """An investigated case goes back to investigating, to revise the investigation."""
+        self._move(Command.reopen_investigation)
+        self.investigation.completed_at = None
+        self._record(REOPENED, reopened_at=_iso(at), reopened_from=Status.investigated.value)
+
+    # ---- rule-guarded commands outside the state machine -------------------
+
+    def update_investigation(self, what_happened: str | None = None, why: str | None = None,
+                             what_must_change: str | None = None) -> None:
+        """Edit the investigation text (only while investigating). None leaves a field unchanged. No event."""
+        if self.status is not Status.investigating:
+            raise InvestigationNotEditable(
+                f"Utredningen kan bara ändras under utredning, status är '{self.status.value}' / "
+                f"the investigation can only be edited while investigating, status is {self.status.value}")
+        changes = {"what_happened": what_happened, "why": why, "what_must_change": what_must_change}
+        changes = {name: value for name, value in changes.items()
+                   if value is not None and value != getattr(self.investigation, name)}
+        if not changes:
+            return
+        for name, value in changes.items():
+            setattr(self.investigation, name, value)
+        self.version += 1
+
+    def decide_seriousness(self, serious: bool, decided_by: str, decided_at: datetime) -> None:
+        """Lex Sarah / lex Maria: is the case serious (to be reported to IVO)? Revisable until closed."""
+        if not self.is_lex:
+            raise SeriousnessNotApplicable(
+                f"Allvarlighetsbedömning gäller bara lex Sarah och lex Maria, inte '{self.kind.value}' / "
+                f"a seriousness decision applies only to lex Sarah and lex Maria, not {self.kind.value}")
+        self._guard_not_closed()
+        if self.status not in (Status.investigating, Status.investigated):
+            raise SeriousnessDecisionTooEarly(
+                f"Allvarlighetsgraden kan beslutas först när utredningen har startat, status är "
+                f"'{self.status.value}' / seriousness can be decided only once the investigation has "
+                f"started, status is {self.status.value}")
+        if not isinstance(serious, bool):
+            raise InvalidInput("serious måste vara sant eller falskt / serious must be a boolean")
+        if _blank(decided_by):
+            raise InvalidInput("Beslutsfattare saknas / decided_by is required")
+        if not serious and self.ivo_report is not None:
+            raise IvoAlreadyReported(
+                "Ärendet är redan anmält till IVO och kan inte bedömas som ej allvarligt / "
+                "the case is already reported to IVO and cannot be decided not serious")
+        revised = self.seriousness is not None
+        self.seriousness = Seriousness(serious=serious, decided_by=decided_by, decided_at=decided_at)
+        self._record(SERIOUSNESS_DECIDED, serious=serious, revised=revised, decided_at=_iso(decided_at))
+
+    def record_ivo_report(self, reported_on: date, reference: str, by: str | None = None) -> None:
+        """Record that a serious lex case was reported to IVO (a later call corrects the record)."""
+        if not self.is_lex:
+            raise IvoReportNotAllowed(
+                f"Bara lex Sarah och lex Maria anmäls till IVO, inte '{self.kind.value}' / "
+                f"only lex Sarah and lex Maria cases are reported to IVO, not {self.kind.value}")
+        self._guard_not_closed()
+        if self.seriousness is None or not self.seriousness.serious:
+            raise IvoReportNotAllowed(
+                "Bara ett ärende som bedömts som allvarligt anmäls till IVO / "
+                "only a case decided serious is reported to IVO")
+        if not isinstance(reported_on, date) or isinstance(reported_on, datetime):
+            raise InvalidInput("reported_on måste vara ett datum / reported_on must be a date")
+        if _blank(reference):
+            raise InvalidInput("IVO:s diarienummer saknas / the IVO reference is required")
+        self.ivo_report = IvoReport(reported_on=reported_on, reference=reference.strip(), recorded_by=by)
+        self._record(IVO_REPORTED, ivo_reported_on=_iso(reported_on))
+
+    def change_category(self, category_id: str | None) -> None:
+        """Set, change or clear (None) the category; not on a closed case."""
+        self._guard_not_closed()
+        category_id = None if _blank(category_id) else category_id
+        if category_id == self.category_id:
+            return
+        previous = self.category_id
+        self.category_id = category_id
+        self._record(CATEGORY_CHANGED, previous_category_id=previous)
+
+    def reassign_unit(self, unit_id: str) -> None:
+        """Move a case reported to the wrong unit; not on a closed case."""
+        self._guard_not_closed()
+        if _blank(unit_id):
+            raise InvalidInput("Enhet saknas / unit_id is required")
+        if unit_id == self.unit_id:
+            return
+        previous = self.unit_id
+        self.unit_id = unit_id
+        self._record(UNIT_CHANGED, previous_unit_id=previous)
+
+    # ---- internals ---------------------------------------------------------
+
+    def _move(self, command: Command) -> None:
+        self.status = next_status(self.status, command, self.kind)
+
+    def _guard_not_closed(self) -> None:
+        if self.status is Status.closed:
+            raise CaseClosed("Ärendet är avslutat; återöppna det först / the case is closed; reopen it first")
+
+    def _record(self, event_type: str, **data) -> None:
+        """Append an event (common fields added) and count the change in `version`."""
+        payload = {"deviation_id": self.id, "kind": self.kind.value, "unit_id": self.unit_id,
+                   "category_id": self.category_id, "status": self.status.value, **data}
+        unknown = set(payload) - EVENT_PAYLOAD_FIELDS[event_type]
+        if unknown:  # a programming error: the payload allow-list is the contract
+            raise ValueError(f"{event_type} payload has fields outside its allow-list: {sorted(unknown)}")
+        self.events.append(DomainEvent(type=event_type, tenant=self.tenant, subject=self.id, data=payload))
+        if event_type != REPORTED:
+            self.version += 1
+
+
+# --------------------------------------------------------------------------
+# Roles and permissions, as data
+# --------------------------------------------------------------------------
+
+ROLES = frozenset({"medarbetare", "enhetschef", "verksamhetschef", "forvaltningschef", "processagare",
+                   "processledare", "kvalitetsutvecklare", "mas", "mar", "namnd", "administrator",
+                   "region_host"})
+# Everyone employed in the organisation may report; namnd (politicians) and region_host (aggregates) may not.
+# Citizens report through the public, unauthenticated form, not through a role.
+STAFF_ROLES = ROLES - {"namnd", "region_host"}
+MANAGERS = frozenset({"enhetschef", "verksamhetschef", "forvaltningschef"})
+HANDLERS = MANAGERS | {"kvalitetsutvecklare"}
+MEDICAL_RESPONSIBLE = frozenset({"mas", "mar"})
+
+_HANDLERS_BY_KIND: dict[Kind, frozenset[str]] = {
+    kind: HANDLERS | (MEDICAL_RESPONSIBLE if kind is Kind.lex_maria else frozenset()) for kind in Kind
+}
+# Lex Maria: in a municipality MAS/MAR decide. Lex Sarah: the nämnd delegates the decision to the
+# managers (delegationsordning), so enhetschef, verksamhetschef and förvaltningschef decide.
+_SERIOUSNESS_DECIDERS: dict[Kind, frozenset[str]] = {
+    Kind.lex_maria: MEDICAL_RESPONSIBLE,
+    Kind.lex_sarah: MANAGERS,
+    Kind.avvikelse: frozenset(),
+    Kind.klagomal: frozenset(),
+    Kind.synpunkt: frozenset(),
+}
+
+_HANDLING_COMMANDS = ("receive", "start_investigation", "update_investigation", "complete_investigation",
+                      "close", "reopen", "reopen_investigation", "change_category", "reassign_unit",
+                      "manage_actions")
+
+# command -> kind -> roles allowed
+PERMISSIONS: dict[str, dict[Kind, frozenset[str]]] = {
+    "report": {kind: STAFF_ROLES for kind in Kind},
+    **{command: dict(_HANDLERS_BY_KIND) for command in _HANDLING_COMMANDS},
+    "decide_seriousness": dict(_SERIOUSNESS_DECIDERS),
+    "record_ivo_report": dict(_SERIOUSNESS_DECIDERS),
+}
+
+# Who may read single cases of a kind (besides a staff member reading what they reported).
+# namnd and region_host never read single cases: they see aggregates only.
+READERS: dict[Kind, frozenset[str]] = {
+    Kind.avvikelse: HANDLERS | MEDICAL_RESPONSIBLE,
+    Kind.lex_maria: HANDLERS | MEDICAL_RESPONSIBLE,
+    Kind.lex_sarah: HANDLERS,
+    Kind.klagomal: HANDLERS,
+    Kind.synpunkt: HANDLERS,
+}
+
+
+def may(roles: Iterable[str], command: str, kind: Kind | str) -> bool:
+    """May a caller with `roles` run `command` on a case of `kind`? Unknown commands: no."""
+    allowed = PERMISSIONS.get(str(command.value if isinstance(command, Command) else command), {})
+    return bool(set(roles) & allowed.get(Kind(kind), frozenset()))
+
+
+def may_read(roles: Iterable[str], kind: Kind | str, is_reporter: bool) -> bool:
+    """May a caller read a single case? Handlers of the kind may; other staff only what they reported."""
+    roles = set(roles)
+    if roles & READERS[Kind(kind)]:
+        return True
+    return bool(is_reporter and roles & STAFF_ROLES)
+
+
+__all__ = [
+    "Kind", "Origin", "Reporter", "Status", "Command", "LEX_KINDS", "CITIZEN_KINDS",
+    "TRANSITIONS", "TRANSITION_KINDS", "next_status", "allowed_commands",
+    "DomainError", "IllegalTransition", "RuleViolation", "InvalidReport", "InvalidInput",
+    "InvestigationIncomplete", "InvestigationNotEditable", "SeriousnessNotApplicable",
+    "SeriousnessDecisionTooEarly", "SeriousnessDecisionRequired", "IvoReportRequired",
+    "IvoReportNotAllowed", "IvoAlreadyReported", "OpenActionsRemain", "CaseClosed",
+    "easter_sunday", "swedish_holidays", "is_holiday", "is_working_day", "add_working_days", "local_date",
+    "DeadlinePolicy", "DEFAULT_DEADLINES", "policy_for",
+    "OVERDUE_RECEIPT", "OVERDUE_INVESTIGATION", "OVERDUE_IVO_REPORT",
+    "ActionSummary", "ACTION_FINISHED_STATUSES", "count_open_actions",
+    "EVENT_PAYLOAD_FIELDS", "REPORTED", "RECEIVED", "INVESTIGATION_STARTED", "INVESTIGATION_COMPLETED",
+    "SERIOUSNESS_DECIDED", "IVO_REPORTED", "CLOSED", "REOPENED", "UNIT_CHANGED", "CATEGORY_CHANGED",
+    "Investigation", "Seriousness", "IvoReport", "Deviation",
+    "ROLES", "STAFF_ROLES", "MANAGERS", "HANDLERS", "PERMISSIONS", "READERS", "may", "may_read",
+]

@@ -1,0 +1,326 @@
+"""Rules of the organisation tree (ordning_processes.domain), no I/O."""
+from datetime import datetime, timezone
+
+import pytest
+
+from ordning_processes.domain import (
+    ALLOWED_PARENT_KINDS,
+    ORG_EVENT_TYPES,
+    UNIT_KIND_LABELS_SV,
+    CrossTenant,
+    CycleError,
+    HasOpenChildren,
+    InvalidKind,
+    InvalidName,
+    InvalidParent,
+    OrgRuleViolation,
+    OrgUnit,
+    UnitClosed,
+    UnitKind,
+    would_create_cycle,
+)
+
+B, A, D, U, X = (UnitKind.BOARD, UnitKind.ADMINISTRATION, UnitKind.DIVISION, UnitKind.UNIT,
+                 UnitKind.EXTERNAL_PROVIDER)
+T0 = datetime(2025, 3, 1, 9, 30, tzinfo=timezone.utc)
+
+ALLOWED = {
+    (B, None),
+    (A, B),
+    (D, A), (D, D),
+    (U, A), (U, D),
+    (X, B), (X, A), (X, D),
+}
+ALL_PAIRS = [(kind, parent) for kind in UnitKind for parent in [None, *UnitKind]]
+
+
+def make_chain(tenant="0138"):
+    """board > administration > division > division > unit."""
+    board = OrgUnit.create(tenant=tenant, kind=B, name="Socialnämnden", unit_id="b1")
+    adm = OrgUnit.create(tenant=tenant, kind=A, name="Socialförvaltningen", parent=board, unit_id="a1")
+    div = OrgUnit.create(tenant=tenant, kind=D, name="Äldreomsorg", parent=adm, unit_id="d1")
+    sub = OrgUnit.create(tenant=tenant, kind=D, name="Hemtjänst", parent=div, unit_id="d2")
+    unit = OrgUnit.create(tenant=tenant, kind=U, name="Hemtjänst Norr", parent=sub, unit_id="u1")
+    return board, adm, div, sub, unit
+
+
+def parent_of_kind(kind, tenant="0138"):
+    """A valid open unit of `kind` (its own ancestry built as needed)."""
+    board = OrgUnit.create(tenant=tenant, kind=B, name="Nämnd")
+    if kind is B:
+        return board
+    adm = OrgUnit.create(tenant=tenant, kind=A, name="Förvaltning", parent=board)
+    if kind is A:
+        return adm
+    div = OrgUnit.create(tenant=tenant, kind=D, name="Verksamhetsområde", parent=adm)
+    if kind is D:
+        return div
+    if kind is U:
+        return OrgUnit.create(tenant=tenant, kind=U, name="Enhet", parent=div)
+    return OrgUnit.create(tenant=tenant, kind=X, name="Utförare AB", parent=div)
+
+
+# --- kinds and parent-kind matrix -------------------------------------------
+
+def test_labels_and_kind_values():
+    assert [k.value for k in UnitKind] == ["board", "administration", "division", "unit", "external_provider"]
+    assert UNIT_KIND_LABELS_SV == {
+        B: "Nämnd", A: "Förvaltning", D: "Verksamhetsområde", U: "Enhet", X: "Utförare i privat regi",
+    }
+    assert UnitKind("division") is D and D == "division"
+
+
+def test_allowed_parent_table_is_exactly_the_matrix():
+    table = {(kind, parent) for kind, parents in ALLOWED_PARENT_KINDS.items() for parent in parents}
+    assert table == ALLOWED
+
+
+@pytest.mark.parametrize("kind,parent_kind", [p for p in ALL_PAIRS if p in ALLOWED])
+def test_create_allowed_parent_kinds(kind, parent_kind):
+    parent = parent_of_kind(parent_kind) if parent_kind else None
+    unit = OrgUnit.create(tenant="0138", kind=kind, name="  Ny enhet ", parent=parent)
+    assert unit.kind is kind
+    assert unit.parent_id == (parent.id if parent else None)
+    assert unit.name == "Ny enhet"
+    assert unit.revision == 1
+    assert unit.closed_at is None
+
+
+@pytest.mark.parametrize("kind,parent_kind", [p for p in ALL_PAIRS if p not in ALLOWED])
+def test_create_refused_parent_kinds(kind, parent_kind):
+    parent = parent_of_kind(parent_kind) if parent_kind else None
+    with pytest.raises(InvalidParent) as err:
+        OrgUnit.create(tenant="0138", kind=kind, name="Ny enhet", parent=parent)
+    assert err.value.code == "invalid_parent"
+    assert isinstance(err.value, OrgRuleViolation)
+    assert kind.value in err.value.message
+    assert UNIT_KIND_LABELS_SV[kind].lower() in err.value.message
+
+
+@pytest.mark.parametrize("kind,parent_kind", [p for p in ALL_PAIRS if p not in ALLOWED and p[0] is not B])
+def test_move_refused_parent_kinds(kind, parent_kind):
+    unit = parent_of_kind(kind)
+    before = (unit.parent_id, unit.revision)
+    target = parent_of_kind(parent_kind) if parent_kind else None
+    with pytest.raises(InvalidParent):
+        unit.move(target, ["whatever"] if target else [])
+    assert (unit.parent_id, unit.revision) == before
+
+
+def test_several_boards_per_tenant_and_board_cannot_move_under_anything():
+    first = OrgUnit.create(tenant="0138", kind=B, name="Socialnämnden")
+    second = OrgUnit.create(tenant="0138", kind=B, name="Barn- och utbildningsnämnden")
+    assert first.parent_id is None and second.parent_id is None and first.id != second.id
+    with pytest.raises(InvalidParent) as err:
+        first.move(second, [])
+    assert "root" in err.value.message
+    first.move(None, [])  # already a root: no-op
+    assert first.revision == 1 and len(first.events) == 1
+
+
+def test_unknown_kind_and_bad_names():
+    with pytest.raises(InvalidKind) as err:
+        OrgUnit.create(tenant="0138", kind="department", name="X")
+    assert err.value.code == "invalid_kind"
+    for bad in ["", "   ", "x" * 201]:
+        with pytest.raises(InvalidName) as err:
+            OrgUnit.create(tenant="0138", kind="board", name=bad)
+        assert err.value.code == "invalid_name"
+    assert OrgUnit.create(tenant="0138", kind="board", name="y" * 200).name == "y" * 200
+
+
+# --- cycles -----------------------------------------------------------------
+
+def test_would_create_cycle_helper():
+    assert would_create_cycle("d1", "d1", ["a1", "b1"]) is True
+    assert would_create_cycle("d1", "d2", ["d1", "a1", "b1"]) is True
+    assert would_create_cycle("d1", "d3", ["d2", "d1", "a1", "b1"]) is True
+    assert would_create_cycle("d2", "d1", ["a1", "b1"]) is False
+    assert would_create_cycle("d1", None, []) is False
+
+
+def test_move_under_itself_is_a_cycle():
+    _, _, div, _, _ = make_chain()
+    with pytest.raises(CycleError) as err:
+        div.move(div, ["a1", "b1"])
+    assert err.value.code == "cycle"
+    assert div.parent_id == "a1" and div.revision == 1
+
+
+def test_move_under_child_is_a_cycle():
+    _, _, div, sub, _ = make_chain()
+    with pytest.raises(CycleError):
+        div.move(sub, ["d1", "a1", "b1"])
+    assert div.parent_id == "a1"
+
+
+def test_move_under_grandchild_is_a_cycle():
+    _, adm, div, sub, _ = make_chain()
+    grandchild = OrgUnit.create(tenant="0138", kind=D, name="Hemtjänst Syd", parent=sub, unit_id="d3")
+    with pytest.raises(CycleError):
+        div.move(grandchild, ["d2", "d1", "a1", "b1"])
+    assert div.parent_id == adm.id and div.revision == 1
+
+
+def test_legal_move():
+    board, adm, div, sub, unit = make_chain()
+    other = OrgUnit.create(tenant="0138", kind=D, name="Funktionsstöd", parent=adm, unit_id="d9")
+    unit.pull_events()
+    unit.move(other, ["a1", "b1"])
+    assert unit.parent_id == "d9"
+    assert unit.revision == 2
+    [event] = unit.events
+    assert event.type == "se.ordning.org_unit.moved.v1"
+    assert event.data["parent_id"] == "d9"
+    assert event.data["previous_parent_id"] == "d2"
+    # a division may also move straight under the administration
+    sub.move(adm, ["b1"])
+    assert sub.parent_id == "a1" and sub.revision == 2
+
+
+def test_move_to_same_parent_is_a_no_op():
+    _, adm, div, _, _ = make_chain()
+    div.pull_events()
+    div.move(adm, ["b1"])
+    assert div.revision == 1 and div.events == []
+
+
+# --- tenants ----------------------------------------------------------------
+
+def test_cross_tenant_parent_refused_on_create_and_move():
+    board_tyreso = OrgUnit.create(tenant="0138", kind=B, name="Socialnämnden")
+    board_ockero = OrgUnit.create(tenant="1407", kind=B, name="Socialnämnden")
+    with pytest.raises(CrossTenant) as err:
+        OrgUnit.create(tenant="1407", kind=A, name="Förvaltning", parent=board_tyreso)
+    assert err.value.code == "cross_tenant"
+    adm = OrgUnit.create(tenant="1407", kind=A, name="Förvaltning", parent=board_ockero)
+    with pytest.raises(CrossTenant):
+        adm.move(board_tyreso, [])
+    assert adm.parent_id == board_ockero.id and adm.revision == 1
+
+
+# --- closing ----------------------------------------------------------------
+
+def test_close_with_open_children_refused():
+    _, adm, _, _, _ = make_chain()
+    with pytest.raises(HasOpenChildren) as err:
+        adm.close(T0, open_children=2)
+    assert err.value.code == "has_open_children"
+    assert "2" in err.value.message
+    assert adm.closed_at is None and adm.revision == 1
+
+
+def test_close_keeps_the_unit_and_sets_closed_at():
+    *_, unit = make_chain()
+    unit.close(T0, open_children=0)
+    assert unit.closed_at == T0
+    assert unit.is_closed
+    assert unit.name == "Hemtjänst Norr" and unit.parent_id == "d2"
+    assert unit.revision == 2
+
+
+def test_naive_close_time_is_taken_as_utc():
+    *_, unit = make_chain()
+    unit.close(datetime(2025, 3, 1, 9, 30), open_children=0)
+    assert unit.closed_at == T0
+
+
+def test_closed_unit_cannot_be_renamed_moved_closed_or_used_as_parent():
+    board, adm, div, sub, unit = make_chain()
+    unit.close(T0, open_children=0)
+    with pytest.raises(UnitClosed) as err:
+        unit.rename("Nytt namn", T0)
+    assert err.value.code == "unit_closed"
+    with pytest.raises(UnitClosed):
+        unit.move(div, ["a1", "b1"])
+    with pytest.raises(UnitClosed):
+        unit.close(T0, open_children=0)
+    assert (unit.name, unit.parent_id, unit.revision) == ("Hemtjänst Norr", "d2", 2)
+
+    other = OrgUnit.create(tenant="0138", kind=D, name="Stängs", parent=adm)
+    other.close(T0, open_children=0)
+    with pytest.raises(UnitClosed):
+        OrgUnit.create(tenant="0138", kind=U, name="Ny enhet", parent=other)
+    with pytest.raises(UnitClosed):
+        sub.move(other, ["a1", "b1"])
+    assert sub.parent_id == "d1"
+
+
+# --- revisions and events ---------------------------------------------------
+
+def test_revision_increments_on_every_change():
+    board, adm, div, sub, unit = make_chain()
+    assert unit.revision == 1
+    unit.rename("Hemtjänst Nord", T0)
+    assert unit.revision == 2
+    unit.rename("Hemtjänst Nord", T0)  # same name: nothing changes
+    assert unit.revision == 2
+    unit.move(div, ["a1", "b1"])
+    assert unit.revision == 3
+    unit.close(T0, open_children=0)
+    assert unit.revision == 4
+    assert [e.data["revision"] for e in unit.events] == [1, 2, 3, 4]
+
+
+def test_event_types_catalogue():
+    assert ORG_EVENT_TYPES == (
+        "se.ordning.org_unit.created.v1",
+        "se.ordning.org_unit.renamed.v1",
+        "se.ordning.org_unit.moved.v1",
+        "se.ordning.org_unit.closed.v1",
+    )
+
+
+def test_every_event_carries_the_full_replicable_state():
+    board = OrgUnit.create(tenant="0138", kind=B, name="Socialnämnden", unit_id="b1")
+    adm = OrgUnit.create(tenant="0138", kind=A, name="Socialförvaltningen", parent=board, unit_id="a1")
+    d1 = OrgUnit.create(tenant="0138", kind=D, name="Äldreomsorg", parent=adm, unit_id="d1")
+    unit = OrgUnit.create(tenant="0138", kind=U, name=" Korttidsboende ", parent=adm, unit_id="u7")
+    unit.rename("Korttidsboendet Solgläntan", T0)
+    unit.move(d1, ["a1", "b1"])
+    unit.close(T0, open_children=0)
+
+    created, renamed, moved, closed = unit.events
+    common = {"tenant": "0138", "subject": "u7"}
+    for event in unit.events:
+        assert {"tenant": event.tenant, "subject": event.subject} == common
+        assert event.type in ORG_EVENT_TYPES
+
+    assert created.type == "se.ordning.org_unit.created.v1"
+    assert created.data == {
+        "unit_id": "u7", "kind": "unit", "name": "Korttidsboende", "parent_id": "a1",
+        "closed_at": None, "revision": 1,
+    }
+    assert renamed.type == "se.ordning.org_unit.renamed.v1"
+    assert renamed.data == {
+        "unit_id": "u7", "kind": "unit", "name": "Korttidsboendet Solgläntan", "parent_id": "a1",
+        "closed_at": None, "revision": 2, "renamed_at": "2025-03-01T09:30:00+00:00",
+    }
+    assert moved.type == "se.ordning.org_unit.moved.v1"
+    assert moved.data == {
+        "unit_id": "u7", "kind": "unit", "name": "Korttidsboendet Solgläntan", "parent_id": "d1",
+        "previous_parent_id": "a1", "closed_at": None, "revision": 3,
+    }
+    assert closed.type == "se.ordning.org_unit.closed.v1"
+    assert closed.data == {
+        "unit_id": "u7", "kind": "unit", "name": "Korttidsboendet Solgläntan", "parent_id": "d1",
+        "closed_at": "2025-03-01T09:30:00+00:00", "revision": 4,
+    }
+    # A consumer that only saw the last event has the unit's whole state.
+    assert closed.data == {**unit.state()}
+
+
+def test_events_are_json_plain_and_pulled_once():
+    unit = OrgUnit.create(tenant="0138", kind=B, name="Socialnämnden")
+    assert all(isinstance(v, (str, int, type(None))) for v in unit.events[0].data.values())
+    pulled = unit.pull_events()
+    assert [e.type for e in pulled] == ["se.ordning.org_unit.created.v1"]
+    assert unit.events == [] and unit.pull_events() == []
+    assert len(unit.id) == 36  # uuid4 string
+
+
+def test_rehydrate_from_repository_row():
+    unit = OrgUnit(id="u1", tenant="0138", kind="unit", name="Enhet", parent_id="d1", revision=7)
+    assert unit.kind is U and unit.events == [] and unit.revision == 7
+    unit.rename("Enheten", T0)
+    assert unit.revision == 8 and unit.events[0].data["revision"] == 8

@@ -1,0 +1,1 @@
+"""Ordning's platform package: the jobs every service needs, done once."""

@@ -1,0 +1,239 @@
+"""Improvement actions (förbättringsåtgärder), one model for every case that raises them.
+
+A deviation, a risk, a self-inspection, an audit or a quality council decision
+owns its actions; all share this model and the event family se.ordning.action.*
+with the origin in the payload, so reporting and notify see one register.
+Events carry ids, status and dates only: no title, text or owner.
+"""
+from __future__ import annotations
+
+import enum
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from marshmallow import Schema, fields, validate
+
+from .db import Id, UTCDateTime, UnitOfWork
+from .events import DomainEvent
+
+
+class ActionStatus(str, enum.Enum):
+    planned = "planned"
+    in_progress = "in_progress"
+    done = "done"
+    cancelled = "cancelled"
+
+
+ACTION_TRANSITIONS = {
+    (ActionStatus.planned, "start"): ActionStatus.in_progress,
+    (ActionStatus.planned, "complete"): ActionStatus.done,
+    (ActionStatus.in_progress, "complete"): ActionStatus.done,
+    (ActionStatus.planned, "cancel"): ActionStatus.cancelled,
+    (ActionStatus.in_progress, "cancel"): ActionStatus.cancelled,
+    (ActionStatus.done, "reopen"): ActionStatus.in_progress,
+    (ActionStatus.cancelled, "reopen"): ActionStatus.planned,
+}
+CLOSED_STATUSES = {ActionStatus.done, ActionStatus.cancelled}
+
+
+class ActionRuleViolation(Exception):
+    code = "action_rule"
+
+
+class IllegalActionTransition(ActionRuleViolation):
+    code = "illegal_action_transition"
+
+
+@dataclass
+class ImprovementAction:
+    id: str
+    tenant: str
+    origin_type: str
+    origin_id: str
+    unit_id: str
+    title: str
+    owner: str
+    due_date: date
+    description: str = ""
+    status: ActionStatus = ActionStatus.planned
+    created_at: datetime | None = None
+    completed_at: datetime | None = None
+    effect_followup: str = ""
+    version: int = 1
+    events: list = field(default_factory=list, repr=False, compare=False)
+
+    @classmethod
+    def create(cls, *, tenant, origin_type, origin_id, unit_id, title, owner, due_date, description="", at):
+        action = cls(id=str(uuid.uuid4()), tenant=tenant, origin_type=origin_type, origin_id=str(origin_id),
+                     unit_id=str(unit_id), title=title, owner=owner, due_date=due_date,
+                     description=description, created_at=at)
+        action._record("created")
+        return action
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in CLOSED_STATUSES
+
+    def is_overdue(self, today: date) -> bool:
+        return self.is_open and self.due_date < today
+
+    def update(self, *, title=None, owner=None, due_date=None, description=None) -> None:
+        if not self.is_open:
+            raise ActionRuleViolation(
+                f"Åtgärden är {self.status.value} och kan inte ändras / the action is {self.status.value}")
+        due_changed = due_date is not None and due_date != self.due_date
+        for name, value in (("title", title), ("owner", owner), ("due_date", due_date),
+                            ("description", description)):
+            if value is not None:
+                setattr(self, name, value)
+        self.version += 1
+        self._record("rescheduled" if due_changed else "updated")
+
+    def _transition(self, command: str) -> None:
+        target = ACTION_TRANSITIONS.get((self.status, command))
+        if target is None:
+            raise IllegalActionTransition(
+                f"Kan inte {command} en åtgärd med status {self.status.value} / "
+                f"cannot {command} an action in status {self.status.value}")
+        self.status = target
+        self.version += 1
+
+    def start(self) -> None:
+        self._transition("start")
+        self._record("started")
+
+    def complete(self, at: datetime, effect_followup: str = "") -> None:
+        self._transition("complete")
+        self.completed_at = at
+        self.effect_followup = effect_followup or self.effect_followup
+        self._record("completed")
+
+    def cancel(self) -> None:
+        self._transition("cancel")
+        self._record("cancelled")
+
+    def reopen(self) -> None:
+        self._transition("reopen")
+        self.completed_at = None
+        self._record("reopened")
+
+    def _record(self, what: str) -> None:
+        self.events.append(DomainEvent(
+            type=f"se.ordning.action.{what}.v1", tenant=self.tenant, subject=self.id,
+            data={"action_id": self.id, "origin_type": self.origin_type, "origin_id": self.origin_id,
+                  "unit_id": self.unit_id, "status": self.status.value, "due_date": self.due_date.isoformat(),
+                  "completed_at": self.completed_at.isoformat() if self.completed_at else None,
+                  "version": self.version}))
+
+
+ACTION_EVENT_FIELDS = {"action_id", "origin_type", "origin_id", "unit_id", "status", "due_date", "completed_at",
+                       "version"}
+
+
+def action_table(metadata: sa.MetaData) -> sa.Table:
+    return sa.Table(
+        "improvement_actions", metadata,
+        Id(name="id", primary_key=True),
+        sa.Column("tenant", sa.String(16), nullable=False),
+        sa.Column("origin_type", sa.String(40), nullable=False),
+        Id(name="origin_id", nullable=False),
+        Id(name="unit_id", nullable=False),
+        sa.Column("title", sa.String(300), nullable=False),
+        sa.Column("description", sa.Text, nullable=False, default=""),
+        sa.Column("owner", sa.String(200), nullable=False),
+        sa.Column("due_date", sa.Date, nullable=False),
+        sa.Column("status", sa.String(20), nullable=False),
+        sa.Column("created_at", UTCDateTime, nullable=False),
+        sa.Column("completed_at", UTCDateTime),
+        sa.Column("effect_followup", sa.Text, nullable=False, default=""),
+        sa.Column("version", sa.Integer, nullable=False),
+        sa.Index("ix_improvement_actions_origin", "tenant", "origin_type", "origin_id"),
+    )
+
+
+class ActionRepository:
+    """Loads and saves actions inside a unit of work; every query is scoped by tenant."""
+
+    COLUMNS = ("id", "tenant", "origin_type", "origin_id", "unit_id", "title", "description", "owner",
+               "due_date", "status", "created_at", "completed_at", "effect_followup", "version")
+
+    def __init__(self, uow: UnitOfWork, table: sa.Table):
+        self.uow, self.table = uow, table
+
+    def _from_row(self, row) -> ImprovementAction:
+        values = {name: getattr(row, name) for name in self.COLUMNS}
+        values["status"] = ActionStatus(values["status"])
+        return ImprovementAction(**values)
+
+    def _values(self, action: ImprovementAction) -> dict:
+        values = {name: getattr(action, name) for name in self.COLUMNS}
+        values["status"] = action.status.value
+        return values
+
+    def add(self, action: ImprovementAction) -> None:
+        self.uow.execute(self.table.insert().values(**self._values(action)))
+        self._flush_events(action)
+
+    def get(self, tenant: str, action_id: str, origin_type: str, origin_id: str) -> ImprovementAction | None:
+        t = self.table
+        row = self.uow.execute(sa.select(t).where(
+            t.c.tenant == tenant, t.c.id == action_id, t.c.origin_type == origin_type,
+            t.c.origin_id == origin_id)).first()
+        return self._from_row(row) if row else None
+
+    def for_origin(self, tenant: str, origin_type: str, origin_id: str) -> list[ImprovementAction]:
+        t = self.table
+        rows = self.uow.execute(sa.select(t).where(
+            t.c.tenant == tenant, t.c.origin_type == origin_type, t.c.origin_id == origin_id,
+        ).order_by(t.c.due_date, t.c.created_at)).all()
+        return [self._from_row(row) for row in rows]
+
+    def save(self, action: ImprovementAction, expected_version: int) -> None:
+        t = self.table
+        result = self.uow.execute(t.update().where(t.c.id == action.id, t.c.tenant == action.tenant,
+                                                   t.c.version == expected_version).values(**self._values(action)))
+        if result.rowcount != 1:
+            raise StaleAction("the action was changed by someone else; read it again")
+        self._flush_events(action)
+
+    def _flush_events(self, action: ImprovementAction) -> None:
+        for event in action.events:
+            self.uow.add_event(event)
+        action.events.clear()
+
+
+class StaleAction(ActionRuleViolation):
+    code = "stale_etag"
+
+
+class ActionSchema(Schema):
+    id = fields.String(dump_only=True)
+    origin_type = fields.String(dump_only=True)
+    origin_id = fields.String(dump_only=True)
+    unit_id = fields.String(dump_only=True)
+    title = fields.String(required=True, validate=validate.Length(min=1, max=300))
+    description = fields.String(validate=validate.Length(max=10_000))
+    owner = fields.String(required=True, validate=validate.Length(min=1, max=200),
+                          metadata={"description": "the user (subject) responsible"})
+    due_date = fields.Date(required=True)
+    status = fields.Enum(ActionStatus, by_value=True, dump_only=True)
+    created_at = fields.DateTime(dump_only=True)
+    completed_at = fields.DateTime(dump_only=True)
+    effect_followup = fields.String(dump_only=True)
+    version = fields.Integer(dump_only=True)
+    overdue = fields.Boolean(dump_only=True)
+
+
+class ActionUpdateSchema(Schema):
+    title = fields.String(validate=validate.Length(min=1, max=300))
+    description = fields.String(validate=validate.Length(max=10_000))
+    owner = fields.String(validate=validate.Length(min=1, max=200))
+    due_date = fields.Date()
+
+
+class ActionTransitionSchema(Schema):
+    command = fields.String(required=True, validate=validate.OneOf(["start", "complete", "cancel", "reopen"]))
+    effect_followup = fields.String(validate=validate.Length(max=10_000),
+                                    metadata={"description": "how the effect will be or was followed up"})

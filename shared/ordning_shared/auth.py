@@ -1,0 +1,137 @@
+"""Bearer tokens: who is calling, for which tenant, in which roles and org units.
+
+Production verifies OIDC tokens against the identity provider's JWKS URL.
+The embedded default has a local issuer (a key pair in the data folder) with
+demo users; it does not exist in production (see config.Settings.validate).
+"""
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from .config import Settings
+
+ROLES = frozenset({
+    "medarbetare", "enhetschef", "verksamhetschef", "forvaltningschef", "processagare",
+    "processledare", "kvalitetsutvecklare", "mas", "mar", "namnd", "administrator", "region_host",
+})
+ALGORITHMS = ["RS256", "ES256", "PS256"]
+
+
+class Unauthorized(Exception):
+    """No valid token: 401."""
+
+
+@dataclass(frozen=True)
+class Principal:
+    subject: str
+    tenant: str
+    roles: frozenset = field(default_factory=frozenset)
+    org_units: tuple = ()
+    name: str = ""
+
+    def has_any(self, *roles: str) -> bool:
+        return bool(self.roles.intersection(roles))
+
+    @classmethod
+    def from_claims(cls, claims: dict) -> "Principal":
+        tenant = claims.get("tenant")
+        if not isinstance(tenant, str) or not tenant:
+            raise Unauthorized("the token names no tenant")
+        roles = claims.get("roles") or []
+        units = claims.get("org_units") or []
+        if not isinstance(roles, list) or not isinstance(units, list):
+            raise Unauthorized("roles and org_units must be lists")
+        return cls(subject=str(claims["sub"]), tenant=tenant,
+                   roles=frozenset(r for r in roles if r in ROLES),
+                   org_units=tuple(str(u) for u in units), name=str(claims.get("name", "")))
+
+
+class LocalIssuer:
+    """The embedded stack's token issuer: an RSA key in <data_dir>/issuer."""
+
+    KID = "ordning-local-1"
+
+    def __init__(self, data_dir: Path, issuer: str = "ordning-local", audience: str = "ordning"):
+        self.folder = Path(data_dir) / "issuer"
+        self.issuer = issuer
+        self.audience = audience
+        self._private = None
+
+    @property
+    def key_path(self) -> Path:
+        return self.folder / "signing-key.pem"
+
+    def private_key(self):
+        if self._private is None:
+            if not self.key_path.exists():
+                self.folder.mkdir(parents=True, exist_ok=True)
+                key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+                pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                        serialization.NoEncryption())
+                tmp = self.key_path.with_suffix(f".{os.getpid()}.tmp")
+                tmp.write_bytes(pem)
+                os.chmod(tmp, 0o600)
+                try:  # several processes may start at once: the first key written wins
+                    os.link(tmp, self.key_path)
+                except FileExistsError:
+                    pass
+                finally:
+                    tmp.unlink()
+            self._private = serialization.load_pem_private_key(self.key_path.read_bytes(), password=None)
+        return self._private
+
+    def public_key(self):
+        return self.private_key().public_key()
+
+    def issue(self, subject: str, tenant: str, roles, org_units, name: str = "", ttl: int = 8 * 3600) -> str:
+        now = int(time.time())
+        claims = {"iss": self.issuer, "aud": self.audience, "sub": subject, "iat": now, "exp": now + ttl,
+                  "tenant": tenant, "roles": list(roles), "org_units": list(org_units), "name": name}
+        return jwt.encode(claims, self.private_key(), algorithm="RS256", headers={"kid": self.KID})
+
+    def jwks(self) -> dict:
+        jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(self.public_key()))
+        jwk.update({"kid": self.KID, "use": "sig", "alg": "RS256"})
+        return {"keys": [jwk]}
+
+
+class TokenVerifier:
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self._jwks = None
+        self._local = None
+        if settings.auth_jwks_url:
+            self._jwks = jwt.PyJWKClient(settings.auth_jwks_url, cache_keys=True, lifespan=600)
+        elif settings.local_issuer:
+            self._local = LocalIssuer(settings.data_dir, settings.auth_issuer, settings.auth_audience)
+        else:
+            raise RuntimeError("no identity provider configured")  # Settings.validate stops this earlier
+
+    def verify(self, token: str) -> Principal:
+        try:
+            if self._jwks is not None:
+                key = self._jwks.get_signing_key_from_jwt(token).key
+            else:
+                key = self._local.public_key()
+            claims = jwt.decode(token, key, algorithms=ALGORITHMS, audience=self.settings.auth_audience,
+                                issuer=self.settings.auth_issuer, leeway=30,
+                                options={"require": ["exp", "sub", "iss", "aud"]})
+        except (jwt.PyJWTError, ValueError) as exc:
+            raise Unauthorized(f"invalid token: {exc}") from None
+        return Principal.from_claims(claims)
+
+    def verify_header(self, header: str | None) -> Principal:
+        if not header:
+            raise Unauthorized("missing bearer token")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Unauthorized("the Authorization header must be 'Bearer <token>'")
+        return self.verify(token.strip())

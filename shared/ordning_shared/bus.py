@@ -1,0 +1,152 @@
+"""The event bus on kombu: one topic exchange, a quorum queue per consuming service.
+
+Topology (after Nameko): exchange `ordning.events` (topic, durable), routing
+key = event type; queue `ordning.<service>` bound to the types that service
+handles, quorum, with a delivery limit, dead-lettering to
+`ordning.<service>.dead-letter` through the direct exchange `ordning.dead-letter`,
+where an operator can inspect and replay (see `replay_dead_letters`).
+The `ordning` prefix is ORDNING_BUS_NAMESPACE, so tests can share one broker.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import time
+
+from kombu import Connection, Exchange, Producer, Queue, binding
+
+from .config import Settings
+from .events import CONTENT_TYPE, amqp_headers
+
+log = logging.getLogger(__name__)
+
+
+
+def events_exchange(settings: Settings) -> Exchange:
+    return Exchange(f"{settings.bus_namespace}.events", type="topic", durable=True)
+
+
+def dead_letter_exchange(settings: Settings) -> Exchange:
+    return Exchange(f"{settings.bus_namespace}.dead-letter", type="direct", durable=True)
+
+
+def queue_name(settings: Settings) -> str:
+    return f"{settings.bus_namespace}.{settings.service}"
+
+
+def service_queues(settings: Settings, routing_keys: list[str]) -> tuple[Queue, Queue]:
+    """The service's work queue and its dead-letter queue."""
+    name = queue_name(settings)
+    dead_letter = Queue(
+        f"{name}.dead-letter", exchange=dead_letter_exchange(settings), routing_key=name, durable=True,
+        queue_arguments=None if settings.is_filesystem_broker else {"x-queue-type": "quorum"},
+    )
+    arguments = None
+    if not settings.is_filesystem_broker:
+        arguments = {
+            "x-queue-type": "quorum",
+            "x-delivery-limit": settings.delivery_limit,
+            "x-dead-letter-exchange": dead_letter_exchange(settings).name,
+            "x-dead-letter-routing-key": name,
+        }
+    work = Queue(
+        name, bindings=[binding(events_exchange(settings), routing_key=key) for key in routing_keys],
+        durable=True, queue_arguments=arguments,
+    )
+    return work, dead_letter
+
+
+def connect(settings: Settings, **kw) -> Connection:
+    return Connection(settings.broker_url, transport_options=settings.broker_transport_options(),
+                      connect_timeout=kw.pop("connect_timeout", 5), **kw)
+
+
+def declare_topology(settings: Settings, connection: Connection, queues=()) -> None:
+    channel = connection.default_channel
+    events_exchange(settings)(channel).declare()
+    dead_letter_exchange(settings)(channel).declare()
+    for queue in queues:
+        queue(channel).declare()
+
+
+class Publisher:
+    """Publishes serialized CloudEvents with publisher confirms.
+
+    `confirm_publish` makes each publish wait for the broker's ack, so the
+    relay marks an outbox row sent only once RabbitMQ holds the message.
+    Not `mandatory`: an event type no service subscribes to yet is normal.
+    """
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self._connection: Connection | None = None
+        self._producer: Producer | None = None
+
+    def _ensure(self) -> Producer:
+        if self._producer is None:
+            self._connection = connect(self.settings)
+            self._connection.ensure_connection(max_retries=1)
+            declare_topology(self.settings, self._connection)
+            self._producer = Producer(self._connection.default_channel, exchange=events_exchange(self.settings))
+        return self._producer
+
+    def publish(self, body: str, attributes: dict) -> None:
+        producer = self._ensure()
+        producer.publish(
+            body.encode("utf-8"),
+            routing_key=attributes["type"],
+            content_type=CONTENT_TYPE,
+            content_encoding="utf-8",
+            headers=amqp_headers(attributes),
+            delivery_mode=2,
+            retry=False,
+        )
+
+    def close(self) -> None:
+        if self._connection is not None:
+            try:
+                self._connection.release()
+            except Exception:  # the connection is being thrown away anyway
+                pass
+        self._connection = None
+        self._producer = None
+
+
+def delivery_count(message) -> int:
+    """How many times the broker handed this message out before (quorum queues count it)."""
+    headers = message.headers or {}
+    count = headers.get("x-delivery-count")
+    return int(count) if count is not None else 0
+
+
+def replay_dead_letters(settings: Settings, limit: int = 1000) -> int:
+    """Move dead-lettered events of one service back onto the events exchange."""
+    work, dead = service_queues(settings, [])
+    moved = 0
+    with connect(settings) as connection:
+        declare_topology(settings, connection, [dead])
+        producer = Producer(connection.default_channel, exchange=events_exchange(settings))
+        queue = dead(connection.default_channel)
+        while moved < limit:
+            message = queue.get(no_ack=False, accept=[CONTENT_TYPE, "application/json"])
+            if message is None:
+                break
+            attributes = json.loads(message.body)
+            producer.publish(message.body, routing_key=attributes["type"], content_type=CONTENT_TYPE,
+                             content_encoding="utf-8", headers=amqp_headers(attributes), delivery_mode=2)
+            message.ack()
+            moved += 1
+    return moved
+
+
+def wait_for_broker(settings: Settings, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with connect(settings) as connection:
+                connection.ensure_connection(max_retries=1)
+                return
+        except Exception:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)

@@ -1,0 +1,125 @@
+"""Configuration from ORDNING_* environment variables, with embedded defaults.
+
+The embedded default (ORDNING_ENV=embedded) needs nothing but Python: SQLite
+files and kombu's filesystem transport under one data folder, and a local
+token issuer. Production (ORDNING_ENV=production) must name its database,
+broker and identity provider, or it refuses to start.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+EMBEDDED = "embedded"
+PRODUCTION = "production"
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot be run; the message says what to set."""
+
+
+def _int(environ, name, default):
+    raw = environ.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
+
+
+@dataclass(frozen=True)
+class Settings:
+    service: str
+    env: str = EMBEDDED
+    data_dir: Path = Path("var")
+    database_url: str = ""
+    broker_url: str = "filesystem://"
+    auth_jwks_url: str | None = None
+    auth_issuer: str = "ordning-local"
+    auth_audience: str = "ordning"
+    max_request_bytes: int = 64 * 1024
+    log_level: str = "INFO"
+    delivery_limit: int = 5
+    bus_namespace: str = "ordning"
+    relay_batch_size: int = 100
+    relay_poll_seconds: float = 0.2
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def local_issuer(self) -> bool:
+        """The local demo issuer exists only in the embedded default."""
+        return self.env == EMBEDDED and not self.auth_jwks_url
+
+    @property
+    def is_filesystem_broker(self) -> bool:
+        return self.broker_url.startswith("filesystem:")
+
+    @classmethod
+    def from_env(cls, service: str, environ=None) -> "Settings":
+        environ = os.environ if environ is None else environ
+        env = environ.get("ORDNING_ENV", EMBEDDED)
+        if env not in (EMBEDDED, PRODUCTION):
+            raise ConfigError(f"ORDNING_ENV must be {EMBEDDED!r} or {PRODUCTION!r}, got {env!r}")
+        data_dir = Path(environ.get("ORDNING_DATA_DIR", "var")).absolute()
+        # A per-service URL wins, so one environment can hold a whole stack.
+        key = service.upper()
+        database_url = (
+            environ.get(f"ORDNING_{key}_DATABASE_URL")
+            or environ.get("ORDNING_DATABASE_URL")
+            or (f"sqlite:///{data_dir / (service + '.db')}" if env == EMBEDDED else "")
+        )
+        settings = cls(
+            service=service,
+            env=env,
+            data_dir=data_dir,
+            database_url=database_url,
+            broker_url=environ.get("ORDNING_BROKER_URL") or ("filesystem://" if env == EMBEDDED else ""),
+            auth_jwks_url=environ.get("ORDNING_AUTH_JWKS_URL") or None,
+            auth_issuer=environ.get("ORDNING_AUTH_ISSUER") or ("ordning-local" if env == EMBEDDED else ""),
+            auth_audience=environ.get("ORDNING_AUTH_AUDIENCE", "ordning"),
+            max_request_bytes=_int(environ, "ORDNING_MAX_REQUEST_BYTES", 64 * 1024),
+            log_level=environ.get("ORDNING_LOG_LEVEL", "INFO"),
+            delivery_limit=_int(environ, "ORDNING_DELIVERY_LIMIT", 5),
+            bus_namespace=environ.get("ORDNING_BUS_NAMESPACE", "ordning"),
+            relay_batch_size=_int(environ, "ORDNING_RELAY_BATCH_SIZE", 100),
+        )
+        settings.validate()
+        return settings
+
+    def validate(self) -> None:
+        if self.env == PRODUCTION:
+            missing = [
+                name
+                for name, value in (
+                    ("ORDNING_DATABASE_URL", self.database_url),
+                    ("ORDNING_BROKER_URL", self.broker_url),
+                    ("ORDNING_AUTH_JWKS_URL", self.auth_jwks_url),
+                    ("ORDNING_AUTH_ISSUER", self.auth_issuer),
+                )
+                if not value
+            ]
+            if missing:
+                raise ConfigError(
+                    "production needs an identity provider, a database and a broker; set "
+                    + ", ".join(missing)
+                )
+            if self.database_url.startswith("sqlite") or self.is_filesystem_broker:
+                raise ConfigError("production runs on PostgreSQL and RabbitMQ, not the embedded SQLite/filesystem defaults")
+        if not self.database_url:
+            raise ConfigError("set ORDNING_DATABASE_URL")
+        if self.max_request_bytes < 1024:
+            raise ConfigError("ORDNING_MAX_REQUEST_BYTES must be at least 1024")
+
+    def broker_transport_options(self) -> dict:
+        if self.is_filesystem_broker:
+            folder = self.data_dir / "bus"
+            (folder / "messages").mkdir(parents=True, exist_ok=True)
+            (folder / "control").mkdir(parents=True, exist_ok=True)
+            return {
+                "data_folder_in": str(folder / "messages"),
+                "data_folder_out": str(folder / "messages"),
+                "control_folder": str(folder / "control"),
+            }
+        return {"confirm_publish": True}

@@ -1,0 +1,123 @@
+"""Consuming events: inbox deduplication, tracing, delivery limit, dead letters.
+
+A handler is a plain function `handler(uow, event)`, run in one unit of
+work together with the inbox record, so an event changes the service's data
+exactly once even when the broker delivers it twice.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Callable
+
+from kombu import Consumer, Producer
+from kombu.mixins import ConsumerMixin
+
+from .bus import connect, dead_letter_exchange, declare_topology, service_queues
+from .db import Duplicate, UnitOfWork
+from .events import CONTENT_TYPE, parse
+from .observability import EVENTS_CONSUMED, extract_context, tracer
+from .platform import Platform
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[UnitOfWork, object], None]
+
+
+def handle_event(platform: Platform, handlers: dict[str, Handler], body: bytes | str) -> str:
+    """Apply one event; returns the outcome: processed, duplicate or ignored. Raises on failure."""
+    cloudevent = parse(body)
+    event_type = cloudevent.get_type()
+    handler = handlers.get(event_type)
+    if handler is None:
+        return "ignored"
+    traceparent = cloudevent.get_attributes().get("traceparent")
+    with tracer().start_as_current_span(f"consume {event_type}", context=extract_context(traceparent)):
+        try:
+            with platform.uow() as uow:
+                uow.mark_received(cloudevent.get_source(), cloudevent.get_id(), event_type)
+                handler(uow, cloudevent)
+                uow.commit()
+        except Duplicate:
+            return "duplicate"
+        except Exception as exc:
+            # Two deliveries of one event racing: the loser's inbox insert fails at commit.
+            if _is_inbox_conflict(exc):
+                return "duplicate"
+            raise
+    return "processed"
+
+
+def _is_inbox_conflict(exc: Exception) -> bool:
+    text = str(exc)
+    return "inbox" in text and ("UNIQUE" in text or "unique" in text or "duplicate key" in text)
+
+
+class EventConsumer(ConsumerMixin):
+    def __init__(self, platform: Platform, handlers: dict[str, Handler]):
+        self.platform = platform
+        self.settings = platform.settings
+        self.handlers = handlers
+        self.work_queue, self.dead_letter_queue = service_queues(self.settings, sorted(handlers))
+        self.connection = connect(self.settings)
+        # The filesystem transport counts no deliveries; count failures here instead.
+        self._local_failures: dict[str, int] = {}
+
+    def get_consumers(self, consumer_class, channel):
+        declare_topology(self.settings, self.connection, [self.dead_letter_queue, self.work_queue])
+        return [consumer_class(queues=[self.work_queue], on_message=self.on_message,
+                               accept=[CONTENT_TYPE, "application/json"], prefetch_count=16)]
+
+    def on_message(self, message) -> None:
+        service = self.settings.service
+        try:
+            outcome = handle_event(self.platform, self.handlers, message.body)
+        except ValueError as exc:  # not a CloudEvent at all: no retry can help
+            log.error("dead-lettering a message that is not a valid CloudEvent: %s", exc)
+            EVENTS_CONSUMED.labels(service, "invalid", "dead_lettered").inc()
+            self._dead_letter(message)
+            return
+        except Exception:
+            event_type = (message.headers or {}).get("cloudEvents_type", "unknown")
+            log.exception("handling %s failed", event_type)
+            EVENTS_CONSUMED.labels(service, event_type, "failed").inc()
+            self._retry_or_dead_letter(message)
+            return
+        event_type = (message.headers or {}).get("cloudEvents_type", "unknown")
+        EVENTS_CONSUMED.labels(service, event_type, outcome).inc()
+        message.ack()
+
+    def _retry_or_dead_letter(self, message) -> None:
+        if not self.settings.is_filesystem_broker:
+            # The quorum queue counts redeliveries and dead-letters past x-delivery-limit.
+            message.reject(requeue=True)
+            return
+        key = (message.headers or {}).get("cloudEvents_id", "")
+        self._local_failures[key] = self._local_failures.get(key, 0) + 1
+        if self._local_failures[key] >= self.settings.delivery_limit:
+            self._local_failures.pop(key, None)
+            self._dead_letter(message)
+        else:
+            message.requeue()
+
+    def _dead_letter(self, message) -> None:
+        if self.settings.is_filesystem_broker:
+            producer = Producer(self.connection.default_channel, exchange=dead_letter_exchange(self.settings))
+            producer.publish(message.body, routing_key=self.dead_letter_queue.routing_key,
+                             content_type=CONTENT_TYPE, content_encoding="utf-8",
+                             headers=message.headers or {})
+            message.ack()
+        else:
+            message.reject(requeue=False)
+
+
+def run_consumer(platform: Platform, handlers: dict[str, Handler], stop: threading.Event) -> EventConsumer:
+    consumer = EventConsumer(platform, handlers)
+
+    def _watch():
+        stop.wait()
+        consumer.should_stop = True
+
+    threading.Thread(target=_watch, daemon=True).start()
+    consumer.run()
+    return consumer

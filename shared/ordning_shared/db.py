@@ -1,0 +1,231 @@
+"""SQLAlchemy 2 engine, the platform's own tables, and the unit of work.
+
+Every service keeps, beside its own tables, the same platform tables: the
+outbox its events wait in, the inbox that makes consumers idempotent, the
+append-only audit trail, the Idempotency-Key register and (for services that
+scope by organisation) its copy of the organisation tree.
+"""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+
+import sqlalchemy as sa
+from sqlalchemy import event as sa_event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(sa.types.TypeDecorator):
+    """Timestamps are stored and returned as aware UTC, on SQLite as on PostgreSQL."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None:
+            if value.tzinfo is None:
+                raise ValueError("naive datetime given where UTC is required")
+            value = value.astimezone(timezone.utc)
+            if dialect.name == "sqlite":
+                value = value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return value
+
+
+def Id(**kw) -> sa.Column:  # noqa: N802 - reads like a column type
+    """UUIDs as text: portable across SQLite and PostgreSQL, readable in a dump."""
+    return sa.Column(sa.String(36), **kw)
+
+
+class PlatformTables:
+    """The shared tables, defined on a service's own MetaData."""
+
+    def __init__(self, metadata: sa.MetaData, *, org_replica: bool = True):
+        self.metadata = metadata
+        self.outbox = sa.Table(
+            "outbox", metadata,
+            sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True),
+            Id(name="event_id", nullable=False, unique=True),
+            sa.Column("tenant", sa.String(16), nullable=False),
+            sa.Column("type", sa.String(120), nullable=False),
+            sa.Column("body", sa.Text, nullable=False),
+            sa.Column("traceparent", sa.String(64)),
+            sa.Column("created_at", UTCDateTime, nullable=False, default=utcnow),
+            sa.Column("published_at", UTCDateTime, index=True),
+            sa.Column("attempts", sa.Integer, nullable=False, default=0),
+        )
+        self.inbox = sa.Table(
+            "inbox", metadata,
+            sa.Column("source", sa.String(200), primary_key=True),
+            sa.Column("event_id", sa.String(200), primary_key=True),
+            sa.Column("type", sa.String(120), nullable=False),
+            sa.Column("received_at", UTCDateTime, nullable=False, default=utcnow),
+        )
+        self.audit_log = sa.Table(
+            "audit_log", metadata,
+            sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True),
+            sa.Column("tenant", sa.String(16), nullable=False, index=True),
+            sa.Column("at", UTCDateTime, nullable=False, default=utcnow),
+            sa.Column("actor", sa.String(200), nullable=False),
+            sa.Column("action", sa.String(80), nullable=False),
+            sa.Column("entity_type", sa.String(60), nullable=False),
+            Id(name="entity_id", nullable=False),
+            sa.Column("before", sa.JSON),
+            sa.Column("after", sa.JSON),
+            sa.Index("ix_audit_log_entity", "entity_type", "entity_id"),
+        )
+        self.idempotency_keys = sa.Table(
+            "idempotency_keys", metadata,
+            sa.Column("tenant", sa.String(16), primary_key=True),
+            sa.Column("principal", sa.String(200), primary_key=True),
+            sa.Column("key", sa.String(200), primary_key=True),
+            sa.Column("fingerprint", sa.String(64), nullable=False),
+            sa.Column("resource_type", sa.String(60), nullable=False),
+            Id(name="resource_id", nullable=False),
+            sa.Column("status", sa.Integer, nullable=False),
+            sa.Column("created_at", UTCDateTime, nullable=False, default=utcnow),
+        )
+        self.org_units = None
+        if org_replica:
+            self.org_units = sa.Table(
+                "org_unit_replica", metadata,
+                Id(name="id", primary_key=True),
+                sa.Column("tenant", sa.String(16), nullable=False, index=True),
+                Id(name="parent_id", index=True),
+                sa.Column("kind", sa.String(40), nullable=False),
+                sa.Column("name", sa.String(200), nullable=False),
+                sa.Column("closed_at", UTCDateTime),
+                sa.Column("revision", sa.Integer, nullable=False),
+            )
+
+
+def new_metadata() -> sa.MetaData:
+    return sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def make_engine(url: str, **kw) -> Engine:
+    if url.startswith("sqlite"):
+        engine = sa.create_engine(url, connect_args={"timeout": 30}, **kw)
+
+        @sa_event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection, _record):
+            # WAL lets the API, the worker and the relay share one file.
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.close()
+
+        return engine
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    kw.setdefault("pool_pre_ping", True)
+    kw.setdefault("pool_size", 10)
+    return sa.create_engine(url, **kw)
+
+
+def make_session_factory(engine: Engine) -> sessionmaker:
+    return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def dumps(value) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+class Duplicate(Exception):
+    """The message or request was handled before; nothing is to be done again."""
+
+
+class UnitOfWork:
+    """One transaction: the changes, their audit records and their events commit together.
+
+    Events go to the outbox table in the same transaction as the change
+    (cosmicpython's unit of work hands them to a bus after commit; a crash
+    in between would lose them). The relay publishes them afterwards.
+    """
+
+    def __init__(self, session_factory: sessionmaker, tables: PlatformTables, service: str, on_commit=()):
+        self._session_factory = session_factory
+        self.tables = tables
+        self.service = service
+        self._on_commit = list(on_commit)
+        self.session: Session | None = None
+        self.events: list = []
+
+    def __enter__(self) -> "UnitOfWork":
+        self.session = self._session_factory()
+        self.events = []
+        return self
+
+    def __exit__(self, *exc_info):
+        try:
+            self.session.rollback()
+        finally:
+            self.session.close()
+
+    def execute(self, statement, *args, **kw):
+        return self.session.execute(statement, *args, **kw)
+
+    def add_event(self, event) -> None:
+        self.events.append(event)
+
+    def audit(self, *, tenant: str, actor: str, action: str, entity_type: str, entity_id: str,
+              before=None, after=None) -> None:
+        self.session.execute(self.tables.audit_log.insert().values(
+            tenant=tenant, at=utcnow(), actor=actor, action=action,
+            entity_type=entity_type, entity_id=str(entity_id),
+            before=_jsonable(before), after=_jsonable(after),
+        ))
+
+    def mark_received(self, source: str, event_id: str, type_: str) -> None:
+        """Record an incoming event in the inbox; raises Duplicate if it was handled already."""
+        inbox = self.tables.inbox
+        seen = self.session.execute(
+            sa.select(inbox.c.event_id).where(inbox.c.source == source, inbox.c.event_id == event_id)
+        ).first()
+        if seen:
+            raise Duplicate(f"{source} {event_id}")
+        try:
+            with self.session.begin_nested():
+                self.session.execute(inbox.insert().values(
+                    source=source, event_id=event_id, type=type_, received_at=utcnow()))
+        except sa.exc.IntegrityError:
+            raise Duplicate(f"{source} {event_id}") from None
+
+    def commit(self) -> None:
+        from . import events as ev  # late: events imports tracing, which is optional at import
+
+        rows = [ev.outbox_row(event, self.service) for event in self.events]
+        if rows:
+            self.session.execute(self.tables.outbox.insert(), rows)
+        self.session.commit()
+        committed, self.events = self.events, []
+        for callback in self._on_commit:
+            callback(committed)
+
+    def rollback(self) -> None:
+        self.events = []
+        self.session.rollback()
+
+
+def _jsonable(value):
+    if value is None:
+        return None
+    return json.loads(dumps(value))

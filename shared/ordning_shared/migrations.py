@@ -1,0 +1,62 @@
+"""Alembic per service, run by one command: `ordning-migrate <service> [upgrade|current|revision -m MSG]`.
+
+Each service keeps its migrations in services/<name>/migrations; its env.py
+calls `run_env(metadata)` from here, so the migration environment is written once.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+from pathlib import Path
+
+from alembic import command, context
+from alembic.config import Config
+
+from .config import Settings
+from .db import make_engine
+
+
+def alembic_config(service: str, settings: Settings | None = None) -> Config:
+    package = importlib.import_module(f"ordning_{service}")
+    script_location = Path(package.__file__).resolve().parent.parent / "migrations"
+    config = Config()
+    config.set_main_option("script_location", str(script_location))
+    config.attributes["settings"] = settings or Settings.from_env(service)
+    return config
+
+
+def upgrade(service: str, settings: Settings | None = None, revision: str = "head") -> None:
+    command.upgrade(alembic_config(service, settings), revision)
+
+
+def run_env(metadata) -> None:
+    """The body of every service's migrations/env.py."""
+    config = context.config
+    settings: Settings = config.attributes.get("settings") or Settings.from_env(
+        config.get_main_option("service") or "unknown")
+    engine = make_engine(settings.database_url)
+    with engine.connect() as connection:
+        context.configure(connection=connection, target_metadata=metadata,
+                          render_as_batch=connection.dialect.name == "sqlite", compare_type=True)
+        with context.begin_transaction():
+            context.run_migrations()
+    engine.dispose()
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(prog="ordning-migrate", description="Run a service's database migrations")
+    parser.add_argument("service")
+    parser.add_argument("action", nargs="?", default="upgrade", choices=["upgrade", "current", "revision"])
+    parser.add_argument("-m", "--message", default="change")
+    args = parser.parse_args(argv)
+    config = alembic_config(args.service)
+    if args.action == "upgrade":
+        command.upgrade(config, "head")
+    elif args.action == "current":
+        command.current(config, verbose=True)
+    else:
+        command.revision(config, message=args.message, autogenerate=True)
+
+
+if __name__ == "__main__":
+    main()

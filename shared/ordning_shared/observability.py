@@ -1,0 +1,101 @@
+"""Metrics (Prometheus), tracing (OpenTelemetry) and JSON logs with the trace id."""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+import time
+
+from opentelemetry import context as otel_context
+from opentelemetry import trace
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import ConsoleSpanExporter, SimpleSpanProcessor
+from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, multiprocess
+from prometheus_client import REGISTRY, generate_latest, CONTENT_TYPE_LATEST
+
+_propagator = TraceContextTextMapPropagator()
+
+HTTP_REQUESTS = Counter(
+    "ordning_http_requests", "HTTP requests handled", ["service", "method", "route", "status"])
+HTTP_DURATION = Histogram(
+    "ordning_http_request_duration_seconds", "HTTP request duration", ["service", "method", "route"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
+EVENTS_PUBLISHED = Counter("ordning_events_published", "Events published to the bus", ["service", "type"])
+EVENTS_CONSUMED = Counter(
+    "ordning_events_consumed", "Events consumed from the bus", ["service", "type", "outcome"])
+OUTBOX_PENDING = Gauge(
+    "ordning_outbox_pending", "Events in the outbox not yet published", ["service"], multiprocess_mode="max")
+
+
+def metrics_payload() -> tuple[bytes, str]:
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        # Under gunicorn each worker writes its own file; one scrape sums them.
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+        return generate_latest(registry), CONTENT_TYPE_LATEST
+    return generate_latest(REGISTRY), CONTENT_TYPE_LATEST
+
+
+_tracing_ready = False
+
+
+def setup_tracing(service: str) -> None:
+    global _tracing_ready
+    if _tracing_ready:
+        return
+    provider = TracerProvider(resource=Resource.create({"service.name": f"ordning-{service}"}))
+    if os.environ.get("ORDNING_TRACE_CONSOLE"):
+        provider.add_span_processor(SimpleSpanProcessor(ConsoleSpanExporter(out=sys.stderr)))
+    trace.set_tracer_provider(provider)
+    _tracing_ready = True
+
+
+def tracer():
+    return trace.get_tracer("ordning")
+
+
+def current_traceparent() -> str | None:
+    carrier: dict = {}
+    _propagator.inject(carrier)
+    return carrier.get("traceparent")
+
+
+def extract_context(traceparent: str | None):
+    if not traceparent:
+        return otel_context.get_current()
+    return _propagator.extract({"traceparent": traceparent})
+
+
+class JsonFormatter(logging.Formatter):
+    def __init__(self, service: str):
+        super().__init__()
+        self.service = service
+
+    def format(self, record: logging.LogRecord) -> str:
+        span_context = trace.get_current_span().get_span_context()
+        entry = {
+            "time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)) + f".{int(record.msecs):03d}Z",
+            "level": record.levelname,
+            "service": self.service,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if span_context.is_valid:
+            entry["trace_id"] = format(span_context.trace_id, "032x")
+            entry["span_id"] = format(span_context.span_id, "016x")
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def setup_logging(service: str, level: str = "INFO") -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonFormatter(service))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    logging.getLogger("amqp").setLevel("WARNING")
+    logging.getLogger("kombu").setLevel("WARNING")

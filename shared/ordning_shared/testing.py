@@ -1,0 +1,178 @@
+"""pytest fixtures for the real infrastructure: PostgreSQL and RabbitMQ.
+
+Where they come from, in order: ORDNING_TEST_DATABASE_URL / ORDNING_TEST_BROKER_URL;
+else localhost; else containers through testcontainers where Docker answers.
+Under CI=true missing infrastructure fails the run; it is never skipped there.
+"""
+from __future__ import annotations
+
+import os
+import threading
+import uuid
+from dataclasses import replace
+from pathlib import Path
+
+import psycopg
+import pytest
+from kombu import Connection
+
+from .auth import LocalIssuer
+from .config import Settings
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+SERVICES = ("processes", "deviations", "risks", "reporting", "notify")
+
+
+def _unavailable(what: str):
+    if IN_CI:
+        pytest.fail(f"{what} is not reachable, and CI=true requires it (start it, or set the URL)", pytrace=False)
+    pytest.skip(f"{what} is not reachable")
+
+
+def _docker_available() -> bool:
+    try:
+        import docker
+
+        docker.from_env().ping()
+        return True
+    except Exception:
+        return False
+
+
+def _postgres_answers(url: str) -> bool:
+    try:
+        with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"), connect_timeout=3):
+            return True
+    except Exception:
+        return False
+
+
+@pytest.fixture(scope="session")
+def postgres_server_url():
+    """A URL to a PostgreSQL server where the tests may create databases."""
+    configured = os.environ.get("ORDNING_TEST_DATABASE_URL")
+    candidates = [configured] if configured else [
+        "postgresql://postgres@localhost:5432/postgres", "postgresql://localhost:5432/postgres"]
+    for url in candidates:
+        if _postgres_answers(url):
+            yield url.replace("postgresql+psycopg://", "postgresql://")
+            return
+    if not configured and _docker_available():
+        from testcontainers.postgres import PostgresContainer
+
+        with PostgresContainer("postgres:16-alpine", driver=None) as container:
+            yield container.get_connection_url()
+            return
+    _unavailable("PostgreSQL")
+
+
+@pytest.fixture(scope="session")
+def create_database(postgres_server_url):
+    """Factory: a fresh, empty database per call, dropped at the end of the session."""
+    created = []
+
+    def _create(hint: str = "db") -> str:
+        name = f"ordning_test_{hint}_{uuid.uuid4().hex[:8]}"
+        with psycopg.connect(postgres_server_url, autocommit=True) as connection:
+            connection.execute(f'CREATE DATABASE "{name}"')
+        created.append(name)
+        base, _, _ = postgres_server_url.rpartition("/")
+        return f"postgresql+psycopg://{base.removeprefix('postgresql://')}/{name}"
+
+    yield _create
+    with psycopg.connect(postgres_server_url, autocommit=True) as connection:
+        for name in created:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _broker_answers(url: str) -> bool:
+    try:
+        with Connection(url, connect_timeout=3) as connection:
+            connection.ensure_connection(max_retries=1)
+            return True
+    except Exception:
+        return False
+
+
+@pytest.fixture(scope="session")
+def broker_url():
+    configured = os.environ.get("ORDNING_TEST_BROKER_URL")
+    url = configured or "amqp://guest:guest@localhost:5672//"
+    if _broker_answers(url):
+        yield url
+        return
+    if not configured and _docker_available():
+        from testcontainers.rabbitmq import RabbitMqContainer
+
+        with RabbitMqContainer("rabbitmq:3.13-alpine") as container:
+            params = container.get_connection_params()
+            yield f"amqp://guest:guest@{params.host}:{params.port}//"
+            return
+    _unavailable("RabbitMQ")
+
+
+@pytest.fixture
+def bus_namespace(request):
+    """A namespace of exchanges and queues of this test's own, deleted afterwards."""
+    namespace = f"t{uuid.uuid4().hex[:10]}"
+    yield namespace
+    if "broker_url" not in request.fixturenames:
+        return
+    url = request.getfixturevalue("broker_url")
+    try:
+        with Connection(url, connect_timeout=3) as connection:
+            channel = connection.channel()
+            for service in SERVICES + ("probe",):
+                for queue in (f"{namespace}.{service}", f"{namespace}.{service}.dead-letter"):
+                    channel.queue_delete(queue)
+            for exchange in (f"{namespace}.events", f"{namespace}.dead-letter"):
+                channel.exchange_delete(exchange)
+    except Exception:  # clean-up is best effort; the namespace is unique anyway
+        pass
+
+
+def make_settings(service: str, *, database_url: str, broker_url: str, data_dir: Path,
+                  bus_namespace: str = "ordning", **overrides) -> Settings:
+    settings = Settings(service=service, env="embedded", data_dir=Path(data_dir), database_url=database_url,
+                        broker_url=broker_url, bus_namespace=bus_namespace, relay_poll_seconds=0.05)
+    settings = replace(settings, **overrides)
+    settings.validate()
+    return settings
+
+
+def issue_token(settings: Settings, subject: str, tenant: str, roles, org_units=(), name: str = "") -> str:
+    return LocalIssuer(settings.data_dir, settings.auth_issuer, settings.auth_audience).issue(
+        subject, tenant, roles, org_units, name)
+
+
+class BackgroundWorker:
+    """A service's worker (relay and consumer) in a thread, for integration tests."""
+
+    def __init__(self, platform, handlers):
+        from .worker import run_worker
+
+        self.stop_event = threading.Event()
+        self.thread = threading.Thread(target=run_worker, args=(platform, handlers, self.stop_event), daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    def stop(self):
+        self.stop_event.set()
+        self.thread.join(timeout=15)
+
+
+def wait_until(predicate, timeout: float = 15.0, interval: float = 0.05, message: str = "condition"):
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {message}")
