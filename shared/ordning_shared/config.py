@@ -43,6 +43,7 @@ class Settings:
     log_level: str = "INFO"
     delivery_limit: int = 5
     bus_namespace: str = "ordning"
+    metrics_port: int = 0
     relay_batch_size: int = 100
     relay_poll_seconds: float = 0.2
     extra: dict = field(default_factory=dict)
@@ -83,6 +84,7 @@ class Settings:
             log_level=environ.get("ORDNING_LOG_LEVEL", "INFO"),
             delivery_limit=_int(environ, "ORDNING_DELIVERY_LIMIT", 5),
             bus_namespace=environ.get("ORDNING_BUS_NAMESPACE", "ordning"),
+            metrics_port=_int(environ, "ORDNING_WORKER_METRICS_PORT", 0),
             relay_batch_size=_int(environ, "ORDNING_RELAY_BATCH_SIZE", 100),
         )
         settings.validate()

@@ -18,7 +18,7 @@ from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
 from .auth import Principal, TokenVerifier, Unauthorized
-from .observability import (HTTP_DURATION, HTTP_REQUESTS, extract_context, metrics_payload,
+from .observability import (HTTP_DURATION, HTTP_REQUESTS, OUTBOX_PENDING, extract_context, metrics_payload,
                             setup_logging, setup_tracing, tracer)
 from .platform import Platform
 from .problems import PROBLEM_CONTENT_TYPE, ProblemError, problem_response
@@ -65,16 +65,16 @@ def create_app(platform: Platform, blueprints: Iterable, *, title: str, problem_
         g.span = g.span_cm.__enter__()
         if request.path in UNAUTHENTICATED or not request.path.startswith("/api/"):
             return None
-        if request.method in JSON_METHODS and request.content_length != 0 and not request.is_json:
+        if not request.path.startswith(PUBLIC_PREFIXES):
+            try:
+                g.principal = verifier.verify_header(request.headers.get("Authorization"))
+            except Unauthorized as exc:
+                raise ProblemError(401, "Unauthorized", str(exc), code="unauthorized",
+                                   headers={"WWW-Authenticate": 'Bearer realm="ordning"'}) from None
+        has_body = (request.content_length or 0) > 0 or "chunked" in request.headers.get("Transfer-Encoding", "").lower()
+        if request.method in JSON_METHODS and has_body and not request.is_json:
             raise ProblemError(415, "Unsupported Media Type", "send the body as application/json",
                                code="unsupported_media_type")
-        if request.path.startswith(PUBLIC_PREFIXES):
-            return None
-        try:
-            g.principal = verifier.verify_header(request.headers.get("Authorization"))
-        except Unauthorized as exc:
-            raise ProblemError(401, "Unauthorized", str(exc), code="unauthorized",
-                               headers={"WWW-Authenticate": 'Bearer realm="ordning"'}) from None
         return None
 
     @app.after_request
@@ -117,6 +117,9 @@ def create_app(platform: Platform, blueprints: Iterable, *, title: str, problem_
         return problem_response(500, "Internal Server Error", "an unexpected error; it has been logged",
                                 code="internal")
 
+    if settings.local_issuer:
+        _add_demo_token_route(app, settings)
+
     @app.get("/healthz")
     def healthz():
         return jsonify(status="ok", service=settings.service)
@@ -131,10 +134,40 @@ def create_app(platform: Platform, blueprints: Iterable, *, title: str, problem_
 
     @app.get("/metrics")
     def metrics():
+        _refresh_outbox_gauge(platform)
         body, content_type = metrics_payload()
         return Response(body, content_type=content_type)
 
     return app
+
+
+def _add_demo_token_route(app: Flask, settings) -> None:
+    """Embedded default only: hands out tokens for the demo users (ordning_shared.demo)."""
+    from .auth import LocalIssuer
+    from .demo import USERS, claims_for
+
+    issuer = LocalIssuer(settings.data_dir, settings.auth_issuer, settings.auth_audience)
+
+    @app.post("/dev/token")
+    def demo_token():
+        user = (request.get_json(silent=True) or {}).get("user") or request.args.get("user", "")
+        if user not in USERS:
+            raise ProblemError(404, "Not Found", "demo users: " + ", ".join(sorted(USERS)), code="unknown_demo_user")
+        claims = claims_for(user)
+        token = issuer.issue(claims["subject"], claims["tenant"], claims["roles"], claims["org_units"], claims["name"])
+        return jsonify(access_token=token, token_type="Bearer", user=user, **claims)
+
+
+def _refresh_outbox_gauge(platform: Platform) -> None:
+    """The backlog is read from the table at scrape time, so any replica reports it."""
+    outbox = platform.tables.outbox
+    try:
+        with platform.engine.connect() as connection:
+            pending = connection.execute(sa.select(sa.func.count()).select_from(outbox)
+                                         .where(outbox.c.published_at.is_(None))).scalar_one()
+        OUTBOX_PENDING.labels(platform.settings.service).set(pending)
+    except Exception:  # a scrape must not fail because the database is down; /readyz says so
+        log.warning("could not read the outbox backlog", exc_info=True)
 
 
 def _check_database(platform: Platform) -> str:
@@ -173,7 +206,7 @@ def check_if_match(entity_id: str, version: int) -> None:
     wanted = {tag.strip().removeprefix("W/") for tag in header.split(",")}
     if "*" not in wanted and etag(entity_id, version) not in wanted:
         raise ProblemError(412, "Precondition Failed",
-                           "the case was changed by someone else since you read it; read it again",
+                           "it was changed by someone else since you read it; read it again",
                            code="stale_etag")
 
 

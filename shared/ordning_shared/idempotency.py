@@ -83,6 +83,6 @@ def create_once(platform: Platform, *, tenant: str, principal: str, payload, res
             return load(create(claim)), 201, False
         except sa.exc.IntegrityError as exc:
             # A concurrent retry with the same key won the race: answer with its result.
-            if "idempotency" not in str(exc) or attempt == 2:
+            if "idempotency_keys" not in str(exc) or attempt == 2:
                 raise
     raise AssertionError("unreachable")

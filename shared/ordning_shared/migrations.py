@@ -13,7 +13,7 @@ from alembic import command, context
 from alembic.config import Config
 
 from .config import Settings
-from .db import make_engine
+from .db import UTCDateTime, make_engine
 
 
 def alembic_config(service: str, settings: Settings | None = None) -> Config:
@@ -29,6 +29,13 @@ def upgrade(service: str, settings: Settings | None = None, revision: str = "hea
     command.upgrade(alembic_config(service, settings), revision)
 
 
+def _render_item(type_, obj, autogen_context):
+    """Migrations spell the platform's column types in plain SQLAlchemy, so they import nothing of ours."""
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
+
+
 def run_env(metadata) -> None:
     """The body of every service's migrations/env.py."""
     config = context.config
@@ -36,7 +43,7 @@ def run_env(metadata) -> None:
         config.get_main_option("service") or "unknown")
     engine = make_engine(settings.database_url)
     with engine.connect() as connection:
-        context.configure(connection=connection, target_metadata=metadata,
+        context.configure(connection=connection, target_metadata=metadata, render_item=_render_item,
                           render_as_batch=connection.dialect.name == "sqlite", compare_type=True)
         with context.begin_transaction():
             context.run_migrations()

@@ -21,6 +21,10 @@ def run_worker(platform: Platform, handlers: dict, stop: threading.Event | None 
     if threading.current_thread() is threading.main_thread():
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: stop.set())
+    if settings.metrics_port:
+        from prometheus_client import start_http_server
+
+        start_http_server(settings.metrics_port)  # events consumed/published and the backlog, for Prometheus
     relay = OutboxRelay(platform)
     relay_thread = threading.Thread(target=relay.run, args=(stop,), name="outbox-relay", daemon=True)
     relay_thread.start()

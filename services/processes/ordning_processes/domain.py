@@ -89,6 +89,16 @@ class CrossTenant(OrgRuleViolation):
     code = "cross_tenant"
 
 
+class ParentNotFound(OrgRuleViolation):
+    """The named parent does not exist in the caller's tenant.
+
+    A parent in another tenant is reported the same way, so that a caller
+    cannot learn which ids exist elsewhere.
+    """
+
+    code = "parent_not_found"
+
+
 class InvalidName(OrgRuleViolation):
     code = "invalid_name"
 

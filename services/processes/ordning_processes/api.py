@@ -1,0 +1,158 @@
+"""HTTP for the organisation tree: parse, call service.py, render.
+
+Reads: any authenticated user of the tenant. Writes: the role `administrator`.
+A citizen reads the open units of a tenant at /api/v1/public/<tenant>/org-units.
+"""
+from __future__ import annotations
+
+import re
+
+from flask import current_app
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from ordning_shared import idempotency
+from ordning_shared.http import check_if_match, current_principal, etag, require_roles
+from ordning_shared.problems import ProblemError
+
+from . import db, service
+from .schemas import (HistorySchema, PublicUnitListSchema, UnitCloseSchema, UnitCreateSchema, UnitListQuerySchema,
+                      UnitListSchema, UnitMoveSchema, UnitRenameSchema, UnitSchema)
+
+WRITER_ROLES = ("administrator",)
+PREFIX = "/api/v1/org-units"
+TENANT_PATTERN = re.compile(r"^[0-9A-Za-z_-]{1,16}$")
+
+blp = Blueprint("org", __name__, url_prefix=PREFIX,
+                description="Organisationsträdet: nämnd, förvaltning, verksamhetsområde, enhet, utförare")
+public_blp = Blueprint("org_public", __name__, url_prefix="/api/v1/public",
+                       description="Öppna läsningar utan inloggning (t.ex. för medborgarens synpunkt)")
+
+
+def _platform():
+    return current_app.extensions["ordning"]
+
+
+def _headers(unit) -> dict:
+    return {"ETag": etag(unit.id, unit.revision)}
+
+
+def _if_match(unit) -> None:
+    check_if_match(unit.id, unit.revision)
+
+
+def _read(unit_id) -> dict:
+    principal = current_principal()
+    with _platform().engine.connect() as connection:
+        row = db.get_unit(connection, principal.tenant, str(unit_id))
+    if row is None:
+        raise service.UnitNotFound(unit_id)
+    return db.view(row)
+
+
+@blp.route("")
+class OrgUnits(MethodView):
+    @blp.arguments(UnitListQuerySchema, location="query")
+    @blp.response(200, UnitListSchema)
+    def get(self, query):
+        """List the tenant's units (open ones unless include_closed)"""
+        principal = current_principal()
+        with _platform().engine.connect() as connection:
+            rows = db.list_units(connection, principal.tenant, include_closed=query["include_closed"],
+                                 kind=query["kind"], under=str(query["under"]) if query["under"] else None)
+        items = [db.view(row) for row in rows]
+        return {"items": items, "count": len(items)}
+
+    @blp.arguments(UnitCreateSchema)
+    @blp.response(201, UnitSchema, headers={"Location": {"schema": {"type": "string"}},
+                                           "ETag": {"schema": {"type": "string"}}})
+    @blp.doc(parameters=[{"in": "header", "name": "Idempotency-Key", "schema": {"type": "string"},
+                          "required": False}])
+    def post(self, args):
+        """Create a unit (administrator); Idempotency-Key makes a retry safe"""
+        principal = current_principal()
+        require_roles(principal, *WRITER_ROLES)
+        platform = _platform()
+        resource, status, replayed = idempotency.create_once(
+            platform, tenant=principal.tenant, principal=principal.subject, payload=args,
+            resource_type=service.ENTITY_TYPE,
+            create=lambda claim: service.create_unit(
+                platform, principal, kind=args["kind"], name=args["name"], parent_id=args["parent_id"],
+                unit_id=args["id"], claim=claim),
+            load=_read,
+        )
+        headers = {"Location": f"{PREFIX}/{resource['id']}", "ETag": etag(resource["id"], resource["revision"])}
+        if replayed:
+            headers["Idempotent-Replayed"] = "true"
+        return resource, status, headers
+
+
+@blp.route("/<uuid:unit_id>")
+class OrgUnitById(MethodView):
+    @blp.response(200, UnitSchema)
+    def get(self, unit_id):
+        """Read one unit; the ETag is what If-Match needs"""
+        unit = _read(unit_id)
+        return unit, {"ETag": etag(unit["id"], unit["revision"])}
+
+    @blp.arguments(UnitRenameSchema)
+    @blp.response(200, UnitSchema)
+    @blp.doc(parameters=[{"in": "header", "name": "If-Match", "schema": {"type": "string"}, "required": True}])
+    def patch(self, args, unit_id):
+        """Rename a unit (administrator; If-Match required)"""
+        principal = current_principal()
+        require_roles(principal, *WRITER_ROLES)
+        unit = service.rename_unit(_platform(), principal, unit_id, name=args["name"], precondition=_if_match)
+        return db.view(unit), _headers(unit)
+
+
+@blp.route("/<uuid:unit_id>/history")
+class OrgUnitHistory(MethodView):
+    @blp.response(200, HistorySchema)
+    def get(self, unit_id):
+        """Every revision of a unit: created, renamed, moved, closed"""
+        principal = current_principal()
+        with _platform().engine.connect() as connection:
+            if db.get_unit(connection, principal.tenant, str(unit_id)) is None:
+                raise service.UnitNotFound(unit_id)
+            rows = db.history(connection, principal.tenant, str(unit_id))
+        return {"unit_id": str(unit_id), "items": [row._asdict() for row in rows]}
+
+
+@blp.route("/<uuid:unit_id>/move")
+class OrgUnitMove(MethodView):
+    @blp.arguments(UnitMoveSchema)
+    @blp.response(200, UnitSchema)
+    @blp.doc(parameters=[{"in": "header", "name": "If-Match", "schema": {"type": "string"}, "required": True}])
+    def post(self, args, unit_id):
+        """Move a unit under another parent, or make it a root (administrator; If-Match required)"""
+        principal = current_principal()
+        require_roles(principal, *WRITER_ROLES)
+        unit = service.move_unit(_platform(), principal, unit_id, parent_id=args["parent_id"],
+                                 precondition=_if_match)
+        return db.view(unit), _headers(unit)
+
+
+@blp.route("/<uuid:unit_id>/close")
+class OrgUnitClose(MethodView):
+    @blp.arguments(UnitCloseSchema)
+    @blp.response(200, UnitSchema)
+    @blp.doc(parameters=[{"in": "header", "name": "If-Match", "schema": {"type": "string"}, "required": True}])
+    def post(self, _args, unit_id):
+        """Close a unit with no open children; it is kept for old cases (administrator; If-Match required)"""
+        principal = current_principal()
+        require_roles(principal, *WRITER_ROLES)
+        unit = service.close_unit(_platform(), principal, unit_id, precondition=_if_match)
+        return db.view(unit), _headers(unit)
+
+
+@public_blp.route("/<tenant>/org-units")
+class PublicOrgUnits(MethodView):
+    @public_blp.response(200, PublicUnitListSchema)
+    def get(self, tenant):
+        """Open units of a municipality, for a citizen choosing what their feedback is about"""
+        if not TENANT_PATTERN.match(tenant):
+            raise ProblemError(404, "Not Found", "no such municipality or region", code="not_found")
+        with _platform().engine.connect() as connection:
+            rows = db.list_units(connection, tenant)
+        return {"items": [{"id": r.id, "kind": r.kind, "name": r.name, "parent_id": r.parent_id} for r in rows]}

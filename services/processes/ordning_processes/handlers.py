@@ -1,0 +1,3 @@
+"""Events from other services this service reacts to: none yet (the worker only relays the outbox)."""
+
+HANDLERS: dict = {}
