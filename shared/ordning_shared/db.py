@@ -202,10 +202,16 @@ class UnitOfWork:
         ).first()
         if seen:
             raise Duplicate(f"{source} {event_id}")
+        insert = inbox.insert().values(source=source, event_id=event_id, type=type_, received_at=utcnow())
         try:
-            with self.session.begin_nested():
-                self.session.execute(inbox.insert().values(
-                    source=source, event_id=event_id, type=type_, received_at=utcnow()))
+            if self.session.get_bind().dialect.name == "sqlite":
+                # pysqlite emits no BEGIN before a SAVEPOINT, so its RELEASE would commit the inbox
+                # row on its own and a failing handler's event would later be dropped as a
+                # duplicate. SQLite serializes writers; a plain insert is enough there.
+                self.session.execute(insert)
+            else:
+                with self.session.begin_nested():
+                    self.session.execute(insert)
         except sa.exc.IntegrityError:
             raise Duplicate(f"{source} {event_id}") from None
 

@@ -59,9 +59,23 @@ def serialize(cloudevent: CloudEvent) -> bytes:
     return _FORMAT.write(cloudevent)
 
 
+class InvalidCloudEvent(ValueError):
+    """The body is not a structured CloudEvent 1.0."""
+
+
 def parse(body: bytes | str) -> CloudEvent:
-    """Read a structured CloudEvent; raises on anything that is not one."""
-    return _FORMAT.read(CloudEvent, body)
+    """Read a structured CloudEvent; raises ValueError (InvalidCloudEvent) on anything that is not one.
+
+    The consumer dead-letters a ValueError at once, since no retry can fix it; the cloudevents
+    package raises its own exception classes (and AttributeError/TypeError on JSON that is not an
+    object), so they are turned into one ValueError here.
+    """
+    try:
+        return _FORMAT.read(CloudEvent, body)
+    except ValueError:
+        raise
+    except Exception as exc:
+        raise InvalidCloudEvent(f"not a CloudEvent: {exc}") from exc
 
 
 def outbox_row(event: DomainEvent, service: str) -> dict:
@@ -90,5 +104,5 @@ def amqp_headers(cloudevent_attributes: dict) -> dict:
     return headers
 
 
-__all__ = ["DomainEvent", "CONTENT_TYPE", "to_cloudevent", "serialize", "parse", "outbox_row",
+__all__ = ["DomainEvent", "InvalidCloudEvent", "CONTENT_TYPE", "to_cloudevent", "serialize", "parse", "outbox_row",
            "amqp_headers", "source_of", "dumps"]

@@ -1,0 +1,147 @@
+from datetime import date, datetime, timezone
+
+import pytest
+import sqlalchemy as sa
+
+from ordning_shared.actions import (ACTION_EVENT_FIELDS, ActionRepository, ActionRuleViolation, ActionStatus,
+                                    IllegalActionTransition, ImprovementAction, StaleAction, action_table)
+from ordning_shared.db import PlatformTables, new_metadata
+from ordning_shared.platform import Platform
+
+NOW = datetime(2025, 3, 1, 12, 0, tzinfo=timezone.utc)
+SECRET = "Brukaren Karl Karlsson föll"
+
+
+def new_action(**kw):
+    values = dict(tenant="0180", origin_type="deviation", origin_id="dev-1", unit_id="u1",
+                  title=SECRET, owner="anna", due_date=date(2025, 4, 1), description=SECRET + " igen", at=NOW)
+    values.update(kw)
+    return ImprovementAction.create(**values)
+
+
+def test_create():
+    action = new_action()
+    assert action.status is ActionStatus.planned
+    assert action.version == 1
+    assert [e.type for e in action.events] == ["se.ordning.action.created.v1"]
+
+
+@pytest.mark.parametrize("commands, status", [
+    (["start"], ActionStatus.in_progress),
+    (["complete"], ActionStatus.done),
+    (["start", "complete"], ActionStatus.done),
+    (["cancel"], ActionStatus.cancelled),
+    (["start", "cancel"], ActionStatus.cancelled),
+    (["complete", "reopen"], ActionStatus.in_progress),
+    (["cancel", "reopen"], ActionStatus.planned),
+])
+def test_legal_transitions(commands, status):
+    action = new_action()
+    for command in commands:
+        if command == "complete":
+            action.complete(NOW, "följs upp i maj")
+        else:
+            getattr(action, command)()
+    assert action.status is status
+    assert action.version == 1 + len(commands)
+
+
+@pytest.mark.parametrize("commands, illegal", [
+    ([], "reopen"),
+    (["start"], "start"),
+    (["complete"], "start"),
+    (["complete"], "complete"),
+    (["complete"], "cancel"),
+    (["cancel"], "complete"),
+    (["cancel"], "cancel"),
+    (["start"], "reopen"),
+])
+def test_illegal_transitions(commands, illegal):
+    action = new_action()
+    for command in commands:
+        action.complete(NOW) if command == "complete" else getattr(action, command)()
+    version, status = action.version, action.status
+    with pytest.raises(IllegalActionTransition):
+        action.complete(NOW) if illegal == "complete" else getattr(action, illegal)()
+    assert (action.version, action.status) == (version, status)
+
+
+def test_closed_action_cannot_be_updated():
+    action = new_action()
+    action.cancel()
+    with pytest.raises(ActionRuleViolation):
+        action.update(title="ny")
+
+
+def test_update_and_reschedule_events():
+    action = new_action()
+    action.update(title="annan titel")
+    action.update(due_date=date(2025, 5, 1))
+    assert [e.type for e in action.events][-2:] == ["se.ordning.action.updated.v1",
+                                                    "se.ordning.action.rescheduled.v1"]
+    assert action.events[-1].data["due_date"] == "2025-05-01"
+
+
+def test_events_carry_no_free_text():
+    action = new_action()
+    action.update(title=SECRET, description=SECRET, owner="bertil")
+    action.start()
+    action.complete(NOW, effect_followup=SECRET)
+    action.reopen()
+    action.cancel()
+    assert len(action.events) == 6
+    for event in action.events:
+        assert set(event.data) <= ACTION_EVENT_FIELDS
+        assert not {"title", "description", "owner", "effect_followup"} & set(event.data)
+        flat = repr(event.data)
+        assert SECRET not in flat and "anna" not in flat and "bertil" not in flat
+        assert event.subject == action.id and event.tenant == "0180"
+        assert event.data["origin_type"] == "deviation" and event.data["origin_id"] == "dev-1"
+    completed = [e for e in action.events if e.type == "se.ordning.action.completed.v1"][0]
+    assert completed.data["completed_at"] == NOW.isoformat()
+    assert action.events[-1].data["status"] == "cancelled"
+
+
+def test_overdue():
+    action = new_action(due_date=date(2025, 4, 1))
+    assert not action.is_overdue(date(2025, 4, 1))
+    assert action.is_overdue(date(2025, 4, 2))
+    action.complete(NOW)
+    assert not action.is_overdue(date(2025, 4, 2))
+    action.reopen()
+    assert action.is_overdue(date(2025, 4, 2))
+    action.cancel()
+    assert not action.is_overdue(date(2030, 1, 1))
+
+
+def test_repository_round_trip_and_stale(tmp_path, settings):
+    metadata = new_metadata()
+    tables = PlatformTables(metadata, org_replica=False)
+    table = action_table(metadata)
+    platform = Platform(settings, tables)
+    platform.create_all()
+    action = new_action()
+    with platform.uow() as uow:
+        ActionRepository(uow, table).add(action)
+        uow.commit()
+    with platform.uow() as uow:
+        repo = ActionRepository(uow, table)
+        loaded = repo.get("0180", action.id, "deviation", "dev-1")
+        assert loaded.title == SECRET and loaded.status is ActionStatus.planned
+        assert loaded.created_at == NOW
+        assert repo.get("9999", action.id, "deviation", "dev-1") is None
+        assert repo.get("0180", action.id, "risk", "dev-1") is None
+        loaded.start()
+        repo.save(loaded, expected_version=1)
+        uow.commit()
+    with platform.uow() as uow:
+        stale = ActionRepository(uow, table).for_origin("0180", "deviation", "dev-1")[0]
+        assert stale.status is ActionStatus.in_progress and stale.version == 2
+        stale.version = 1
+        stale.cancel()
+        with pytest.raises(StaleAction):
+            ActionRepository(uow, table).save(stale, expected_version=1)
+    with platform.engine.connect() as connection:
+        outbox = connection.execute(sa.select(tables.outbox.c.type).order_by(tables.outbox.c.id)).scalars().all()
+    assert outbox == ["se.ordning.action.created.v1", "se.ordning.action.started.v1"]
+    platform.dispose()

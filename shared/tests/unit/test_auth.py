@@ -1,0 +1,169 @@
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+import jwt
+import pytest
+
+from ordning_shared.auth import LocalIssuer, Principal, TokenVerifier, Unauthorized
+from ordning_shared.config import Settings
+
+
+@pytest.fixture
+def settings(tmp_path):
+    return Settings(service="deviations", data_dir=tmp_path, database_url=f"sqlite:///{tmp_path}/d.db")
+
+
+@pytest.fixture
+def issuer(settings):
+    return LocalIssuer(settings.data_dir, settings.auth_issuer, settings.auth_audience)
+
+
+def claims(**overrides):
+    now = int(time.time())
+    base = {"iss": "ordning-local", "aud": "ordning", "sub": "anna", "iat": now, "exp": now + 600,
+            "tenant": "0180", "roles": ["enhetschef"], "org_units": ["u1"]}
+    base.update(overrides)
+    return {k: v for k, v in base.items() if v is not None}
+
+
+def sign(issuer, payload, **kw):
+    return jwt.encode(payload, issuer.private_key(), algorithm="RS256", headers={"kid": LocalIssuer.KID}, **kw)
+
+
+def test_local_token_verifies_to_principal(settings, issuer):
+    token = issuer.issue("anna", "0180", ["enhetschef", "mas"], ["u1", "u2"], name="Anna A")
+    principal = TokenVerifier(settings).verify(token)
+    assert principal == Principal(subject="anna", tenant="0180", roles=frozenset({"enhetschef", "mas"}),
+                                  org_units=("u1", "u2"), name="Anna A")
+    assert principal.has_any("mas", "mar")
+    assert not principal.has_any("administrator")
+
+
+def test_verify_header(settings, issuer):
+    verifier = TokenVerifier(settings)
+    token = issuer.issue("anna", "0180", ["medarbetare"], [])
+    assert verifier.verify_header(f"Bearer {token}").subject == "anna"
+    for header in (None, "", token, f"Basic {token}", "Bearer ", "Bearer"):
+        with pytest.raises(Unauthorized):
+            verifier.verify_header(header)
+
+
+def test_unknown_roles_are_dropped(settings, issuer):
+    token = issuer.issue("anna", "0180", ["enhetschef", "superuser", "root"], [])
+    assert TokenVerifier(settings).verify(token).roles == frozenset({"enhetschef"})
+
+
+def test_expired_token(settings, issuer):
+    token = issuer.issue("anna", "0180", ["enhetschef"], [], ttl=-120)
+    with pytest.raises(Unauthorized):
+        TokenVerifier(settings).verify(token)
+
+
+@pytest.mark.parametrize("overrides", [
+    {"aud": "someone-else"},
+    {"iss": "https://evil.example"},
+    {"tenant": None},
+    {"tenant": ""},
+    {"exp": None},
+    {"sub": None},
+    {"roles": "enhetschef"},
+])
+def test_bad_claims_are_unauthorized(settings, issuer, overrides):
+    with pytest.raises(Unauthorized):
+        TokenVerifier(settings).verify(sign(issuer, claims(**overrides)))
+
+
+def test_well_formed_claims_pass(settings, issuer):
+    assert TokenVerifier(settings).verify(sign(issuer, claims())).tenant == "0180"
+
+
+def test_token_signed_by_another_key(settings, issuer, tmp_path):
+    other = LocalIssuer(tmp_path / "other", settings.auth_issuer, settings.auth_audience)
+    token = other.issue("anna", "0180", ["administrator"], [])
+    with pytest.raises(Unauthorized):
+        TokenVerifier(settings).verify(token)
+
+
+def test_alg_none_is_rejected(settings, issuer):
+    token = jwt.encode(claims(), None, algorithm="none")
+    with pytest.raises(Unauthorized):
+        TokenVerifier(settings).verify(token)
+
+
+def test_hmac_with_public_key_is_rejected(settings, issuer):
+    header = jwt.utils.base64url_encode(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
+    payload = jwt.utils.base64url_encode(json.dumps(claims()).encode())
+    import hashlib
+    import hmac
+
+    from cryptography.hazmat.primitives import serialization
+
+    pem = issuer.public_key().public_bytes(serialization.Encoding.PEM,
+                                           serialization.PublicFormat.SubjectPublicKeyInfo)
+    signature = hmac.new(pem, header + b"." + payload, hashlib.sha256).digest()
+    token = b".".join([header, payload, jwt.utils.base64url_encode(signature)]).decode()
+    with pytest.raises(Unauthorized):
+        TokenVerifier(settings).verify(token)
+
+
+@pytest.mark.parametrize("token", ["", "garbage", "a.b.c"])
+def test_garbage_is_unauthorized(settings, issuer, token):
+    with pytest.raises(Unauthorized):
+        TokenVerifier(settings).verify(token)
+
+
+def test_issuer_key_is_reused(settings, issuer):
+    token = issuer.issue("anna", "0180", [], [])
+    again = LocalIssuer(settings.data_dir)
+    assert TokenVerifier(settings).verify(token).subject == "anna"
+    assert again.jwks() == issuer.jwks()
+
+
+@pytest.fixture
+def jwks_server(tmp_path):
+    idp = LocalIssuer(tmp_path / "idp", issuer="https://idp.example", audience="ordning")
+    body = json.dumps(idp.jwks()).encode()
+    hits = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            hits.append(self.path)
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield idp, f"http://127.0.0.1:{server.server_address[1]}/.well-known/jwks.json", hits
+    server.shutdown()
+    server.server_close()
+
+
+def test_jwks_url_verification(tmp_path, jwks_server):
+    idp, url, hits = jwks_server
+    settings = Settings(service="deviations", env="production", data_dir=tmp_path,
+                        database_url="postgresql://db/x", broker_url="amqp://mq//", auth_jwks_url=url,
+                        auth_issuer="https://idp.example")
+    settings.validate()
+    assert not settings.local_issuer
+    verifier = TokenVerifier(settings)
+    principal = verifier.verify(idp.issue("bo", "1480", ["verksamhetschef"], ["f1"]))
+    assert (principal.subject, principal.tenant, principal.roles, principal.org_units) == (
+        "bo", "1480", frozenset({"verksamhetschef"}), ("f1",))
+    assert hits, "the JWKS URL was never fetched"
+    # the local issuer's key is not trusted in production
+    local = LocalIssuer(tmp_path, issuer="https://idp.example", audience="ordning")
+    with pytest.raises(Unauthorized):
+        verifier.verify(local.issue("bo", "1480", ["administrator"], []))
+    # same key, but another issuer
+    wrong = LocalIssuer(tmp_path / "idp", issuer="ordning-local", audience="ordning")
+    with pytest.raises(Unauthorized):
+        verifier.verify(wrong.issue("bo", "1480", [], []))

@@ -1,0 +1,83 @@
+from pathlib import Path
+
+import pytest
+
+from ordning_shared.config import ConfigError, Settings
+
+PROD = {
+    "ORDNING_ENV": "production",
+    "ORDNING_DATABASE_URL": "postgresql://db.example/ordning",
+    "ORDNING_BROKER_URL": "amqp://user:pw@mq.example//",
+    "ORDNING_AUTH_JWKS_URL": "https://idp.example/jwks",
+    "ORDNING_AUTH_ISSUER": "https://idp.example",
+}
+
+
+def test_embedded_defaults(tmp_path):
+    settings = Settings.from_env("deviations", {"ORDNING_DATA_DIR": str(tmp_path)})
+    assert settings.env == "embedded"
+    assert settings.data_dir == tmp_path
+    assert settings.database_url == f"sqlite:///{tmp_path / 'deviations.db'}"
+    assert settings.broker_url == "filesystem://"
+    assert settings.is_filesystem_broker
+    assert settings.local_issuer is True
+    assert settings.auth_issuer == "ordning-local"
+    assert settings.bus_namespace == "ordning"
+    options = settings.broker_transport_options()
+    assert Path(options["data_folder_in"]).is_dir()
+    assert Path(options["data_folder_in"]).is_relative_to(tmp_path)
+
+
+def test_production_without_jwks_refuses_naming_the_variable():
+    environ = {k: v for k, v in PROD.items() if k != "ORDNING_AUTH_JWKS_URL"}
+    with pytest.raises(ConfigError, match="ORDNING_AUTH_JWKS_URL"):
+        Settings.from_env("deviations", environ)
+
+
+def test_production_without_database_refuses_naming_the_variable():
+    environ = {k: v for k, v in PROD.items() if k != "ORDNING_DATABASE_URL"}
+    with pytest.raises(ConfigError, match="ORDNING_DATABASE_URL"):
+        Settings.from_env("deviations", environ)
+
+
+@pytest.mark.parametrize("override", [
+    {"ORDNING_DATABASE_URL": "sqlite:///var/x.db"},
+    {"ORDNING_BROKER_URL": "filesystem://"},
+])
+def test_production_refuses_embedded_infrastructure(override):
+    with pytest.raises(ConfigError):
+        Settings.from_env("deviations", {**PROD, **override})
+
+
+def test_production_with_everything_set():
+    settings = Settings.from_env("deviations", PROD)
+    assert settings.env == "production"
+    assert settings.local_issuer is False
+    assert settings.auth_jwks_url == PROD["ORDNING_AUTH_JWKS_URL"]
+    assert settings.database_url == PROD["ORDNING_DATABASE_URL"]
+
+
+def test_per_service_database_url_wins(tmp_path):
+    environ = {"ORDNING_DATA_DIR": str(tmp_path), "ORDNING_DATABASE_URL": "postgresql://shared/db",
+               "ORDNING_RISKS_DATABASE_URL": "postgresql://own/risks"}
+    assert Settings.from_env("risks", environ).database_url == "postgresql://own/risks"
+    assert Settings.from_env("notify", environ).database_url == "postgresql://shared/db"
+
+
+@pytest.mark.parametrize("name", ["ORDNING_MAX_REQUEST_BYTES", "ORDNING_DELIVERY_LIMIT",
+                                  "ORDNING_RELAY_BATCH_SIZE"])
+def test_bad_integer_is_a_config_error(tmp_path, name):
+    with pytest.raises(ConfigError, match=name):
+        Settings.from_env("risks", {"ORDNING_DATA_DIR": str(tmp_path), name: "many"})
+
+
+def test_integers_are_read(tmp_path):
+    settings = Settings.from_env("risks", {"ORDNING_DATA_DIR": str(tmp_path), "ORDNING_DELIVERY_LIMIT": "3",
+                                           "ORDNING_MAX_REQUEST_BYTES": "2048"})
+    assert settings.delivery_limit == 3
+    assert settings.max_request_bytes == 2048
+
+
+def test_unknown_env_refuses():
+    with pytest.raises(ConfigError, match="ORDNING_ENV"):
+        Settings.from_env("risks", {"ORDNING_ENV": "staging"})

@@ -1,0 +1,237 @@
+import json
+
+import pytest
+import sqlalchemy as sa
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from ordning_shared import http
+from ordning_shared.problems import ProblemError
+from ordning_shared.testing import issue_token
+
+
+class ThingSchema(Schema):
+    name = fields.String(required=True, validate=validate.Length(max=100))
+    count = fields.Integer()
+
+
+class ThingOutSchema(Schema):
+    name = fields.String()
+    count = fields.Integer()
+    tenant = fields.String()
+
+
+class QuotaExceeded(Exception):
+    code = "quota_exceeded"
+
+
+class Unmapped(Exception):
+    pass
+
+
+def make_blueprint():
+    blp = Blueprint("things", __name__, url_prefix="/api/v1/things")
+
+    @blp.route("/")
+    class Things(MethodView):
+        @blp.arguments(ThingSchema)
+        @blp.response(201, ThingOutSchema)
+        def post(self, body):
+            if body["name"] == "boom":
+                raise RuntimeError("a bug")
+            if body["name"] == "quota":
+                raise QuotaExceeded("Kvoten är slut / the quota is used up")
+            if body["name"] == "problem":
+                raise ProblemError(409, "Conflict", "already there", code="conflict")
+            return {**body, "tenant": http.current_principal().tenant}
+
+    public = Blueprint("public", __name__, url_prefix="/api/v1/public")
+
+    @public.route("/ping")
+    class Ping(MethodView):
+        @public.response(200)
+        def get(self):
+            return {"pong": True}
+
+    return [blp, public]
+
+
+@pytest.fixture
+def app(platform):
+    app = http.create_app(platform, make_blueprint(), title="Things",
+                          problem_map={QuotaExceeded: (409, "Quota exceeded")})
+    app.testing = True
+    return app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def auth(settings):
+    return {"Authorization": "Bearer " + issue_token(settings, "anna", "0180", ["enhetschef"], ["u1"])}
+
+
+def assert_problem(response, status):
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.content_type == "application/problem+json"
+    body = response.get_json(force=True)
+    assert body["status"] == status
+    assert body["title"]
+    return body
+
+
+def test_valid_post(client, auth):
+    response = client.post("/api/v1/things/", json={"name": "x", "count": 2}, headers=auth)
+    assert response.status_code == 201
+    assert response.get_json() == {"name": "x", "count": 2, "tenant": "0180"}
+
+
+def test_unknown_field_is_422(client, auth):
+    body = assert_problem(client.post("/api/v1/things/", json={"name": "x", "colour": "red"}, headers=auth), 422)
+    assert "colour" in json.dumps(body["errors"])
+
+
+def test_wrong_type_is_422(client, auth):
+    body = assert_problem(client.post("/api/v1/things/", json={"name": "x", "count": "many"}, headers=auth), 422)
+    assert "count" in json.dumps(body["errors"])
+
+
+def test_missing_and_too_long_are_422(client, auth):
+    assert_problem(client.post("/api/v1/things/", json={"count": 1}, headers=auth), 422)
+    assert_problem(client.post("/api/v1/things/", json={"name": "x" * 101}, headers=auth), 422)
+
+
+@pytest.mark.parametrize("data", ['{"name": ', "[1, 2", "\xff"])
+def test_broken_json_is_400(client, auth, data):
+    response = client.post("/api/v1/things/", data=data, content_type="application/json", headers=auth)
+    assert_problem(response, 400)
+
+
+def test_json_that_is_not_an_object_is_not_a_500(client, auth):
+    response = client.post("/api/v1/things/", data="[1, 2]", content_type="application/json", headers=auth)
+    assert response.status_code in (400, 422)
+    assert response.content_type == "application/problem+json"
+
+
+def test_body_too_large_is_413(client, auth, settings):
+    assert settings.max_request_bytes == 64 * 1024
+    big = json.dumps({"name": "x", "padding": "y" * (1024 * 1024)})
+    response = client.post("/api/v1/things/", data=big, content_type="application/json", headers=auth)
+    body = assert_problem(response, 413)
+    assert str(64 * 1024) in body["detail"]
+
+
+def test_non_json_content_type_is_415(client, auth):
+    response = client.post("/api/v1/things/", data="name=x", content_type="application/x-www-form-urlencoded",
+                           headers=auth)
+    assert_problem(response, 415)
+
+
+def test_missing_token_is_401(client):
+    response = client.post("/api/v1/things/", json={"name": "x"})
+    body = assert_problem(response, 401)
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")
+    assert body["code"] == "unauthorized"
+
+
+@pytest.mark.parametrize("header", ["Basic YWJjOmRlZg==", "Bearer", "Bearer not-a-jwt", "Token abc"])
+def test_malformed_authorization_is_401(client, header):
+    response = client.post("/api/v1/things/", json={"name": "x"}, headers={"Authorization": header})
+    assert_problem(response, 401)
+    assert "WWW-Authenticate" in response.headers
+
+
+def test_public_prefix_needs_no_token(client):
+    response = client.get("/api/v1/public/ping")
+    assert response.status_code == 200
+
+
+def test_unknown_api_route_is_problem(client, auth):
+    assert_problem(client.get("/api/v1/nothing-here", headers=auth), 404)
+
+
+def test_healthz(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json()["status"] == "ok"
+
+
+def test_readyz(client):
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.get_json()["checks"]["database"] == "ok"
+
+
+def test_readyz_reports_failing_check(platform):
+    app = http.create_app(platform, [], title="x", readiness=lambda: {"broker": "error: down"})
+    response = app.test_client().get("/readyz")
+    assert response.status_code == 503
+    assert response.get_json()["checks"] == {"database": "ok", "broker": "error: down"}
+
+
+def test_metrics_count_requests_by_route(client, auth):
+    client.post("/api/v1/things/", json={"name": "x"}, headers=auth)
+    text = client.get("/metrics").get_data(as_text=True)
+    lines = [line for line in text.splitlines()
+             if line.startswith("ordning_http_requests_total{") and 'route="/api/v1/things/"' in line
+             and 'status="201"' in line and 'service="deviations"' in line]
+    assert lines, text[:2000]
+    assert float(lines[0].rsplit(" ", 1)[1]) >= 1
+
+
+def test_openapi(client):
+    response = client.get("/openapi.json")
+    assert response.status_code == 200
+    spec = json.loads(response.get_data())
+    assert "/api/v1/things/" in spec["paths"]
+    assert "post" in spec["paths"]["/api/v1/things/"]
+    assert spec["info"]["title"] == "Things"
+
+
+def test_unexpected_exception_is_500_problem(client, auth):
+    body = assert_problem(client.post("/api/v1/things/", json={"name": "boom"}, headers=auth), 500)
+    assert "a bug" not in json.dumps(body)
+
+
+def test_domain_exception_uses_problem_map(client, auth):
+    body = assert_problem(client.post("/api/v1/things/", json={"name": "quota"}, headers=auth), 409)
+    assert body["code"] == "quota_exceeded"
+    assert body["type"] == "urn:ordning:problem:quota_exceeded"
+    assert body["title"] == "Quota exceeded"
+    assert "Kvoten" in body["detail"]
+
+
+def test_problem_error(client, auth):
+    body = assert_problem(client.post("/api/v1/things/", json={"name": "problem"}, headers=auth), 409)
+    assert body["code"] == "conflict"
+    assert body["instance"] == "/api/v1/things/"
+
+
+def test_require_roles(app):
+    from ordning_shared.auth import Principal
+
+    principal = Principal("anna", "0180", frozenset({"medarbetare"}))
+    http.require_roles(principal, "medarbetare", "mas")
+    with pytest.raises(ProblemError) as info:
+        http.require_roles(principal, "administrator")
+    assert info.value.status == 403
+
+
+def test_check_if_match(app):
+    tag = http.etag("abc", 3)
+    assert tag == '"abc.3"'
+    with app.test_request_context("/x", method="PUT"):
+        with pytest.raises(ProblemError) as info:
+            http.check_if_match("abc", 3)
+        assert info.value.status == 428
+    with app.test_request_context("/x", method="PUT", headers={"If-Match": http.etag("abc", 2)}):
+        with pytest.raises(ProblemError) as info:
+            http.check_if_match("abc", 3)
+        assert info.value.status == 412
+    for header in (tag, f"W/{tag}", f'"other.1", {tag}', "*"):
+        with app.test_request_context("/x", method="PUT", headers={"If-Match": header}):
+            http.check_if_match("abc", 3)
