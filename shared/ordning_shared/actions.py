@@ -83,13 +83,24 @@ class ImprovementAction:
         if not self.is_open:
             raise ActionRuleViolation(
                 f"Åtgärden är {self.status.value} och kan inte ändras / the action is {self.status.value}")
-        due_changed = due_date is not None and due_date != self.due_date
-        for name, value in (("title", title), ("owner", owner), ("due_date", due_date),
-                            ("description", description)):
-            if value is not None:
-                setattr(self, name, value)
+        changes = {name: value for name, value in (("title", title), ("owner", owner), ("due_date", due_date),
+                                                   ("description", description))
+                   if value is not None and value != getattr(self, name)}
+        if not changes:  # nothing changed: no new version, no event
+            return
+        due_changed = "due_date" in changes
+        for name, value in changes.items():
+            setattr(self, name, value)
         self.version += 1
         self._record("rescheduled" if due_changed else "updated")
+
+    def move_to_unit(self, unit_id: str) -> None:
+        """The case that owns an open action moved to another unit; the action follows it."""
+        if not self.is_open or unit_id == self.unit_id:
+            return
+        self.unit_id = str(unit_id)
+        self.version += 1
+        self._record("updated")
 
     def _transition(self, command: str) -> None:
         target = ACTION_TRANSITIONS.get((self.status, command))

@@ -15,7 +15,7 @@ from kombu.mixins import ConsumerMixin
 
 from .bus import connect, dead_letter_exchange, declare_topology, service_queues
 from .db import Duplicate, UnitOfWork
-from .events import CONTENT_TYPE, parse
+from .events import CONTENT_TYPE, InvalidCloudEvent, parse
 from .observability import EVENTS_CONSUMED, extract_context, tracer
 from .platform import Platform
 
@@ -72,7 +72,7 @@ class EventConsumer(ConsumerMixin):
         service = self.settings.service
         try:
             outcome = handle_event(self.platform, self.handlers, message.body)
-        except ValueError as exc:  # not a CloudEvent at all: no retry can help
+        except InvalidCloudEvent as exc:  # not a CloudEvent at all: no retry can help
             log.error("dead-lettering a message that is not a valid CloudEvent: %s", exc)
             EVENTS_CONSUMED.labels(service, "invalid", "dead_lettered").inc()
             self._dead_letter(message)

@@ -45,10 +45,13 @@ def org_unit_handlers() -> dict:
     return {event_type: apply_org_unit_event for event_type in ORG_UNIT_EVENT_TYPES}
 
 
-def subtree_select(table: sa.Table, tenant: str, roots) -> sa.Select:
-    """A SELECT of the ids of `roots` and every unit below them, within one tenant."""
+def subtree_select(table: sa.Table, tenant: str, roots, name: str = "subtree") -> sa.Select:
+    """A SELECT of the ids of `roots` and every unit below them, within one tenant.
+
+    Give each use in one statement its own `name` (a CTE name must be unique there).
+    """
     base = sa.select(table.c.id).where(table.c.tenant == tenant, table.c.id.in_(list(roots)))
-    tree = base.cte("subtree", recursive=True)
+    tree = base.cte(name, recursive=True)
     below = sa.select(table.c.id).where(table.c.tenant == tenant, table.c.parent_id == tree.c.id)
     tree = tree.union(below)
     return sa.select(tree.c.id)

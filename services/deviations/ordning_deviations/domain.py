@@ -508,8 +508,13 @@ class Deviation:
                reported_at: datetime, reported_by: str | None = None,
                origin: Origin | str = Origin.staff, category_id: str | None = None,
                occurred_at: datetime | None = None, immediate_action: str | None = None,
-               policy: DeadlinePolicy | None = None, id: str | None = None) -> "Deviation":
-        """A new case in status `reported`, its due dates computed from `policy` (default per kind)."""
+               policy: DeadlinePolicy | None = None, id: str | None = None,
+               anonymous: bool | None = None) -> "Deviation":
+        """A new case in status `reported`, its due dates computed from `policy` (default per kind).
+
+        `anonymous` (event flag) defaults to "no reporter"; a citizen who leaves contact details has no
+        reporter subject but is not anonymous.
+        """
         try:
             kind = Kind(kind)
             origin = Origin(origin)
@@ -546,7 +551,7 @@ class Deviation:
             occurred_at=occurred_at, immediate_action=None if _blank(immediate_action) else immediate_action,
             receipt_due=receipt_due, investigation_due=investigation_due, ivo_due=ivo_due,
         )
-        deviation._record(REPORTED, origin=origin.value, anonymous=deviation.reported_by is None,
+        deviation._record(REPORTED, origin=origin.value, anonymous=(deviation.reported_by is None) if anonymous is None else bool(anonymous),
                           occurred_at=_iso(occurred_at), reported_at=_iso(reported_at),
                           receipt_due=_iso(receipt_due), investigation_due=_iso(investigation_due),
                           ivo_due=_iso(ivo_due))

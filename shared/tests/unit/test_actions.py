@@ -145,3 +145,20 @@ def test_repository_round_trip_and_stale(tmp_path, settings):
         outbox = connection.execute(sa.select(tables.outbox.c.type).order_by(tables.outbox.c.id)).scalars().all()
     assert outbox == ["se.ordning.action.created.v1", "se.ordning.action.started.v1"]
     platform.dispose()
+
+
+def test_an_update_that_changes_nothing_records_no_event_and_keeps_the_version():
+    from datetime import date, datetime, timezone
+
+    from ordning_shared.actions import ImprovementAction
+
+    action = ImprovementAction.create(tenant="0138", origin_type="deviation", origin_id="d-1", unit_id="u-1",
+                                      title="Ny rutin", owner="erik", due_date=date(2030, 1, 31),
+                                      at=datetime(2026, 11, 1, tzinfo=timezone.utc))
+    action.events.clear()
+    action.update(title="Ny rutin", due_date=date(2030, 1, 31))
+    assert action.version == 1
+    assert action.events == []
+    action.update(due_date=date(2030, 2, 28))
+    assert action.version == 2
+    assert [event.type for event in action.events] == ["se.ordning.action.rescheduled.v1"]

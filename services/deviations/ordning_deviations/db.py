@@ -1,0 +1,328 @@
+"""Tables of the deviations service and the queries it needs (every query is scoped by tenant)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from ordning_shared.actions import action_table
+from ordning_shared.db import Id, PlatformTables, UTCDateTime, new_metadata
+from ordning_shared.orgtree import subtree_ids, subtree_select
+
+from . import domain as d
+
+metadata = new_metadata()
+tables = PlatformTables(metadata, org_replica=True)
+
+deviations = sa.Table(
+    "deviations", metadata,
+    Id(name="id", primary_key=True),
+    sa.Column("tenant", sa.String(16), nullable=False),
+    sa.Column("reference", sa.String(20), nullable=False),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("origin", sa.String(10), nullable=False),
+    Id(name="unit_id", nullable=False),
+    Id(name="category_id"),
+    sa.Column("description", sa.Text, nullable=False),
+    sa.Column("immediate_action", sa.Text),
+    sa.Column("reported_at", UTCDateTime, nullable=False),
+    sa.Column("reported_by", sa.String(200)),
+    sa.Column("occurred_at", UTCDateTime),
+    sa.Column("received_at", UTCDateTime),
+    sa.Column("receipt_due", sa.Date),
+    sa.Column("investigation_due", sa.Date),
+    sa.Column("ivo_due", sa.Date),
+    sa.Column("investigation_what_happened", sa.Text),
+    sa.Column("investigation_why", sa.Text),
+    sa.Column("investigation_what_must_change", sa.Text),
+    sa.Column("investigation_started_at", UTCDateTime),
+    sa.Column("investigation_completed_at", UTCDateTime),
+    sa.Column("seriousness_serious", sa.Boolean),
+    sa.Column("seriousness_decided_by", sa.String(200)),
+    sa.Column("seriousness_decided_at", UTCDateTime),
+    sa.Column("ivo_reported_on", sa.Date),
+    sa.Column("ivo_reference", sa.String(100)),
+    sa.Column("ivo_recorded_by", sa.String(200)),
+    sa.Column("closed_at", UTCDateTime),
+    # A citizen's contact details: kept only here, never in events.
+    sa.Column("contact_name", sa.String(200)),
+    sa.Column("contact_email", sa.String(320)),
+    sa.Column("contact_phone", sa.String(40)),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.UniqueConstraint("tenant", "reference", name="uq_deviations_tenant_reference"),
+    sa.Index("ix_deviations_tenant_unit", "tenant", "unit_id"),
+    sa.Index("ix_deviations_tenant_status", "tenant", "status"),
+    sa.Index("ix_deviations_tenant_reported_at", "tenant", "reported_at"),
+)
+
+case_counters = sa.Table(
+    "case_counters", metadata,
+    sa.Column("tenant", sa.String(16), primary_key=True),
+    sa.Column("year", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("value", sa.Integer, nullable=False),
+)
+
+categories = sa.Table(
+    "categories", metadata,
+    Id(name="id", primary_key=True),
+    sa.Column("tenant", sa.String(16), nullable=False, index=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("kinds", sa.JSON, nullable=False),  # [] = every kind
+    sa.Column("active", sa.Boolean, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.UniqueConstraint("tenant", "name", name="uq_categories_tenant_name"),
+)
+
+deadline_policies = sa.Table(
+    "deadline_policies", metadata,
+    sa.Column("tenant", sa.String(16), primary_key=True),
+    sa.Column("kind", sa.String(20), primary_key=True),
+    sa.Column("receipt_days", sa.Integer, nullable=False),
+    sa.Column("investigation_days", sa.Integer, nullable=False),
+    sa.Column("ivo_report_days", sa.Integer),
+    sa.Column("version", sa.Integer, nullable=False),
+)
+
+actions = action_table(metadata)
+
+ORIGIN_TYPE = "deviation"
+
+
+# --------------------------------------------------------------------------
+# Row <-> entity
+# --------------------------------------------------------------------------
+
+def to_entity(row) -> d.Deviation:
+    m = row._mapping
+    seriousness = None
+    if m["seriousness_serious"] is not None:
+        seriousness = d.Seriousness(serious=m["seriousness_serious"], decided_by=m["seriousness_decided_by"],
+                                    decided_at=m["seriousness_decided_at"])
+    ivo = None
+    if m["ivo_reported_on"] is not None:
+        ivo = d.IvoReport(reported_on=m["ivo_reported_on"], reference=m["ivo_reference"],
+                          recorded_by=m["ivo_recorded_by"])
+    return d.Deviation(
+        id=m["id"], tenant=m["tenant"], kind=d.Kind(m["kind"]), status=d.Status(m["status"]),
+        unit_id=m["unit_id"], description=m["description"], reported_at=m["reported_at"],
+        origin=d.Origin(m["origin"]), reported_by=m["reported_by"], category_id=m["category_id"],
+        occurred_at=m["occurred_at"], immediate_action=m["immediate_action"], received_at=m["received_at"],
+        receipt_due=m["receipt_due"], investigation_due=m["investigation_due"], ivo_due=m["ivo_due"],
+        investigation=d.Investigation(
+            what_happened=m["investigation_what_happened"], why=m["investigation_why"],
+            what_must_change=m["investigation_what_must_change"],
+            started_at=m["investigation_started_at"], completed_at=m["investigation_completed_at"]),
+        seriousness=seriousness, ivo_report=ivo, closed_at=m["closed_at"], version=m["version"],
+    )
+
+
+def entity_values(dev: d.Deviation) -> dict:
+    """The columns an entity maps to (not reference and contact, which only the creator sets)."""
+    return {
+        "id": dev.id, "tenant": dev.tenant, "kind": dev.kind.value, "status": dev.status.value,
+        "origin": dev.origin.value, "unit_id": dev.unit_id, "category_id": dev.category_id,
+        "description": dev.description, "immediate_action": dev.immediate_action,
+        "reported_at": dev.reported_at, "reported_by": dev.reported_by, "occurred_at": dev.occurred_at,
+        "received_at": dev.received_at, "receipt_due": dev.receipt_due,
+        "investigation_due": dev.investigation_due, "ivo_due": dev.ivo_due,
+        "investigation_what_happened": dev.investigation.what_happened,
+        "investigation_why": dev.investigation.why,
+        "investigation_what_must_change": dev.investigation.what_must_change,
+        "investigation_started_at": dev.investigation.started_at,
+        "investigation_completed_at": dev.investigation.completed_at,
+        "seriousness_serious": dev.seriousness.serious if dev.seriousness else None,
+        "seriousness_decided_by": dev.seriousness.decided_by if dev.seriousness else None,
+        "seriousness_decided_at": dev.seriousness.decided_at if dev.seriousness else None,
+        "ivo_reported_on": dev.ivo_report.reported_on if dev.ivo_report else None,
+        "ivo_reference": dev.ivo_report.reference if dev.ivo_report else None,
+        "ivo_recorded_by": dev.ivo_report.recorded_by if dev.ivo_report else None,
+        "closed_at": dev.closed_at, "version": dev.version,
+    }
+
+
+# --------------------------------------------------------------------------
+# Queries
+# --------------------------------------------------------------------------
+
+def get_row(conn, tenant: str, deviation_id: str):
+    return conn.execute(sa.select(deviations).where(
+        deviations.c.tenant == tenant, deviations.c.id == str(deviation_id))).first()
+
+
+def insert(conn, dev: d.Deviation, *, reference: str, contact: dict | None = None) -> None:
+    contact = contact or {}
+    conn.execute(deviations.insert().values(
+        **entity_values(dev), reference=reference, contact_name=contact.get("name"),
+        contact_email=contact.get("email"), contact_phone=contact.get("phone")))
+
+
+def update(conn, dev: d.Deviation, expected_version: int) -> bool:
+    """Optimistic concurrency: write only if nobody changed the row since it was read."""
+    values = entity_values(dev)
+    values.pop("id"), values.pop("tenant")
+    result = conn.execute(deviations.update().where(
+        deviations.c.tenant == dev.tenant, deviations.c.id == dev.id,
+        deviations.c.version == expected_version).values(**values))
+    return result.rowcount == 1
+
+
+def next_reference(conn, tenant: str, year: int) -> str:
+    """The next human receipt number of a tenant, e.g. 2026-000123 (the row lock serialises writers)."""
+    for _ in range(3):
+        result = conn.execute(case_counters.update().where(
+            case_counters.c.tenant == tenant, case_counters.c.year == year,
+        ).values(value=case_counters.c.value + 1))
+        if result.rowcount == 0:
+            try:
+                with conn.begin_nested():
+                    conn.execute(case_counters.insert().values(tenant=tenant, year=year, value=1))
+            except sa.exc.IntegrityError:
+                continue  # a concurrent first report of the year won: increment its row
+        value = conn.execute(sa.select(case_counters.c.value).where(
+            case_counters.c.tenant == tenant, case_counters.c.year == year)).scalar_one()
+        return f"{year}-{value:06d}"
+    raise RuntimeError("could not allocate a case reference")
+
+
+def overdue_clause(today: date):
+    """SQL twin of domain.Deviation.overdue(today) != []."""
+    c = deviations.c
+    return sa.and_(
+        c.status != d.Status.closed.value,
+        sa.or_(
+            sa.and_(c.received_at.is_(None), c.receipt_due.is_not(None), c.receipt_due < today),
+            sa.and_(c.status != d.Status.investigated.value, c.investigation_due.is_not(None),
+                    c.investigation_due < today),
+            sa.and_(c.kind.in_([k.value for k in d.LEX_KINDS]), c.seriousness_serious.is_(True),
+                    c.ivo_reported_on.is_(None), c.ivo_due.is_not(None), c.ivo_due < today),
+        ),
+    )
+
+
+def scope_units(conn, tenant: str, org_units) -> set[str]:
+    return subtree_ids(conn, tables.org_units, tenant, org_units)
+
+
+def readable_clause(conn, principal):
+    """Cases a principal may see: readable kinds in their subtree, and what they reported themselves."""
+    c = deviations.c
+    kinds = [kind.value for kind in d.Kind if set(principal.roles) & d.READERS[kind]]
+    clauses = []
+    if kinds and principal.org_units:
+        # The scope is resolved first: orgtree.subtree_select uses one fixed CTE name, so two of them
+        # (scope and the unit filter) cannot share a statement.
+        units = scope_units(conn, principal.tenant, principal.org_units)
+        if units:
+            clauses.append(sa.and_(c.kind.in_(kinds), c.unit_id.in_(sorted(units))))
+    if set(principal.roles) & d.STAFF_ROLES:
+        clauses.append(c.reported_by == principal.subject)
+    return sa.or_(*clauses) if clauses else sa.false()
+
+
+@dataclass
+class ListFilter:
+    unit_id: str | None = None
+    kinds: list | None = None
+    statuses: list | None = None
+    reported_from: datetime | None = None
+    reported_to: datetime | None = None
+    overdue: bool | None = None
+    category_id: str | None = None
+    mine: bool = False
+    limit: int = 50
+    offset: int = 0
+
+
+def list_rows(conn, principal, flt: ListFilter, today: date):
+    c = deviations.c
+    where = [c.tenant == principal.tenant, readable_clause(conn, principal)]
+    if flt.unit_id:
+        where.append(c.unit_id.in_(subtree_select(tables.org_units, principal.tenant, [flt.unit_id])))
+    if flt.kinds:
+        where.append(c.kind.in_(list(flt.kinds)))
+    if flt.statuses:
+        where.append(c.status.in_(list(flt.statuses)))
+    if flt.reported_from is not None:
+        where.append(c.reported_at >= flt.reported_from)
+    if flt.reported_to is not None:
+        where.append(c.reported_at < flt.reported_to)
+    if flt.overdue is True:
+        where.append(overdue_clause(today))
+    elif flt.overdue is False:
+        where.append(sa.not_(overdue_clause(today)))
+    if flt.category_id:
+        where.append(c.category_id == flt.category_id)
+    if flt.mine:
+        where.append(c.reported_by == principal.subject)
+    total = conn.execute(sa.select(sa.func.count()).select_from(deviations).where(*where)).scalar_one()
+    rows = conn.execute(sa.select(deviations).where(*where)
+                        .order_by(c.reported_at.desc(), c.id.desc())
+                        .limit(flt.limit).offset(flt.offset)).all()
+    return rows, total
+
+
+def action_counts(conn, tenant: str, deviation_ids, today: date) -> dict[str, dict]:
+    """{deviation_id: {total, open, overdue}} for the given cases."""
+    ids = [str(i) for i in deviation_ids]
+    counts = {i: {"total": 0, "open": 0, "overdue": 0} for i in ids}
+    if not ids:
+        return counts
+    a = actions.c
+    is_open = a.status.not_in(list(d.ACTION_FINISHED_STATUSES))
+    rows = conn.execute(sa.select(
+        a.origin_id, sa.func.count(),
+        sa.func.sum(sa.case((is_open, 1), else_=0)),
+        sa.func.sum(sa.case((sa.and_(is_open, a.due_date < today), 1), else_=0)),
+    ).where(a.tenant == tenant, a.origin_type == ORIGIN_TYPE, a.origin_id.in_(ids)).group_by(a.origin_id)).all()
+    for origin_id, total, open_, overdue in rows:
+        counts[origin_id] = {"total": int(total or 0), "open": int(open_ or 0), "overdue": int(overdue or 0)}
+    return counts
+
+
+def open_action_count(conn, tenant: str, deviation_id: str) -> int:
+    a = actions.c
+    return conn.execute(sa.select(sa.func.count()).select_from(actions).where(
+        a.tenant == tenant, a.origin_type == ORIGIN_TYPE, a.origin_id == str(deviation_id),
+        a.status.not_in(list(d.ACTION_FINISHED_STATUSES)))).scalar_one()
+
+
+def tenant_policies(conn, tenant: str) -> dict[d.Kind, d.DeadlinePolicy]:
+    rows = conn.execute(sa.select(deadline_policies).where(deadline_policies.c.tenant == tenant)).all()
+    return {d.Kind(r.kind): d.DeadlinePolicy(d.Kind(r.kind), r.receipt_days, r.investigation_days,
+                                             r.ivo_report_days) for r in rows}
+
+
+def policy_row(conn, tenant: str, kind: str):
+    return conn.execute(sa.select(deadline_policies).where(
+        deadline_policies.c.tenant == tenant, deadline_policies.c.kind == kind)).first()
+
+
+def category_row(conn, tenant: str, category_id: str):
+    return conn.execute(sa.select(categories).where(
+        categories.c.tenant == tenant, categories.c.id == str(category_id))).first()
+
+
+def list_categories(conn, tenant: str, include_inactive: bool = False):
+    query = sa.select(categories).where(categories.c.tenant == tenant)
+    if not include_inactive:
+        query = query.where(categories.c.active.is_(True))
+    return conn.execute(query.order_by(categories.c.name)).all()
+
+
+def tenant_known(conn, tenant: str) -> bool:
+    ou = tables.org_units
+    return conn.execute(sa.select(ou.c.id).where(ou.c.tenant == tenant).limit(1)).first() is not None
+
+
+def open_unit(conn, tenant: str, unit_id: str):
+    """The unit's replica row if it exists in the tenant and is not closed."""
+    ou = tables.org_units
+    return conn.execute(sa.select(ou).where(ou.c.tenant == tenant, ou.c.id == str(unit_id),
+                                            ou.c.closed_at.is_(None))).first()
+
+
+def audit_rows(conn, tenant: str, entity_type: str, entity_id: str):
+    al = tables.audit_log
+    return conn.execute(sa.select(al).where(al.c.tenant == tenant, al.c.entity_type == entity_type,
+                                            al.c.entity_id == str(entity_id)).order_by(al.c.id)).all()

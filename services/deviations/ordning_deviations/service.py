@@ -1,0 +1,599 @@
+"""Use cases: one function per command, one unit of work each.
+
+The change, its audit record and its events commit together. Access: a role
+acts within its org units and the units below them (the org replica); a case
+the caller may not read is "not found" (its existence is never revealed), a
+case they may read but not change is "forbidden".
+"""
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Callable
+
+import sqlalchemy as sa
+from ordning_shared import idempotency
+from ordning_shared.actions import ActionRepository, ImprovementAction
+from ordning_shared.db import utcnow
+
+from . import db
+from . import domain as d
+
+ANONYMOUS = "anonymous"
+AUDIT_READERS = ("kvalitetsutvecklare", "administrator", "forvaltningschef")
+Precondition = Callable[[str, int], None] | None
+
+
+# --------------------------------------------------------------------------
+# Errors of the service layer (rendered as problem+json through app.problem_map)
+# --------------------------------------------------------------------------
+
+class ServiceError(Exception):
+    code = "service_error"
+    http_status = 400
+
+    def __init__(self, message: str, code: str | None = None):
+        super().__init__(message)
+        if code:
+            self.code = code
+
+
+class NotFound(ServiceError):
+    code = "not_found"
+    http_status = 404
+
+
+class Forbidden(ServiceError):
+    code = "forbidden"
+    http_status = 403
+
+
+class Unprocessable(ServiceError):
+    code = "unprocessable"
+    http_status = 422
+
+
+class Conflict(ServiceError):
+    code = "conflict"
+    http_status = 409
+
+
+class Stale(ServiceError):
+    code = "stale_etag"
+    http_status = 412
+
+
+def _not_found() -> NotFound:
+    return NotFound("Ärendet finns inte / no such case")
+
+
+def _today(now: datetime | None = None) -> date:
+    return d.local_date(now or utcnow())
+
+
+# --------------------------------------------------------------------------
+# Presentation (the response's shape; the API renders it with DeviationSchema)
+# --------------------------------------------------------------------------
+
+def present(row, counts: dict | None, today: date) -> dict:
+    dev = db.to_entity(row)
+    m = row._mapping
+    contact = None
+    if any(m[name] for name in ("contact_name", "contact_email", "contact_phone")):
+        contact = {"name": m["contact_name"], "email": m["contact_email"], "phone": m["contact_phone"]}
+    return {
+        "id": dev.id, "reference": m["reference"], "kind": dev.kind.value,
+        "kind_label_sv": d.KIND_LABELS_SV[dev.kind], "status": dev.status.value,
+        "status_label_sv": d.STATUS_LABELS_SV[dev.status], "origin": dev.origin.value,
+        "anonymous": dev.reported_by is None and contact is None,
+        "unit_id": dev.unit_id, "category_id": dev.category_id, "description": dev.description,
+        "immediate_action": dev.immediate_action, "reported_at": dev.reported_at,
+        "reported_by": dev.reported_by, "occurred_at": dev.occurred_at, "received_at": dev.received_at,
+        "receipt_due": dev.receipt_due, "investigation_due": dev.investigation_due, "ivo_due": dev.ivo_due,
+        "investigation": vars(dev.investigation),
+        "seriousness": vars(dev.seriousness) if dev.seriousness else None,
+        "ivo_report": vars(dev.ivo_report) if dev.ivo_report else None,
+        "closed_at": dev.closed_at, "contact": contact, "version": dev.version,
+        "overdue": dev.overdue(today),
+        "allowed_commands": [c.value for c in dev.allowed_commands()],
+        "actions": counts or {"total": 0, "open": 0, "overdue": 0},
+    }
+
+
+def _snapshot(dev: d.Deviation) -> dict:
+    return db.entity_values(dev)
+
+
+# --------------------------------------------------------------------------
+# Access
+# --------------------------------------------------------------------------
+
+def _in_scope(conn, principal, unit_id: str) -> bool:
+    return unit_id in db.scope_units(conn, principal.tenant, principal.org_units)
+
+
+def _can_read(conn, principal, dev: d.Deviation) -> bool:
+    roles = set(principal.roles)
+    if roles & d.READERS[dev.kind] and _in_scope(conn, principal, dev.unit_id):
+        return True
+    return bool(dev.reported_by is not None and dev.reported_by == principal.subject and roles & d.STAFF_ROLES)
+
+
+def _load(uow, principal, deviation_id: str, command: str | None = None):
+    """The case (row, entity) if the principal may read it (else 404) and run `command` on it (else 403)."""
+    row = db.get_row(uow.session, principal.tenant, deviation_id)
+    if row is None:
+        raise _not_found()
+    dev = db.to_entity(row)
+    if not _can_read(uow.session, principal, dev):
+        raise _not_found()
+    if command is not None:
+        if not (d.may(principal.roles, command, dev.kind) and _in_scope(uow.session, principal, dev.unit_id)):
+            raise Forbidden(f"Din roll får inte göra detta ({command}) på ett ärende av typen "
+                            f"'{dev.kind.value}' / your roles do not allow {command} on a {dev.kind.value} case")
+    return row, dev
+
+
+def _save(uow, principal, dev: d.Deviation, before: dict, expected_version: int, action: str) -> None:
+    if not db.update(uow.session, dev, expected_version):
+        raise Stale("Ärendet har ändrats av någon annan; läs om det / the case was changed by someone else; "
+                    "read it again")
+    for event in dev.events:
+        uow.add_event(event)
+    dev.events.clear()
+    uow.audit(tenant=dev.tenant, actor=principal.subject, action=action, entity_type="deviation",
+              entity_id=dev.id, before=before, after=_snapshot(dev))
+
+
+def _command(platform, principal, deviation_id: str, permission: str, action: str,
+             change: Callable[[object, d.Deviation], None], precondition: Precondition):
+    with platform.uow() as uow:
+        _row, dev = _load(uow, principal, deviation_id, permission)
+        if precondition is not None:
+            precondition(dev.id, dev.version)
+        before, expected = _snapshot(dev), dev.version
+        change(uow, dev)
+        if dev.version == expected and not dev.events:
+            return dev  # nothing changed: nothing to write
+        _save(uow, principal, dev, before, expected, action)
+        uow.commit()
+    return dev
+
+
+def _check_unit(conn, tenant: str, unit_id: str):
+    unit = db.open_unit(conn, tenant, unit_id)
+    if unit is None:
+        raise Unprocessable(f"Okänd eller stängd enhet / unknown or closed unit: {unit_id}", code="unknown_unit")
+    return unit
+
+
+def _check_category(conn, tenant: str, category_id: str | None, kind: d.Kind) -> None:
+    if not category_id:
+        return
+    row = db.category_row(conn, tenant, category_id)
+    if row is None or not row.active or (row.kinds and kind.value not in row.kinds):
+        raise Unprocessable(f"Okänd kategori för typen '{kind.value}' / unknown category for {kind.value}: "
+                            f"{category_id}", code="unknown_category")
+
+
+# --------------------------------------------------------------------------
+# Reporting
+# --------------------------------------------------------------------------
+
+def report_deviation(platform, principal, data: dict, claim=None, now: datetime | None = None) -> str:
+    """A member of staff reports a case in one request; returns its id."""
+    now = now or utcnow()
+    kind = d.Kind(data["kind"])
+    if not d.may(principal.roles, "report", kind):
+        raise Forbidden("Din roll får inte anmäla ärenden / your roles do not allow reporting")
+    with platform.uow() as uow:
+        conn = uow.session
+        _check_unit(conn, principal.tenant, data["unit_id"])
+        if not _in_scope(conn, principal, data["unit_id"]):
+            raise Forbidden("Enheten ligger utanför dina enheter / the unit is outside your org units")
+        _check_category(conn, principal.tenant, data.get("category_id"), kind)
+        policy = d.policy_for(kind, db.tenant_policies(conn, principal.tenant))
+        dev = d.Deviation.report(
+            tenant=principal.tenant, kind=kind, unit_id=data["unit_id"], description=data["description"],
+            reported_at=now, reported_by=principal.subject, origin=d.Origin.staff,
+            category_id=data.get("category_id"), occurred_at=data.get("occurred_at"),
+            immediate_action=data.get("immediate_action"), policy=policy, id=str(uuid.uuid4()))
+        reference = db.next_reference(conn, principal.tenant, d.local_date(now).year)
+        db.insert(conn, dev, reference=reference)
+        for event in dev.events:
+            uow.add_event(event)
+        uow.audit(tenant=dev.tenant, actor=principal.subject, action="report", entity_type="deviation",
+                  entity_id=dev.id, after=_snapshot(dev))
+        idempotency.record(claim, uow, dev.id)
+        uow.commit()
+    return dev.id
+
+
+def submit_public_feedback(platform, tenant: str, data: dict, claim=None, now: datetime | None = None) -> str:
+    """A citizen's klagomål or synpunkt through the public form (anonymous if they wish); returns its id."""
+    now = now or utcnow()
+    with platform.uow() as uow:
+        conn = uow.session
+        if not db.tenant_known(conn, tenant):
+            raise NotFound("Okänd kommun / unknown municipality")
+        _check_unit(conn, tenant, data["unit_id"])
+        kind = d.Kind(data["kind"])
+        policy = d.policy_for(kind, db.tenant_policies(conn, tenant))
+        anonymous = bool(data["anonymous"])
+        contact = None if anonymous else {k: v for k, v in (data.get("contact") or {}).items() if v}
+        dev = d.Deviation.report(
+            tenant=tenant, kind=kind, unit_id=data["unit_id"], description=data["description"],
+            reported_at=now, reported_by=None, origin=d.Origin.citizen, policy=policy, id=str(uuid.uuid4()),
+            anonymous=not contact)
+        reference = db.next_reference(conn, tenant, d.local_date(now).year)
+        db.insert(conn, dev, reference=reference, contact=contact)
+        for event in dev.events:
+            uow.add_event(event)
+        uow.audit(tenant=tenant, actor=ANONYMOUS, action="report", entity_type="deviation", entity_id=dev.id,
+                  after=_snapshot(dev))
+        idempotency.record(claim, uow, dev.id)
+        uow.commit()
+    return dev.id
+
+
+def receipt(platform, tenant: str, deviation_id: str) -> dict:
+    """What a citizen is told: the reference and the promised dates."""
+    with platform.engine.connect() as conn:
+        row = db.get_row(conn, tenant, deviation_id)
+    if row is None:
+        raise _not_found()
+    named = bool(row.contact_email or row.contact_phone or row.contact_name)
+    message = (f"Tack! Ditt ärende har nummer {row.reference}. Vi tar emot det senast {row.receipt_due} "
+               f"och besvarar det senast {row.investigation_due}.")
+    if not named:
+        message += " Du har lämnat det anonymt, så vi kan inte svara dig direkt."
+    return {"reference": row.reference, "received_at": row.reported_at, "receipt_due": row.receipt_due,
+            "answer_due": row.investigation_due, "message_sv": message}
+
+
+# --------------------------------------------------------------------------
+# Reading
+# --------------------------------------------------------------------------
+
+def read_deviation(platform, principal, deviation_id: str, now: datetime | None = None) -> dict:
+    """One case; a read of a lex Sarah / lex Maria case is written to the audit trail."""
+    with platform.uow() as uow:
+        row, dev = _load(uow, principal, deviation_id)
+        if dev.is_lex:
+            uow.audit(tenant=dev.tenant, actor=principal.subject, action="read", entity_type="deviation",
+                      entity_id=dev.id)
+            uow.commit()
+        today = _today(now)
+        counts = db.action_counts(uow.session, dev.tenant, [dev.id], today)
+        return present(row, counts[dev.id], today)
+
+
+def view(platform, principal, deviation_id: str, now: datetime | None = None) -> dict:
+    """The case after a change by this principal (not a read to audit: the change itself is audited)."""
+    with platform.engine.connect() as conn:
+        row = db.get_row(conn, principal.tenant, deviation_id)
+        if row is None:
+            raise _not_found()
+        today = _today(now)
+        return present(row, db.action_counts(conn, principal.tenant, [row.id], today)[row.id], today)
+
+
+def list_deviations(platform, principal, flt: db.ListFilter, now: datetime | None = None) -> dict:
+    """A page of the cases the principal may read; lex cases on the page are audited as read."""
+    today = _today(now)
+    with platform.uow() as uow:
+        rows, total = db.list_rows(uow.session, principal, flt, today)
+        counts = db.action_counts(uow.session, principal.tenant, [r.id for r in rows], today)
+        lex = [r for r in rows if d.Kind(r.kind) in d.LEX_KINDS]
+        for r in lex:
+            uow.audit(tenant=principal.tenant, actor=principal.subject, action="read", entity_type="deviation",
+                      entity_id=r.id, after={"via": "list"})
+        if lex:
+            uow.commit()
+        items = [present(r, counts[r.id], today) for r in rows]
+    return {"items": items, "total": total, "limit": flt.limit, "offset": flt.offset}
+
+
+def audit_trail(platform, principal, deviation_id: str) -> list[dict]:
+    if not principal.has_any(*AUDIT_READERS):
+        raise Forbidden("Granskningsloggen kräver rollen kvalitetsutvecklare, administratör eller "
+                        "förvaltningschef / the audit trail needs one of " + ", ".join(AUDIT_READERS))
+    with platform.engine.connect() as conn:
+        row = db.get_row(conn, principal.tenant, deviation_id)
+        if row is None or not _in_scope(conn, principal, row.unit_id):
+            raise _not_found()
+        entries = list(db.audit_rows(conn, principal.tenant, "deviation", row.id))
+        a = db.actions.c
+        action_ids = conn.execute(sa.select(a.id).where(a.tenant == principal.tenant, a.origin_type == db.ORIGIN_TYPE,
+                                                        a.origin_id == row.id)).scalars().all()
+        for action_id in action_ids:
+            entries.extend(db.audit_rows(conn, principal.tenant, "improvement_action", action_id))
+    entries.sort(key=lambda e: e.id)
+    return [dict(e._mapping) for e in entries]
+
+
+# --------------------------------------------------------------------------
+# Handling
+# --------------------------------------------------------------------------
+
+def transition(platform, principal, deviation_id: str, command: str, precondition: Precondition = None,
+               now: datetime | None = None) -> d.Deviation:
+    now = now or utcnow()
+    command = d.Command(command)
+
+    def change(uow, dev):
+        if command is d.Command.close:
+            dev.close(by=principal.subject, at=now,
+                      open_action_count=db.open_action_count(uow.session, dev.tenant, dev.id))
+        else:
+            getattr(dev, command.value)(by=principal.subject, at=now)
+
+    return _command(platform, principal, deviation_id, command.value, command.value, change, precondition)
+
+
+def update_investigation(platform, principal, deviation_id: str, data: dict,
+                         precondition: Precondition = None) -> d.Deviation:
+    def change(uow, dev):
+        dev.update_investigation(what_happened=data.get("what_happened"), why=data.get("why"),
+                                 what_must_change=data.get("what_must_change"))
+
+    return _command(platform, principal, deviation_id, "update_investigation", "update_investigation",
+                    change, precondition)
+
+
+def decide_seriousness(platform, principal, deviation_id: str, serious: bool, precondition: Precondition = None,
+                       now: datetime | None = None) -> d.Deviation:
+    now = now or utcnow()
+
+    def change(uow, dev):
+        dev.decide_seriousness(serious, decided_by=principal.subject, decided_at=now)
+
+    return _command(platform, principal, deviation_id, "decide_seriousness", "decide_seriousness",
+                    change, precondition)
+
+
+def record_ivo_report(platform, principal, deviation_id: str, reported_on: date, reference: str,
+                      precondition: Precondition = None) -> d.Deviation:
+    def change(uow, dev):
+        dev.record_ivo_report(reported_on, reference, by=principal.subject)
+
+    return _command(platform, principal, deviation_id, "record_ivo_report", "record_ivo_report",
+                    change, precondition)
+
+
+def change_case(platform, principal, deviation_id: str, data: dict, precondition: Precondition = None) -> d.Deviation:
+    """PATCH: category (change_category) and/or unit (reassign_unit, target within the actor's scope)."""
+    with platform.uow() as uow:
+        conn = uow.session
+        _row, dev = _load(uow, principal, deviation_id)
+        if "category_id" in data:
+            _load(uow, principal, deviation_id, "change_category")
+        if "unit_id" in data:
+            _load(uow, principal, deviation_id, "reassign_unit")
+        if precondition is not None:
+            precondition(dev.id, dev.version)
+        before, expected = _snapshot(dev), dev.version
+        if "category_id" in data:
+            _check_category(conn, dev.tenant, data["category_id"], dev.kind)
+            dev.change_category(data["category_id"])
+        if "unit_id" in data and data["unit_id"] != dev.unit_id:
+            _check_unit(conn, dev.tenant, data["unit_id"])
+            if not _in_scope(conn, principal, data["unit_id"]):
+                raise Forbidden("Enheten ligger utanför dina enheter / the target unit is outside your org units")
+            dev.reassign_unit(data["unit_id"])
+            # The case's open actions follow it to its new unit (an action.updated event carries the new
+            # unit); finished ones stay where they were done.
+            repo = ActionRepository(uow, db.actions)
+            for action in repo.for_origin(dev.tenant, db.ORIGIN_TYPE, dev.id):
+                if action.is_open:
+                    expected_action = action.version
+                    action.move_to_unit(dev.unit_id)
+                    repo.save(action, expected_action)
+        if dev.version == expected and not dev.events:
+            return dev
+        _save(uow, principal, dev, before, expected, "change")
+        uow.commit()
+    return dev
+
+
+# --------------------------------------------------------------------------
+# Improvement actions of a case
+# --------------------------------------------------------------------------
+
+def list_actions(platform, principal, deviation_id: str, now: datetime | None = None) -> list[dict]:
+    today = _today(now)
+    with platform.uow() as uow:
+        _row, dev = _load(uow, principal, deviation_id)
+        actions = ActionRepository(uow, db.actions).for_origin(dev.tenant, db.ORIGIN_TYPE, dev.id)
+        return [action_view(a, today) for a in actions]
+
+
+def action_view(action: ImprovementAction, today: date | None = None) -> dict:
+    values = {name: getattr(action, name) for name in ActionRepository.COLUMNS}
+    values["overdue"] = action.is_overdue(today or _today())
+    return values
+
+
+def get_action(platform, principal, deviation_id: str, action_id: str) -> ImprovementAction:
+    with platform.uow() as uow:
+        _row, dev = _load(uow, principal, deviation_id)
+        action = ActionRepository(uow, db.actions).get(dev.tenant, action_id, db.ORIGIN_TYPE, dev.id)
+        if action is None:
+            raise NotFound("Åtgärden finns inte / no such action")
+        return action
+
+
+def add_action(platform, principal, deviation_id: str, data: dict, claim=None,
+               now: datetime | None = None) -> str:
+    now = now or utcnow()
+    with platform.uow() as uow:
+        _row, dev = _load(uow, principal, deviation_id, "manage_actions")
+        dev._guard_not_closed()
+        action = ImprovementAction.create(
+            tenant=dev.tenant, origin_type=db.ORIGIN_TYPE, origin_id=dev.id, unit_id=dev.unit_id,
+            title=data["title"], owner=data["owner"], due_date=data["due_date"],
+            description=data.get("description", ""), at=now)
+        ActionRepository(uow, db.actions).add(action)
+        uow.audit(tenant=dev.tenant, actor=principal.subject, action="create", entity_type="improvement_action",
+                  entity_id=action.id, after=action_view(action, _today(now)))
+        idempotency.record(claim, uow, action.id)
+        uow.commit()
+    return action.id
+
+
+def _action_command(platform, principal, deviation_id, action_id, precondition, change, audit_action):
+    with platform.uow() as uow:
+        _row, dev = _load(uow, principal, deviation_id, "manage_actions")
+        repo = ActionRepository(uow, db.actions)
+        action = repo.get(dev.tenant, action_id, db.ORIGIN_TYPE, dev.id)
+        if action is None:
+            raise NotFound("Åtgärden finns inte / no such action")
+        if precondition is not None:
+            precondition(action.id, action.version)
+        dev._guard_not_closed()
+        before, expected = action_view(action), action.version
+        change(action)
+        repo.save(action, expected)
+        uow.audit(tenant=dev.tenant, actor=principal.subject, action=audit_action,
+                  entity_type="improvement_action", entity_id=action.id, before=before, after=action_view(action))
+        uow.commit()
+    return action
+
+
+def update_action(platform, principal, deviation_id: str, action_id: str, data: dict,
+                  precondition: Precondition = None) -> ImprovementAction:
+    return _action_command(platform, principal, deviation_id, action_id, precondition,
+                           lambda action: action.update(**data), "update")
+
+
+def transition_action(platform, principal, deviation_id: str, action_id: str, command: str,
+                      effect_followup: str = "", precondition: Precondition = None,
+                      now: datetime | None = None) -> ImprovementAction:
+    now = now or utcnow()
+
+    def change(action):
+        if command == "complete":
+            action.complete(now, effect_followup)
+        else:
+            getattr(action, command)()
+
+    return _action_command(platform, principal, deviation_id, action_id, precondition, change, command)
+
+
+# --------------------------------------------------------------------------
+# Categories and deadline policies (administrator)
+# --------------------------------------------------------------------------
+
+def _require_admin(principal) -> None:
+    if not principal.has_any("administrator"):
+        raise Forbidden("Kräver rollen administratör / needs the administrator role")
+
+
+def category_view(row) -> dict:
+    return {"id": row.id, "name": row.name, "kinds": list(row.kinds or []), "active": row.active,
+            "version": row.version}
+
+
+def list_categories(platform, principal, include_inactive: bool = False) -> list[dict]:
+    with platform.engine.connect() as conn:
+        return [category_view(r) for r in db.list_categories(conn, principal.tenant, include_inactive)]
+
+
+def get_category(platform, principal, category_id: str) -> dict:
+    with platform.engine.connect() as conn:
+        row = db.category_row(conn, principal.tenant, category_id)
+    if row is None:
+        raise NotFound("Kategorin finns inte / no such category")
+    return category_view(row)
+
+
+def create_category(platform, principal, data: dict, claim=None) -> str:
+    _require_admin(principal)
+    category_id = str(uuid.uuid4())
+    values = {"id": category_id, "tenant": principal.tenant, "name": data["name"].strip(),
+              "kinds": sorted(set(data.get("kinds") or [])), "active": data.get("active", True), "version": 1}
+    with platform.uow() as uow:
+        _unique_name(uow.session, principal.tenant, values["name"])
+        uow.execute(db.categories.insert().values(**values))
+        uow.audit(tenant=principal.tenant, actor=principal.subject, action="create", entity_type="category",
+                  entity_id=category_id, after=values)
+        idempotency.record(claim, uow, category_id)
+        uow.commit()
+    return category_id
+
+
+def _unique_name(conn, tenant: str, name: str, except_id: str | None = None) -> None:
+    c = db.categories.c
+    query = sa.select(c.id).where(c.tenant == tenant, sa.func.lower(c.name) == name.lower())
+    if except_id:
+        query = query.where(c.id != except_id)
+    if conn.execute(query).first() is not None:
+        raise Conflict(f"Kategorin '{name}' finns redan / the category exists already", code="category_exists")
+
+
+def update_category(platform, principal, category_id: str, data: dict, precondition: Precondition = None) -> dict:
+    _require_admin(principal)
+    with platform.uow() as uow:
+        row = db.category_row(uow.session, principal.tenant, category_id)
+        if row is None:
+            raise NotFound("Kategorin finns inte / no such category")
+        if precondition is not None:
+            precondition(row.id, row.version)
+        before = category_view(row)
+        values = {}
+        if "name" in data:
+            values["name"] = data["name"].strip()
+            _unique_name(uow.session, principal.tenant, values["name"], except_id=row.id)
+        if "kinds" in data:
+            values["kinds"] = sorted(set(data["kinds"]))
+        if "active" in data:
+            values["active"] = data["active"]
+        c = db.categories.c
+        result = uow.execute(db.categories.update().where(
+            c.tenant == principal.tenant, c.id == row.id, c.version == row.version,
+        ).values(**values, version=row.version + 1))
+        if result.rowcount != 1:
+            raise Stale("Kategorin har ändrats av någon annan / the category was changed by someone else")
+        after = {**before, **values, "version": row.version + 1}
+        uow.audit(tenant=principal.tenant, actor=principal.subject, action="update", entity_type="category",
+                  entity_id=row.id, before=before, after=after)
+        uow.commit()
+    return after
+
+
+def get_policy(platform, principal, kind: str) -> dict:
+    kind = d.Kind(kind)
+    with platform.engine.connect() as conn:
+        row = db.policy_row(conn, principal.tenant, kind.value)
+    if row is not None:
+        return {"kind": kind.value, "receipt_days": row.receipt_days, "investigation_days": row.investigation_days,
+                "ivo_report_days": row.ivo_report_days, "default": False, "version": row.version}
+    policy = d.DEFAULT_DEADLINES[kind]
+    return {"kind": kind.value, "receipt_days": policy.receipt_days, "investigation_days": policy.investigation_days,
+            "ivo_report_days": policy.ivo_report_days, "default": True, "version": 0}
+
+
+def put_policy(platform, principal, kind: str, data: dict) -> dict:
+    _require_admin(principal)
+    kind = d.Kind(kind)
+    try:
+        policy = d.DeadlinePolicy(kind, data["receipt_days"], data["investigation_days"], data.get("ivo_report_days"))
+    except ValueError as error:
+        raise Unprocessable(str(error), code="invalid_policy") from None
+    values = {"receipt_days": policy.receipt_days, "investigation_days": policy.investigation_days,
+              "ivo_report_days": policy.ivo_report_days}
+    with platform.uow() as uow:
+        row = db.policy_row(uow.session, principal.tenant, kind.value)
+        t = db.deadline_policies
+        if row is None:
+            uow.execute(t.insert().values(tenant=principal.tenant, kind=kind.value, version=1, **values))
+            before = None
+        else:
+            uow.execute(t.update().where(t.c.tenant == principal.tenant, t.c.kind == kind.value)
+                        .values(version=row.version + 1, **values))
+            before = {"receipt_days": row.receipt_days, "investigation_days": row.investigation_days,
+                      "ivo_report_days": row.ivo_report_days}
+        uow.audit(tenant=principal.tenant, actor=principal.subject, action="put", entity_type="deadline_policy",
+                  entity_id=kind.value, before=before, after=values)
+        uow.commit()
+    return get_policy(platform, principal, kind.value)

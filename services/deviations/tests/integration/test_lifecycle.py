@@ -1,0 +1,304 @@
+"""The life of a case through the API, on PostgreSQL: lifecycle, lex Maria, illegal transitions, preconditions."""
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from ordning_deviations import db
+from ordning_deviations.domain import TRANSITIONS, TRANSITION_KINDS, Command, Status
+
+from .conftest import CHEF_E1, KVAL_N, MAS_F, STAFF_E1, U, org_event_body
+
+pytestmark = pytest.mark.integration
+PROBLEM = "application/problem+json"
+
+
+def h(env, who, **extra):
+    return env.auth(*who, **extra)
+
+
+def test_duplicate_org_event_changes_nothing(env):
+    body = org_event_body("0138", "a0000000-0000-0000-0000-0000000000e9", "enhet", U["v"])
+    assert env.feed(body) == "processed"
+    assert env.feed(body) == "duplicate"
+    table = env.platform.tables.org_units
+    with env.platform.engine.connect() as conn:
+        rows = conn.execute(sa.select(table).where(table.c.id == "a0000000-0000-0000-0000-0000000000e9")).all()
+    assert len(rows) == 1
+
+
+def test_avvikelse_lifecycle_with_action(env):
+    c = env.client
+    reporter, chef = h(env, STAFF_E1), h(env, CHEF_E1)
+    r = c.post("/api/v1/deviations", headers=reporter,
+               json={"kind": "avvikelse", "unit_id": U["e1"], "description": "Fel läkemedel gavs"})
+    assert r.status_code == 201
+    case = r.get_json()
+    assert r.headers["Location"].endswith(f"/api/v1/deviations/{case['id']}")
+    assert r.headers["ETag"] == f'"{case["id"]}.1"'
+    assert case["status"] == "reported" and case["reported_by"] == "anna" and case["origin"] == "staff"
+    assert case["reference"].startswith("20") and case["allowed_commands"] == ["receive"]
+    assert case["kind_label_sv"] == "avvikelse" and case["status_label_sv"] == "anmält"
+    did = case["id"]
+
+    # the reporter may read what they reported, but not handle it
+    assert c.get(f"/api/v1/deviations/{did}", headers=reporter).status_code == 200
+    assert env.act(did, "receive", reporter).status_code == 403
+
+    for command, status in (("receive", "received"), ("start_investigation", "investigating")):
+        r = env.act(did, command, chef)
+        assert r.status_code == 200, r.get_json()
+        assert r.get_json()["status"] == status
+
+    r = env.act(did, "complete_investigation", chef)
+    assert r.status_code == 422 and r.get_json()["code"] == "investigation_incomplete"
+
+    r = env.put(f"/api/v1/deviations/{did}/investigation",
+                {"what_happened": "Fel dos", "why": "Otydlig ordination", "what_must_change": "Dubbelkontroll"},
+                chef)
+    assert r.status_code == 200, r.get_json()
+    assert r.get_json()["investigation"]["why"] == "Otydlig ordination"
+
+    r = c.post(f"/api/v1/deviations/{did}/actions", headers=chef,
+               json={"title": "Inför dubbelkontroll", "owner": "erik", "due_date": "2030-01-31"})
+    assert r.status_code == 201, r.get_json()
+    action = r.get_json()
+    assert action["origin_type"] == "deviation" and action["origin_id"] == did and action["unit_id"] == U["e1"]
+    assert r.headers["ETag"] == f'"{action["id"]}.1"'
+
+    assert env.act(did, "complete_investigation", chef).status_code == 200
+    r = env.act(did, "close", chef)
+    assert r.status_code == 409 and r.get_json()["code"] == "open_actions_remain"
+    assert r.headers["Content-Type"] == PROBLEM
+
+    case = c.get(f"/api/v1/deviations/{did}", headers=chef).get_json()
+    assert case["actions"] == {"total": 1, "open": 1, "overdue": 0}
+
+    path = f"/api/v1/deviations/{did}/actions/{action['id']}"
+    r = c.patch(path, headers={**chef, "If-Match": f'"{action["id"]}.1"'}, json={"owner": "frida"})
+    assert r.status_code == 200 and r.get_json()["owner"] == "frida"
+    r = c.post(path + "/transitions", headers={**chef, "If-Match": f'"{action["id"]}.1"'},
+               json={"command": "complete"})
+    assert r.status_code == 412
+    r = c.post(path + "/transitions", headers={**chef, "If-Match": r.headers.get("ETag") or f'"{action["id"]}.2"'},
+               json={"command": "complete", "effect_followup": "Följs upp i kvalitetsrådet"})
+    assert r.status_code == 200, r.get_json()
+    assert r.get_json()["status"] == "done"
+
+    r = env.act(did, "close", chef)
+    assert r.status_code == 200, r.get_json()
+    assert r.get_json()["status"] == "closed" and r.get_json()["closed_at"]
+    assert r.get_json()["allowed_commands"] == ["reopen"]
+    # the trail has every change
+    trail = c.get(f"/api/v1/deviations/{did}/audit", headers=h(env, KVAL_N)).get_json()
+    actions = [entry["action"] for entry in trail]
+    assert actions[0] == "report" and "close" in actions and "complete" in actions and "create" in actions
+
+
+def test_lex_maria_seriousness_and_ivo(env):
+    c = env.client
+    chef, mas = h(env, CHEF_E1), h(env, MAS_F)
+    did = env.report("lex_maria")["id"]
+    assert env.act(did, "receive", chef).status_code == 200
+    r = env.put(f"/api/v1/deviations/{did}/seriousness", {"serious": True}, mas)
+    assert r.status_code == 409 and r.get_json()["code"] == "seriousness_decision_too_early"
+    assert env.act(did, "start_investigation", chef).status_code == 200
+
+    r = env.put(f"/api/v1/deviations/{did}/seriousness", {"serious": True}, chef)
+    assert r.status_code == 403 and r.headers["Content-Type"] == PROBLEM
+    r = env.put(f"/api/v1/deviations/{did}/seriousness", {"serious": True}, mas)
+    assert r.status_code == 200, r.get_json()
+    assert r.get_json()["seriousness"]["serious"] is True and r.get_json()["seriousness"]["decided_by"] == "maria"
+
+    env.put(f"/api/v1/deviations/{did}/investigation",
+            {"what_happened": "a", "why": "b", "what_must_change": "c"}, chef)
+    assert env.act(did, "complete_investigation", chef).status_code == 200
+    r = env.act(did, "close", chef)
+    assert r.status_code == 409 and r.get_json()["code"] == "ivo_report_required"
+
+    r = env.put(f"/api/v1/deviations/{did}/ivo-report", {"reported_on": "2026-01-15", "reference": "IVO 3.5.1-1234/2026"},
+                chef)
+    assert r.status_code == 403
+    r = env.put(f"/api/v1/deviations/{did}/ivo-report", {"reported_on": "2026-01-15", "reference": "IVO 3.5.1-1234/2026"},
+                mas)
+    assert r.status_code == 200, r.get_json()
+    assert r.get_json()["ivo_report"]["reference"] == "IVO 3.5.1-1234/2026"
+    r = env.act(did, "close", chef)
+    assert r.status_code == 200 and r.get_json()["status"] == "closed"
+
+
+def test_seriousness_on_avvikelse_is_not_applicable(env):
+    did = env.report("avvikelse")["id"]
+    r = env.put(f"/api/v1/deviations/{did}/seriousness", {"serious": True}, h(env, MAS_F))
+    assert r.status_code in (403, 422)  # nobody decides seriousness of an avvikelse
+
+
+def _walk_to(env, did, status, chef):
+    path = {
+        "reported": [], "received": ["receive"], "investigating": ["receive", "start_investigation"],
+        "investigated": ["receive", "start_investigation", "complete_investigation"],
+        "closed": ["receive", "start_investigation", "complete_investigation", "close"],
+    }[status]
+    for command in path:
+        if command == "complete_investigation":
+            env.put(f"/api/v1/deviations/{did}/investigation",
+                    {"what_happened": "a", "why": "b", "what_must_change": "c"}, chef)
+        assert env.act(did, command, chef).status_code == 200
+
+
+@pytest.mark.parametrize("kind", ["avvikelse", "synpunkt"])
+def test_every_illegal_transition_is_a_409_problem(env, kind):
+    chef = h(env, CHEF_E1)
+    for status in Status:
+        did = env.report(kind)["id"]
+        _walk_to(env, did, status.value, chef)
+        before = env.row(did).version
+        for command in Command:
+            target = TRANSITIONS.get((status, command))
+            legal = target is not None and any(
+                k.value == kind for k in TRANSITION_KINDS.get((status, command), [k for k in __import__(
+                    "ordning_deviations.domain", fromlist=["Kind"]).Kind]))
+            if legal:
+                continue
+            r = env.act(did, command.value, chef)
+            assert r.status_code == 409, (status, command, r.get_json())
+            body = r.get_json()
+            assert r.headers["Content-Type"] == PROBLEM
+            assert body["code"] == "illegal_transition" and body["type"] == "urn:ordning:problem:illegal_transition"
+            assert command.value.split("_")[0] in body["detail"] or "/" in body["detail"]
+        assert env.row(did).version == before
+
+
+def test_if_match_missing_428_and_stale_412(env):
+    c, chef = env.client, h(env, CHEF_E1)
+    did = env.report()["id"]
+    r = c.post(f"/api/v1/deviations/{did}/transitions", json={"command": "receive"}, headers=chef)
+    assert r.status_code == 428 and r.headers["Content-Type"] == PROBLEM
+    etag = c.get(f"/api/v1/deviations/{did}", headers=chef).headers["ETag"]
+    assert env.act(did, "receive", chef, etag=etag).status_code == 200
+    r = env.act(did, "start_investigation", chef, etag=etag)  # the ETag read before the change
+    assert r.status_code == 412 and r.get_json()["code"] == "stale_etag"
+    assert env.row(did).status == "received"
+    r = c.put(f"/api/v1/deviations/{did}/investigation", json={"why": "x"}, headers=chef)
+    assert r.status_code == 428
+    r = c.patch(f"/api/v1/deviations/{did}", json={"category_id": None}, headers={**chef, "If-Match": etag})
+    assert r.status_code == 412
+
+
+def test_idempotency_key_replay_creates_one_row(env):
+    c = env.client
+    headers = {**h(env, STAFF_E1), "Idempotency-Key": "retry-1"}
+    body = {"kind": "avvikelse", "unit_id": U["e1"], "description": "Dörren olåst"}
+    before = env.count(db.deviations)
+    first = c.post("/api/v1/deviations", headers=headers, json=body)
+    second = c.post("/api/v1/deviations", headers=headers, json=body)
+    assert first.status_code == second.status_code == 201
+    assert first.get_json()["id"] == second.get_json()["id"]
+    assert env.count(db.deviations) == before + 1
+    other = c.post("/api/v1/deviations", headers=headers, json={**body, "description": "annat"})
+    assert other.status_code == 422 and other.get_json()["code"] == "idempotency_key_reused"
+    assert env.count(db.deviations) == before + 1
+    with env.platform.engine.connect() as conn:
+        outbox = env.platform.tables.outbox
+        n = conn.execute(sa.select(sa.func.count()).select_from(outbox).where(
+            outbox.c.type == "se.ordning.deviation.reported.v1")).scalar_one()
+    assert n == before + 1
+
+
+def test_reassign_and_category(env):
+    c, chef = env.client, h(env, ("vera", ["verksamhetschef"], ["v"]))
+    admin = h(env, ("adam", ["administrator"], ["n"]))
+    cat = c.post("/api/v1/categories", headers=admin, json={"name": "Fall", "kinds": ["avvikelse"]})
+    assert cat.status_code == 201, cat.get_json()
+    cat_id = cat.get_json()["id"]
+    assert c.post("/api/v1/categories", headers=chef, json={"name": "X"}).status_code == 403
+    assert c.post("/api/v1/categories", headers=admin, json={"name": "fall"}).status_code == 409
+    did = env.report()["id"]
+    etag = c.get(f"/api/v1/deviations/{did}", headers=chef).headers["ETag"]
+    r = c.patch(f"/api/v1/deviations/{did}", headers={**chef, "If-Match": etag},
+                json={"category_id": cat_id, "unit_id": U["e2"]})
+    assert r.status_code == 200, r.get_json()
+    assert r.get_json()["category_id"] == cat_id and r.get_json()["unit_id"] == U["e2"]
+    etag = r.headers["ETag"]
+    r = c.post(f"/api/v1/deviations/{did}/actions", headers=chef,
+               json={"title": "t", "owner": "vera", "due_date": "2030-01-01"})
+    assert r.status_code == 201 and r.get_json()["unit_id"] == U["e2"]
+    action_id = r.get_json()["id"]
+    r = c.patch(f"/api/v1/deviations/{did}", headers={**chef, "If-Match": etag}, json={"unit_id": U["e1"]})
+    assert r.status_code == 200
+    etag = r.headers["ETag"]
+    moved = c.get(f"/api/v1/deviations/{did}/actions/{action_id}", headers=chef).get_json()
+    assert moved["unit_id"] == U["e1"] and moved["version"] == 2
+    r = c.patch(f"/api/v1/deviations/{did}", headers={**chef, "If-Match": etag}, json={"unit_id": U["e3"]})
+    assert r.status_code == 403  # outside the actor's scope
+    r = c.patch(f"/api/v1/deviations/{did}", headers={**chef, "If-Match": etag},
+                json={"unit_id": "a0000000-0000-0000-0000-0000000000ff"})
+    assert r.status_code == 422 and r.get_json()["code"] == "unknown_unit"
+    # a category for another kind does not fit
+    lex = env.report("lex_sarah")["id"]
+    etag = c.get(f"/api/v1/deviations/{lex}", headers=chef).headers["ETag"]
+    r = c.patch(f"/api/v1/deviations/{lex}", headers={**chef, "If-Match": etag}, json={"category_id": cat_id})
+    assert r.status_code == 422 and r.get_json()["code"] == "unknown_category"
+    # report with a category in one request
+    assert env.report(category_id=cat_id)["category_id"] == cat_id
+    # deactivate: no longer listed
+    cat_etag = c.get(f"/api/v1/categories/{cat_id}", headers=admin).headers["ETag"]
+    r = c.patch(f"/api/v1/categories/{cat_id}", headers={**admin, "If-Match": cat_etag}, json={"active": False})
+    assert r.status_code == 200 and r.get_json()["active"] is False
+    assert c.get("/api/v1/categories", headers=chef).get_json() == []
+
+
+def test_deadline_policies(env):
+    c, admin = env.client, h(env, ("adam", ["administrator"], ["n"]))
+    r = c.get("/api/v1/deadline-policies/lex_sarah", headers=admin)
+    assert r.status_code == 200 and r.get_json()["default"] is True and r.get_json()["ivo_report_days"] == 10
+    r = c.put("/api/v1/deadline-policies/avvikelse", headers=admin,
+              json={"receipt_days": 1, "investigation_days": 5})
+    assert r.status_code == 200 and r.get_json()["default"] is False
+    r = c.put("/api/v1/deadline-policies/avvikelse", headers=admin,
+              json={"receipt_days": 1, "investigation_days": 5, "ivo_report_days": 3})
+    assert r.status_code == 422 and r.get_json()["code"] == "invalid_policy"
+    r = c.put("/api/v1/deadline-policies/avvikelse", headers=h(env, CHEF_E1),
+              json={"receipt_days": 1, "investigation_days": 5})
+    assert r.status_code == 403
+    assert c.get("/api/v1/deadline-policies/nope", headers=admin).status_code == 404
+    assert c.put("/api/v1/deadline-policies/avvikelse", headers=admin,
+                 json={"receipt_days": -1, "investigation_days": 5}).status_code == 422
+
+
+def test_every_outbox_event_keeps_to_its_payload_allow_list(env):
+    """After a full lex case with an action, every event in the outbox carries only allowed fields."""
+    import json
+
+    from ordning_shared.actions import ACTION_EVENT_FIELDS
+
+    from ordning_deviations.domain import EVENT_PAYLOAD_FIELDS
+
+    test_lex_maria_seriousness_and_ivo(env)
+    test_avvikelse_lifecycle_with_action(env)
+    outbox = env.platform.tables.outbox
+    with env.platform.engine.connect() as conn:
+        bodies = [json.loads(b) for b in conn.execute(sa.select(outbox.c.body)).scalars()]
+    types = set()
+    for body in bodies:
+        allowed = EVENT_PAYLOAD_FIELDS.get(body["type"]) or (
+            ACTION_EVENT_FIELDS if body["type"].startswith("se.ordning.action.") else None)
+        assert allowed is not None, body["type"]
+        assert set(body["data"]) <= allowed, body["type"]
+        assert body["source"] == "/ordning/0138/deviations" and body["tenant"] == "0138"
+        types.add(body["type"])
+    assert {"se.ordning.deviation.reported.v1", "se.ordning.deviation.closed.v1",
+            "se.ordning.deviation.seriousness_decided.v1", "se.ordning.deviation.ivo_reported.v1",
+            "se.ordning.action.created.v1", "se.ordning.action.completed.v1"} <= types
+
+
+def test_openapi_and_health(env):
+    c = env.client
+    spec = c.get("/openapi.json").get_json()
+    paths = spec["paths"]
+    assert {"get", "post"} <= set(paths["/api/v1/deviations"])
+    assert "post" in paths["/api/v1/public/{tenant}/feedback"]
+    assert c.get("/healthz").status_code == 200
+    ready = c.get("/readyz")
+    assert ready.status_code == 200, ready.get_json()
+    assert ready.get_json()["checks"] == {"database": "ok", "broker": "ok"}

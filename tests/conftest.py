@@ -1,0 +1,78 @@
+"""End-to-end fixtures: the services as processes (gunicorn API + worker) on real infrastructure."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from ordning_shared.testing import issue_token, make_settings
+
+SERVICES = ("processes", "deviations")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_ready(url: str, process: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"{url} exited with {process.returncode}")
+        try:
+            if requests.get(url + "/readyz", timeout=2).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.2)
+    raise AssertionError(f"{url} not ready after {timeout}s")
+
+
+class Stack:
+    def __init__(self, env: dict, urls: dict, data_dir: Path):
+        self.env, self.urls, self.data_dir = env, urls, data_dir
+
+    def token(self, subject, tenant, roles, org_units=()):
+        settings = make_settings("deviations", database_url="sqlite://", broker_url="filesystem://",
+                                 data_dir=self.data_dir)
+        return issue_token(settings, subject, tenant, roles, list(org_units))
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory, create_database, broker_url):
+    data_dir = tmp_path_factory.mktemp("stack")
+    namespace = f"e2e{os.getpid()}x{int(time.time())}"
+    env = dict(os.environ, ORDNING_ENV="embedded", ORDNING_DATA_DIR=str(data_dir), ORDNING_BROKER_URL=broker_url,
+               ORDNING_BUS_NAMESPACE=namespace, ORDNING_LOG_LEVEL="WARNING")
+    for service in SERVICES:
+        env[f"ORDNING_{service.upper()}_DATABASE_URL"] = create_database(service)
+        subprocess.run([sys.executable, "-m", "ordning_shared.migrations", service], env=env, check=True)
+    processes, urls = [], {}
+    try:
+        for service in SERVICES:
+            port = free_port()
+            urls[service] = f"http://127.0.0.1:{port}"
+            processes.append(subprocess.Popen(
+                [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "2",
+                 "--log-level", "warning", f"ordning_{service}.app:create_app()"], env=env))
+            processes.append(subprocess.Popen(
+                [sys.executable, "-c", f"from ordning_{service}.app import worker; worker()"], env=env))
+        for index, service in enumerate(SERVICES):
+            wait_ready(urls[service], processes[index * 2])
+        yield Stack(env, urls, data_dir)
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()

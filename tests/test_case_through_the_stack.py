@@ -1,0 +1,109 @@
+"""One case through the whole stack: org tree in processes, events over RabbitMQ, the case in deviations."""
+from __future__ import annotations
+
+import time
+import uuid
+
+import pytest
+import requests
+
+pytestmark = [pytest.mark.integration, pytest.mark.e2e]
+TENANT = "0138"
+
+
+def auth(token, **headers):
+    return {"Authorization": f"Bearer {token}", **headers}
+
+
+def create_unit(stack, admin, kind, name, parent_id=None):
+    body = {"kind": kind, "name": name}
+    if parent_id:
+        body["parent_id"] = parent_id
+    response = requests.post(f"{stack.urls['processes']}/api/v1/org-units", json=body, headers=auth(admin),
+                             timeout=10)
+    assert response.status_code == 201, response.text
+    return response.json()["id"]
+
+
+def report_when_unit_known(stack, token, body, timeout=30):
+    """The deviations service learns of a new unit only through the event; wait for it."""
+    deadline = time.monotonic() + timeout
+    while True:
+        response = requests.post(f"{stack.urls['deviations']}/api/v1/deviations", json=body,
+                                 headers=auth(token, **{"Idempotency-Key": str(uuid.uuid4())}), timeout=10)
+        if response.status_code == 201 or time.monotonic() > deadline:
+            return response
+        assert response.status_code == 422 and response.json()["code"] == "unknown_unit", response.text
+        time.sleep(0.2)
+
+
+def test_a_unit_created_in_processes_scopes_deviations_for_the_forvaltningschef(stack):
+    admin = stack.token("admin-e2e", TENANT, ["administrator"])
+    board = create_unit(stack, admin, "board", "Socialnämnden")
+    administration = create_unit(stack, admin, "administration", "Socialförvaltningen", board)
+    division = create_unit(stack, admin, "division", "Äldreomsorg", administration)
+    unit = create_unit(stack, admin, "unit", "Hemtjänst Väster", division)
+    sibling = create_unit(stack, admin, "unit", "Hemtjänst Öster", division)
+
+    staff = stack.token("staff-1", TENANT, ["medarbetare"], [unit])
+    reported = report_when_unit_known(stack, staff, {
+        "kind": "avvikelse", "unit_id": unit, "description": "Fel läkemedelslista skickades med vid utskrivning."})
+    assert reported.status_code == 201, reported.text
+    case = reported.json()
+    assert case["status"] == "reported"
+
+    chief = stack.token("chief-1", TENANT, ["forvaltningschef"], [administration])
+    listed = requests.get(f"{stack.urls['deviations']}/api/v1/deviations", headers=auth(chief), timeout=10)
+    assert listed.status_code == 200, listed.text
+    assert case["id"] in [item["id"] for item in listed.json()["items"]]
+
+    other_manager = stack.token("chief-2", TENANT, ["enhetschef"], [sibling])
+    hidden = requests.get(f"{stack.urls['deviations']}/api/v1/deviations", headers=auth(other_manager), timeout=10)
+    assert hidden.status_code == 200
+    assert case["id"] not in [item["id"] for item in hidden.json()["items"]]
+
+    # The enhetschef takes the case through to closing, with an action on the way.
+    manager = stack.token("manager-1", TENANT, ["enhetschef"], [unit])
+    url = f"{stack.urls['deviations']}/api/v1/deviations/{case['id']}"
+    etag = requests.get(url, headers=auth(manager), timeout=10).headers["ETag"]
+    for command in ("receive", "start_investigation"):
+        response = requests.post(f"{url}/transitions", json={"command": command},
+                                 headers=auth(manager, **{"If-Match": etag}), timeout=10)
+        assert response.status_code == 200, response.text
+        etag = response.headers["ETag"]
+    response = requests.put(f"{url}/investigation", json={
+        "what_happened": "Listan var inaktuell.", "why": "Ingen avstämning vid utskrivning.",
+        "what_must_change": "Avstämning mot journalen före utskick."}, headers=auth(manager, **{"If-Match": etag}),
+        timeout=10)
+    assert response.status_code == 200, response.text
+    etag = response.headers["ETag"]
+    action = requests.post(f"{url}/actions", json={
+        "title": "Inför avstämningsrutin", "owner": "manager-1", "due_date": "2030-01-31"},
+        headers=auth(manager, **{"Idempotency-Key": str(uuid.uuid4())}), timeout=10)
+    assert action.status_code == 201, action.text
+    etag = requests.get(url, headers=auth(manager), timeout=10).headers["ETag"]
+    response = requests.post(f"{url}/transitions", json={"command": "complete_investigation"},
+                             headers=auth(manager, **{"If-Match": etag}), timeout=10)
+    assert response.status_code == 200, response.text
+    etag = response.headers["ETag"]
+    refused = requests.post(f"{url}/transitions", json={"command": "close"},
+                            headers=auth(manager, **{"If-Match": etag}), timeout=10)
+    assert refused.status_code == 409
+    assert refused.headers["Content-Type"].startswith("application/problem+json")
+
+    action_url = f"{url}/actions/{action.json()['id']}"
+    done = requests.post(f"{action_url}/transitions", json={"command": "complete"},
+                         headers=auth(manager, **{"If-Match": action.headers["ETag"]}), timeout=10)
+    assert done.status_code == 200, done.text
+    closed = requests.post(f"{url}/transitions", json={"command": "close"},
+                           headers=auth(manager, **{"If-Match": etag}), timeout=10)
+    assert closed.status_code == 200, closed.text
+    assert closed.json()["status"] == "closed"
+
+
+def test_metrics_and_health_of_every_service(stack):
+    for service, url in stack.urls.items():
+        assert requests.get(f"{url}/healthz", timeout=5).json()["status"] == "ok"
+        metrics = requests.get(f"{url}/metrics", timeout=5).text
+        assert "ordning_http_requests_total" in metrics, service
+        assert requests.get(f"{url}/openapi.json", timeout=5).json()["openapi"].startswith("3.")

@@ -1,0 +1,475 @@
+"""The event catalogue (docs/asyncapi.yaml) held against every event the code emits.
+
+No infrastructure: the domain objects (Deviation, OrgUnit, ImprovementAction) are driven through
+their whole lifecycles, each DomainEvent is wrapped in the real CloudEvents envelope
+(`ordning_shared.events.to_cloudevent` + `serialize`), read back as JSON and validated against the
+payload schema of its message in the AsyncAPI document; the AMQP headers the publisher sets
+(`amqp_headers`) are validated against the message's headers schema.
+
+Also checked: the emitted types are exactly the documented ones, the channels route them on
+`ordning.events`, and no `data` field can carry free text (every string is an id, a date, a moment
+or an enum value; the one exception, an org unit's public name, is marked `x-ordning-free-text`).
+"""
+from __future__ import annotations
+
+import copy
+import json
+import uuid
+from datetime import date, datetime, timedelta, timezone
+from functools import lru_cache
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+from jsonschema import Draft202012Validator, FormatChecker
+from referencing import Registry
+from referencing.jsonschema import DRAFT202012
+
+from ordning_deviations import domain as dev
+from ordning_processes import domain as org
+from ordning_processes.schemas import OrgUnitEventDataSchema
+from ordning_shared.actions import ACTION_EVENT_FIELDS, ActionStatus, ImprovementAction
+from ordning_shared.events import CONTENT_TYPE, DomainEvent, amqp_headers, serialize, to_cloudevent
+
+CATALOGUE = Path(__file__).resolve().parents[1] / "docs" / "asyncapi.yaml"
+DOC_URI = "urn:ordning:asyncapi"
+EXCHANGE = "ordning.events"
+TENANT = "0180"
+TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+SERVICE_OF = {"deviation": "deviations", "action": "deviations", "org_unit": "processes"}
+SUBJECT_KEY = {"deviation": "deviation_id", "action": "action_id", "org_unit": "unit_id"}
+FREE_TEXT_MARK = "x-ordning-free-text"
+# The free text the catalogue admits on purpose (an organisation's name is public, not personal data).
+ALLOWED_FREE_TEXT = {("se.ordning.org_unit.created.v1", "name"), ("se.ordning.org_unit.renamed.v1", "name"),
+                     ("se.ordning.org_unit.moved.v1", "name"), ("se.ordning.org_unit.closed.v1", "name")}
+
+
+# --------------------------------------------------------------------------
+# The document
+# --------------------------------------------------------------------------
+
+@lru_cache(maxsize=1)
+def catalogue() -> dict:
+    return yaml.safe_load(CATALOGUE.read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=1)
+def registry() -> Registry:
+    return Registry().with_resource(DOC_URI, DRAFT202012.create_resource(catalogue()))
+
+
+def resolve(node: dict) -> dict:
+    """Follow a local $ref (#/...) in the document, once or repeatedly."""
+    while isinstance(node, dict) and "$ref" in node:
+        target = catalogue()
+        for part in node["$ref"].removeprefix("#/").split("/"):
+            target = target[part]
+        node = {**target, **{k: v for k, v in node.items() if k != "$ref"}}
+    return node
+
+
+def messages_by_type() -> dict[str, str]:
+    """event type -> key of its message in components.messages."""
+    found = {}
+    for key, message in catalogue()["components"]["messages"].items():
+        event_type = message["payload"]["properties"]["type"]["const"]
+        assert event_type not in found, f"{event_type} documented twice"
+        found[event_type] = key
+    return found
+
+
+def data_properties(event_type: str) -> dict[str, dict]:
+    key = messages_by_type()[event_type]
+    data = catalogue()["components"]["messages"][key]["payload"]["properties"]["data"]
+    return {name: resolve(schema) for name, schema in data["properties"].items()}
+
+
+def _format_checker() -> FormatChecker:
+    checker = FormatChecker()  # uuid and date need nothing; date-time is checked here without extra packages
+
+    @checker.checks("date-time", raises=ValueError)
+    def is_date_time(value):
+        if not isinstance(value, str):
+            return True
+        if "T" not in value:
+            raise ValueError("no T separator")
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return parsed.tzinfo is not None
+
+    return checker
+
+
+FORMATS = _format_checker()
+
+
+def validator(key: str, part: str) -> Draft202012Validator:
+    return Draft202012Validator({"$ref": f"{DOC_URI}#/components/messages/{key}/{part}"},
+                                registry=registry(), format_checker=FORMATS)
+
+
+# --------------------------------------------------------------------------
+# Driving the domain: every event type, many variants of each
+# --------------------------------------------------------------------------
+
+T0 = datetime(2025, 3, 3, 8, 30, tzinfo=timezone.utc)  # a Monday
+
+
+def at(hours: float) -> datetime:
+    return T0 + timedelta(hours=hours)
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def _investigate(case: dev.Deviation) -> None:
+    case.update_investigation(what_happened="Fel dos gavs", why="Ordinationen var otydlig",
+                              what_must_change="Dubbelkontroll vid delning")
+
+
+def deviation_events() -> list[DomainEvent]:
+    events: list[DomainEvent] = []
+    unit, other_unit = new_id(), new_id()
+
+    # avvikelse: the straight road, then reopened, moved to another unit, category set/changed/cleared
+    case = dev.Deviation.report(tenant=TENANT, kind=dev.Kind.avvikelse, unit_id=unit, description="Fallolycka",
+                                reported_at=at(0), reported_by="staff-1", occurred_at=at(-2),
+                                immediate_action="Lyfte upp brukaren", category_id=new_id())
+    case.receive(by="chef", at=at(1))
+    case.start_investigation(by="chef", at=at(2))
+    _investigate(case)
+    case.complete_investigation(by="chef", at=at(4))
+    case.reopen_investigation(by="chef", at=at(5))
+    case.complete_investigation(by="chef", at=at(6))
+    case.close(by="chef", at=at(7), open_action_count=0)
+    case.reopen(by="chef", at=at(8))
+    case.reassign_unit(other_unit)
+    case.change_category(new_id())
+    case.change_category(None)
+    case.change_category(new_id())
+    events += case.events
+
+    # changes while reported and received
+    case = dev.Deviation.report(tenant=TENANT, kind=dev.Kind.avvikelse, unit_id=unit, description="x",
+                                reported_at=at(0), reported_by="staff-2")
+    case.change_category(new_id())
+    case.reassign_unit(other_unit)
+    case.receive(by="chef", at=at(1))
+    case.reassign_unit(unit)
+    case.change_category(new_id())
+    case.start_investigation(by="chef", at=at(2))
+    _investigate(case)
+    case.complete_investigation(by="chef", at=at(3))
+    case.reassign_unit(other_unit)
+    case.change_category(None)
+    events += case.events
+
+    # lex Sarah and lex Maria: serious, reported to IVO (and corrected), revised, closed, reopened
+    for kind in dev.LEX_KINDS:
+        case = dev.Deviation.report(tenant=TENANT, kind=kind, unit_id=unit, description="Missförhållande",
+                                    reported_at=at(0), reported_by="staff-3")
+        case.receive(by="chef", at=at(1))
+        case.start_investigation(by="chef", at=at(2))
+        case.decide_seriousness(True, decided_by="mas-1", decided_at=at(3))
+        case.record_ivo_report(date(2025, 3, 5), reference="IVO 3.1.1-12345/2025", by="mas-1")
+        case.record_ivo_report(date(2025, 3, 6), reference="IVO 3.1.1-12346/2025", by="mas-1")
+        _investigate(case)
+        case.complete_investigation(by="chef", at=at(5))
+        case.decide_seriousness(True, decided_by="mas-1", decided_at=at(6))  # revised while investigated
+        case.record_ivo_report(date(2025, 3, 7), reference="IVO 3.1.1-12347/2025")  # corrected while investigated
+        case.close(by="chef", at=at(7), open_action_count=0)
+        case.reopen(by="chef", at=at(8))
+        case.change_category(new_id())
+        events += case.events
+
+        # decided not serious: closed without an IVO report (serious: false in closed.v1)
+        case = dev.Deviation.report(tenant=TENANT, kind=kind, unit_id=unit, description="x",
+                                    reported_at=at(0), reported_by="staff-3")
+        case.receive(by="chef", at=at(1))
+        case.start_investigation(by="chef", at=at(2))
+        case.decide_seriousness(False, decided_by="chef", decided_at=at(3))
+        _investigate(case)
+        case.complete_investigation(by="chef", at=at(5))
+        case.close(by="chef", at=at(6), open_action_count=0)
+        events += case.events
+
+    # citizen klagomål (anonymous) and synpunkt closed straight from received, then reopened
+    case = dev.Deviation.report(tenant=TENANT, kind=dev.Kind.klagomal, unit_id=unit, description="Maten var kall",
+                                reported_at=at(0), origin=dev.Origin.citizen)
+    case.receive(by="chef", at=at(1))
+    case.start_investigation(by="chef", at=at(2))
+    _investigate(case)
+    case.complete_investigation(by="chef", at=at(4))
+    case.close(by="chef", at=at(5), open_action_count=0)
+    events += case.events
+
+    case = dev.Deviation.report(tenant=TENANT, kind=dev.Kind.synpunkt, unit_id=unit, description="Bra personal",
+                                reported_at=at(0), origin=dev.Origin.citizen, anonymous=False)
+    case.receive(by="chef", at=at(1))
+    case.close(by="chef", at=at(2), open_action_count=0)
+    case.reopen(by="chef", at=at(3))
+    events += case.events
+
+    # a staff synpunkt, local time zone
+    stockholm = T0.astimezone(dev.STOCKHOLM)
+    case = dev.Deviation.report(tenant=TENANT, kind=dev.Kind.synpunkt, unit_id=unit, description="x",
+                                reported_at=stockholm, reported_by="staff-4", occurred_at=stockholm)
+    events += case.events
+    return events
+
+
+def org_unit_events() -> list[DomainEvent]:
+    board = org.OrgUnit.create(tenant=TENANT, kind=org.UnitKind.BOARD, name="Socialnämnden")
+    administration = org.OrgUnit.create(tenant=TENANT, kind="administration", name="Socialförvaltningen",
+                                        parent=board)
+    other_administration = org.OrgUnit.create(tenant=TENANT, kind="administration", name="Äldreförvaltningen",
+                                              parent=board)
+    division = org.OrgUnit.create(tenant=TENANT, kind="division", name="Äldreomsorg", parent=administration)
+    unit = org.OrgUnit.create(tenant=TENANT, kind="unit", name="Hemtjänst Norr", parent=division)
+    provider = org.OrgUnit.create(tenant=TENANT, kind="external_provider", name="Omsorg AB", parent=board,
+                                  unit_id=new_id())
+    unit.rename("Hemtjänst Nord", at=at(1))
+    unit.move(other_administration, ancestors_of_new_parent=[board.id])
+    division.move(other_administration, ancestors_of_new_parent=[board.id])
+    unit.move(division, ancestors_of_new_parent=[other_administration.id, board.id])
+    unit.close(at=at(2), open_children=0)
+    provider.close(at=datetime(2025, 3, 3, 9, 0), open_children=0)  # naive: taken as UTC
+    events = []
+    for each in (board, administration, other_administration, division, unit, provider):
+        events += each.pull_events()
+    return events
+
+
+def action_events() -> list[DomainEvent]:
+    def new(**kw) -> ImprovementAction:
+        return ImprovementAction.create(tenant=TENANT, origin_type="deviation", origin_id=new_id(),
+                                        unit_id=new_id(), title="Inför dubbelkontroll", owner="chef-1",
+                                        due_date=date(2025, 4, 1), description="Vid delning av läkemedel",
+                                        at=at(0), **kw)
+
+    done = new()
+    done.update(title="Inför dubbelkontroll vid delning")
+    done.update(due_date=date(2025, 4, 15))
+    done.start()
+    done.update(owner="chef-2")
+    done.update(due_date=date(2025, 5, 1), description="Vid all delning")
+    done.complete(at=at(5), effect_followup="Följs upp i egenkontrollen i maj")
+    done.reopen()
+    done.complete(at=at(6))
+    cancelled = new()
+    cancelled.cancel()
+    cancelled.reopen()
+    cancelled.start()
+    cancelled.cancel()
+    quick = new()
+    quick.complete(at=at(1))
+    return done.events + cancelled.events + quick.events
+
+
+def all_events() -> list[DomainEvent]:
+    return deviation_events() + org_unit_events() + action_events()
+
+
+def aggregate_of(event_type: str) -> str:
+    return event_type.split(".")[2]
+
+
+def envelope(event: DomainEvent, traceparent: str | None = TRACEPARENT) -> dict:
+    """The event as it goes on the wire: the real envelope, serialized and read back."""
+    cloudevent = to_cloudevent(event, SERVICE_OF[aggregate_of(event.type)], traceparent)
+    return json.loads(serialize(cloudevent))
+
+
+EVENTS = all_events()
+EMITTED_TYPES = sorted({event.type for event in EVENTS})
+
+
+def first_of(event_type: str) -> DomainEvent:
+    return next(event for event in EVENTS if event.type == event_type)
+
+
+# --------------------------------------------------------------------------
+# 1. Every emitted event matches its message
+# --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("index", range(len(EVENTS)), ids=[f"{i}-{e.type}" for i, e in enumerate(EVENTS)])
+def test_emitted_event_matches_its_payload_schema(index):
+    event = EVENTS[index]
+    messages = messages_by_type()
+    assert event.type in messages, f"{event.type} is emitted but not in docs/asyncapi.yaml"
+    key = messages[event.type]
+    for traceparent in (TRACEPARENT, None):
+        body = envelope(event, traceparent)
+        errors = sorted(validator(key, "payload").iter_errors(body), key=lambda e: list(e.path))
+        assert not errors, "\n".join(f"{list(e.path)}: {e.message}" for e in errors)
+        assert body["subject"] == body["data"][SUBJECT_KEY[aggregate_of(event.type)]]
+        assert ("traceparent" in body) is (traceparent is not None)
+
+        headers = amqp_headers(body)
+        errors = list(validator(key, "headers").iter_errors(headers))
+        assert not errors, "\n".join(e.message for e in errors)
+
+
+def test_every_event_type_is_emitted_in_each_of_its_variants():
+    """The drive above reaches every enum value the catalogue admits (so no value is documented blindly)."""
+    seen: dict[tuple[str, str], set] = {}
+    for event in EVENTS:
+        for name, value in event.data.items():
+            seen.setdefault((event.type, name), set()).add(value if not isinstance(value, bool) else str(value))
+    for event_type in EMITTED_TYPES:
+        for name, schema in data_properties(event_type).items():
+            if "enum" in schema and name not in ("kind",):
+                assert set(schema["enum"]) <= seen[(event_type, name)], (event_type, name)
+
+
+# --------------------------------------------------------------------------
+# 2. Emitted types == documented types, and the document's routing
+# --------------------------------------------------------------------------
+
+def test_emitted_types_are_exactly_the_documented_types():
+    documented = set(messages_by_type())
+    emitted = set(EMITTED_TYPES)
+    assert emitted - documented == set(), "emitted but undocumented"
+    assert documented - emitted == set(), "documented but never emitted"
+    # and the domain modules name no type the drive missed
+    assert set(dev.EVENT_PAYLOAD_FIELDS) | set(org.ORG_EVENT_TYPES) <= emitted
+
+
+def test_document_shape_and_routing():
+    doc = catalogue()
+    assert doc["asyncapi"] == "3.0.0"
+    assert "no free text or personal data" in doc["info"]["description"]
+    assert {server["protocol"] for server in doc["servers"].values()} == {"amqp"}
+    messages = messages_by_type()
+    channel_types = {}
+    for key, channel in doc["channels"].items():
+        refs = [ref["$ref"] for ref in channel["messages"].values()]
+        assert refs == [f"#/components/messages/{messages[channel['address']]}"], key
+        binding = resolve(channel["bindings"])["amqp"]
+        assert binding["is"] == "routingKey"
+        assert binding["exchange"] == {**binding["exchange"], "name": EXCHANGE, "type": "topic", "durable": True}
+        channel_types[key] = channel["address"]
+    assert sorted(channel_types.values()) == sorted(messages), "one channel per event type"
+    sent = {}
+    for name, operation in doc["operations"].items():
+        assert operation["action"] == "send", name
+        channel_key = operation["channel"]["$ref"].removeprefix("#/channels/")
+        event_type = channel_types[channel_key]
+        assert [tag["name"] for tag in operation["tags"]] == [SERVICE_OF[aggregate_of(event_type)]], name
+        sent[event_type] = name
+    assert sorted(sent) == sorted(messages), "one send operation per event type"
+    for key, message in doc["components"]["messages"].items():
+        assert message["contentType"] == CONTENT_TYPE, key
+        assert message["payload"]["properties"]["data"]["additionalProperties"] is False, key
+        assert message["payload"]["additionalProperties"] is False, key
+
+
+def test_data_schemas_follow_the_domain_allow_lists():
+    for event_type, fields in dev.EVENT_PAYLOAD_FIELDS.items():
+        assert set(data_properties(event_type)) == fields, event_type
+    for event_type in EMITTED_TYPES:
+        if aggregate_of(event_type) == "action":
+            assert set(data_properties(event_type)) == ACTION_EVENT_FIELDS, event_type
+    org_fields = set()
+    for event_type in org.ORG_EVENT_TYPES:
+        org_fields |= set(data_properties(event_type))
+    assert org_fields == set(OrgUnitEventDataSchema().fields)
+
+
+def test_enums_follow_the_domain():
+    schemas = catalogue()["components"]["schemas"]
+    assert schemas["DeviationKind"]["enum"] == [k.value for k in dev.Kind]
+    assert set(schemas["LexKind"]["enum"]) == {k.value for k in dev.LEX_KINDS}
+    assert schemas["DeviationOrigin"]["enum"] == [o.value for o in dev.Origin]
+    assert schemas["OrgUnitKind"]["enum"] == [k.value for k in org.UnitKind]
+    statuses = {"deviation": {s.value for s in dev.Status}, "action": {s.value for s in ActionStatus}}
+    for event_type in EMITTED_TYPES:
+        aggregate = aggregate_of(event_type)
+        if aggregate in statuses:
+            assert set(data_properties(event_type)["status"]["enum"]) <= statuses[aggregate], event_type
+
+
+# --------------------------------------------------------------------------
+# 3. No free text
+# --------------------------------------------------------------------------
+
+STRING_FORMATS = {"uuid", "date", "date-time"}
+
+
+def _is_typed(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+        return True
+    except ValueError:
+        pass
+    try:
+        date.fromisoformat(value) if "T" not in value else datetime.fromisoformat(value)
+        return True
+    except ValueError:
+        return False
+
+
+def test_every_documented_string_field_is_an_id_a_date_or_an_enum():
+    for event_type in EMITTED_TYPES:
+        for name, schema in data_properties(event_type).items():
+            types = schema.get("type")
+            types = types if isinstance(types, list) else [types]
+            if "string" not in types:
+                continue
+            if schema.get(FREE_TEXT_MARK):
+                assert (event_type, name) in ALLOWED_FREE_TEXT, f"{event_type}.{name} is free text"
+                continue
+            assert schema.get("format") in STRING_FORMATS or "enum" in schema or "const" in schema, (
+                f"{event_type}.{name} is a string that is neither an id, a date nor an enum")
+
+
+def test_every_emitted_string_value_is_an_id_a_date_or_an_enum_value():
+    for event in EVENTS:
+        schemas = data_properties(event.type)
+        for name, value in event.data.items():
+            if not isinstance(value, str):
+                assert value is None or isinstance(value, (bool, int)), (event.type, name, value)
+                continue
+            if (event.type, name) in ALLOWED_FREE_TEXT:
+                continue
+            schema = schemas[name]
+            if "enum" in schema:
+                assert value in schema["enum"], (event.type, name, value)
+            else:
+                assert _is_typed(value), (event.type, name, value)
+
+
+@pytest.mark.parametrize("event_type", EMITTED_TYPES)
+@pytest.mark.parametrize("extra", [{"description": "Brukaren Anna Andersson föll i badrummet"},
+                                   {"reported_by": "anna.andersson@example.se"},
+                                   {"ivo_reference": "IVO 3.1.1-12345/2025"}])
+def test_an_undeclared_data_field_fails_validation(event_type, extra):
+    body = envelope(first_of(event_type))
+    body["data"].update(extra)
+    with pytest.raises(jsonschema.ValidationError):
+        validator(messages_by_type()[event_type], "payload").validate(body)
+
+
+@pytest.mark.parametrize("event_type", EMITTED_TYPES)
+def test_text_in_an_id_or_date_field_fails_validation(event_type):
+    body = envelope(first_of(event_type))
+    key = SUBJECT_KEY[aggregate_of(event_type)]
+    tampered = copy.deepcopy(body)
+    tampered["data"][key] = "Anna Andersson"
+    with pytest.raises(jsonschema.ValidationError):
+        validator(messages_by_type()[event_type], "payload").validate(tampered)
+    moments = [name for name, schema in data_properties(event_type).items()
+               if schema.get("format") in ("date", "date-time") and body["data"][name] is not None]
+    for name in moments:
+        tampered = copy.deepcopy(body)
+        tampered["data"][name] = "igår på kvällen"
+        with pytest.raises(jsonschema.ValidationError):
+            validator(messages_by_type()[event_type], "payload").validate(tampered)
+
+
+def test_an_undeclared_envelope_attribute_fails_validation():
+    body = envelope(first_of(dev.REPORTED))
+    body["reporter"] = "anna.andersson@example.se"
+    with pytest.raises(jsonschema.ValidationError):
+        validator(messages_by_type()[dev.REPORTED], "payload").validate(body)
