@@ -136,7 +136,9 @@ def make_engine(url: str, **kw) -> Engine:
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://"):]
-    kw.setdefault("pool_pre_ping", True)
+    # No pre-ping: it costs a round trip per checkout. A connection found dead fails one request and
+    # makes SQLAlchemy invalidate the whole pool; recycling keeps connections from going stale.
+    kw.setdefault("pool_recycle", 1800)
     kw.setdefault("pool_size", 10)
     return sa.create_engine(url, **kw)
 
@@ -188,11 +190,12 @@ class UnitOfWork:
 
     def audit(self, *, tenant: str, actor: str, action: str, entity_type: str, entity_id: str,
               before=None, after=None) -> None:
-        self.session.execute(self.tables.audit_log.insert().values(
-            tenant=tenant, at=utcnow(), actor=actor, action=action,
-            entity_type=entity_type, entity_id=str(entity_id),
-            before=_jsonable(before), after=_jsonable(after),
-        ))
+        # Parameters rather than .values(): SQLAlchemy reuses one compiled statement.
+        self.session.execute(self.tables.audit_log.insert(), {
+            "tenant": tenant, "at": utcnow(), "actor": actor, "action": action,
+            "entity_type": entity_type, "entity_id": str(entity_id),
+            "before": _jsonable(before), "after": _jsonable(after),
+        })
 
     def mark_received(self, source: str, event_id: str, type_: str) -> None:
         """Record an incoming event in the inbox; raises Duplicate if it was handled already."""

@@ -64,12 +64,20 @@ def _lookup(platform: Platform, claim: IdempotencyClaim):
         )).first()
 
 
+def _created(result, load):
+    return load(result) if isinstance(result, str) else result
+
+
 def create_once(platform: Platform, *, tenant: str, principal: str, payload, resource_type: str,
                 create: Callable[[IdempotencyClaim | None], str], load: Callable[[str], object]):
-    """Run `create` at most once per key; returns (resource, status, replayed)."""
+    """Run `create` at most once per key; returns (resource, status, replayed).
+
+    `create` returns the new resource's id (then `load` reads it) or the resource itself,
+    which saves a read on the hot path; `load` always serves replays.
+    """
     key = request_key()
     if key is None:
-        return load(create(None)), 201, False
+        return _created(create(None), load), 201, False
     claim = IdempotencyClaim(tenant, principal, key, fingerprint(payload), resource_type)
     for attempt in (1, 2):
         existing = _lookup(platform, claim)
@@ -80,7 +88,7 @@ def create_once(platform: Platform, *, tenant: str, principal: str, payload, res
                                    code="idempotency_key_reused")
             return load(existing.resource_id), existing.status, True
         try:
-            return load(create(claim)), 201, False
+            return _created(create(claim), load), 201, False
         except sa.exc.IntegrityError as exc:
             # A concurrent retry with the same key won the race: answer with its result.
             if "idempotency_keys" not in str(exc) or attempt == 2:

@@ -50,7 +50,8 @@ def subtree_select(table: sa.Table, tenant: str, roots, name: str = "subtree") -
 
     Give each use in one statement its own `name` (a CTE name must be unique there).
     """
-    base = sa.select(table.c.id).where(table.c.tenant == tenant, table.c.id.in_(list(roots)))
+    roots = roots if isinstance(roots, sa.BindParameter) else list(roots)
+    base = sa.select(table.c.id).where(table.c.tenant == tenant, table.c.id.in_(roots))
     tree = base.cte(name, recursive=True)
     below = sa.select(table.c.id).where(table.c.tenant == tenant, table.c.parent_id == tree.c.id)
     tree = tree.union(below)

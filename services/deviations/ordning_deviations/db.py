@@ -152,9 +152,13 @@ def get_row(conn, tenant: str, deviation_id: str):
 
 def insert(conn, dev: d.Deviation, *, reference: str, contact: dict | None = None) -> None:
     contact = contact or {}
-    conn.execute(deviations.insert().values(
-        **entity_values(dev), reference=reference, contact_name=contact.get("name"),
-        contact_email=contact.get("email"), contact_phone=contact.get("phone")))
+    # Parameters rather than .values(): the statement is built once, not per report.
+    conn.execute(_INSERT_DEVIATION, {
+        **entity_values(dev), "reference": reference, "contact_name": contact.get("name"),
+        "contact_email": contact.get("email"), "contact_phone": contact.get("phone")})
+
+
+_INSERT_DEVIATION = deviations.insert()
 
 
 def update(conn, dev: d.Deviation, expected_version: int) -> bool:
@@ -167,22 +171,27 @@ def update(conn, dev: d.Deviation, expected_version: int) -> bool:
     return result.rowcount == 1
 
 
+REFERENCE_SEQUENCE = sa.Sequence("deviation_reference_seq")  # created by migration 0002, PostgreSQL only
+
+
 def next_reference(conn, tenant: str, year: int) -> str:
-    """The next human receipt number of a tenant, e.g. 2026-000123 (the row lock serialises writers)."""
-    for _ in range(3):
-        result = conn.execute(case_counters.update().where(
-            case_counters.c.tenant == tenant, case_counters.c.year == year,
-        ).values(value=case_counters.c.value + 1))
-        if result.rowcount == 0:
-            try:
-                with conn.begin_nested():
-                    conn.execute(case_counters.insert().values(tenant=tenant, year=year, value=1))
-            except sa.exc.IntegrityError:
-                continue  # a concurrent first report of the year won: increment its row
-        value = conn.execute(sa.select(case_counters.c.value).where(
-            case_counters.c.tenant == tenant, case_counters.c.year == year)).scalar_one()
+    """The next human receipt number, e.g. 2026-000123: unique and increasing, not gapless.
+
+    On PostgreSQL a sequence, which takes no lock: a counter row would serialise every
+    concurrent report until it commits. SQLite has one writer at a time anyway and keeps a
+    per-tenant, per-year counter.
+    """
+    if conn.get_bind().dialect.name == "postgresql":
+        value = conn.execute(REFERENCE_SEQUENCE.next_value()).scalar_one()
         return f"{year}-{value:06d}"
-    raise RuntimeError("could not allocate a case reference")
+    from sqlalchemy.dialects.sqlite import insert as upsert
+
+    statement = upsert(case_counters).values(tenant=tenant, year=year, value=1).on_conflict_do_update(
+        index_elements=[case_counters.c.tenant, case_counters.c.year],
+        set_={"value": case_counters.c.value + 1},
+    ).returning(case_counters.c.value)
+    value = conn.execute(statement).scalar_one()
+    return f"{year}-{value:06d}"
 
 
 def overdue_clause(today: date):
@@ -287,8 +296,11 @@ def open_action_count(conn, tenant: str, deviation_id: str) -> int:
         a.status.not_in(list(d.ACTION_FINISHED_STATUSES)))).scalar_one()
 
 
+_TENANT_POLICIES = sa.select(deadline_policies).where(deadline_policies.c.tenant == sa.bindparam("tenant"))
+
+
 def tenant_policies(conn, tenant: str) -> dict[d.Kind, d.DeadlinePolicy]:
-    rows = conn.execute(sa.select(deadline_policies).where(deadline_policies.c.tenant == tenant)).all()
+    rows = conn.execute(_TENANT_POLICIES, {"tenant": tenant}).all()
     return {d.Kind(r.kind): d.DeadlinePolicy(d.Kind(r.kind), r.receipt_days, r.investigation_days,
                                              r.ivo_report_days) for r in rows}
 
@@ -313,6 +325,24 @@ def list_categories(conn, tenant: str, include_inactive: bool = False):
 def tenant_known(conn, tenant: str) -> bool:
     ou = tables.org_units
     return conn.execute(sa.select(ou.c.id).where(ou.c.tenant == tenant).limit(1)).first() is not None
+
+
+def reportable_unit(conn, tenant: str, unit_id: str, org_units):
+    """(open unit exists in the tenant, unit is within the subtree of `org_units`), in one query."""
+    row = conn.execute(_REPORTABLE_UNIT, {"tenant": tenant, "unit_id": str(unit_id),
+                                          "roots": list(org_units)}).first()
+    return (row is not None, bool(row.in_scope) if row is not None else False)
+
+
+def _reportable_unit_statement():
+    ou = tables.org_units
+    tenant = sa.bindparam("tenant")
+    in_scope = ou.c.id.in_(subtree_select(ou, tenant, sa.bindparam("roots", expanding=True), name="scope"))
+    return sa.select(ou.c.id, in_scope.label("in_scope")).where(
+        ou.c.tenant == tenant, ou.c.id == sa.bindparam("unit_id"), ou.c.closed_at.is_(None))
+
+
+_REPORTABLE_UNIT = _reportable_unit_statement()
 
 
 def open_unit(conn, tenant: str, unit_id: str):

@@ -76,13 +76,17 @@ def _today(now: datetime | None = None) -> date:
 # --------------------------------------------------------------------------
 
 def present(row, counts: dict | None, today: date) -> dict:
-    dev = db.to_entity(row)
     m = row._mapping
     contact = None
     if any(m[name] for name in ("contact_name", "contact_email", "contact_phone")):
         contact = {"name": m["contact_name"], "email": m["contact_email"], "phone": m["contact_phone"]}
+    return present_entity(db.to_entity(row), m["reference"], contact, counts, today)
+
+
+def present_entity(dev: d.Deviation, reference: str, contact: dict | None, counts: dict | None,
+                   today: date) -> dict:
     return {
-        "id": dev.id, "reference": m["reference"], "kind": dev.kind.value,
+        "id": dev.id, "reference": reference, "kind": dev.kind.value,
         "kind_label_sv": d.KIND_LABELS_SV[dev.kind], "status": dev.status.value,
         "status_label_sv": d.STATUS_LABELS_SV[dev.status], "origin": dev.origin.value,
         "anonymous": dev.reported_by is None and contact is None,
@@ -180,16 +184,19 @@ def _check_category(conn, tenant: str, category_id: str | None, kind: d.Kind) ->
 # Reporting
 # --------------------------------------------------------------------------
 
-def report_deviation(platform, principal, data: dict, claim=None, now: datetime | None = None) -> str:
-    """A member of staff reports a case in one request; returns its id."""
+def report_deviation(platform, principal, data: dict, claim=None, now: datetime | None = None) -> dict:
+    """A member of staff reports a case in one request; returns the new case as presented."""
     now = now or utcnow()
     kind = d.Kind(data["kind"])
     if not d.may(principal.roles, "report", kind):
         raise Forbidden("Din roll får inte anmäla ärenden / your roles do not allow reporting")
     with platform.uow() as uow:
         conn = uow.session
-        _check_unit(conn, principal.tenant, data["unit_id"])
-        if not _in_scope(conn, principal, data["unit_id"]):
+        exists, in_scope = db.reportable_unit(conn, principal.tenant, data["unit_id"], principal.org_units)
+        if not exists:
+            raise Unprocessable(f"Okänd eller stängd enhet / unknown or closed unit: {data['unit_id']}",
+                                code="unknown_unit")
+        if not in_scope:
             raise Forbidden("Enheten ligger utanför dina enheter / the unit is outside your org units")
         _check_category(conn, principal.tenant, data.get("category_id"), kind)
         policy = d.policy_for(kind, db.tenant_policies(conn, principal.tenant))
@@ -206,7 +213,7 @@ def report_deviation(platform, principal, data: dict, claim=None, now: datetime 
                   entity_id=dev.id, after=_snapshot(dev))
         idempotency.record(claim, uow, dev.id)
         uow.commit()
-    return dev.id
+    return present_entity(dev, reference, None, None, _today(now))
 
 
 def submit_public_feedback(platform, tenant: str, data: dict, claim=None, now: datetime | None = None) -> str:

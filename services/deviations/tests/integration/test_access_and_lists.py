@@ -77,7 +77,7 @@ def test_overdue_filter(env):
     principal = Principal(subject="anna", tenant="0138", roles=frozenset({"medarbetare"}), org_units=(U["e1"],))
     long_ago = datetime.now(timezone.utc) - timedelta(days=10)
     late = service.report_deviation(env.platform, principal,
-                                    {"kind": "avvikelse", "unit_id": U["e1"], "description": "gammal"}, now=long_ago)
+                                    {"kind": "avvikelse", "unit_id": U["e1"], "description": "gammal"}, now=long_ago)["id"]
     fresh = env.report()["id"]
     overdue = c.get("/api/v1/deviations?overdue=true", headers=kval).get_json()["items"]
     assert [item["id"] for item in overdue] == [late] and overdue[0]["overdue"] == ["receipt"]
