@@ -163,27 +163,33 @@ class UnitOfWork:
     in between would lose them). The relay publishes them afterwards.
     """
 
-    def __init__(self, session_factory: sessionmaker, tables: PlatformTables, service: str, on_commit=()):
-        self._session_factory = session_factory
+    def __init__(self, engine: Engine, tables: PlatformTables, service: str, on_commit=()):
+        # A Core connection, not an ORM session: services speak SQLAlchemy Core, and the
+        # session's bookkeeping cost more than the queries on the reporting hot path.
+        self._engine = engine
         self.tables = tables
         self.service = service
         self._on_commit = list(on_commit)
-        self.session: Session | None = None
+        self.connection: sa.Connection | None = None
         self.events: list = []
 
     def __enter__(self) -> "UnitOfWork":
-        self.session = self._session_factory()
+        self.connection = self._engine.connect()
         self.events = []
         return self
 
     def __exit__(self, *exc_info):
         try:
-            self.session.rollback()
+            self.connection.rollback()
         finally:
-            self.session.close()
+            self.connection.close()
+
+    @property
+    def dialect_name(self) -> str:
+        return self.connection.dialect.name
 
     def execute(self, statement, *args, **kw):
-        return self.session.execute(statement, *args, **kw)
+        return self.connection.execute(statement, *args, **kw)
 
     def add_event(self, event) -> None:
         self.events.append(event)
@@ -191,7 +197,7 @@ class UnitOfWork:
     def audit(self, *, tenant: str, actor: str, action: str, entity_type: str, entity_id: str,
               before=None, after=None) -> None:
         # Parameters rather than .values(): SQLAlchemy reuses one compiled statement.
-        self.session.execute(self.tables.audit_log.insert(), {
+        self.connection.execute(self.tables.audit_log.insert(), {
             "tenant": tenant, "at": utcnow(), "actor": actor, "action": action,
             "entity_type": entity_type, "entity_id": str(entity_id),
             "before": _jsonable(before), "after": _jsonable(after),
@@ -200,21 +206,21 @@ class UnitOfWork:
     def mark_received(self, source: str, event_id: str, type_: str) -> None:
         """Record an incoming event in the inbox; raises Duplicate if it was handled already."""
         inbox = self.tables.inbox
-        seen = self.session.execute(
+        seen = self.connection.execute(
             sa.select(inbox.c.event_id).where(inbox.c.source == source, inbox.c.event_id == event_id)
         ).first()
         if seen:
             raise Duplicate(f"{source} {event_id}")
         insert = inbox.insert().values(source=source, event_id=event_id, type=type_, received_at=utcnow())
         try:
-            if self.session.get_bind().dialect.name == "sqlite":
+            if self.dialect_name == "sqlite":
                 # pysqlite emits no BEGIN before a SAVEPOINT, so its RELEASE would commit the inbox
                 # row on its own and a failing handler's event would later be dropped as a
                 # duplicate. SQLite serializes writers; a plain insert is enough there.
-                self.session.execute(insert)
+                self.connection.execute(insert)
             else:
-                with self.session.begin_nested():
-                    self.session.execute(insert)
+                with self.connection.begin_nested():
+                    self.connection.execute(insert)
         except sa.exc.IntegrityError:
             raise Duplicate(f"{source} {event_id}") from None
 
@@ -223,15 +229,15 @@ class UnitOfWork:
 
         rows = [ev.outbox_row(event, self.service) for event in self.events]
         if rows:
-            self.session.execute(self.tables.outbox.insert(), rows)
-        self.session.commit()
+            self.connection.execute(self.tables.outbox.insert(), rows)
+        self.connection.commit()
         committed, self.events = self.events, []
         for callback in self._on_commit:
             callback(committed)
 
     def rollback(self) -> None:
         self.events = []
-        self.session.rollback()
+        self.connection.rollback()
 
 
 def _jsonable(value):

@@ -19,7 +19,7 @@ class Platform:
         return self.settings.service
 
     def uow(self) -> UnitOfWork:
-        return UnitOfWork(self.session_factory, self.tables, self.settings.service)
+        return UnitOfWork(self.engine, self.tables, self.settings.service)
 
     def create_all(self) -> None:
         """For tests and the embedded stack's first start; production runs migrations."""

@@ -181,7 +181,7 @@ def next_reference(conn, tenant: str, year: int) -> str:
     concurrent report until it commits. SQLite has one writer at a time anyway and keeps a
     per-tenant, per-year counter.
     """
-    if conn.get_bind().dialect.name == "postgresql":
+    if conn.dialect.name == "postgresql":
         value = conn.execute(REFERENCE_SEQUENCE.next_value()).scalar_one()
         return f"{year}-{value:06d}"
     from sqlalchemy.dialects.sqlite import insert as upsert

@@ -125,21 +125,21 @@ def _can_read(conn, principal, dev: d.Deviation) -> bool:
 
 def _load(uow, principal, deviation_id: str, command: str | None = None):
     """The case (row, entity) if the principal may read it (else 404) and run `command` on it (else 403)."""
-    row = db.get_row(uow.session, principal.tenant, deviation_id)
+    row = db.get_row(uow.connection, principal.tenant, deviation_id)
     if row is None:
         raise _not_found()
     dev = db.to_entity(row)
-    if not _can_read(uow.session, principal, dev):
+    if not _can_read(uow.connection, principal, dev):
         raise _not_found()
     if command is not None:
-        if not (d.may(principal.roles, command, dev.kind) and _in_scope(uow.session, principal, dev.unit_id)):
+        if not (d.may(principal.roles, command, dev.kind) and _in_scope(uow.connection, principal, dev.unit_id)):
             raise Forbidden(f"Din roll får inte göra detta ({command}) på ett ärende av typen "
                             f"'{dev.kind.value}' / your roles do not allow {command} on a {dev.kind.value} case")
     return row, dev
 
 
 def _save(uow, principal, dev: d.Deviation, before: dict, expected_version: int, action: str) -> None:
-    if not db.update(uow.session, dev, expected_version):
+    if not db.update(uow.connection, dev, expected_version):
         raise Stale("Ärendet har ändrats av någon annan; läs om det / the case was changed by someone else; "
                     "read it again")
     for event in dev.events:
@@ -191,7 +191,7 @@ def report_deviation(platform, principal, data: dict, claim=None, now: datetime 
     if not d.may(principal.roles, "report", kind):
         raise Forbidden("Din roll får inte anmäla ärenden / your roles do not allow reporting")
     with platform.uow() as uow:
-        conn = uow.session
+        conn = uow.connection
         exists, in_scope = db.reportable_unit(conn, principal.tenant, data["unit_id"], principal.org_units)
         if not exists:
             raise Unprocessable(f"Okänd eller stängd enhet / unknown or closed unit: {data['unit_id']}",
@@ -220,7 +220,7 @@ def submit_public_feedback(platform, tenant: str, data: dict, claim=None, now: d
     """A citizen's klagomål or synpunkt through the public form (anonymous if they wish); returns its id."""
     now = now or utcnow()
     with platform.uow() as uow:
-        conn = uow.session
+        conn = uow.connection
         if not db.tenant_known(conn, tenant):
             raise NotFound("Okänd kommun / unknown municipality")
         _check_unit(conn, tenant, data["unit_id"])
@@ -271,7 +271,7 @@ def read_deviation(platform, principal, deviation_id: str, now: datetime | None 
                       entity_id=dev.id)
             uow.commit()
         today = _today(now)
-        counts = db.action_counts(uow.session, dev.tenant, [dev.id], today)
+        counts = db.action_counts(uow.connection, dev.tenant, [dev.id], today)
         return present(row, counts[dev.id], today)
 
 
@@ -289,8 +289,8 @@ def list_deviations(platform, principal, flt: db.ListFilter, now: datetime | Non
     """A page of the cases the principal may read; lex cases on the page are audited as read."""
     today = _today(now)
     with platform.uow() as uow:
-        rows, total = db.list_rows(uow.session, principal, flt, today)
-        counts = db.action_counts(uow.session, principal.tenant, [r.id for r in rows], today)
+        rows, total = db.list_rows(uow.connection, principal, flt, today)
+        counts = db.action_counts(uow.connection, principal.tenant, [r.id for r in rows], today)
         lex = [r for r in rows if d.Kind(r.kind) in d.LEX_KINDS]
         for r in lex:
             uow.audit(tenant=principal.tenant, actor=principal.subject, action="read", entity_type="deviation",
@@ -331,7 +331,7 @@ def transition(platform, principal, deviation_id: str, command: str, preconditio
     def change(uow, dev):
         if command is d.Command.close:
             dev.close(by=principal.subject, at=now,
-                      open_action_count=db.open_action_count(uow.session, dev.tenant, dev.id))
+                      open_action_count=db.open_action_count(uow.connection, dev.tenant, dev.id))
         else:
             getattr(dev, command.value)(by=principal.subject, at=now)
 
@@ -371,7 +371,7 @@ def record_ivo_report(platform, principal, deviation_id: str, reported_on: date,
 def change_case(platform, principal, deviation_id: str, data: dict, precondition: Precondition = None) -> d.Deviation:
     """PATCH: category (change_category) and/or unit (reassign_unit, target within the actor's scope)."""
     with platform.uow() as uow:
-        conn = uow.session
+        conn = uow.connection
         _row, dev = _load(uow, principal, deviation_id)
         if "category_id" in data:
             _load(uow, principal, deviation_id, "change_category")
@@ -520,7 +520,7 @@ def create_category(platform, principal, data: dict, claim=None) -> str:
     values = {"id": category_id, "tenant": principal.tenant, "name": data["name"].strip(),
               "kinds": sorted(set(data.get("kinds") or [])), "active": data.get("active", True), "version": 1}
     with platform.uow() as uow:
-        _unique_name(uow.session, principal.tenant, values["name"])
+        _unique_name(uow.connection, principal.tenant, values["name"])
         uow.execute(db.categories.insert().values(**values))
         uow.audit(tenant=principal.tenant, actor=principal.subject, action="create", entity_type="category",
                   entity_id=category_id, after=values)
@@ -541,7 +541,7 @@ def _unique_name(conn, tenant: str, name: str, except_id: str | None = None) -> 
 def update_category(platform, principal, category_id: str, data: dict, precondition: Precondition = None) -> dict:
     _require_admin(principal)
     with platform.uow() as uow:
-        row = db.category_row(uow.session, principal.tenant, category_id)
+        row = db.category_row(uow.connection, principal.tenant, category_id)
         if row is None:
             raise NotFound("Kategorin finns inte / no such category")
         if precondition is not None:
@@ -550,7 +550,7 @@ def update_category(platform, principal, category_id: str, data: dict, precondit
         values = {}
         if "name" in data:
             values["name"] = data["name"].strip()
-            _unique_name(uow.session, principal.tenant, values["name"], except_id=row.id)
+            _unique_name(uow.connection, principal.tenant, values["name"], except_id=row.id)
         if "kinds" in data:
             values["kinds"] = sorted(set(data["kinds"]))
         if "active" in data:
@@ -590,7 +590,7 @@ def put_policy(platform, principal, kind: str, data: dict) -> dict:
     values = {"receipt_days": policy.receipt_days, "investigation_days": policy.investigation_days,
               "ivo_report_days": policy.ivo_report_days}
     with platform.uow() as uow:
-        row = db.policy_row(uow.session, principal.tenant, kind.value)
+        row = db.policy_row(uow.connection, principal.tenant, kind.value)
         t = db.deadline_policies
         if row is None:
             uow.execute(t.insert().values(tenant=principal.tenant, kind=kind.value, version=1, **values))

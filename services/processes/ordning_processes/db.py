@@ -78,7 +78,7 @@ def view(unit) -> dict:
             "parent_id": unit.parent_id, "closed_at": unit.closed_at, "revision": unit.revision}
 
 
-# --- queries (conn: a Connection, a Session or a UnitOfWork: anything with .execute) ---
+# --- queries (conn: a Connection or a UnitOfWork: anything with .execute) ---
 
 def get_unit(conn, tenant: str, unit_id: str):
     return conn.execute(sa.select(org_units).where(org_units.c.tenant == tenant,
@@ -144,12 +144,12 @@ def insert_history(conn, unit: OrgUnit, *, change: str, actor: str, at) -> None:
         name=unit.name, parent_id=unit.parent_id))
 
 
-def lock_tenant_tree(session, tenant: str) -> None:
+def lock_tenant_tree(connection, tenant: str) -> None:
     """Serialise changes to one tenant's tree on PostgreSQL (a transaction-scoped
     advisory lock), so that two concurrent moves cannot make a cycle and a unit
     cannot be closed while a child is added under it. SQLite has one writer anyway."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(sa.select(sa.func.pg_advisory_xact_lock(
+    if connection.dialect.name == "postgresql":
+        connection.execute(sa.select(sa.func.pg_advisory_xact_lock(
             sa.func.hashtextextended(sa.literal("ordning.org_units:" + tenant), 0))))
 
 

@@ -84,7 +84,7 @@ def create_unit(platform: Platform, principal: Principal, *, kind: str, name: st
     tenant = principal.tenant
     unit_id = str(unit_id) if unit_id is not None else None
     with platform.uow() as uow:
-        db.lock_tenant_tree(uow.session, tenant)
+        db.lock_tenant_tree(uow.connection, tenant)
         parent = _parent(uow, tenant, parent_id)
         if unit_id is not None and db.id_exists(uow, unit_id):
             raise UnitIdTaken(unit_id)
@@ -108,7 +108,7 @@ def create_unit(platform: Platform, principal: Principal, *, kind: str, name: st
 def rename_unit(platform: Platform, principal: Principal, unit_id, *, name: str,
                 precondition: Precondition | None = None) -> OrgUnit:
     with platform.uow() as uow:
-        db.lock_tenant_tree(uow.session, principal.tenant)
+        db.lock_tenant_tree(uow.connection, principal.tenant)
         unit = _load(uow, principal.tenant, unit_id, precondition)
         before, revision = unit.state(), unit.revision
         unit.rename(name, utcnow())
@@ -122,7 +122,7 @@ def move_unit(platform: Platform, principal: Principal, unit_id, *, parent_id,
               precondition: Precondition | None = None) -> OrgUnit:
     tenant = principal.tenant
     with platform.uow() as uow:
-        db.lock_tenant_tree(uow.session, tenant)
+        db.lock_tenant_tree(uow.connection, tenant)
         unit = _load(uow, tenant, unit_id, precondition)
         new_parent = _parent(uow, tenant, parent_id)
         chain = db.ancestors(uow, tenant, new_parent.id) if new_parent is not None else []
@@ -138,7 +138,7 @@ def close_unit(platform: Platform, principal: Principal, unit_id,
                precondition: Precondition | None = None) -> OrgUnit:
     tenant = principal.tenant
     with platform.uow() as uow:
-        db.lock_tenant_tree(uow.session, tenant)
+        db.lock_tenant_tree(uow.connection, tenant)
         unit = _load(uow, tenant, unit_id, precondition)
         before, revision = unit.state(), unit.revision
         at = utcnow()
