@@ -126,7 +126,7 @@ def create_app(platform: Platform, blueprints: Iterable, *, title: str, problem_
 
     @app.get("/readyz")
     def readyz():
-        checks = {"database": _check_database(platform)}
+        checks = {"database": _check_database(platform), "broker": _check_broker(platform)}
         if readiness is not None:
             checks.update(readiness())
         ok = all(value == "ok" for value in checks.values())
@@ -168,6 +168,17 @@ def _refresh_outbox_gauge(platform: Platform) -> None:
         OUTBOX_PENDING.labels(platform.settings.service).set(pending)
     except Exception:  # a scrape must not fail because the database is down; /readyz says so
         log.warning("could not read the outbox backlog", exc_info=True)
+
+
+def _check_broker(platform: Platform) -> str:
+    from .bus import connect
+
+    try:
+        with connect(platform.settings, connect_timeout=2) as connection:
+            connection.ensure_connection(max_retries=1)
+        return "ok"
+    except Exception as exc:  # readiness reports, it does not raise
+        return f"error: {exc.__class__.__name__}"
 
 
 def _check_database(platform: Platform) -> str:

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from flask import Flask
 from ordning_shared.actions import ActionRuleViolation, IllegalActionTransition, StaleAction
-from ordning_shared.bus import connect
 from ordning_shared.config import Settings
 from ordning_shared.http import create_app as shared_create_app
 from ordning_shared.platform import Platform
@@ -45,21 +44,9 @@ def make_platform(settings: Settings | None = None) -> Platform:
     return Platform(settings or Settings.from_env(SERVICE), tables)
 
 
-def _readiness(platform: Platform):
-    def check() -> dict:
-        try:
-            with connect(platform.settings, connect_timeout=2) as connection:
-                connection.ensure_connection(max_retries=1)
-            return {"broker": "ok"}
-        except Exception as exc:  # readiness reports, it does not raise
-            return {"broker": f"error: {exc.__class__.__name__}"}
-    return check
-
-
 def create_app(settings: Settings | None = None) -> Flask:
     platform = make_platform(settings)
-    return shared_create_app(platform, BLUEPRINTS, title="Ordning deviations", problem_map=problem_map(),
-                             readiness=_readiness(platform))
+    return shared_create_app(platform, BLUEPRINTS, title="Ordning deviations", problem_map=problem_map())
 
 
 def worker() -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from flask import Flask
 
-from ordning_shared.bus import connect
 from ordning_shared.config import Settings
 from ordning_shared.http import create_app as create_platform_app
 from ordning_shared.platform import Platform
@@ -42,16 +41,8 @@ def make_platform(settings: Settings | None = None) -> Platform:
 def create_app(settings: Settings | None = None) -> Flask:
     platform = make_platform(settings)
 
-    def readiness() -> dict:
-        try:
-            with connect(platform.settings, connect_timeout=2) as connection:
-                connection.ensure_connection(max_retries=1)
-            return {"broker": "ok"}
-        except Exception as exc:  # readiness reports, it does not raise
-            return {"broker": f"error: {exc.__class__.__name__}"}
-
     return create_platform_app(platform, [api.blp, api.public_blp], title="Ordning processes",
-                               problem_map=PROBLEM_MAP, readiness=readiness)
+                               problem_map=PROBLEM_MAP)
 
 
 def worker() -> None:
