@@ -112,13 +112,6 @@ class Publisher:
         self._producer = None
 
 
-def delivery_count(message) -> int:
-    """How many times the broker handed this message out before (quorum queues count it)."""
-    headers = message.headers or {}
-    count = headers.get("x-delivery-count")
-    return int(count) if count is not None else 0
-
-
 def replay_dead_letters(settings: Settings, limit: int = 1000) -> int:
     """Move dead-lettered events of one service back onto the events exchange."""
     work, dead = service_queues(settings, [])

@@ -8,7 +8,7 @@ broker and identity provider, or it refuses to start.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 EMBEDDED = "embedded"
@@ -46,7 +46,6 @@ class Settings:
     metrics_port: int = 0
     relay_batch_size: int = 100
     relay_poll_seconds: float = 0.2
-    extra: dict = field(default_factory=dict)
 
     @property
     def local_issuer(self) -> bool:

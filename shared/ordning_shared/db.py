@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 import sqlalchemy as sa
 from sqlalchemy import event as sa_event
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import sessionmaker
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from cloudevents.core.formats.json import JSONFormat
 from cloudevents.core.v1.event import CloudEvent
 
-from .db import dumps, utcnow
+from .db import utcnow
 from .observability import current_traceparent
 
 CONTENT_TYPE = "application/cloudevents+json"
@@ -105,4 +105,4 @@ def amqp_headers(cloudevent_attributes: dict) -> dict:
 
 
 __all__ = ["DomainEvent", "InvalidCloudEvent", "CONTENT_TYPE", "to_cloudevent", "serialize", "parse", "outbox_row",
-           "amqp_headers", "source_of", "dumps"]
+           "amqp_headers", "source_of"]

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from .config import Settings
 from .db import PlatformTables, UnitOfWork, make_engine, make_session_factory
-from .observability import EVENTS_PUBLISHED
 
 
 class Platform:
@@ -29,4 +28,4 @@ class Platform:
         self.engine.dispose()
 
 
-__all__ = ["Platform", "EVENTS_PUBLISHED"]
+__all__ = ["Platform"]
