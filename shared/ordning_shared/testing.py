@@ -131,6 +131,20 @@ def bus_namespace(request):
         pass
 
 
+@pytest.fixture
+def migrated_settings(create_database, broker_url, bus_namespace, tmp_path):
+    """Factory: a service's settings on a fresh PostgreSQL database migrated to head, and this test's bus."""
+    from .migrations import upgrade
+
+    def _settings(service: str) -> Settings:
+        settings = make_settings(service, database_url=create_database(service), broker_url=broker_url,
+                                 data_dir=tmp_path, bus_namespace=bus_namespace)
+        upgrade(service, settings)
+        return settings
+
+    return _settings
+
+
 def make_settings(service: str, *, database_url: str, broker_url: str, data_dir: Path,
                   bus_namespace: str = "ordning", **overrides) -> Settings:
     settings = Settings(service=service, env="embedded", data_dir=Path(data_dir), database_url=database_url,

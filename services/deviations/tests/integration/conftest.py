@@ -5,9 +5,9 @@ from dataclasses import dataclass
 
 import pytest
 import sqlalchemy as sa
-from ordning_shared import consumer, events, migrations
+from ordning_shared import consumer, events
 from ordning_shared.events import DomainEvent
-from ordning_shared.testing import issue_token, make_settings
+from ordning_shared.testing import issue_token
 
 from ordning_deviations import db
 from ordning_deviations.app import create_app
@@ -84,11 +84,8 @@ class Env:
 
 
 @pytest.fixture
-def settings(create_database, broker_url, bus_namespace, tmp_path):
-    s = make_settings("deviations", database_url=create_database("deviations"), broker_url=broker_url,
-                      data_dir=tmp_path, bus_namespace=bus_namespace)
-    migrations.upgrade("deviations", s)
-    return s
+def settings(migrated_settings):
+    return migrated_settings("deviations")
 
 
 @pytest.fixture

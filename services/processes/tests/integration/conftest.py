@@ -4,8 +4,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from ordning_shared import migrations
-from ordning_shared.testing import issue_token, make_settings
+from ordning_shared.testing import issue_token
 
 from ordning_processes import db
 from ordning_processes.app import create_app
@@ -16,11 +15,8 @@ BASE = "/api/v1/org-units"
 
 
 @pytest.fixture
-def settings(create_database, broker_url, bus_namespace, tmp_path):
-    settings = make_settings("processes", database_url=create_database("processes"), broker_url=broker_url,
-                             data_dir=tmp_path, bus_namespace=bus_namespace)
-    migrations.upgrade("processes", settings)
-    return settings
+def settings(migrated_settings):
+    return migrated_settings("processes")
 
 
 @pytest.fixture
