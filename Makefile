@@ -2,6 +2,9 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+# checkov scans the Helm chart in the tests; its dependencies clash with the services', so it has a venv of its own.
+CHECKOV_VENV ?= .venv-checkov
+export ORDNING_CHECKOV ?= $(CURDIR)/$(CHECKOV_VENV)/bin/checkov
 PACKAGES := -e shared -e services/processes -e services/deviations
 export ORDNING_DATA_DIR ?= $(CURDIR)/var
 
@@ -15,7 +18,13 @@ $(VENV)/.installed: $(BIN)/python constraints.txt requirements-dev.txt shared/py
 	$(BIN)/python -m pip install --quiet -c constraints.txt -r requirements-dev.txt $(PACKAGES)
 	touch $@
 
-install: $(VENV)/.installed
+$(CHECKOV_VENV)/.installed: constraints-checkov.txt
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --upgrade "pip>=24"
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet -c constraints-checkov.txt checkov
+	touch $@
+
+install: $(VENV)/.installed $(CHECKOV_VENV)/.installed
 
 run: install
 	$(BIN)/ordning-run
@@ -33,4 +42,4 @@ bench: install
 	$(BIN)/python bench/post_deviation.py
 
 clean:
-	rm -rf $(VENV) var
+	rm -rf $(VENV) $(CHECKOV_VENV) var

@@ -56,13 +56,18 @@ def stack(tmp_path_factory, create_database, broker_url):
         env[f"ORDNING_{service.upper()}_DATABASE_URL"] = create_database(service)
         subprocess.run([sys.executable, "-m", "ordning_shared.migrations", service], env=env, check=True)
     processes, urls = [], {}
+    tmp_dirs = {service: data_dir / f"tmp-{service}" for service in SERVICES}
+    for folder in tmp_dirs.values():
+        folder.mkdir()
     try:
         for service in SERVICES:
             port = free_port()
             urls[service] = f"http://127.0.0.1:{port}"
             processes.append(subprocess.Popen(
-                [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "2",
-                 "--log-level", "warning", f"ordning_{service}.app:create_app()"], env=env))
+                # The container's gunicorn settings (two workers, metrics summed across them).
+                [sys.executable, "-m", "gunicorn", "--config", "python:ordning_shared.gunicorn_conf",
+                 "--bind", f"127.0.0.1:{port}", "--log-level", "warning", f"ordning_{service}.app:create_app()"],
+                env=dict(env, TMPDIR=str(tmp_dirs[service]))))
             processes.append(subprocess.Popen(
                 [sys.executable, "-c", f"from ordning_{service}.app import worker; worker()"], env=env))
         for index, service in enumerate(SERVICES):

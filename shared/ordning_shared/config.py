@@ -19,6 +19,21 @@ class ConfigError(RuntimeError):
     """The configuration cannot be run; the message says what to set."""
 
 
+def _secret(environ, name):
+    """A secret from NAME, or from the file NAME_FILE names (a mounted Kubernetes Secret).
+
+    Files keep credentials out of the process environment, where crash reports
+    and /proc/<pid>/environ would show them.
+    """
+    path = environ.get(f"{name}_FILE")
+    if path:
+        try:
+            return Path(path).read_text(encoding="utf-8").strip()
+        except OSError as error:
+            raise ConfigError(f"{name}_FILE names {path!r}, which cannot be read: {error.strerror}") from None
+    return environ.get(name)
+
+
 def _int(environ, name, default):
     raw = environ.get(name)
     if raw in (None, ""):
@@ -66,8 +81,8 @@ class Settings:
         # A per-service URL wins, so one environment can hold a whole stack.
         key = service.upper()
         database_url = (
-            environ.get(f"ORDNING_{key}_DATABASE_URL")
-            or environ.get("ORDNING_DATABASE_URL")
+            _secret(environ, f"ORDNING_{key}_DATABASE_URL")
+            or _secret(environ, "ORDNING_DATABASE_URL")
             or (f"sqlite:///{data_dir / (service + '.db')}" if env == EMBEDDED else "")
         )
         settings = cls(
@@ -75,7 +90,7 @@ class Settings:
             env=env,
             data_dir=data_dir,
             database_url=database_url,
-            broker_url=environ.get("ORDNING_BROKER_URL") or ("filesystem://" if env == EMBEDDED else ""),
+            broker_url=_secret(environ, "ORDNING_BROKER_URL") or ("filesystem://" if env == EMBEDDED else ""),
             auth_jwks_url=environ.get("ORDNING_AUTH_JWKS_URL") or None,
             auth_issuer=environ.get("ORDNING_AUTH_ISSUER") or ("ordning-local" if env == EMBEDDED else ""),
             auth_audience=environ.get("ORDNING_AUTH_AUDIENCE", "ordning"),

@@ -6,8 +6,7 @@ calls `run_env(metadata)` from here, so the migration environment is written onc
 from __future__ import annotations
 
 import argparse
-import importlib
-from pathlib import Path
+import importlib.util
 
 from alembic import command, context
 from alembic.config import Config
@@ -17,10 +16,12 @@ from .db import UTCDateTime, make_engine
 
 
 def alembic_config(service: str, settings: Settings | None = None) -> Config:
-    package = importlib.import_module(f"ordning_{service}")
-    script_location = Path(package.__file__).resolve().parent.parent / "migrations"
+    # services/<name>/migrations is packaged as ordning_<name>.migrations (see its pyproject.toml).
+    spec = importlib.util.find_spec(f"ordning_{service}.migrations")
+    if spec is None or not spec.submodule_search_locations:
+        raise SystemExit(f"no migrations found for service {service!r}")
     config = Config()
-    config.set_main_option("script_location", str(script_location))
+    config.set_main_option("script_location", list(spec.submodule_search_locations)[0])
     config.attributes["settings"] = settings or Settings.from_env(service)
     return config
 

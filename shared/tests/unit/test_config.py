@@ -81,3 +81,20 @@ def test_integers_are_read(tmp_path):
 def test_unknown_env_refuses():
     with pytest.raises(ConfigError, match="ORDNING_ENV"):
         Settings.from_env("risks", {"ORDNING_ENV": "staging"})
+
+
+def test_secrets_are_read_from_mounted_files(tmp_path):
+    (tmp_path / "database-url").write_text("postgresql://from-file/deviations\n")
+    (tmp_path / "broker-url").write_text("amqp://user:pw@mq.example//")
+    environ = {k: v for k, v in PROD.items() if k not in ("ORDNING_DATABASE_URL", "ORDNING_BROKER_URL")}
+    environ["ORDNING_DEVIATIONS_DATABASE_URL_FILE"] = str(tmp_path / "database-url")
+    environ["ORDNING_BROKER_URL_FILE"] = str(tmp_path / "broker-url")
+    settings = Settings.from_env("deviations", environ)
+    assert settings.database_url == "postgresql://from-file/deviations"
+    assert settings.broker_url == "amqp://user:pw@mq.example//"
+
+
+def test_unreadable_secret_file_names_the_variable(tmp_path):
+    environ = {**PROD, "ORDNING_BROKER_URL_FILE": str(tmp_path / "missing")}
+    with pytest.raises(ConfigError, match="ORDNING_BROKER_URL_FILE"):
+        Settings.from_env("deviations", environ)

@@ -1,0 +1,192 @@
+{{/*
+Helpers take a dict: "c" is a component's settings (the `default` block merged with its own
+entry, plus name, Release, Chart and Values), "role" is api, worker or migrations.
+*/}}
+
+{{- define "ordning.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{/* "ordning" for a release named ordning, "<release>-ordning" otherwise. */}}
+{{- define "ordning.base" -}}
+{{- if contains "ordning" .Release.Name -}}
+{{- .Release.Name | trunc 40 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-ordning" .Release.Name | trunc 40 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "ordning.fullname" -}}
+{{- printf "%s-%s-%s" (include "ordning.base" .c) .c.name .role | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- define "ordning.selectorLabels" -}}
+app.kubernetes.io/name: {{ printf "ordning-%s" .c.name | quote }}
+app.kubernetes.io/instance: {{ .c.Release.Name | quote }}
+app.kubernetes.io/component: {{ .role | quote }}
+{{- end -}}
+
+{{- define "ordning.labels" -}}
+{{ include "ordning.selectorLabels" . }}
+app.kubernetes.io/version: {{ .c.Chart.AppVersion | quote }}
+app.kubernetes.io/part-of: "ordning"
+app.kubernetes.io/managed-by: {{ .c.Release.Service | quote }}
+helm.sh/chart: {{ include "ordning.chart" .c | quote }}
+{{- end -}}
+
+{{- define "ordning.serviceAccountName" -}}
+{{- default (include "ordning.base" .) .Values.serviceAccount.name -}}
+{{- end -}}
+
+{{- define "ordning.migrationsServiceAccountName" -}}
+{{- printf "%s-migrations" (include "ordning.base" .) -}}
+{{- end -}}
+
+{{/* The image of one service; a digest, when given, pins it exactly. */}}
+{{- define "ordning.image" -}}
+{{- $image := .Values.image -}}
+{{- if $image.digest -}}
+{{- printf "%s%s@%s" $image.repositoryPrefix .name $image.digest -}}
+{{- else -}}
+{{- printf "%s%s:%s" $image.repositoryPrefix .name (default .Chart.AppVersion $image.tag) -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "ordning.databaseSecret" -}}
+{{- required "database.existingSecret (or the component's databaseSecret) names the Secret with the service's PostgreSQL URL" (default .Values.database.existingSecret .databaseSecret) -}}
+{{- end -}}
+
+{{- define "ordning.databaseUrlKey" -}}
+{{- default (printf "%s-database-url" .name) .databaseUrlKey -}}
+{{- end -}}
+
+{{- define "ordning.brokerSecret" -}}
+{{- required "broker.existingSecret names the Secret with the RabbitMQ URL" .Values.broker.existingSecret -}}
+{{- end -}}
+
+{{- define "ordning.queueName" -}}
+{{- printf "%s.%s" .Values.broker.namespace .name -}}
+{{- end -}}
+
+{{/*
+The service's settings as ORDNING_* variables: the ConfigMap of the API and the worker, and
+the environment of the migration hook, which runs before that ConfigMap exists.
+Credentials are never here: they are files from the Secrets (see ordning.secretVolumes).
+*/}}
+{{- define "ordning.settings" -}}
+ORDNING_ENV: "production"
+ORDNING_AUTH_JWKS_URL: {{ required "auth.jwksUrl: the identity provider's JWKS URL is required" .Values.auth.jwksUrl | quote }}
+ORDNING_AUTH_ISSUER: {{ required "auth.issuer: the identity provider's issuer is required" .Values.auth.issuer | quote }}
+ORDNING_AUTH_AUDIENCE: {{ .Values.auth.audience | quote }}
+ORDNING_{{ upper .name }}_DATABASE_URL_FILE: "/var/run/secrets/ordning/database/url"
+ORDNING_BROKER_URL_FILE: "/var/run/secrets/ordning/broker/url"
+ORDNING_BUS_NAMESPACE: {{ .Values.broker.namespace | quote }}
+ORDNING_DELIVERY_LIMIT: {{ .Values.broker.deliveryLimit | quote }}
+ORDNING_LOG_LEVEL: {{ .logLevel | quote }}
+ORDNING_MAX_REQUEST_BYTES: {{ .maxRequestBytes | quote }}
+ORDNING_WORKER_METRICS_PORT: {{ .worker.metricsPort | quote }}
+ORDNING_API_WORKERS: {{ .api.gunicornWorkers | quote }}
+ORDNING_API_THREADS: {{ .api.gunicornThreads | quote }}
+{{- range $name, $value := .extraEnv }}
+{{ $name }}: {{ $value | quote }}
+{{- end }}
+{{- end -}}
+
+{{- define "ordning.secretVolumes" -}}
+- name: "tmp"
+  emptyDir:
+    medium: "Memory"
+    sizeLimit: "64Mi"
+- name: "database"
+  secret:
+    secretName: {{ include "ordning.databaseSecret" . | quote }}
+    defaultMode: 0440
+    items:
+      - key: {{ include "ordning.databaseUrlKey" . | quote }}
+        path: "url"
+- name: "broker"
+  secret:
+    secretName: {{ include "ordning.brokerSecret" . | quote }}
+    defaultMode: 0440
+    items:
+      - key: {{ .Values.broker.urlKey | quote }}
+        path: "url"
+{{- end -}}
+
+{{- define "ordning.volumeMounts" -}}
+- name: "tmp"
+  mountPath: "/tmp"
+- name: "database"
+  mountPath: "/var/run/secrets/ordning/database"
+  readOnly: true
+- name: "broker"
+  mountPath: "/var/run/secrets/ordning/broker"
+  readOnly: true
+{{- end -}}
+
+{{/* What every pod of a service shares: identity, security, placement, volumes. */}}
+{{- define "ordning.podSpec" -}}
+{{- $c := .c -}}
+serviceAccountName: {{ if eq .role "migrations" }}{{ include "ordning.migrationsServiceAccountName" $c | quote }}{{ else }}{{ include "ordning.serviceAccountName" $c | quote }}{{ end }}
+automountServiceAccountToken: false
+securityContext: {{- toYaml $c.podSecurityContext | nindent 2 }}
+{{- with $c.Values.imagePullSecrets }}
+imagePullSecrets: {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with $c.nodeSelector }}
+nodeSelector: {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with $c.tolerations }}
+tolerations: {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with $c.affinity }}
+affinity: {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- if ne .role "migrations" }}
+{{- with $c.topologySpreadConstraints }}
+topologySpreadConstraints:
+{{- range . }}
+{{- /* A constraint without a selector spreads this Deployment's own pods. */}}
+{{- $constraint := . }}
+{{- if not (hasKey . "labelSelector") }}
+{{- $constraint = merge (dict "labelSelector" (dict "matchLabels" (fromYaml (include "ordning.selectorLabels" $)))) . }}
+{{- end }}
+  - {{- toYaml $constraint | nindent 4 }}
+{{- end }}
+{{- end }}
+{{- end }}
+volumes: {{- include "ordning.secretVolumes" $c | nindent 2 }}
+{{- end -}}
+
+{{/* What every container of a service shares. */}}
+{{- define "ordning.container" -}}
+image: {{ include "ordning.image" .c | quote }}
+imagePullPolicy: {{ .c.Values.image.pullPolicy | quote }}
+securityContext: {{- toYaml .c.securityContext | nindent 2 }}
+volumeMounts: {{- include "ordning.volumeMounts" .c | nindent 2 }}
+{{- end -}}
+
+{{/* The NetworkPolicy egress every pod needs: DNS and its database. */}}
+{{- define "ordning.egressBase" -}}
+- to: {{- toYaml .Values.networkPolicy.dnsTo | nindent 4 }}
+  ports:
+    - port: 53
+      protocol: "UDP"
+    - port: 53
+      protocol: "TCP"
+- {{- with .Values.networkPolicy.databaseTo }}
+  to: {{- toYaml . | nindent 4 }}
+  {{- end }}
+  ports:
+    - port: {{ .Values.database.port }}
+      protocol: "TCP"
+{{- end -}}
+
+{{- define "ordning.egressBroker" -}}
+- {{- with .Values.networkPolicy.brokerTo }}
+  to: {{- toYaml . | nindent 4 }}
+  {{- end }}
+  ports:
+    - port: {{ .Values.broker.port }}
+      protocol: "TCP"
+{{- end -}}

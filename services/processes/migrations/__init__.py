@@ -1,0 +1,1 @@
+"""Alembic migrations of this service, installed with it as a subpackage."""

@@ -1,0 +1,35 @@
+"""gunicorn settings for a service's API in its container.
+
+The image runs `gunicorn -c python:ordning_shared.gunicorn_conf "ordning_<service>.app:create_app()"`,
+the same app factory `make run` serves; the chart sets the numbers through ORDNING_API_* variables.
+"""
+import os
+import shutil
+from pathlib import Path
+
+bind = f"0.0.0.0:{os.environ.get('ORDNING_API_PORT', '8000')}"
+workers = int(os.environ.get("ORDNING_API_WORKERS", "2"))
+worker_class = "gthread"
+threads = int(os.environ.get("ORDNING_API_THREADS", "4"))
+timeout = int(os.environ.get("ORDNING_API_TIMEOUT_SECONDS", "30"))
+graceful_timeout = 20  # inside Kubernetes' default 30 s termination grace period
+keepalive = 75  # longer than the ingress controller's upstream keep-alive, so it never reuses a closed socket
+accesslog = None  # the app logs each request as JSON with its trace id
+worker_tmp_dir = os.environ.get("TMPDIR", "/tmp")  # the root filesystem is read-only
+# Several worker processes answer /metrics in turn; each must report the sum of all of them.
+os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", os.path.join(worker_tmp_dir, "prometheus"))
+
+
+def on_starting(server):
+    # Counters of a previous container in the same pod must not be summed into this one's.
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if folder:
+        shutil.rmtree(folder, ignore_errors=True)
+        Path(folder).mkdir(parents=True, exist_ok=True)
+
+
+def child_exit(server, worker):
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

@@ -1,0 +1,427 @@
+"""The Helm chart, without a cluster: rendered with Helm's own engine (helm-python-sdk) for every
+example values file, linted, validated against the Kubernetes API schemas, scanned with checkov,
+and held to the invariants every Ordning container must keep."""
+from __future__ import annotations
+
+import copy
+import importlib
+import json
+import os
+import re
+import subprocess
+import tomllib
+from pathlib import Path
+
+import helm_python
+import jsonschema
+import kubernetes_validate
+import pytest
+import yaml
+
+from ordning_shared.bus import queue_name
+from ordning_shared.testing import IN_CI, make_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+CHART = ROOT / "deploy" / "helm" / "ordning"
+EXAMPLES = sorted((ROOT / "deploy" / "helm" / "examples").glob("*.yaml"))
+SKIPS = yaml.safe_load((ROOT / "deploy" / "helm" / "checkov-skips.yaml").read_text())
+# The oldest Kubernetes the chart claims (Chart.yaml kubeVersion) and a current release.
+KUBERNETES_VERSIONS = ["1.29.0", "1.37.0"]
+# Custom resources of operators the chart can use; kubernetes-validate knows only the core API.
+CUSTOM_KINDS = {
+    ("monitoring.coreos.com/v1", "ServiceMonitor"): ["selector", "endpoints"],
+    ("keda.sh/v1alpha1", "ScaledObject"): ["scaleTargetRef", "triggers"],
+    ("keda.sh/v1alpha1", "TriggerAuthentication"): ["secretTargetRef"],
+}
+SERVICES_WITH_CODE = sorted(p.parent.name for p in (ROOT / "services").glob("*/pyproject.toml"))
+
+helm_python.disable_logging()
+
+
+def example_values(path: Path) -> dict:
+    return yaml.safe_load(path.read_text())
+
+
+def render(values: dict) -> list[dict]:
+    manifests = helm_python.Chart.load(CHART).render(values, name="ordning", namespace="ordning", is_install=True)
+    return [doc for name, text in sorted(manifests.items()) if not name.endswith("NOTES.txt")
+            for doc in yaml.safe_load_all(text) if doc]
+
+
+@pytest.fixture(scope="module")
+def rendered() -> dict[str, list[dict]]:
+    return {path.stem: render(example_values(path)) for path in EXAMPLES}
+
+
+def of_kind(docs, kind):
+    return [doc for doc in docs if doc["kind"] == kind]
+
+
+def named(docs, kind, name):
+    found = [doc for doc in docs if doc["kind"] == kind and doc["metadata"]["name"] == name]
+    assert len(found) == 1, f"{kind} {name}: {len(found)} found"
+    return found[0]
+
+
+def pod_specs(docs):
+    """(workload, pod spec) of every Deployment and Job."""
+    return [(doc, doc["spec"]["template"]["spec"]) for doc in docs if doc["kind"] in ("Deployment", "Job")]
+
+
+def entry_points(service: str) -> dict:
+    return tomllib.loads((ROOT / "services" / service / "pyproject.toml").read_text())["project"]["scripts"]
+
+
+def test_there_are_example_values_for_two_municipalities_and_a_region():
+    assert {path.stem for path in EXAMPLES} >= {"tyreso", "ockero", "region-vasternorrland"}
+    region = example_values(ROOT / "deploy" / "helm" / "examples" / "region-vasternorrland.yaml")
+    assert len(region["tenants"]) > 2
+
+
+def test_the_chart_knows_every_service_that_exists():
+    values = yaml.safe_load((CHART / "values.yaml").read_text())
+    assert sorted(values["components"]) == SERVICES_WITH_CODE
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.stem)
+def test_lint_finds_nothing_to_warn_about(example):
+    report = helm_python.lint(CHART, example_values(example), strict=True, kube_version="v1.37.0")
+    assert report["errors"] == []
+    # Severity 1 is information ("icon is recommended"); 2 and up are warnings and errors.
+    assert [m for m in report["messages"] if m["severity"] >= 2] == []
+
+
+@pytest.mark.parametrize("version", KUBERNETES_VERSIONS)
+def test_every_manifest_is_valid_for_kubernetes(rendered, version):
+    checked = 0
+    for example, docs in rendered.items():
+        for doc in docs:
+            required = CUSTOM_KINDS.get((doc["apiVersion"], doc["kind"]))
+            if required is not None:
+                assert set(required) <= set(doc["spec"]), (example, doc["kind"])
+                continue
+            try:
+                kubernetes_validate.validate(doc, version, strict=True)
+            except kubernetes_validate.ValidationError as error:
+                pytest.fail(f"{example}: {doc['kind']} {doc['metadata']['name']}: {error.message} at {error.path}")
+            checked += 1
+    assert checked > 50
+
+
+def _checkov(args: list[str]) -> list[dict]:
+    checkov = os.environ.get("ORDNING_CHECKOV") or str(ROOT / ".venv-checkov" / "bin" / "checkov")
+    if not Path(checkov).exists():
+        message = f"checkov is not installed at {checkov}; `make install` puts it there"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    result = subprocess.run([checkov, *args, "--output", "json", "--quiet", "--compact", "--skip-download"],
+                            capture_output=True, text=True, timeout=600, env=dict(os.environ, LOG_LEVEL="ERROR"))
+    assert result.stdout.strip(), result.stderr[-2000:]
+    reports = json.loads(result.stdout)
+    reports = reports if isinstance(reports, list) else [reports]
+    assert all(report["summary"]["parsing_errors"] == 0 for report in reports)
+    return [check for report in reports for check in report["results"]["failed_checks"]]
+
+
+def test_checkov_finds_nothing_but_the_listed_exceptions(rendered, tmp_path):
+    for example, docs in rendered.items():
+        (tmp_path / f"{example}.yaml").write_text(yaml.safe_dump_all(docs))
+    failed = _checkov(["--directory", str(tmp_path), "--framework", "kubernetes"])
+    failed += _checkov(["--file", str(ROOT / "Dockerfile"), "--framework", "dockerfile"])
+    unlisted = sorted({f"{c['check_id']} {c['check_name']} ({c['resource']})" for c in failed
+                       if c["check_id"] not in SKIPS})
+    assert unlisted == [], "fix these, or list them with a reason in deploy/helm/checkov-skips.yaml"
+    # An exception that no longer fails is taken off the list, so the list stays true.
+    assert set(SKIPS) == {c["check_id"] for c in failed}
+
+
+def test_every_skipped_check_says_why():
+    for check_id, reason in SKIPS.items():
+        assert re.fullmatch(r"CKV2?_[A-Z0-9]+_\d+", check_id)
+        assert isinstance(reason, str) and len(reason.split()) >= 8, check_id
+
+
+def test_every_container_keeps_the_invariants(rendered):
+    for example, docs in rendered.items():
+        workloads = pod_specs(docs)
+        assert workloads
+        for workload, pod in workloads:
+            where = f"{example}: {workload['kind']} {workload['metadata']['name']}"
+            assert pod["securityContext"]["runAsNonRoot"] is True, where
+            assert pod["securityContext"]["runAsUser"] >= 1000, where
+            assert pod["automountServiceAccountToken"] is False, where
+            assert pod["serviceAccountName"], where
+            for container in pod["containers"]:
+                context = container["securityContext"]
+                assert context["runAsNonRoot"] is True, where
+                assert context["readOnlyRootFilesystem"] is True, where
+                assert context["allowPrivilegeEscalation"] is False, where
+                assert context["capabilities"]["drop"] == ["ALL"], where
+                resources = container["resources"]
+                assert {"cpu", "memory"} <= set(resources["requests"]), where
+                assert "memory" in resources["limits"], where
+                # Credentials arrive as mounted files, never in the environment or the ConfigMap.
+                assert all("valueFrom" not in env for env in container.get("env", [])), where
+                mounts = {mount["mountPath"]: mount for mount in container["volumeMounts"]}
+                assert mounts["/var/run/secrets/ordning/database"]["readOnly"] is True, where
+                assert "/tmp" in mounts, where  # the only writable place
+                if workload["kind"] == "Deployment":
+                    assert container["livenessProbe"] and container["readinessProbe"], where
+
+
+def test_each_role_runs_the_entry_point_make_run_uses(rendered):
+    shared_entry_points = tomllib.loads((ROOT / "shared" / "pyproject.toml").read_text())["project"]["scripts"]
+    for docs in rendered.values():
+        for service in SERVICES_WITH_CODE:
+            api = named(docs, "Deployment", f"ordning-{service}-api")["spec"]["template"]["spec"]["containers"][0]
+            assert api["command"][-1] == f"ordning_{service}.app:create_app()"
+            assert api["command"][:3] == ["gunicorn", "--config", "python:ordning_shared.gunicorn_conf"]
+            assert importlib.import_module("ordning_shared.gunicorn_conf").bind.endswith(":8000")
+            assert {p["containerPort"] for p in api["ports"]} == {8000}
+            assert api["livenessProbe"]["httpGet"]["path"] == "/healthz"
+            assert api["readinessProbe"]["httpGet"]["path"] == "/readyz"
+            assert callable(getattr(importlib.import_module(f"ordning_{service}.app"), "create_app"))
+
+            worker = named(docs, "Deployment", f"ordning-{service}-worker")["spec"]["template"]["spec"]["containers"][0]
+            assert worker["command"] == [f"ordning-{service}-worker"]
+            assert entry_points(service)[f"ordning-{service}-worker"] == f"ordning_{service}.app:worker"
+
+            job = named(docs, "Job", f"ordning-{service}-migrations")
+            assert job["spec"]["template"]["spec"]["containers"][0]["command"] == ["ordning-migrate", service]
+            assert shared_entry_points["ordning-migrate"] == "ordning_shared.migrations:main"
+            annotations = job["metadata"]["annotations"]
+            assert annotations["helm.sh/hook"] == "pre-install,pre-upgrade"
+            # Helm waits for the Job; a failed migration fails the upgrade and the old version keeps running.
+            assert job["spec"]["template"]["spec"]["restartPolicy"] == "Never"
+
+
+def test_the_migration_hook_has_what_it_needs_before_the_release_exists(rendered):
+    for docs in rendered.values():
+        hooks = {(doc["kind"], doc["metadata"]["name"]): doc for doc in docs
+                 if "helm.sh/hook" in doc["metadata"].get("annotations", {})}
+        for service in SERVICES_WITH_CODE:
+            job = hooks[("Job", f"ordning-{service}-migrations")]
+            pod = job["spec"]["template"]["spec"]
+            account = hooks[("ServiceAccount", pod["serviceAccountName"])]
+            policy = hooks[("NetworkPolicy", f"ordning-{service}-migrations")]
+            weight = int(job["metadata"]["annotations"]["helm.sh/hook-weight"])
+            for earlier in (account, policy):
+                assert int(earlier["metadata"]["annotations"]["helm.sh/hook-weight"]) < weight
+            # Its settings are inline: the ConfigMap is created only after the pre-install hooks.
+            env = {item["name"]: item["value"] for item in pod["containers"][0]["env"]}
+            settings = named(docs, "ConfigMap", f"ordning-{service}-settings")["data"]
+            assert env == settings
+            assert "envFrom" not in pod["containers"][0]
+
+
+def test_settings_configure_production_and_hold_no_credentials(rendered):
+    for docs in rendered.values():
+        for service in SERVICES_WITH_CODE:
+            data = named(docs, "ConfigMap", f"ordning-{service}-settings")["data"]
+            assert data["ORDNING_ENV"] == "production"
+            assert data["ORDNING_AUTH_JWKS_URL"].startswith("https://")
+            assert data[f"ORDNING_{service.upper()}_DATABASE_URL_FILE"] == "/var/run/secrets/ordning/database/url"
+            assert not any(re.search(r"://[^/@\s]+:[^/@\s]+@", value) for value in data.values())
+            # Every variable the chart sets is one the services read: a misspelt name would be ignored.
+            assert set(data) <= _known_variables()
+
+
+def _known_variables() -> set[str]:
+    source = "".join(path.read_text() for path in (ROOT / "shared" / "ordning_shared").glob("*.py"))
+    secrets = set(re.findall(r'_secret\(environ, "(ORDNING_[A-Z_]+)"\)', source))
+    assert secrets, "config.py reads its secrets with _secret(environ, NAME), which also reads NAME_FILE"
+    return set(re.findall(r'"(ORDNING_[A-Z_]+)"', source)) | {f"{name}_FILE" for name in secrets} | {
+        f"ORDNING_{service.upper()}_DATABASE_URL_FILE" for service in SERVICES_WITH_CODE}
+
+
+def test_every_deployment_has_a_budget_a_policy_and_a_scaler(rendered):
+    for example, docs in rendered.items():
+        budgets = {doc["metadata"]["name"]: doc for doc in of_kind(docs, "PodDisruptionBudget")}
+        policies = [doc["spec"]["podSelector"]["matchLabels"] for doc in of_kind(docs, "NetworkPolicy")]
+        scalers = {doc["spec"]["scaleTargetRef"]["name"]
+                   for doc in of_kind(docs, "HorizontalPodAutoscaler") + of_kind(docs, "ScaledObject")}
+        for deployment in of_kind(docs, "Deployment"):
+            name = deployment["metadata"]["name"]
+            labels = deployment["spec"]["template"]["metadata"]["labels"]
+            assert budgets[name]["spec"]["selector"]["matchLabels"] == deployment["spec"]["selector"]["matchLabels"]
+            assert any(selector.items() <= labels.items() for selector in policies), (example, name)
+            # Either a scaler owns the replica count, or the Deployment states it.
+            assert (name in scalers) != ("replicas" in deployment["spec"]), (example, name)
+        for job in of_kind(docs, "Job"):
+            labels = job["spec"]["template"]["metadata"]["labels"]
+            assert any(selector.items() <= labels.items() for selector in policies), (example, job["metadata"])
+
+
+def test_network_policies_allow_only_what_the_design_needs(rendered):
+    docs = rendered["tyreso"]
+    api = named(docs, "NetworkPolicy", "ordning-deviations-api")["spec"]
+    worker = named(docs, "NetworkPolicy", "ordning-deviations-worker")["spec"]
+    migrations = named(docs, "NetworkPolicy", "ordning-deviations-migrations")["spec"]
+    for policy in (api, worker, migrations):
+        assert policy["policyTypes"] == ["Ingress", "Egress"]
+
+    def egress_ports(policy):
+        return {port["port"] for rule in policy["egress"] for port in rule["ports"]}
+
+    assert egress_ports(api) == {53, 5432, 5672, 443}  # DNS, PostgreSQL, RabbitMQ, the identity provider's keys
+    assert egress_ports(worker) == {53, 5432, 5672}
+    assert egress_ports(migrations) == {53, 5432}
+    assert "ingress" not in migrations
+    assert [port["port"] for rule in worker["ingress"] for port in rule["ports"]] == ["metrics"]
+    # Tyresö's database is on a known network; only that network is reachable on 5432.
+    database_rule = next(rule for rule in api["egress"] if rule["ports"][0]["port"] == 5432)
+    assert database_rule["to"] == [{"ipBlock": {"cidr": "10.40.12.0/24"}}]
+
+
+def test_workers_scale_on_their_queue_with_keda_and_on_cpu_without(rendered, tmp_path):
+    region = rendered["region-vasternorrland"]
+    scaled = named(region, "ScaledObject", "ordning-deviations-worker")
+    trigger = next(t for t in scaled["spec"]["triggers"] if t["type"] == "rabbitmq")
+    settings = make_settings("deviations", database_url="sqlite://", broker_url="amqp://x", bus_namespace="ordning",
+                             data_dir=tmp_path)
+    assert trigger["metadata"]["queueName"] == queue_name(settings)
+    assert trigger["metadata"]["mode"] == "QueueLength"
+    auth = named(region, "TriggerAuthentication", trigger["authenticationRef"]["name"])
+    assert auth["spec"]["secretTargetRef"][0] == {"parameter": "host", "name": "ordning-rabbitmq", "key": "broker-url"}
+    # The processes worker consumes no events: nothing waits in a queue for it, so it scales on CPU.
+    assert not [d for d in of_kind(region, "ScaledObject") if d["metadata"]["name"] == "ordning-processes-worker"]
+    named(region, "HorizontalPodAutoscaler", "ordning-processes-worker")
+    assert not of_kind(rendered["tyreso"], "ScaledObject")
+    named(rendered["tyreso"], "HorizontalPodAutoscaler", "ordning-deviations-worker")
+
+
+def test_consumes_events_matches_what_each_worker_consumes():
+    values = yaml.safe_load((CHART / "values.yaml").read_text())
+    for service in SERVICES_WITH_CODE:
+        handlers = importlib.import_module(f"ordning_{service}.handlers").HANDLERS
+        assert values["components"][service]["consumesEvents"] == bool(handlers), service
+
+
+def test_a_component_can_turn_off_what_the_default_turns_on(rendered):
+    # Öckerö turns autoscaling off in `default`, and sets more API replicas for deviations only.
+    docs = rendered["ockero"]
+    assert not of_kind(docs, "HorizontalPodAutoscaler")
+    assert named(docs, "Deployment", "ordning-deviations-api")["spec"]["replicas"] == 3
+    assert named(docs, "Deployment", "ordning-processes-api")["spec"]["replicas"] == 2
+    values = example_values(ROOT / "deploy" / "helm" / "examples" / "tyreso.yaml")
+    values["components"] = {"processes": {"api": {"autoscaling": {"enabled": False}, "replicas": 1}}}
+    docs = render(values)
+    assert named(docs, "Deployment", "ordning-processes-api")["spec"]["replicas"] == 1
+    assert "ordning-processes-api" not in {d["metadata"]["name"] for d in of_kind(docs, "HorizontalPodAutoscaler")}
+    named(docs, "HorizontalPodAutoscaler", "ordning-deviations-api")
+
+
+def test_a_service_can_be_switched_off():
+    values = example_values(ROOT / "deploy" / "helm" / "examples" / "tyreso.yaml")
+    values["components"] = {"deviations": {"enabled": False}}
+    docs = render(values)
+    assert not [d for d in docs if "deviations" in d["metadata"]["name"]]
+    named(docs, "Deployment", "ordning-processes-api")
+
+
+def test_the_region_serves_every_tenant_from_one_installation(rendered):
+    docs = rendered["region-vasternorrland"]
+    codes = [t["code"] for t in example_values(ROOT / "deploy" / "helm" / "examples" / "region-vasternorrland.yaml")["tenants"]]
+    assert len(of_kind(docs, "Deployment")) == 2 * len(SERVICES_WITH_CODE)  # not one stack per municipality
+    paths = {p["path"] for ingress in of_kind(docs, "Ingress") for rule in ingress["spec"]["rules"]
+             for p in rule["http"]["paths"]}
+    for code in codes:
+        assert f"/api/v1/public/{code}/feedback" in paths
+        assert f"/api/v1/public/{code}/org-units" in paths
+    # A tenant the region does not host has no public door.
+    assert not [p for p in paths if p.startswith("/api/v1/public/0138/")]
+
+
+def _app_rules(service, tmp_path) -> list[str]:
+    app_module = importlib.import_module(f"ordning_{service}.app")
+    settings = make_settings(service, database_url=f"sqlite:///{tmp_path / service}.db", broker_url="filesystem://",
+                             data_dir=tmp_path)
+    return [rule.rule for rule in app_module.create_app(settings).url_map.iter_rules()
+            if rule.rule.startswith("/api/")]
+
+
+def test_the_ingress_sends_every_api_route_to_its_own_service(rendered, tmp_path):
+    docs = rendered["tyreso"]
+    routes = {}
+    for ingress in of_kind(docs, "Ingress"):
+        for rule in ingress["spec"]["rules"]:
+            assert rule["host"] == "ordning.tyreso.se"
+            for path in rule["http"]["paths"]:
+                assert path["pathType"] == "Prefix"
+                routes[path["path"]] = path["backend"]["service"]["name"]
+
+    def backend_of(url):
+        # Prefix matching is by whole path segments; the longest prefix wins.
+        matches = [p for p in routes if url == p or url.startswith(p.rstrip("/") + "/")]
+        return routes[max(matches, key=len)] if matches else None
+
+    for service in SERVICES_WITH_CODE:
+        rules = _app_rules(service, tmp_path)
+        assert len(rules) >= 3, service
+        for rule in rules:
+            url = re.sub(r"<(\w+:)?tenant>", "0138", rule)
+            url = re.sub(r"<[^>]+>", "x", url)
+            assert backend_of(url) == f"ordning-{service}-api", (service, rule)
+
+
+def test_a_values_file_with_a_typo_is_refused_with_a_clear_message():
+    chart = helm_python.Chart.load(CHART)
+    good = example_values(ROOT / "deploy" / "helm" / "examples" / "tyreso.yaml")
+    chart.validate_schema(good)
+    typo = copy.deepcopy(good)
+    typo["ingres"] = typo.pop("ingress")
+    with pytest.raises(helm_python.HelmValuesError, match="ingres"):
+        chart.validate_schema(typo)
+    with pytest.raises(helm_python.HelmValuesError, match="ingres"):
+        render(typo)
+    nested = copy.deepcopy(good)
+    nested["components"] = {"deviations": {"api": {"replicaz": 3}}}
+    with pytest.raises(helm_python.HelmValuesError, match="replicaz"):
+        chart.validate_schema(nested)
+
+
+@pytest.mark.parametrize("change, where", [
+    ({"components": {"risk": {"enabled": True}}}, "risk"),
+    ({"default": {"securityContext": {"readOnlyRootFilesystem": False}}}, "readOnlyRootFilesystem"),
+    ({"default": {"podSecurityContext": {"runAsNonRoot": False}}}, "runAsNonRoot"),
+    ({"tenants": [{"code": "Tyresö", "name": "Tyresö kommun"}]}, "code"),
+    ({"image": {"tag": "latest"}}, "tag"),
+    ({"auth": {"jwksUrl": "http://idp.example/keys"}}, "jwksUrl"),
+    ({"default": {"extraEnv": {"DATABASE_PASSWORD": "x"}}}, "DATABASE_PASSWORD"),
+])
+def test_the_schema_refuses_what_would_break_an_invariant(change, where):
+    values = example_values(ROOT / "deploy" / "helm" / "examples" / "tyreso.yaml")
+    merged = helm_python.Chart.load(CHART).merge_values(values)
+    for key, value in change.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            _deep_update(merged[key], value)
+        else:
+            merged[key] = value
+    with pytest.raises(helm_python.HelmValuesError, match=where):
+        helm_python.Chart.load(CHART).validate_schema(merged)
+
+
+def _deep_update(target: dict, change: dict) -> None:
+    for key, value in change.items():
+        if isinstance(value, dict) and isinstance(target.get(key), dict):
+            _deep_update(target[key], value)
+        else:
+            target[key] = value
+
+
+def test_missing_identity_provider_or_secrets_stop_the_install_with_a_clear_message():
+    values = example_values(ROOT / "deploy" / "helm" / "examples" / "tyreso.yaml")
+    for key, message in [("auth", "auth.jwksUrl"), ("database", "database.existingSecret"),
+                         ("broker", "broker.existingSecret")]:
+        broken = copy.deepcopy(values)
+        broken.pop(key)
+        with pytest.raises(helm_python.HelmError, match=re.escape(message)):
+            render(broken)
+
+
+def test_the_schema_is_itself_valid_and_describes_every_default():
+    schema = json.loads((CHART / "values.schema.json").read_text())
+    jsonschema.Draft202012Validator.check_schema(schema)
+    defaults = yaml.safe_load((CHART / "values.yaml").read_text())
+    jsonschema.Draft202012Validator(schema).validate(defaults)
