@@ -16,16 +16,15 @@ graceful_timeout = 20  # inside Kubernetes' default 30 s termination grace perio
 keepalive = 75  # longer than the ingress controller's upstream keep-alive, so it never reuses a closed socket
 accesslog = None  # the app logs each request as JSON with its trace id
 worker_tmp_dir = os.environ.get("TMPDIR", "/tmp")  # the root filesystem is read-only
-# Several worker processes answer /metrics in turn; each must report the sum of all of them.
-os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", os.path.join(worker_tmp_dir, "prometheus"))
 
 
 def on_starting(server):
+    # Several worker processes answer /metrics in turn; each must report the sum of all of them.
+    # Set here, in the master before it forks the workers, not when this file is imported.
+    folder = os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", os.path.join(worker_tmp_dir, "prometheus"))
     # Counters of a previous container in the same pod must not be summed into this one's.
-    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
-    if folder:
-        shutil.rmtree(folder, ignore_errors=True)
-        Path(folder).mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(folder, ignore_errors=True)
+    Path(folder).mkdir(parents=True, exist_ok=True)
 
 
 def child_exit(server, worker):
