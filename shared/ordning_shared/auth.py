@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -103,11 +105,51 @@ class LocalIssuer:
         return {"keys": [jwk]}
 
 
+class VerifiedTokens:
+    """Tokens already verified, by their exact text, each until its exp or `ttl` seconds, whichever is first.
+
+    A client sends the same bearer token with every request, and an RS256 check costs more than
+    the rest of a small request's work. Only a byte-identical token is served from here; anything
+    else, a tampered one included, is verified in full. Bounded: the least recently used goes first.
+    """
+
+    def __init__(self, size: int = 4096, ttl: float = 60.0, clock=time.time):
+        self.size = size
+        self.ttl = ttl
+        self.clock = clock
+        self._entries: OrderedDict[str, tuple[float, Principal]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, token: str) -> Principal | None:
+        with self._lock:
+            entry = self._entries.get(token)
+            if entry is None:
+                return None
+            until, principal = entry
+            if self.clock() >= until:
+                del self._entries[token]
+                return None
+            self._entries.move_to_end(token)
+            return principal
+
+    def put(self, token: str, principal: Principal, expires_at) -> None:
+        now = self.clock()
+        until = min(float(expires_at), now + self.ttl)
+        if until <= now:  # accepted within the leeway only: verify it again next time
+            return
+        with self._lock:
+            self._entries[token] = (until, principal)
+            self._entries.move_to_end(token)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+
+
 class TokenVerifier:
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, verified: VerifiedTokens | None = None):
         self.settings = settings
         self._jwks = None
         self._local = None
+        self._verified = verified if verified is not None else VerifiedTokens()
         if settings.auth_jwks_url:
             self._jwks = jwt.PyJWKClient(settings.auth_jwks_url, cache_keys=True, lifespan=600)
         elif settings.local_issuer:
@@ -116,6 +158,13 @@ class TokenVerifier:
             raise RuntimeError("no identity provider configured")  # Settings.validate stops this earlier
 
     def verify(self, token: str) -> Principal:
+        principal = self._verified.get(token)
+        if principal is None:
+            principal, expires_at = self._verify_signed(token)
+            self._verified.put(token, principal, expires_at)
+        return principal
+
+    def _verify_signed(self, token: str) -> tuple[Principal, float]:
         try:
             if self._jwks is not None:
                 key = self._jwks.get_signing_key_from_jwt(token).key
@@ -126,7 +175,7 @@ class TokenVerifier:
                                 options={"require": ["exp", "sub", "iss", "aud"]})
         except (jwt.PyJWTError, ValueError) as exc:
             raise Unauthorized(f"invalid token: {exc}") from None
-        return Principal.from_claims(claims)
+        return Principal.from_claims(claims), claims["exp"]
 
     def verify_header(self, header: str | None) -> Principal:
         if not header:

@@ -172,10 +172,12 @@ class UnitOfWork:
         self._on_commit = list(on_commit)
         self.connection: sa.Connection | None = None
         self.events: list = []
+        self._inserts: list[tuple[sa.Table, dict]] = []
 
     def __enter__(self) -> "UnitOfWork":
         self.connection = self._engine.connect()
         self.events = []
+        self._inserts = []
         return self
 
     def __exit__(self, *exc_info):
@@ -194,10 +196,16 @@ class UnitOfWork:
     def add_event(self, event) -> None:
         self.events.append(event)
 
+    def insert_on_commit(self, table: sa.Table, row: dict) -> None:
+        """Queue a row that `commit` writes together with the other queued rows and the outbox.
+
+        For rows nothing reads back before the commit, in tables that do not refer to each other.
+        """
+        self._inserts.append((table, row))
+
     def audit(self, *, tenant: str, actor: str, action: str, entity_type: str, entity_id: str,
               before=None, after=None) -> None:
-        # Parameters rather than .values(): SQLAlchemy reuses one compiled statement.
-        self.connection.execute(self.tables.audit_log.insert(), {
+        self.insert_on_commit(self.tables.audit_log, {
             "tenant": tenant, "at": utcnow(), "actor": actor, "action": action,
             "entity_type": entity_type, "entity_id": str(entity_id),
             "before": _jsonable(before), "after": _jsonable(after),
@@ -227,17 +235,60 @@ class UnitOfWork:
     def commit(self) -> None:
         from . import events as ev  # late: events imports tracing, which is optional at import
 
-        rows = [ev.outbox_row(event, self.service) for event in self.events]
-        if rows:
-            self.connection.execute(self.tables.outbox.insert(), rows)
+        outbox = self.tables.outbox
+        inserts = self._inserts + [(outbox, ev.outbox_row(event, self.service)) for event in self.events]
+        if inserts:
+            write_rows(self.connection, inserts)
         self.connection.commit()
-        committed, self.events = self.events, []
+        committed, self.events, self._inserts = self.events, [], []
         for callback in self._on_commit:
             callback(committed)
 
     def rollback(self) -> None:
-        self.events = []
+        self.events, self._inserts = [], []
         self.connection.rollback()
+
+
+_one_statement_inserts: dict[tuple, sa.Insert] = {}
+
+
+def write_rows(connection: sa.Connection, inserts: list[tuple[sa.Table, dict]]) -> None:
+    """Insert rows of several tables in the order given; on PostgreSQL, one row per table goes in one statement.
+
+    One statement is one round trip: WITH r1 AS (INSERT ...), r2 AS (INSERT ...) INSERT ... PostgreSQL
+    runs its parts in no set order, so two rows of one table (two events, whose serial ids are their
+    publishing order) are written a table at a time instead, as are rows on other databases.
+    """
+    tables = [table for table, _row in inserts]
+    if connection.dialect.name != "postgresql" or len(set(tables)) < len(tables):
+        for table, rows in _runs(inserts):
+            connection.execute(table.insert(), rows)
+        return
+    shape = tuple((table, tuple(row)) for table, row in inserts)
+    statement = _one_statement_inserts.get(shape)
+    if statement is None:
+        statement = _one_statement_inserts[shape] = _one_statement_insert(shape)
+    connection.execute(statement, {f"r{i}_{name}": value for i, (_table, row) in enumerate(inserts)
+                                   for name, value in row.items()})
+
+
+def _one_statement_insert(shape: tuple) -> sa.Insert:
+    # Single-row VALUES with named parameters: SQLAlchemy caches the compiled statement (a multi-row
+    # VALUES it would compile again on every execution).
+    statements = [table.insert().values({name: sa.bindparam(f"r{i}_{name}") for name in names})
+                  for i, (table, names) in enumerate(shape)]
+    return statements[0].add_cte(*(statement.cte(f"r{i}") for i, statement in enumerate(statements[1:], 1)))
+
+
+def _runs(inserts: list[tuple[sa.Table, dict]]):
+    """Consecutive rows of one table with the same columns, each run one executemany."""
+    runs: list[tuple[sa.Table, list[dict]]] = []
+    for table, row in inserts:
+        if runs and runs[-1][0] is table and tuple(runs[-1][1][0]) == tuple(row):
+            runs[-1][1].append(row)
+        else:
+            runs.append((table, [row]))
+    return runs
 
 
 def _jsonable(value):

@@ -12,6 +12,7 @@ import logging
 import time
 from typing import Iterable
 
+import flask_smorest
 import sqlalchemy as sa
 from flask import Flask, Response, g, jsonify, request
 from flask_smorest import Api
@@ -28,6 +29,15 @@ log = logging.getLogger(__name__)
 PUBLIC_PREFIXES = ("/api/v1/public/",)
 UNAUTHENTICATED = {"/healthz", "/readyz", "/metrics", "/openapi.json"}
 JSON_METHODS = {"POST", "PUT", "PATCH"}
+
+
+class Blueprint(flask_smorest.Blueprint):
+    """flask-smorest's Blueprint, parsing each request with one schema instance per endpoint."""
+
+    def arguments(self, schema, **kwargs):
+        # webargs builds a schema given as a class anew for every request (a deepcopy of its fields);
+        # marshmallow schemas keep no state between loads, so one instance serves every request.
+        return super().arguments(schema() if isinstance(schema, type) else schema, **kwargs)
 
 
 def create_app(platform: Platform, blueprints: Iterable, *, title: str, problem_map: dict | None = None,
@@ -221,5 +231,5 @@ def check_if_match(entity_id: str, version: int) -> None:
                            code="stale_etag")
 
 
-__all__ = ["create_app", "current_principal", "require_roles", "etag", "check_if_match",
+__all__ = ["Blueprint", "create_app", "current_principal", "require_roles", "etag", "check_if_match",
            "ProblemError", "problem_response", "PROBLEM_CONTENT_TYPE"]

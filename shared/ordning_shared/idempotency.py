@@ -30,9 +30,10 @@ class IdempotencyClaim:
     resource_type: str
 
     def record(self, uow: UnitOfWork, resource_id: str, status: int = 201) -> None:
-        uow.execute(uow.tables.idempotency_keys.insert().values(
-            tenant=self.tenant, principal=self.principal, key=self.key, fingerprint=self.fingerprint,
-            resource_type=self.resource_type, resource_id=str(resource_id), status=status, created_at=utcnow()))
+        uow.insert_on_commit(uow.tables.idempotency_keys, {
+            "tenant": self.tenant, "principal": self.principal, "key": self.key, "fingerprint": self.fingerprint,
+            "resource_type": self.resource_type, "resource_id": str(resource_id), "status": status,
+            "created_at": utcnow()})
 
 
 def record(claim: IdempotencyClaim | None, uow: UnitOfWork, resource_id: str, status: int = 201) -> None:
@@ -90,7 +91,8 @@ def create_once(platform: Platform, *, tenant: str, principal: str, payload, res
         try:
             return _created(create(claim), load), 201, False
         except sa.exc.IntegrityError as exc:
-            # A concurrent retry with the same key won the race: answer with its result.
-            if "idempotency_keys" not in str(exc) or attempt == 2:
+            # A concurrent retry with the same key won the race: answer with its result. The driver's
+            # message names the violated table; the statement may name it even when another failed.
+            if "idempotency_keys" not in str(exc.orig) or attempt == 2:
                 raise
     raise AssertionError("unreachable")

@@ -1,6 +1,7 @@
 """Metrics (Prometheus), tracing (OpenTelemetry) and JSON logs with the trace id."""
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -53,7 +54,9 @@ def setup_tracing(service: str) -> None:
     _tracing_ready = True
 
 
+@functools.cache
 def tracer():
+    # One per process: get_tracer builds a new Tracer on every call, and every request asks for it.
     return trace.get_tracer("ordning")
 
 

@@ -48,10 +48,16 @@ def org_unit_handlers() -> dict:
 def subtree_select(table: sa.Table, tenant: str, roots, name: str = "subtree") -> sa.Select:
     """A SELECT of the ids of `roots` and every unit below them, within one tenant.
 
-    Give each use in one statement its own `name` (a CTE name must be unique there).
+    `roots` is a list of ids or a bind parameter: an expanding one, or on PostgreSQL one of an
+    ARRAY type, which keeps the statement's text the same for any number of roots (compiled once,
+    not rendered again on every execution). Give each use in one statement its own `name` (a CTE
+    name must be unique there).
     """
-    roots = roots if isinstance(roots, sa.BindParameter) else list(roots)
-    base = sa.select(table.c.id).where(table.c.tenant == tenant, table.c.id.in_(roots))
+    if isinstance(roots, sa.BindParameter) and isinstance(roots.type, sa.ARRAY):
+        is_root = table.c.id == sa.any_(roots)
+    else:
+        is_root = table.c.id.in_(roots if isinstance(roots, sa.BindParameter) else list(roots))
+    base = sa.select(table.c.id).where(table.c.tenant == tenant, is_root)
     tree = base.cte(name, recursive=True)
     below = sa.select(table.c.id).where(table.c.tenant == tenant, table.c.parent_id == tree.c.id)
     tree = tree.union(below)

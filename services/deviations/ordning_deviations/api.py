@@ -2,10 +2,9 @@
 from __future__ import annotations
 
 from flask import current_app, url_for
-from flask_smorest import Blueprint
 from marshmallow import RAISE
 from ordning_shared.actions import ActionSchema, ActionTransitionSchema, ActionUpdateSchema
-from ordning_shared.http import check_if_match, current_principal, etag
+from ordning_shared.http import Blueprint, check_if_match, current_principal, etag
 from ordning_shared.idempotency import create_once
 
 from . import db, service

@@ -150,15 +150,15 @@ def get_row(conn, tenant: str, deviation_id: str):
         deviations.c.tenant == tenant, deviations.c.id == str(deviation_id))).first()
 
 
-def insert(conn, dev: d.Deviation, *, reference: str, contact: dict | None = None) -> None:
+def new_row(dev: d.Deviation, *, reference: str, contact: dict | None = None) -> dict:
+    """The row of a new case: its entity's columns, the reference and a citizen's contact details."""
     contact = contact or {}
-    # Parameters rather than .values(): the statement is built once, not per report.
-    conn.execute(_INSERT_DEVIATION, {
-        **entity_values(dev), "reference": reference, "contact_name": contact.get("name"),
-        "contact_email": contact.get("email"), "contact_phone": contact.get("phone")})
+    return {**entity_values(dev), "reference": reference, "contact_name": contact.get("name"),
+            "contact_email": contact.get("email"), "contact_phone": contact.get("phone")}
 
 
-_INSERT_DEVIATION = deviations.insert()
+def insert(conn, dev: d.Deviation, *, reference: str, contact: dict | None = None) -> None:
+    conn.execute(deviations.insert(), new_row(dev, reference=reference, contact=contact))
 
 
 def update(conn, dev: d.Deviation, expected_version: int) -> bool:
@@ -182,16 +182,18 @@ def next_reference(conn, tenant: str, year: int) -> str:
     per-tenant, per-year counter.
     """
     if conn.dialect.name == "postgresql":
-        value = conn.execute(REFERENCE_SEQUENCE.next_value()).scalar_one()
-        return f"{year}-{value:06d}"
+        return reference(year, conn.execute(REFERENCE_SEQUENCE.next_value()).scalar_one())
     from sqlalchemy.dialects.sqlite import insert as upsert
 
     statement = upsert(case_counters).values(tenant=tenant, year=year, value=1).on_conflict_do_update(
         index_elements=[case_counters.c.tenant, case_counters.c.year],
         set_={"value": case_counters.c.value + 1},
     ).returning(case_counters.c.value)
-    value = conn.execute(statement).scalar_one()
-    return f"{year}-{value:06d}"
+    return reference(year, conn.execute(statement).scalar_one())
+
+
+def reference(year: int, number: int) -> str:
+    return f"{year}-{number:06d}"
 
 
 def overdue_clause(today: date):
@@ -301,8 +303,11 @@ _TENANT_POLICIES = sa.select(deadline_policies).where(deadline_policies.c.tenant
 
 def tenant_policies(conn, tenant: str) -> dict[d.Kind, d.DeadlinePolicy]:
     rows = conn.execute(_TENANT_POLICIES, {"tenant": tenant}).all()
-    return {d.Kind(r.kind): d.DeadlinePolicy(d.Kind(r.kind), r.receipt_days, r.investigation_days,
-                                             r.ivo_report_days) for r in rows}
+    return {d.Kind(r.kind): _policy(d.Kind(r.kind), r) for r in rows}
+
+
+def _policy(kind: d.Kind, row) -> d.DeadlinePolicy:
+    return d.DeadlinePolicy(kind, row.receipt_days, row.investigation_days, row.ivo_report_days)
 
 
 def policy_row(conn, tenant: str, kind: str):
@@ -327,22 +332,52 @@ def tenant_known(conn, tenant: str) -> bool:
     return conn.execute(sa.select(ou.c.id).where(ou.c.tenant == tenant).limit(1)).first() is not None
 
 
-def reportable_unit(conn, tenant: str, unit_id: str, org_units):
-    """(open unit exists in the tenant, unit is within the subtree of `org_units`), in one query."""
-    row = conn.execute(_REPORTABLE_UNIT, {"tenant": tenant, "unit_id": str(unit_id),
-                                          "roots": list(org_units)}).first()
-    return (row is not None, bool(row.in_scope) if row is not None else False)
+@dataclass(frozen=True)
+class ReportContext:
+    """What reporting a case in an open unit needs from the database, read in one round trip."""
+
+    in_scope: bool  # the unit is within the subtree of the reporter's org units
+    policy: d.DeadlinePolicy | None  # the tenant's own for the kind; None: the default
+    category: object | None  # the category row asked for, if it exists in the tenant
+    reference_number: int | None  # from the sequence on PostgreSQL; None: use next_reference
 
 
-def _reportable_unit_statement():
-    ou = tables.org_units
+def report_context(conn, tenant: str, unit_id: str, org_units, kind: d.Kind,
+                   category_id: str | None) -> ReportContext | None:
+    """None if the unit does not exist in the tenant or is closed."""
+    statement = _REPORT_CONTEXT[conn.dialect.name == "postgresql"]
+    row = conn.execute(statement, {"tenant": tenant, "unit_id": str(unit_id), "roots": list(org_units),
+                                   "kind": kind.value, "category_id": category_id}).first()
+    if row is None:
+        return None
+    m = row._mapping
+    return ReportContext(
+        in_scope=bool(row.in_scope),
+        policy=_policy(kind, row) if row.receipt_days is not None else None,
+        category=row if row.category_id is not None else None,
+        reference_number=m.get("reference_number"))
+
+
+def _report_context_statement(postgresql: bool):
+    ou, policy, category = tables.org_units, deadline_policies, categories
     tenant = sa.bindparam("tenant")
-    in_scope = ou.c.id.in_(subtree_select(ou, tenant, sa.bindparam("roots", expanding=True), name="scope"))
-    return sa.select(ou.c.id, in_scope.label("in_scope")).where(
-        ou.c.tenant == tenant, ou.c.id == sa.bindparam("unit_id"), ou.c.closed_at.is_(None))
+    roots = sa.bindparam("roots", type_=sa.ARRAY(sa.String)) if postgresql else sa.bindparam("roots", expanding=True)
+    in_scope = ou.c.id.in_(subtree_select(ou, tenant, roots, name="scope"))
+    statement = sa.select(
+        ou.c.id, in_scope.label("in_scope"),
+        policy.c.receipt_days, policy.c.investigation_days, policy.c.ivo_report_days,
+        category.c.id.label("category_id"), category.c.active, category.c.kinds,
+    ).select_from(
+        ou.outerjoin(policy, sa.and_(policy.c.tenant == ou.c.tenant, policy.c.kind == sa.bindparam("kind")))
+        .outerjoin(category, sa.and_(category.c.tenant == ou.c.tenant,
+                                     category.c.id == sa.bindparam("category_id")))
+    ).where(ou.c.tenant == tenant, ou.c.id == sa.bindparam("unit_id"), ou.c.closed_at.is_(None))
+    if postgresql:  # the sequence's next value in the same round trip; a rejected report leaves a gap
+        statement = statement.add_columns(REFERENCE_SEQUENCE.next_value().label("reference_number"))
+    return statement
 
 
-_REPORTABLE_UNIT = _reportable_unit_statement()
+_REPORT_CONTEXT = {postgresql: _report_context_statement(postgresql) for postgresql in (False, True)}
 
 
 def open_unit(conn, tenant: str, unit_id: str):

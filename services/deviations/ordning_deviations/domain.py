@@ -291,6 +291,7 @@ def is_working_day(day: date) -> bool:
     return day.weekday() < 5 and not is_holiday(day)
 
 
+@lru_cache(maxsize=1024)  # every report asks for the same few (day, days) pairs; each walks the calendar
 def add_working_days(start: date, n: int) -> date:
     """The n:th working day after `start` (`start` itself is never counted; n=0 returns `start`)."""
     if n < 0:

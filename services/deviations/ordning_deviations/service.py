@@ -167,14 +167,23 @@ def _command(platform, principal, deviation_id: str, permission: str, action: st
 def _check_unit(conn, tenant: str, unit_id: str):
     unit = db.open_unit(conn, tenant, unit_id)
     if unit is None:
-        raise Unprocessable(f"Okänd eller stängd enhet / unknown or closed unit: {unit_id}", code="unknown_unit")
+        raise _unknown_unit(unit_id)
     return unit
 
 
+def _unknown_unit(unit_id: str) -> Unprocessable:
+    return Unprocessable(f"Okänd eller stängd enhet / unknown or closed unit: {unit_id}", code="unknown_unit")
+
+
 def _check_category(conn, tenant: str, category_id: str | None, kind: d.Kind) -> None:
+    if category_id:
+        _require_category(db.category_row(conn, tenant, category_id), category_id, kind)
+
+
+def _require_category(row, category_id: str | None, kind: d.Kind) -> None:
+    """`row` is the category `category_id` as read from the tenant's categories (None: not found)."""
     if not category_id:
         return
-    row = db.category_row(conn, tenant, category_id)
     if row is None or not row.active or (row.kinds and kind.value not in row.kinds):
         raise Unprocessable(f"Okänd kategori för typen '{kind.value}' / unknown category for {kind.value}: "
                             f"{category_id}", code="unknown_category")
@@ -192,21 +201,22 @@ def report_deviation(platform, principal, data: dict, claim=None, now: datetime 
         raise Forbidden("Din roll får inte anmäla ärenden / your roles do not allow reporting")
     with platform.uow() as uow:
         conn = uow.connection
-        exists, in_scope = db.reportable_unit(conn, principal.tenant, data["unit_id"], principal.org_units)
-        if not exists:
-            raise Unprocessable(f"Okänd eller stängd enhet / unknown or closed unit: {data['unit_id']}",
-                                code="unknown_unit")
-        if not in_scope:
+        context = db.report_context(conn, principal.tenant, data["unit_id"], principal.org_units, kind,
+                                    data.get("category_id"))
+        if context is None:
+            raise _unknown_unit(data["unit_id"])
+        if not context.in_scope:
             raise Forbidden("Enheten ligger utanför dina enheter / the unit is outside your org units")
-        _check_category(conn, principal.tenant, data.get("category_id"), kind)
-        policy = d.policy_for(kind, db.tenant_policies(conn, principal.tenant))
+        _require_category(context.category, data.get("category_id"), kind)
         dev = d.Deviation.report(
             tenant=principal.tenant, kind=kind, unit_id=data["unit_id"], description=data["description"],
             reported_at=now, reported_by=principal.subject, origin=d.Origin.staff,
             category_id=data.get("category_id"), occurred_at=data.get("occurred_at"),
-            immediate_action=data.get("immediate_action"), policy=policy, id=str(uuid.uuid4()))
-        reference = db.next_reference(conn, principal.tenant, d.local_date(now).year)
-        db.insert(conn, dev, reference=reference)
+            immediate_action=data.get("immediate_action"), policy=context.policy, id=str(uuid.uuid4()))
+        year = d.local_date(now).year
+        reference = (db.reference(year, context.reference_number) if context.reference_number is not None
+                     else db.next_reference(conn, principal.tenant, year))
+        uow.insert_on_commit(db.deviations, db.new_row(dev, reference=reference))
         for event in dev.events:
             uow.add_event(event)
         uow.audit(tenant=dev.tenant, actor=principal.subject, action="report", entity_type="deviation",
@@ -233,7 +243,7 @@ def submit_public_feedback(platform, tenant: str, data: dict, claim=None, now: d
             reported_at=now, reported_by=None, origin=d.Origin.citizen, policy=policy, id=str(uuid.uuid4()),
             anonymous=not contact)
         reference = db.next_reference(conn, tenant, d.local_date(now).year)
-        db.insert(conn, dev, reference=reference, contact=contact)
+        uow.insert_on_commit(db.deviations, db.new_row(dev, reference=reference, contact=contact))
         for event in dev.events:
             uow.add_event(event)
         uow.audit(tenant=tenant, actor=ANONYMOUS, action="report", entity_type="deviation", entity_id=dev.id,

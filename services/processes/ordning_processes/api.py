@@ -9,10 +9,9 @@ import re
 
 from flask import current_app
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from ordning_shared import idempotency
-from ordning_shared.http import check_if_match, current_principal, etag, require_roles
+from ordning_shared.http import Blueprint, check_if_match, current_principal, etag, require_roles
 from ordning_shared.problems import ProblemError
 
 from . import db, service

@@ -6,7 +6,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import jwt
 import pytest
 
-from ordning_shared.auth import LocalIssuer, Principal, TokenVerifier, Unauthorized
+from ordning_shared.auth import LocalIssuer, Principal, TokenVerifier, Unauthorized, VerifiedTokens
 from ordning_shared.config import Settings
 
 
@@ -167,3 +167,89 @@ def test_jwks_url_verification(tmp_path, jwks_server):
     wrong = LocalIssuer(tmp_path / "idp", issuer="ordning-local", audience="ordning")
     with pytest.raises(Unauthorized):
         verifier.verify(wrong.issue("bo", "1480", [], []))
+
+
+class Clock:
+    def __init__(self, now: float):
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def counting_verifier(settings, monkeypatch, clock=None):
+    """A verifier that counts its full (signature and claims) checks."""
+    verifier = TokenVerifier(settings, VerifiedTokens(clock=clock or time.time))
+    checks = []
+    full_check = verifier._verify_signed
+
+    def counted(token):
+        checks.append(token)
+        return full_check(token)
+
+    monkeypatch.setattr(verifier, "_verify_signed", counted)
+    return verifier, checks
+
+
+def test_a_verified_token_is_served_from_the_cache(settings, issuer, monkeypatch):
+    verifier, checks = counting_verifier(settings, monkeypatch)
+    token = issuer.issue("anna", "0180", ["enhetschef"], ["u1"])
+    assert verifier.verify(token) == verifier.verify(token) == verifier.verify_header(f"Bearer {token}")
+    assert len(checks) == 1
+    other = issuer.issue("bo", "0180", ["medarbetare"], [])
+    assert verifier.verify(other).subject == "bo"
+    assert len(checks) == 2
+
+
+def test_a_tampered_token_is_never_served_from_the_cache(settings, issuer, monkeypatch):
+    verifier, checks = counting_verifier(settings, monkeypatch)
+    token = issuer.issue("anna", "0180", ["medarbetare"], ["u1"])
+    verifier.verify(token)
+    header, payload, signature = token.split(".")
+    forged_claims = json.loads(jwt.utils.base64url_decode(payload))
+    forged_claims["roles"] = ["administrator"]
+    forged = ".".join([header, jwt.utils.base64url_encode(json.dumps(forged_claims).encode()).decode(), signature])
+    flipped = token[:-2] + ("A" if token[-2] != "A" else "B") + token[-1]
+    for bad in (forged, flipped, token + " ", token[:-1]):
+        with pytest.raises(Unauthorized):
+            verifier.verify(bad)
+    assert checks[1:] == [forged, flipped, token + " ", token[:-1]]
+    assert verifier.verify(token).roles == frozenset({"medarbetare"})
+
+
+def test_the_cache_respects_exp(settings, issuer, monkeypatch):
+    clock = Clock(time.time())
+    verifier, checks = counting_verifier(settings, monkeypatch, clock)
+    token = sign(issuer, claims(exp=int(clock.now) + 20))
+    verifier.verify(token)
+    clock.now += 10
+    verifier.verify(token)
+    assert len(checks) == 1
+    clock.now += 11  # past exp: checked in full again (where the leeway decides), not served
+    verifier.verify(token)
+    assert len(checks) == 2
+
+
+def test_a_token_accepted_within_the_leeway_is_not_cached(settings, issuer, monkeypatch):
+    verifier, checks = counting_verifier(settings, monkeypatch)
+    token = sign(issuer, claims(exp=int(time.time()) - 5))  # expired, but within the 30 s leeway
+    verifier.verify(token)
+    verifier.verify(token)
+    assert len(checks) == 2
+
+
+def test_verified_tokens_live_at_most_ttl_and_are_bounded():
+    clock = Clock(1000.0)
+    verified = VerifiedTokens(size=2, ttl=60, clock=clock)
+    principal = Principal(subject="anna", tenant="0180")
+    verified.put("t1", principal, expires_at=5000)
+    clock.now += 59
+    assert verified.get("t1") is principal
+    clock.now += 1
+    assert verified.get("t1") is None
+    for token in ("t1", "t2", "t3"):
+        verified.put(token, principal, expires_at=5000)
+    assert verified.get("t1") is None  # the least recently used went first
+    assert verified.get("t2") is verified.get("t3") is principal
+    verified.put("gone", principal, expires_at=clock.now)
+    assert verified.get("gone") is None

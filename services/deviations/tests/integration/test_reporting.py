@@ -1,0 +1,92 @@
+"""Reporting a case: what one read of the database decides, and that a report is one read and one write."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+import sqlalchemy as sa
+
+from ordning_deviations import db
+from ordning_deviations.domain import add_working_days, local_date
+
+from .conftest import ADMIN, STAFF_E1, U, org_event_body
+
+pytestmark = pytest.mark.integration
+
+
+def today():
+    return local_date(datetime.now(timezone.utc))
+
+
+def post(env, who=STAFF_E1, tenant="0138", **body):
+    report = {"kind": "avvikelse", "unit_id": U["e1"], "description": "Fel dos given", **body}
+    return env.client.post("/api/v1/deviations", headers=env.auth(*who, tenant=tenant), json=report)
+
+
+def test_a_report_is_one_read_and_one_write(env):
+    statements, compiled = [], []
+
+    def record(_conn, _cursor, statement, _parameters, context, _executemany):
+        statements.append(statement)
+        compiled.append(context.compiled)
+
+    first = post(env)
+    sa.event.listen(env.platform.engine, "before_cursor_execute", record)
+    try:
+        second = post(env)
+        post(env)
+    finally:
+        sa.event.remove(env.platform.engine, "before_cursor_execute", record)
+    assert first.status_code == second.status_code == 201, second.get_json()
+    assert len(statements) == 4, statements
+    assert compiled[:2] == compiled[2:]  # both statements compiled once, then taken from SQLAlchemy's cache
+    assert "nextval('deviation_reference_seq')" in statements[0]
+    assert statements[1].startswith("WITH") and "INSERT INTO outbox" in statements[1]
+    assert first.get_json()["reference"] < second.get_json()["reference"]
+    case = second.get_json()["id"]
+    assert env.row(case).reference == second.get_json()["reference"]
+    with env.platform.engine.connect() as conn:
+        audit = env.platform.tables.audit_log
+        outbox = env.platform.tables.outbox
+        assert conn.execute(sa.select(audit.c.action).where(audit.c.entity_id == case)).scalars().all() == ["report"]
+        assert conn.execute(sa.select(sa.func.count()).select_from(outbox).where(outbox.c.body.contains(case))
+                            ).scalar_one() == 1
+
+
+def test_a_report_takes_its_tenants_deadline_policy_for_its_kind(env):
+    admin = env.auth(*ADMIN)
+    r = env.client.put("/api/v1/deadline-policies/avvikelse", headers=admin,
+                       json={"receipt_days": 1, "investigation_days": 5})
+    assert r.status_code == 200
+    case = post(env).get_json()
+    assert (case["receipt_due"], case["investigation_due"]) == (
+        add_working_days(today(), 1).isoformat(), add_working_days(today(), 5).isoformat())
+    lex = post(env, kind="lex_sarah").get_json()  # another kind: still the default
+    assert (lex["receipt_due"], lex["investigation_due"], lex["ivo_due"]) == (
+        add_working_days(today(), 1).isoformat(), add_working_days(today(), 10).isoformat(),
+        add_working_days(today(), 10).isoformat())
+    other_tenant = post(env, who=("bea", ["medarbetare"], ["eb"]), tenant="1407", unit_id=U["eb"]).get_json()
+    assert other_tenant["investigation_due"] == add_working_days(today(), 20).isoformat()  # tenant B: default
+
+
+def test_a_report_checks_its_category_and_unit(env):
+    admin = env.auth(*ADMIN)
+    fall = env.client.post("/api/v1/categories", headers=admin, json={"name": "Fall", "kinds": ["avvikelse"]})
+    any_kind = env.client.post("/api/v1/categories", headers=admin, json={"name": "Övrigt"})
+    retired = env.client.post("/api/v1/categories", headers=admin, json={"name": "Gammal", "active": False})
+    theirs = env.client.post("/api/v1/categories", headers=env.auth("bert", ["administrator"], ["fb"], tenant="1407"),
+                             json={"name": "Fall"})
+    ids = {name: r.get_json()["id"] for name, r in
+           (("fall", fall), ("any", any_kind), ("retired", retired), ("theirs", theirs))}
+    assert post(env, category_id=ids["fall"]).get_json()["category_id"] == ids["fall"]
+    assert post(env, kind="lex_sarah", category_id=ids["any"]).status_code == 201
+    for kind, category in (("lex_sarah", ids["fall"]), ("avvikelse", ids["retired"]), ("avvikelse", ids["theirs"]),
+                           ("avvikelse", "a0000000-0000-0000-0000-0000000000ff")):
+        r = post(env, kind=kind, category_id=category)
+        assert r.status_code == 422 and r.get_json()["code"] == "unknown_category", (kind, category)
+    before = env.count(db.deviations)
+    assert env.feed(org_event_body("0138", U["e1"], "enhet", U["v"], revision=2,
+                                   closed_at="2026-01-01T00:00:00+00:00")) == "processed"
+    r = post(env)
+    assert r.status_code == 422 and r.get_json()["code"] == "unknown_unit"
+    assert env.count(db.deviations) == before
