@@ -19,6 +19,7 @@ import pytest
 import yaml
 
 from ordning_shared.bus import queue_name
+from ordning_shared.config import Settings
 from ordning_shared.testing import IN_CI, make_settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -215,16 +216,24 @@ def test_the_migration_hook_has_what_it_needs_before_the_release_exists(rendered
             assert "envFrom" not in pod["containers"][0]
 
 
-def test_settings_configure_production_and_hold_no_credentials(rendered):
+def test_settings_configure_production_and_hold_no_credentials(rendered, tmp_path):
+    (tmp_path / "database-url").write_text("postgresql://ordning:secret@pg.example:5432/ordning")
+    (tmp_path / "broker-url").write_text("amqp://ordning:secret@mq.example:5672/ordning")
     for docs in rendered.values():
         for service in SERVICES_WITH_CODE:
             data = named(docs, "ConfigMap", f"ordning-{service}-settings")["data"]
             assert data["ORDNING_ENV"] == "production"
-            assert data["ORDNING_AUTH_JWKS_URL"].startswith("https://")
             assert data[f"ORDNING_{service.upper()}_DATABASE_URL_FILE"] == "/var/run/secrets/ordning/database/url"
             assert not any(re.search(r"://[^/@\s]+:[^/@\s]+@", value) for value in data.values())
             # Every variable the chart sets is one the services read: a misspelt name would be ignored.
             assert set(data) <= _known_variables()
+            # And the services accept it: with the Secrets mounted, it is a valid production configuration.
+            environ = dict(data)
+            environ[f"ORDNING_{service.upper()}_DATABASE_URL_FILE"] = str(tmp_path / "database-url")
+            environ["ORDNING_BROKER_URL_FILE"] = str(tmp_path / "broker-url")
+            settings = Settings.from_env(service, environ)
+            assert settings.env == "production" and not settings.local_issuer
+            assert settings.trusted_issuers and all(t.jwks_url.startswith("https://") for t in settings.trusted_issuers)
 
 
 def _known_variables() -> set[str]:
@@ -408,6 +417,23 @@ def _deep_update(target: dict, change: dict) -> None:
             _deep_update(target[key], value)
         else:
             target[key] = value
+
+
+def test_in_a_region_each_identity_provider_speaks_only_for_its_own_tenants(rendered, tmp_path):
+    region = example_values(ROOT / "deploy" / "helm" / "examples" / "region-vasternorrland.yaml")
+    data = named(rendered["region-vasternorrland"], "ConfigMap", "ordning-deviations-settings")["data"]
+    trusted = json.loads(data["ORDNING_AUTH_TRUSTED_ISSUERS"])
+    assert len(trusted) > 1
+    served = [tenant for issuer in trusted for tenant in issuer["tenants"]]
+    assert sorted(served) == sorted(t["code"] for t in region["tenants"])  # each tenant, one provider
+    stray = copy.deepcopy(region)
+    stray["auth"]["trustedIssuers"][0]["tenants"].append("0138")
+    with pytest.raises(helm_python.HelmError, match="tenant 0138, which is not in tenants"):
+        render(stray)
+    both = copy.deepcopy(region)
+    both["auth"]["jwksUrl"] = "https://idp.rvn.se/keys"
+    with pytest.raises(helm_python.HelmError, match="not both"):
+        render(both)
 
 
 def test_missing_identity_provider_or_secrets_stop_the_install_with_a_clear_message():

@@ -147,15 +147,16 @@ class VerifiedTokens:
 class TokenVerifier:
     def __init__(self, settings: Settings, verified: VerifiedTokens | None = None):
         self.settings = settings
-        self._jwks = None
         self._local = None
         self._verified = verified if verified is not None else VerifiedTokens()
-        if settings.auth_jwks_url:
-            self._jwks = jwt.PyJWKClient(settings.auth_jwks_url, cache_keys=True, lifespan=600)
-        elif settings.local_issuer:
+        # Each trusted issuer's keys, and the tenants it may speak for (None: any).
+        self._providers = {
+            trusted.issuer: (jwt.PyJWKClient(trusted.jwks_url, cache_keys=True, lifespan=600), trusted.tenants)
+            for trusted in settings.trusted_issuers}
+        if not self._providers:
+            if not settings.local_issuer:
+                raise RuntimeError("no identity provider configured")  # Settings.validate stops this earlier
             self._local = LocalIssuer(settings.data_dir, settings.auth_issuer, settings.auth_audience)
-        else:
-            raise RuntimeError("no identity provider configured")  # Settings.validate stops this earlier
 
     def verify(self, token: str) -> Principal:
         principal = self._verified.get(token)
@@ -165,17 +166,25 @@ class TokenVerifier:
         return principal
 
     def _verify_signed(self, token: str) -> tuple[Principal, float]:
+        tenants = None
         try:
-            if self._jwks is not None:
-                key = self._jwks.get_signing_key_from_jwt(token).key
+            if self._providers:
+                # Which provider to ask is read from the token; its signature is checked against that one only.
+                issuer = jwt.decode(token, options={"verify_signature": False}).get("iss")
+                if not isinstance(issuer, str) or issuer not in self._providers:
+                    raise Unauthorized("the token's issuer is not trusted here")
+                keys, tenants = self._providers[issuer]
+                key = keys.get_signing_key_from_jwt(token).key
             else:
-                key = self._local.public_key()
+                issuer, key = self.settings.auth_issuer, self._local.public_key()
             claims = jwt.decode(token, key, algorithms=ALGORITHMS, audience=self.settings.auth_audience,
-                                issuer=self.settings.auth_issuer, leeway=30,
-                                options={"require": ["exp", "sub", "iss", "aud"]})
+                                issuer=issuer, leeway=30, options={"require": ["exp", "sub", "iss", "aud"]})
         except (jwt.PyJWTError, ValueError) as exc:
             raise Unauthorized(f"invalid token: {exc}") from None
-        return Principal.from_claims(claims), claims["exp"]
+        principal = Principal.from_claims(claims)
+        if tenants is not None and principal.tenant not in tenants:
+            raise Unauthorized(f"the issuer {issuer} does not speak for tenant {principal.tenant}")
+        return principal, claims["exp"]
 
     def verify_header(self, header: str | None) -> Principal:
         if not header:

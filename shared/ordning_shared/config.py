@@ -7,6 +7,7 @@ broker and identity provider, or it refuses to start.
 """
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,6 +46,46 @@ def _int(environ, name, default):
 
 
 @dataclass(frozen=True)
+class TrustedIssuer:
+    """An identity provider whose tokens this installation accepts, and the tenants it may speak for.
+
+    A region hosting several municipalities trusts each municipality's own provider for that
+    municipality only, so no provider can issue a token that reads another tenant's cases.
+    """
+    issuer: str
+    jwks_url: str
+    tenants: frozenset | None = None  # None: any tenant (one provider for the whole installation)
+
+
+def _trusted_issuers(environ) -> tuple[TrustedIssuer, ...]:
+    """ORDNING_AUTH_TRUSTED_ISSUERS: a JSON list of {"issuer", "jwksUrl", "tenants": [kommunkod, ...]}."""
+    name = "ORDNING_AUTH_TRUSTED_ISSUERS"
+    raw = environ.get(name)
+    if not raw:
+        return ()
+    try:
+        entries = json.loads(raw)
+    except ValueError as error:
+        raise ConfigError(f"{name} is not JSON: {error}") from None
+    if not isinstance(entries, list) or not entries:
+        raise ConfigError(f"{name} must be a non-empty JSON list")
+    issuers = []
+    for index, entry in enumerate(entries):
+        where = f"{name}[{index}]"
+        if not isinstance(entry, dict) or set(entry) != {"issuer", "jwksUrl", "tenants"}:
+            raise ConfigError(f'{where} must have exactly "issuer", "jwksUrl" and "tenants"')
+        tenants = entry["tenants"]
+        if not (isinstance(tenants, list) and tenants and all(isinstance(t, str) and t for t in tenants)):
+            raise ConfigError(f"{where}.tenants must list the tenant codes the issuer speaks for")
+        if not all(isinstance(entry[key], str) and entry[key] for key in ("issuer", "jwksUrl")):
+            raise ConfigError(f"{where}: issuer and jwksUrl must be non-empty strings")
+        issuers.append(TrustedIssuer(entry["issuer"], entry["jwksUrl"], frozenset(tenants)))
+    if len({issuer.issuer for issuer in issuers}) != len(issuers):
+        raise ConfigError(f"{name} names an issuer twice")
+    return tuple(issuers)
+
+
+@dataclass(frozen=True)
 class Settings:
     service: str
     env: str = EMBEDDED
@@ -54,6 +95,7 @@ class Settings:
     auth_jwks_url: str | None = None
     auth_issuer: str = "ordning-local"
     auth_audience: str = "ordning"
+    auth_trusted_issuers: tuple = ()
     max_request_bytes: int = 64 * 1024
     log_level: str = "INFO"
     delivery_limit: int = 5
@@ -63,9 +105,18 @@ class Settings:
     relay_poll_seconds: float = 0.2
 
     @property
+    def trusted_issuers(self) -> tuple[TrustedIssuer, ...]:
+        """The identity providers to verify tokens with: several, or the one of ORDNING_AUTH_JWKS_URL."""
+        if self.auth_trusted_issuers:
+            return self.auth_trusted_issuers
+        if self.auth_jwks_url:
+            return (TrustedIssuer(self.auth_issuer, self.auth_jwks_url),)
+        return ()
+
+    @property
     def local_issuer(self) -> bool:
         """The local demo issuer exists only in the embedded default."""
-        return self.env == EMBEDDED and not self.auth_jwks_url
+        return self.env == EMBEDDED and not self.trusted_issuers
 
     @property
     def is_filesystem_broker(self) -> bool:
@@ -94,6 +145,7 @@ class Settings:
             auth_jwks_url=environ.get("ORDNING_AUTH_JWKS_URL") or None,
             auth_issuer=environ.get("ORDNING_AUTH_ISSUER") or ("ordning-local" if env == EMBEDDED else ""),
             auth_audience=environ.get("ORDNING_AUTH_AUDIENCE", "ordning"),
+            auth_trusted_issuers=_trusted_issuers(environ),
             max_request_bytes=_int(environ, "ORDNING_MAX_REQUEST_BYTES", 64 * 1024),
             log_level=environ.get("ORDNING_LOG_LEVEL", "INFO"),
             delivery_limit=_int(environ, "ORDNING_DELIVERY_LIMIT", 5),
@@ -105,17 +157,13 @@ class Settings:
         return settings
 
     def validate(self) -> None:
+        if self.auth_trusted_issuers and self.auth_jwks_url:
+            raise ConfigError("set ORDNING_AUTH_TRUSTED_ISSUERS or ORDNING_AUTH_JWKS_URL, not both")
         if self.env == PRODUCTION:
-            missing = [
-                name
-                for name, value in (
-                    ("ORDNING_DATABASE_URL", self.database_url),
-                    ("ORDNING_BROKER_URL", self.broker_url),
-                    ("ORDNING_AUTH_JWKS_URL", self.auth_jwks_url),
-                    ("ORDNING_AUTH_ISSUER", self.auth_issuer),
-                )
-                if not value
-            ]
+            required = [("ORDNING_DATABASE_URL", self.database_url), ("ORDNING_BROKER_URL", self.broker_url)]
+            if not self.auth_trusted_issuers:
+                required += [("ORDNING_AUTH_JWKS_URL", self.auth_jwks_url), ("ORDNING_AUTH_ISSUER", self.auth_issuer)]
+            missing = [name for name, value in required if not value]
             if missing:
                 raise ConfigError(
                     "production needs an identity provider, a database and a broker; set "

@@ -121,11 +121,9 @@ def test_issuer_key_is_reused(settings, issuer):
     assert again.jwks() == issuer.jwks()
 
 
-@pytest.fixture
-def jwks_server(tmp_path):
-    idp = LocalIssuer(tmp_path / "idp", issuer="https://idp.example", audience="ordning")
+def serve_jwks(idp: LocalIssuer, hits: list):
+    """An identity provider's JWKS endpoint on localhost; returns the server and its URL."""
     body = json.dumps(idp.jwks()).encode()
-    hits = []
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self):  # noqa: N802
@@ -140,11 +138,63 @@ def jwks_server(tmp_path):
             pass
 
     server = HTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield idp, f"http://127.0.0.1:{server.server_address[1]}/.well-known/jwks.json", hits
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}/.well-known/jwks.json"
+
+
+@pytest.fixture
+def jwks_server(tmp_path):
+    idp = LocalIssuer(tmp_path / "idp", issuer="https://idp.example", audience="ordning")
+    hits = []
+    server, url = serve_jwks(idp, hits)
+    yield idp, url, hits
     server.shutdown()
     server.server_close()
+
+
+@pytest.fixture
+def region_providers(tmp_path):
+    """Region Västernorrland's provider speaks for the region and Timrå; Sundsvall has its own."""
+    region = LocalIssuer(tmp_path / "region", issuer="https://idp.rvn.se", audience="ordning")
+    sundsvall = LocalIssuer(tmp_path / "sundsvall", issuer="https://login.sundsvall.se", audience="ordning")
+    servers = [serve_jwks(idp, []) for idp in (region, sundsvall)]
+    trusted = json.dumps([
+        {"issuer": "https://idp.rvn.se", "jwksUrl": servers[0][1], "tenants": ["22", "2262"]},
+        {"issuer": "https://login.sundsvall.se", "jwksUrl": servers[1][1], "tenants": ["2281"]},
+    ])
+    settings = Settings.from_env("deviations", {
+        "ORDNING_ENV": "production", "ORDNING_DATA_DIR": str(tmp_path), "ORDNING_DATABASE_URL": "postgresql://db/x",
+        "ORDNING_BROKER_URL": "amqp://mq//", "ORDNING_AUTH_TRUSTED_ISSUERS": trusted})
+    yield TokenVerifier(settings), region, sundsvall
+    for server, _url in servers:
+        server.shutdown()
+        server.server_close()
+
+
+def test_each_trusted_issuer_speaks_for_its_own_tenants(region_providers):
+    verifier, region, sundsvall = region_providers
+    assert verifier.verify(region.issue("ann", "2262", ["enhetschef"], [])).tenant == "2262"
+    assert verifier.verify(region.issue("rut", "22", ["kvalitetsutvecklare"], [])).tenant == "22"
+    assert verifier.verify(sundsvall.issue("sam", "2281", ["enhetschef"], [])).tenant == "2281"
+
+
+@pytest.mark.parametrize("issuer_name, tenant", [("sundsvall", "2262"), ("region", "2281"), ("sundsvall", "0138")])
+def test_an_issuer_cannot_speak_for_another_tenant(region_providers, issuer_name, tenant):
+    verifier, region, sundsvall = region_providers
+    idp = {"region": region, "sundsvall": sundsvall}[issuer_name]
+    with pytest.raises(Unauthorized, match="does not speak for tenant"):
+        verifier.verify(idp.issue("mallory", tenant, ["administrator"], []))
+
+
+def test_a_token_naming_a_trusted_issuer_but_signed_by_another_is_refused(region_providers, tmp_path):
+    verifier, region, _sundsvall = region_providers
+    # Sundsvall's key, the region's name: the region's keys are asked, and the signature fails.
+    impostor = LocalIssuer(tmp_path / "sundsvall", issuer="https://idp.rvn.se", audience="ordning")
+    with pytest.raises(Unauthorized):
+        verifier.verify(impostor.issue("mallory", "2262", ["administrator"], []))
+    stranger = LocalIssuer(tmp_path / "stranger", issuer="https://idp.example", audience="ordning")
+    with pytest.raises(Unauthorized, match="not trusted"):
+        verifier.verify(stranger.issue("mallory", "2262", [], []))
 
 
 def test_jwks_url_verification(tmp_path, jwks_server):

@@ -98,3 +98,45 @@ def test_unreadable_secret_file_names_the_variable(tmp_path):
     environ = {**PROD, "ORDNING_BROKER_URL_FILE": str(tmp_path / "missing")}
     with pytest.raises(ConfigError, match="ORDNING_BROKER_URL_FILE"):
         Settings.from_env("deviations", environ)
+
+
+TRUSTED = '[{"issuer": "https://idp.rvn.se", "jwksUrl": "https://idp.rvn.se/keys", "tenants": ["22", "2262"]}]'
+
+
+def test_trusted_issuers_replace_the_single_identity_provider():
+    environ = {k: v for k, v in PROD.items() if not k.startswith("ORDNING_AUTH_")}
+    settings = Settings.from_env("deviations", {**environ, "ORDNING_AUTH_TRUSTED_ISSUERS": TRUSTED})
+    (trusted,) = settings.trusted_issuers
+    assert (trusted.issuer, trusted.jwks_url, trusted.tenants) == (
+        "https://idp.rvn.se", "https://idp.rvn.se/keys", frozenset({"22", "2262"}))
+    assert settings.local_issuer is False
+
+
+def test_the_single_identity_provider_speaks_for_any_tenant():
+    (trusted,) = Settings.from_env("deviations", PROD).trusted_issuers
+    assert trusted.issuer == PROD["ORDNING_AUTH_ISSUER"] and trusted.tenants is None
+
+
+def test_an_embedded_stack_with_trusted_issuers_has_no_local_issuer(tmp_path):
+    settings = Settings.from_env("deviations", {"ORDNING_DATA_DIR": str(tmp_path), "ORDNING_AUTH_TRUSTED_ISSUERS": TRUSTED})
+    assert settings.local_issuer is False
+
+
+@pytest.mark.parametrize("raw, message", [
+    ("not json", "not JSON"),
+    ("[]", "non-empty"),
+    ('[{"issuer": "https://a", "jwksUrl": "https://a/k"}]', "exactly"),
+    ('[{"issuer": "https://a", "jwksUrl": "https://a/k", "tenants": []}]', "tenants"),
+    ('[{"issuer": "", "jwksUrl": "https://a/k", "tenants": ["22"]}]', "non-empty strings"),
+    ('[{"issuer": "https://a", "jwksUrl": "https://a/k", "tenants": ["22"]},'
+     ' {"issuer": "https://a", "jwksUrl": "https://b/k", "tenants": ["2281"]}]', "twice"),
+])
+def test_a_broken_trusted_issuer_list_names_what_is_wrong(raw, message):
+    environ = {k: v for k, v in PROD.items() if not k.startswith("ORDNING_AUTH_")}
+    with pytest.raises(ConfigError, match=message):
+        Settings.from_env("deviations", {**environ, "ORDNING_AUTH_TRUSTED_ISSUERS": raw})
+
+
+def test_trusted_issuers_and_a_single_provider_together_are_refused():
+    with pytest.raises(ConfigError, match="not both"):
+        Settings.from_env("deviations", {**PROD, "ORDNING_AUTH_TRUSTED_ISSUERS": TRUSTED})

@@ -75,8 +75,12 @@ Credentials are never here: they are files from the Secrets (see ordning.secretV
 */}}
 {{- define "ordning.settings" -}}
 ORDNING_ENV: "production"
-ORDNING_AUTH_JWKS_URL: {{ required "auth.jwksUrl: the identity provider's JWKS URL is required" .Values.auth.jwksUrl | quote }}
-ORDNING_AUTH_ISSUER: {{ required "auth.issuer: the identity provider's issuer is required" .Values.auth.issuer | quote }}
+{{- with .Values.auth.trustedIssuers }}
+ORDNING_AUTH_TRUSTED_ISSUERS: {{ include "ordning.trustedIssuers" $ | quote }}
+{{- else }}
+ORDNING_AUTH_JWKS_URL: {{ required "auth.jwksUrl: the identity provider's JWKS URL is required (or auth.trustedIssuers)" .Values.auth.jwksUrl | quote }}
+ORDNING_AUTH_ISSUER: {{ required "auth.issuer: the identity provider's issuer is required (or auth.trustedIssuers)" .Values.auth.issuer | quote }}
+{{- end }}
 ORDNING_AUTH_AUDIENCE: {{ .Values.auth.audience | quote }}
 ORDNING_{{ upper .name }}_DATABASE_URL_FILE: "/var/run/secrets/ordning/database/url"
 ORDNING_BROKER_URL_FILE: "/var/run/secrets/ordning/broker/url"
@@ -90,6 +94,24 @@ ORDNING_API_THREADS: {{ .api.gunicornThreads | quote }}
 {{- range $name, $value := .extraEnv }}
 {{ $name }}: {{ $value | quote }}
 {{- end }}
+{{- end -}}
+
+{{/* Several identity providers, each for its own tenants, which must be tenants of this installation. */}}
+{{- define "ordning.trustedIssuers" -}}
+{{- $served := list }}
+{{- range .Values.tenants }}{{ $served = append $served .code }}{{ end }}
+{{- if and .Values.auth.trustedIssuers (or .Values.auth.jwksUrl .Values.auth.issuer) }}
+{{- fail "auth: give either trustedIssuers or jwksUrl and issuer, not both" }}
+{{- end }}
+{{- range .Values.auth.trustedIssuers }}
+{{- $issuer := .issuer }}
+{{- range .tenants }}
+{{- if not (has . $served) }}
+{{- fail (printf "auth.trustedIssuers: %s speaks for tenant %s, which is not in tenants" $issuer .) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- toJson .Values.auth.trustedIssuers -}}
 {{- end -}}
 
 {{- define "ordning.secretVolumes" -}}
