@@ -173,13 +173,13 @@ def test_every_container_keeps_the_invariants(rendered):
 
 def test_each_role_runs_the_entry_point_make_run_uses(rendered):
     shared_entry_points = tomllib.loads((ROOT / "shared" / "pyproject.toml").read_text())["project"]["scripts"]
+    api_port = importlib.import_module("ordning_shared.gunicorn_conf").bind.rpartition(":")[2]
     for docs in rendered.values():
         for service in SERVICES_WITH_CODE:
             api = named(docs, "Deployment", f"ordning-{service}-api")["spec"]["template"]["spec"]["containers"][0]
             assert api["command"][-1] == f"ordning_{service}.app:create_app()"
             assert api["command"][:3] == ["gunicorn", "--config", "python:ordning_shared.gunicorn_conf"]
-            assert importlib.import_module("ordning_shared.gunicorn_conf").bind.endswith(":8000")
-            assert {p["containerPort"] for p in api["ports"]} == {8000}
+            assert {p["containerPort"] for p in api["ports"]} == {int(api_port)}
             assert api["livenessProbe"]["httpGet"]["path"] == "/healthz"
             assert api["readinessProbe"]["httpGet"]["path"] == "/readyz"
             assert callable(getattr(importlib.import_module(f"ordning_{service}.app"), "create_app"))
@@ -402,11 +402,7 @@ def test_a_values_file_with_a_typo_is_refused_with_a_clear_message():
 def test_the_schema_refuses_what_would_break_an_invariant(change, where):
     values = example_values(ROOT / "deploy" / "helm" / "examples" / "tyreso.yaml")
     merged = helm_python.Chart.load(CHART).merge_values(values)
-    for key, value in change.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            _deep_update(merged[key], value)
-        else:
-            merged[key] = value
+    _deep_update(merged, change)
     with pytest.raises(helm_python.HelmValuesError, match=where):
         helm_python.Chart.load(CHART).validate_schema(merged)
 
