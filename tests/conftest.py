@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from ordning_shared.devstack import stop_processes
 from ordning_shared.testing import issue_token, make_settings
 
 SERVICES = ("processes", "deviations")
@@ -74,10 +75,4 @@ def stack(tmp_path_factory, create_database, broker_url):
             wait_ready(urls[service], processes[index * 2])
         yield Stack(env, urls, data_dir)
     finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop_processes(processes, timeout=15)

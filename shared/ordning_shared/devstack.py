@@ -119,6 +119,18 @@ def seed(data_dir: Path) -> None:
              headers={"Idempotency-Key": "demo-citizen-klagomal"})
 
 
+def stop_processes(processes: list[subprocess.Popen], timeout: float) -> None:
+    """Ask every process to stop at once, then kill what has not stopped within `timeout` seconds."""
+    for process in processes:
+        if process.poll() is None:
+            process.terminate()
+    for process in processes:
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
 def main() -> None:
     data_dir = Path(os.environ.get("ORDNING_DATA_DIR", "var")).absolute()
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -130,14 +142,7 @@ def main() -> None:
     children: list[subprocess.Popen] = []
 
     def stop(*_):
-        for child in children:
-            if child.poll() is None:
-                child.terminate()
-        for child in children:
-            try:
-                child.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                child.kill()
+        stop_processes(children, timeout=10)
         raise SystemExit(0)
 
     signal.signal(signal.SIGTERM, stop)

@@ -188,6 +188,16 @@ securityContext: {{- toYaml .c.securityContext | nindent 2 }}
 volumeMounts: {{- include "ordning.volumeMounts" .c | nindent 2 }}
 {{- end -}}
 
+{{/* One egress rule: TCP to a port, on the given peers, or anywhere when none are given. */}}
+{{- define "ordning.egressTo" -}}
+- {{- with .to }}
+  to: {{- toYaml . | nindent 4 }}
+  {{- end }}
+  ports:
+    - port: {{ .port }}
+      protocol: "TCP"
+{{- end -}}
+
 {{/* The NetworkPolicy egress every pod needs: DNS and its database. */}}
 {{- define "ordning.egressBase" -}}
 - to: {{- toYaml .Values.networkPolicy.dnsTo | nindent 4 }}
@@ -196,19 +206,5 @@ volumeMounts: {{- include "ordning.volumeMounts" .c | nindent 2 }}
       protocol: "UDP"
     - port: 53
       protocol: "TCP"
-- {{- with .Values.networkPolicy.databaseTo }}
-  to: {{- toYaml . | nindent 4 }}
-  {{- end }}
-  ports:
-    - port: {{ .Values.database.port }}
-      protocol: "TCP"
-{{- end -}}
-
-{{- define "ordning.egressBroker" -}}
-- {{- with .Values.networkPolicy.brokerTo }}
-  to: {{- toYaml . | nindent 4 }}
-  {{- end }}
-  ports:
-    - port: {{ .Values.broker.port }}
-      protocol: "TCP"
+{{ include "ordning.egressTo" (dict "to" .Values.networkPolicy.databaseTo "port" .Values.database.port) }}
 {{- end -}}

@@ -304,14 +304,9 @@ spec:
         - port: "http"
           protocol: "TCP"
   egress: {{- include "ordning.egressBase" . | nindent 4 }}
-    {{- include "ordning.egressBroker" . | nindent 4 }}
+    {{- include "ordning.egressTo" (dict "to" $np.brokerTo "port" .Values.broker.port) | nindent 4 }}
     # Token signatures are checked against the identity provider's keys.
-    - {{- with $np.identityProviderTo }}
-      to: {{- toYaml . | nindent 8 }}
-      {{- end }}
-      ports:
-        - port: {{ $np.identityProviderPort }}
-          protocol: "TCP"
+    {{- include "ordning.egressTo" (dict "to" $np.identityProviderTo "port" $np.identityProviderPort) | nindent 4 }}
 ---
 apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
@@ -329,7 +324,7 @@ spec:
         - port: "metrics"
           protocol: "TCP"
   egress: {{- include "ordning.egressBase" . | nindent 4 }}
-    {{- include "ordning.egressBroker" . | nindent 4 }}
+    {{- include "ordning.egressTo" (dict "to" $np.brokerTo "port" .Values.broker.port) | nindent 4 }}
 {{- end -}}
 
 {{/* The migration pods' policy is a hook too: it must exist before they start. */}}
