@@ -2,15 +2,22 @@
 
 Each service keeps its migrations in services/<name>/migrations; its env.py
 calls `run_env(metadata)` from here, so the migration environment is written once.
+The platform's tables are migrated by the platform's own branches
+(ordning_shared.platform_migrations), which a service's first revision depends on
+and which its migrations package names in PLATFORM_BRANCHES. One alembic_version
+table holds a head per branch, so `upgrade` goes to every head.
 """
 from __future__ import annotations
 
 import argparse
+import importlib
 import importlib.util
+import os
 
 from alembic import command, context
 from alembic.config import Config
 
+from . import platform_migrations
 from .config import Settings
 from .db import UTCDateTime, make_engine
 
@@ -20,13 +27,18 @@ def alembic_config(service: str, settings: Settings | None = None) -> Config:
     spec = importlib.util.find_spec(f"ordning_{service}.migrations")
     if spec is None or not spec.submodule_search_locations:
         raise SystemExit(f"no migrations found for service {service!r}")
+    location = list(spec.submodule_search_locations)[0]
+    branches = getattr(importlib.import_module(f"ordning_{service}.migrations"), "PLATFORM_BRANCHES", ())
     config = Config()
-    config.set_main_option("script_location", list(spec.submodule_search_locations)[0])
+    config.set_main_option("script_location", location)
+    config.set_main_option("path_separator", "os")
+    config.set_main_option("version_locations", os.pathsep.join(
+        [os.path.join(location, "versions")] + [platform_migrations.location(branch) for branch in branches]))
     config.attributes["settings"] = settings or Settings.from_env(service)
     return config
 
 
-def upgrade(service: str, settings: Settings | None = None, revision: str = "head") -> None:
+def upgrade(service: str, settings: Settings | None = None, revision: str = "heads") -> None:
     command.upgrade(alembic_config(service, settings), revision)
 
 
@@ -59,11 +71,13 @@ def main(argv=None) -> None:
     args = parser.parse_args(argv)
     config = alembic_config(args.service)
     if args.action == "upgrade":
-        command.upgrade(config, "head")
+        command.upgrade(config, "heads")
     elif args.action == "current":
         command.current(config, verbose=True)
     else:
-        command.revision(config, message=args.message, autogenerate=True)
+        # A service's own change goes on its own branch; a platform table's change is written by hand
+        # in ordning_shared/platform_migrations/<branch>.
+        command.revision(config, message=args.message, autogenerate=True, head=f"{args.service}@head")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,114 @@
+"""The platform's tables are migrated once, by the platform's own Alembic branches, for every service."""
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+from ordning_shared import platform_migrations
+from ordning_shared.db import make_engine
+from ordning_shared.migrations import alembic_config
+
+pytestmark = pytest.mark.integration
+
+SERVICES = ("processes", "deviations")
+PLATFORM_TABLES = ("outbox", "inbox", "audit_log", "idempotency_keys", "org_unit_replica")
+
+
+def _service_metadata(service: str) -> sa.MetaData:
+    return importlib.import_module(f"ordning_{service}.db").metadata
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_a_migrated_database_matches_the_service_tables_and_the_platform_tables(service, migrated_settings):
+    settings = migrated_settings(service)
+    engine = make_engine(settings.database_url)
+    try:
+        with engine.connect() as connection:
+            diff = compare_metadata(MigrationContext.configure(connection, opts={"compare_type": True}),
+                                    _service_metadata(service))
+            heads = set(MigrationContext.configure(connection).get_current_heads())
+    finally:
+        engine.dispose()
+    assert diff == []
+    script = ScriptDirectory.from_config(alembic_config(service, settings))
+    # A platform head reached through the service's depends_on is applied without a row of its own.
+    applied = {revision.revision for revision in script.iterate_revisions(tuple(heads), "base")}
+    assert set(script.get_heads()) <= applied
+    wanted = importlib.import_module(f"ordning_{service}.migrations").PLATFORM_BRANCHES
+    assert {label for head in script.get_heads() for label in script.get_revision(head).branch_labels} \
+        == {service, *wanted}
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_the_audit_trail_of_every_service_is_append_only(service, migrated_settings):
+    engine = make_engine(migrated_settings(service).database_url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(sa.text(
+                "INSERT INTO audit_log (tenant, at, actor, action, entity_type, entity_id) "
+                "VALUES ('0138', now(), 'adam', 'create', 'thing', 'x')"))
+        for statement in ("UPDATE audit_log SET actor = 'eve'", "DELETE FROM audit_log", "TRUNCATE audit_log"):
+            with pytest.raises(sa.exc.DBAPIError, match="append-only"):
+                with engine.begin() as connection:
+                    connection.execute(sa.text(statement))
+    finally:
+        engine.dispose()
+
+
+def test_no_service_migration_declares_a_platform_table():
+    """A platform table is declared in ordning_shared.platform_migrations only, never again by a service."""
+    root = Path(__file__).resolve().parents[3] / "services"
+    offenders = []
+    for path in root.glob("*/migrations/versions/*.py"):
+        text = path.read_text(encoding="utf-8")
+        offenders += [f"{path.relative_to(root)}: {table}" for table in PLATFORM_TABLES
+                      if f"create_table('{table}'" in text or f'create_table("{table}"' in text]
+    assert offenders == []
+    declared = {table for branch in platform_migrations.BRANCHES
+                for path in Path(platform_migrations.location(branch)).glob("*.py")
+                for table in PLATFORM_TABLES if f'create_table(\n        "{table}"' in path.read_text(encoding="utf-8")}
+    assert declared == set(PLATFORM_TABLES)
+
+
+PROBE_REVISION = '''
+revision = "platform_9999"
+down_revision = "platform_0001"
+branch_labels = None
+depends_on = None
+import sqlalchemy as sa
+from alembic import op
+def upgrade():
+    op.add_column("outbox", sa.Column("probe", sa.Integer))
+def downgrade():
+    op.drop_column("outbox", "probe")
+'''
+
+
+def test_one_platform_revision_reaches_every_service_already_migrated(migrated_settings, tmp_path, monkeypatch):
+    """A platform change is one migration: every service's `upgrade` applies it over its existing history."""
+    settings = {service: migrated_settings(service) for service in SERVICES}
+    original = platform_migrations.location
+    copies = {}
+    for branch in platform_migrations.BRANCHES:
+        folder = copies[branch] = tmp_path / branch
+        folder.mkdir()
+        for path in Path(original(branch)).glob("*.py"):
+            (folder / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    (copies["platform"] / "platform_9999_probe.py").write_text(PROBE_REVISION, encoding="utf-8")
+    monkeypatch.setattr(platform_migrations, "location", lambda branch: str(copies[branch]))
+    from ordning_shared.migrations import upgrade
+
+    for service in SERVICES:
+        upgrade(service, settings[service])
+        engine = make_engine(settings[service].database_url)
+        try:
+            columns = {column["name"] for column in sa.inspect(engine).get_columns("outbox")}
+        finally:
+            engine.dispose()
+        assert "probe" in columns, service
