@@ -121,6 +121,9 @@ def new_metadata() -> sa.MetaData:
 
 
 def make_engine(url: str, **kw) -> Engine:
+    # A statement's parameters are personal data (descriptions, e-mail, personnummer): never in an
+    # exception's message, and so never in a log.
+    kw.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         engine = sa.create_engine(url, connect_args={"timeout": 30}, **kw)
 
