@@ -146,6 +146,17 @@ def make_engine(url: str, **kw) -> Engine:
     return sa.create_engine(url, **kw)
 
 
+def insert_if_absent(connection: sa.Connection, table: sa.Table, values: dict) -> bool:
+    """INSERT ... ON CONFLICT DO NOTHING: True when this call created the row. Two first writes of one key
+    at once then never fail on the unique key; the second waits for the first and finds the row."""
+    if connection.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    statement = insert(table).values(**values).on_conflict_do_nothing().returning(*table.primary_key.columns)
+    return connection.execute(statement).first() is not None  # rowcount is not reliable here on every driver
+
+
 def make_session_factory(engine: Engine) -> sessionmaker:
     return sessionmaker(bind=engine, expire_on_commit=False)
 
