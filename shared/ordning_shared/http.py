@@ -303,9 +303,10 @@ def _check_database(platform: Platform) -> str:
 
 
 def _refuse_garbage_path_values() -> None:
-    """A path value with control characters, invisible or unpaired characters names nothing: 404, no query."""
+    """A path value with control or invisible characters, or bytes that were not UTF-8 (decoded as U+FFFD),
+    names nothing: 404, before any query."""
     for value in (request.view_args or {}).values():
-        if isinstance(value, str) and (len(value) > PATH_VALUE_MAX or not value.isprintable()):
+        if isinstance(value, str) and (len(value) > PATH_VALUE_MAX or not value.isprintable() or "\ufffd" in value):
             raise ProblemError(404, "Not Found", "no such resource", code="not_found")
 
 
