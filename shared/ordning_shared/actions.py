@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields
+
+from . import fields as f
 
 from .db import Id, UTCDateTime, UnitOfWork
 from .events import DomainEvent
@@ -224,11 +226,10 @@ class ActionSchema(Schema):
     origin_type = fields.String(dump_only=True)
     origin_id = fields.String(dump_only=True)
     unit_id = fields.String(dump_only=True)
-    title = fields.String(required=True, validate=validate.Length(min=1, max=300))
-    description = fields.String(validate=validate.Length(max=10_000))
-    owner = fields.String(required=True, validate=validate.Length(min=1, max=200),
-                          metadata={"description": "the user (subject) responsible"})
-    due_date = fields.Date(required=True)
+    title = f.Name(required=True, max_length=300)
+    description = f.Text()
+    owner = f.Name(required=True, max_length=200, metadata={"description": "the user (subject) responsible"})
+    due_date = f.Date(required=True)
     status = fields.Enum(ActionStatus, by_value=True, dump_only=True)
     created_at = fields.DateTime(dump_only=True)
     completed_at = fields.DateTime(dump_only=True)
@@ -238,13 +239,12 @@ class ActionSchema(Schema):
 
 
 class ActionUpdateSchema(Schema):
-    title = fields.String(validate=validate.Length(min=1, max=300))
-    description = fields.String(validate=validate.Length(max=10_000))
-    owner = fields.String(validate=validate.Length(min=1, max=200))
-    due_date = fields.Date()
+    title = f.Name(max_length=300)
+    description = f.Text()
+    owner = f.Name(max_length=200)
+    due_date = f.Date()
 
 
 class ActionTransitionSchema(Schema):
-    command = fields.String(required=True, validate=validate.OneOf(["start", "complete", "cancel", "reopen"]))
-    effect_followup = fields.String(validate=validate.Length(max=10_000),
-                                    metadata={"description": "how the effect will be or was followed up"})
+    command = f.Choice(["start", "complete", "cancel", "reopen"], required=True)
+    effect_followup = f.Text(metadata={"description": "how the effect will be or was followed up"})

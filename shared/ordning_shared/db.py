@@ -121,6 +121,9 @@ def new_metadata() -> sa.MetaData:
 
 
 def make_engine(url: str, **kw) -> Engine:
+    # A statement's parameters are personal data (descriptions, e-mail, personnummer): never in an
+    # exception's message, and so never in a log.
+    kw.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         engine = sa.create_engine(url, connect_args={"timeout": 30}, **kw)
 
@@ -141,6 +144,17 @@ def make_engine(url: str, **kw) -> Engine:
     kw.setdefault("pool_recycle", 1800)
     kw.setdefault("pool_size", 10)
     return sa.create_engine(url, **kw)
+
+
+def insert_if_absent(connection: sa.Connection, table: sa.Table, values: dict) -> bool:
+    """INSERT ... ON CONFLICT DO NOTHING: True when this call created the row. Two first writes of one key
+    at once then never fail on the unique key; the second waits for the first and finds the row."""
+    if connection.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    statement = insert(table).values(**values).on_conflict_do_nothing().returning(*table.primary_key.columns)
+    return connection.execute(statement).first() is not None  # rowcount is not reliable here on every driver
 
 
 def make_session_factory(engine: Engine) -> sessionmaker:

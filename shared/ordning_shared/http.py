@@ -3,22 +3,32 @@
 - OpenAPI from the marshmallow schemas (flask-smorest), served at /openapi.json
 - RFC 9457 problem+json for every error; a bad request never yields a 500
 - unknown fields rejected (marshmallow's default RAISE), request size bounded
+- JSON bodies parsed strictly (no duplicate keys, bounded nesting and numbers, no lone surrogates);
+  a path id that holds control characters answers 404 before any query
+- an unexpected error is logged by its class and traceback, never with its message, the body or the query
 - bearer tokens on /api/v1/, except /api/v1/public/
 - /healthz, /readyz, /metrics; RED metrics per route; a span per request
 """
 from __future__ import annotations
 
+import json
 import logging
 import time
+import traceback
 from typing import Iterable
 
+import flask
 import flask_smorest
 import sqlalchemy as sa
 from flask import Flask, Response, g, jsonify, request
+from flask.json.provider import DefaultJSONProvider
 from flask_smorest import Api
+from webargs import core as webargs_core
+from webargs.flaskparser import FlaskParser, is_json_request
 from werkzeug.exceptions import HTTPException
 
 from .auth import Principal, TokenVerifier, Unauthorized
+from .fields import has_surrogate
 from .observability import (HTTP_DURATION, HTTP_REQUESTS, OUTBOX_PENDING, extract_context, metrics_payload,
                             setup_logging, setup_tracing, tracer)
 from .platform import Platform
@@ -29,10 +39,89 @@ log = logging.getLogger(__name__)
 PUBLIC_PREFIXES = ("/api/v1/public/",)
 UNAUTHENTICATED = {"/healthz", "/readyz", "/metrics", "/openapi.json"}
 JSON_METHODS = {"POST", "PUT", "PATCH"}
+JSON_MAX_DEPTH = 64
+JSON_NUMBER_MAX_CHARS = 40  # digits, sign, point and exponent: enough for any real count, date part or amount
+PATH_VALUE_MAX = 100  # ids are UUIDs, kinds and tenants shorter still
+
+
+class InvalidJSON(ValueError):
+    """A body that is JSON but not one we accept; the message says why, without the values."""
+
+
+def _no_duplicate_keys(pairs):
+    seen = {}
+    for key, value in pairs:
+        if key in seen:
+            raise InvalidJSON(f"the key {key[:60]!r} appears twice in one object; send it once")
+        seen[key] = value
+    return seen
+
+
+def _bounded_number(convert):
+    def parse(text):
+        if len(text) > JSON_NUMBER_MAX_CHARS:
+            raise InvalidJSON(f"a number has more than {JSON_NUMBER_MAX_CHARS} characters")
+        return convert(text)
+    return parse
+
+
+def _refuse_constant(name):
+    raise InvalidJSON(f"{name} is not JSON")
+
+
+def _check_parsed(value, *, surrogates: bool) -> None:
+    """Depth and (when asked) lone surrogates, walked with a stack: no recursion however deep the value."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, (dict, list)):
+            if depth > JSON_MAX_DEPTH:
+                raise InvalidJSON(f"the JSON is nested deeper than {JSON_MAX_DEPTH} levels")
+            children = [*item.keys(), *item.values()] if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+        elif surrogates and isinstance(item, str) and has_surrogate(item):
+            raise InvalidJSON("a string holds a lone surrogate (\\ud800-\\udfff), which is not Unicode text")
+
+
+def strict_json_loads(data):
+    """JSON as a client means it: one value per key, bounded nesting and numbers, Unicode text only."""
+    text = data.decode("utf-8") if isinstance(data, (bytes, bytearray)) else data
+    try:
+        value = json.loads(text, object_pairs_hook=_no_duplicate_keys, parse_int=_bounded_number(int),
+                           parse_float=_bounded_number(float), parse_constant=_refuse_constant)
+    except RecursionError:  # the decoder stops itself at Python's recursion limit, far past ours
+        raise InvalidJSON(f"the JSON is nested deeper than {JSON_MAX_DEPTH} levels") from None
+    # Only an escape can make a lone surrogate (UTF-8 cannot); an escaped pair is a real character.
+    _check_parsed(value, surrogates="\\u" in text)
+    return value
+
+
+class StrictJSONProvider(DefaultJSONProvider):
+    def loads(self, s, **kwargs):
+        return strict_json_loads(s)
+
+
+class StrictRequest(flask.Request):
+    def on_json_loading_failed(self, e):
+        if e is None:
+            return super().on_json_loading_failed(e)
+        detail = str(e) if isinstance(e, InvalidJSON) else "the body is not valid JSON"
+        raise ProblemError(400, "Bad Request", detail, code="invalid_json") from None
+
+
+class _Parser(FlaskParser):
+    """webargs, reading the body the app parsed (strictly, once) instead of parsing it again."""
+
+    def _raw_load_json(self, req):
+        if not is_json_request(req) or not req.get_data(cache=True):
+            return webargs_core.missing
+        return req.get_json()
 
 
 class Blueprint(flask_smorest.Blueprint):
     """flask-smorest's Blueprint, parsing each request with one schema instance per endpoint."""
+
+    ARGUMENTS_PARSER = _Parser()
 
     def arguments(self, schema, **kwargs):
         # webargs builds a schema given as a class anew for every request (a deepcopy of its fields);
@@ -46,6 +135,8 @@ def create_app(platform: Platform, blueprints: Iterable, *, title: str, problem_
     setup_logging(settings.service, settings.log_level)
     setup_tracing(settings.service)
     app = Flask(f"ordning_{settings.service}")
+    app.request_class = StrictRequest
+    app.json = StrictJSONProvider(app)
     app.config.update(
         API_TITLE=title,
         API_VERSION="v1",
@@ -81,10 +172,13 @@ def create_app(platform: Platform, blueprints: Iterable, *, title: str, problem_
             except Unauthorized as exc:
                 raise ProblemError(401, "Unauthorized", str(exc), code="unauthorized",
                                    headers={"WWW-Authenticate": 'Bearer realm="ordning"'}) from None
+        _refuse_garbage_path_values()
         has_body = (request.content_length or 0) > 0 or "chunked" in request.headers.get("Transfer-Encoding", "").lower()
         if request.method in JSON_METHODS and has_body and not request.is_json:
             raise ProblemError(415, "Unsupported Media Type", "send the body as application/json",
                                code="unsupported_media_type")
+        if request.method in JSON_METHODS and has_body and request.get_data(cache=True):
+            request.get_json()  # parsed strictly once, here, for every route; the schemas read the cache
         return None
 
     @app.after_request
@@ -123,9 +217,17 @@ def create_app(platform: Platform, blueprints: Iterable, *, title: str, problem_
         for exc_class, (status, title) in problem_map.items():
             if isinstance(exc, exc_class):
                 return problem_response(status, title, str(exc), code=getattr(exc, "code", _slug(title)))
-        log.exception("unhandled error")
+        _log_unexpected(exc)
         return problem_response(500, "Internal Server Error", "an unexpected error; it has been logged",
                                 code="internal")
+
+    @app.errorhandler(sa.exc.IntegrityError)
+    def _integrity(exc: sa.exc.IntegrityError):
+        if _is_unique_violation(exc):
+            # Two requests created the same thing at once; the loser is told, with no values in the answer.
+            return problem_response(409, "Conflict", "it exists already (created at the same moment by another "
+                                    "request); read it again", code="conflict")
+        return _unexpected(exc)
 
     if settings.local_issuer:
         _add_demo_token_route(app, settings)
@@ -198,6 +300,34 @@ def _check_database(platform: Platform) -> str:
         return "ok"
     except Exception as exc:  # readiness reports, it does not raise
         return f"error: {exc.__class__.__name__}"
+
+
+def _refuse_garbage_path_values() -> None:
+    """A path value with control or invisible characters, or bytes that were not UTF-8 (decoded as U+FFFD),
+    names nothing: 404, before any query."""
+    for value in (request.view_args or {}).values():
+        if isinstance(value, str) and (len(value) > PATH_VALUE_MAX or not value.isprintable() or "\ufffd" in value):
+            raise ProblemError(404, "Not Found", "no such resource", code="not_found")
+
+
+def _is_unique_violation(exc: sa.exc.IntegrityError) -> bool:
+    sqlstate = getattr(exc.orig, "sqlstate", None)  # psycopg
+    return sqlstate == "23505" or (sqlstate is None and "UNIQUE constraint failed" in str(exc.orig))
+
+
+def _log_unexpected(exc: BaseException) -> None:
+    """The class and the stack of each chained exception, never their messages: a driver's message can
+    carry the values of the row (`DETAIL: Key (name)=(...)`), and the request's body and query are not logged."""
+    parts = []
+    seen = set()
+    current = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        name = f"{type(current).__module__}.{type(current).__qualname__}"
+        parts.append(name + "\n" + "".join(traceback.format_tb(current.__traceback__)))
+        current = current.__cause__ or current.__context__
+    log.error("unhandled error %s in %s %s\n%s", type(exc).__qualname__, request.method,
+              request.url_rule.rule if request.url_rule else "unmatched", "caused by ".join(parts))
 
 
 def _slug(text: str) -> str:

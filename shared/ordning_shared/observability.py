@@ -102,3 +102,5 @@ def setup_logging(service: str, level: str = "INFO") -> None:
     root.setLevel(level)
     logging.getLogger("amqp").setLevel("WARNING")
     logging.getLogger("kombu").setLevel("WARNING")
+    # SQLAlchemy logs statements at INFO and fetched rows at DEBUG: rows hold personal data.
+    logging.getLogger("sqlalchemy").setLevel("WARNING")

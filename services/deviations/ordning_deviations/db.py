@@ -310,9 +310,9 @@ def _policy(kind: d.Kind, row) -> d.DeadlinePolicy:
     return d.DeadlinePolicy(kind, row.receipt_days, row.investigation_days, row.ivo_report_days)
 
 
-def policy_row(conn, tenant: str, kind: str):
-    return conn.execute(sa.select(deadline_policies).where(
-        deadline_policies.c.tenant == tenant, deadline_policies.c.kind == kind)).first()
+def policy_row(conn, tenant: str, kind: str, for_update: bool = False):
+    query = sa.select(deadline_policies).where(deadline_policies.c.tenant == tenant, deadline_policies.c.kind == kind)
+    return conn.execute(query.with_for_update() if for_update else query).first()
 
 
 def category_row(conn, tenant: str, category_id: str):

@@ -1,44 +1,38 @@
-"""marshmallow schemas: requests, responses. Unknown fields are rejected (marshmallow's RAISE); strings bounded."""
+"""marshmallow schemas: requests, responses. Unknown fields are rejected (marshmallow's RAISE); input is parsed
+with the platform's fields (ordning_shared.fields): text bounded and free of control characters, strict booleans,
+bounded integers and dates."""
 from __future__ import annotations
 
-from datetime import timezone
-
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from ordning_shared import fields as f
 
 from .domain import CITIZEN_KINDS, Command, Kind, Status
 
-TEXT_MAX = 10_000
-# Ids are UUIDs (events promise it); a canonical 8-4-4-4-12 string, any case.
-ID = validate.Regexp(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
-                     error="ska vara ett UUID / must be a UUID")
+TEXT_MAX = f.TEXT_MAX
 KINDS = [k.value for k in Kind]
 STATUSES = [s.value for s in Status]
 
 
-def _dt(**kw):
-    return fields.AwareDateTime(default_timezone=timezone.utc, **kw)
-
-
 class ReportDeviationSchema(Schema):
-    kind = fields.String(required=True, validate=validate.OneOf(KINDS))
-    unit_id = fields.String(required=True, validate=ID)
-    description = fields.String(required=True, validate=validate.Length(min=1, max=TEXT_MAX))
-    category_id = fields.String(validate=ID, allow_none=True)
-    occurred_at = _dt(allow_none=True)
-    immediate_action = fields.String(validate=validate.Length(max=TEXT_MAX), allow_none=True)
+    kind = f.Choice(KINDS, required=True)
+    unit_id = f.UUIDString(required=True)
+    description = f.Text(required=True, min_length=1)
+    category_id = f.UUIDString(allow_none=True)
+    occurred_at = f.AwareDateTime(allow_none=True)
+    immediate_action = f.Text(allow_none=True)
 
 
 class ContactSchema(Schema):
-    name = fields.String(validate=validate.Length(max=200))
-    email = fields.Email(validate=validate.Length(max=320))
-    phone = fields.String(validate=validate.Length(max=40))
+    name = f.Name(max_length=200)
+    email = f.Email()
+    phone = f.Name(max_length=40)
 
 
 class PublicFeedbackSchema(Schema):
-    kind = fields.String(required=True, validate=validate.OneOf(sorted(k.value for k in CITIZEN_KINDS)))
-    unit_id = fields.String(required=True, validate=ID)
-    description = fields.String(required=True, validate=validate.Length(min=1, max=TEXT_MAX))
-    anonymous = fields.Boolean(required=True)
+    kind = f.Choice(sorted(k.value for k in CITIZEN_KINDS), required=True)
+    unit_id = f.UUIDString(required=True)
+    description = f.Text(required=True, min_length=1)
+    anonymous = f.StrictBoolean(required=True)
     contact = fields.Nested(ContactSchema, allow_none=True)
 
     @validates_schema
@@ -119,27 +113,27 @@ class DeviationPageSchema(Schema):
 
 
 class InvestigationUpdateSchema(Schema):
-    what_happened = fields.String(validate=validate.Length(max=TEXT_MAX), allow_none=True)
-    why = fields.String(validate=validate.Length(max=TEXT_MAX), allow_none=True)
-    what_must_change = fields.String(validate=validate.Length(max=TEXT_MAX), allow_none=True)
+    what_happened = f.Text(allow_none=True)
+    why = f.Text(allow_none=True)
+    what_must_change = f.Text(allow_none=True)
 
 
 class TransitionSchema(Schema):
-    command = fields.String(required=True, validate=validate.OneOf([c.value for c in Command]))
+    command = f.Choice([c.value for c in Command], required=True)
 
 
 class SeriousnessDecisionSchema(Schema):
-    serious = fields.Boolean(required=True)
+    serious = f.StrictBoolean(required=True)
 
 
 class IvoReportSchema(Schema):
-    reported_on = fields.Date(required=True)
-    reference = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    reported_on = f.Date(required=True)
+    reference = f.Name(required=True, max_length=100)
 
 
 class DeviationPatchSchema(Schema):
-    category_id = fields.String(validate=ID, allow_none=True)
-    unit_id = fields.String(validate=ID)
+    category_id = f.UUIDString(allow_none=True)
+    unit_id = f.UUIDString()
 
     @validates_schema
     def _something(self, data, **kwargs):
@@ -149,40 +143,38 @@ class DeviationPatchSchema(Schema):
 
 class CategorySchema(Schema):
     id = fields.String(dump_only=True)
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    kinds = fields.List(fields.String(validate=validate.OneOf(KINDS)), load_default=list,
-                        validate=validate.Length(max=len(KINDS)),
+    name = f.Name(required=True, max_length=200)
+    kinds = fields.List(f.Choice(KINDS), load_default=list, validate=validate.Length(max=len(KINDS)),
                         metadata={"description": "kinds the category applies to; empty = all"})
-    active = fields.Boolean(load_default=True)
+    active = f.StrictBoolean(load_default=True)
     version = fields.Integer(dump_only=True)
 
 
 class CategoryUpdateSchema(Schema):
-    name = fields.String(validate=validate.Length(min=1, max=200))
-    kinds = fields.List(fields.String(validate=validate.OneOf(KINDS)), validate=validate.Length(max=len(KINDS)))
-    active = fields.Boolean()
+    name = f.Name(max_length=200)
+    kinds = fields.List(f.Choice(KINDS), validate=validate.Length(max=len(KINDS)))
+    active = f.StrictBoolean()
 
 
 class DeadlinePolicySchema(Schema):
     kind = fields.String(dump_only=True)
-    receipt_days = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=365))
-    investigation_days = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=365))
-    ivo_report_days = fields.Integer(strict=True, allow_none=True, load_default=None,
-                                     validate=validate.Range(min=0, max=365))
+    receipt_days = f.BoundedInteger(0, 365, required=True)
+    investigation_days = f.BoundedInteger(0, 365, required=True)
+    ivo_report_days = f.BoundedInteger(0, 365, allow_none=True, load_default=None)
     default = fields.Boolean(dump_only=True, metadata={"description": "true: no tenant policy, the default"})
 
 
 class ListArgsSchema(Schema):
-    unit_id = fields.String(validate=ID)
-    kind = fields.List(fields.String(validate=validate.OneOf(KINDS)), validate=validate.Length(max=len(KINDS)))
-    status = fields.List(fields.String(validate=validate.OneOf(STATUSES)), validate=validate.Length(max=len(STATUSES)))
-    reported_from = _dt()
-    reported_to = _dt()
-    overdue = fields.Boolean()
-    category_id = fields.String(validate=ID)
-    mine = fields.Boolean(load_default=False)
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=10_000_000))
+    unit_id = f.UUIDString()
+    kind = fields.List(f.Choice(KINDS), validate=validate.Length(max=len(KINDS)))
+    status = fields.List(f.Choice(STATUSES), validate=validate.Length(max=len(STATUSES)))
+    reported_from = f.AwareDateTime()
+    reported_to = f.AwareDateTime()
+    overdue = f.QueryBoolean()
+    category_id = f.UUIDString()
+    mine = f.QueryBoolean(load_default=False)
+    limit = f.BoundedInteger(1, 200, strict=False, load_default=50)
+    offset = f.BoundedInteger(0, 10_000_000, strict=False, load_default=0)
 
 
 class ReceiptSchema(Schema):

@@ -14,7 +14,7 @@ from typing import Callable
 import sqlalchemy as sa
 from ordning_shared import idempotency
 from ordning_shared.actions import ActionRepository, ImprovementAction
-from ordning_shared.db import utcnow
+from ordning_shared.db import insert_if_absent, utcnow
 
 from . import db
 from . import domain as d
@@ -600,12 +600,13 @@ def put_policy(platform, principal, kind: str, data: dict) -> dict:
     values = {"receipt_days": policy.receipt_days, "investigation_days": policy.investigation_days,
               "ivo_report_days": policy.ivo_report_days}
     with platform.uow() as uow:
-        row = db.policy_row(uow.connection, principal.tenant, kind.value)
         t = db.deadline_policies
-        if row is None:
-            uow.execute(t.insert().values(tenant=principal.tenant, kind=kind.value, version=1, **values))
+        # An upsert: eight first PUTs at once create one row, and the later ones update it in turn.
+        if insert_if_absent(uow.connection, t, {"tenant": principal.tenant, "kind": kind.value, "version": 1,
+                                                **values}):
             before = None
         else:
+            row = db.policy_row(uow.connection, principal.tenant, kind.value, for_update=True)
             uow.execute(t.update().where(t.c.tenant == principal.tenant, t.c.kind == kind.value)
                         .values(version=row.version + 1, **values))
             before = {"receipt_days": row.receipt_days, "investigation_days": row.investigation_days,

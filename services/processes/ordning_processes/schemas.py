@@ -1,34 +1,27 @@
 """Requests and responses of the organisation tree API.
 
-Unknown fields are rejected (marshmallow's default RAISE); names are bounded
-and may not hold control characters (PostgreSQL refuses NUL in text, and a
-tab or newline in a unit name is never meant).
+Unknown fields are rejected (marshmallow's default RAISE); names are parsed
+with the platform's Name field (ordning_shared.fields): bounded, trimmed, no
+control or bidi characters, not invisible-only.
 """
 from __future__ import annotations
 
-import unicodedata
-
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, fields
+from ordning_shared import fields as f
 
 from .domain import NAME_MAX_LENGTH, UnitKind
 
 KIND_VALUES = [kind.value for kind in UnitKind]
 
 
-def _no_control_characters(value: str) -> None:
-    if any(unicodedata.category(ch) == "Cc" for ch in value):
-        raise ValidationError("Namnet får inte innehålla styrtecken / the name must not contain control characters")
-
-
-def _name(**kw) -> fields.String:
-    return fields.String(validate=[validate.Length(min=1, max=NAME_MAX_LENGTH), _no_control_characters],
-                         metadata={"description": "1 to 200 characters; surrounding blanks are removed"}, **kw)
+def _name(**kw) -> f.Name:
+    return f.Name(max_length=NAME_MAX_LENGTH, **kw)
 
 
 class UnitCreateSchema(Schema):
     id = fields.UUID(load_default=None, metadata={
         "description": "optional: keep an existing unit id when importing a municipality's organisation"})
-    kind = fields.String(required=True, validate=validate.OneOf(KIND_VALUES))
+    kind = f.Choice(KIND_VALUES, required=True)
     name = _name(required=True)
     parent_id = fields.UUID(load_default=None, allow_none=True)
 
@@ -46,8 +39,8 @@ class UnitCloseSchema(Schema):
 
 
 class UnitListQuerySchema(Schema):
-    include_closed = fields.Boolean(load_default=False)
-    kind = fields.String(load_default=None, validate=validate.OneOf(KIND_VALUES))
+    include_closed = f.QueryBoolean(load_default=False)
+    kind = f.Choice(KIND_VALUES, load_default=None)
     under = fields.UUID(load_default=None, metadata={"description": "only this unit and the units below it"})
 
 
@@ -97,11 +90,11 @@ class OrgUnitEventDataSchema(Schema):
     Ids, kinds and dates only, plus the unit's name (an organisation's name is public, not personal data).
     """
 
-    unit_id = fields.String(required=True)
-    kind = fields.String(required=True, validate=validate.OneOf(KIND_VALUES))
-    name = fields.String(required=True, validate=validate.Length(min=1, max=NAME_MAX_LENGTH))
-    parent_id = fields.String(required=True, allow_none=True)
-    closed_at = fields.DateTime(required=True, allow_none=True)
-    revision = fields.Integer(required=True, validate=validate.Range(min=1))
-    renamed_at = fields.DateTime(metadata={"description": "renamed.v1 only"})
-    previous_parent_id = fields.String(allow_none=True, metadata={"description": "moved.v1 only"})
+    unit_id = f.UUIDString(required=True)
+    kind = f.Choice(KIND_VALUES, required=True)
+    name = _name(required=True)
+    parent_id = f.UUIDString(required=True, allow_none=True)
+    closed_at = f.AwareDateTime(required=True, allow_none=True)
+    revision = f.BoundedInteger(1, 2**31 - 1, required=True)
+    renamed_at = f.AwareDateTime(metadata={"description": "renamed.v1 only"})
+    previous_parent_id = f.UUIDString(allow_none=True, metadata={"description": "moved.v1 only"})
