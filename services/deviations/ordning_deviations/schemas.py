@@ -5,7 +5,7 @@ from datetime import timezone
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from .domain import CITIZEN_KINDS, Command, Kind, Status
+from .domain import CITIZEN_KINDS, RETENTION_YEARS_MAX, RETENTION_YEARS_MIN, Command, Kind, Status
 
 TEXT_MAX = 10_000
 # Ids are UUIDs (events promise it); a canonical 8-4-4-4-12 string, any case.
@@ -104,6 +104,8 @@ class DeviationSchema(Schema):
     seriousness = fields.Nested(SeriousnessSchema, allow_none=True)
     ivo_report = fields.Nested(IvoReportOutSchema, allow_none=True)
     closed_at = fields.DateTime(allow_none=True)
+    pseudonymised_at = fields.DateTime(allow_none=True, metadata={
+        "description": "set once the case is gallrad: its text and people replaced, no longer changeable"})
     contact = fields.Nested(ContactOutSchema, allow_none=True)
     version = fields.Integer()
     overdue = fields.List(fields.String())
@@ -170,6 +172,15 @@ class DeadlinePolicySchema(Schema):
     ivo_report_days = fields.Integer(strict=True, allow_none=True, load_default=None,
                                      validate=validate.Range(min=0, max=365))
     default = fields.Boolean(dump_only=True, metadata={"description": "true: no tenant policy, the default"})
+
+
+class RetentionPolicySchema(Schema):
+    kind = fields.String(dump_only=True)
+    years = fields.Integer(required=True, strict=True,
+                           validate=validate.Range(min=RETENTION_YEARS_MIN, max=RETENTION_YEARS_MAX),
+                           metadata={"description": "years after the case's last closing before it is gallrad"})
+    default = fields.Boolean(dump_only=True, metadata={"description": "true: no tenant policy, the default"})
+    version = fields.Integer(dump_only=True)
 
 
 class ListArgsSchema(Schema):
