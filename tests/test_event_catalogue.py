@@ -211,6 +211,22 @@ def deviation_events() -> list[DomainEvent]:
     case.reopen(by="chef", at=at(3))
     events += case.events
 
+    # retention: a staff case and a citizen's, pseudonymised when their retention has ended
+    expired = at(24 * 366 * 6)
+    staff_case = dev.Deviation.report(tenant=TENANT, kind=dev.Kind.avvikelse, unit_id=unit, description="x",
+                                      reported_at=at(0), reported_by="staff-5", category_id=new_id())
+    citizen_case = dev.Deviation.report(tenant=TENANT, kind=dev.Kind.synpunkt, unit_id=unit, description="x",
+                                        reported_at=at(0), origin=dev.Origin.citizen)
+    for case in (staff_case, citizen_case):
+        case.receive(by="chef", at=at(1))
+        if case.kind is dev.Kind.avvikelse:
+            case.start_investigation(by="chef", at=at(2))
+            _investigate(case)
+            case.complete_investigation(by="chef", at=at(3))
+        case.close(by="chef", at=at(4), open_action_count=0)
+        case.pseudonymise(at=expired, policy=dev.retention_for(case.kind))
+        events += case.events
+
     # a staff synpunkt, local time zone
     stockholm = T0.astimezone(dev.STOCKHOLM)
     case = dev.Deviation.report(tenant=TENANT, kind=dev.Kind.synpunkt, unit_id=unit, description="x",

@@ -129,6 +129,7 @@ def deviations_service(settings) -> Service:
                                                                   "kinds": ["avvikelse"], "active": False},
         ("PUT", "/api/v1/deadline-policies/<kind>"): lambda v: {"receipt_days": 3, "investigation_days": 20,
                                                                 "ivo_report_days": 14},
+        ("PUT", "/api/v1/retention-policies/<kind>"): lambda v: {"years": 7},
         ("POST", "/dev/token"): lambda v: {"user": "anna"},
     }
     queries = {("GET", "/api/v1/deviations"): lambda v: {

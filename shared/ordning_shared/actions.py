@@ -19,6 +19,7 @@ from . import fields as f
 
 from .db import Id, UTCDateTime, UnitOfWork
 from .events import DomainEvent
+from .retention import PSEUDONYMISED_TEXT, pseudonymised_text
 
 
 class ActionStatus(str, enum.Enum):
@@ -103,6 +104,17 @@ class ImprovementAction:
         self.unit_id = str(unit_id)
         self.version += 1
         self._record("updated")
+
+    def pseudonymise(self) -> None:
+        """Gallring with the case that owns it: title, text and owner replaced; status and dates kept.
+
+        No event: the owning case's pseudonymised event says it, and nothing else about the action changed.
+        """
+        self.title = PSEUDONYMISED_TEXT
+        self.owner = PSEUDONYMISED_TEXT  # the column admits no NULL; the marker matches no account either
+        self.description = pseudonymised_text(self.description)
+        self.effect_followup = pseudonymised_text(self.effect_followup)
+        self.version += 1
 
     def _transition(self, command: str) -> None:
         target = ACTION_TRANSITIONS.get((self.status, command))

@@ -162,11 +162,12 @@ def issue_token(settings: Settings, subject: str, tenant: str, roles, org_units=
 class BackgroundWorker:
     """A service's worker (relay and consumer) in a thread, for integration tests."""
 
-    def __init__(self, platform, handlers):
+    def __init__(self, platform, handlers, jobs=()):
         from .worker import run_worker
 
         self.stop_event = threading.Event()
-        self.thread = threading.Thread(target=run_worker, args=(platform, handlers, self.stop_event), daemon=True)
+        self.thread = threading.Thread(target=run_worker, args=(platform, handlers, self.stop_event, jobs),
+                                       daemon=True)
 
     def __enter__(self):
         self.thread.start()

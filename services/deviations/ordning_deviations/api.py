@@ -12,17 +12,19 @@ from .domain import Kind
 from .schemas import (AuditEntrySchema, CategorySchema, CategoryUpdateSchema, DeadlinePolicySchema,
                       DeviationPageSchema, DeviationPatchSchema, DeviationSchema, InvestigationUpdateSchema,
                       IvoReportSchema, ListArgsSchema, PublicFeedbackSchema, ReceiptSchema,
-                      ReportDeviationSchema, SeriousnessDecisionSchema, TransitionSchema)
+                      ReportDeviationSchema, RetentionPolicySchema, SeriousnessDecisionSchema, TransitionSchema)
 
 deviations_blp = Blueprint("deviations", __name__, url_prefix="/api/v1/deviations",
                            description="Avvikelser, lex Sarah, lex Maria, klagomål och synpunkter")
 categories_blp = Blueprint("categories", __name__, url_prefix="/api/v1/categories", description="Kategorier")
 policies_blp = Blueprint("deadline_policies", __name__, url_prefix="/api/v1/deadline-policies",
                          description="Tidsfrister per typ")
+retention_blp = Blueprint("retention_policies", __name__, url_prefix="/api/v1/retention-policies",
+                          description="Gallringsfrister per typ: år efter avslut")
 public_blp = Blueprint("public", __name__, url_prefix="/api/v1/public",
                        description="Medborgarens klagomål och synpunkter (ingen inloggning)")
 
-BLUEPRINTS = [deviations_blp, categories_blp, policies_blp, public_blp]
+BLUEPRINTS = [deviations_blp, categories_blp, policies_blp, retention_blp, public_blp]
 KIND_VALUES = [k.value for k in Kind]
 
 
@@ -243,6 +245,29 @@ def policy_get(kind):
 def policy_put(data, kind):
     """Sätt kommunens tidsfrister för en typ, i arbetsdagar (administratör)"""
     return service.put_policy(_platform(), current_principal(), _kind_or_404(kind), data)
+
+
+@retention_blp.route("", methods=["GET"])
+@retention_blp.response(200, RetentionPolicySchema(many=True))
+def retention_list():
+    """Gallringsfristerna för alla typer (kommunens egna, annars standard)"""
+    return service.list_retention_policies(_platform(), current_principal())
+
+
+@retention_blp.route("/<kind>", methods=["GET"])
+@retention_blp.response(200, RetentionPolicySchema)
+def retention_get(kind):
+    """Gallringsfristen för en typ, i år efter ärendets senaste avslut"""
+    return _with_etag(service.get_retention_policy(_platform(), current_principal(), _kind_or_404(kind)))
+
+
+@retention_blp.route("/<kind>", methods=["PUT"])
+@retention_blp.arguments(RetentionPolicySchema)
+@retention_blp.response(200, RetentionPolicySchema)
+def retention_put(data, kind):
+    """Sätt kommunens gallringsfrist för en typ, 1–100 år (administratör, If-Match)"""
+    return _with_etag(service.put_retention_policy(_platform(), current_principal(), _kind_or_404(kind), data,
+                                                   check_if_match))
 
 
 # --------------------------------------------------------------------------

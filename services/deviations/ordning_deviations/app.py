@@ -1,11 +1,16 @@
 """create_app() for the API process (gunicorn "ordning_deviations.app:create_app()") and the worker."""
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
+
 from flask import Flask
 from ordning_shared.actions import ActionRuleViolation, IllegalActionTransition, StaleAction
 from ordning_shared.config import Settings
+from ordning_shared.db import utcnow
 from ordning_shared.http import create_app as shared_create_app
 from ordning_shared.platform import Platform
+from ordning_shared.scheduler import PeriodicJob
 
 from . import domain, service
 from .api import BLUEPRINTS
@@ -49,7 +54,17 @@ def create_app(settings: Settings | None = None) -> Flask:
     return shared_create_app(platform, BLUEPRINTS, title="Ordning deviations", problem_map=problem_map())
 
 
+RETENTION_EVERY_SECONDS = 3600  # the rule counts whole days; an hour bounds how late a day's expiries are done
+
+
+def jobs(platform: Platform, clock: Callable[[], datetime] = utcnow) -> list[PeriodicJob]:
+    """The deviations worker's periodic jobs; `clock` is the time the job takes as now (tests set it)."""
+    return [PeriodicJob("retention", RETENTION_EVERY_SECONDS,
+                        lambda: service.pseudonymise_expired(platform, now=clock()))]
+
+
 def worker() -> None:
     from ordning_shared.worker import run_worker
 
-    run_worker(make_platform(), HANDLERS)
+    platform = make_platform()
+    run_worker(platform, HANDLERS, jobs=jobs(platform))

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta, timezone
 
 import sqlalchemy as sa
 from ordning_shared.actions import action_table
@@ -49,11 +49,13 @@ deviations = sa.Table(
     sa.Column("contact_name", sa.String(200)),
     sa.Column("contact_email", sa.String(320)),
     sa.Column("contact_phone", sa.String(40)),
+    sa.Column("pseudonymised_at", UTCDateTime),  # gallring done: text and people replaced, the case final
     sa.Column("version", sa.Integer, nullable=False),
     sa.UniqueConstraint("tenant", "reference", name="uq_deviations_tenant_reference"),
     sa.Index("ix_deviations_tenant_unit", "tenant", "unit_id"),
     sa.Index("ix_deviations_tenant_status", "tenant", "status"),
     sa.Index("ix_deviations_tenant_reported_at", "tenant", "reported_at"),
+    sa.Index("ix_deviations_status_closed_at", "status", "closed_at"),  # the retention job's search
 )
 
 case_counters = sa.Table(
@@ -81,6 +83,14 @@ deadline_policies = sa.Table(
     sa.Column("receipt_days", sa.Integer, nullable=False),
     sa.Column("investigation_days", sa.Integer, nullable=False),
     sa.Column("ivo_report_days", sa.Integer),
+    sa.Column("version", sa.Integer, nullable=False),
+)
+
+retention_policies = sa.Table(
+    "retention_policies", metadata,
+    sa.Column("tenant", sa.String(16), primary_key=True),
+    sa.Column("kind", sa.String(20), primary_key=True),
+    sa.Column("years", sa.Integer, nullable=False),  # after the case's last closing
     sa.Column("version", sa.Integer, nullable=False),
 )
 
@@ -113,7 +123,8 @@ def to_entity(row) -> d.Deviation:
             what_happened=m["investigation_what_happened"], why=m["investigation_why"],
             what_must_change=m["investigation_what_must_change"],
             started_at=m["investigation_started_at"], completed_at=m["investigation_completed_at"]),
-        seriousness=seriousness, ivo_report=ivo, closed_at=m["closed_at"], version=m["version"],
+        seriousness=seriousness, ivo_report=ivo, closed_at=m["closed_at"],
+        pseudonymised_at=m["pseudonymised_at"], version=m["version"],
     )
 
 
@@ -137,7 +148,7 @@ def entity_values(dev: d.Deviation) -> dict:
         "ivo_reported_on": dev.ivo_report.reported_on if dev.ivo_report else None,
         "ivo_reference": dev.ivo_report.reference if dev.ivo_report else None,
         "ivo_recorded_by": dev.ivo_report.recorded_by if dev.ivo_report else None,
-        "closed_at": dev.closed_at, "version": dev.version,
+        "closed_at": dev.closed_at, "pseudonymised_at": dev.pseudonymised_at, "version": dev.version,
     }
 
 
@@ -161,9 +172,9 @@ def insert(conn, dev: d.Deviation, *, reference: str, contact: dict | None = Non
     conn.execute(deviations.insert(), new_row(dev, reference=reference, contact=contact))
 
 
-def update(conn, dev: d.Deviation, expected_version: int) -> bool:
-    """Optimistic concurrency: write only if nobody changed the row since it was read."""
-    values = entity_values(dev)
+def update(conn, dev: d.Deviation, expected_version: int, **columns) -> bool:
+    """Optimistic concurrency: write only if nobody changed the row since it was read (plus `columns`)."""
+    values = {**entity_values(dev), **columns}
     values.pop("id"), values.pop("tenant")
     result = conn.execute(deviations.update().where(
         deviations.c.tenant == dev.tenant, deviations.c.id == dev.id,
@@ -313,6 +324,64 @@ def _policy(kind: d.Kind, row) -> d.DeadlinePolicy:
 def policy_row(conn, tenant: str, kind: str, for_update: bool = False):
     query = sa.select(deadline_policies).where(deadline_policies.c.tenant == tenant, deadline_policies.c.kind == kind)
     return conn.execute(query.with_for_update() if for_update else query).first()
+
+
+# --------------------------------------------------------------------------
+# Retention
+# --------------------------------------------------------------------------
+
+CONTACT_COLUMNS = ("contact_name", "contact_email", "contact_phone")
+
+
+def retention_policy_row(conn, tenant: str, kind: str):
+    return conn.execute(sa.select(retention_policies).where(
+        retention_policies.c.tenant == tenant, retention_policies.c.kind == kind)).first()
+
+
+def tenant_retention(conn, tenant: str) -> dict[d.Kind, d.RetentionPolicy]:
+    rows = conn.execute(sa.select(retention_policies).where(retention_policies.c.tenant == tenant)).all()
+    return {d.Kind(r.kind): d.RetentionPolicy(d.Kind(r.kind), r.years) for r in rows}
+
+
+def insert_retention_policy(conn, tenant: str, policy: d.RetentionPolicy) -> bool:
+    """The tenant's first policy for the kind; False if another writer inserted it first."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    return conn.execute(dialect.insert(retention_policies).values(
+        tenant=tenant, kind=policy.kind.value, years=policy.years, version=1,
+    ).on_conflict_do_nothing().returning(retention_policies.c.version)).first() is not None
+
+
+def retention_cutoff(today: date, years: int) -> datetime:
+    """The moment (UTC) before which a closing has passed `years` of retention by `today` (Swedish days)."""
+    first_kept_day = d.last_expired_closing_day(today, years) + timedelta(days=1)
+    return datetime.combine(first_kept_day, time(0), tzinfo=d.STOCKHOLM).astimezone(timezone.utc)
+
+
+def expired_cases(conn, today: date, limit: int) -> list[tuple[str, str]]:
+    """(tenant, id) of closed cases, in every tenant, whose retention has ended by `today`; oldest closing first.
+
+    SQL twin of domain.Deviation.retention_expired: each tenant's years per kind, else the default.
+    """
+    c, rp = deviations.c, retention_policies.c
+    years = sa.func.coalesce(rp.years, sa.case(
+        {kind.value: years for kind, years in d.DEFAULT_RETENTION_YEARS.items()}, value=c.kind))
+    used = set(conn.execute(sa.select(rp.years).distinct()).scalars()) | set(d.DEFAULT_RETENTION_YEARS.values())
+    cutoff = sa.case({n: sa.literal(retention_cutoff(today, n), UTCDateTime) for n in sorted(used)}, value=years)
+    return [tuple(row) for row in conn.execute(
+        sa.select(c.tenant, c.id)
+        .select_from(deviations.outerjoin(retention_policies, sa.and_(rp.tenant == c.tenant, rp.kind == c.kind)))
+        .where(c.status == d.Status.closed.value, c.pseudonymised_at.is_(None), c.closed_at < cutoff)
+        .order_by(c.closed_at, c.id).limit(limit))]
+
+
+def lock_to_pseudonymise(conn, tenant: str, deviation_id: str):
+    """The case's row, locked for this transaction, if it is not pseudonymised and no other worker holds it."""
+    c = deviations.c
+    return conn.execute(sa.select(deviations).where(
+        c.tenant == tenant, c.id == str(deviation_id), c.pseudonymised_at.is_(None),
+    ).with_for_update(skip_locked=True)).first()
 
 
 def category_row(conn, tenant: str, category_id: str):

@@ -25,6 +25,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from ordning_shared.events import DomainEvent
+from ordning_shared.retention import PSEUDONYMISED_TEXT, add_years, pseudonymised_text
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
@@ -206,6 +207,14 @@ class CaseClosed(RuleViolation):
     code = "case_closed"
 
 
+class CasePseudonymised(RuleViolation):
+    code = "case_pseudonymised"
+
+
+class RetentionNotExpired(RuleViolation):
+    code = "retention_not_expired"
+
+
 def next_status(status: Status, command: Command, kind: Kind) -> Status:
     """The status `command` leads to from `status` for a case of `kind`, or IllegalTransition."""
     status, command, kind = Status(status), Command(command), Kind(kind)
@@ -364,6 +373,51 @@ def policy_for(kind: Kind, tenant_policies: Mapping[Kind, DeadlinePolicy] | None
     return DEFAULT_DEADLINES[kind]
 
 
+# --------------------------------------------------------------------------
+# Retention (gallring)
+# --------------------------------------------------------------------------
+
+RETENTION_YEARS_MIN, RETENTION_YEARS_MAX = 1, 100  # 0 would destroy a case the day it closes
+# Defaults only, editable per tenant: typical dokumenthanteringsplaner keep these for 2 or 5 years after closing.
+DEFAULT_RETENTION_YEARS: dict[Kind, int] = {
+    Kind.avvikelse: 2, Kind.synpunkt: 2, Kind.lex_sarah: 5, Kind.lex_maria: 5, Kind.klagomal: 5,
+}
+
+
+@dataclass(frozen=True)
+class RetentionPolicy:
+    """How many years after its (last) closing a case of `kind` keeps its text, in one tenant."""
+
+    kind: Kind
+    years: int
+
+    def __post_init__(self):
+        object.__setattr__(self, "kind", Kind(self.kind))
+        if (not isinstance(self.years, int) or isinstance(self.years, bool)
+                or not RETENTION_YEARS_MIN <= self.years <= RETENTION_YEARS_MAX):
+            raise ValueError(f"years must be an integer from {RETENTION_YEARS_MIN} to {RETENTION_YEARS_MAX}")
+
+
+def retention_for(kind: Kind, tenant_policies: Mapping[Kind, RetentionPolicy] | None = None) -> RetentionPolicy:
+    """The tenant's retention policy for `kind`, else the default."""
+    kind = Kind(kind)
+    if tenant_policies and kind in tenant_policies:
+        return tenant_policies[kind]
+    return RetentionPolicy(kind, DEFAULT_RETENTION_YEARS[kind])
+
+
+def retention_ends_on(closed_at: datetime, years: int) -> date:
+    """The Swedish calendar day from which a case closed at `closed_at` is pseudonymised."""
+    return add_years(local_date(closed_at), years)
+
+
+def last_expired_closing_day(today: date, years: int) -> date:
+    """The latest closing day (Swedish calendar) whose retention has ended by `today`: the SQL twin's cutoff."""
+    day = add_years(today, -years)
+    following = day + timedelta(days=1)  # 29 Feb closings end on 28 Feb, a day after today - years
+    return following if add_years(following, years) <= today else day
+
+
 OVERDUE_RECEIPT = "receipt"
 OVERDUE_INVESTIGATION = "investigation"
 OVERDUE_IVO_REPORT = "ivo_report"
@@ -407,6 +461,7 @@ CLOSED = EVENT_PREFIX + "closed.v1"
 REOPENED = EVENT_PREFIX + "reopened.v1"
 UNIT_CHANGED = EVENT_PREFIX + "unit_changed.v1"
 CATEGORY_CHANGED = EVENT_PREFIX + "category_changed.v1"
+PSEUDONYMISED = EVENT_PREFIX + "pseudonymised.v1"
 
 _COMMON = {"deviation_id", "kind", "unit_id", "category_id", "status"}
 
@@ -424,6 +479,7 @@ EVENT_PAYLOAD_FIELDS: dict[str, set[str]] = {
     REOPENED: _COMMON | {"reopened_at", "reopened_from"},
     UNIT_CHANGED: _COMMON | {"previous_unit_id"},
     CATEGORY_CHANGED: _COMMON | {"previous_category_id"},
+    PSEUDONYMISED: _COMMON | {"origin", "reported_at", "closed_at", "pseudonymised_at"},
 }
 
 
@@ -452,7 +508,7 @@ class Investigation:
 @dataclass(frozen=True)
 class Seriousness:
     serious: bool
-    decided_by: str
+    decided_by: str | None  # None once the case is pseudonymised
     decided_at: datetime
 
 
@@ -493,6 +549,7 @@ class Deviation:
     seriousness: Seriousness | None = None
     ivo_report: IvoReport | None = None
     closed_at: datetime | None = None
+    pseudonymised_at: datetime | None = None
     version: int = 1
     events: list[DomainEvent] = field(default_factory=list)
 
@@ -569,7 +626,14 @@ class Deviation:
         return self.reported_by is None
 
     def allowed_commands(self) -> list[Command]:
+        if self.pseudonymised_at is not None:
+            return []
         return allowed_commands(self.status, self.kind)
+
+    def retention_expired(self, today: date, policy: RetentionPolicy) -> bool:
+        """Closed, not yet pseudonymised, and `today` is on or after its last closing day + the policy's years."""
+        return (self.status is Status.closed and self.closed_at is not None and self.pseudonymised_at is None
+                and today >= retention_ends_on(self.closed_at, policy.years))
 
     def overdue(self, today: date) -> list[str]:
         """Deadlines passed with the work still outstanding on `today` (a due date is the last allowed day).
@@ -645,6 +709,7 @@ class Deviation:
 
     def reopen(self, by: str, at: datetime) -> None:
         """A closed case goes back to investigating (e.g. new facts, or an action had no effect)."""
+        self._guard_not_pseudonymised()
         self._move(Command.reopen)
         self.closed_at = None
         self.investigation.completed_at = None
@@ -739,12 +804,51 @@ class Deviation:
         self.unit_id = unit_id
         self._record(UNIT_CHANGED, previous_unit_id=previous)
 
+    # ---- retention ---------------------------------------------------------
+
+    def pseudonymise(self, at: datetime, policy: RetentionPolicy) -> None:
+        """Gallring: replace the free text and the persons, keep what statistics need; the case is final after.
+
+        Text that was there becomes PSEUDONYMISED_TEXT (so a reader sees it was removed, not that it never
+        existed); references to people become None (matching no account, so the reporter's own access ends).
+        Kept: kind, unit, category, origin, status, every date and deadline, the seriousness outcome and
+        whether and when the case was reported to IVO.
+        """
+        if policy.kind is not self.kind:
+            raise ValueError(f"retention policy for {policy.kind.value} given for a {self.kind.value}")
+        self._guard_not_pseudonymised()
+        if not self.retention_expired(local_date(at), policy):
+            raise RetentionNotExpired(
+                "Ärendet är inte avslutat eller dess gallringsfrist har inte löpt ut / "
+                "the case is not closed or its retention period has not ended")
+        self.description = PSEUDONYMISED_TEXT
+        self.immediate_action = pseudonymised_text(self.immediate_action)
+        for name in Investigation.REQUIRED:
+            setattr(self.investigation, name, pseudonymised_text(getattr(self.investigation, name)))
+        self.reported_by = None
+        if self.seriousness is not None:
+            self.seriousness = Seriousness(serious=self.seriousness.serious, decided_by=None,
+                                           decided_at=self.seriousness.decided_at)
+        if self.ivo_report is not None:
+            self.ivo_report = IvoReport(reported_on=self.ivo_report.reported_on, reference=PSEUDONYMISED_TEXT,
+                                        recorded_by=None)
+        self.pseudonymised_at = at
+        self._record(PSEUDONYMISED, origin=self.origin.value, reported_at=_iso(self.reported_at),
+                     closed_at=_iso(self.closed_at), pseudonymised_at=_iso(at))
+
     # ---- internals ---------------------------------------------------------
+
+    def _guard_not_pseudonymised(self) -> None:
+        if self.pseudonymised_at is not None:
+            raise CasePseudonymised(
+                "Ärendet är gallrat och kan inte ändras eller återöppnas / "
+                "the case is pseudonymised (retention) and can no longer be changed or reopened")
 
     def _move(self, command: Command) -> None:
         self.status = next_status(self.status, command, self.kind)
 
     def _guard_not_closed(self) -> None:
+        self._guard_not_pseudonymised()
         if self.status is Status.closed:
             raise CaseClosed("Ärendet är avslutat; återöppna det först / the case is closed; reopen it first")
 
@@ -831,12 +935,16 @@ __all__ = [
     "InvestigationIncomplete", "InvestigationNotEditable", "SeriousnessNotApplicable",
     "SeriousnessDecisionTooEarly", "SeriousnessDecisionRequired", "IvoReportRequired",
     "IvoReportNotAllowed", "IvoAlreadyReported", "OpenActionsRemain", "CaseClosed",
+    "CasePseudonymised", "RetentionNotExpired",
     "easter_sunday", "swedish_holidays", "is_holiday", "is_working_day", "add_working_days", "local_date",
     "DeadlinePolicy", "DEFAULT_DEADLINES", "policy_for",
+    "RetentionPolicy", "DEFAULT_RETENTION_YEARS", "RETENTION_YEARS_MIN", "RETENTION_YEARS_MAX", "retention_for",
+    "PSEUDONYMISED_TEXT", "pseudonymised_text", "add_years", "retention_ends_on", "last_expired_closing_day",
     "OVERDUE_RECEIPT", "OVERDUE_INVESTIGATION", "OVERDUE_IVO_REPORT",
     "ActionSummary", "ACTION_FINISHED_STATUSES", "count_open_actions",
     "EVENT_PAYLOAD_FIELDS", "REPORTED", "RECEIVED", "INVESTIGATION_STARTED", "INVESTIGATION_COMPLETED",
     "SERIOUSNESS_DECIDED", "IVO_REPORTED", "CLOSED", "REOPENED", "UNIT_CHANGED", "CATEGORY_CHANGED",
+    "PSEUDONYMISED",
     "Investigation", "Seriousness", "IvoReport", "Deviation",
     "ROLES", "STAFF_ROLES", "MANAGERS", "HANDLERS", "PERMISSIONS", "READERS", "may", "may_read",
 ]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 from ordning_shared import fields as f
 
-from .domain import CITIZEN_KINDS, Command, Kind, Status
+from .domain import CITIZEN_KINDS, RETENTION_YEARS_MAX, RETENTION_YEARS_MIN, Command, Kind, Status
 
 TEXT_MAX = f.TEXT_MAX
 KINDS = [k.value for k in Kind]
@@ -98,6 +98,8 @@ class DeviationSchema(Schema):
     seriousness = fields.Nested(SeriousnessSchema, allow_none=True)
     ivo_report = fields.Nested(IvoReportOutSchema, allow_none=True)
     closed_at = fields.DateTime(allow_none=True)
+    pseudonymised_at = fields.DateTime(allow_none=True, metadata={
+        "description": "set once the case is gallrad: its text and people replaced, no longer changeable"})
     contact = fields.Nested(ContactOutSchema, allow_none=True)
     version = fields.Integer()
     overdue = fields.List(fields.String())
@@ -162,6 +164,14 @@ class DeadlinePolicySchema(Schema):
     investigation_days = f.BoundedInteger(0, 365, required=True)
     ivo_report_days = f.BoundedInteger(0, 365, allow_none=True, load_default=None)
     default = fields.Boolean(dump_only=True, metadata={"description": "true: no tenant policy, the default"})
+
+
+class RetentionPolicySchema(Schema):
+    kind = fields.String(dump_only=True)
+    years = f.BoundedInteger(RETENTION_YEARS_MIN, RETENTION_YEARS_MAX, required=True,
+                             metadata={"description": "years after the case's last closing before it is gallrad"})
+    default = fields.Boolean(dump_only=True, metadata={"description": "true: no tenant policy, the default"})
+    version = fields.Integer(dump_only=True)
 
 
 class ListArgsSchema(Schema):

@@ -7,6 +7,7 @@ case they may read but not change is "forbidden".
 """
 from __future__ import annotations
 
+import logging
 import uuid
 from datetime import date, datetime
 from typing import Callable
@@ -15,9 +16,12 @@ import sqlalchemy as sa
 from ordning_shared import idempotency
 from ordning_shared.actions import ActionRepository, ImprovementAction
 from ordning_shared.db import insert_if_absent, utcnow
+from ordning_shared.retention import pseudonymised_text
 
 from . import db
 from . import domain as d
+
+log = logging.getLogger(__name__)
 
 ANONYMOUS = "anonymous"
 AUDIT_READERS = ("kvalitetsutvecklare", "administrator", "forvaltningschef")
@@ -89,7 +93,8 @@ def present_entity(dev: d.Deviation, reference: str, contact: dict | None, count
         "id": dev.id, "reference": reference, "kind": dev.kind.value,
         "kind_label_sv": d.KIND_LABELS_SV[dev.kind], "status": dev.status.value,
         "status_label_sv": d.STATUS_LABELS_SV[dev.status], "origin": dev.origin.value,
-        "anonymous": dev.reported_by is None and contact is None,
+        # Only a citizen may report anonymously; read from the origin, since gallring removes staff reporters too.
+        "anonymous": dev.origin is d.Origin.citizen and contact is None,
         "unit_id": dev.unit_id, "category_id": dev.category_id, "description": dev.description,
         "immediate_action": dev.immediate_action, "reported_at": dev.reported_at,
         "reported_by": dev.reported_by, "occurred_at": dev.occurred_at, "received_at": dev.received_at,
@@ -97,7 +102,8 @@ def present_entity(dev: d.Deviation, reference: str, contact: dict | None, count
         "investigation": vars(dev.investigation),
         "seriousness": vars(dev.seriousness) if dev.seriousness else None,
         "ivo_report": vars(dev.ivo_report) if dev.ivo_report else None,
-        "closed_at": dev.closed_at, "contact": contact, "version": dev.version,
+        "closed_at": dev.closed_at, "pseudonymised_at": dev.pseudonymised_at, "contact": contact,
+        "version": dev.version,
         "overdue": dev.overdue(today),
         "allowed_commands": [c.value for c in dev.allowed_commands()],
         "actions": counts or {"total": 0, "open": 0, "overdue": 0},
@@ -135,6 +141,7 @@ def _load(uow, principal, deviation_id: str, command: str | None = None):
         if not (d.may(principal.roles, command, dev.kind) and _in_scope(uow.connection, principal, dev.unit_id)):
             raise Forbidden(f"Din roll får inte göra detta ({command}) på ett ärende av typen "
                             f"'{dev.kind.value}' / your roles do not allow {command} on a {dev.kind.value} case")
+        dev._guard_not_pseudonymised()  # every command, the improvement actions' included
     return row, dev
 
 
@@ -615,3 +622,119 @@ def put_policy(platform, principal, kind: str, data: dict) -> dict:
                   entity_id=kind.value, before=before, after=values)
         uow.commit()
     return get_policy(platform, principal, kind.value)
+
+
+# --------------------------------------------------------------------------
+# Retention (gallring): policies (administrator) and the worker's job
+# --------------------------------------------------------------------------
+
+RETENTION_ACTOR = "system:retention"  # who the audit trail names for the job's changes
+
+
+def _retention_view(kind: d.Kind, row) -> dict:
+    if row is None:
+        return {"id": kind.value, "kind": kind.value, "years": d.DEFAULT_RETENTION_YEARS[kind], "default": True,
+                "version": 0}
+    return {"id": kind.value, "kind": kind.value, "years": row.years, "default": False, "version": row.version}
+
+
+def _require_retention_reader(principal) -> None:
+    if not principal.has_any(*d.STAFF_ROLES):
+        raise Forbidden("Gallringsfristerna kräver en personalroll / retention policies need a staff role")
+
+
+def list_retention_policies(platform, principal) -> list[dict]:
+    _require_retention_reader(principal)
+    with platform.engine.connect() as conn:
+        rows = {r.kind: r for r in conn.execute(sa.select(db.retention_policies).where(
+            db.retention_policies.c.tenant == principal.tenant))}
+    return [_retention_view(kind, rows.get(kind.value)) for kind in d.Kind]
+
+
+def get_retention_policy(platform, principal, kind: str) -> dict:
+    _require_retention_reader(principal)
+    kind = d.Kind(kind)
+    with platform.engine.connect() as conn:
+        return _retention_view(kind, db.retention_policy_row(conn, principal.tenant, kind.value))
+
+
+def put_retention_policy(platform, principal, kind: str, data: dict, precondition: Precondition = None) -> dict:
+    """Set the tenant's years of retention for a kind (If-Match: the ETag of the policy read, defaults included)."""
+    _require_admin(principal)
+    kind = d.Kind(kind)
+    try:
+        policy = d.RetentionPolicy(kind, data["years"])
+    except ValueError as error:
+        raise Unprocessable(str(error), code="invalid_retention_policy") from None
+    t = db.retention_policies.c
+    with platform.uow() as uow:
+        row = db.retention_policy_row(uow.connection, principal.tenant, kind.value)
+        current = _retention_view(kind, row)
+        if precondition is not None:
+            precondition(kind.value, current["version"])
+        if row is None:  # two first writers: one inserts, the other is stale
+            written = db.insert_retention_policy(uow.connection, principal.tenant, policy)
+        else:
+            written = uow.execute(db.retention_policies.update().where(
+                t.tenant == principal.tenant, t.kind == kind.value, t.version == row.version,
+            ).values(years=policy.years, version=row.version + 1)).rowcount == 1
+        if not written:
+            raise Stale("Gallringsfristen har ändrats av någon annan / the retention policy was changed by "
+                        "someone else")
+        uow.audit(tenant=principal.tenant, actor=principal.subject, action="put", entity_type="retention_policy",
+                  entity_id=kind.value, before={"years": current["years"], "default": current["default"]},
+                  after={"years": policy.years})
+        uow.commit()
+    return get_retention_policy(platform, principal, kind.value)
+
+
+def pseudonymise_expired(platform, now: datetime, batch_size: int = 100) -> int:
+    """Pseudonymise every closed case, in every tenant, whose retention has ended by `now`; returns how many.
+
+    Each case in its own unit of work with its event and audit record; replicas share the work, since a
+    case is taken under a row lock that others skip, and re-read unpseudonymised before it is changed.
+    """
+    today = d.local_date(now)
+    done = 0
+    while True:
+        with platform.engine.connect() as conn:
+            batch = db.expired_cases(conn, today, batch_size)
+        done_now = sum(_pseudonymise_case(platform, tenant, deviation_id, now) for tenant, deviation_id in batch)
+        done += done_now
+        if len(batch) < batch_size or done_now == 0:  # no more, or only cases others hold or that keep failing
+            return done
+
+
+def _pseudonymise_case(platform, tenant: str, deviation_id: str, now: datetime) -> bool:
+    try:
+        with platform.uow() as uow:
+            row = db.lock_to_pseudonymise(uow.connection, tenant, deviation_id)
+            if row is None:
+                return False  # another worker holds it or has done it
+            dev = db.to_entity(row)
+            policy = d.retention_for(dev.kind, db.tenant_retention(uow.connection, tenant))
+            if not dev.retention_expired(d.local_date(now), policy):
+                return False  # reopened or its policy lengthened since the search
+            expected = dev.version
+            dev.pseudonymise(now, policy)
+            contact = {name: pseudonymised_text(row._mapping[name]) for name in db.CONTACT_COLUMNS}
+            if not db.update(uow.connection, dev, expected, **contact):
+                return False
+            for event in dev.events:
+                uow.add_event(event)
+            # The audit names what happened and when, never the text (the trail is append-only and keeps it).
+            uow.audit(tenant=tenant, actor=RETENTION_ACTOR, action="pseudonymise", entity_type="deviation",
+                      entity_id=dev.id, after={"pseudonymised_at": now, "retention_years": policy.years})
+            repo = ActionRepository(uow, db.actions)
+            for action in repo.for_origin(tenant, db.ORIGIN_TYPE, dev.id):
+                expected_action = action.version
+                action.pseudonymise()
+                repo.save(action, expected_action)
+                uow.audit(tenant=tenant, actor=RETENTION_ACTOR, action="pseudonymise",
+                          entity_type="improvement_action", entity_id=action.id,
+                          after={"pseudonymised_at": now})
+            uow.commit()
+        return True
+    except Exception as error:  # one case's failure must not stop the others; its text stays out of the log
+        log.error("pseudonymising case %s of tenant %s failed: %s", deviation_id, tenant, type(error).__name__)
+        return False

@@ -604,6 +604,9 @@ def full_lifecycle() -> Deviation:
     dev.complete_investigation("mas", at(6))
     dev.close("mas", at(7), open_action_count=0)
     dev.reopen("mas", at(8))
+    dev.complete_investigation("mas", at(9))
+    dev.close("mas", at(10), open_action_count=0)
+    dev.pseudonymise(at(24 * 366 * 6), d.retention_for(dev.kind))  # gallring, once the retention has ended
     return dev
 
 

@@ -36,3 +36,40 @@ def test_sql_overdue_matches_domain():
     expected = {dev.id for dev in cases if dev.overdue(today)}
     assert sql == expected
     assert expected and len(expected) < len(cases)
+
+
+def test_sql_retention_search_matches_domain():
+    """db.expired_cases picks what Deviation.retention_expired says, per tenant and kind, around every boundary."""
+    from datetime import timedelta
+
+    from ordning_deviations.domain import STOCKHOLM, RetentionPolicy, retention_for
+
+    engine = sa.create_engine("sqlite://")
+    db.metadata.create_all(engine)
+    today = date(2029, 3, 1)
+    own = {"0138": {Kind.avvikelse: RetentionPolicy(Kind.avvikelse, 7)}, "1407": {}}
+    cases = []
+    for tenant, kind, status, closed_on, hour, pseudonymised in itertools.product(
+            own, [Kind.avvikelse, Kind.lex_sarah, Kind.synpunkt], [Status.closed, Status.investigating],
+            [date(2024, 2, 29), date(2022, 3, 1), date(2022, 3, 2), date(2027, 2, 28), date(2027, 3, 1),
+             date(2027, 3, 2), date(2024, 3, 1), date(2024, 3, 2)], [0, 23], [False, True]):
+        closed_at = datetime(closed_on.year, closed_on.month, closed_on.day, hour, 30, tzinfo=STOCKHOLM)
+        cases.append(Deviation(
+            id=f"d{len(cases)}", tenant=tenant, kind=kind, status=status, unit_id="u", description="x",
+            reported_at=closed_at - timedelta(days=40), reported_by="a",
+            closed_at=closed_at.astimezone(timezone.utc) if status is Status.closed else None,
+            pseudonymised_at=datetime(2029, 1, 1, tzinfo=timezone.utc) if pseudonymised else None))
+    with engine.begin() as conn:
+        for n, dev in enumerate(cases):
+            db.insert(conn, dev, reference=f"2026-{n:06d}")
+        for tenant, policies in own.items():
+            for policy in policies.values():
+                db.insert_retention_policy(conn, tenant, policy)
+        found = db.expired_cases(conn, today, limit=len(cases))
+    expected = {dev.id for dev in cases if dev.retention_expired(today, retention_for(dev.kind, own[dev.tenant]))}
+    assert {deviation_id for _tenant, deviation_id in found} == expected
+    assert expected and len(expected) < len(cases) / 2
+    closings = [next(dev for dev in cases if dev.id == deviation_id).closed_at for _tenant, deviation_id in found]
+    assert closings == sorted(closings)  # oldest closing first
+    with engine.begin() as conn:
+        assert len(db.expired_cases(conn, today, limit=3)) == 3
