@@ -2,8 +2,8 @@
 
 A service writes it through `UnitOfWork.log_reads` in the read's own transaction, committed before the
 case is answered, so no protected case leaves the service without its read being recorded. The data
-protection officer (dataskyddsombud) asks it through the route of `read_log_blueprint()`, which every
-service that logs reads registers.
+protection officer (dataskyddsombud) asks it through the route of `read_log_blueprint(service)`, which
+every service that logs reads registers.
 """
 from __future__ import annotations
 
@@ -68,9 +68,13 @@ def read_log_page(connection, table: sa.Table, tenant: str, args: dict) -> dict:
             "offset": args["offset"]}
 
 
-def read_log_blueprint() -> Blueprint:
-    """GET /api/v1/read-log for the data protection officer of the caller's tenant (a new blueprint per call)."""
-    blueprint = Blueprint("read_log", __name__, url_prefix="/api/v1/read-log",
+def read_log_blueprint(service: str) -> Blueprint:
+    """GET /api/v1/read-log/<service> for the data protection officer of the caller's tenant.
+
+    Each service keeps its own read log in its own database, so each answers under its own path
+    (the Ingress routes it there); a new blueprint per call, so every app registers its own.
+    """
+    blueprint = Blueprint("read_log", __name__, url_prefix=f"/api/v1/read-log/{service}",
                           description="Läsloggen: vem läste skyddade ärenden (dataskyddsombud)")
 
     @blueprint.route("", methods=["GET"])

@@ -23,7 +23,7 @@ policies_blp = Blueprint("deadline_policies", __name__, url_prefix="/api/v1/dead
 public_blp = Blueprint("public", __name__, url_prefix="/api/v1/public",
                        description="Medborgarens klagomål och synpunkter (ingen inloggning)")
 
-BLUEPRINTS = [deviations_blp, categories_blp, policies_blp, public_blp, read_log_blueprint()]
+BLUEPRINTS = [deviations_blp, categories_blp, policies_blp, public_blp, read_log_blueprint("deviations")]
 KIND_VALUES = [k.value for k in Kind]
 
 

@@ -112,7 +112,7 @@ def test_reads_of_lex_cases_go_to_a_read_log_the_dpo_asks(env):
     assert c.get(f"/api/v1/deviations/{sarah}/audit", headers=kval).status_code == 200
 
     def log(**args):
-        r = c.get("/api/v1/read-log", query_string=args, headers=dpo)
+        r = c.get("/api/v1/read-log/deviations", query_string=args, headers=dpo)
         assert r.status_code == 200, r.get_json()
         return r.get_json()
 
@@ -137,13 +137,13 @@ def test_reads_of_lex_cases_go_to_a_read_log_the_dpo_asks(env):
     assert actions == {"report"}
     # only the dataskyddsombud asks it, and only for their own tenant
     for who in (KVAL_N, ADMIN, CHEF_E1):
-        r = c.get("/api/v1/read-log", headers=env.auth(*who))
+        r = c.get("/api/v1/read-log/deviations", headers=env.auth(*who))
         assert r.status_code == 403 and r.headers["Content-Type"] == "application/problem+json"
-    other = c.get("/api/v1/read-log", headers=env.auth(*DPO, tenant=B))
+    other = c.get("/api/v1/read-log/deviations", headers=env.auth(*DPO, tenant=B))
     assert other.status_code == 200 and other.get_json()["total"] == 0
     # bad questions are problems
-    assert c.get("/api/v1/read-log?unknown=1", headers=dpo).status_code == 422
-    assert c.get("/api/v1/read-log?how=peeked", headers=dpo).status_code == 422
-    r = c.get("/api/v1/read-log", query_string={"from": "2026-02-01T00:00:00Z", "to": "2026-01-01T00:00:00Z"},
-              headers=dpo)
+    assert c.get("/api/v1/read-log/deviations?unknown=1", headers=dpo).status_code == 422
+    assert c.get("/api/v1/read-log/deviations?how=peeked", headers=dpo).status_code == 422
+    r = c.get("/api/v1/read-log/deviations", headers=dpo,
+              query_string={"from": "2026-02-01T00:00:00Z", "to": "2026-01-01T00:00:00Z"})
     assert r.status_code == 422
