@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import importlib
+import json
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -13,6 +15,7 @@ from alembic.script import ScriptDirectory
 from ordning_shared import platform_migrations
 from ordning_shared.db import make_engine
 from ordning_shared.migrations import alembic_config, upgrade
+from ordning_shared.testing import make_settings
 
 pytestmark = pytest.mark.integration
 
@@ -80,33 +83,32 @@ def test_no_service_migration_declares_a_platform_table():
     assert declared == set(PLATFORM_TABLES)
 
 
-def test_platform_0002_keeps_the_names_of_changed_fields_and_moves_reads_to_the_read_log(migrated_settings):
+@pytest.mark.parametrize("database", ["postgresql", "sqlite"])
+def test_platform_0002_keeps_the_names_of_changed_fields_and_moves_reads_to_the_read_log(
+        database, create_database, tmp_path):
     """An audit trail written before platform_0002 loses its text, keeps what changed, and its reads move."""
-    settings = migrated_settings("processes")
-    engine = make_engine(settings.database_url)
+    url = create_database("p2") if database == "postgresql" else f"sqlite:///{tmp_path / 'processes.db'}"
+    settings = make_settings("processes", database_url=url, broker_url="filesystem://", data_dir=tmp_path)
+    upgrade("processes", settings, "0001")  # the service's first revision needs platform_0001 only
+    engine = make_engine(url)
     try:
         with engine.begin() as connection:
-            # back to before platform_0002: the service at 0001, which depends on platform_0001
-            connection.execute(sa.text("DELETE FROM alembic_version"))
-            connection.execute(sa.text("INSERT INTO alembic_version VALUES ('0001')"))
-            connection.execute(sa.text("DROP TABLE read_log"))
-            connection.execute(sa.text("DROP FUNCTION read_log_append_only"))
-            connection.execute(sa.text("ALTER TABLE audit_log DROP COLUMN changed_fields, DROP COLUMN changed_values,"
-                                       " ADD COLUMN before JSON, ADD COLUMN after JSON"))
-            connection.execute(sa.text(
-                "INSERT INTO audit_log (tenant, at, actor, action, entity_type, entity_id, before, after) VALUES "
-                "('0138', now(), 'adam', 'update', 'deviation', 'd1', "
-                " '{\"status\": \"received\", \"description\": \"19121212-1212\"}', "
-                " '{\"status\": \"received\", \"description\": \"tolvan@example.org\"}'),"
-                "('0138', now(), 'erik', 'read', 'deviation', 'd1', NULL, '{\"via\": \"list\"}')"))
+            insert = sa.text("INSERT INTO audit_log (tenant, at, actor, action, entity_type, entity_id, before, after) "
+                             "VALUES ('0138', :at, :actor, :action, 'deviation', 'd1', :before, :after)")
+            at = datetime(2026, 1, 1, tzinfo=timezone.utc)
+            connection.execute(insert, {"at": at, "actor": "adam", "action": "update",
+                                        "before": json.dumps({"status": "received", "description": "19121212-1212"}),
+                                        "after": json.dumps({"status": "received", "description": "tolvan@example.org"})})
+            connection.execute(insert, {"at": at, "actor": "erik", "action": "read", "before": None,
+                                        "after": json.dumps({"via": "list"})})
         upgrade("processes", settings)
         with engine.connect() as connection:
             audit = connection.execute(sa.text("SELECT * FROM audit_log")).mappings().all()
             reads = connection.execute(sa.text("SELECT actor, entity_id, how FROM read_log")).all()
     finally:
         engine.dispose()
-    assert [(row["action"], row["changed_fields"], row["changed_values"]) for row in audit] == [
-        ("update", ["description"], None)]
+    assert [(row["action"], row["changed_fields"], row["changed_values"]) for row in audit] in (
+        [("update", ["description"], None)], [("update", '["description"]', None)])  # SQLite: JSON as text
     assert "before" not in audit[0] and "after" not in audit[0]
     assert [tuple(row) for row in reads] == [("erik", "d1", "list")]
 

@@ -67,8 +67,9 @@ def upgrade() -> None:
         batch.add_column(sa.Column("changed_values", sa.JSON(), nullable=True))
 
     bind = op.get_bind()
-    audit = sa.table("audit_log", sa.column("id"), sa.column("tenant"), sa.column("at"), sa.column("actor"),
-                     sa.column("action"), sa.column("entity_type"), sa.column("entity_id"),
+    # Typed where it matters: SQLite hands back a timestamp as text unless told it is one.
+    audit = sa.table("audit_log", sa.column("id"), sa.column("tenant"), sa.column("at", sa.DateTime(timezone=True)),
+                     sa.column("actor"), sa.column("action"), sa.column("entity_type"), sa.column("entity_id"),
                      sa.column("before", sa.JSON()), sa.column("after", sa.JSON()),
                      sa.column("changed_fields", sa.JSON()))
     rows = bind.execute(sa.select(audit)).all()
