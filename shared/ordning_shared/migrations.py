@@ -47,7 +47,7 @@ def alembic_config(service: str, settings: Settings | None = None) -> Config:
 def upgrade(service: str, settings: Settings | None = None, revision: str = "heads") -> None:
     config = alembic_config(service, settings)
     command.upgrade(config, revision)
-    grant_runtime_role(config.attributes["settings"])
+    grant_runtime_role(service, config.attributes["settings"])
 
 
 # Tables whose rows are evidence: the runtime role adds and reads them, never changes or removes them.
@@ -55,7 +55,7 @@ APPEND_ONLY_TABLES = ("audit_log", "read_log")
 RUNTIME_PRIVILEGES = "SELECT, INSERT, UPDATE, DELETE"
 
 
-def grant_runtime_role(settings: Settings) -> str | None:
+def grant_runtime_role(service: str, settings: Settings) -> str | None:
     """Grant the runtime role its privileges on the service's tables; returns its name, None if there is none.
 
     Revokes first, so a privilege given by hand or by an earlier version does not linger. Nothing to do on
@@ -64,22 +64,21 @@ def grant_runtime_role(settings: Settings) -> str | None:
     owner, runtime = sa.engine.make_url(settings.owner_database_url), sa.engine.make_url(settings.database_url)
     if owner.get_backend_name() != "postgresql" or not runtime.username or runtime.username == owner.username:
         return None
+    # The service's own tables and the platform's it keeps (its migrations' env.py uses the same metadata).
+    tables = sorted(importlib.import_module(f"ordning_{service}.db").metadata.tables)
     engine = make_engine(settings.owner_database_url)
     try:
         with engine.begin() as connection:
             quote = connection.dialect.identifier_preparer.quote
             role = quote(runtime.username)
-            schema = connection.execute(sa.text("SELECT current_schema()")).scalar_one()
-            tables = sa.inspect(connection).get_table_names(schema=schema)
-            statements = [f"GRANT USAGE ON SCHEMA {quote(schema)} TO {role}",
-                          f"REVOKE ALL ON ALL TABLES IN SCHEMA {quote(schema)} FROM {role}",
-                          f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA {quote(schema)} FROM {role}",
-                          f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA {quote(schema)} TO {role}"]
+            schema = quote(connection.execute(sa.text("SELECT current_schema()")).scalar_one())
+            statements = [f"GRANT USAGE ON SCHEMA {schema} TO {role}",
+                          f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA {schema} FROM {role}",
+                          f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA {schema} TO {role}"]
             for table in tables:
-                if table == "alembic_version":
-                    continue  # the migrations' own bookkeeping: the service has no business there
                 privileges = "SELECT, INSERT" if table in APPEND_ONLY_TABLES else RUNTIME_PRIVILEGES
-                statements.append(f"GRANT {privileges} ON {quote(schema)}.{quote(table)} TO {role}")
+                statements += [f"REVOKE ALL ON {schema}.{quote(table)} FROM {role}",
+                               f"GRANT {privileges} ON {schema}.{quote(table)} TO {role}"]
             for statement in statements:
                 connection.execute(sa.text(statement))
     finally:
