@@ -6,6 +6,7 @@ import pytest
 import sqlalchemy as sa
 from ordning_shared.db import make_engine
 from ordning_shared.migrations import upgrade
+from ordning_shared.outbox import OutboxRelay
 
 from ordning_deviations.app import create_app
 
@@ -28,6 +29,10 @@ def test_the_runtime_role_adds_to_the_audit_trail_but_cannot_change_or_unguard_i
         case = env.report("lex_sarah")["id"]
         chef = env.auth("erik", ["enhetschef"], ["e1"])
         assert env.act(case, "receive", chef).status_code == 200
+        # the worker's relay, as the same role, publishes the events and marks them sent
+        relay = OutboxRelay(env.platform)
+        assert relay.publish_pending() == 2
+        relay.publisher.close()
         with engine.connect() as connection:
             assert connection.execute(sa.text("SELECT current_user")).scalar_one() == role
             assert connection.execute(sa.text("SELECT count(*) FROM audit_log")).scalar_one() == 2
