@@ -212,7 +212,9 @@ def test_the_migration_hook_has_what_it_needs_before_the_release_exists(rendered
             # Its settings are inline: the ConfigMap is created only after the pre-install hooks.
             env = {item["name"]: item["value"] for item in pod["containers"][0]["env"]}
             settings = named(docs, "ConfigMap", f"ordning-{service}-settings")["data"]
-            assert env == settings
+            # ... and the owner's URL, which only the Job gets
+            assert env == {**settings, f"ORDNING_{service.upper()}_MIGRATION_DATABASE_URL_FILE":
+                           "/var/run/secrets/ordning/migrations-database/url"}
             assert "envFrom" not in pod["containers"][0]
 
 
@@ -236,12 +238,54 @@ def test_settings_configure_production_and_hold_no_credentials(rendered, tmp_pat
             assert settings.trusted_issuers and all(t.jwks_url.startswith("https://") for t in settings.trusted_issuers)
 
 
+def _secret_volumes(pod) -> dict[str, tuple[str, str]]:
+    """Mount path -> (Secret, key) of every Secret a pod's container mounts."""
+    volumes = {volume["name"]: volume["secret"] for volume in pod["volumes"] if "secret" in volume}
+    return {mount["mountPath"]: (volumes[mount["name"]]["secretName"], volumes[mount["name"]]["items"][0]["key"])
+            for mount in pod["containers"][0]["volumeMounts"] if mount["name"] in volumes}
+
+
+def test_only_the_migration_job_gets_the_database_owners_secret(rendered, tmp_path):
+    runtime, owner = "/var/run/secrets/ordning/database", "/var/run/secrets/ordning/migrations-database"
+    for example, docs in rendered.items():
+        for service in SERVICES_WITH_CODE:
+            for role in ("api", "worker"):
+                pod = named(docs, "Deployment", f"ordning-{service}-{role}")["spec"]["template"]["spec"]
+                mounts = _secret_volumes(pod)
+                assert mounts[runtime] == ("ordning-database", f"{service}-database-url"), (example, role)
+                assert owner not in mounts and "ordning-database-owner" not in {s for s, _k in mounts.values()}
+            job = named(docs, "Job", f"ordning-{service}-migrations")["spec"]["template"]["spec"]
+            mounts = _secret_volumes(job)
+            assert mounts[owner] == ("ordning-database-owner", f"{service}-migrations-database-url"), example
+            # the runtime URL too: it names the role the migrations grant the service's privileges to
+            assert mounts[runtime] == ("ordning-database", f"{service}-database-url"), example
+    # what the Job's files say reaches the migrations as the owner's URL, and the service's as the runtime one
+    job = named(rendered["tyreso"], "Job", "ordning-deviations-migrations")["spec"]["template"]["spec"]
+    environ = {item["name"]: item["value"] for item in job["containers"][0]["env"]}
+    for variable, url in (("ORDNING_DEVIATIONS_DATABASE_URL_FILE", "postgresql://runtime:pw@pg/deviations"),
+                          ("ORDNING_DEVIATIONS_MIGRATION_DATABASE_URL_FILE", "postgresql://owner:pw@pg/deviations")):
+        (tmp_path / variable).write_text(url)
+        environ[variable] = str(tmp_path / variable)
+    environ["ORDNING_BROKER_URL_FILE"] = str(tmp_path / "broker")
+    (tmp_path / "broker").write_text("amqp://u:p@mq//")
+    settings = Settings.from_env("deviations", environ)
+    assert (settings.owner_database_url, settings.database_url) == (
+        "postgresql://owner:pw@pg/deviations", "postgresql://runtime:pw@pg/deviations")
+    # a component may name its own Secrets
+    values = example_values(ROOT / "deploy" / "helm" / "examples" / "tyreso.yaml")
+    values.setdefault("components", {}).setdefault("deviations", {}).update(
+        migrationsDatabaseSecret="deviations-owner", migrationsDatabaseUrlKey="url")
+    job = named(render(values), "Job", "ordning-deviations-migrations")["spec"]["template"]["spec"]
+    assert _secret_volumes(job)[owner] == ("deviations-owner", "url")
+
+
 def _known_variables() -> set[str]:
     source = "".join(path.read_text() for path in (ROOT / "shared" / "ordning_shared").glob("*.py"))
     secrets = set(re.findall(r'_secret\(environ, "(ORDNING_[A-Z_]+)"\)', source))
     assert secrets, "config.py reads its secrets with _secret(environ, NAME), which also reads NAME_FILE"
     return set(re.findall(r'"(ORDNING_[A-Z_]+)"', source)) | {f"{name}_FILE" for name in secrets} | {
-        f"ORDNING_{service.upper()}_DATABASE_URL_FILE" for service in SERVICES_WITH_CODE}
+        f"ORDNING_{service.upper()}_{kind}DATABASE_URL_FILE" for service in SERVICES_WITH_CODE
+        for kind in ("", "MIGRATION_")}
 
 
 def test_every_deployment_has_a_budget_a_policy_and_a_scaler(rendered):
@@ -440,6 +484,10 @@ def test_missing_identity_provider_or_secrets_stop_the_install_with_a_clear_mess
         broken.pop(key)
         with pytest.raises(helm_python.HelmError, match=re.escape(message)):
             render(broken)
+    broken = copy.deepcopy(values)
+    broken["database"].pop("migrationsSecret")
+    with pytest.raises(helm_python.HelmError, match=re.escape("database.migrationsSecret")):
+        render(broken)
 
 
 def test_the_schema_is_itself_valid_and_describes_every_default():

@@ -178,6 +178,12 @@ def action_table(metadata: sa.MetaData) -> sa.Table:
     )
 
 
+# Fields of an action whose values its audit records may hold; title, description, owner and the
+# effect follow-up are free text or a person, recorded by name only.
+AUDIT_VALUE_FIELDS = frozenset({"id", "origin_type", "origin_id", "unit_id", "due_date", "status", "created_at",
+                                "completed_at", "version", "overdue"})
+
+
 class ActionRepository:
     """Loads and saves actions inside a unit of work; every query is scoped by tenant."""
 

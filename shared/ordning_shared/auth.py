@@ -23,6 +23,7 @@ from .config import Settings
 ROLES = frozenset({
     "medarbetare", "enhetschef", "verksamhetschef", "forvaltningschef", "processagare",
     "processledare", "kvalitetsutvecklare", "mas", "mar", "namnd", "administrator", "region_host",
+    "dataskyddsombud",  # the data protection officer: reads the read log, not the cases
 })
 ALGORITHMS = ["RS256", "ES256", "PS256"]
 

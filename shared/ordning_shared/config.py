@@ -91,6 +91,7 @@ class Settings:
     env: str = EMBEDDED
     data_dir: Path = Path("var")
     database_url: str = ""
+    migration_database_url: str = ""  # the tables' owner, for ordning-migrate; empty: database_url
     broker_url: str = "filesystem://"
     auth_jwks_url: str | None = None
     auth_issuer: str = "ordning-local"
@@ -112,6 +113,11 @@ class Settings:
         if self.auth_jwks_url:
             return (TrustedIssuer(self.auth_issuer, self.auth_jwks_url),)
         return ()
+
+    @property
+    def owner_database_url(self) -> str:
+        """The URL migrations run with: the owner's, or the one URL of an installation that has one."""
+        return self.migration_database_url or self.database_url
 
     @property
     def local_issuer(self) -> bool:
@@ -136,11 +142,18 @@ class Settings:
             or _secret(environ, "ORDNING_DATABASE_URL")
             or (f"sqlite:///{data_dir / (service + '.db')}" if env == EMBEDDED else "")
         )
+        # Migrations run as the tables' owner; the service itself as a role that may not alter the audit trail.
+        migration_database_url = (
+            _secret(environ, f"ORDNING_{key}_MIGRATION_DATABASE_URL")
+            or _secret(environ, "ORDNING_MIGRATION_DATABASE_URL")
+            or ""
+        )
         settings = cls(
             service=service,
             env=env,
             data_dir=data_dir,
             database_url=database_url,
+            migration_database_url=migration_database_url,
             broker_url=_secret(environ, "ORDNING_BROKER_URL") or ("filesystem://" if env == EMBEDDED else ""),
             auth_jwks_url=environ.get("ORDNING_AUTH_JWKS_URL") or None,
             auth_issuer=environ.get("ORDNING_AUTH_ISSUER") or ("ordning-local" if env == EMBEDDED else ""),

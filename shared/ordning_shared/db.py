@@ -2,7 +2,7 @@
 
 Every service keeps, beside its own tables, the same platform tables: the
 outbox its events wait in, the inbox that makes consumers idempotent, the
-append-only audit trail, the Idempotency-Key register and (for services that
+append-only audit trail and read log, the Idempotency-Key register and (for services that
 scope by organisation) its copy of the organisation tree.
 """
 from __future__ import annotations
@@ -55,10 +55,16 @@ def Id(**kw) -> sa.Column:  # noqa: N802 - reads like a column type
 
 
 class PlatformTables:
-    """The shared tables, defined on a service's own MetaData."""
+    """The shared tables, defined on a service's own MetaData.
 
-    def __init__(self, metadata: sa.MetaData, *, org_replica: bool = True):
+    `audit_value_fields` names, per entity type, the fields whose values the audit trail may hold (ids,
+    classifications, statuses, dates, versions); of every other field it records the name only.
+    """
+
+    def __init__(self, metadata: sa.MetaData, *, org_replica: bool = True,
+                 audit_value_fields: dict[str, frozenset] | None = None):
         self.metadata = metadata
+        self.audit_value_fields = dict(audit_value_fields or {})
         self.outbox = sa.Table(
             "outbox", metadata,
             sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True),
@@ -87,9 +93,23 @@ class PlatformTables:
             sa.Column("action", sa.String(80), nullable=False),
             sa.Column("entity_type", sa.String(60), nullable=False),
             Id(name="entity_id", nullable=False),
-            sa.Column("before", sa.JSON),
-            sa.Column("after", sa.JSON),
+            sa.Column("changed_fields", sa.JSON),
+            sa.Column("changed_values", sa.JSON),
             sa.Index("ix_audit_log_entity", "entity_type", "entity_id"),
+        )
+        # Who read a protected case (lex Sarah, lex Maria) and how; a data protection officer asks it.
+        self.read_log = sa.Table(
+            "read_log", metadata,
+            sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True),
+            sa.Column("tenant", sa.String(16), nullable=False),
+            sa.Column("at", UTCDateTime, nullable=False, default=utcnow),
+            sa.Column("actor", sa.String(200), nullable=False),
+            sa.Column("entity_type", sa.String(60), nullable=False),
+            Id(name="entity_id", nullable=False),
+            sa.Column("how", sa.String(16), nullable=False),
+            sa.Index("ix_read_log_entity", "tenant", "entity_type", "entity_id"),
+            sa.Index("ix_read_log_actor", "tenant", "actor"),
+            sa.Index("ix_read_log_at", "tenant", "at"),
         )
         self.idempotency_keys = sa.Table(
             "idempotency_keys", metadata,
@@ -218,12 +238,26 @@ class UnitOfWork:
         self._inserts.append((table, row))
 
     def audit(self, *, tenant: str, actor: str, action: str, entity_type: str, entity_id: str,
-              before=None, after=None) -> None:
+              before: dict | None = None, after: dict | None = None) -> None:
+        """Record who ran which command on which entity, and which fields it changed.
+
+        `before` and `after` are the entity's state; the record keeps the names of the fields that differ,
+        and values only of the fields the entity type declares safe (`audit_value_fields`), never free text.
+        """
+        fields, values = changes(before, after, self.tables.audit_value_fields.get(entity_type, frozenset()))
         self.insert_on_commit(self.tables.audit_log, {
             "tenant": tenant, "at": utcnow(), "actor": actor, "action": action,
             "entity_type": entity_type, "entity_id": str(entity_id),
-            "before": _jsonable(before), "after": _jsonable(after),
+            "changed_fields": fields or None, "changed_values": _jsonable(values) if values else None,
         })
+
+    def log_reads(self, *, tenant: str, actor: str, entity_type: str, entity_ids, how: str) -> None:
+        """Record that `actor` read these entities (`how`: read, list or audit), to be written at commit."""
+        at = utcnow()
+        for entity_id in entity_ids:
+            self.insert_on_commit(self.tables.read_log, {
+                "tenant": tenant, "at": at, "actor": actor, "entity_type": entity_type,
+                "entity_id": str(entity_id), "how": how})
 
     def mark_received(self, source: str, event_id: str, type_: str) -> None:
         """Record an incoming event in the inbox; raises Duplicate if it was handled already."""
@@ -303,6 +337,13 @@ def _runs(inserts: list[tuple[sa.Table, dict]]):
         else:
             runs.append((table, [row]))
     return runs
+
+
+def changes(before: dict | None, after: dict | None, value_fields) -> tuple[list[str], dict]:
+    """The names of the fields that differ between two states, and [before, after] of the safe ones."""
+    before, after = before or {}, after or {}
+    names = sorted(name for name in before.keys() | after.keys() if before.get(name) != after.get(name))
+    return names, {name: [before.get(name), after.get(name)] for name in names if name in value_fields}
 
 
 def _jsonable(value):

@@ -39,6 +39,7 @@ USERS = {
     "maria": ("0138", "Maria Magnusson, MAS", ["mas"], ["Socialförvaltningen"]),
     "karin": ("0138", "Karin Karlsson, kvalitetsutvecklare", ["kvalitetsutvecklare"], ["Socialförvaltningen"]),
     "admin": ("0138", "Tyresö administratör", ["administrator"], ["Socialnämnden"]),
+    "dora": ("0138", "Dora Dahl, dataskyddsombud", ["dataskyddsombud"], ["Socialnämnden"]),
     "olle": ("1407", "Olle Olsson, enhetschef", ["enhetschef", "administrator"], ["Socialförvaltningen"]),
 }
 

@@ -6,6 +6,11 @@ The platform's tables are migrated by the platform's own branches
 (ordning_shared.platform_migrations), which a service's first revision depends on
 and which its migrations package names in PLATFORM_BRANCHES. One alembic_version
 table holds a head per branch, so `upgrade` goes to every head.
+
+Migrations run as the tables' owner (ORDNING_[<SERVICE>_]MIGRATION_DATABASE_URL, else the one
+database URL); after upgrading, the owner grants the service's runtime role (the user of its
+database URL, when another) what the service needs, and on the audit trail and the read log
+only SELECT and INSERT: not being their owner, it cannot drop or disable their triggers either.
 """
 from __future__ import annotations
 
@@ -14,6 +19,7 @@ import importlib
 import importlib.util
 import os
 
+import sqlalchemy as sa
 from alembic import command, context
 from alembic.config import Config
 
@@ -39,7 +45,45 @@ def alembic_config(service: str, settings: Settings | None = None) -> Config:
 
 
 def upgrade(service: str, settings: Settings | None = None, revision: str = "heads") -> None:
-    command.upgrade(alembic_config(service, settings), revision)
+    config = alembic_config(service, settings)
+    command.upgrade(config, revision)
+    grant_runtime_role(service, config.attributes["settings"])
+
+
+# Tables whose rows are evidence: the runtime role adds and reads them, never changes or removes them.
+APPEND_ONLY_TABLES = ("audit_log", "read_log")
+RUNTIME_PRIVILEGES = "SELECT, INSERT, UPDATE, DELETE"
+
+
+def grant_runtime_role(service: str, settings: Settings) -> str | None:
+    """Grant the runtime role its privileges on the service's tables; returns its name, None if there is none.
+
+    Revokes first, so a privilege given by hand or by an earlier version does not linger. Nothing to do on
+    SQLite or when the service runs as the owner (one URL, as `make run` and the tests do).
+    """
+    owner, runtime = sa.engine.make_url(settings.owner_database_url), sa.engine.make_url(settings.database_url)
+    if owner.get_backend_name() != "postgresql" or not runtime.username or runtime.username == owner.username:
+        return None
+    # The service's own tables and the platform's it keeps (its migrations' env.py uses the same metadata).
+    tables = sorted(importlib.import_module(f"ordning_{service}.db").metadata.tables)
+    engine = make_engine(settings.owner_database_url)
+    try:
+        with engine.begin() as connection:
+            quote = connection.dialect.identifier_preparer.quote
+            role = quote(runtime.username)
+            schema = quote(connection.execute(sa.text("SELECT current_schema()")).scalar_one())
+            statements = [f"GRANT USAGE ON SCHEMA {schema} TO {role}",
+                          f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA {schema} FROM {role}",
+                          f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA {schema} TO {role}"]
+            for table in tables:
+                privileges = "SELECT, INSERT" if table in APPEND_ONLY_TABLES else RUNTIME_PRIVILEGES
+                statements += [f"REVOKE ALL ON {schema}.{quote(table)} FROM {role}",
+                               f"GRANT {privileges} ON {schema}.{quote(table)} TO {role}"]
+            for statement in statements:
+                connection.execute(sa.text(statement))
+    finally:
+        engine.dispose()
+    return runtime.username
 
 
 def _render_item(type_, obj, autogen_context):
@@ -54,7 +98,7 @@ def run_env(metadata) -> None:
     config = context.config
     settings: Settings = config.attributes.get("settings") or Settings.from_env(
         config.get_main_option("service") or "unknown")
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.owner_database_url)
     with engine.connect() as connection:
         context.configure(connection=connection, target_metadata=metadata, render_item=_render_item,
                           render_as_batch=connection.dialect.name == "sqlite", compare_type=True)
@@ -69,10 +113,11 @@ def main(argv=None) -> None:
     parser.add_argument("action", nargs="?", default="upgrade", choices=["upgrade", "current", "revision"])
     parser.add_argument("-m", "--message", default="change")
     args = parser.parse_args(argv)
-    config = alembic_config(args.service)
     if args.action == "upgrade":
-        command.upgrade(config, "heads")
-    elif args.action == "current":
+        upgrade(args.service)
+        return
+    config = alembic_config(args.service)
+    if args.action == "current":
         command.current(config, verbose=True)
     else:
         # A service's own change goes on its own branch; a platform table's change is written by hand

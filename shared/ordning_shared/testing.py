@@ -14,6 +14,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+import sqlalchemy as sa
 from kombu import Connection
 
 from .auth import LocalIssuer
@@ -143,6 +144,33 @@ def migrated_settings(create_database, broker_url, bus_namespace, tmp_path):
         return settings
 
     return _settings
+
+
+@pytest.fixture
+def runtime_role_settings(postgres_server_url, create_database, broker_url, bus_namespace, tmp_path):
+    """Factory: a service's settings that connect as a login role of their own (created for this test, dropped
+    afterwards), on a fresh database migrated by its owner (postgres), which granted that role its privileges."""
+    from .migrations import upgrade
+
+    made = []
+
+    def _settings(service: str) -> Settings:
+        role = f"ordning_rt_{uuid.uuid4().hex[:10]}"
+        with psycopg.connect(postgres_server_url, autocommit=True) as connection:
+            connection.execute(f'CREATE ROLE "{role}" LOGIN')
+        owner_url = create_database(service)
+        made.append((role, owner_url.rpartition("/")[2]))
+        runtime_url = sa.engine.make_url(owner_url).set(username=role).render_as_string(hide_password=False)
+        settings = make_settings(service, database_url=runtime_url, migration_database_url=owner_url,
+                                 broker_url=broker_url, data_dir=tmp_path / service, bus_namespace=bus_namespace)
+        upgrade(service, settings)
+        return settings
+
+    yield _settings
+    with psycopg.connect(postgres_server_url, autocommit=True) as connection:
+        for role, database in made:  # the role holds privileges in its database until that is gone
+            connection.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+            connection.execute(f'DROP ROLE IF EXISTS "{role}"')
 
 
 def make_settings(service: str, *, database_url: str, broker_url: str, data_dir: Path,

@@ -6,6 +6,7 @@ from marshmallow import RAISE
 from ordning_shared.actions import ActionSchema, ActionTransitionSchema, ActionUpdateSchema
 from ordning_shared.http import Blueprint, check_if_match, current_principal, etag
 from ordning_shared.idempotency import create_once
+from ordning_shared.readlog import read_log_blueprint
 
 from . import db, service
 from .domain import Kind
@@ -24,7 +25,8 @@ retention_blp = Blueprint("retention_policies", __name__, url_prefix="/api/v1/re
 public_blp = Blueprint("public", __name__, url_prefix="/api/v1/public",
                        description="Medborgarens klagomål och synpunkter (ingen inloggning)")
 
-BLUEPRINTS = [deviations_blp, categories_blp, policies_blp, retention_blp, public_blp]
+BLUEPRINTS = [deviations_blp, categories_blp, policies_blp, retention_blp, public_blp,
+              read_log_blueprint("deviations")]
 KIND_VALUES = [k.value for k in Kind]
 
 
@@ -127,7 +129,8 @@ def ivo_report(data, deviation_id):
 @deviations_blp.route("/<deviation_id>/audit", methods=["GET"])
 @deviations_blp.response(200, AuditEntrySchema(many=True))
 def audit(deviation_id):
-    """Ärendets granskningslogg (kvalitetsutvecklare, administratör, förvaltningschef)"""
+    """Ärendets granskningslogg: vem, när, vilket kommando, vilka fält (för den som får läsa ärendet och är
+    kvalitetsutvecklare, administratör eller förvaltningschef; läsningar av lex Sarah / lex Maria loggas)"""
     return service.audit_trail(_platform(), current_principal(), deviation_id)
 
 

@@ -5,14 +5,29 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
 import sqlalchemy as sa
+from ordning_shared.actions import AUDIT_VALUE_FIELDS as ACTION_AUDIT_VALUE_FIELDS
 from ordning_shared.actions import action_table
 from ordning_shared.db import Id, PlatformTables, UTCDateTime, new_metadata
 from ordning_shared.orgtree import subtree_ids, subtree_select
 
 from . import domain as d
 
+# The fields whose values the audit trail may hold, per entity type: ids, classifications, statuses,
+# dates, versions. Descriptions, the investigation, the reporter, who decided and the IVO reference are
+# recorded by name only: the audit says who changed what and when, the case itself holds the text.
+AUDIT_VALUE_FIELDS = {
+    "deviation": frozenset({
+        "id", "tenant", "kind", "status", "origin", "unit_id", "category_id", "reported_at", "occurred_at",
+        "received_at", "receipt_due", "investigation_due", "ivo_due", "investigation_started_at",
+        "investigation_completed_at", "seriousness_serious", "seriousness_decided_at", "ivo_reported_on",
+        "closed_at", "version"}),
+    "improvement_action": ACTION_AUDIT_VALUE_FIELDS,
+    "category": frozenset({"id", "kinds", "active", "version"}),
+    "deadline_policy": frozenset({"receipt_days", "investigation_days", "ivo_report_days"}),
+}
+
 metadata = new_metadata()
-tables = PlatformTables(metadata, org_replica=True)
+tables = PlatformTables(metadata, org_replica=True, audit_value_fields=AUDIT_VALUE_FIELDS)
 
 deviations = sa.Table(
     "deviations", metadata,

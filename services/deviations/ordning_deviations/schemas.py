@@ -201,5 +201,9 @@ class AuditEntrySchema(Schema):
     action = fields.String()
     entity_type = fields.String()
     entity_id = fields.String()
-    before = fields.Raw(allow_none=True)
-    after = fields.Raw(allow_none=True)
+    changed_fields = fields.List(fields.String(), allow_none=True,
+                                 metadata={"description": "the fields the command changed (names only)"})
+    changed_values = fields.Dict(keys=fields.String(), values=fields.List(fields.Raw(allow_none=True)),
+                                 allow_none=True,
+                                 metadata={"description": "[before, after] of the changed fields that are not "
+                                                          "free text or personal data"})

@@ -13,7 +13,7 @@ from datetime import date, datetime
 from typing import Callable
 
 import sqlalchemy as sa
-from ordning_shared import idempotency
+from ordning_shared import idempotency, readlog
 from ordning_shared.actions import ActionRepository, ImprovementAction
 from ordning_shared.db import insert_if_absent, utcnow
 from ordning_shared.retention import pseudonymised_text
@@ -280,16 +280,20 @@ def receipt(platform, tenant: str, deviation_id: str) -> dict:
 # --------------------------------------------------------------------------
 
 def read_deviation(platform, principal, deviation_id: str, now: datetime | None = None) -> dict:
-    """One case; a read of a lex Sarah / lex Maria case is written to the audit trail."""
+    """One case; a read of a lex Sarah / lex Maria case is written to the read log before it is answered."""
     with platform.uow() as uow:
         row, dev = _load(uow, principal, deviation_id)
         if dev.is_lex:
-            uow.audit(tenant=dev.tenant, actor=principal.subject, action="read", entity_type="deviation",
-                      entity_id=dev.id)
-            uow.commit()
+            _log_reads(uow, principal, [dev.id], readlog.READ)
         today = _today(now)
         counts = db.action_counts(uow.connection, dev.tenant, [dev.id], today)
         return present(row, counts[dev.id], today)
+
+
+def _log_reads(uow, principal, deviation_ids: list[str], how: str) -> None:
+    uow.log_reads(tenant=principal.tenant, actor=principal.subject, entity_type="deviation",
+                  entity_ids=deviation_ids, how=how)
+    uow.commit()
 
 
 def view(platform, principal, deviation_id: str, now: datetime | None = None) -> dict:
@@ -303,35 +307,34 @@ def view(platform, principal, deviation_id: str, now: datetime | None = None) ->
 
 
 def list_deviations(platform, principal, flt: db.ListFilter, now: datetime | None = None) -> dict:
-    """A page of the cases the principal may read; lex cases on the page are audited as read."""
+    """A page of the cases the principal may read; lex cases on the page go to the read log."""
     today = _today(now)
     with platform.uow() as uow:
         rows, total = db.list_rows(uow.connection, principal, flt, today)
         counts = db.action_counts(uow.connection, principal.tenant, [r.id for r in rows], today)
-        lex = [r for r in rows if d.Kind(r.kind) in d.LEX_KINDS]
-        for r in lex:
-            uow.audit(tenant=principal.tenant, actor=principal.subject, action="read", entity_type="deviation",
-                      entity_id=r.id, after={"via": "list"})
+        lex = [r.id for r in rows if d.Kind(r.kind) in d.LEX_KINDS]
         if lex:
-            uow.commit()
+            _log_reads(uow, principal, lex, readlog.LIST)
         items = [present(r, counts[r.id], today) for r in rows]
     return {"items": items, "total": total, "limit": flt.limit, "offset": flt.offset}
 
 
 def audit_trail(platform, principal, deviation_id: str) -> list[dict]:
-    if not principal.has_any(*AUDIT_READERS):
-        raise Forbidden("Granskningsloggen kräver rollen kvalitetsutvecklare, administratör eller "
-                        "förvaltningschef / the audit trail needs one of " + ", ".join(AUDIT_READERS))
-    with platform.engine.connect() as conn:
-        row = db.get_row(conn, principal.tenant, deviation_id)
-        if row is None or not _in_scope(conn, principal, row.unit_id):
-            raise _not_found()
-        entries = list(db.audit_rows(conn, principal.tenant, "deviation", row.id))
+    """The case's audit trail and its actions': for who may read the case and holds an audit-reader role."""
+    with platform.uow() as uow:
+        conn = uow.connection
+        _row, dev = _load(uow, principal, deviation_id)
+        if not principal.has_any(*AUDIT_READERS):
+            raise Forbidden("Granskningsloggen kräver rollen kvalitetsutvecklare, administratör eller "
+                            "förvaltningschef / the audit trail needs one of " + ", ".join(AUDIT_READERS))
+        entries = list(db.audit_rows(conn, principal.tenant, "deviation", dev.id))
         a = db.actions.c
         action_ids = conn.execute(sa.select(a.id).where(a.tenant == principal.tenant, a.origin_type == db.ORIGIN_TYPE,
-                                                        a.origin_id == row.id)).scalars().all()
+                                                        a.origin_id == dev.id)).scalars().all()
         for action_id in action_ids:
             entries.extend(db.audit_rows(conn, principal.tenant, "improvement_action", action_id))
+        if dev.is_lex:
+            _log_reads(uow, principal, [dev.id], readlog.AUDIT)
     entries.sort(key=lambda e: e.id)
     return [dict(e._mapping) for e in entries]
 

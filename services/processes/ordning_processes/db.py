@@ -15,7 +15,10 @@ from ordning_shared.orgtree import ancestor_ids, subtree_select
 from .domain import NAME_MAX_LENGTH, UNIT_KIND_LABELS_SV, OrgUnit, UnitKind
 
 metadata = new_metadata()
-tables = PlatformTables(metadata, org_replica=False)
+# A unit's whole state may be audited with its values: unit names are public organisational data
+# (docs/decisions.md, "Unit names in events").
+tables = PlatformTables(metadata, org_replica=False, audit_value_fields={
+    "org_unit": frozenset({"unit_id", "kind", "name", "parent_id", "closed_at", "revision"})})
 
 KINDS = tuple(kind.value for kind in UnitKind)
 CHANGES = ("created", "renamed", "moved", "closed")

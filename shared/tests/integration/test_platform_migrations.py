@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import importlib
+import json
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -12,12 +14,13 @@ from alembic.script import ScriptDirectory
 
 from ordning_shared import platform_migrations
 from ordning_shared.db import make_engine
-from ordning_shared.migrations import alembic_config
+from ordning_shared.migrations import alembic_config, upgrade
+from ordning_shared.testing import make_settings
 
 pytestmark = pytest.mark.integration
 
 SERVICES = ("processes", "deviations")
-PLATFORM_TABLES = ("outbox", "inbox", "audit_log", "idempotency_keys", "org_unit_replica")
+PLATFORM_TABLES = ("outbox", "inbox", "audit_log", "read_log", "idempotency_keys", "org_unit_replica")
 
 
 def _service_metadata(service: str) -> sa.MetaData:
@@ -46,17 +49,21 @@ def test_a_migrated_database_matches_the_service_tables_and_the_platform_tables(
 
 
 @pytest.mark.parametrize("service", SERVICES)
-def test_the_audit_trail_of_every_service_is_append_only(service, migrated_settings):
+def test_the_audit_trail_and_read_log_of_every_service_are_append_only(service, migrated_settings):
     engine = make_engine(migrated_settings(service).database_url)
     try:
         with engine.begin() as connection:
             connection.execute(sa.text(
                 "INSERT INTO audit_log (tenant, at, actor, action, entity_type, entity_id) "
                 "VALUES ('0138', now(), 'adam', 'create', 'thing', 'x')"))
-        for statement in ("UPDATE audit_log SET actor = 'eve'", "DELETE FROM audit_log", "TRUNCATE audit_log"):
-            with pytest.raises(sa.exc.DBAPIError, match="append-only"):
-                with engine.begin() as connection:
-                    connection.execute(sa.text(statement))
+            connection.execute(sa.text(
+                "INSERT INTO read_log (tenant, at, actor, entity_type, entity_id, how) "
+                "VALUES ('0138', now(), 'adam', 'thing', 'x', 'read')"))
+        for table in ("audit_log", "read_log"):
+            for statement in (f"UPDATE {table} SET actor = 'eve'", f"DELETE FROM {table}", f"TRUNCATE {table}"):
+                with pytest.raises(sa.exc.DBAPIError, match="append-only"):
+                    with engine.begin() as connection:
+                        connection.execute(sa.text(statement))
     finally:
         engine.dispose()
 
@@ -74,6 +81,36 @@ def test_no_service_migration_declares_a_platform_table():
                 for path in Path(platform_migrations.location(branch)).glob("*.py")
                 for table in PLATFORM_TABLES if f'create_table(\n        "{table}"' in path.read_text(encoding="utf-8")}
     assert declared == set(PLATFORM_TABLES)
+
+
+@pytest.mark.parametrize("database", ["postgresql", "sqlite"])
+def test_platform_0002_keeps_the_names_of_changed_fields_and_moves_reads_to_the_read_log(
+        database, create_database, tmp_path):
+    """An audit trail written before platform_0002 loses its text, keeps what changed, and its reads move."""
+    url = create_database("p2") if database == "postgresql" else f"sqlite:///{tmp_path / 'processes.db'}"
+    settings = make_settings("processes", database_url=url, broker_url="filesystem://", data_dir=tmp_path)
+    upgrade("processes", settings, "0001")  # the service's first revision needs platform_0001 only
+    engine = make_engine(url)
+    try:
+        with engine.begin() as connection:
+            insert = sa.text("INSERT INTO audit_log (tenant, at, actor, action, entity_type, entity_id, before, after) "
+                             "VALUES ('0138', :at, :actor, :action, 'deviation', 'd1', :before, :after)")
+            at = datetime(2026, 1, 1, tzinfo=timezone.utc)
+            connection.execute(insert, {"at": at, "actor": "adam", "action": "update",
+                                        "before": json.dumps({"status": "received", "description": "19121212-1212"}),
+                                        "after": json.dumps({"status": "received", "description": "tolvan@example.org"})})
+            connection.execute(insert, {"at": at, "actor": "erik", "action": "read", "before": None,
+                                        "after": json.dumps({"via": "list"})})
+        upgrade("processes", settings)
+        with engine.connect() as connection:
+            audit = connection.execute(sa.text("SELECT * FROM audit_log")).mappings().all()
+            reads = connection.execute(sa.text("SELECT actor, entity_id, how FROM read_log")).all()
+    finally:
+        engine.dispose()
+    assert [(row["action"], row["changed_fields"], row["changed_values"]) for row in audit] in (
+        [("update", ["description"], None)], [("update", '["description"]', None)])  # SQLite: JSON as text
+    assert "before" not in audit[0] and "after" not in audit[0]
+    assert [tuple(row) for row in reads] == [("erik", "d1", "list")]
 
 
 PROBE_REVISION = '''

@@ -140,3 +140,15 @@ def test_a_broken_trusted_issuer_list_names_what_is_wrong(raw, message):
 def test_trusted_issuers_and_a_single_provider_together_are_refused():
     with pytest.raises(ConfigError, match="not both"):
         Settings.from_env("deviations", {**PROD, "ORDNING_AUTH_TRUSTED_ISSUERS": TRUSTED})
+
+
+def test_migrations_run_with_the_owner_url_and_fall_back_to_the_one_url(tmp_path):
+    # one URL (make run, the tests): migrations use it too
+    assert Settings.from_env("deviations", PROD).owner_database_url == PROD["ORDNING_DATABASE_URL"]
+    (tmp_path / "owner-url").write_text("postgresql://owner@db.example/deviations\n")
+    environ = {**PROD, "ORDNING_MIGRATION_DATABASE_URL": "postgresql://owner@db.example/ordning",
+               "ORDNING_DEVIATIONS_MIGRATION_DATABASE_URL_FILE": str(tmp_path / "owner-url")}
+    settings = Settings.from_env("deviations", environ)
+    assert settings.owner_database_url == "postgresql://owner@db.example/deviations"  # per service, from its file
+    assert settings.database_url == PROD["ORDNING_DATABASE_URL"]  # the service itself keeps the runtime URL
+    assert Settings.from_env("processes", environ).owner_database_url == "postgresql://owner@db.example/ordning"

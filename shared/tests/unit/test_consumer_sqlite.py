@@ -77,5 +77,5 @@ def test_commit_writes_change_audit_and_outbox(platform, things_table):
     with platform.engine.connect() as connection:
         audit = connection.execute(sa.select(tables.audit_log)).one()
         outbox = connection.execute(sa.select(tables.outbox)).one()
-    assert (audit.actor, audit.after, audit.entity_id) == ("anna", {"name": "x"}, "a")
+    assert (audit.actor, audit.changed_fields, audit.entity_id) == ("anna", ["name"], "a")
     assert outbox.type == TYPE and outbox.published_at is None and outbox.tenant == "0180"

@@ -60,6 +60,15 @@ helm.sh/chart: {{ include "ordning.chart" .c | quote }}
 {{- default (printf "%s-database-url" .name) .databaseUrlKey -}}
 {{- end -}}
 
+{{/* The owner's URL, for the migration Job only: the API and the worker never see it. */}}
+{{- define "ordning.migrationsDatabaseSecret" -}}
+{{- required "database.migrationsSecret (or the component's migrationsDatabaseSecret) names the Secret with the URL of the service's database owner, which runs the migrations" (default .Values.database.migrationsSecret .migrationsDatabaseSecret) -}}
+{{- end -}}
+
+{{- define "ordning.migrationsDatabaseUrlKey" -}}
+{{- default (printf "%s-migrations-database-url" .name) .migrationsDatabaseUrlKey -}}
+{{- end -}}
+
 {{- define "ordning.brokerSecret" -}}
 {{- required "broker.existingSecret names the Secret with the RabbitMQ URL" .Values.broker.existingSecret -}}
 {{- end -}}
@@ -114,24 +123,35 @@ ORDNING_API_THREADS: {{ .api.gunicornThreads | quote }}
 {{- toJson .Values.auth.trustedIssuers -}}
 {{- end -}}
 
+{{/* Of a role's pod: every pod gets the runtime database URL, only the migration Job the owner's too. */}}
 {{- define "ordning.secretVolumes" -}}
+{{- $c := .c -}}
 - name: "tmp"
   emptyDir:
     medium: "Memory"
     sizeLimit: "64Mi"
 - name: "database"
   secret:
-    secretName: {{ include "ordning.databaseSecret" . | quote }}
+    secretName: {{ include "ordning.databaseSecret" $c | quote }}
     defaultMode: 0440
     items:
-      - key: {{ include "ordning.databaseUrlKey" . | quote }}
+      - key: {{ include "ordning.databaseUrlKey" $c | quote }}
         path: "url"
+{{- if eq .role "migrations" }}
+- name: "migrations-database"
+  secret:
+    secretName: {{ include "ordning.migrationsDatabaseSecret" $c | quote }}
+    defaultMode: 0440
+    items:
+      - key: {{ include "ordning.migrationsDatabaseUrlKey" $c | quote }}
+        path: "url"
+{{- end }}
 - name: "broker"
   secret:
-    secretName: {{ include "ordning.brokerSecret" . | quote }}
+    secretName: {{ include "ordning.brokerSecret" $c | quote }}
     defaultMode: 0440
     items:
-      - key: {{ .Values.broker.urlKey | quote }}
+      - key: {{ $c.Values.broker.urlKey | quote }}
         path: "url"
 {{- end -}}
 
@@ -141,6 +161,11 @@ ORDNING_API_THREADS: {{ .api.gunicornThreads | quote }}
 - name: "database"
   mountPath: "/var/run/secrets/ordning/database"
   readOnly: true
+{{- if eq .role "migrations" }}
+- name: "migrations-database"
+  mountPath: "/var/run/secrets/ordning/migrations-database"
+  readOnly: true
+{{- end }}
 - name: "broker"
   mountPath: "/var/run/secrets/ordning/broker"
   readOnly: true
@@ -177,7 +202,7 @@ topologySpreadConstraints:
 {{- end }}
 {{- end }}
 {{- end }}
-volumes: {{- include "ordning.secretVolumes" $c | nindent 2 }}
+volumes: {{- include "ordning.secretVolumes" . | nindent 2 }}
 {{- end -}}
 
 {{/* What every container of a service shares. */}}
@@ -185,7 +210,7 @@ volumes: {{- include "ordning.secretVolumes" $c | nindent 2 }}
 image: {{ include "ordning.image" .c | quote }}
 imagePullPolicy: {{ .c.Values.image.pullPolicy | quote }}
 securityContext: {{- toYaml .c.securityContext | nindent 2 }}
-volumeMounts: {{- include "ordning.volumeMounts" .c | nindent 2 }}
+volumeMounts: {{- include "ordning.volumeMounts" . | nindent 2 }}
 {{- end -}}
 
 {{/* One egress rule: TCP to a port, on the given peers, or anywhere when none are given. */}}

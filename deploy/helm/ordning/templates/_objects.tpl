@@ -280,6 +280,9 @@ spec:
             - name: {{ $name | quote }}
               value: {{ $value | quote }}
             {{- end }}
+            # Migrates as the owner; the runtime URL above names the role it grants the service's privileges to.
+            - name: {{ printf "ORDNING_%s_MIGRATION_DATABASE_URL_FILE" (upper .name) | quote }}
+              value: "/var/run/secrets/ordning/migrations-database/url"
           resources: {{- toYaml .migrations.resources | nindent 12 }}
 {{- end -}}
 

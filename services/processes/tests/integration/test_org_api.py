@@ -227,16 +227,19 @@ def test_close_refuses_open_children_then_closes_the_leaf_and_keeps_history(org,
     assert set(public.get_json()["items"][0]) == {"id", "kind", "name", "parent_id"}
 
 
-def test_audit_trail_records_before_and_after_and_is_append_only(org, platform):
+def test_audit_trail_records_the_changed_fields_and_is_append_only(org, platform):
     _, _, unit = org.tree()
-    org.move(unit["id"], org.create("division", "Äldreomsorg", unit["parent_id"])["id"])
+    division = org.create("division", "Äldreomsorg", unit["parent_id"])["id"]
+    org.move(unit["id"], division)
     audit = db.tables.audit_log
     with platform.engine.connect() as connection:
         rows = connection.execute(sa.select(audit).where(audit.c.entity_id == unit["id"])
                                   .order_by(audit.c.id)).all()
     assert [r.action for r in rows] == ["org_unit.created", "org_unit.moved"]
-    assert rows[0].before is None and rows[0].after["name"] == "Hemtjänst Norr"
-    assert rows[1].before["parent_id"] == unit["parent_id"] and rows[1].after["revision"] == 2
+    # a unit's name is public organisational data, so its value is kept (docs/decisions.md)
+    assert rows[0].changed_values["name"] == [None, "Hemtjänst Norr"]
+    assert rows[1].changed_fields == ["parent_id", "revision"]
+    assert rows[1].changed_values == {"parent_id": [unit["parent_id"], division], "revision": [1, 2]}
     assert {r.actor for r in rows} == {"admin-1"} and {r.tenant for r in rows} == {TENANT_A}
     for statement in (audit.update().values(actor="someone-else"), audit.delete()):
         with pytest.raises(sa.exc.DBAPIError, match="append-only"):
