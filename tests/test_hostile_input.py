@@ -83,7 +83,7 @@ def deviations_service(settings) -> Service:
         assert consumer.handle_event(platform, HANDLERS, events.serialize(events.to_cloudevent(event, "processes"))) \
             == "processed"
     roles = ["administrator", "kvalitetsutvecklare", "enhetschef", "verksamhetschef", "forvaltningschef", "mas",
-             "medarbetare"]
+             "medarbetare", "dataskyddsombud"]
     headers = {"Authorization": "Bearer " + issue_token(settings, "adam", TENANT, roles, [board]), "If-Match": "*"}
     client = app.test_client()
 
@@ -135,7 +135,10 @@ def deviations_service(settings) -> Service:
     queries = {("GET", "/api/v1/deviations"): lambda v: {
         "unit_id": v["unit"], "kind": "lex_sarah", "status": "investigating",
         "reported_from": "2020-01-01T00:00:00+01:00", "reported_to": "2999-01-01T00:00:00+01:00",
-        "overdue": "false", "category_id": v["category_id"], "mine": "false", "limit": "10", "offset": "0"}}
+        "overdue": "false", "category_id": v["category_id"], "mine": "false", "limit": "10", "offset": "0"},
+        ("GET", "/api/v1/read-log/deviations"): lambda v: {
+            "entity_type": "deviation", "entity_id": v["deviation_id"], "actor": "adam", "how": "read",
+            "from": "2020-01-01T00:00:00+01:00", "to": "2999-01-01T00:00:00+01:00", "limit": "10", "offset": "0"}}
     return Service(app, client, platform, headers, fresh, bodies, queries)
 
 
@@ -307,8 +310,9 @@ def encoded(value: str) -> str:
 
 def query_requests(schema: Schema, query: dict) -> list[tuple[str, str]]:
     out = []
+    by_key = {field.data_key or name: field for name, field in schema.fields.items()}
     for key, valid in query.items():
-        kind = kind_of(schema.fields[key])
+        kind = kind_of(by_key[key])
         values = [("5,000 digits", HUGE_INTEGER)] if kind == "integer" else [
             (label, value) for label, value in hostile_values(key, kind, valid)]
         if kind == "boolean":

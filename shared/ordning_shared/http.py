@@ -16,6 +16,7 @@ import logging
 import time
 import traceback
 from typing import Iterable
+from urllib.parse import unquote_to_bytes
 
 import flask
 import flask_smorest
@@ -173,6 +174,7 @@ def create_app(platform: Platform, blueprints: Iterable, *, title: str, problem_
                 raise ProblemError(401, "Unauthorized", str(exc), code="unauthorized",
                                    headers={"WWW-Authenticate": 'Bearer realm="ordning"'}) from None
         _refuse_garbage_path_values()
+        _refuse_query_not_utf8()
         has_body = (request.content_length or 0) > 0 or "chunked" in request.headers.get("Transfer-Encoding", "").lower()
         if request.method in JSON_METHODS and has_body and not request.is_json:
             raise ProblemError(415, "Unsupported Media Type", "send the body as application/json",
@@ -308,6 +310,15 @@ def _refuse_garbage_path_values() -> None:
     for value in (request.view_args or {}).values():
         if isinstance(value, str) and (len(value) > PATH_VALUE_MAX or not value.isprintable() or "\ufffd" in value):
             raise ProblemError(404, "Not Found", "no such resource", code="not_found")
+
+
+def _refuse_query_not_utf8() -> None:
+    """Percent-encoded bytes that are not UTF-8 (an encoded lone surrogate) stay undecoded in request.args,
+    where a text filter would take them literally: the query is refused instead."""
+    try:
+        unquote_to_bytes(request.query_string.replace(b"+", b" ")).decode("utf-8")
+    except UnicodeDecodeError:
+        raise ProblemError(400, "Bad Request", "the query string is not UTF-8", code="invalid_query") from None
 
 
 def _is_unique_violation(exc: sa.exc.IntegrityError) -> bool:

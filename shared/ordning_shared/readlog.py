@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import current_app
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import RAISE, Schema, ValidationError, fields, validates_schema
 
+from . import fields as f
 from .http import Blueprint, current_principal, require_roles
 
 READ, LIST, AUDIT = "read", "list", "audit"  # one case opened, a case on a listed page, its audit trail read
@@ -19,14 +20,14 @@ DPO_ROLE = "dataskyddsombud"
 
 
 class ReadLogArgsSchema(Schema):
-    entity_type = fields.String(validate=validate.Length(min=1, max=60))
-    entity_id = fields.String(validate=validate.Length(min=1, max=36))
-    actor = fields.String(validate=validate.Length(min=1, max=200))
-    how = fields.String(validate=validate.OneOf(HOW))
-    from_ = fields.AwareDateTime(data_key="from", metadata={"description": "from this time (inclusive)"})
-    to = fields.AwareDateTime(metadata={"description": "until this time (exclusive)"})
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=10_000_000))
+    entity_type = f.Name(max_length=60)
+    entity_id = f.Name(max_length=36)
+    actor = f.Name(max_length=200)
+    how = f.Choice(HOW)
+    from_ = f.AwareDateTime(data_key="from", metadata={"description": "from this time (inclusive)"})
+    to = f.AwareDateTime(metadata={"description": "until this time (exclusive)"})
+    limit = f.BoundedInteger(1, 200, strict=False, load_default=50)
+    offset = f.BoundedInteger(0, 10_000_000, strict=False, load_default=0)
 
     @validates_schema
     def _period(self, data, **_kw):

@@ -20,10 +20,11 @@ AUDIT_VALUE_FIELDS = {
         "id", "tenant", "kind", "status", "origin", "unit_id", "category_id", "reported_at", "occurred_at",
         "received_at", "receipt_due", "investigation_due", "ivo_due", "investigation_started_at",
         "investigation_completed_at", "seriousness_serious", "seriousness_decided_at", "ivo_reported_on",
-        "closed_at", "version"}),
+        "closed_at", "pseudonymised_at", "version"}),
     "improvement_action": ACTION_AUDIT_VALUE_FIELDS,
     "category": frozenset({"id", "kinds", "active", "version"}),
     "deadline_policy": frozenset({"receipt_days", "investigation_days", "ivo_report_days"}),
+    "retention_policy": frozenset({"years"}),
 }
 
 metadata = new_metadata()

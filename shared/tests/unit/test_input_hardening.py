@@ -183,6 +183,12 @@ def test_garbage_path_value_is_404_before_the_view(client, garbage):
     assert response.status_code == 404 and response.content_type == http.PROBLEM_CONTENT_TYPE
 
 
+@pytest.mark.parametrize("query", ["who=adam%ED%A0%80", "who=%FF", "who=%C3"])
+def test_a_query_string_that_is_not_utf8_is_400_before_the_view(client, query):
+    response = client.get(f"/api/v1/hardening/t1?{query}")
+    assert response.status_code == 400 and response.get_json()["code"] == "invalid_query"
+
+
 def test_unique_violation_is_409_and_logs_no_values(client, logs):
     assert client.post("/api/v1/hardening/t1", json={"name": MARKER}).status_code == 201
     response = client.post("/api/v1/hardening/t1", json={"name": MARKER})

@@ -59,8 +59,11 @@ def test_eight_first_puts_of_a_deadline_policy_make_one_row(env):
         assert (rows[0].receipt_days, rows[0].investigation_days, rows[0].ivo_report_days) == (2, 15, 10)
         audit = env.platform.tables.audit_log
         with env.platform.engine.connect() as conn:
-            befores = conn.execute(sa.select(audit.c.before).where(audit.c.entity_type == "deadline_policy")).all()
-        assert sorted(row.before is None for row in befores) == [False] * (written - 1) + [True]  # one creation
+            records = conn.execute(sa.select(audit.c.changed_values)
+                                   .where(audit.c.entity_type == "deadline_policy")).scalars().all()
+        creations = [values for values in records
+                     if values and all(before is None for before, _after in values.values())]
+        assert len(records) == written and len(creations) == 1  # one creation, then updates
 
 
 def test_eight_first_posts_of_one_category_name_make_one_and_seven_409s(env):

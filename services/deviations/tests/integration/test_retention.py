@@ -310,9 +310,9 @@ def test_an_administrator_sets_a_policy_with_if_match_within_1_to_100_years(env)
 
     audit = env.platform.tables.audit_log
     with env.platform.engine.connect() as conn:
-        rows = conn.execute(sa.select(audit.c.actor, audit.c.before, audit.c.after).where(
+        rows = conn.execute(sa.select(audit.c.actor, audit.c.changed_values).where(
             audit.c.entity_type == "retention_policy", audit.c.entity_id == "klagomal").order_by(audit.c.id)).all()
-    assert [(actor, after["years"]) for actor, _before, after in rows] == [("adam", 100), ("adam", 1)]
+    assert [(actor, values["years"]) for actor, values in rows] == [("adam", [5, 100]), ("adam", [100, 1])]
 
 
 def test_a_tenants_policy_is_its_own(env):
