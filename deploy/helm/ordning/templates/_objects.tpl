@@ -65,7 +65,7 @@ spec:
             timeoutSeconds: 2
             failureThreshold: 3
           readinessProbe:
-            # /readyz checks the database and the broker: a pod that cannot reach them gets no traffic.
+            # /readyz checks the database only: the outbox holds events while the broker is down.
             httpGet:
               path: "/readyz"
               port: "http"
