@@ -1,7 +1,7 @@
-"""The outbox relay: publishes committed events, in order, and marks them sent.
+"""The outbox relay: publishes committed events, in order, and marks each sent once confirmed.
 
-A crash between publish and mark publishes the event again on restart; the
-consumers' inbox drops that duplicate. A broker outage leaves the rows
+A crash between an event's publish and its mark publishes that one event again
+on restart; the consumers' inbox drops the duplicate. A broker outage leaves the rows
 waiting; nothing is lost and the relay retries with backoff.
 """
 from __future__ import annotations
@@ -10,6 +10,7 @@ import json
 import logging
 import threading
 import time
+import zlib
 
 import sqlalchemy as sa
 
@@ -22,8 +23,12 @@ log = logging.getLogger(__name__)
 
 
 class OutboxRelay:
-    def __init__(self, platform: Platform, publisher: Publisher | None = None):
+    def __init__(self, platform: Platform, publisher: Publisher | None = None, heartbeat=None):
         self.platform = platform
+        # One relay of a service publishes at a time (a PostgreSQL advisory lock, taken per event):
+        # with replicas, an aggregate's events still leave in the order they were committed.
+        self._lock_key = zlib.crc32(f"ordning-outbox-relay:{platform.settings.service}".encode())
+        self._heartbeat = heartbeat or (lambda: None)
         self.settings = platform.settings
         self.publisher = publisher or Publisher(platform.settings)
         self.outbox = platform.tables.outbox
@@ -38,41 +43,48 @@ class OutboxRelay:
         return count
 
     def publish_pending(self) -> int:
-        """Publish one batch; returns how many were published. Raises if the broker failed."""
+        """Publish up to a batch of events, oldest first; returns how many. Raises if the broker failed.
+
+        Each event is marked sent in its own short transaction right after the broker confirmed it,
+        so a crash re-sends at most the one event in flight.
+        """
         published = 0
+        while published < self.settings.relay_batch_size and self._publish_next():
+            published += 1
+        return published
+
+    def _publish_next(self) -> bool:
+        outbox = self.outbox
         failure = None
-        with self.platform.session_factory() as session, session.begin():
-            query = (
-                sa.select(self.outbox.c.id, self.outbox.c.type, self.outbox.c.body)
-                .where(self.outbox.c.published_at.is_(None))
-                .order_by(self.outbox.c.id)
-                .limit(self.settings.relay_batch_size)
-            )
-            if self.platform.engine.dialect.name == "postgresql":
-                # Several relays (replicas) share the work without publishing a row twice.
-                query = query.with_for_update(skip_locked=True)
-            for row in session.execute(query).all():
-                try:
-                    self.publisher.publish(row.body, json.loads(row.body))
-                except Exception as exc:  # broker down: keep what was confirmed, retry the rest
-                    failure = exc
-                    session.execute(sa.update(self.outbox).where(self.outbox.c.id == row.id)
-                                    .values(attempts=self.outbox.c.attempts + 1))
-                    break
-                session.execute(sa.update(self.outbox).where(self.outbox.c.id == row.id)
-                                .values(published_at=utcnow(), attempts=self.outbox.c.attempts + 1))
-                EVENTS_PUBLISHED.labels(self.settings.service, row.type).inc()
-                published += 1
+        with self.platform.engine.connect() as connection, connection.begin():
+            if connection.dialect.name == "postgresql" and not connection.execute(
+                    sa.select(sa.func.pg_try_advisory_xact_lock(self._lock_key))).scalar_one():
+                return False  # another replica is publishing; this one stands by
+            row = connection.execute(
+                sa.select(outbox.c.id, outbox.c.type, outbox.c.body)
+                .where(outbox.c.published_at.is_(None)).order_by(outbox.c.id).limit(1)
+            ).first()
+            if row is None:
+                return False
+            marked = {"attempts": outbox.c.attempts + 1}
+            try:
+                self.publisher.publish(row.body, json.loads(row.body))
+                marked["published_at"] = utcnow()
+            except Exception as exc:  # broker down: the row waits, with its attempt counted
+                failure = exc
+            connection.execute(sa.update(outbox).where(outbox.c.id == row.id).values(**marked))
         if failure is not None:
             self.publisher.close()
             raise failure
-        return published
+        EVENTS_PUBLISHED.labels(self.settings.service, row.type).inc()
+        return True
 
     def run(self, stop: threading.Event | None = None) -> None:
         stop = stop or self._stop
         backoff = self.settings.relay_poll_seconds
         last_gauge = 0.0
         while not stop.is_set():
+            self._heartbeat()
             try:
                 published = self.publish_pending()
                 backoff = self.settings.relay_poll_seconds
