@@ -2,7 +2,7 @@
 
 `type` is se.ordning.<aggregate>.<what-happened>.v<N>, `source` is
 /ordning/<tenant>/<service>, `subject` the aggregate id, with the extension
-attributes `tenant` and `traceparent`. Payloads carry ids, classifications,
+attributes `tenant`, `traceparent` and `sequence` (the aggregate's version, zero-padded). Payloads carry ids, classifications,
 dates and org units, never free text or personal data.
 """
 from __future__ import annotations
@@ -20,6 +20,7 @@ from .observability import current_traceparent
 CONTENT_TYPE = "application/cloudevents+json"
 TYPE_PATTERN = re.compile(r"^se\.ordning\.[a-z_]+(\.[a-z_]+)*\.v[0-9]+$")
 _FORMAT = JSONFormat()
+SEQUENCE_DIGITS = 10
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,7 @@ class DomainEvent:
     tenant: str
     subject: str
     data: dict = field(default_factory=dict)
+    sequence: int | None = None  # the aggregate's version after the change, so a consumer can refuse older states
 
     def __post_init__(self):
         if not TYPE_PATTERN.match(self.type):
@@ -52,7 +54,16 @@ def to_cloudevent(event: DomainEvent, service: str, traceparent: str | None = No
     }
     if traceparent:
         attributes["traceparent"] = traceparent
+    if event.sequence is not None:
+        attributes["sequence"] = sequence_attribute(event.sequence)
     return CloudEvent(attributes, dict(event.data))
+
+
+def sequence_attribute(version: int) -> str:
+    """The CloudEvents `sequence` extension: a string whose lexicographic order is the versions' order."""
+    if not 0 < version < 10**SEQUENCE_DIGITS:
+        raise ValueError(f"an aggregate's version runs from 1 to {10**SEQUENCE_DIGITS - 1}, got {version}")
+    return f"{version:0{SEQUENCE_DIGITS}d}"
 
 
 def serialize(cloudevent: CloudEvent) -> bytes:
@@ -105,4 +116,4 @@ def amqp_headers(cloudevent_attributes: dict) -> dict:
 
 
 __all__ = ["DomainEvent", "InvalidCloudEvent", "CONTENT_TYPE", "to_cloudevent", "serialize", "parse", "outbox_row",
-           "amqp_headers", "source_of"]
+           "amqp_headers", "source_of", "sequence_attribute"]
