@@ -15,7 +15,7 @@ from kombu.mixins import ConsumerMixin
 
 from .bus import connect, dead_letter_exchange, declare_topology, service_queues
 from .db import Duplicate, UnitOfWork
-from .events import CONTENT_TYPE, InvalidCloudEvent, parse
+from .events import CONTENT_TYPE, InvalidCloudEvent, UntrustedEvent, parse, require_source
 from .observability import EVENTS_CONSUMED, extract_context, tracer
 from .platform import Platform
 
@@ -31,6 +31,7 @@ def handle_event(platform: Platform, handlers: dict[str, Handler], body: bytes |
     handler = handlers.get(event_type)
     if handler is None:
         return "ignored"
+    require_source(cloudevent)  # its source's tenant is its tenant; a handler may ask for a service too
     traceparent = cloudevent.get_attributes().get("traceparent")
     with tracer().start_as_current_span(f"consume {event_type}", context=extract_context(traceparent)):
         try:
@@ -46,6 +47,10 @@ def handle_event(platform: Platform, handlers: dict[str, Handler], body: bytes |
                 return "duplicate"
             raise
     return "processed"
+
+
+def _event_type(message) -> str:
+    return (message.headers or {}).get("cloudEvents_type", "unknown")
 
 
 def _is_inbox_conflict(exc: Exception) -> bool:
@@ -77,14 +82,18 @@ class EventConsumer(ConsumerMixin):
             EVENTS_CONSUMED.labels(service, "invalid", "dead_lettered").inc()
             self._dead_letter(message)
             return
+        except UntrustedEvent as exc:  # kept in the dead-letter queue as evidence for an operator
+            log.error("dead-lettering an event from an untrusted source: %s", exc)
+            EVENTS_CONSUMED.labels(service, _event_type(message), "refused").inc()
+            self._dead_letter(message)
+            return
         except Exception:
-            event_type = (message.headers or {}).get("cloudEvents_type", "unknown")
+            event_type = _event_type(message)
             log.exception("handling %s failed", event_type)
             EVENTS_CONSUMED.labels(service, event_type, "failed").inc()
             self._retry_or_dead_letter(message)
             return
-        event_type = (message.headers or {}).get("cloudEvents_type", "unknown")
-        EVENTS_CONSUMED.labels(service, event_type, outcome).inc()
+        EVENTS_CONSUMED.labels(service, _event_type(message), outcome).inc()
         message.ack()
 
     def _retry_or_dead_letter(self, message) -> None:

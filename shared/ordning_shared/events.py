@@ -89,6 +89,26 @@ def parse(body: bytes | str) -> CloudEvent:
         raise InvalidCloudEvent(f"not a CloudEvent: {exc}") from exc
 
 
+class UntrustedEvent(ValueError):
+    """The event does not come from where events of its kind may come from; it is refused, never applied."""
+
+
+SOURCE_PATTERN = re.compile(r"^/ordning/(?P<tenant>[0-9A-Za-z_-]{1,16})/(?P<service>[a-z]+)$")
+
+
+def require_source(cloudevent: CloudEvent, service: str | None = None) -> None:
+    """The source must be /ordning/<tenant>/<service> with the event's `tenant`, and, if given, that service.
+
+    Each service publishes with its own broker user, so a source that names another service or another
+    tenant is a forgery or a bug; either way its data must not change ours.
+    """
+    match = SOURCE_PATTERN.match(cloudevent.get_source() or "")
+    tenant = cloudevent.get_attributes().get("tenant")
+    if match is None or match["tenant"] != tenant or (service is not None and match["service"] != service):
+        raise UntrustedEvent(f"{cloudevent.get_type()} from source {cloudevent.get_source()!r} with tenant "
+                             f"{tenant!r} is refused" + (f": only {service} publishes it" if service else ""))
+
+
 def outbox_row(event: DomainEvent, service: str) -> dict:
     traceparent = current_traceparent()
     cloudevent = to_cloudevent(event, service, traceparent)
@@ -115,5 +135,5 @@ def amqp_headers(cloudevent_attributes: dict) -> dict:
     return headers
 
 
-__all__ = ["DomainEvent", "InvalidCloudEvent", "CONTENT_TYPE", "to_cloudevent", "serialize", "parse", "outbox_row",
-           "amqp_headers", "source_of", "sequence_attribute"]
+__all__ = ["DomainEvent", "InvalidCloudEvent", "UntrustedEvent", "CONTENT_TYPE", "to_cloudevent", "serialize", "parse",
+           "outbox_row", "amqp_headers", "source_of", "sequence_attribute", "require_source"]
