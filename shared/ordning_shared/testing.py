@@ -21,6 +21,7 @@ from .config import Settings
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 SERVICES = ("processes", "deviations", "risks", "reporting", "notify")
+TEST_RETRY_DELAYS = (0.05, 0.1, 0.2)  # a failing handler is dead-lettered within a second in tests
 
 
 def _unavailable(what: str):
@@ -122,10 +123,12 @@ def bus_namespace(request):
     try:
         with Connection(url, connect_timeout=3) as connection:
             channel = connection.channel()
+            delays = set(Settings.retry_delays) | set(TEST_RETRY_DELAYS)
             for service in SERVICES + ("probe",):
-                for queue in (f"{namespace}.{service}", f"{namespace}.{service}.dead-letter"):
+                retries = [f"{namespace}.{service}.retry.{int(delay * 1000)}ms" for delay in delays]
+                for queue in (f"{namespace}.{service}", f"{namespace}.{service}.dead-letter", *retries):
                     channel.queue_delete(queue)
-            for exchange in (f"{namespace}.events", f"{namespace}.dead-letter"):
+            for exchange in (f"{namespace}.events", f"{namespace}.dead-letter", f"{namespace}.retry"):
                 channel.exchange_delete(exchange)
     except Exception:  # clean-up is best effort; the namespace is unique anyway
         pass
@@ -148,7 +151,8 @@ def migrated_settings(create_database, broker_url, bus_namespace, tmp_path):
 def make_settings(service: str, *, database_url: str, broker_url: str, data_dir: Path,
                   bus_namespace: str = "ordning", **overrides) -> Settings:
     settings = Settings(service=service, env="embedded", data_dir=Path(data_dir), database_url=database_url,
-                        broker_url=broker_url, bus_namespace=bus_namespace, relay_poll_seconds=0.05)
+                        broker_url=broker_url, bus_namespace=bus_namespace, relay_poll_seconds=0.05,
+                        retry_delays=TEST_RETRY_DELAYS)
     settings = replace(settings, **overrides)
     settings.validate()
     return settings

@@ -140,3 +140,17 @@ def test_a_broken_trusted_issuer_list_names_what_is_wrong(raw, message):
 def test_trusted_issuers_and_a_single_provider_together_are_refused():
     with pytest.raises(ConfigError, match="not both"):
         Settings.from_env("deviations", {**PROD, "ORDNING_AUTH_TRUSTED_ISSUERS": TRUSTED})
+
+
+def test_retry_delays_and_stall_bound_are_read(tmp_path):
+    environ = {"ORDNING_DATA_DIR": str(tmp_path), "ORDNING_RETRY_DELAYS": "0.5,2,10",
+               "ORDNING_WORKER_STALL_SECONDS": "60"}
+    settings = Settings.from_env("risks", environ)
+    assert (settings.retry_delays, settings.worker_stall_seconds) == ((0.5, 2.0, 10.0), 60)
+    assert sum(Settings.from_env("risks", {"ORDNING_DATA_DIR": str(tmp_path)}).retry_delays) > 300
+
+
+@pytest.mark.parametrize("delays", ["soon", "1,,2", "0", "-1,5"])
+def test_bad_retry_delays_are_a_config_error(tmp_path, delays):
+    with pytest.raises(ConfigError, match="ORDNING_RETRY_DELAYS"):
+        Settings.from_env("risks", {"ORDNING_DATA_DIR": str(tmp_path), "ORDNING_RETRY_DELAYS": delays})
