@@ -131,8 +131,9 @@ spec:
               containerPort: {{ .worker.metricsPort }}
               protocol: "TCP"
           livenessProbe:
+            # /healthz fails when the relay or the consumer loop stalls (worker.stallSeconds).
             httpGet:
-              path: "/metrics"
+              path: "/healthz"
               port: "metrics"
             initialDelaySeconds: 10
             periodSeconds: 20
@@ -221,7 +222,7 @@ spec:
   secretTargetRef:
     - parameter: "host"
       name: {{ include "ordning.brokerSecret" $c | quote }}
-      key: {{ $c.Values.broker.urlKey | quote }}
+      key: {{ include "ordning.brokerUrlKey" $c | quote }}
 ---
 apiVersion: keda.sh/v1alpha1
 kind: ScaledObject
