@@ -112,6 +112,38 @@ def broker_url():
     _unavailable("RabbitMQ")
 
 
+@pytest.fixture(scope="session")
+def service_broker_url(broker_url):
+    """Factory: the URL of a service's own broker user (ordning_shared.brokerusers), limited to its queues.
+
+    ORDNING_TEST_<SERVICE>_BROKER_URL wins; else the user .ci/run created, or, where it is missing and
+    rabbitmqctl runs, one created here.
+    """
+    from urllib.parse import quote, urlsplit, urlunsplit
+
+    from . import brokerusers
+
+    ready: dict[str, str] = {}
+
+    def _url(service: str) -> str:
+        if service in ready:
+            return ready[service]
+        url = os.environ.get(f"ORDNING_TEST_{service.upper()}_BROKER_URL")
+        if not url:
+            password = brokerusers.ci_password(service)
+            parts = urlsplit(broker_url)
+            netloc = f"{quote(brokerusers.user_name(service))}:{quote(password, safe='')}@{parts.hostname}"
+            url = urlunsplit(parts._replace(netloc=netloc + (f":{parts.port}" if parts.port else "")))
+            if not _broker_answers(url) and brokerusers.can_apply():  # rabbitmqctl is slow: only when missing
+                brokerusers.apply(service, password)
+        if not _broker_answers(url):
+            _unavailable(f"RabbitMQ as the broker user of {service}")
+        ready[service] = url
+        return url
+
+    return _url
+
+
 @pytest.fixture
 def bus_namespace(request):
     """A namespace of exchanges and queues of this test's own, deleted afterwards."""
