@@ -112,3 +112,45 @@ def test_two_relays_keep_each_aggregates_order(make_platform, probe):
         arrived[event["subject"]].append(event["data"]["n"])
     for subject in subjects:
         assert arrived[subject] == list(range(1, 81)), f"{subject} arrived out of order"
+
+
+RELAY_PROCESS = """
+import sys, threading
+from ordning_shared.db import PlatformTables, new_metadata
+from ordning_shared.outbox import OutboxRelay
+from ordning_shared.platform import Platform
+from ordning_shared.testing import make_settings
+
+database_url, broker_url, namespace, data_dir = sys.argv[1:]
+settings = make_settings("processes", database_url=database_url, broker_url=broker_url, data_dir=data_dir,
+                         bus_namespace=namespace)
+OutboxRelay(Platform(settings, PlatformTables(new_metadata()))).run(threading.Event())
+"""
+
+
+def test_a_relay_killed_with_sigkill_resends_at_most_one_event(make_platform, probe, broker_url, bus_namespace,
+                                                               queue_stats, tmp_path):
+    import subprocess
+    import sys
+
+    producer = make_platform("processes")
+    total = 400
+    commit_events(producer, [DomainEvent(TYPE, "0180", f"s{i}", {"n": i}) for i in range(total)])
+    relay = subprocess.Popen([sys.executable, "-c", RELAY_PROCESS, producer.settings.database_url, broker_url,
+                              bus_namespace, str(tmp_path)], stderr=subprocess.DEVNULL)
+    try:  # killed while it publishes: some of the outbox out, most of it not
+        wait_until(lambda: queue_stats(f"{bus_namespace}.probe")[0] >= 40, timeout=60, interval=0.005,
+                   message="the relay process to publish")
+    finally:
+        relay.kill()
+        relay.wait(timeout=10)
+    assert OutboxRelay(producer).pending() > 0, "the kill should land before the relay is done"
+
+    restarted = OutboxRelay(producer)
+    while restarted.publish_pending():
+        pass
+    restarted.publisher.close()
+    received = probe(total)
+    resent = sum(times - 1 for times in Counter(event["id"] for event in received).values())
+    assert len({event["id"] for event in received}) == total
+    assert resent <= 1, f"{resent} events were published twice after one SIGKILL"
