@@ -10,7 +10,6 @@ The `ordning` prefix is ORDNING_BUS_NAMESPACE, so tests can share one broker.
 """
 from __future__ import annotations
 
-import json
 import logging
 import time
 
@@ -141,20 +140,25 @@ class Publisher:
 
 
 def replay_dead_letters(settings: Settings, limit: int = 1000) -> int:
-    """Move dead-lettered events of one service back onto the events exchange."""
+    """Move dead-lettered events of one service back onto its own work queue, with their retries anew.
+
+    Straight to the queue (the default exchange), not through the events exchange: the other
+    services had their copy already, and a service's broker user may publish only its own types there.
+    """
     work, dead = service_queues(settings, [])
     moved = 0
     with connect(settings) as connection:
         declare_topology(settings, connection, [dead])
-        producer = Producer(connection.default_channel, exchange=events_exchange(settings))
+        producer = Producer(connection.default_channel)  # the default exchange: routing key = queue
         queue = dead(connection.default_channel)
         while moved < limit:
             message = queue.get(no_ack=False, accept=[CONTENT_TYPE, "application/json"])
             if message is None:
                 break
-            attributes = json.loads(message.body)
-            producer.publish(message.body, routing_key=attributes["type"], content_type=CONTENT_TYPE,
-                             content_encoding="utf-8", headers=amqp_headers(attributes), delivery_mode=2)
+            # The broker's and the consumer's bookkeeping (x-death, x-ordning-retries) starts over.
+            headers = {name: value for name, value in (message.headers or {}).items() if not name.startswith("x-")}
+            producer.publish(message.body, routing_key=work.name, content_type=CONTENT_TYPE,
+                             content_encoding="utf-8", headers=headers, delivery_mode=2)
             message.ack()
             moved += 1
     return moved

@@ -116,8 +116,8 @@ def broker_url():
 def service_broker_url(broker_url):
     """Factory: the URL of a service's own broker user (ordning_shared.brokerusers), limited to its queues.
 
-    ORDNING_TEST_<SERVICE>_BROKER_URL wins; else the user .ci/run created, or, where it is missing and
-    rabbitmqctl runs, one created here.
+    ORDNING_TEST_<SERVICE>_BROKER_URL wins; else the user is created or updated here where rabbitmqctl
+    runs, else the one .ci/run created is used.
     """
     from urllib.parse import quote, urlsplit, urlunsplit
 
@@ -134,7 +134,7 @@ def service_broker_url(broker_url):
             parts = urlsplit(broker_url)
             netloc = f"{quote(brokerusers.user_name(service))}:{quote(password, safe='')}@{parts.hostname}"
             url = urlunsplit(parts._replace(netloc=netloc + (f":{parts.port}" if parts.port else "")))
-            if not _broker_answers(url) and brokerusers.can_apply():  # rabbitmqctl is slow: only when missing
+            if brokerusers.can_apply():  # once a session: the rights as this code defines them
                 brokerusers.apply(service, password)
         if not _broker_answers(url):
             _unavailable(f"RabbitMQ as the broker user of {service}")

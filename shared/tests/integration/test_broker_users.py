@@ -49,3 +49,25 @@ def test_services_publish_and_consume_as_their_own_users_and_cannot_read_each_ot
             with pytest.raises(amqp.exceptions.AccessRefused):
                 attempt(connection.channel())
     assert queue_stats(f"{bus_namespace}.deviations") is not None
+
+
+def test_a_service_may_publish_only_its_own_event_types(service_broker_url):
+    from ordning_shared.brokerusers import CI_NAMESPACE
+
+    from kombu import Exchange, Producer
+
+    exchange = Exchange(f"{CI_NAMESPACE}.events", type="topic", durable=True)  # never deleted: shared by runs
+
+    def publish(url, routing_key):
+        with Connection(url, transport_options={"confirm_publish": True}) as connection:
+            exchange(connection.default_channel).declare()
+            Producer(connection.default_channel, exchange=exchange).publish(b"{}", routing_key=routing_key,
+                                                                             retry=False)
+
+    publish(service_broker_url("processes"), "se.ordning.org_unit.renamed.v1")
+    publish(service_broker_url("deviations"), "se.ordning.deviation.reported.v1")
+    publish(service_broker_url("deviations"), "se.ordning.action.created.v1")
+    for url, forged in [(service_broker_url("deviations"), "se.ordning.org_unit.renamed.v1"),
+                        (service_broker_url("processes"), "se.ordning.deviation.closed.v1")]:
+        with pytest.raises(amqp.exceptions.AccessRefused):
+            publish(url, forged)
