@@ -2,8 +2,8 @@
 
 `type` is se.ordning.<aggregate>.<what-happened>.v<N>, `source` is
 /ordning/<tenant>/<service>, `subject` the aggregate id, with the extension
-attributes `tenant`, `traceparent` and `sequence` (the aggregate's version, zero-padded). Payloads carry ids, classifications,
-dates and org units, never free text or personal data.
+attributes `tenant`, `traceparent` and `sequence` (the aggregate's version, zero-padded).
+Payloads carry ids, classifications, dates and org units, never free text or personal data.
 """
 from __future__ import annotations
 

@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 class OutboxRelay:
     def __init__(self, platform: Platform, publisher: Publisher | None = None, heartbeat=None):
         self.platform = platform
-        # One relay of a service publishes at a time (a PostgreSQL advisory lock, taken per event):
+        # One relay of a service publishes at a time (a PostgreSQL advisory lock, taken per batch):
         # with replicas, an aggregate's events still leave in the order they were committed.
         self._lock_key = zlib.crc32(f"ordning-outbox-relay:{platform.settings.service}".encode())
         self._heartbeat = heartbeat or (lambda: None)
@@ -45,39 +45,45 @@ class OutboxRelay:
     def publish_pending(self) -> int:
         """Publish up to a batch of events, oldest first; returns how many. Raises if the broker failed.
 
-        Each event is marked sent in its own short transaction right after the broker confirmed it,
-        so a crash re-sends at most the one event in flight.
+        Each event is marked sent (autocommit) right after the broker confirmed it, so a crash
+        re-sends at most the one event in flight.
         """
-        published = 0
-        while published < self.settings.relay_batch_size and self._publish_next():
-            published += 1
-        return published
+        postgres = self.platform.engine.dialect.name == "postgresql"
+        with self.platform.engine.connect() as connection:
+            connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+            # Held on the connection that marks the rows: if it is lost, so is the next mark, and we stop.
+            if postgres and not connection.execute(sa.select(sa.func.pg_try_advisory_lock(self._lock_key))).scalar():
+                return 0  # another replica is publishing; this one stands by
+            try:
+                return self._publish_batch(connection)
+            finally:
+                if postgres:
+                    self._unlock(connection)
 
-    def _publish_next(self) -> bool:
+    def _publish_batch(self, connection) -> int:
         outbox = self.outbox
-        failure = None
-        with self.platform.engine.connect() as connection, connection.begin():
-            if connection.dialect.name == "postgresql" and not connection.execute(
-                    sa.select(sa.func.pg_try_advisory_xact_lock(self._lock_key))).scalar_one():
-                return False  # another replica is publishing; this one stands by
-            row = connection.execute(
-                sa.select(outbox.c.id, outbox.c.type, outbox.c.body)
-                .where(outbox.c.published_at.is_(None)).order_by(outbox.c.id).limit(1)
-            ).first()
-            if row is None:
-                return False
+        rows = connection.execute(
+            sa.select(outbox.c.id, outbox.c.type, outbox.c.body).where(outbox.c.published_at.is_(None))
+            .order_by(outbox.c.id).limit(self.settings.relay_batch_size)
+        ).all()
+        for row in rows:
             marked = {"attempts": outbox.c.attempts + 1}
             try:
                 self.publisher.publish(row.body, json.loads(row.body))
-                marked["published_at"] = utcnow()
-            except Exception as exc:  # broker down: the row waits, with its attempt counted
-                failure = exc
-            connection.execute(sa.update(outbox).where(outbox.c.id == row.id).values(**marked))
-        if failure is not None:
-            self.publisher.close()
-            raise failure
-        EVENTS_PUBLISHED.labels(self.settings.service, row.type).inc()
-        return True
+            except Exception:  # broker down: the row waits, with its attempt counted
+                connection.execute(sa.update(outbox).where(outbox.c.id == row.id).values(**marked))
+                self.publisher.close()
+                raise
+            connection.execute(sa.update(outbox).where(outbox.c.id == row.id)
+                               .values(published_at=utcnow(), **marked))
+            EVENTS_PUBLISHED.labels(self.settings.service, row.type).inc()
+        return len(rows)
+
+    def _unlock(self, connection) -> None:
+        try:
+            connection.execute(sa.select(sa.func.pg_advisory_unlock(self._lock_key)))
+        except Exception:  # the connection is gone, and the server dropped the lock with it
+            connection.invalidate()
 
     def run(self, stop: threading.Event | None = None) -> None:
         stop = stop or self._stop

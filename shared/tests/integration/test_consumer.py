@@ -14,7 +14,7 @@ from prometheus_client import REGISTRY
 
 from ordning_shared.events import CONTENT_TYPE, DomainEvent, amqp_headers, serialize, to_cloudevent
 from ordning_shared.platform import Platform
-from ordning_shared.testing import BackgroundWorker, make_settings, wait_until
+from ordning_shared.testing import wait_until
 
 pytestmark = pytest.mark.integration
 

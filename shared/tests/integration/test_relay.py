@@ -2,7 +2,6 @@
 import json
 import threading
 from collections import Counter, defaultdict
-from dataclasses import replace
 
 import pytest
 from kombu import Connection, Exchange, Queue
