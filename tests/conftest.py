@@ -1,6 +1,7 @@
 """End-to-end fixtures: the services as processes (gunicorn API + worker) on real infrastructure."""
 from __future__ import annotations
 
+import importlib
 import os
 import socket
 import subprocess
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from kombu import Connection
 
 from ordning_shared.devstack import stop_processes
 from ordning_shared.testing import issue_token, make_settings
@@ -37,6 +39,21 @@ def wait_ready(url: str, process: subprocess.Popen, timeout: float = 60) -> None
     raise AssertionError(f"{url} not ready after {timeout}s")
 
 
+def wait_consuming(broker_url: str, queue: str, worker: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if worker.poll() is not None:
+            raise AssertionError(f"the worker of {queue} exited with {worker.returncode}")
+        try:
+            with Connection(broker_url, connect_timeout=3) as connection:
+                if connection.channel().queue_declare(queue=queue, passive=True)[2] >= 1:
+                    return
+        except Exception:  # not declared yet
+            pass
+        time.sleep(0.2)
+    raise AssertionError(f"no consumer on {queue} after {timeout}s")
+
+
 class Stack:
     def __init__(self, env: dict, urls: dict, data_dir: Path):
         self.env, self.urls, self.data_dir = env, urls, data_dir
@@ -48,7 +65,7 @@ class Stack:
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory, create_database, broker_url):
+def stack(tmp_path_factory, create_database, broker_url, service_broker_url):
     data_dir = tmp_path_factory.mktemp("stack")
     namespace = f"e2e{os.getpid()}x{int(time.time())}"
     env = dict(os.environ, ORDNING_ENV="embedded", ORDNING_DATA_DIR=str(data_dir), ORDNING_BROKER_URL=broker_url,
@@ -56,6 +73,8 @@ def stack(tmp_path_factory, create_database, broker_url):
     for service in SERVICES:
         env[f"ORDNING_{service.upper()}_DATABASE_URL"] = create_database(service)
         subprocess.run([sys.executable, "-m", "ordning_shared.migrations", service], env=env, check=True)
+    # Each service on the broker as its own user, with only the rights production gives it.
+    broker_urls = {service: service_broker_url(service) for service in SERVICES}
     processes, urls = [], {}
     tmp_dirs = {service: data_dir / f"tmp-{service}" for service in SERVICES}
     for folder in tmp_dirs.values():
@@ -64,15 +83,19 @@ def stack(tmp_path_factory, create_database, broker_url):
         for service in SERVICES:
             port = free_port()
             urls[service] = f"http://127.0.0.1:{port}"
+            own = dict(env, ORDNING_BROKER_URL=broker_urls[service])
             processes.append(subprocess.Popen(
                 # The container's gunicorn settings (two workers, metrics summed across them).
                 [sys.executable, "-m", "gunicorn", "--config", "python:ordning_shared.gunicorn_conf",
                  "--bind", f"127.0.0.1:{port}", "--log-level", "warning", f"ordning_{service}.app:create_app()"],
-                env=dict(env, TMPDIR=str(tmp_dirs[service]))))
+                env=dict(own, TMPDIR=str(tmp_dirs[service]))))
             processes.append(subprocess.Popen(
-                [sys.executable, "-c", f"from ordning_{service}.app import worker; worker()"], env=env))
+                [sys.executable, "-c", f"from ordning_{service}.app import worker; worker()"], env=own))
         for index, service in enumerate(SERVICES):
             wait_ready(urls[service], processes[index * 2])
+            if importlib.import_module(f"ordning_{service}.handlers").HANDLERS:
+                # Its queue must be bound before another service publishes, or those events reach no one.
+                wait_consuming(broker_url, f"{namespace}.{service}", processes[index * 2 + 1])
         yield Stack(env, urls, data_dir)
     finally:
         stop_processes(processes, timeout=15)

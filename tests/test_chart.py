@@ -336,7 +336,8 @@ def test_workers_scale_on_their_queue_with_keda_and_on_cpu_without(rendered, tmp
     assert trigger["metadata"]["queueName"] == queue_name(settings)
     assert trigger["metadata"]["mode"] == "QueueLength"
     auth = named(region, "TriggerAuthentication", trigger["authenticationRef"]["name"])
-    assert auth["spec"]["secretTargetRef"][0] == {"parameter": "host", "name": "ordning-rabbitmq", "key": "broker-url"}
+    assert auth["spec"]["secretTargetRef"][0] == {"parameter": "host", "name": "ordning-rabbitmq",
+                                                  "key": "deviations-broker-url"}
     # The processes worker consumes no events: nothing waits in a queue for it, so it scales on CPU.
     assert not [d for d in of_kind(region, "ScaledObject") if d["metadata"]["name"] == "ordning-processes-worker"]
     named(region, "HorizontalPodAutoscaler", "ordning-processes-worker")
@@ -474,6 +475,38 @@ def test_in_a_region_each_identity_provider_speaks_only_for_its_own_tenants(rend
     both["auth"]["jwksUrl"] = "https://idp.rvn.se/keys"
     with pytest.raises(helm_python.HelmError, match="not both"):
         render(both)
+
+
+def test_each_service_connects_to_the_broker_as_its_own_user(rendered):
+    def broker_volume(docs, name):
+        pod = named(docs, "Deployment", name)["spec"]["template"]["spec"]
+        return next(volume["secret"] for volume in pod["volumes"] if volume["name"] == "broker")
+
+    for docs in rendered.values():
+        for service in SERVICES_WITH_CODE:
+            for role in ("api", "worker"):
+                secret = broker_volume(docs, f"ordning-{service}-{role}")
+                assert secret["secretName"] == "ordning-rabbitmq"
+                assert secret["items"] == [{"key": f"{service}-broker-url", "path": "url"}]
+    # A component may name a Secret and key of its own.
+    values = example_values(ROOT / "deploy" / "helm" / "examples" / "tyreso.yaml")
+    values.setdefault("components", {})["deviations"] = {"brokerSecret": "mq-deviations", "brokerUrlKey": "url"}
+    secret = broker_volume(render(values), "ordning-deviations-worker")
+    assert (secret["secretName"], secret["items"][0]["key"]) == ("mq-deviations", "url")
+    assert broker_volume(render(values), "ordning-processes-worker")["items"][0]["key"] == "processes-broker-url"
+
+
+def test_worker_liveness_asks_for_progress_and_retries_wait(rendered, tmp_path):
+    for docs in rendered.values():
+        for service in SERVICES_WITH_CODE:
+            worker = named(docs, "Deployment", f"ordning-{service}-worker")["spec"]["template"]["spec"]["containers"][0]
+            assert worker["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "metrics"}
+            data = named(docs, "ConfigMap", f"ordning-{service}-settings")["data"]
+            environ = {name: value for name, value in data.items() if not name.endswith("_FILE")}
+            environ.update(ORDNING_DATABASE_URL="postgresql://db/x", ORDNING_BROKER_URL="amqp://mq//")
+            settings = Settings.from_env(service, environ)
+            assert settings.worker_stall_seconds == 120
+            assert sum(settings.retry_delays) > 300  # a short outage of a consumer's database dead-letters nothing
 
 
 def test_missing_identity_provider_or_secrets_stop_the_install_with_a_clear_message():

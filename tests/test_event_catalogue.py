@@ -327,6 +327,17 @@ def test_emitted_event_matches_its_payload_schema(index):
         assert not errors, "\n".join(e.message for e in errors)
 
 
+def test_every_event_carries_its_aggregates_version_as_sequence():
+    """`sequence` (ten digits) is the version or revision in data, and grows with each change of a subject."""
+    last: dict[str, int] = {}
+    for event in EVENTS:
+        wire = envelope(event)
+        number = wire["data"]["revision" if aggregate_of(event.type) == "org_unit" else "version"]
+        assert wire["sequence"] == f"{number:010d}", event.type
+        assert number > last.get(event.subject, 0), f"{event.type} does not advance {event.subject}'s sequence"
+        last[event.subject] = number
+
+
 def test_every_event_type_is_emitted_in_each_of_its_variants():
     """The drive above reaches every enum value the catalogue admits (so no value is documented blindly)."""
     seen: dict[tuple[str, str], set] = {}

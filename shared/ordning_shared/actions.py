@@ -150,7 +150,8 @@ class ImprovementAction:
             data={"action_id": self.id, "origin_type": self.origin_type, "origin_id": self.origin_id,
                   "unit_id": self.unit_id, "status": self.status.value, "due_date": self.due_date.isoformat(),
                   "completed_at": self.completed_at.isoformat() if self.completed_at else None,
-                  "version": self.version}))
+                  "version": self.version},
+            sequence=self.version))
 
 
 ACTION_EVENT_FIELDS = {"action_id", "origin_type", "origin_id", "unit_id", "status", "due_date", "completed_at",

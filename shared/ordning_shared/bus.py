@@ -4,12 +4,12 @@ Topology (after Nameko): exchange `ordning.events` (topic, durable), routing
 key = event type; queue `ordning.<service>` bound to the types that service
 handles, quorum, with a delivery limit, dead-lettering to
 `ordning.<service>.dead-letter` through the direct exchange `ordning.dead-letter`,
-where an operator can inspect and replay (see `replay_dead_letters`).
+where an operator can inspect and replay (see `replay_dead_letters`). A failed event waits
+in the delay queues `ordning.<service>.retry.<ms>ms` (exchange `ordning.retry`) before it is tried again.
 The `ordning` prefix is ORDNING_BUS_NAMESPACE, so tests can share one broker.
 """
 from __future__ import annotations
 
-import json
 import logging
 import time
 
@@ -28,6 +28,31 @@ def events_exchange(settings: Settings) -> Exchange:
 
 def dead_letter_exchange(settings: Settings) -> Exchange:
     return Exchange(f"{settings.bus_namespace}.dead-letter", type="direct", durable=True)
+
+
+def retry_exchange(settings: Settings) -> Exchange:
+    return Exchange(f"{settings.bus_namespace}.retry", type="direct", durable=True)
+
+
+def retry_queues(settings: Settings) -> list[Queue]:
+    """One delay queue per retry step: a failed event waits there, then dead-letters back to the work queue.
+
+    Named by their delay, so changed delays make new queues instead of clashing with the old arguments.
+    """
+    name = queue_name(settings)
+    queues = []
+    for seconds in sorted(set(settings.retry_delays)):
+        milliseconds = int(seconds * 1000)
+        retry = f"{name}.retry.{milliseconds}ms"
+        queues.append(Queue(retry, exchange=retry_exchange(settings), routing_key=retry, durable=True,
+                            queue_arguments={"x-message-ttl": milliseconds, "x-dead-letter-exchange": "",
+                                             "x-dead-letter-routing-key": name}))
+    return queues
+
+
+def retry_routing_key(settings: Settings, step: int) -> str:
+    """The delay queue of the `step`-th retry (0-based)."""
+    return f"{queue_name(settings)}.retry.{int(settings.retry_delays[step] * 1000)}ms"
 
 
 def queue_name(settings: Settings) -> str:
@@ -65,6 +90,8 @@ def declare_topology(settings: Settings, connection: Connection, queues=()) -> N
     channel = connection.default_channel
     events_exchange(settings)(channel).declare()
     dead_letter_exchange(settings)(channel).declare()
+    if not settings.is_filesystem_broker:
+        retry_exchange(settings)(channel).declare()
     for queue in queues:
         queue(channel).declare()
 
@@ -113,20 +140,25 @@ class Publisher:
 
 
 def replay_dead_letters(settings: Settings, limit: int = 1000) -> int:
-    """Move dead-lettered events of one service back onto the events exchange."""
+    """Move dead-lettered events of one service back onto its own work queue, with their retries anew.
+
+    Straight to the queue (the default exchange), not through the events exchange: the other
+    services had their copy already, and a service's broker user may publish only its own types there.
+    """
     work, dead = service_queues(settings, [])
     moved = 0
     with connect(settings) as connection:
         declare_topology(settings, connection, [dead])
-        producer = Producer(connection.default_channel, exchange=events_exchange(settings))
+        producer = Producer(connection.default_channel)  # the default exchange: routing key = queue
         queue = dead(connection.default_channel)
         while moved < limit:
             message = queue.get(no_ack=False, accept=[CONTENT_TYPE, "application/json"])
             if message is None:
                 break
-            attributes = json.loads(message.body)
-            producer.publish(message.body, routing_key=attributes["type"], content_type=CONTENT_TYPE,
-                             content_encoding="utf-8", headers=amqp_headers(attributes), delivery_mode=2)
+            # The broker's and the consumer's bookkeeping (x-death, x-ordning-retries) starts over.
+            headers = {name: value for name, value in (message.headers or {}).items() if not name.startswith("x-")}
+            producer.publish(message.body, routing_key=work.name, content_type=CONTENT_TYPE,
+                             content_encoding="utf-8", headers=headers, delivery_mode=2)
             message.ack()
             moved += 1
     return moved

@@ -45,6 +45,17 @@ def _int(environ, name, default):
         raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
 
 
+def _seconds_list(environ, name, default):
+    raw = environ.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        values = tuple(float(part) for part in raw.split(","))
+    except ValueError:
+        raise ConfigError(f"{name} must be seconds separated by commas, e.g. 1,5,30, got {raw!r}") from None
+    return values
+
+
 @dataclass(frozen=True)
 class TrustedIssuer:
     """An identity provider whose tokens this installation accepts, and the tenants it may speak for.
@@ -104,6 +115,9 @@ class Settings:
     metrics_port: int = 0
     relay_batch_size: int = 100
     relay_poll_seconds: float = 0.2
+    # Seconds a failed event waits before each retry; dead-lettered after the last (here 6 min in all).
+    retry_delays: tuple = (1, 5, 15, 30, 60, 120, 130)
+    worker_stall_seconds: float = 120.0  # a worker loop silent for longer fails the liveness probe
 
     @property
     def trusted_issuers(self) -> tuple[TrustedIssuer, ...]:
@@ -165,6 +179,8 @@ class Settings:
             bus_namespace=environ.get("ORDNING_BUS_NAMESPACE", "ordning"),
             metrics_port=_int(environ, "ORDNING_WORKER_METRICS_PORT", 0),
             relay_batch_size=_int(environ, "ORDNING_RELAY_BATCH_SIZE", 100),
+            retry_delays=_seconds_list(environ, "ORDNING_RETRY_DELAYS", cls.retry_delays),
+            worker_stall_seconds=_int(environ, "ORDNING_WORKER_STALL_SECONDS", 120),
         )
         settings.validate()
         return settings
@@ -186,6 +202,8 @@ class Settings:
                 raise ConfigError("production runs on PostgreSQL and RabbitMQ, not the embedded SQLite/filesystem defaults")
         if not self.database_url:
             raise ConfigError("set ORDNING_DATABASE_URL")
+        if not self.retry_delays or any(not 0.001 <= delay <= 86400 for delay in self.retry_delays):
+            raise ConfigError("ORDNING_RETRY_DELAYS needs at least one delay, each from 0.001 to 86400 seconds")
         if self.max_request_bytes < 1024:
             raise ConfigError("ORDNING_MAX_REQUEST_BYTES must be at least 1024")
 

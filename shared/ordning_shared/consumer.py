@@ -1,4 +1,4 @@
-"""Consuming events: inbox deduplication, tracing, delivery limit, dead letters.
+"""Consuming events: inbox deduplication, tracing, retries with growing delays, dead letters.
 
 A handler is a plain function `handler(uow, event)`, run in one unit of
 work together with the inbox record, so an event changes the service's data
@@ -13,15 +13,17 @@ from typing import Callable
 from kombu import Consumer, Producer
 from kombu.mixins import ConsumerMixin
 
-from .bus import connect, dead_letter_exchange, declare_topology, service_queues
+from .bus import (connect, dead_letter_exchange, declare_topology, retry_exchange, retry_queues, retry_routing_key,
+                  service_queues)
 from .db import Duplicate, UnitOfWork
-from .events import CONTENT_TYPE, InvalidCloudEvent, parse
+from .events import CONTENT_TYPE, InvalidCloudEvent, UntrustedEvent, parse, require_source
 from .observability import EVENTS_CONSUMED, extract_context, tracer
 from .platform import Platform
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[UnitOfWork, object], None]
+RETRIES_HEADER = "x-ordning-retries"  # how often a failed event was parked in a delay queue
 
 
 def handle_event(platform: Platform, handlers: dict[str, Handler], body: bytes | str) -> str:
@@ -31,6 +33,7 @@ def handle_event(platform: Platform, handlers: dict[str, Handler], body: bytes |
     handler = handlers.get(event_type)
     if handler is None:
         return "ignored"
+    require_source(cloudevent)  # its source's tenant is its tenant; a handler may ask for a service too
     traceparent = cloudevent.get_attributes().get("traceparent")
     with tracer().start_as_current_span(f"consume {event_type}", context=extract_context(traceparent)):
         try:
@@ -48,23 +51,40 @@ def handle_event(platform: Platform, handlers: dict[str, Handler], body: bytes |
     return "processed"
 
 
+def _event_type(message) -> str:
+    return (message.headers or {}).get("cloudEvents_type", "unknown")
+
+
 def _is_inbox_conflict(exc: Exception) -> bool:
     text = str(exc)
     return "inbox" in text and ("UNIQUE" in text or "unique" in text or "duplicate key" in text)
 
 
 class EventConsumer(ConsumerMixin):
-    def __init__(self, platform: Platform, handlers: dict[str, Handler]):
+    def __init__(self, platform: Platform, handlers: dict[str, Handler], heartbeat=None):
         self.platform = platform
         self.settings = platform.settings
         self.handlers = handlers
         self.work_queue, self.dead_letter_queue = service_queues(self.settings, sorted(handlers))
+        self.retry_queues = [] if self.settings.is_filesystem_broker else retry_queues(self.settings)
         self.connection = connect(self.settings)
+        # Retries are published on a connection of their own: waiting for a confirm on the consuming
+        # connection would hand the next delivery to on_message while this one is in it.
+        self._retry_connection = None
+        self._heartbeat = heartbeat or (lambda: None)
         # The filesystem transport counts no deliveries; count failures here instead.
         self._local_failures: dict[str, int] = {}
 
+    def on_iteration(self) -> None:
+        self._heartbeat()
+
+    def on_connection_error(self, exc, interval) -> None:
+        self._heartbeat()  # waiting for the broker is the loop working, not stalled
+        super().on_connection_error(exc, interval)
+
     def get_consumers(self, consumer_class, channel):
-        declare_topology(self.settings, self.connection, [self.dead_letter_queue, self.work_queue])
+        declare_topology(self.settings, self.connection,
+                         [self.dead_letter_queue, *self.retry_queues, self.work_queue])
         return [consumer_class(queues=[self.work_queue], on_message=self.on_message,
                                accept=[CONTENT_TYPE, "application/json"], prefetch_count=16)]
 
@@ -77,20 +97,23 @@ class EventConsumer(ConsumerMixin):
             EVENTS_CONSUMED.labels(service, "invalid", "dead_lettered").inc()
             self._dead_letter(message)
             return
+        except UntrustedEvent as exc:  # kept in the dead-letter queue as evidence for an operator
+            log.error("dead-lettering an event from an untrusted source: %s", exc)
+            EVENTS_CONSUMED.labels(service, _event_type(message), "refused").inc()
+            self._dead_letter(message)
+            return
         except Exception:
-            event_type = (message.headers or {}).get("cloudEvents_type", "unknown")
+            event_type = _event_type(message)
             log.exception("handling %s failed", event_type)
             EVENTS_CONSUMED.labels(service, event_type, "failed").inc()
             self._retry_or_dead_letter(message)
             return
-        event_type = (message.headers or {}).get("cloudEvents_type", "unknown")
-        EVENTS_CONSUMED.labels(service, event_type, outcome).inc()
+        EVENTS_CONSUMED.labels(service, _event_type(message), outcome).inc()
         message.ack()
 
     def _retry_or_dead_letter(self, message) -> None:
         if not self.settings.is_filesystem_broker:
-            # The quorum queue counts redeliveries and dead-letters past x-delivery-limit.
-            message.reject(requeue=True)
+            self._retry_later(message)
             return
         key = (message.headers or {}).get("cloudEvents_id", "")
         self._local_failures[key] = self._local_failures.get(key, 0) + 1
@@ -99,6 +122,42 @@ class EventConsumer(ConsumerMixin):
             self._dead_letter(message)
         else:
             message.requeue()
+
+    def _retry_later(self, message) -> None:
+        """Park the event in the delay queue of its next retry, or dead-letter it after the last one.
+
+        The copy is confirmed before the original is acknowledged: a crash in between delivers the
+        event twice, and the inbox drops the second.
+        """
+        headers = dict(message.headers or {})
+        retries = int(headers.get(RETRIES_HEADER, 0))
+        if retries >= len(self.settings.retry_delays):
+            log.error("dead-lettering %s after %d retries", _event_type(message), retries)
+            EVENTS_CONSUMED.labels(self.settings.service, _event_type(message), "dead_lettered").inc()
+            message.reject(requeue=False)
+            return
+        headers[RETRIES_HEADER] = retries + 1
+        try:
+            if self._retry_connection is None:
+                self._retry_connection = connect(self.settings)
+            producer = Producer(self._retry_connection.default_channel, exchange=retry_exchange(self.settings))
+            producer.publish(message.body, routing_key=retry_routing_key(self.settings, retries),
+                             content_type=message.content_type, content_encoding=message.content_encoding,
+                             headers=headers, delivery_mode=2, retry=False)
+        except Exception:  # the broker failed us: let it deliver the event again, counted by the quorum queue
+            log.warning("could not park %s for a retry; requeueing it", _event_type(message), exc_info=True)
+            self._close_retry_connection()
+            message.reject(requeue=True)
+            return
+        message.ack()
+
+    def _close_retry_connection(self) -> None:
+        if self._retry_connection is not None:
+            try:
+                self._retry_connection.release()
+            except Exception:  # it is being thrown away
+                pass
+            self._retry_connection = None
 
     def _dead_letter(self, message) -> None:
         if self.settings.is_filesystem_broker:
@@ -111,13 +170,17 @@ class EventConsumer(ConsumerMixin):
             message.reject(requeue=False)
 
 
-def run_consumer(platform: Platform, handlers: dict[str, Handler], stop: threading.Event) -> EventConsumer:
-    consumer = EventConsumer(platform, handlers)
+def run_consumer(platform: Platform, handlers: dict[str, Handler], stop: threading.Event,
+                 heartbeat=None) -> EventConsumer:
+    consumer = EventConsumer(platform, handlers, heartbeat)
 
     def _watch():
         stop.wait()
         consumer.should_stop = True
 
     threading.Thread(target=_watch, daemon=True).start()
-    consumer.run()
+    try:
+        consumer.run()
+    finally:
+        consumer._close_retry_connection()
     return consumer

@@ -29,6 +29,11 @@ EVENTS_CONSUMED = Counter(
     "ordning_events_consumed", "Events consumed from the bus", ["service", "type", "outcome"])
 OUTBOX_PENDING = Gauge(
     "ordning_outbox_pending", "Events in the outbox not yet published", ["service"], multiprocess_mode="max")
+WORKER_HEARTBEAT = Gauge(
+    "ordning_worker_heartbeat_timestamp_seconds", "When a worker loop (relay, consumer) last made a turn",
+    ["service", "loop"])
+BROKER_UP = Gauge(
+    "ordning_broker_up", "1 when the broker answered the last check, else 0", ["service"], multiprocess_mode="min")
 
 
 def metrics_payload() -> tuple[bytes, str]:

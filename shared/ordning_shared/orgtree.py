@@ -12,6 +12,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from .db import UnitOfWork
+from .events import require_source
 
 ORG_UNIT_EVENT_TYPES = (
     "se.ordning.org_unit.created.v1",
@@ -22,6 +23,7 @@ ORG_UNIT_EVENT_TYPES = (
 
 
 def apply_org_unit_event(uow: UnitOfWork, cloudevent) -> None:
+    require_source(cloudevent, "processes")  # the organisation tree is the processes service's truth
     table = uow.tables.org_units
     data = cloudevent.get_data()
     tenant = cloudevent.get_attributes()["tenant"]

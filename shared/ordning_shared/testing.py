@@ -22,6 +22,7 @@ from .config import Settings
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 SERVICES = ("processes", "deviations", "risks", "reporting", "notify")
+TEST_RETRY_DELAYS = (0.05, 0.1, 0.2)  # a failing handler is dead-lettered within a second in tests
 
 
 def _unavailable(what: str):
@@ -112,6 +113,38 @@ def broker_url():
     _unavailable("RabbitMQ")
 
 
+@pytest.fixture(scope="session")
+def service_broker_url(broker_url):
+    """Factory: the URL of a service's own broker user (ordning_shared.brokerusers), limited to its queues.
+
+    ORDNING_TEST_<SERVICE>_BROKER_URL wins; else the user is created or updated here where rabbitmqctl
+    runs, else the one .ci/run created is used.
+    """
+    from urllib.parse import quote, urlsplit, urlunsplit
+
+    from . import brokerusers
+
+    ready: dict[str, str] = {}
+
+    def _url(service: str) -> str:
+        if service in ready:
+            return ready[service]
+        url = os.environ.get(f"ORDNING_TEST_{service.upper()}_BROKER_URL")
+        if not url:
+            password = brokerusers.ci_password(service)
+            parts = urlsplit(broker_url)
+            netloc = f"{quote(brokerusers.user_name(service))}:{quote(password, safe='')}@{parts.hostname}"
+            url = urlunsplit(parts._replace(netloc=netloc + (f":{parts.port}" if parts.port else "")))
+            if brokerusers.can_apply():  # once a session: the rights as this code defines them
+                brokerusers.apply(service, password)
+        if not _broker_answers(url):
+            _unavailable(f"RabbitMQ as the broker user of {service}")
+        ready[service] = url
+        return url
+
+    return _url
+
+
 @pytest.fixture
 def bus_namespace(request):
     """A namespace of exchanges and queues of this test's own, deleted afterwards."""
@@ -123,10 +156,12 @@ def bus_namespace(request):
     try:
         with Connection(url, connect_timeout=3) as connection:
             channel = connection.channel()
+            delays = set(Settings.retry_delays) | set(TEST_RETRY_DELAYS)
             for service in SERVICES + ("probe",):
-                for queue in (f"{namespace}.{service}", f"{namespace}.{service}.dead-letter"):
+                retries = [f"{namespace}.{service}.retry.{int(delay * 1000)}ms" for delay in delays]
+                for queue in (f"{namespace}.{service}", f"{namespace}.{service}.dead-letter", *retries):
                     channel.queue_delete(queue)
-            for exchange in (f"{namespace}.events", f"{namespace}.dead-letter"):
+            for exchange in (f"{namespace}.events", f"{namespace}.dead-letter", f"{namespace}.retry"):
                 channel.exchange_delete(exchange)
     except Exception:  # clean-up is best effort; the namespace is unique anyway
         pass
@@ -176,7 +211,8 @@ def runtime_role_settings(postgres_server_url, create_database, broker_url, bus_
 def make_settings(service: str, *, database_url: str, broker_url: str, data_dir: Path,
                   bus_namespace: str = "ordning", **overrides) -> Settings:
     settings = Settings(service=service, env="embedded", data_dir=Path(data_dir), database_url=database_url,
-                        broker_url=broker_url, bus_namespace=bus_namespace, relay_poll_seconds=0.05)
+                        broker_url=broker_url, bus_namespace=bus_namespace, relay_poll_seconds=0.05,
+                        retry_delays=TEST_RETRY_DELAYS)
     settings = replace(settings, **overrides)
     settings.validate()
     return settings

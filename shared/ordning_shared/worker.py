@@ -1,4 +1,4 @@
-"""A service's worker process: the outbox relay and the event consumer side by side."""
+"""A service's worker process: the outbox relay and the event consumer side by side, each with a heartbeat."""
 from __future__ import annotations
 
 import logging
@@ -7,6 +7,7 @@ import threading
 from collections.abc import Sequence
 
 from .consumer import run_consumer
+from .liveness import Heartbeats
 from .observability import setup_logging, setup_tracing
 from .outbox import OutboxRelay
 from .platform import Platform
@@ -24,25 +25,31 @@ def run_worker(platform: Platform, handlers: dict, stop: threading.Event | None 
     if threading.current_thread() is threading.main_thread():
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: stop.set())
+    heartbeats = Heartbeats(settings.service, settings.worker_stall_seconds)
+    server = None
     if settings.metrics_port:
-        from prometheus_client import start_http_server
-
-        start_http_server(settings.metrics_port)  # events consumed/published and the backlog, for Prometheus
-    relay = OutboxRelay(platform)
+        # Prometheus metrics (events consumed/published, the backlog) and the liveness probe's /healthz.
+        server = heartbeats.serve(settings.metrics_port)
+    relay = OutboxRelay(platform, heartbeat=heartbeats.beater("relay"))
     relay_thread = threading.Thread(target=relay.run, args=(stop,), name="outbox-relay", daemon=True)
     relay_thread.start()
     scheduler_thread = start_jobs(jobs, stop)  # periodic jobs, e.g. retention
     log.info("worker started: relay%s", " and consumer of " + ", ".join(sorted(handlers)) if handlers else "")
+    beat = heartbeats.beater("consumer") if handlers else None
     while not stop.is_set():
         if not handlers:
             stop.wait(1)
             continue
         try:
-            run_consumer(platform, handlers, stop)
+            run_consumer(platform, handlers, stop, heartbeat=beat)
         except Exception:  # kombu gives up after its retries; start over until told to stop
             log.exception("consumer stopped; restarting")
+            beat()
             stop.wait(2)
     relay_thread.join(timeout=10)
     if scheduler_thread is not None:
         scheduler_thread.join(timeout=10)
+    if server is not None:
+        server.shutdown()
+        server.server_close()
     log.info("worker stopped")

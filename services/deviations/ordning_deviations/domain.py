@@ -463,7 +463,7 @@ UNIT_CHANGED = EVENT_PREFIX + "unit_changed.v1"
 CATEGORY_CHANGED = EVENT_PREFIX + "category_changed.v1"
 PSEUDONYMISED = EVENT_PREFIX + "pseudonymised.v1"
 
-_COMMON = {"deviation_id", "kind", "unit_id", "category_id", "status"}
+_COMMON = {"deviation_id", "kind", "unit_id", "category_id", "status", "version"}
 
 # Allowed payload keys per event type: ids, classifications, statuses, dates, booleans. No free text,
 # no reporter, no IVO reference (it could identify the case at IVO).
@@ -853,15 +853,17 @@ class Deviation:
             raise CaseClosed("Ärendet är avslutat; återöppna det först / the case is closed; reopen it first")
 
     def _record(self, event_type: str, **data) -> None:
-        """Append an event (common fields added) and count the change in `version`."""
+        """Count the change in `version` and append an event (common fields and that version added)."""
         payload = {"deviation_id": self.id, "kind": self.kind.value, "unit_id": self.unit_id,
                    "category_id": self.category_id, "status": self.status.value, **data}
         unknown = set(payload) - EVENT_PAYLOAD_FIELDS[event_type]
         if unknown:  # a programming error: the payload allow-list is the contract
             raise ValueError(f"{event_type} payload has fields outside its allow-list: {sorted(unknown)}")
-        self.events.append(DomainEvent(type=event_type, tenant=self.tenant, subject=self.id, data=payload))
         if event_type != REPORTED:
             self.version += 1
+        payload["version"] = self.version
+        self.events.append(DomainEvent(type=event_type, tenant=self.tenant, subject=self.id, data=payload,
+                                       sequence=self.version))
 
 
 # --------------------------------------------------------------------------

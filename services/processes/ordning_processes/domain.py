@@ -334,4 +334,5 @@ class OrgUnit:
         # one, and ignore an event whose revision is not newer than its copy.
         data = self.state()
         data.update(extra)
-        self.events.append(DomainEvent(type=event_type, tenant=self.tenant, subject=self.id, data=data))
+        self.events.append(DomainEvent(type=event_type, tenant=self.tenant, subject=self.id, data=data,
+                                       sequence=self.revision))

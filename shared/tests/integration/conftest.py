@@ -7,7 +7,7 @@ from kombu import Connection
 
 from ordning_shared.db import PlatformTables, new_metadata
 from ordning_shared.platform import Platform
-from ordning_shared.testing import make_settings
+from ordning_shared.testing import BackgroundWorker, make_settings, wait_until
 
 metadata = new_metadata()
 tables = PlatformTables(metadata)
@@ -132,6 +132,18 @@ class TcpProxy:
 @pytest.fixture
 def queue_stats(broker_url):
     return lambda name: queue_info(broker_url, name)
+
+
+@pytest.fixture
+def start_consumer():
+    """Starts a service's worker in a thread and waits until it consumes its queue."""
+    def _start(platform, handlers, broker_url):
+        worker = BackgroundWorker(platform, handlers).__enter__()
+        name = f"{platform.settings.bus_namespace}.{platform.service}"
+        wait_until(lambda: (queue_info(broker_url, name) or (0, 0))[1] >= 1, timeout=20,
+                   message=f"a consumer on {name}")
+        return worker
+    return _start
 
 
 @pytest.fixture

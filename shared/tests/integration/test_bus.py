@@ -13,7 +13,7 @@ from ordning_shared.bus import replay_dead_letters, service_queues
 from ordning_shared.consumer import EventConsumer
 from ordning_shared.events import CONTENT_TYPE, DomainEvent, amqp_headers, serialize, to_cloudevent
 from ordning_shared.outbox import OutboxRelay
-from ordning_shared.testing import BackgroundWorker, wait_until
+from ordning_shared.testing import wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -56,17 +56,6 @@ def commit_events(platform, *events):
 @pytest.fixture
 def queue_info(queue_stats):
     return lambda _broker_url, name: queue_stats(name)
-
-
-@pytest.fixture
-def start_consumer(queue_info):
-    def _start(platform, handlers, broker_url):
-        worker = BackgroundWorker(platform, handlers).__enter__()
-        name = f"{platform.settings.bus_namespace}.{platform.service}"
-        wait_until(lambda: (queue_info(broker_url, name) or (0, 0))[1] >= 1, timeout=20,
-                   message=f"a consumer on {name}")
-        return worker
-    return _start
 
 
 def test_outbox_relay_publishes_cloudevents_in_order(make_platform, broker_url, bus_namespace):
@@ -262,7 +251,7 @@ def test_republish_after_lost_mark_applies_once(make_platform, broker_url, bus_n
 
 def test_poison_message_is_dead_lettered_and_replayed(make_platform, broker_url, bus_namespace, applied_table, start_consumer,
                                                       queue_info):
-    consumer = make_platform("deviations", delivery_limit=2)
+    consumer = make_platform("deviations", retry_delays=(0.05, 0.1))
     producer = make_platform("processes")
     dead_letter = f"{bus_namespace}.deviations.dead-letter"
     work = f"{bus_namespace}.deviations"

@@ -152,3 +152,17 @@ def test_migrations_run_with_the_owner_url_and_fall_back_to_the_one_url(tmp_path
     assert settings.owner_database_url == "postgresql://owner@db.example/deviations"  # per service, from its file
     assert settings.database_url == PROD["ORDNING_DATABASE_URL"]  # the service itself keeps the runtime URL
     assert Settings.from_env("processes", environ).owner_database_url == "postgresql://owner@db.example/ordning"
+
+
+def test_retry_delays_and_stall_bound_are_read(tmp_path):
+    environ = {"ORDNING_DATA_DIR": str(tmp_path), "ORDNING_RETRY_DELAYS": "0.5,2,10",
+               "ORDNING_WORKER_STALL_SECONDS": "60"}
+    settings = Settings.from_env("risks", environ)
+    assert (settings.retry_delays, settings.worker_stall_seconds) == ((0.5, 2.0, 10.0), 60)
+    assert sum(Settings.from_env("risks", {"ORDNING_DATA_DIR": str(tmp_path)}).retry_delays) > 300
+
+
+@pytest.mark.parametrize("delays", ["soon", "1,,2", "0", "-1,5"])
+def test_bad_retry_delays_are_a_config_error(tmp_path, delays):
+    with pytest.raises(ConfigError, match="ORDNING_RETRY_DELAYS"):
+        Settings.from_env("risks", {"ORDNING_DATA_DIR": str(tmp_path), "ORDNING_RETRY_DELAYS": delays})

@@ -166,6 +166,26 @@ def test_readyz(client):
     assert response.get_json()["checks"]["database"] == "ok"
 
 
+def test_readyz_stays_ready_while_the_broker_is_down(platform, settings):
+    from dataclasses import replace
+
+    from prometheus_client import REGISTRY
+
+    from ordning_shared.platform import Platform
+
+    # Nothing listens on port 1: the broker is unreachable, the database is fine.
+    down = Platform(replace(settings, broker_url="amqp://guest:guest@127.0.0.1:1//"), platform.tables)
+    try:
+        response = http.create_app(down, [], title="x").test_client().get("/readyz")
+    finally:
+        down.dispose()
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["status"] == "ok" and body["checks"] == {"database": "ok"}
+    assert body["information"]["broker"].startswith("error")
+    assert REGISTRY.get_sample_value("ordning_broker_up", {"service": "deviations"}) == 0
+
+
 def test_readyz_reports_failing_check(platform):
     app = http.create_app(platform, [], title="x", readiness=lambda: {"broker": "error: down"})
     response = app.test_client().get("/readyz")

@@ -4,16 +4,17 @@ import pytest
 import sqlalchemy as sa
 
 from ordning_shared.consumer import handle_event
-from ordning_shared.events import DomainEvent, serialize, to_cloudevent
+from ordning_shared.events import DomainEvent, UntrustedEvent, serialize, to_cloudevent
 from ordning_shared.orgtree import ancestor_ids, org_unit_handlers, subtree_ids, unit_row
 
 
-def org_event(what, unit_id, revision, name, kind="enhet", parent_id=None, tenant="0180", closed_at=None):
+def org_event(what, unit_id, revision, name, kind="enhet", parent_id=None, tenant="0180", closed_at=None,
+              service="processes"):
     data = {"unit_id": unit_id, "revision": revision, "name": name, "kind": kind, "parent_id": parent_id}
     if closed_at:
         data["closed_at"] = closed_at
     return serialize(to_cloudevent(DomainEvent(f"se.ordning.org_unit.{what}.v1", tenant, unit_id, data),
-                                   "processes"))
+                                   service))
 
 
 def apply(platform, body):
@@ -88,3 +89,16 @@ def test_ancestor_ids(tree):
         assert ancestor_ids(connection, table, "0180", "n") == ["n"]
         assert ancestor_ids(connection, table, "0180", "missing") == []
         assert ancestor_ids(connection, table, "1480", "x-child") == ["x-child"]
+
+
+@pytest.mark.parametrize("source", ["/ordning/0180/deviations", "/ordning/1480/processes", "/elsewhere/0180/processes"])
+def test_org_events_from_anyone_but_the_tenants_processes_service_are_refused(tree, source):
+    forged = json.loads(org_event("renamed", "e1", 9, "Kapad", parent_id="v1"))
+    forged["source"] = source
+    with pytest.raises(UntrustedEvent):
+        apply(tree, json.dumps(forged))
+    with tree.engine.connect() as connection:
+        row = unit_row(connection, tree.tables.org_units, "0180", "e1")
+        received = connection.execute(sa.select(sa.func.count()).select_from(tree.tables.inbox)
+                                      .where(tree.tables.inbox.c.event_id == forged["id"])).scalar_one()
+    assert (row.name, row.revision, received) == ("E1", 1, 0)

@@ -70,7 +70,12 @@ helm.sh/chart: {{ include "ordning.chart" .c | quote }}
 {{- end -}}
 
 {{- define "ordning.brokerSecret" -}}
-{{- required "broker.existingSecret names the Secret with the RabbitMQ URL" .Values.broker.existingSecret -}}
+{{- required "broker.existingSecret (or the component's brokerSecret) names the Secret with the service's RabbitMQ URL" (default .Values.broker.existingSecret .brokerSecret) -}}
+{{- end -}}
+
+{{/* Each service connects as its own RabbitMQ user, so one service cannot publish as another. */}}
+{{- define "ordning.brokerUrlKey" -}}
+{{- default (printf "%s-broker-url" .name) .brokerUrlKey -}}
 {{- end -}}
 
 {{- define "ordning.queueName" -}}
@@ -95,9 +100,11 @@ ORDNING_{{ upper .name }}_DATABASE_URL_FILE: "/var/run/secrets/ordning/database/
 ORDNING_BROKER_URL_FILE: "/var/run/secrets/ordning/broker/url"
 ORDNING_BUS_NAMESPACE: {{ .Values.broker.namespace | quote }}
 ORDNING_DELIVERY_LIMIT: {{ .Values.broker.deliveryLimit | quote }}
+ORDNING_RETRY_DELAYS: {{ join "," .Values.broker.retryDelays | quote }}
 ORDNING_LOG_LEVEL: {{ .logLevel | quote }}
 ORDNING_MAX_REQUEST_BYTES: {{ .maxRequestBytes | quote }}
 ORDNING_WORKER_METRICS_PORT: {{ .worker.metricsPort | quote }}
+ORDNING_WORKER_STALL_SECONDS: {{ .worker.stallSeconds | quote }}
 ORDNING_API_WORKERS: {{ .api.gunicornWorkers | quote }}
 ORDNING_API_THREADS: {{ .api.gunicornThreads | quote }}
 {{- range $name, $value := .extraEnv }}
@@ -151,7 +158,7 @@ ORDNING_API_THREADS: {{ .api.gunicornThreads | quote }}
     secretName: {{ include "ordning.brokerSecret" $c | quote }}
     defaultMode: 0440
     items:
-      - key: {{ $c.Values.broker.urlKey | quote }}
+      - key: {{ include "ordning.brokerUrlKey" $c | quote }}
         path: "url"
 {{- end -}}
 

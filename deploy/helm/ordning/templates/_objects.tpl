@@ -65,7 +65,7 @@ spec:
             timeoutSeconds: 2
             failureThreshold: 3
           readinessProbe:
-            # /readyz checks the database and the broker: a pod that cannot reach them gets no traffic.
+            # /readyz checks the database only: the outbox holds events while the broker is down.
             httpGet:
               path: "/readyz"
               port: "http"
@@ -131,8 +131,9 @@ spec:
               containerPort: {{ .worker.metricsPort }}
               protocol: "TCP"
           livenessProbe:
+            # /healthz fails when the relay or the consumer loop stalls (worker.stallSeconds).
             httpGet:
-              path: "/metrics"
+              path: "/healthz"
               port: "metrics"
             initialDelaySeconds: 10
             periodSeconds: 20
@@ -221,7 +222,7 @@ spec:
   secretTargetRef:
     - parameter: "host"
       name: {{ include "ordning.brokerSecret" $c | quote }}
-      key: {{ $c.Values.broker.urlKey | quote }}
+      key: {{ include "ordning.brokerUrlKey" $c | quote }}
 ---
 apiVersion: keda.sh/v1alpha1
 kind: ScaledObject

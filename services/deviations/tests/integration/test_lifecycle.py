@@ -301,4 +301,5 @@ def test_openapi_and_health(env):
     assert c.get("/healthz").status_code == 200
     ready = c.get("/readyz")
     assert ready.status_code == 200, ready.get_json()
-    assert ready.get_json()["checks"] == {"database": "ok", "broker": "ok"}
+    assert ready.get_json()["checks"] == {"database": "ok"}
+    assert ready.get_json()["information"] == {"broker": "ok"}

@@ -1,0 +1,98 @@
+"""RabbitMQ users, one per service, each limited to its own queues (standard library only).
+
+A service's user may declare, read and write its own queues (`<ns>.<service>`, its retry and
+dead-letter queues), declare the shared exchanges, bind to them (read) and publish to them (write),
+and write to `amq.default`, through which its retry queues dead-letter back to its work queue. It
+cannot consume, purge or delete another service's queue, and (topic permissions) it may publish to
+the events exchange only the types of the aggregates it owns: no service can publish another's events.
+
+    python -m ordning_shared.brokerusers --namespace ordning processes deviations  # prints the commands
+    python -m ordning_shared.brokerusers --apply processes deviations              # runs them
+
+--apply runs rabbitmqctl with the CI passwords (CI, a developer's broker); in production, hand the
+printed commands, with real passwords, to whoever runs RabbitMQ.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+
+ANY_NAMESPACE = "[A-Za-z0-9-]+"  # for test runs, whose namespaces are made up per test
+# The one namespace of a CI broker whose events exchange has topic permissions (they name an exchange,
+# not a pattern); the tests that prove them use it.
+CI_NAMESPACE = "ordningci"
+# The aggregates whose events each service publishes; its user may publish no other routing key.
+PUBLISHES = {"processes": ("org_unit",), "deviations": ("deviation", "action")}
+
+
+def user_name(service: str) -> str:
+    return f"ordning-{service}"
+
+
+def permissions(service: str, namespace: str = ANY_NAMESPACE) -> tuple[str, str, str]:
+    """The (configure, write, read) regular expressions of a service's user."""
+    ns = namespace if namespace == ANY_NAMESPACE else re.escape(namespace)
+    own = rf"^{ns}\.{re.escape(service)}(\..*)?$"
+    exchanges = rf"^{ns}\.(events|retry|dead-letter)$"
+    return f"{own}|{exchanges}", rf"{own}|{exchanges}|^amq\.default$", f"{own}|{exchanges}"
+
+
+def publishable(service: str) -> str:
+    """The routing keys (event types) a service's user may publish to the events exchange."""
+    if service not in PUBLISHES:
+        raise KeyError(f"say in brokerusers.PUBLISHES which aggregates' events {service} publishes")
+    return rf"^se\.ordning\.({'|'.join(PUBLISHES[service])})\."
+
+
+def commands(service: str, password: str, namespace: str = ANY_NAMESPACE, vhost: str = "/") -> list[list[str]]:
+    user = user_name(service)
+    exchange = f"{CI_NAMESPACE if namespace == ANY_NAMESPACE else namespace}.events"
+    return [["rabbitmqctl", "add_user", user, password],
+            ["rabbitmqctl", "set_permissions", "-p", vhost, user, *permissions(service, namespace)],
+            # Topic permissions: publish only its own event types; bind (read) to any.
+            ["rabbitmqctl", "set_topic_permissions", "-p", vhost, user, exchange, publishable(service), ".*"]]
+
+
+def can_apply() -> bool:
+    return shutil.which("rabbitmqctl") is not None
+
+
+def apply(service: str, password: str, namespace: str = ANY_NAMESPACE, vhost: str = "/") -> None:
+    """Create the user (or keep it, with the given password) and set its permissions; idempotent."""
+    add, *grants = commands(service, password, namespace, vhost)
+    result = subprocess.run(add, capture_output=True, text=True, timeout=60)
+    if result.returncode != 0:
+        if "already" not in (result.stdout + result.stderr):
+            raise RuntimeError(f"rabbitmqctl add_user {add[2]} failed: {result.stderr.strip()}")
+        subprocess.run(["rabbitmqctl", "change_password", add[2], password], check=True, capture_output=True,
+                       timeout=60)
+    for grant in grants:
+        subprocess.run(grant, check=True, capture_output=True, timeout=60)
+
+
+def ci_password(service: str) -> str:
+    """The password of a service's user on a CI or developer broker (never a production one)."""
+    return os.environ.get(f"ORDNING_CI_{service.upper()}_BROKER_PASSWORD", f"ci-{service}")
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("services", nargs="+")
+    parser.add_argument("--namespace", default=ANY_NAMESPACE, help="ORDNING_BUS_NAMESPACE; default: any")
+    parser.add_argument("--vhost", default="/")
+    parser.add_argument("--apply", action="store_true", help="run rabbitmqctl instead of printing")
+    arguments = parser.parse_args(argv)
+    for service in arguments.services:
+        if arguments.apply:
+            apply(service, ci_password(service), arguments.namespace, arguments.vhost)
+            print(f"broker user {user_name(service)} ready")
+        else:
+            for command in commands(service, "<password>", arguments.namespace, arguments.vhost):
+                print(" ".join(f"'{part}'" if any(c in part for c in "|\\$^(*") else part for part in command))
+
+
+if __name__ == "__main__":
+    main()
