@@ -17,6 +17,7 @@ from marshmallow import Schema, fields, validate
 
 from .db import Id, UTCDateTime, UnitOfWork
 from .events import DomainEvent
+from .problems import Problem
 
 
 class ActionStatus(str, enum.Enum):
@@ -38,8 +39,8 @@ ACTION_TRANSITIONS = {
 CLOSED_STATUSES = {ActionStatus.done, ActionStatus.cancelled}
 
 
-class ActionRuleViolation(Exception):
-    code = "action_rule"
+class ActionRuleViolation(Problem):
+    http_status, code = 409, "action_rule"
 
 
 class IllegalActionTransition(ActionRuleViolation):
@@ -216,7 +217,7 @@ class ActionRepository:
 
 
 class StaleAction(ActionRuleViolation):
-    code = "stale_etag"
+    http_status, code = 412, "stale_etag"
 
 
 class ActionSchema(Schema):

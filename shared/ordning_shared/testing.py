@@ -190,3 +190,24 @@ def wait_until(predicate, timeout: float = 15.0, interval: float = 0.05, message
             return value
         time.sleep(interval)
     raise AssertionError(f"timed out after {timeout}s waiting for {message}")
+
+
+def watch_documented_answers(app) -> list[str]:
+    """From now on, every answer of `app` whose status its /openapi.json does not list for that operation is
+    recorded in the returned list ("PATCH /api/v1/x/{id} -> 409"); a fixture asserts it stays empty."""
+    from flask import request
+    from flask_smorest.spec.plugins import FlaskPlugin
+
+    paths = app.extensions["ordning_api"].spec.to_dict()["paths"]
+    undocumented: list[str] = []
+
+    @app.after_request
+    def _check_documented(response):
+        if request.url_rule is not None:
+            path = FlaskPlugin.flaskpath2openapi(request.url_rule.rule)
+            operation = paths.get(path, {}).get(request.method.lower())
+            if operation is not None and str(response.status_code) not in operation["responses"]:
+                undocumented.append(f"{request.method} {path} -> {response.status_code}")
+        return response
+
+    return undocumented

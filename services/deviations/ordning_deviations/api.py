@@ -3,11 +3,13 @@ from __future__ import annotations
 
 from flask import current_app, url_for
 from marshmallow import RAISE
-from ordning_shared.actions import ActionSchema, ActionTransitionSchema, ActionUpdateSchema
+from ordning_shared.actions import (ActionRuleViolation, ActionSchema, ActionTransitionSchema, ActionUpdateSchema,
+                                    IllegalActionTransition)
 from ordning_shared.http import Blueprint, check_if_match, current_principal, etag
 from ordning_shared.idempotency import create_once
 
 from . import db, service
+from . import domain as d
 from .domain import Kind
 from .schemas import (AuditEntrySchema, CategorySchema, CategoryUpdateSchema, DeadlinePolicySchema,
                       DeviationPageSchema, DeviationPatchSchema, DeviationSchema, InvestigationUpdateSchema,
@@ -45,7 +47,9 @@ def _case(deviation_id: str):
 @deviations_blp.route("", methods=["POST"])
 @deviations_blp.arguments(ReportDeviationSchema)
 @deviations_blp.response(201, DeviationSchema)
-@deviations_blp.alt_response(422, description="unknown unit or category, invalid report")
+@deviations_blp.raises(service.Forbidden, service.UnknownUnit, service.UnknownCategory, d.InvalidReport,
+                        d.InvalidInput)
+@deviations_blp.idempotent
 def report(data):
     """Anmäl ett ärende (kind + unit_id + description räcker)"""
     platform, principal = _platform(), current_principal()
@@ -77,6 +81,9 @@ def get_one(deviation_id):
 
 
 @deviations_blp.route("/<deviation_id>", methods=["PATCH"])
+@deviations_blp.raises(service.Forbidden, service.UnknownUnit, service.UnknownCategory, d.CaseClosed,
+                        d.InvalidInput)
+@deviations_blp.checks_if_match
 @deviations_blp.arguments(DeviationPatchSchema)
 @deviations_blp.response(200, DeviationSchema)
 def patch(data, deviation_id):
@@ -86,6 +93,9 @@ def patch(data, deviation_id):
 
 
 @deviations_blp.route("/<deviation_id>/transitions", methods=["POST"])
+@deviations_blp.raises(service.Forbidden, d.IllegalTransition, d.InvestigationIncomplete, d.OpenActionsRemain,
+                        d.SeriousnessDecisionRequired, d.IvoReportRequired)
+@deviations_blp.checks_if_match
 @deviations_blp.arguments(TransitionSchema)
 @deviations_blp.response(200, DeviationSchema)
 def transition(data, deviation_id):
@@ -95,6 +105,8 @@ def transition(data, deviation_id):
 
 
 @deviations_blp.route("/<deviation_id>/investigation", methods=["PUT"])
+@deviations_blp.raises(service.Forbidden, d.InvestigationNotEditable, d.CaseClosed)
+@deviations_blp.checks_if_match
 @deviations_blp.arguments(InvestigationUpdateSchema)
 @deviations_blp.response(200, DeviationSchema)
 def investigation(data, deviation_id):
@@ -104,6 +116,9 @@ def investigation(data, deviation_id):
 
 
 @deviations_blp.route("/<deviation_id>/seriousness", methods=["PUT"])
+@deviations_blp.raises(service.Forbidden, d.SeriousnessNotApplicable, d.SeriousnessDecisionTooEarly, d.CaseClosed,
+                        d.IvoAlreadyReported, d.InvalidInput)
+@deviations_blp.checks_if_match
 @deviations_blp.arguments(SeriousnessDecisionSchema)
 @deviations_blp.response(200, DeviationSchema)
 def seriousness(data, deviation_id):
@@ -113,6 +128,8 @@ def seriousness(data, deviation_id):
 
 
 @deviations_blp.route("/<deviation_id>/ivo-report", methods=["PUT"])
+@deviations_blp.raises(service.Forbidden, d.IvoReportNotAllowed, d.CaseClosed, d.InvalidInput)
+@deviations_blp.checks_if_match
 @deviations_blp.arguments(IvoReportSchema)
 @deviations_blp.response(200, DeviationSchema)
 def ivo_report(data, deviation_id):
@@ -123,6 +140,7 @@ def ivo_report(data, deviation_id):
 
 
 @deviations_blp.route("/<deviation_id>/audit", methods=["GET"])
+@deviations_blp.raises(service.Forbidden)
 @deviations_blp.response(200, AuditEntrySchema(many=True))
 def audit(deviation_id):
     """Ärendets granskningslogg (kvalitetsutvecklare, administratör, förvaltningschef)"""
@@ -144,6 +162,8 @@ def list_actions(deviation_id):
 
 
 @deviations_blp.route("/<deviation_id>/actions", methods=["POST"])
+@deviations_blp.raises(service.Forbidden, d.CaseClosed)
+@deviations_blp.idempotent
 @deviations_blp.arguments(ActionSchema)
 @deviations_blp.response(201, ActionSchema)
 def add_action(data, deviation_id):
@@ -166,6 +186,8 @@ def get_action(deviation_id, action_id):
 
 
 @deviations_blp.route("/<deviation_id>/actions/<action_id>", methods=["PATCH"])
+@deviations_blp.raises(service.Forbidden, d.CaseClosed, ActionRuleViolation)
+@deviations_blp.checks_if_match
 @deviations_blp.arguments(ActionUpdateSchema)
 @deviations_blp.response(200, ActionSchema)
 def update_action(data, deviation_id, action_id):
@@ -175,6 +197,8 @@ def update_action(data, deviation_id, action_id):
 
 
 @deviations_blp.route("/<deviation_id>/actions/<action_id>/transitions", methods=["POST"])
+@deviations_blp.raises(service.Forbidden, d.CaseClosed, IllegalActionTransition)
+@deviations_blp.checks_if_match
 @deviations_blp.arguments(ActionTransitionSchema)
 @deviations_blp.response(200, ActionSchema)
 def transition_action(data, deviation_id, action_id):
@@ -196,6 +220,8 @@ def categories_list():
 
 
 @categories_blp.route("", methods=["POST"])
+@categories_blp.raises(service.Forbidden, service.CategoryExists)
+@categories_blp.idempotent
 @categories_blp.arguments(CategorySchema)
 @categories_blp.response(201, CategorySchema)
 def categories_create(data):
@@ -217,6 +243,8 @@ def categories_get(category_id):
 
 
 @categories_blp.route("/<category_id>", methods=["PATCH"])
+@categories_blp.raises(service.Forbidden, service.CategoryExists)
+@categories_blp.checks_if_match
 @categories_blp.arguments(CategoryUpdateSchema)
 @categories_blp.response(200, CategorySchema)
 def categories_update(data, category_id):
@@ -238,6 +266,7 @@ def policy_get(kind):
 
 
 @policies_blp.route("/<kind>", methods=["PUT"])
+@policies_blp.raises(service.Forbidden, service.InvalidPolicy)
 @policies_blp.arguments(DeadlinePolicySchema)
 @policies_blp.response(200, DeadlinePolicySchema)
 def policy_put(data, kind):
@@ -250,6 +279,8 @@ def policy_put(data, kind):
 # --------------------------------------------------------------------------
 
 @public_blp.route("/<tenant>/feedback", methods=["POST"])
+@public_blp.raises(service.UnknownUnit)
+@public_blp.idempotent
 @public_blp.arguments(PublicFeedbackSchema)
 @public_blp.response(201, ReceiptSchema)
 def public_feedback(data, tenant):

@@ -25,6 +25,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from ordning_shared.events import DomainEvent
+from ordning_shared.problems import Problem
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
@@ -122,13 +123,12 @@ TRANSITION_KINDS: dict[tuple[Status, Command], frozenset[Kind]] = {
 # Errors
 # --------------------------------------------------------------------------
 
-class DomainError(Exception):
+class DomainError(Problem):
     code = "domain_error"
     http_status = 409
 
     def __init__(self, message: str):
         super().__init__(message)
-        self.message = message
 
 
 class IllegalTransition(DomainError):
@@ -163,6 +163,7 @@ class InvestigationIncomplete(RuleViolation):
     def __init__(self, message: str, missing: list[str]):
         super().__init__(message)
         self.missing = missing
+        self.extra = {"missing": missing}
 
 
 class InvestigationNotEditable(RuleViolation):

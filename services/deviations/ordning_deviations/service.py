@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from ordning_shared import idempotency
 from ordning_shared.actions import ActionRepository, ImprovementAction
 from ordning_shared.db import utcnow
+from ordning_shared.problems import Conflict, Forbidden, NotFound, PreconditionFailed, Unprocessable
 
 from . import db
 from . import domain as d
@@ -25,42 +26,26 @@ Precondition = Callable[[str, int], None] | None
 
 
 # --------------------------------------------------------------------------
-# Errors of the service layer (rendered as problem+json through app.problem_map)
+# Errors of the service layer (the platform renders each as problem+json)
 # --------------------------------------------------------------------------
 
-class ServiceError(Exception):
-    code = "service_error"
-    http_status = 400
-
-    def __init__(self, message: str, code: str | None = None):
-        super().__init__(message)
-        if code:
-            self.code = code
+class UnknownUnit(Unprocessable):
+    code = "unknown_unit"
 
 
-class NotFound(ServiceError):
-    code = "not_found"
-    http_status = 404
+class UnknownCategory(Unprocessable):
+    code = "unknown_category"
 
 
-class Forbidden(ServiceError):
-    code = "forbidden"
-    http_status = 403
+class CategoryExists(Conflict):
+    code = "category_exists"
 
 
-class Unprocessable(ServiceError):
-    code = "unprocessable"
-    http_status = 422
+class InvalidPolicy(Unprocessable):
+    code = "invalid_policy"
 
 
-class Conflict(ServiceError):
-    code = "conflict"
-    http_status = 409
-
-
-class Stale(ServiceError):
-    code = "stale_etag"
-    http_status = 412
+Stale = PreconditionFailed
 
 
 def _not_found() -> NotFound:
@@ -172,7 +157,7 @@ def _check_unit(conn, tenant: str, unit_id: str):
 
 
 def _unknown_unit(unit_id: str) -> Unprocessable:
-    return Unprocessable(f"Okänd eller stängd enhet / unknown or closed unit: {unit_id}", code="unknown_unit")
+    return UnknownUnit(f"Okänd eller stängd enhet / unknown or closed unit: {unit_id}")
 
 
 def _check_category(conn, tenant: str, category_id: str | None, kind: d.Kind) -> None:
@@ -185,8 +170,8 @@ def _require_category(row, category_id: str | None, kind: d.Kind) -> None:
     if not category_id:
         return
     if row is None or not row.active or (row.kinds and kind.value not in row.kinds):
-        raise Unprocessable(f"Okänd kategori för typen '{kind.value}' / unknown category for {kind.value}: "
-                            f"{category_id}", code="unknown_category")
+        raise UnknownCategory(f"Okänd kategori för typen '{kind.value}' / unknown category for {kind.value}: "
+                              f"{category_id}")
 
 
 # --------------------------------------------------------------------------
@@ -545,7 +530,7 @@ def _unique_name(conn, tenant: str, name: str, except_id: str | None = None) -> 
     if except_id:
         query = query.where(c.id != except_id)
     if conn.execute(query).first() is not None:
-        raise Conflict(f"Kategorin '{name}' finns redan / the category exists already", code="category_exists")
+        raise CategoryExists(f"Kategorin '{name}' finns redan / the category exists already")
 
 
 def update_category(platform, principal, category_id: str, data: dict, precondition: Precondition = None) -> dict:
@@ -596,7 +581,7 @@ def put_policy(platform, principal, kind: str, data: dict) -> dict:
     try:
         policy = d.DeadlinePolicy(kind, data["receipt_days"], data["investigation_days"], data.get("ivo_report_days"))
     except ValueError as error:
-        raise Unprocessable(str(error), code="invalid_policy") from None
+        raise InvalidPolicy(str(error)) from None
     values = {"receipt_days": policy.receipt_days, "investigation_days": policy.investigation_days,
               "ivo_report_days": policy.ivo_report_days}
     with platform.uow() as uow:
