@@ -279,7 +279,11 @@ def check_if_match(entity_id: str, version: int) -> None:
     if not header:
         raise PreconditionRequired("Skicka If-Match med den ETag du läste / send If-Match with the ETag you last read")
     wanted = {tag.strip().removeprefix("W/") for tag in header.split(",")}
-    if "*" not in wanted and etag(entity_id, version) not in wanted:
+    if "*" in wanted:
+        # "*" matches whatever is there, so it would overwrite a change the editor never saw.
+        raise IfMatchWildcard("If-Match: * godtas inte; skicka den ETag du läste / If-Match: * is not accepted; "
+                              "send the ETag you read")
+    if etag(entity_id, version) not in wanted:
         raise PreconditionFailed("Det har ändrats av någon annan sedan du läste det; läs om det / it was changed "
                                  "by someone else since you read it; read it again")
 

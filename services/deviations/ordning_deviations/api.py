@@ -261,17 +261,23 @@ def _kind_or_404(kind: str) -> str:
 @policies_blp.route("/<kind>", methods=["GET"])
 @policies_blp.response(200, DeadlinePolicySchema)
 def policy_get(kind):
-    """Tidsfristerna för en typ (kommunens egna, annars standard)"""
-    return service.get_policy(_platform(), current_principal(), _kind_or_404(kind))
+    """Tidsfristerna för en typ (kommunens egna, annars standard); ETag för If-Match"""
+    return _with_policy_etag(service.get_policy(_platform(), current_principal(), _kind_or_404(kind)))
 
 
 @policies_blp.route("/<kind>", methods=["PUT"])
 @policies_blp.raises(service.Forbidden, service.InvalidPolicy)
+@policies_blp.checks_if_match
 @policies_blp.arguments(DeadlinePolicySchema)
 @policies_blp.response(200, DeadlinePolicySchema)
 def policy_put(data, kind):
-    """Sätt kommunens tidsfrister för en typ, i arbetsdagar (administratör)"""
-    return service.put_policy(_platform(), current_principal(), _kind_or_404(kind), data)
+    """Sätt kommunens tidsfrister för en typ, i arbetsdagar (administratör, If-Match)"""
+    return _with_policy_etag(service.put_policy(_platform(), current_principal(), _kind_or_404(kind), data,
+                                                check_if_match))
+
+
+def _with_policy_etag(body: dict):
+    return body, 200, {"ETag": etag(body["kind"], body["version"])}
 
 
 # --------------------------------------------------------------------------

@@ -108,9 +108,14 @@ def _can_read(conn, principal, dev: d.Deviation) -> bool:
     return bool(dev.reported_by is not None and dev.reported_by == principal.subject and roles & d.STAFF_ROLES)
 
 
-def _load(uow, principal, deviation_id: str, command: str | None = None):
-    """The case (row, entity) if the principal may read it (else 404) and run `command` on it (else 403)."""
-    row = db.get_row(uow.connection, principal.tenant, deviation_id)
+def _load(uow, principal, deviation_id: str, command: str | None = None, lock: bool | None = None):
+    """The case (row, entity) if the principal may read it (else 404) and run `command` on it (else 403).
+
+    A command locks the case's row first: closing it counts its open actions, and adding or reopening an
+    action checks that it is not closed; taking turns, neither can act on what the other is changing.
+    """
+    lock = command is not None if lock is None else lock
+    row = db.get_row(uow.connection, principal.tenant, deviation_id, lock=lock)
     if row is None:
         raise _not_found()
     dev = db.to_entity(row)
@@ -367,7 +372,7 @@ def change_case(platform, principal, deviation_id: str, data: dict, precondition
     """PATCH: category (change_category) and/or unit (reassign_unit, target within the actor's scope)."""
     with platform.uow() as uow:
         conn = uow.connection
-        _row, dev = _load(uow, principal, deviation_id)
+        _row, dev = _load(uow, principal, deviation_id, lock=True)
         if "category_id" in data:
             _load(uow, principal, deviation_id, "change_category")
         if "unit_id" in data:
@@ -575,7 +580,8 @@ def get_policy(platform, principal, kind: str) -> dict:
             "ivo_report_days": policy.ivo_report_days, "default": True, "version": 0}
 
 
-def put_policy(platform, principal, kind: str, data: dict) -> dict:
+def put_policy(platform, principal, kind: str, data: dict, precondition: Precondition = None) -> dict:
+    """The tenant's own deadlines for `kind`; If-Match names the version read (0: the default)."""
     _require_admin(principal)
     kind = d.Kind(kind)
     try:
@@ -584,15 +590,25 @@ def put_policy(platform, principal, kind: str, data: dict) -> dict:
         raise InvalidPolicy(str(error)) from None
     values = {"receipt_days": policy.receipt_days, "investigation_days": policy.investigation_days,
               "ivo_report_days": policy.ivo_report_days}
+    stale = Stale("Tidsfristerna har ändrats av någon annan; läs om dem / the policy was changed by someone "
+                  "else; read it again")
     with platform.uow() as uow:
         row = db.policy_row(uow.connection, principal.tenant, kind.value)
+        if precondition is not None:
+            precondition(kind.value, row.version if row is not None else 0)
         t = db.deadline_policies
         if row is None:
-            uow.execute(t.insert().values(tenant=principal.tenant, kind=kind.value, version=1, **values))
+            try:
+                uow.execute(t.insert().values(tenant=principal.tenant, kind=kind.value, version=1, **values))
+            except sa.exc.IntegrityError:  # a concurrent first PUT won
+                raise stale from None
             before = None
         else:
-            uow.execute(t.update().where(t.c.tenant == principal.tenant, t.c.kind == kind.value)
-                        .values(version=row.version + 1, **values))
+            result = uow.execute(t.update().where(t.c.tenant == principal.tenant, t.c.kind == kind.value,
+                                                  t.c.version == row.version)
+                                 .values(version=row.version + 1, **values))
+            if result.rowcount != 1:
+                raise stale
             before = {"receipt_days": row.receipt_days, "investigation_days": row.investigation_days,
                       "ivo_report_days": row.ivo_report_days}
         uow.audit(tenant=principal.tenant, actor=principal.subject, action="put", entity_type="deadline_policy",

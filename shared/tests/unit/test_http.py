@@ -231,7 +231,13 @@ def test_check_if_match(app):
         with pytest.raises(Problem) as info:
             http.check_if_match("abc", 3)
         assert info.value.http_status == 412
-    for header in (tag, f"W/{tag}", f'"other.1", {tag}', "*"):
+    with app.test_request_context("/x", method="PUT", headers={"If-Match": "*"}):
+        with pytest.raises(Problem) as info:
+            http.check_if_match("abc", 3)
+        # "*" would overwrite whatever is there, a change the editor never saw included
+        assert (info.value.http_status, info.value.code) == (428, "if_match_wildcard")
+        assert "ETag" in info.value.detail
+    for header in (tag, f"W/{tag}", f'"other.1", {tag}'):
         with app.test_request_context("/x", method="PUT", headers={"If-Match": header}):
             http.check_if_match("abc", 3)
 

@@ -252,7 +252,8 @@ def test_deadline_policies(env):
     c, admin = env.client, h(env, ("adam", ["administrator"], ["n"]))
     r = c.get("/api/v1/deadline-policies/lex_sarah", headers=admin)
     assert r.status_code == 200 and r.get_json()["default"] is True and r.get_json()["ivo_report_days"] == 10
-    r = c.put("/api/v1/deadline-policies/avvikelse", headers=admin,
+    default_etag = c.get("/api/v1/deadline-policies/avvikelse", headers=admin).headers["ETag"]
+    r = c.put("/api/v1/deadline-policies/avvikelse", headers={**admin, "If-Match": default_etag},
               json={"receipt_days": 1, "investigation_days": 5})
     assert r.status_code == 200 and r.get_json()["default"] is False
     r = c.put("/api/v1/deadline-policies/avvikelse", headers=admin,
