@@ -232,7 +232,7 @@ class ActionSchema(Schema):
     due_date = fields.Date(required=True)
     status = fields.Enum(ActionStatus, by_value=True, dump_only=True)
     created_at = fields.DateTime(dump_only=True)
-    completed_at = fields.DateTime(dump_only=True)
+    completed_at = fields.DateTime(dump_only=True, allow_none=True)
     effect_followup = fields.String(dump_only=True)
     version = fields.Integer(dump_only=True)
     overdue = fields.Boolean(dump_only=True)
