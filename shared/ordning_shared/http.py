@@ -18,12 +18,12 @@ import sqlalchemy as sa
 from flask import Flask, Response, g, has_request_context, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from . import openapi, problems
 from .auth import Principal, TokenVerifier
 from .auth import Unauthorized as TokenRefused
 from .observability import (HTTP_DURATION, HTTP_REQUESTS, OUTBOX_PENDING, extract_context, metrics_payload,
                             setup_logging, setup_tracing, tracer)
 from .platform import Platform
-from . import openapi, problems
 from .problems import (PLATFORM_PROBLEMS, PROBLEM_CONTENT_TYPE, BadIdempotencyKey, Forbidden, IdempotencyKeyReused,
                        IfMatchWildcard, PreconditionFailed, PreconditionRequired, Problem, ProblemError,
                        Unauthorized, UnsupportedMediaType, problem_document, problem_json, problem_response)
