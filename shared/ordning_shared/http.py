@@ -76,8 +76,13 @@ class Blueprint(flask_smorest.Blueprint):
 
 
 class Api(flask_smorest.Api):
-    # Errors are documented per operation as problem+json (ordning_shared.openapi), not as one default.
+    """Errors are documented per operation as problem+json (ordning_shared.openapi), not with
+    flask-smorest's default error response and its application/json Error schema."""
+
     DEFAULT_ERROR_RESPONSE_NAME = None
+
+    def _register_responses(self):
+        pass
 
 
 IF_MATCH_PARAMETER = {"in": "header", "name": "If-Match", "required": True, "schema": {"type": "string"},
