@@ -127,8 +127,8 @@ class DomainError(Problem):
     code = "domain_error"
     http_status = 409
 
-    def __init__(self, message: str):
-        super().__init__(message)
+    def __init__(self, message: str, **extra):
+        super().__init__(message, **extra)
 
 
 class IllegalTransition(DomainError):
@@ -161,9 +161,8 @@ class InvestigationIncomplete(RuleViolation):
     http_status = 422
 
     def __init__(self, message: str, missing: list[str]):
-        super().__init__(message)
+        super().__init__(message, missing=missing)  # the names of the fields, never their text
         self.missing = missing
-        self.extra = {"missing": missing}
 
 
 class InvestigationNotEditable(RuleViolation):
@@ -199,7 +198,7 @@ class OpenActionsRemain(RuleViolation):
     code = "open_actions_remain"
 
     def __init__(self, message: str, open_action_count: int):
-        super().__init__(message)
+        super().__init__(message, open_action_count=open_action_count)
         self.open_action_count = open_action_count
 
 
