@@ -99,3 +99,21 @@ def stack(tmp_path_factory, create_database, broker_url, service_broker_url):
         yield Stack(env, urls, data_dir)
     finally:
         stop_processes(processes, timeout=15)
+
+
+@pytest.fixture(scope="module")
+def gunicorn_api(tmp_path_factory):
+    """The processes API alone under gunicorn with the image's settings, on SQLite: its port."""
+    data_dir = tmp_path_factory.mktemp("gunicorn")
+    port = free_port()
+    env = dict(os.environ, ORDNING_ENV="embedded", ORDNING_DATA_DIR=str(data_dir), ORDNING_API_WORKERS="1",
+               ORDNING_PROCESSES_DATABASE_URL=f"sqlite:///{data_dir / 'processes.db'}", TMPDIR=str(data_dir),
+               ORDNING_LOG_LEVEL="WARNING")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--config", "python:ordning_shared.gunicorn_conf",
+         "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "ordning_processes.app:create_app()"], env=env)
+    try:
+        wait_ready(f"http://127.0.0.1:{port}", process)
+        yield port
+    finally:
+        stop_processes([process], timeout=15)

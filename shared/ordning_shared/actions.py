@@ -19,6 +19,7 @@ from . import fields as f
 
 from .db import Id, UTCDateTime, UnitOfWork
 from .events import DomainEvent
+from .problems import Problem
 from .retention import PSEUDONYMISED_TEXT, pseudonymised_text
 
 
@@ -41,8 +42,8 @@ ACTION_TRANSITIONS = {
 CLOSED_STATUSES = {ActionStatus.done, ActionStatus.cancelled}
 
 
-class ActionRuleViolation(Exception):
-    code = "action_rule"
+class ActionRuleViolation(Problem):
+    http_status, code = 409, "action_rule"
 
 
 class IllegalActionTransition(ActionRuleViolation):
@@ -237,7 +238,7 @@ class ActionRepository:
 
 
 class StaleAction(ActionRuleViolation):
-    code = "stale_etag"
+    http_status, code = 412, "stale_etag"
 
 
 class ActionSchema(Schema):
@@ -251,7 +252,7 @@ class ActionSchema(Schema):
     due_date = f.Date(required=True)
     status = fields.Enum(ActionStatus, by_value=True, dump_only=True)
     created_at = fields.DateTime(dump_only=True)
-    completed_at = fields.DateTime(dump_only=True)
+    completed_at = fields.DateTime(dump_only=True, allow_none=True)
     effect_followup = fields.String(dump_only=True)
     version = fields.Integer(dump_only=True)
     overdue = fields.Boolean(dump_only=True)

@@ -9,11 +9,15 @@ from pathlib import Path
 
 bind = f"0.0.0.0:{os.environ.get('ORDNING_API_PORT', '8000')}"
 workers = int(os.environ.get("ORDNING_API_WORKERS", "2"))
-worker_class = "gthread"
+worker_class = "ordning_shared.gunicorn_worker.ProblemThreadWorker"  # gthread; its own 400/414/431 as problem+json
 threads = int(os.environ.get("ORDNING_API_THREADS", "4"))
 timeout = int(os.environ.get("ORDNING_API_TIMEOUT_SECONDS", "30"))
 graceful_timeout = 20  # inside Kubernetes' default 30 s termination grace period
 keepalive = 75  # longer than the ingress controller's upstream keep-alive, so it never reuses a closed socket
+# What gunicorn reads of a request before the app sees it; past these it answers 414 or 431 (problem+json).
+limit_request_line = 4094  # bytes of "GET /path?query HTTP/1.1"
+limit_request_fields = 100  # headers
+limit_request_field_size = 8190  # bytes of one header line
 accesslog = None  # the app logs each request as JSON with its trace id
 worker_tmp_dir = os.environ.get("TMPDIR", "/tmp")  # the root filesystem is read-only
 

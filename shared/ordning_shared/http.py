@@ -15,25 +15,30 @@ import json
 import logging
 import time
 import traceback
+from copy import deepcopy
 from typing import Iterable
 from urllib.parse import unquote_to_bytes
 
 import flask
 import flask_smorest
 import sqlalchemy as sa
-from flask import Flask, Response, g, jsonify, request
+from flask import Flask, Response, g, has_request_context, jsonify, request
 from flask.json.provider import DefaultJSONProvider
-from flask_smorest import Api
 from webargs import core as webargs_core
 from webargs.flaskparser import FlaskParser, is_json_request
 from werkzeug.exceptions import HTTPException
 
-from .auth import Principal, TokenVerifier, Unauthorized
+from . import openapi, problems
+from .auth import Principal, TokenVerifier
+from .auth import Unauthorized as TokenRefused
 from .fields import has_surrogate
 from .observability import (BROKER_UP, HTTP_DURATION, HTTP_REQUESTS, OUTBOX_PENDING, extract_context,
                             metrics_payload, setup_logging, setup_tracing, tracer)
 from .platform import Platform
-from .problems import PROBLEM_CONTENT_TYPE, ProblemError, problem_response
+from .problems import (PLATFORM_PROBLEMS, PROBLEM_CONTENT_TYPE, BadIdempotencyKey, Conflict, Forbidden,
+                       IdempotencyKeyReused, IfMatchWildcard, InvalidQuery, MalformedJSON, NotFound,
+                       PreconditionFailed, PreconditionRequired, Problem, ProblemError, Unauthorized,
+                       UnsupportedMediaType, problem_document, problem_json, problem_response)
 
 log = logging.getLogger(__name__)
 
@@ -106,8 +111,7 @@ class StrictRequest(flask.Request):
     def on_json_loading_failed(self, e):
         if e is None:
             return super().on_json_loading_failed(e)
-        detail = str(e) if isinstance(e, InvalidJSON) else "the body is not valid JSON"
-        raise ProblemError(400, "Bad Request", detail, code="invalid_json") from None
+        raise MalformedJSON(str(e) if isinstance(e, InvalidJSON) else "the body is not valid JSON") from None
 
 
 class _Parser(FlaskParser):
@@ -120,7 +124,12 @@ class _Parser(FlaskParser):
 
 
 class Blueprint(flask_smorest.Blueprint):
-    """flask-smorest's Blueprint, parsing each request with one schema instance per endpoint."""
+    """flask-smorest's Blueprint, parsing each request with one schema instance per endpoint, and
+    documenting the problems each route declares (ordning_shared.openapi)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._prepare_doc_cbks.append(self._prepare_problems_doc)
 
     ARGUMENTS_PARSER = _Parser()
 
@@ -129,9 +138,52 @@ class Blueprint(flask_smorest.Blueprint):
         # marshmallow schemas keep no state between loads, so one instance serves every request.
         return super().arguments(schema() if isinstance(schema, type) else schema, **kwargs)
 
+    @staticmethod
+    def raises(*problems: type[Problem], parameters: tuple = ()):
+        """Declare the Problem classes a route may raise; its OpenAPI responses list them."""
+        def decorator(func):
+            func._apidoc = deepcopy(getattr(func, "_apidoc", {}))
+            func._apidoc.setdefault("problems", []).extend(problems)
+            manual = func._apidoc.setdefault("manual_doc", {})
+            manual.setdefault("parameters", []).extend(deepcopy(list(parameters)))
+            return func
+        return decorator
 
-def create_app(platform: Platform, blueprints: Iterable, *, title: str, problem_map: dict | None = None,
-               readiness=None, config: dict | None = None) -> Flask:
+    def checks_if_match(self, func):
+        """The route updates with If-Match (check_if_match): the header is required, and its problems."""
+        return self.raises(PreconditionRequired, IfMatchWildcard, PreconditionFailed,
+                           parameters=(IF_MATCH_PARAMETER,))(func)
+
+    def idempotent(self, func):
+        """The route creates through idempotency.create_once: the optional header, and its problems."""
+        return self.raises(BadIdempotencyKey, IdempotencyKeyReused, parameters=(IDEMPOTENCY_KEY_PARAMETER,))(func)
+
+    @staticmethod
+    def _prepare_problems_doc(doc, doc_info, **_kwargs):
+        if doc_info.get("problems"):
+            doc[openapi.DECLARED] = doc_info["problems"]
+        return doc
+
+
+class Api(flask_smorest.Api):
+    """Errors are documented per operation as problem+json (ordning_shared.openapi), not with
+    flask-smorest's default error response and its application/json Error schema."""
+
+    DEFAULT_ERROR_RESPONSE_NAME = None
+
+    def _register_responses(self):
+        pass
+
+
+IF_MATCH_PARAMETER = {"in": "header", "name": "If-Match", "required": True, "schema": {"type": "string"},
+                      "description": "the ETag you read; * is not accepted"}
+IDEMPOTENCY_KEY_PARAMETER = {"in": "header", "name": "Idempotency-Key", "required": False,
+                             "schema": {"type": "string", "minLength": 1, "maxLength": 200},
+                             "description": "a retry with the same key creates nothing twice"}
+
+
+def create_app(platform: Platform, blueprints: Iterable, *, title: str, readiness=None,
+               config: dict | None = None) -> Flask:
     settings = platform.settings
     setup_logging(settings.service, settings.log_level)
     setup_tracing(settings.service)
@@ -150,13 +202,12 @@ def create_app(platform: Platform, blueprints: Iterable, *, title: str, problem_
     app.config.update(config or {})
     app.extensions["ordning"] = platform
     verifier = TokenVerifier(settings)
-    api = Api(app, spec_kwargs={"info": {"description": f"Ordning {settings.service} service"}})
+    api = Api(app, spec_kwargs={"info": {"description": f"Ordning {settings.service} service"},
+                                "extra_plugins": [openapi.ProblemsPlugin()]})
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
     for blueprint in blueprints:
         api.register_blueprint(blueprint)
     app.extensions["ordning_api"] = api
-
-    problem_map = dict(problem_map or {})
 
     @app.before_request
     def _start():
@@ -170,15 +221,13 @@ def create_app(platform: Platform, blueprints: Iterable, *, title: str, problem_
         if not request.path.startswith(PUBLIC_PREFIXES):
             try:
                 g.principal = verifier.verify_header(request.headers.get("Authorization"))
-            except Unauthorized as exc:
-                raise ProblemError(401, "Unauthorized", str(exc), code="unauthorized",
-                                   headers={"WWW-Authenticate": 'Bearer realm="ordning"'}) from None
+            except TokenRefused as exc:
+                raise Unauthorized(str(exc)) from None
         _refuse_garbage_path_values()
         _refuse_query_not_utf8()
         has_body = (request.content_length or 0) > 0 or "chunked" in request.headers.get("Transfer-Encoding", "").lower()
         if request.method in JSON_METHODS and has_body and not request.is_json:
-            raise ProblemError(415, "Unsupported Media Type", "send the body as application/json",
-                               code="unsupported_media_type")
+            raise UnsupportedMediaType("send the body as application/json")
         if request.method in JSON_METHODS and has_body and request.get_data(cache=True):
             request.get_json()  # parsed strictly once, here, for every route; the schemas read the cache
         return None
@@ -197,9 +246,9 @@ def create_app(platform: Platform, blueprints: Iterable, *, title: str, problem_
         if span_cm is not None:
             span_cm.__exit__(None, None, None)
 
-    @app.errorhandler(ProblemError)
-    def _problem(exc: ProblemError):
-        return exc.response()
+    @app.errorhandler(Problem)
+    def _problem(exc: Problem):
+        return render_problem(exc.document(), exc.headers)
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
@@ -212,13 +261,15 @@ def create_app(platform: Platform, blueprints: Iterable, *, title: str, problem_
             detail = "the request does not match the schema; see errors"
         if exc.code == 413:
             detail = f"the body is larger than {settings.max_request_bytes} bytes"
-        return problem_response(exc.code or 500, exc.name, detail, code=_slug(exc.name), **extra)
+        status = exc.code or 500
+        declared = PLATFORM_PROBLEMS.get(status)
+        title, code = (declared.title, declared.code) if declared else (exc.name, _slug(exc.name))
+        # werkzeug's own headers (Allow on a 405, for one), but not its text/html content type.
+        headers = {name: value for name, value in exc.get_headers() if name.lower() != "content-type"}
+        return render_problem(problem_document(status, title, detail, code=code, **extra), headers)
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
-        for exc_class, (status, title) in problem_map.items():
-            if isinstance(exc, exc_class):
-                return problem_response(status, title, str(exc), code=getattr(exc, "code", _slug(title)))
         _log_unexpected(exc)
         return problem_response(500, "Internal Server Error", "an unexpected error; it has been logged",
                                 code="internal")
@@ -227,8 +278,8 @@ def create_app(platform: Platform, blueprints: Iterable, *, title: str, problem_
     def _integrity(exc: sa.exc.IntegrityError):
         if _is_unique_violation(exc):
             # Two requests created the same thing at once; the loser is told, with no values in the answer.
-            return problem_response(409, "Conflict", "it exists already (created at the same moment by another "
-                                    "request); read it again", code="conflict")
+            return render_problem(Conflict("it exists already (created at the same moment by another request); "
+                                           "read it again").document())
         return _unexpected(exc)
 
     if settings.local_issuer:
@@ -259,6 +310,16 @@ def create_app(platform: Platform, blueprints: Iterable, *, title: str, problem_
     return app
 
 
+def render_problem(document: dict, headers: dict | None = None) -> Response:
+    """The problem document as the answer to the current request (its path is the instance)."""
+    if has_request_context():
+        document.setdefault("instance", request.path)
+    response = Response(problem_json(document), status=document["status"], content_type=PROBLEM_CONTENT_TYPE)
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
 def _add_demo_token_route(app: Flask, settings) -> None:
     """Embedded default only: hands out tokens for the demo users (ordning_shared.demo)."""
     from .auth import LocalIssuer
@@ -270,7 +331,7 @@ def _add_demo_token_route(app: Flask, settings) -> None:
     def demo_token():
         user = (request.get_json(silent=True) or {}).get("user") or request.args.get("user", "")
         if user not in USERS:
-            raise ProblemError(404, "Not Found", "demo users: " + ", ".join(sorted(USERS)), code="unknown_demo_user")
+            raise UnknownDemoUser("demo users: " + ", ".join(sorted(USERS)))
         claims = claims_for(user)
         token = issuer.issue(claims["subject"], claims["tenant"], claims["roles"], claims["org_units"], claims["name"])
         return jsonify(access_token=token, token_type="Bearer", user=user, **claims)
@@ -314,7 +375,7 @@ def _refuse_garbage_path_values() -> None:
     names nothing: 404, before any query."""
     for value in (request.view_args or {}).values():
         if isinstance(value, str) and (len(value) > PATH_VALUE_MAX or not value.isprintable() or "\ufffd" in value):
-            raise ProblemError(404, "Not Found", "no such resource", code="not_found")
+            raise NotFound("no such resource")
 
 
 def _refuse_query_not_utf8() -> None:
@@ -323,7 +384,7 @@ def _refuse_query_not_utf8() -> None:
     try:
         unquote_to_bytes(request.query_string.replace(b"+", b" ")).decode("utf-8")
     except UnicodeDecodeError:
-        raise ProblemError(400, "Bad Request", "the query string is not UTF-8", code="invalid_query") from None
+        raise InvalidQuery("the query string is not UTF-8") from None
 
 
 def _is_unique_violation(exc: sa.exc.IntegrityError) -> bool:
@@ -356,8 +417,7 @@ def current_principal() -> Principal:
 
 def require_roles(principal: Principal, *roles: str) -> None:
     if not principal.has_any(*roles):
-        raise ProblemError(403, "Forbidden", "your roles do not allow this: needs one of " + ", ".join(roles),
-                           code="forbidden")
+        raise Forbidden("your roles do not allow this: needs one of " + ", ".join(roles))
 
 
 def etag(entity_id: str, version: int) -> str:
@@ -368,14 +428,20 @@ def check_if_match(entity_id: str, version: int) -> None:
     """Updates need If-Match with the current ETag, so two editors cannot overwrite each other unseen."""
     header = request.headers.get("If-Match")
     if not header:
-        raise ProblemError(428, "Precondition Required",
-                           "send If-Match with the ETag you last read", code="if_match_required")
+        raise PreconditionRequired("Skicka If-Match med den ETag du läste / send If-Match with the ETag you last read")
     wanted = {tag.strip().removeprefix("W/") for tag in header.split(",")}
-    if "*" not in wanted and etag(entity_id, version) not in wanted:
-        raise ProblemError(412, "Precondition Failed",
-                           "it was changed by someone else since you read it; read it again",
-                           code="stale_etag")
+    if "*" in wanted:
+        # "*" matches whatever is there, so it would overwrite a change the editor never saw.
+        raise IfMatchWildcard("If-Match: * godtas inte; skicka den ETag du läste / If-Match: * is not accepted; "
+                              "send the ETag you read")
+    if etag(entity_id, version) not in wanted:
+        raise PreconditionFailed("Det har ändrats av någon annan sedan du läste det; läs om det / it was changed "
+                                 "by someone else since you read it; read it again")
+
+
+class UnknownDemoUser(problems.NotFound):
+    code = "unknown_demo_user"
 
 
 __all__ = ["Blueprint", "create_app", "current_principal", "require_roles", "etag", "check_if_match",
-           "ProblemError", "problem_response", "PROBLEM_CONTENT_TYPE"]
+           "render_problem", "Problem", "ProblemError", "problem_response", "PROBLEM_CONTENT_TYPE"]

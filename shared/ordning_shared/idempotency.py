@@ -16,7 +16,7 @@ from flask import request
 
 from .db import UnitOfWork, utcnow
 from .platform import Platform
-from .problems import ProblemError
+from .problems import BadIdempotencyKey, IdempotencyKeyReused
 
 HEADER = "Idempotency-Key"
 
@@ -52,8 +52,7 @@ def request_key() -> str | None:
         return None
     key = key.strip()
     if not key or len(key) > 200 or not key.isprintable():
-        raise ProblemError(400, "Bad Request", f"{HEADER} must be 1 to 200 printable characters",
-                           code="bad_idempotency_key")
+        raise BadIdempotencyKey(f"{HEADER} must be 1 to 200 printable characters")
     return key
 
 
@@ -84,9 +83,7 @@ def create_once(platform: Platform, *, tenant: str, principal: str, payload, res
         existing = _lookup(platform, claim)
         if existing is not None:
             if existing.fingerprint != claim.fingerprint or existing.resource_type != resource_type:
-                raise ProblemError(422, "Unprocessable Content",
-                                   f"this {HEADER} was used for another request; use a new key",
-                                   code="idempotency_key_reused")
+                raise IdempotencyKeyReused(f"this {HEADER} was used for another request; use a new key")
             return load(existing.resource_id), existing.status, True
         try:
             return _created(create(claim), load), 201, False

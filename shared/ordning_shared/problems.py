@@ -1,42 +1,180 @@
-"""RFC 9457 problem details (application/problem+json)."""
+"""RFC 9457 problem details (application/problem+json), declared as exceptions.
+
+An error is a subclass of `Problem` that declares its `http_status`, `title` and `code`; its message
+(Swedish / English) is the problem's `detail`. The platform's error handler (ordning_shared.http)
+renders every one of them, and the OpenAPI error responses are generated from the same classes.
+Plain Python: domain modules subclass these without importing Flask.
+"""
 from __future__ import annotations
 
 import json
 
-from flask import Response, request
-
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 
+TITLES = {
+    400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",
+    409: "Conflict", 412: "Precondition Failed", 413: "Request Entity Too Large", 414: "URI Too Long",
+    415: "Unsupported Media Type", 422: "Unprocessable Content", 428: "Precondition Required",
+    431: "Request Header Fields Too Large", 500: "Internal Server Error",
+}
 
-def problem_response(status: int, title: str, detail: str | None = None, *, code: str | None = None,
-                     headers: dict | None = None, **extra) -> Response:
-    body = {"type": f"urn:ordning:problem:{code}" if code else "about:blank", "title": title,
-            "status": status}
+
+class Problem(Exception):
+    """An error with its HTTP answer; subclasses declare `http_status`, `title` and `code`."""
+
+    http_status = 500
+    title = TITLES[500]
+    code = "internal"
+    headers: dict = {}
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        # A class that declares a status but no title gets that status's title.
+        if "http_status" in cls.__dict__ and "title" not in cls.__dict__:
+            cls.title = TITLES[cls.http_status]
+
+    def __init__(self, message: str | None = None, **extra):
+        super().__init__(message or self.title)
+        self.message = message
+        self.extra = extra  # further members of the problem document (ids, counts; never free text)
+
+    @property
+    def detail(self) -> str | None:
+        return self.message
+
+    def document(self, instance: str | None = None) -> dict:
+        return problem_document(self.http_status, self.title, self.detail, code=self.code, instance=instance,
+                                **self.extra)
+
+
+def problem_document(status: int, title: str, detail: str | None = None, *, code: str | None = None,
+                     instance: str | None = None, **extra) -> dict:
+    body = {"type": f"urn:ordning:problem:{code}" if code else "about:blank", "title": title, "status": status}
     if detail:
         body["detail"] = detail
-    try:
-        body["instance"] = request.path
-    except RuntimeError:  # outside a request
-        pass
+    if instance is not None:
+        body["instance"] = instance
     if code:
         body["code"] = code
     body.update(extra)
-    response = Response(json.dumps(body, ensure_ascii=False, default=str), status=status,
-                        content_type=PROBLEM_CONTENT_TYPE)
-    for name, value in (headers or {}).items():
-        response.headers[name] = value
-    return response
+    return body
 
 
-class ProblemError(Exception):
-    """Raise anywhere in a request to answer with a problem document."""
+def problem_json(document: dict) -> bytes:
+    return json.dumps(document, ensure_ascii=False, default=str).encode()
+
+
+# --- the platform's own problems --------------------------------------------------------------------
+
+class BadRequest(Problem):
+    http_status, code = 400, "bad_request"
+
+
+class MalformedJSON(BadRequest):
+    """A body that is not JSON, or JSON we refuse: a key twice, nesting or numbers past their bounds."""
+    code = "invalid_json"
+
+
+class InvalidQuery(BadRequest):
+    """A query string whose percent-encoded bytes are not UTF-8."""
+    code = "invalid_query"
+
+
+class Unauthorized(Problem):
+    http_status, code = 401, "unauthorized"
+    headers = {"WWW-Authenticate": 'Bearer realm="ordning"'}
+
+
+class Forbidden(Problem):
+    http_status, code = 403, "forbidden"
+
+
+class NotFound(Problem):
+    http_status, code = 404, "not_found"
+
+
+class MethodNotAllowed(Problem):
+    http_status, code = 405, "method_not_allowed"
+
+
+class Conflict(Problem):
+    http_status, code = 409, "conflict"
+
+
+class PreconditionFailed(Problem):
+    http_status, code = 412, "stale_etag"
+
+
+class PayloadTooLarge(Problem):
+    http_status, code = 413, "request_entity_too_large"
+
+
+class UriTooLong(Problem):
+    http_status, code = 414, "uri_too_long"
+
+
+class UnsupportedMediaType(Problem):
+    http_status, code = 415, "unsupported_media_type"
+
+
+class Unprocessable(Problem):
+    http_status, code = 422, "unprocessable"
+
+
+class ValidationFailed(Unprocessable):
+    """The body or the query does not match the operation's schema; `errors` says where."""
+
+    code = "unprocessable_entity"
+
+
+class IdempotencyKeyReused(Unprocessable):
+    code = "idempotency_key_reused"
+
+
+class BadIdempotencyKey(BadRequest):
+    code = "bad_idempotency_key"
+
+
+class PreconditionRequired(Problem):
+    http_status, code = 428, "if_match_required"
+
+
+class IfMatchWildcard(PreconditionRequired):
+    code = "if_match_wildcard"
+
+
+class HeaderFieldsTooLarge(Problem):
+    http_status, code = 431, "request_header_fields_too_large"
+
+
+class InternalError(Problem):
+    http_status, code = 500, "internal"
+
+
+# werkzeug's HTTP errors by status, rendered with the platform's declaration of that status.
+PLATFORM_PROBLEMS: dict[int, type[Problem]] = {
+    cls.http_status: cls for cls in (BadRequest, Unauthorized, Forbidden, NotFound, MethodNotAllowed, Conflict,
+                                     PreconditionFailed, PayloadTooLarge, UriTooLong, UnsupportedMediaType,
+                                     ValidationFailed, PreconditionRequired, HeaderFieldsTooLarge, InternalError)}
+
+
+class ProblemError(Problem):
+    """A problem whose status, title and code are given when raised; prefer a declared subclass of Problem."""
 
     def __init__(self, status: int, title: str, detail: str | None = None, *, code: str | None = None,
                  headers: dict | None = None, **extra):
-        super().__init__(detail or title)
-        self.status, self.title, self.detail = status, title, detail
-        self.code, self.headers, self.extra = code, headers, extra
+        super().__init__(detail, **extra)
+        self.http_status, self.title, self.code = status, title, code
+        self.headers = headers or {}
 
-    def response(self) -> Response:
-        return problem_response(self.status, self.title, self.detail, code=self.code, headers=self.headers,
-                                **self.extra)
+    @property
+    def status(self) -> int:
+        return self.http_status
+
+
+def problem_response(status: int, title: str, detail: str | None = None, *, code: str | None = None,
+                     headers: dict | None = None, **extra):
+    """A Flask response with a problem document; the instance is the request's path."""
+    from .http import render_problem  # Flask stays out of this module, so domain modules can import it
+
+    return render_problem(problem_document(status, title, detail, code=code, **extra), headers)

@@ -13,6 +13,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validates_schema
 
 from . import fields as f
 from .http import Blueprint, current_principal, require_roles
+from .problems import Forbidden
 
 READ, LIST, AUDIT = "read", "list", "audit"  # one case opened, a case on a listed page, its audit trail read
 HOW = (READ, LIST, AUDIT)
@@ -79,6 +80,7 @@ def read_log_blueprint(service: str) -> Blueprint:
                           description="Läsloggen: vem läste skyddade ärenden (dataskyddsombud)")
 
     @blueprint.route("", methods=["GET"])
+    @blueprint.raises(Forbidden)
     @blueprint.arguments(ReadLogArgsSchema, location="query", unknown=RAISE)
     @blueprint.response(200, ReadLogPageSchema)
     def read_log(args):

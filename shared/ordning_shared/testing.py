@@ -255,3 +255,70 @@ def wait_until(predicate, timeout: float = 15.0, interval: float = 0.05, message
             return value
         time.sleep(interval)
     raise AssertionError(f"timed out after {timeout}s waiting for {message}")
+
+
+def watch_documented_answers(app) -> list[str]:
+    """From now on, every answer of `app` whose status its /openapi.json does not list for that operation is
+    recorded in the returned list ("PATCH /api/v1/x/{id} -> 409"); a fixture asserts it stays empty."""
+    from flask import request
+    from flask_smorest.spec.plugins import FlaskPlugin
+
+    paths = app.extensions["ordning_api"].spec.to_dict()["paths"]
+    undocumented: list[str] = []
+
+    @app.after_request
+    def _check_documented(response):
+        if request.url_rule is not None:
+            path = FlaskPlugin.flaskpath2openapi(request.url_rule.rule)
+            operation = paths.get(path, {}).get(request.method.lower())
+            if operation is not None and str(response.status_code) not in operation["responses"]:
+                undocumented.append(f"{request.method} {path} -> {response.status_code}")
+        return response
+
+    return undocumented
+
+
+def openapi_property_failures(app, headers: dict, known: dict[str, str] | None = None,
+                              max_examples: int = 25) -> list[str]:
+    """schemathesis over the app's /openapi.json, in-process: for each operation, requests generated from
+    its schema (fitting it, and not) and sent with `headers`; path parameters named in `known` also take
+    that value, so that requests reach existing resources. Returns what the answers broke, one line per
+    operation and mode: a 5xx, a status or content type the document does not give for that operation, or
+    (for requests that fit) a header or body it does not give."""
+    import re
+
+    import schemathesis
+    from hypothesis import HealthCheck, Phase, given, settings
+    from hypothesis import strategies as st
+    from hypothesis.errors import Unsatisfiable
+    from schemathesis import GenerationMode
+    from schemathesis.checks import not_a_server_error
+    from schemathesis.specs.openapi.checks import (content_type_conformance, response_headers_conformance,
+                                                   response_schema_conformance, status_code_conformance)
+
+    checks = {GenerationMode.POSITIVE: [not_a_server_error, status_code_conformance, content_type_conformance,
+                                        response_headers_conformance, response_schema_conformance],
+              GenerationMode.NEGATIVE: [not_a_server_error, status_code_conformance, content_type_conformance]}
+    failures = []
+    for result in schemathesis.openapi.from_wsgi("/openapi.json", app).get_all_operations():
+        operation = result.ok()
+        existing = {name: (known or {})[name] for name in re.findall(r"{(\w+)}", operation.path)
+                    if name in (known or {})}
+        for mode, mode_checks in checks.items():
+            strategies = [operation.as_strategy(mode)]
+            if existing:
+                strategies.append(operation.as_strategy(mode, path_parameters=existing))
+
+            @settings(max_examples=max_examples, deadline=None, derandomize=True, database=None,
+                      phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
+            @given(case=st.one_of(strategies))
+            def run(case):
+                case.call_and_validate(headers=headers, checks=mode_checks)
+
+            try:
+                run()
+            except Unsatisfiable:  # nothing in this operation can be generated not to fit its schema
+                continue
+            except (AssertionError, BaseExceptionGroup) as failure:  # report it, and go on to the next one
+                failures.append(f"{operation.label} ({mode.value}): {failure}")
+    return failures

@@ -3,12 +3,14 @@ from __future__ import annotations
 
 from flask import current_app, url_for
 from marshmallow import RAISE
-from ordning_shared.actions import ActionSchema, ActionTransitionSchema, ActionUpdateSchema
+from ordning_shared.actions import (ActionRuleViolation, ActionSchema, ActionTransitionSchema, ActionUpdateSchema,
+                                    IllegalActionTransition)
 from ordning_shared.http import Blueprint, check_if_match, current_principal, etag
 from ordning_shared.idempotency import create_once
 from ordning_shared.readlog import read_log_blueprint
 
 from . import db, service
+from . import domain as d
 from .domain import Kind
 from .schemas import (AuditEntrySchema, CategorySchema, CategoryUpdateSchema, DeadlinePolicySchema,
                       DeviationPageSchema, DeviationPatchSchema, DeviationSchema, InvestigationUpdateSchema,
@@ -49,7 +51,9 @@ def _case(deviation_id: str):
 @deviations_blp.route("", methods=["POST"])
 @deviations_blp.arguments(ReportDeviationSchema)
 @deviations_blp.response(201, DeviationSchema)
-@deviations_blp.alt_response(422, description="unknown unit or category, invalid report")
+@deviations_blp.raises(service.Forbidden, service.UnknownUnit, service.UnknownCategory, d.InvalidReport,
+                        d.InvalidInput)
+@deviations_blp.idempotent
 def report(data):
     """Anmäl ett ärende (kind + unit_id + description räcker)"""
     platform, principal = _platform(), current_principal()
@@ -81,6 +85,9 @@ def get_one(deviation_id):
 
 
 @deviations_blp.route("/<deviation_id>", methods=["PATCH"])
+@deviations_blp.raises(service.Forbidden, service.UnknownUnit, service.UnknownCategory, d.CaseClosed,
+                        d.InvalidInput)
+@deviations_blp.checks_if_match
 @deviations_blp.arguments(DeviationPatchSchema)
 @deviations_blp.response(200, DeviationSchema)
 def patch(data, deviation_id):
@@ -90,6 +97,9 @@ def patch(data, deviation_id):
 
 
 @deviations_blp.route("/<deviation_id>/transitions", methods=["POST"])
+@deviations_blp.raises(service.Forbidden, d.IllegalTransition, d.InvestigationIncomplete, d.OpenActionsRemain,
+                        d.SeriousnessDecisionRequired, d.IvoReportRequired)
+@deviations_blp.checks_if_match
 @deviations_blp.arguments(TransitionSchema)
 @deviations_blp.response(200, DeviationSchema)
 def transition(data, deviation_id):
@@ -99,6 +109,8 @@ def transition(data, deviation_id):
 
 
 @deviations_blp.route("/<deviation_id>/investigation", methods=["PUT"])
+@deviations_blp.raises(service.Forbidden, d.InvestigationNotEditable, d.CaseClosed)
+@deviations_blp.checks_if_match
 @deviations_blp.arguments(InvestigationUpdateSchema)
 @deviations_blp.response(200, DeviationSchema)
 def investigation(data, deviation_id):
@@ -108,6 +120,9 @@ def investigation(data, deviation_id):
 
 
 @deviations_blp.route("/<deviation_id>/seriousness", methods=["PUT"])
+@deviations_blp.raises(service.Forbidden, d.SeriousnessNotApplicable, d.SeriousnessDecisionTooEarly, d.CaseClosed,
+                        d.IvoAlreadyReported, d.InvalidInput)
+@deviations_blp.checks_if_match
 @deviations_blp.arguments(SeriousnessDecisionSchema)
 @deviations_blp.response(200, DeviationSchema)
 def seriousness(data, deviation_id):
@@ -117,6 +132,8 @@ def seriousness(data, deviation_id):
 
 
 @deviations_blp.route("/<deviation_id>/ivo-report", methods=["PUT"])
+@deviations_blp.raises(service.Forbidden, d.IvoReportNotAllowed, d.CaseClosed, d.InvalidInput)
+@deviations_blp.checks_if_match
 @deviations_blp.arguments(IvoReportSchema)
 @deviations_blp.response(200, DeviationSchema)
 def ivo_report(data, deviation_id):
@@ -127,6 +144,7 @@ def ivo_report(data, deviation_id):
 
 
 @deviations_blp.route("/<deviation_id>/audit", methods=["GET"])
+@deviations_blp.raises(service.Forbidden)
 @deviations_blp.response(200, AuditEntrySchema(many=True))
 def audit(deviation_id):
     """Ärendets granskningslogg: vem, när, vilket kommando, vilka fält (för den som får läsa ärendet och är
@@ -149,6 +167,8 @@ def list_actions(deviation_id):
 
 
 @deviations_blp.route("/<deviation_id>/actions", methods=["POST"])
+@deviations_blp.raises(service.Forbidden, d.CaseClosed)
+@deviations_blp.idempotent
 @deviations_blp.arguments(ActionSchema)
 @deviations_blp.response(201, ActionSchema)
 def add_action(data, deviation_id):
@@ -171,6 +191,8 @@ def get_action(deviation_id, action_id):
 
 
 @deviations_blp.route("/<deviation_id>/actions/<action_id>", methods=["PATCH"])
+@deviations_blp.raises(service.Forbidden, d.CaseClosed, ActionRuleViolation)
+@deviations_blp.checks_if_match
 @deviations_blp.arguments(ActionUpdateSchema)
 @deviations_blp.response(200, ActionSchema)
 def update_action(data, deviation_id, action_id):
@@ -180,6 +202,8 @@ def update_action(data, deviation_id, action_id):
 
 
 @deviations_blp.route("/<deviation_id>/actions/<action_id>/transitions", methods=["POST"])
+@deviations_blp.raises(service.Forbidden, d.CaseClosed, IllegalActionTransition)
+@deviations_blp.checks_if_match
 @deviations_blp.arguments(ActionTransitionSchema)
 @deviations_blp.response(200, ActionSchema)
 def transition_action(data, deviation_id, action_id):
@@ -201,6 +225,8 @@ def categories_list():
 
 
 @categories_blp.route("", methods=["POST"])
+@categories_blp.raises(service.Forbidden, service.CategoryExists)
+@categories_blp.idempotent
 @categories_blp.arguments(CategorySchema)
 @categories_blp.response(201, CategorySchema)
 def categories_create(data):
@@ -222,6 +248,8 @@ def categories_get(category_id):
 
 
 @categories_blp.route("/<category_id>", methods=["PATCH"])
+@categories_blp.raises(service.Forbidden, service.CategoryExists)
+@categories_blp.checks_if_match
 @categories_blp.arguments(CategoryUpdateSchema)
 @categories_blp.response(200, CategorySchema)
 def categories_update(data, category_id):
@@ -238,19 +266,27 @@ def _kind_or_404(kind: str) -> str:
 @policies_blp.route("/<kind>", methods=["GET"])
 @policies_blp.response(200, DeadlinePolicySchema)
 def policy_get(kind):
-    """Tidsfristerna för en typ (kommunens egna, annars standard)"""
-    return service.get_policy(_platform(), current_principal(), _kind_or_404(kind))
+    """Tidsfristerna för en typ (kommunens egna, annars standard); ETag för If-Match"""
+    return _with_policy_etag(service.get_policy(_platform(), current_principal(), _kind_or_404(kind)))
 
 
 @policies_blp.route("/<kind>", methods=["PUT"])
+@policies_blp.raises(service.Forbidden, service.InvalidPolicy)
+@policies_blp.checks_if_match
 @policies_blp.arguments(DeadlinePolicySchema)
 @policies_blp.response(200, DeadlinePolicySchema)
 def policy_put(data, kind):
-    """Sätt kommunens tidsfrister för en typ, i arbetsdagar (administratör)"""
-    return service.put_policy(_platform(), current_principal(), _kind_or_404(kind), data)
+    """Sätt kommunens tidsfrister för en typ, i arbetsdagar (administratör, If-Match)"""
+    return _with_policy_etag(service.put_policy(_platform(), current_principal(), _kind_or_404(kind), data,
+                                                check_if_match))
+
+
+def _with_policy_etag(body: dict):
+    return body, 200, {"ETag": etag(body["kind"], body["version"])}
 
 
 @retention_blp.route("", methods=["GET"])
+@retention_blp.raises(service.Forbidden)
 @retention_blp.response(200, RetentionPolicySchema(many=True))
 def retention_list():
     """Gallringsfristerna för alla typer (kommunens egna, annars standard)"""
@@ -258,6 +294,7 @@ def retention_list():
 
 
 @retention_blp.route("/<kind>", methods=["GET"])
+@retention_blp.raises(service.Forbidden)
 @retention_blp.response(200, RetentionPolicySchema)
 def retention_get(kind):
     """Gallringsfristen för en typ, i år efter ärendets senaste avslut"""
@@ -265,6 +302,8 @@ def retention_get(kind):
 
 
 @retention_blp.route("/<kind>", methods=["PUT"])
+@retention_blp.raises(service.Forbidden, service.InvalidRetentionPolicy)
+@retention_blp.checks_if_match
 @retention_blp.arguments(RetentionPolicySchema)
 @retention_blp.response(200, RetentionPolicySchema)
 def retention_put(data, kind):
@@ -278,6 +317,8 @@ def retention_put(data, kind):
 # --------------------------------------------------------------------------
 
 @public_blp.route("/<tenant>/feedback", methods=["POST"])
+@public_blp.raises(service.UnknownUnit)
+@public_blp.idempotent
 @public_blp.arguments(PublicFeedbackSchema)
 @public_blp.response(201, ReceiptSchema)
 def public_feedback(data, tenant):

@@ -5,44 +5,18 @@ from collections.abc import Callable
 from datetime import datetime
 
 from flask import Flask
-from ordning_shared.actions import ActionRuleViolation, IllegalActionTransition, StaleAction
 from ordning_shared.config import Settings
 from ordning_shared.db import utcnow
 from ordning_shared.http import create_app as shared_create_app
 from ordning_shared.platform import Platform
 from ordning_shared.scheduler import PeriodicJob
 
-from . import domain, service
+from . import service
 from .api import BLUEPRINTS
 from .db import tables
 from .handlers import HANDLERS
 
 SERVICE = "deviations"
-
-
-def _subclasses(base) -> list:
-    found = []
-    for cls in base.__subclasses__():
-        found.extend(_subclasses(cls))
-        found.append(cls)
-    return found
-
-
-def _title(status: int) -> str:
-    return {403: "Forbidden", 404: "Not Found", 409: "Conflict", 412: "Precondition Failed",
-            422: "Unprocessable Content", 400: "Bad Request"}.get(status, "Error")
-
-
-def problem_map() -> dict:
-    """Each exception class -> (its http_status, a title); the most specific class first."""
-    mapping = {}
-    for base in (domain.DomainError, service.ServiceError):
-        for cls in _subclasses(base) + [base]:
-            mapping[cls] = (cls.http_status, _title(cls.http_status))
-    mapping[StaleAction] = (412, "Precondition Failed")
-    mapping[IllegalActionTransition] = (409, "Conflict")
-    mapping[ActionRuleViolation] = (409, "Conflict")
-    return mapping
 
 
 def make_platform(settings: Settings | None = None) -> Platform:
@@ -51,7 +25,7 @@ def make_platform(settings: Settings | None = None) -> Platform:
 
 def create_app(settings: Settings | None = None) -> Flask:
     platform = make_platform(settings)
-    return shared_create_app(platform, BLUEPRINTS, title="Ordning deviations", problem_map=problem_map())
+    return shared_create_app(platform, BLUEPRINTS, title="Ordning deviations")
 
 
 RETENTION_EVERY_SECONDS = 3600  # the rule counts whole days; an hour bounds how late a day's expiries are done

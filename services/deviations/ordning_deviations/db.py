@@ -172,9 +172,10 @@ def entity_values(dev: d.Deviation) -> dict:
 # Queries
 # --------------------------------------------------------------------------
 
-def get_row(conn, tenant: str, deviation_id: str):
-    return conn.execute(sa.select(deviations).where(
-        deviations.c.tenant == tenant, deviations.c.id == str(deviation_id))).first()
+def get_row(conn, tenant: str, deviation_id: str, *, lock: bool = False):
+    """The case's row; `lock` holds it (FOR UPDATE) until the transaction ends, so writers of a case take turns."""
+    query = sa.select(deviations).where(deviations.c.tenant == tenant, deviations.c.id == str(deviation_id))
+    return conn.execute(query.with_for_update() if lock else query).first()
 
 
 def new_row(dev: d.Deviation, *, reference: str, contact: dict | None = None) -> dict:

@@ -25,6 +25,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from ordning_shared.events import DomainEvent
+from ordning_shared.problems import Problem
 from ordning_shared.retention import PSEUDONYMISED_TEXT, add_years, pseudonymised_text
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -123,13 +124,12 @@ TRANSITION_KINDS: dict[tuple[Status, Command], frozenset[Kind]] = {
 # Errors
 # --------------------------------------------------------------------------
 
-class DomainError(Exception):
+class DomainError(Problem):
     code = "domain_error"
     http_status = 409
 
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+    def __init__(self, message: str, **extra):
+        super().__init__(message, **extra)
 
 
 class IllegalTransition(DomainError):
@@ -162,7 +162,7 @@ class InvestigationIncomplete(RuleViolation):
     http_status = 422
 
     def __init__(self, message: str, missing: list[str]):
-        super().__init__(message)
+        super().__init__(message, missing=missing)  # the names of the fields, never their text
         self.missing = missing
 
 
@@ -199,7 +199,7 @@ class OpenActionsRemain(RuleViolation):
     code = "open_actions_remain"
 
     def __init__(self, message: str, open_action_count: int):
-        super().__init__(message)
+        super().__init__(message, open_action_count=open_action_count)
         self.open_action_count = open_action_count
 
 

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from ordning_shared import idempotency, readlog
 from ordning_shared.actions import ActionRepository, ImprovementAction
 from ordning_shared.db import insert_if_absent, utcnow
+from ordning_shared.problems import Conflict, Forbidden, NotFound, PreconditionFailed, Unprocessable
 from ordning_shared.retention import pseudonymised_text
 
 from . import db
@@ -29,42 +30,30 @@ Precondition = Callable[[str, int], None] | None
 
 
 # --------------------------------------------------------------------------
-# Errors of the service layer (rendered as problem+json through app.problem_map)
+# Errors of the service layer (the platform renders each as problem+json)
 # --------------------------------------------------------------------------
 
-class ServiceError(Exception):
-    code = "service_error"
-    http_status = 400
-
-    def __init__(self, message: str, code: str | None = None):
-        super().__init__(message)
-        if code:
-            self.code = code
+class UnknownUnit(Unprocessable):
+    code = "unknown_unit"
 
 
-class NotFound(ServiceError):
-    code = "not_found"
-    http_status = 404
+class UnknownCategory(Unprocessable):
+    code = "unknown_category"
 
 
-class Forbidden(ServiceError):
-    code = "forbidden"
-    http_status = 403
+class CategoryExists(Conflict):
+    code = "category_exists"
 
 
-class Unprocessable(ServiceError):
-    code = "unprocessable"
-    http_status = 422
+class InvalidPolicy(Unprocessable):
+    code = "invalid_policy"
 
 
-class Conflict(ServiceError):
-    code = "conflict"
-    http_status = 409
+class InvalidRetentionPolicy(Unprocessable):
+    code = "invalid_retention_policy"
 
 
-class Stale(ServiceError):
-    code = "stale_etag"
-    http_status = 412
+Stale = PreconditionFailed
 
 
 def _not_found() -> NotFound:
@@ -129,9 +118,14 @@ def _can_read(conn, principal, dev: d.Deviation) -> bool:
     return bool(dev.reported_by is not None and dev.reported_by == principal.subject and roles & d.STAFF_ROLES)
 
 
-def _load(uow, principal, deviation_id: str, command: str | None = None):
-    """The case (row, entity) if the principal may read it (else 404) and run `command` on it (else 403)."""
-    row = db.get_row(uow.connection, principal.tenant, deviation_id)
+def _load(uow, principal, deviation_id: str, command: str | None = None, lock: bool | None = None):
+    """The case (row, entity) if the principal may read it (else 404) and run `command` on it (else 403).
+
+    A command locks the case's row first: closing it counts its open actions, and adding or reopening an
+    action checks that it is not closed; taking turns, neither can act on what the other is changing.
+    """
+    lock = command is not None if lock is None else lock
+    row = db.get_row(uow.connection, principal.tenant, deviation_id, lock=lock)
     if row is None:
         raise _not_found()
     dev = db.to_entity(row)
@@ -179,7 +173,7 @@ def _check_unit(conn, tenant: str, unit_id: str):
 
 
 def _unknown_unit(unit_id: str) -> Unprocessable:
-    return Unprocessable(f"Okänd eller stängd enhet / unknown or closed unit: {unit_id}", code="unknown_unit")
+    return UnknownUnit(f"Okänd eller stängd enhet / unknown or closed unit: {unit_id}")
 
 
 def _check_category(conn, tenant: str, category_id: str | None, kind: d.Kind) -> None:
@@ -192,8 +186,8 @@ def _require_category(row, category_id: str | None, kind: d.Kind) -> None:
     if not category_id:
         return
     if row is None or not row.active or (row.kinds and kind.value not in row.kinds):
-        raise Unprocessable(f"Okänd kategori för typen '{kind.value}' / unknown category for {kind.value}: "
-                            f"{category_id}", code="unknown_category")
+        raise UnknownCategory(f"Okänd kategori för typen '{kind.value}' / unknown category for {kind.value}: "
+                              f"{category_id}")
 
 
 # --------------------------------------------------------------------------
@@ -392,7 +386,7 @@ def change_case(platform, principal, deviation_id: str, data: dict, precondition
     """PATCH: category (change_category) and/or unit (reassign_unit, target within the actor's scope)."""
     with platform.uow() as uow:
         conn = uow.connection
-        _row, dev = _load(uow, principal, deviation_id)
+        _row, dev = _load(uow, principal, deviation_id, lock=True)
         if "category_id" in data:
             _load(uow, principal, deviation_id, "change_category")
         if "unit_id" in data:
@@ -555,7 +549,7 @@ def _unique_name(conn, tenant: str, name: str, except_id: str | None = None) -> 
     if except_id:
         query = query.where(c.id != except_id)
     if conn.execute(query).first() is not None:
-        raise Conflict(f"Kategorin '{name}' finns redan / the category exists already", code="category_exists")
+        raise CategoryExists(f"Kategorin '{name}' finns redan / the category exists already")
 
 
 def update_category(platform, principal, category_id: str, data: dict, precondition: Precondition = None) -> dict:
@@ -600,25 +594,35 @@ def get_policy(platform, principal, kind: str) -> dict:
             "ivo_report_days": policy.ivo_report_days, "default": True, "version": 0}
 
 
-def put_policy(platform, principal, kind: str, data: dict) -> dict:
+def put_policy(platform, principal, kind: str, data: dict, precondition: Precondition = None) -> dict:
+    """The tenant's own deadlines for `kind`; If-Match names the version read (0: the default)."""
     _require_admin(principal)
     kind = d.Kind(kind)
     try:
         policy = d.DeadlinePolicy(kind, data["receipt_days"], data["investigation_days"], data.get("ivo_report_days"))
     except ValueError as error:
-        raise Unprocessable(str(error), code="invalid_policy") from None
+        raise InvalidPolicy(str(error)) from None
     values = {"receipt_days": policy.receipt_days, "investigation_days": policy.investigation_days,
               "ivo_report_days": policy.ivo_report_days}
+    stale = Stale("Tidsfristerna har ändrats av någon annan; läs om dem / the policy was changed by someone "
+                  "else; read it again")
     with platform.uow() as uow:
+        row = db.policy_row(uow.connection, principal.tenant, kind.value)
+        if precondition is not None:
+            precondition(kind.value, row.version if row is not None else 0)
         t = db.deadline_policies
-        # An upsert: eight first PUTs at once create one row, and the later ones update it in turn.
-        if insert_if_absent(uow.connection, t, {"tenant": principal.tenant, "kind": kind.value, "version": 1,
-                                                **values}):
+        if row is None:
+            # Concurrent first PUTs: one inserts; the others read version 0 too, and are told it changed.
+            if not insert_if_absent(uow.connection, t, {"tenant": principal.tenant, "kind": kind.value,
+                                                        "version": 1, **values}):
+                raise stale
             before = None
         else:
-            row = db.policy_row(uow.connection, principal.tenant, kind.value, for_update=True)
-            uow.execute(t.update().where(t.c.tenant == principal.tenant, t.c.kind == kind.value)
-                        .values(version=row.version + 1, **values))
+            result = uow.execute(t.update().where(t.c.tenant == principal.tenant, t.c.kind == kind.value,
+                                                  t.c.version == row.version)
+                                 .values(version=row.version + 1, **values))
+            if result.rowcount != 1:
+                raise stale
             before = {"receipt_days": row.receipt_days, "investigation_days": row.investigation_days,
                       "ivo_report_days": row.ivo_report_days}
         uow.audit(tenant=principal.tenant, actor=principal.subject, action="put", entity_type="deadline_policy",
@@ -668,7 +672,7 @@ def put_retention_policy(platform, principal, kind: str, data: dict, preconditio
     try:
         policy = d.RetentionPolicy(kind, data["years"])
     except ValueError as error:
-        raise Unprocessable(str(error), code="invalid_retention_policy") from None
+        raise InvalidRetentionPolicy(str(error)) from None
     t = db.retention_policies.c
     with platform.uow() as uow:
         row = db.retention_policy_row(uow.connection, principal.tenant, kind.value)

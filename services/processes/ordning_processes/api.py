@@ -12,9 +12,9 @@ from flask.views import MethodView
 
 from ordning_shared import idempotency
 from ordning_shared.http import Blueprint, check_if_match, current_principal, etag, require_roles
-from ordning_shared.problems import ProblemError
+from ordning_shared.problems import Forbidden, NotFound
 
-from . import db, service
+from . import db, domain, service
 from .schemas import (HistorySchema, PublicUnitListSchema, UnitCloseSchema, UnitCreateSchema, UnitListQuerySchema,
                       UnitListSchema, UnitMoveSchema, UnitRenameSchema, UnitSchema)
 
@@ -65,8 +65,9 @@ class OrgUnits(MethodView):
     @blp.arguments(UnitCreateSchema)
     @blp.response(201, UnitSchema, headers={"Location": {"schema": {"type": "string"}},
                                            "ETag": {"schema": {"type": "string"}}})
-    @blp.doc(parameters=[{"in": "header", "name": "Idempotency-Key", "schema": {"type": "string"},
-                          "required": False}])
+    @blp.raises(Forbidden, domain.ParentNotFound, domain.CrossTenant, domain.InvalidParent, domain.InvalidName,
+                domain.InvalidKind, domain.UnitClosed, service.UnitIdTaken)
+    @blp.idempotent
     def post(self, args):
         """Create a unit (administrator); Idempotency-Key makes a retry safe"""
         principal = current_principal()
@@ -96,7 +97,8 @@ class OrgUnitById(MethodView):
 
     @blp.arguments(UnitRenameSchema)
     @blp.response(200, UnitSchema)
-    @blp.doc(parameters=[{"in": "header", "name": "If-Match", "schema": {"type": "string"}, "required": True}])
+    @blp.raises(Forbidden, domain.UnitClosed, domain.InvalidName)
+    @blp.checks_if_match
     def patch(self, args, unit_id):
         """Rename a unit (administrator; If-Match required)"""
         principal = current_principal()
@@ -122,7 +124,9 @@ class OrgUnitHistory(MethodView):
 class OrgUnitMove(MethodView):
     @blp.arguments(UnitMoveSchema)
     @blp.response(200, UnitSchema)
-    @blp.doc(parameters=[{"in": "header", "name": "If-Match", "schema": {"type": "string"}, "required": True}])
+    @blp.raises(Forbidden, domain.ParentNotFound, domain.CrossTenant, domain.InvalidParent, domain.UnitClosed,
+                domain.CycleError)
+    @blp.checks_if_match
     def post(self, args, unit_id):
         """Move a unit under another parent, or make it a root (administrator; If-Match required)"""
         principal = current_principal()
@@ -136,7 +140,8 @@ class OrgUnitMove(MethodView):
 class OrgUnitClose(MethodView):
     @blp.arguments(UnitCloseSchema)
     @blp.response(200, UnitSchema)
-    @blp.doc(parameters=[{"in": "header", "name": "If-Match", "schema": {"type": "string"}, "required": True}])
+    @blp.raises(Forbidden, domain.UnitClosed, domain.HasOpenChildren)
+    @blp.checks_if_match
     def post(self, _args, unit_id):
         """Close a unit with no open children; it is kept for old cases (administrator; If-Match required)"""
         principal = current_principal()
@@ -151,7 +156,7 @@ class PublicOrgUnits(MethodView):
     def get(self, tenant):
         """Open units of a municipality, for a citizen choosing what their feedback is about"""
         if not TENANT_PATTERN.match(tenant):
-            raise ProblemError(404, "Not Found", "no such municipality or region", code="not_found")
+            raise NotFound("Okänd kommun eller region / no such municipality or region")
         with _platform().engine.connect() as connection:
             rows = db.list_units(connection, tenant)
         return {"items": [{"id": r.id, "kind": r.kind, "name": r.name, "parent_id": r.parent_id} for r in rows]}

@@ -20,6 +20,7 @@ from datetime import datetime, timezone
 from enum import Enum
 
 from ordning_shared.events import DomainEvent
+from ordning_shared.problems import Problem
 
 NAME_MAX_LENGTH = 200
 
@@ -59,14 +60,13 @@ ORG_EVENT_TYPES: tuple[str, ...] = (ORG_UNIT_CREATED, ORG_UNIT_RENAMED, ORG_UNIT
 
 # --- rule violations -------------------------------------------------------
 
-class OrgRuleViolation(Exception):
+class OrgRuleViolation(Problem):
     """A rule of the organisation tree was broken; `code` is stable for the API."""
 
-    code = "org_rule_violation"
+    http_status, code = 422, "org_rule_violation"
 
     def __init__(self, message: str):
         super().__init__(message)
-        self.message = message
 
 
 class InvalidParent(OrgRuleViolation):
@@ -74,15 +74,15 @@ class InvalidParent(OrgRuleViolation):
 
 
 class UnitClosed(OrgRuleViolation):
-    code = "unit_closed"
+    http_status, code = 409, "unit_closed"
 
 
 class HasOpenChildren(OrgRuleViolation):
-    code = "has_open_children"
+    http_status, code = 409, "has_open_children"
 
 
 class CycleError(OrgRuleViolation):
-    code = "cycle"
+    http_status, code = 409, "cycle"
 
 
 class CrossTenant(OrgRuleViolation):

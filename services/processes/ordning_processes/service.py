@@ -19,6 +19,7 @@ from ordning_shared import idempotency
 from ordning_shared.auth import Principal
 from ordning_shared.db import utcnow
 from ordning_shared.platform import Platform
+from ordning_shared.problems import Conflict, NotFound, PreconditionFailed
 
 from . import db
 from .domain import OrgUnit, ParentNotFound
@@ -27,22 +28,20 @@ ENTITY_TYPE = "org_unit"
 Precondition = Callable[[OrgUnit], None]
 
 
-class UnitNotFound(Exception):
-    code = "not_found"
+class UnitNotFound(NotFound):
 
     def __init__(self, unit_id):
         super().__init__(f"Enheten finns inte / org unit {unit_id} not found")
 
 
-class UnitIdTaken(Exception):
+class UnitIdTaken(Conflict):
     code = "id_taken"
 
     def __init__(self, unit_id):
         super().__init__(f"Id:t används redan / the id {unit_id} is already in use")
 
 
-class StaleUnit(Exception):
-    code = "stale_etag"
+class StaleUnit(PreconditionFailed):
 
     def __init__(self, unit_id):
         super().__init__(f"Enheten ändrades av någon annan; läs den igen "

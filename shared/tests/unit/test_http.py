@@ -7,7 +7,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from ordning_shared import http
-from ordning_shared.problems import ProblemError
+from ordning_shared.problems import Problem, ProblemError
 from ordning_shared.testing import issue_token
 
 
@@ -22,8 +22,8 @@ class ThingOutSchema(Schema):
     tenant = fields.String()
 
 
-class QuotaExceeded(Exception):
-    code = "quota_exceeded"
+class QuotaExceeded(Problem):
+    http_status, title, code = 409, "Quota exceeded", "quota_exceeded"
 
 
 class Unmapped(Exception):
@@ -59,8 +59,7 @@ def make_blueprint():
 
 @pytest.fixture
 def app(platform):
-    app = http.create_app(platform, make_blueprint(), title="Things",
-                          problem_map={QuotaExceeded: (409, "Quota exceeded")})
+    app = http.create_app(platform, make_blueprint(), title="Things")
     app.testing = True
     return app
 
@@ -217,7 +216,7 @@ def test_unexpected_exception_is_500_problem(client, auth):
     assert "a bug" not in json.dumps(body)
 
 
-def test_domain_exception_uses_problem_map(client, auth):
+def test_a_declared_error_is_rendered_with_its_status_title_and_code(client, auth):
     body = assert_problem(client.post("/api/v1/things/", json={"name": "quota"}, headers=auth), 409)
     assert body["code"] == "quota_exceeded"
     assert body["type"] == "urn:ordning:problem:quota_exceeded"
@@ -236,22 +235,58 @@ def test_require_roles(app):
 
     principal = Principal("anna", "0180", frozenset({"medarbetare"}))
     http.require_roles(principal, "medarbetare", "mas")
-    with pytest.raises(ProblemError) as info:
+    with pytest.raises(Problem) as info:
         http.require_roles(principal, "administrator")
-    assert info.value.status == 403
+    assert info.value.http_status == 403
 
 
 def test_check_if_match(app):
     tag = http.etag("abc", 3)
     assert tag == '"abc.3"'
     with app.test_request_context("/x", method="PUT"):
-        with pytest.raises(ProblemError) as info:
+        with pytest.raises(Problem) as info:
             http.check_if_match("abc", 3)
-        assert info.value.status == 428
+        assert info.value.http_status == 428
     with app.test_request_context("/x", method="PUT", headers={"If-Match": http.etag("abc", 2)}):
-        with pytest.raises(ProblemError) as info:
+        with pytest.raises(Problem) as info:
             http.check_if_match("abc", 3)
-        assert info.value.status == 412
-    for header in (tag, f"W/{tag}", f'"other.1", {tag}', "*"):
+        assert info.value.http_status == 412
+    with app.test_request_context("/x", method="PUT", headers={"If-Match": "*"}):
+        with pytest.raises(Problem) as info:
+            http.check_if_match("abc", 3)
+        # "*" would overwrite whatever is there, a change the editor never saw included
+        assert (info.value.http_status, info.value.code) == (428, "if_match_wildcard")
+        assert "ETag" in info.value.detail
+    for header in (tag, f"W/{tag}", f'"other.1", {tag}'):
         with app.test_request_context("/x", method="PUT", headers={"If-Match": header}):
             http.check_if_match("abc", 3)
+
+
+def test_method_not_allowed_says_which_methods_are(client, auth):
+    body = assert_problem(client.delete("/api/v1/things/", headers=auth), 405)
+    assert body["code"] == "method_not_allowed"
+    assert {method.strip() for method in client.delete("/api/v1/things/", headers=auth).headers["Allow"].split(",")
+            } >= {"POST", "OPTIONS"}
+
+
+def test_every_operation_documents_its_problem_responses(client):
+    spec = client.get("/openapi.json").get_json()
+    post = spec["paths"]["/api/v1/things/"]["post"]["responses"]
+    assert set(post) == {"201", "400", "401", "413", "415", "422", "500"}
+    for status in ("400", "401", "413", "415", "422", "500"):
+        assert list(post[status]["content"]) == ["application/problem+json"]
+        assert post[status]["content"]["application/problem+json"]["schema"] == {"$ref": "#/components/schemas/Problem"}
+    assert "WWW-Authenticate" in post["401"]["headers"]
+    ping = spec["paths"]["/api/v1/public/ping"]["get"]["responses"]
+    assert set(ping) == {"200", "400", "422", "500"}  # public: no 401; no body: no 413 or 415
+    assert spec["components"]["schemas"]["Problem"]["required"] == ["type", "title", "status"]
+
+
+def test_an_answer_missing_from_the_openapi_document_is_recorded(app, client, auth):
+    from ordning_shared.testing import watch_documented_answers
+
+    undocumented = watch_documented_answers(app)
+    client.post("/api/v1/things/", json={"name": "x"}, headers=auth)
+    assert undocumented == []
+    client.post("/api/v1/things/", json={"name": "quota"}, headers=auth)  # raises a 409 it does not declare
+    assert undocumented == ["POST /api/v1/things/ -> 409"]

@@ -5,7 +5,7 @@ import sqlalchemy as sa
 from flask import Flask
 
 from ordning_shared import idempotency
-from ordning_shared.problems import ProblemError
+from ordning_shared.problems import Problem
 
 
 @pytest.fixture
@@ -59,9 +59,9 @@ def test_same_key_same_body_creates_once(flask_app, platform, things_table):
 def test_same_key_other_body_is_422(flask_app, platform, things_table):
     calls = []
     post(flask_app, platform, things_table, calls, {"name": "a"}, key="k-1")
-    with pytest.raises(ProblemError) as info:
+    with pytest.raises(Problem) as info:
         post(flask_app, platform, things_table, calls, {"name": "b"}, key="k-1")
-    assert info.value.status == 422
+    assert info.value.http_status == 422
     assert info.value.code == "idempotency_key_reused"
     assert calls == ["a"]
     assert count(platform, things_table) == 1
@@ -85,7 +85,7 @@ def test_without_key_every_post_creates(flask_app, platform, things_table):
 
 @pytest.mark.parametrize("key", ["", "   ", "x" * 201, "a\tb"])
 def test_bad_key_is_400(flask_app, platform, things_table, key):
-    with pytest.raises(ProblemError) as info:
+    with pytest.raises(Problem) as info:
         post(flask_app, platform, things_table, [], {"name": "a"}, key=key)
-    assert info.value.status == 400
+    assert info.value.http_status == 400
     assert count(platform, things_table) == 0

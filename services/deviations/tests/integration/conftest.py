@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 from ordning_shared import consumer, events
 from ordning_shared.events import DomainEvent
-from ordning_shared.testing import issue_token
+from ordning_shared.testing import issue_token, watch_documented_answers
 
 from ordning_deviations import db
 from ordning_deviations.app import create_app
@@ -91,12 +91,14 @@ def settings(migrated_settings):
 @pytest.fixture
 def env(settings):
     app = create_app(settings)
+    undocumented = watch_documented_answers(app)
     platform = app.extensions["ordning"]
     environment = Env(app=app, client=app.test_client(), platform=platform, settings=settings)
     for tenant, unit_id, kind, parent in TREE:
         assert environment.feed(org_event_body(tenant, unit_id, kind, parent)) == "processed"
     yield environment
     platform.dispose()
+    assert not undocumented, "answers missing from /openapi.json"
 
 
 # the people of tenant A

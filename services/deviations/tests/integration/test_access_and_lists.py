@@ -72,7 +72,8 @@ def test_list_filters(env):
 
 def test_overdue_filter(env):
     c, kval, admin = env.client, env.auth(*KVAL_N), env.auth(*ADMIN)
-    r = c.put("/api/v1/deadline-policies/avvikelse", headers=admin, json={"receipt_days": 0, "investigation_days": 30})
+    r = c.put("/api/v1/deadline-policies/avvikelse", json={"receipt_days": 0, "investigation_days": 30}, headers={
+        **admin, "If-Match": c.get("/api/v1/deadline-policies/avvikelse", headers=admin).headers["ETag"]})
     assert r.status_code == 200
     principal = Principal(subject="anna", tenant="0138", roles=frozenset({"medarbetare"}), org_units=(U["e1"],))
     long_ago = datetime.now(timezone.utc) - timedelta(days=10)

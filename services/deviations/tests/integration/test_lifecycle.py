@@ -52,6 +52,7 @@ def test_avvikelse_lifecycle_with_action(env):
 
     r = env.act(did, "complete_investigation", chef)
     assert r.status_code == 422 and r.get_json()["code"] == "investigation_incomplete"
+    assert set(r.get_json()["missing"]) == {"what_happened", "why", "what_must_change"}  # names, not values
 
     r = env.put(f"/api/v1/deviations/{did}/investigation",
                 {"what_happened": "Fel dos", "why": "Otydlig ordination", "what_must_change": "Dubbelkontroll"},
@@ -69,6 +70,7 @@ def test_avvikelse_lifecycle_with_action(env):
     assert env.act(did, "complete_investigation", chef).status_code == 200
     r = env.act(did, "close", chef)
     assert r.status_code == 409 and r.get_json()["code"] == "open_actions_remain"
+    assert r.get_json()["open_action_count"] == 1
     assert r.headers["Content-Type"] == PROBLEM
 
     case = c.get(f"/api/v1/deviations/{did}", headers=chef).get_json()
@@ -252,7 +254,8 @@ def test_deadline_policies(env):
     c, admin = env.client, h(env, ("adam", ["administrator"], ["n"]))
     r = c.get("/api/v1/deadline-policies/lex_sarah", headers=admin)
     assert r.status_code == 200 and r.get_json()["default"] is True and r.get_json()["ivo_report_days"] == 10
-    r = c.put("/api/v1/deadline-policies/avvikelse", headers=admin,
+    default_etag = c.get("/api/v1/deadline-policies/avvikelse", headers=admin).headers["ETag"]
+    r = c.put("/api/v1/deadline-policies/avvikelse", headers={**admin, "If-Match": default_etag},
               json={"receipt_days": 1, "investigation_days": 5})
     assert r.status_code == 200 and r.get_json()["default"] is False
     r = c.put("/api/v1/deadline-policies/avvikelse", headers=admin,

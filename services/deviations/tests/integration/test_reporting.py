@@ -55,7 +55,8 @@ def test_a_report_is_one_read_and_one_write(env):
 
 def test_a_report_takes_its_tenants_deadline_policy_for_its_kind(env):
     admin = env.auth(*ADMIN)
-    r = env.client.put("/api/v1/deadline-policies/avvikelse", headers=admin,
+    etag = env.client.get("/api/v1/deadline-policies/avvikelse", headers=admin).headers["ETag"]
+    r = env.client.put("/api/v1/deadline-policies/avvikelse", headers={**admin, "If-Match": etag},
                        json={"receipt_days": 1, "investigation_days": 5})
     assert r.status_code == 200
     case = post(env).get_json()

@@ -202,7 +202,9 @@ def test_the_pseudonymised_event_carries_ids_classifications_and_dates_only(orig
     assert event.subject == dev.id and event.tenant == "0138"
     assert event.data == {"deviation_id": dev.id, "kind": kind.value, "unit_id": "unit-1", "category_id": "cat-1",
                           "status": "closed", "origin": origin.value, "reported_at": REPORTED.isoformat(),
-                          "closed_at": CLOSED.isoformat(), "pseudonymised_at": EXPIRED_AT.isoformat()}
+                          "closed_at": CLOSED.isoformat(), "pseudonymised_at": EXPIRED_AT.isoformat(),
+                          "version": dev.version}
+    assert event.sequence == dev.version
     assert not any(secret in json.dumps(event.data) for secret in SECRETS)
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 import pytest
 from marshmallow import ValidationError
 
-from ordning_deviations.app import problem_map
 from ordning_deviations.domain import IllegalTransition, InvalidReport, OpenActionsRemain
 from ordning_deviations.schemas import (CategorySchema, DeadlinePolicySchema, IvoReportSchema, ListArgsSchema,
                                         PublicFeedbackSchema, ReportDeviationSchema, TransitionSchema)
@@ -82,12 +81,10 @@ def test_category_and_policy():
         DeadlinePolicySchema().load({"receipt_days": "2", "investigation_days": 5})
 
 
-def test_problem_map_uses_each_exceptions_status():
-    mapping = problem_map()
-    assert mapping[IllegalTransition][0] == 409
-    assert mapping[InvalidReport][0] == 422
-    assert mapping[OpenActionsRemain][0] == 409
-    assert mapping[NotFound][0] == 404 and mapping[Forbidden][0] == 403 and mapping[Stale][0] == 412
-    # subclasses come before their bases, so the most specific status wins
-    order = list(mapping)
-    assert order.index(InvalidReport) < order.index(next(c for c in order if c.__name__ == "RuleViolation"))
+def test_each_error_declares_its_status_title_and_code():
+    assert (IllegalTransition.http_status, IllegalTransition.title, IllegalTransition.code) == (
+        409, "Conflict", "illegal_transition")
+    assert (InvalidReport.http_status, InvalidReport.title) == (422, "Unprocessable Content")
+    assert OpenActionsRemain.http_status == 409
+    assert (NotFound.http_status, Forbidden.http_status, Stale.http_status) == (404, 403, 412)
+    assert (Stale.title, Stale.code) == ("Precondition Failed", "stale_etag")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from ordning_shared.testing import issue_token
+from ordning_shared.testing import issue_token, watch_documented_answers
 
 from ordning_processes import db
 from ordning_processes.app import create_app
@@ -23,8 +23,10 @@ def settings(migrated_settings):
 def app(settings):
     app = create_app(settings)
     app.config["TESTING"] = True
+    undocumented = watch_documented_answers(app)
     yield app
     app.extensions["ordning"].dispose()
+    assert not undocumented, "answers missing from /openapi.json"
 
 
 @pytest.fixture

@@ -1,0 +1,55 @@
+"""gunicorn's own answers to a request it cannot read, as problem+json like every answer of the app.
+
+gunicorn refuses a malformed request line or header (400), a request line over `limit_request_line`
+(414) and headers over `limit_request_fields` / `limit_request_field_size` (431) before the app sees
+the request, and writes those answers as text/html itself. This worker writes them as problem
+documents; any other error it leaves to gunicorn.
+"""
+from __future__ import annotations
+
+from gunicorn import util
+from gunicorn.http import errors
+from gunicorn.workers.gthread import ThreadWorker
+
+from .problems import PROBLEM_CONTENT_TYPE, BadRequest, HeaderFieldsTooLarge, UriTooLong, problem_json
+
+# The first match decides; a parse error not listed here keeps gunicorn's own answer (403, 417, 501).
+UNREADABLE_REQUESTS = (
+    (errors.LimitRequestLine, UriTooLong,
+     "Begäranraden är för lång / the request line is longer than the server accepts"),
+    (errors.LimitRequestHeaders, HeaderFieldsTooLarge,
+     "För många eller för stora huvuden / too many headers, or a header too large"),
+    ((errors.InvalidRequestLine, errors.InvalidRequestMethod, errors.InvalidHTTPVersion, errors.InvalidHeader,
+      errors.InvalidHeaderName, errors.ObsoleteFolding, errors.InvalidChunkSize, errors.ChunkMissingTerminator,
+      errors.InvalidChunkExtension, errors.InvalidProxyLine, errors.InvalidSchemeHeaders), BadRequest,
+     "Begäran kunde inte läsas / the request line or a header is malformed"),
+)
+
+
+def unreadable_request_answer(exc: Exception) -> bytes | None:
+    """The whole HTTP answer to a request gunicorn could not read, or None for gunicorn to answer."""
+    if isinstance(exc, (errors.InvalidResponseHeader, errors.InvalidResponseHeaderName)):
+        return None  # the app's fault, not the client's: gunicorn answers 500
+    for exc_types, problem, detail in UNREADABLE_REQUESTS:
+        if isinstance(exc, exc_types):
+            # The detail never echoes the request: it may hold anything, personal data included.
+            body = problem_json(problem(detail).document())
+            head = (f"HTTP/1.1 {problem.http_status} {problem.title}\r\nConnection: close\r\n"
+                    f"Content-Type: {PROBLEM_CONTENT_TYPE}\r\nContent-Length: {len(body)}\r\n\r\n")
+            return head.encode("latin-1") + body
+    return None
+
+
+class ProblemThreadWorker(ThreadWorker):
+    """gunicorn's gthread worker, answering unreadable requests with problem+json."""
+
+    def handle_error(self, req, client, addr, exc):
+        answer = unreadable_request_answer(exc)
+        if answer is None:
+            return super().handle_error(req, client, addr, exc)
+        self.log.warning("Invalid request from ip=%s: %s", (addr or ("",))[0], exc.__class__.__name__)
+        try:
+            util.write_nonblock(client, answer)
+        except Exception:  # the client may be gone already
+            self.log.debug("Failed to send error message.")
+        return None
