@@ -89,8 +89,9 @@ def patch(data, deviation_id):
 @deviations_blp.arguments(TransitionSchema)
 @deviations_blp.response(200, DeviationSchema)
 def transition(data, deviation_id):
-    """Ta emot, utred, avsluta, återöppna (If-Match)"""
-    service.transition(_platform(), current_principal(), deviation_id, data["command"], check_if_match)
+    """Ta emot, utred, avsluta, återöppna, avvisa (If-Match)"""
+    service.transition(_platform(), current_principal(), deviation_id, data["command"], check_if_match,
+                       rejection=data.get("rejection"))
     return _with_etag(_case(deviation_id))
 
 

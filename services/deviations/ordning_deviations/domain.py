@@ -67,6 +67,10 @@ class Status(str, Enum):
     investigating = "investigating"
     investigated = "investigated"
     closed = "closed"
+    rejected = "rejected"
+
+
+END_STATUSES = frozenset({Status.closed, Status.rejected})  # nothing is due, nothing may change
 
 
 STATUS_LABELS_SV = {
@@ -75,7 +79,23 @@ STATUS_LABELS_SV = {
     Status.investigating: "under utredning",
     Status.investigated: "utrett",
     Status.closed: "avslutat",
+    Status.rejected: "avvisat",
 }
+
+
+class RejectionReason(str, Enum):
+    """Why a case was rejected (avvisat): a code, so that events and statistics carry no free text."""
+    spam = "spam"
+    duplicate = "duplicate"  # names the reference of the case it duplicates
+    other = "other"  # explained in a note
+
+
+REJECTION_REASON_LABELS_SV = {
+    RejectionReason.spam: "skräppost",
+    RejectionReason.duplicate: "dubblett",
+    RejectionReason.other: "annat",
+}
+REFERENCE_PATTERN = r"^[0-9]{4}-[0-9]{6}$"  # a case's reference number, e.g. 2026-000123
 
 
 class Command(str, Enum):
@@ -85,6 +105,7 @@ class Command(str, Enum):
     close = "close"
     reopen = "reopen"
     reopen_investigation = "reopen_investigation"
+    reject = "reject"
 
 
 COMMAND_LABELS = {
@@ -94,6 +115,7 @@ COMMAND_LABELS = {
     Command.close: ("avsluta", "close"),
     Command.reopen: ("återöppna", "reopen"),
     Command.reopen_investigation: ("återuppta utredningen av", "reopen the investigation of"),
+    Command.reject: ("avvisa", "reject"),
 }
 
 
@@ -109,6 +131,10 @@ TRANSITIONS: dict[tuple[Status, Command], Status] = {
     (Status.closed, Command.reopen): Status.investigating,
     (Status.investigated, Command.reopen_investigation): Status.investigating,
     (Status.received, Command.close): Status.closed,
+    # Spam and duplicates are recognised at intake; once investigating, a case ends by `close`, whose rules
+    # (a lex case's seriousness decision and IVO report) a rejection must not bypass.
+    (Status.reported, Command.reject): Status.rejected,
+    (Status.received, Command.reject): Status.rejected,
 }
 
 # Transitions open to some kinds only; a transition not listed here is open to every kind.
@@ -204,6 +230,11 @@ class OpenActionsRemain(RuleViolation):
 
 class CaseClosed(RuleViolation):
     code = "case_closed"
+
+
+class InvalidRejection(RuleViolation):
+    code = "invalid_rejection"
+    http_status = 422
 
 
 def next_status(status: Status, command: Command, kind: Kind) -> Status:
@@ -407,6 +438,7 @@ CLOSED = EVENT_PREFIX + "closed.v1"
 REOPENED = EVENT_PREFIX + "reopened.v1"
 UNIT_CHANGED = EVENT_PREFIX + "unit_changed.v1"
 CATEGORY_CHANGED = EVENT_PREFIX + "category_changed.v1"
+REJECTED = EVENT_PREFIX + "rejected.v1"
 
 _COMMON = {"deviation_id", "kind", "unit_id", "category_id", "status"}
 
@@ -424,6 +456,7 @@ EVENT_PAYLOAD_FIELDS: dict[str, set[str]] = {
     REOPENED: _COMMON | {"reopened_at", "reopened_from"},
     UNIT_CHANGED: _COMMON | {"previous_unit_id"},
     CATEGORY_CHANGED: _COMMON | {"previous_category_id"},
+    REJECTED: _COMMON | {"rejected_at", "rejected_from", "reason"},  # the reason's code: no note, no reference
 }
 
 
@@ -463,6 +496,14 @@ class IvoReport:
     recorded_by: str | None = None
 
 
+@dataclass(frozen=True)
+class Rejection:
+    reason: RejectionReason
+    rejected_at: datetime
+    duplicate_of: str | None = None  # the reference of the case this one duplicates
+    note: str | None = None
+
+
 def _blank(value: str | None) -> bool:
     return value is None or not str(value).strip()
 
@@ -493,6 +534,7 @@ class Deviation:
     seriousness: Seriousness | None = None
     ivo_report: IvoReport | None = None
     closed_at: datetime | None = None
+    rejection: Rejection | None = None
     version: int = 1
     events: list[DomainEvent] = field(default_factory=list)
 
@@ -577,9 +619,9 @@ class Deviation:
         "receipt": not yet received after receipt_due; "investigation": investigation not completed
         after investigation_due (a synpunkt closed without investigation is not overdue);
         "ivo_report": lex case decided serious, no IVO report recorded after ivo_due.
-        A closed case is never overdue.
+        A closed or rejected case is never overdue.
         """
-        if self.status is Status.closed:
+        if self.status in END_STATUSES:
             return []
         missed = []
         if self.received_at is None and self.receipt_due is not None and today > self.receipt_due:
@@ -651,6 +693,35 @@ class Deviation:
         if self.investigation.started_at is None:  # a synpunkt closed straight from received
             self.investigation.started_at = at
         self._record(REOPENED, reopened_at=_iso(at), reopened_from=Status.closed.value)
+
+    def reject(self, by: str, at: datetime, reason: RejectionReason | str, open_action_count: int,
+               duplicate_of: str | None = None, note: str | None = None) -> None:
+        """Reject (avvisa) spam, a duplicate or a case not to be handled (`other`, with a note): an end state.
+
+        `duplicate_of` (the duplicated case's reference) is required for a duplicate and refused
+        otherwise; the service checks that it names another case of the tenant.
+        """
+        from_status = self.status
+        target = next_status(self.status, Command.reject, self.kind)
+        try:
+            reason = RejectionReason(reason)
+        except ValueError:
+            raise InvalidRejection(f"Okänt skäl / unknown reason: {str(reason)[:40]}") from None
+        duplicate_of = None if _blank(duplicate_of) else duplicate_of.strip()
+        note = None if _blank(note) else note.strip()
+        if (reason is RejectionReason.duplicate) != (duplicate_of is not None):
+            raise InvalidRejection("Ange vilket ärende det är en dubblett av (duplicate_of), och bara då / "
+                                   "duplicate_of names the duplicated case, for the reason duplicate only")
+        if reason is RejectionReason.other and note is None:
+            raise InvalidRejection("Skälet 'annat' behöver en förklaring (note) / the reason other needs a note")
+        if open_action_count > 0:
+            raise OpenActionsRemain(
+                f"{open_action_count} förbättringsåtgärd(er) är inte klara eller avbrutna / "
+                f"{open_action_count} improvement action(s) are neither done nor cancelled",
+                open_action_count=open_action_count)
+        self.status = target
+        self.rejection = Rejection(reason=reason, rejected_at=at, duplicate_of=duplicate_of, note=note)
+        self._record(REJECTED, rejected_at=_iso(at), rejected_from=from_status.value, reason=reason.value)
 
     def reopen_investigation(self, by: str, at: datetime) -> None:
         """An investigated case goes back to investigating, to revise the investigation."""
@@ -747,6 +818,8 @@ class Deviation:
     def _guard_not_closed(self) -> None:
         if self.status is Status.closed:
             raise CaseClosed("Ärendet är avslutat; återöppna det först / the case is closed; reopen it first")
+        if self.status is Status.rejected:
+            raise CaseClosed("Ärendet är avvisat och kan inte ändras / the case is rejected and cannot change")
 
     def _record(self, event_type: str, **data) -> None:
         """Append an event (common fields added) and count the change in `version`."""
@@ -788,7 +861,7 @@ _SERIOUSNESS_DECIDERS: dict[Kind, frozenset[str]] = {
 }
 
 _HANDLING_COMMANDS = ("receive", "start_investigation", "update_investigation", "complete_investigation",
-                      "close", "reopen", "reopen_investigation", "change_category", "reassign_unit",
+                      "close", "reopen", "reopen_investigation", "reject", "change_category", "reassign_unit",
                       "manage_actions")
 
 # command -> kind -> roles allowed
@@ -830,13 +903,15 @@ __all__ = [
     "DomainError", "IllegalTransition", "RuleViolation", "InvalidReport", "InvalidInput",
     "InvestigationIncomplete", "InvestigationNotEditable", "SeriousnessNotApplicable",
     "SeriousnessDecisionTooEarly", "SeriousnessDecisionRequired", "IvoReportRequired",
-    "IvoReportNotAllowed", "IvoAlreadyReported", "OpenActionsRemain", "CaseClosed",
+    "IvoReportNotAllowed", "IvoAlreadyReported", "OpenActionsRemain", "CaseClosed", "InvalidRejection",
+    "END_STATUSES", "RejectionReason", "REJECTION_REASON_LABELS_SV", "Rejection", "REFERENCE_PATTERN",
     "easter_sunday", "swedish_holidays", "is_holiday", "is_working_day", "add_working_days", "local_date",
     "DeadlinePolicy", "DEFAULT_DEADLINES", "policy_for",
     "OVERDUE_RECEIPT", "OVERDUE_INVESTIGATION", "OVERDUE_IVO_REPORT",
     "ActionSummary", "ACTION_FINISHED_STATUSES", "count_open_actions",
     "EVENT_PAYLOAD_FIELDS", "REPORTED", "RECEIVED", "INVESTIGATION_STARTED", "INVESTIGATION_COMPLETED",
     "SERIOUSNESS_DECIDED", "IVO_REPORTED", "CLOSED", "REOPENED", "UNIT_CHANGED", "CATEGORY_CHANGED",
+    "REJECTED",
     "Investigation", "Seriousness", "IvoReport", "Deviation",
     "ROLES", "STAFF_ROLES", "MANAGERS", "HANDLERS", "PERMISSIONS", "READERS", "may", "may_read",
 ]

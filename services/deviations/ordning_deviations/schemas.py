@@ -5,7 +5,7 @@ from datetime import timezone
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from .domain import CITIZEN_KINDS, Command, Kind, Status
+from .domain import CITIZEN_KINDS, REFERENCE_PATTERN, Command, Kind, RejectionReason, Status
 
 TEXT_MAX = 10_000
 # Ids are UUIDs (events promise it); a canonical 8-4-4-4-12 string, any case.
@@ -80,6 +80,14 @@ class ContactOutSchema(Schema):
     phone = fields.String(allow_none=True)
 
 
+class RejectionOutSchema(Schema):
+    reason = fields.String()
+    reason_label_sv = fields.String()
+    duplicate_of = fields.String(allow_none=True)
+    note = fields.String(allow_none=True)
+    rejected_at = fields.DateTime()
+
+
 class DeviationSchema(Schema):
     id = fields.String()
     reference = fields.String()
@@ -104,6 +112,7 @@ class DeviationSchema(Schema):
     seriousness = fields.Nested(SeriousnessSchema, allow_none=True)
     ivo_report = fields.Nested(IvoReportOutSchema, allow_none=True)
     closed_at = fields.DateTime(allow_none=True)
+    rejection = fields.Nested(RejectionOutSchema, allow_none=True)
     contact = fields.Nested(ContactOutSchema, allow_none=True)
     version = fields.Integer()
     overdue = fields.List(fields.String())
@@ -124,8 +133,24 @@ class InvestigationUpdateSchema(Schema):
     what_must_change = fields.String(validate=validate.Length(max=TEXT_MAX), allow_none=True)
 
 
+class RejectionSchema(Schema):
+    reason = fields.String(required=True, validate=validate.OneOf([r.value for r in RejectionReason]),
+                           metadata={"description": "spam, duplicate (name duplicate_of) or other (explain in note)"})
+    duplicate_of = fields.String(validate=validate.Regexp(REFERENCE_PATTERN, error="ett ärendenummer, t.ex. "
+                                                          "2026-000123 / a case reference, e.g. 2026-000123"),
+                                 metadata={"description": "the reference of the case this one duplicates"})
+    note = fields.String(validate=validate.Length(min=1, max=TEXT_MAX))
+
+
 class TransitionSchema(Schema):
     command = fields.String(required=True, validate=validate.OneOf([c.value for c in Command]))
+    rejection = fields.Nested(RejectionSchema, metadata={"description": "why: required for reject, only there"})
+
+    @validates_schema
+    def _rejection_with_reject(self, data, **kwargs):
+        if (data.get("command") == Command.reject.value) != ("rejection" in data):
+            raise ValidationError("rejection krävs för reject och bara där / rejection is required for reject "
+                                  "and only there", "rejection")
 
 
 class SeriousnessDecisionSchema(Schema):

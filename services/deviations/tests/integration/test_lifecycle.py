@@ -37,7 +37,7 @@ def test_avvikelse_lifecycle_with_action(env):
     assert r.headers["Location"].endswith(f"/api/v1/deviations/{case['id']}")
     assert r.headers["ETag"] == f'"{case["id"]}.1"'
     assert case["status"] == "reported" and case["reported_by"] == "anna" and case["origin"] == "staff"
-    assert case["reference"].startswith("20") and case["allowed_commands"] == ["receive"]
+    assert case["reference"].startswith("20") and case["allowed_commands"] == ["receive", "reject"]
     assert case["kind_label_sv"] == "avvikelse" and case["status_label_sv"] == "anmält"
     did = case["id"]
 
@@ -138,6 +138,7 @@ def _walk_to(env, did, status, chef):
         "reported": [], "received": ["receive"], "investigating": ["receive", "start_investigation"],
         "investigated": ["receive", "start_investigation", "complete_investigation"],
         "closed": ["receive", "start_investigation", "complete_investigation", "close"],
+        "rejected": ["reject"],
     }[status]
     for command in path:
         if command == "complete_investigation":
@@ -302,3 +303,62 @@ def test_openapi_and_health(env):
     ready = c.get("/readyz")
     assert ready.status_code == 200, ready.get_json()
     assert ready.get_json()["checks"] == {"database": "ok", "broker": "ok"}
+
+
+def test_a_handler_rejects_spam_and_duplicates_with_a_reason(env):
+    c, chef, reporter = env.client, h(env, CHEF_E1), h(env, STAFF_E1)
+    original = env.report()
+    citizen = c.post("/api/v1/public/0138/feedback", json={"kind": "klagomal", "unit_id": U["e1"],
+                                                            "description": "Samma sak igen", "anonymous": True})
+    assert citizen.status_code == 201
+    duplicate = c.get(f"/api/v1/deviations?kind=klagomal", headers=chef).get_json()["items"][0]
+    spam = env.report()
+    did = duplicate["id"]
+    assert duplicate["allowed_commands"] == ["receive", "reject"]
+
+    def reject(case, rejection, who=chef):
+        etag = c.get(f"/api/v1/deviations/{case}", headers=chef).headers["ETag"]
+        return c.post(f"/api/v1/deviations/{case}/transitions", headers={**who, "If-Match": etag},
+                      json={"command": "reject", **({"rejection": rejection} if rejection is not None else {})})
+
+    # bad requests change nothing: no reason, an unknown one, a duplicate of nothing or of itself, a reporter
+    assert reject(did, None).status_code == 422
+    assert reject(did, {"reason": "boring"}).status_code == 422
+    assert reject(did, {"reason": "duplicate"}).get_json()["code"] == "invalid_rejection"
+    assert reject(did, {"reason": "duplicate", "duplicate_of": "1999-000001"}).get_json()["code"] == "invalid_rejection"
+    assert reject(did, {"reason": "duplicate", "duplicate_of": citizen.get_json()["reference"]}
+                  ).get_json()["code"] == "invalid_rejection"
+    assert reject(did, {"reason": "other"}).get_json()["code"] == "invalid_rejection"
+    assert reject(spam["id"], {"reason": "spam"}, who=reporter).status_code == 403
+    r = c.post(f"/api/v1/deviations/{did}/transitions", headers={**chef, "If-Match": "*"},
+               json={"command": "receive", "rejection": {"reason": "spam"}})
+    assert r.status_code == 422  # a rejection belongs to reject only
+    assert c.get(f"/api/v1/deviations/{did}", headers=chef).get_json()["status"] == "reported"
+
+    r = reject(did, {"reason": "duplicate", "duplicate_of": original["reference"]})
+    assert r.status_code == 200, r.get_json()
+    case = r.get_json()
+    assert (case["status"], case["status_label_sv"], case["allowed_commands"], case["overdue"]) == (
+        "rejected", "avvisat", [], [])
+    assert case["rejection"]["reason"] == "duplicate" and case["rejection"]["reason_label_sv"] == "dubblett"
+    assert case["rejection"]["duplicate_of"] == original["reference"]
+    assert env.act(did, "receive", chef).status_code == 409  # an end state
+    assert env.act(spam["id"], "receive", chef).status_code == 200
+    r = reject(spam["id"], {"reason": "other", "note": "Testärende"})
+    assert r.status_code == 200 and r.get_json()["rejection"]["note"] == "Testärende"
+
+    # lists filter on it; a rejected case is never overdue
+    rejected = c.get("/api/v1/deviations?status=rejected", headers=chef).get_json()["items"]
+    assert {item["id"] for item in rejected} == {did, spam["id"]}
+    with env.platform.engine.connect() as conn:
+        conn.execute(db.deviations.update().where(db.deviations.c.id == did).values(
+            receipt_due="2000-01-03", investigation_due="2000-01-04"))
+        conn.commit()
+    assert did not in {item["id"] for item in c.get("/api/v1/deviations?overdue=true", headers=chef
+                                                    ).get_json()["items"]}
+    # its event carries the reason's code only
+    outbox = env.platform.tables.outbox
+    with env.platform.engine.connect() as conn:
+        bodies = conn.execute(sa.select(outbox.c.body).where(outbox.c.type == "se.ordning.deviation.rejected.v1")
+                              ).scalars().all()
+    assert len(bodies) == 2 and not any("Testärende" in body or original["reference"] in body for body in bodies)

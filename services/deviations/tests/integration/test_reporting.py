@@ -1,6 +1,7 @@
 """Reporting a case: what one read of the database decides, and that a report is one read and one write."""
 from __future__ import annotations
 
+import threading
 from datetime import datetime, timezone
 
 import pytest
@@ -40,7 +41,7 @@ def test_a_report_is_one_read_and_one_write(env):
     assert first.status_code == second.status_code == 201, second.get_json()
     assert len(statements) == 4, statements
     assert compiled[:2] == compiled[2:]  # both statements compiled once, then taken from SQLAlchemy's cache
-    assert "nextval('deviation_reference_seq')" in statements[0]
+    assert "INSERT INTO case_counters" in statements[0]  # the tenant's number, in the same round trip
     assert statements[1].startswith("WITH") and "INSERT INTO outbox" in statements[1]
     assert first.get_json()["reference"] < second.get_json()["reference"]
     case = second.get_json()["id"]
@@ -90,3 +91,57 @@ def test_a_report_checks_its_category_and_unit(env):
     r = post(env)
     assert r.status_code == 422 and r.get_json()["code"] == "unknown_unit"
     assert env.count(db.deviations) == before
+
+
+def _numbers(env, tenant: str) -> list[int]:
+    with env.platform.engine.connect() as conn:
+        references = conn.execute(sa.select(db.deviations.c.reference).where(db.deviations.c.tenant == tenant)
+                                  ).scalars().all()
+    year = today().year
+    assert all(reference.startswith(f"{year}-") and len(reference) == 11 for reference in references), references
+    return sorted(int(reference[5:]) for reference in references)
+
+
+def test_references_count_per_tenant_and_year_without_gaps_under_concurrency(env):
+    """Each tenant's numbers are 1..n: no gap from a refused report, nothing from the other tenant's volume."""
+    per_thread, errors = 6, []
+    staff_b = ("bea", ["medarbetare"], ["eb"])
+    citizen = {"kind": "synpunkt", "description": "Bra bemötande", "anonymous": True}
+
+    headers_of = {"0138": env.auth(*STAFF_E1), "1407": env.auth(*staff_b, tenant="1407")}  # before the threads
+
+    def reports(tenant):
+        client = env.app.test_client()  # one client per thread
+        unit, headers = (U["e1"] if tenant == "0138" else U["eb"]), headers_of[tenant]
+        try:
+            for n in range(per_thread):
+                ok = client.post("/api/v1/deviations", headers=headers,
+                                 json={"kind": "avvikelse", "unit_id": unit, "description": "Fel dos given"})
+                refused = client.post("/api/v1/deviations", headers=headers, json={  # after its number was taken
+                    "kind": "avvikelse", "unit_id": unit, "description": "x",
+                    "category_id": "a0000000-0000-0000-0000-0000000000ff"})
+                public = client.post(f"/api/v1/public/{tenant}/feedback", json={**citizen, "unit_id": unit},
+                                     environ_base={"REMOTE_ADDR": f"10.0.{n}.{threading.get_ident() % 250}"})
+                if (ok.status_code, refused.status_code, public.status_code) != (201, 422, 201):
+                    errors.append((ok.status_code, refused.status_code, public.status_code))
+        except Exception as error:  # surfaced below; a thread's exception is otherwise lost
+            errors.append(repr(error))
+
+    threads = [threading.Thread(target=reports, args=(tenant,)) for tenant in ("0138", "1407") for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors, errors[:3]
+    expected = list(range(1, 3 * per_thread * 2 + 1))
+    assert _numbers(env, "0138") == expected
+    assert _numbers(env, "1407") == expected
+
+
+def test_a_tenants_numbers_do_not_move_when_another_tenant_reports(env):
+    first = post(env, who=("bea", ["medarbetare"], ["eb"]), tenant="1407", unit_id=U["eb"]).get_json()
+    for _ in range(3):
+        post(env)
+    second = post(env, who=("bea", ["medarbetare"], ["eb"]), tenant="1407", unit_id=U["eb"]).get_json()
+    year = today().year
+    assert (first["reference"], second["reference"]) == (f"{year}-000001", f"{year}-000002")
