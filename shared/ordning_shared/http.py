@@ -17,12 +17,14 @@ import sqlalchemy as sa
 from flask import Flask, Response, g, jsonify, request
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .auth import Principal, TokenVerifier, Unauthorized
 from .observability import (HTTP_DURATION, HTTP_REQUESTS, OUTBOX_PENDING, extract_context, metrics_payload,
                             setup_logging, setup_tracing, tracer)
 from .platform import Platform
 from .problems import PROBLEM_CONTENT_TYPE, ProblemError, problem_response
+from .public import PublicGate
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +59,9 @@ def create_app(platform: Platform, blueprints: Iterable, *, title: str, problem_
     )
     app.config.update(config or {})
     app.extensions["ordning"] = platform
+    if settings.trusted_proxies:  # the client's address is the entry the nearest trusted proxy added
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies)
+    public_gate = PublicGate(platform)
     verifier = TokenVerifier(settings)
     api = Api(app, spec_kwargs={"info": {"description": f"Ordning {settings.service} service"}})
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
@@ -75,7 +80,9 @@ def create_app(platform: Platform, blueprints: Iterable, *, title: str, problem_
         g.span = g.span_cm.__enter__()
         if request.path in UNAUTHENTICATED or not request.path.startswith("/api/"):
             return None
-        if not request.path.startswith(PUBLIC_PREFIXES):
+        if request.path.startswith(PUBLIC_PREFIXES):
+            public_gate.admit()
+        else:
             try:
                 g.principal = verifier.verify_header(request.headers.get("Authorization"))
             except Unauthorized as exc:

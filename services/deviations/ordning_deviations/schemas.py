@@ -40,6 +40,9 @@ class PublicFeedbackSchema(Schema):
     description = fields.String(required=True, validate=validate.Length(min=1, max=TEXT_MAX))
     anonymous = fields.Boolean(required=True)
     contact = fields.Nested(ContactSchema, allow_none=True)
+    website = fields.String(load_default="", validate=validate.Length(max=2000), metadata={
+        "description": "Lämna tomt / leave empty. A field hidden from people (and from autofill); a submission "
+                       "that fills it is answered as accepted and kept nowhere."})
 
     @validates_schema
     def _contact_only_when_named(self, data, **kwargs):

@@ -7,6 +7,7 @@ case they may read but not change is "forbidden".
 """
 from __future__ import annotations
 
+import secrets
 import uuid
 from datetime import date, datetime
 from typing import Callable
@@ -268,12 +269,24 @@ def receipt(platform, tenant: str, deviation_id: str) -> dict:
     if row is None:
         raise _not_found()
     named = bool(row.contact_email or row.contact_phone or row.contact_name)
-    message = (f"Tack! Ditt ärende har nummer {row.reference}. Vi tar emot det senast {row.receipt_due} "
-               f"och besvarar det senast {row.investigation_due}.")
+    return _receipt(row.reference, row.reported_at, row.receipt_due, row.investigation_due, named)
+
+
+def decoy_receipt(kind: str, now: datetime | None = None) -> dict:
+    """A receipt shaped like a real one for a robot caught by the honeypot: nothing stored, no number used."""
+    now = now or utcnow()
+    receipt_due, answer_due, _ivo = d.DEFAULT_DEADLINES[d.Kind(kind)].due_dates(d.local_date(now))
+    reference = db.reference(d.local_date(now).year, secrets.randbelow(999_999) + 1)
+    return _receipt(reference, now, receipt_due, answer_due, named=False)
+
+
+def _receipt(reference: str, received_at: datetime, receipt_due: date, answer_due: date, named: bool) -> dict:
+    message = (f"Tack! Ditt ärende har nummer {reference}. Vi tar emot det senast {receipt_due} "
+               f"och besvarar det senast {answer_due}.")
     if not named:
         message += " Du har lämnat det anonymt, så vi kan inte svara dig direkt."
-    return {"reference": row.reference, "received_at": row.reported_at, "receipt_due": row.receipt_due,
-            "answer_due": row.investigation_due, "message_sv": message}
+    return {"reference": reference, "received_at": received_at, "receipt_due": receipt_due,
+            "answer_due": answer_due, "message_sv": message}
 
 
 # --------------------------------------------------------------------------

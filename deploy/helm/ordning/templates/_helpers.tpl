@@ -88,6 +88,7 @@ ORDNING_BUS_NAMESPACE: {{ .Values.broker.namespace | quote }}
 ORDNING_DELIVERY_LIMIT: {{ .Values.broker.deliveryLimit | quote }}
 ORDNING_LOG_LEVEL: {{ .logLevel | quote }}
 ORDNING_MAX_REQUEST_BYTES: {{ .maxRequestBytes | quote }}
+ORDNING_TRUSTED_PROXIES: {{ if .Values.ingress.enabled }}{{ .Values.ingress.trustedProxies | quote }}{{ else }}"0"{{ end }}
 ORDNING_WORKER_METRICS_PORT: {{ .worker.metricsPort | quote }}
 ORDNING_API_WORKERS: {{ .api.gunicornWorkers | quote }}
 ORDNING_API_THREADS: {{ .api.gunicornThreads | quote }}

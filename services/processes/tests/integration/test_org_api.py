@@ -434,3 +434,18 @@ def test_created_moved_closed_events_reach_the_bus(org, platform, broker_url, bu
         outbox = db.tables.outbox
         assert connection.execute(sa.select(sa.func.count()).select_from(outbox)
                                   .where(outbox.c.published_at.is_(None))).scalar_one() == 0
+
+
+def test_every_public_route_is_rate_limited_by_the_platform(settings):
+    """The limit sits in the platform's app factory, so this service's public list has it as the form has."""
+    from dataclasses import replace
+
+    from ordning_processes.app import create_app
+
+    app = create_app(replace(settings, public_rate_limit_per_client=(2, 3600)))
+    client = app.test_client()
+    statuses = [client.get(f"/api/v1/public/{TENANT_A}/org-units").status_code for _ in range(3)]
+    assert statuses == [200, 200, 429]
+    refused = client.get(f"/api/v1/public/{TENANT_A}/org-units")
+    assert_problem(refused, 429, "rate_limited") and int(refused.headers["Retry-After"]) >= 1
+    app.extensions["ordning"].dispose()
