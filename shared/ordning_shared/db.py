@@ -120,8 +120,8 @@ class PlatformTables:
         if org_replica:
             self.org_units = sa.Table(
                 "org_unit_replica", metadata,
+                sa.Column("tenant", sa.String(16), primary_key=True),  # unit ids are the tenant's own
                 Id(name="id", primary_key=True),
-                sa.Column("tenant", sa.String(16), nullable=False, index=True),
                 Id(name="parent_id", index=True),
                 sa.Column("kind", sa.String(40), nullable=False),
                 sa.Column("name", sa.String(200), nullable=False),

@@ -27,6 +27,22 @@ def test_duplicate_org_event_changes_nothing(env):
     assert len(rows) == 1
 
 
+def test_another_tenants_unit_with_the_same_id_is_a_unit_of_its_own(env):
+    """The org copy is keyed by (tenant, id): tenant B's unit under tenant A's id changes nothing of A's."""
+    assert env.feed(org_event_body("1407", U["e1"], "enhet", U["fb"])) == "processed"
+    table = env.platform.tables.org_units
+    with env.platform.engine.connect() as conn:
+        copies = {row.tenant: row for row in conn.execute(sa.select(table).where(table.c.id == U["e1"]))}
+    assert set(copies) == {"0138", "1407"} and copies["0138"].parent_id == U["v"]
+    assert copies["1407"].parent_id == U["fb"]
+    case = env.report(unit="e1")  # tenant A's staff still report in their unit, seen by their chef only
+    chef_a = env.auth("erik", ["enhetschef"], ["e1"])
+    chef_b = env.auth("bo", ["enhetschef"], [U["e1"]], tenant="1407")
+    assert env.client.get(f"/api/v1/deviations/{case['id']}", headers=chef_a).status_code == 200
+    assert env.client.get(f"/api/v1/deviations/{case['id']}", headers=chef_b).status_code == 404
+    assert env.client.get("/api/v1/deviations", headers=chef_b).get_json()["total"] == 0
+
+
 def test_avvikelse_lifecycle_with_action(env):
     c = env.client
     reporter, chef = h(env, STAFF_E1), h(env, CHEF_E1)
