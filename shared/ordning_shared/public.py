@@ -22,6 +22,7 @@ import math
 import re
 import secrets
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -88,16 +89,26 @@ class DatabaseWindows:
             "window_start": insert.excluded.window_start, "expires_at": insert.excluded.expires_at,
         }).returning(table.c.hits)
 
-    def hit(self, key: str, seconds: int, now: float) -> Window:
-        start = int(now // seconds * seconds)
+    @contextmanager
+    def counting(self):
+        """One transaction for a request's counts, committed even when a limit refuses the request."""
         with self.platform.engine.connect() as connection:
-            hits = connection.execute(self._upsert(connection.dialect.name),
-                                      {"key": key, "start": start, "end": start + seconds}).scalar_one()
-            self._count += 1
-            if self._count % PURGE_EVERY == 0:
-                connection.execute(self.table.delete().where(self.table.c.expires_at < int(now)))
-            connection.commit()
-        return Window(hits, max(1, math.ceil(start + seconds - now)))
+            if connection.dialect.name == "postgresql":  # a count lost in a crash is harmless: no fsync wait
+                connection.execute(sa.text("SET LOCAL synchronous_commit TO OFF"))
+            upsert = self._upsert(connection.dialect.name)
+
+            def hit(key: str, seconds: int, now: float) -> Window:
+                start = int(now // seconds * seconds)
+                hits = connection.execute(upsert, {"key": key, "start": start, "end": start + seconds}).scalar_one()
+                self._count += 1
+                if self._count % PURGE_EVERY == 0:
+                    connection.execute(self.table.delete().where(self.table.c.expires_at < int(now)))
+                return Window(hits, max(1, math.ceil(start + seconds - now)))
+
+            try:
+                yield hit
+            finally:
+                connection.commit()
 
 
 class RedisWindows:
@@ -108,6 +119,10 @@ class RedisWindows:
 
         self.redis = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
         self.namespace = namespace
+
+    @contextmanager
+    def counting(self):
+        yield self.hit
 
     def hit(self, key: str, seconds: int, now: float) -> Window:
         start = int(now // seconds * seconds)
@@ -152,20 +167,20 @@ class PublicGate:
         client = client_hash(self.key(), request.remote_addr)
         g.public_client = client
         now = time.time()
-        self._count(f"c:{client}", self.per_client, now, "client")
         tenant = request.path[len(PREFIX):].split("/", 1)[0]
-        if TENANT_PATTERN.match(tenant):
-            self._count(f"t:{tenant}", self.per_tenant, now, "tenant")
-
-    def _count(self, key: str, limit: tuple[int, int], now: float, scope: str) -> None:
-        allowed, seconds = limit
         try:
-            window = self.windows.hit(key, seconds, now)
+            with self.windows.counting() as hit:
+                self._check(hit(f"c:{client}", self.per_client[1], now), self.per_client[0], "client")
+                if TENANT_PATTERN.match(tenant):
+                    self._check(hit(f"t:{tenant}", self.per_tenant[1], now), self.per_tenant[0], "tenant")
+        except ProblemError:
+            raise
         except Exception as error:  # Redis down: the form stays open rather than closing for everyone
             if isinstance(self.windows, DatabaseWindows):
                 raise
             log.warning("rate-limit store unavailable: %s", error.__class__.__name__)
-            return
+
+    def _check(self, window: Window, allowed: int, scope: str) -> None:
         if window.hits > allowed:
             RATE_LIMITED.labels(self.platform.service, scope).inc()
             who_sv, who_en = ("din adress", "your address") if scope == "client" else ("kommunen", "this municipality")
