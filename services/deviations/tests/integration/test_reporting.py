@@ -7,10 +7,14 @@ from datetime import datetime, timezone
 import pytest
 import sqlalchemy as sa
 
+from ordning_shared import migrations
+from ordning_shared.testing import make_settings
+
 from ordning_deviations import db
+from ordning_deviations.app import create_app
 from ordning_deviations.domain import add_working_days, local_date
 
-from .conftest import ADMIN, STAFF_E1, U, org_event_body
+from .conftest import ADMIN, STAFF_E1, TREE, U, Env, org_event_body
 
 pytestmark = pytest.mark.integration
 
@@ -145,3 +149,33 @@ def test_a_tenants_numbers_do_not_move_when_another_tenant_reports(env):
     second = post(env, who=("bea", ["medarbetare"], ["eb"]), tenant="1407", unit_id=U["eb"]).get_json()
     year = today().year
     assert (first["reference"], second["reference"]) == (f"{year}-000001", f"{year}-000002")
+
+
+def test_the_migration_continues_each_tenants_numbers_above_those_the_sequence_gave(create_database, broker_url,
+                                                                                 tmp_path):
+    """Cases numbered by 0002's shared sequence keep their numbers; each tenant goes on above its highest."""
+    settings = make_settings("deviations", database_url=create_database("deviations"), broker_url=broker_url,
+                             data_dir=tmp_path)
+    migrations.upgrade("deviations", settings, "deviations@0002")
+    year = today().year
+    engine = sa.create_engine(settings.database_url.replace("postgresql://", "postgresql+psycopg://"))
+    with engine.begin() as conn:
+        for tenant, unit in (("0138", U["e1"]), ("0138", U["e1"]), ("1407", U["eb"])):
+            number = conn.execute(sa.text("SELECT nextval('deviation_reference_seq')")).scalar_one()
+            conn.execute(sa.text(
+                "INSERT INTO deviations (id, tenant, reference, kind, status, origin, unit_id, description, "
+                "reported_at, version) VALUES (gen_random_uuid()::text, :tenant, :reference, 'avvikelse', "
+                "'reported', 'staff', :unit, 'x', now(), 1)"),
+                {"tenant": tenant, "reference": f"{year}-{number:06d}", "unit": unit})
+    engine.dispose()
+    migrations.upgrade("deviations", settings)
+    app = create_app(settings)
+    env = Env(app=app, client=app.test_client(), platform=app.extensions["ordning"], settings=settings)
+    for tenant, unit_id, kind, parent in TREE:
+        env.feed(org_event_body(tenant, unit_id, kind, parent))
+    a = post(env).get_json()["reference"]
+    b = post(env, who=("bea", ["medarbetare"], ["eb"]), tenant="1407", unit_id=U["eb"]).get_json()["reference"]
+    assert (a, b) == (f"{year}-000003", f"{year}-000004")  # 0138 held 1 and 2; 1407 held 3
+    with env.platform.engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT to_regclass('deviation_reference_seq')")).scalar_one() is None
+    env.platform.dispose()
