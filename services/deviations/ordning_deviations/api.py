@@ -254,6 +254,7 @@ def policy_put(data, kind):
 @public_blp.route("/<tenant>/feedback", methods=["POST"])
 @public_blp.arguments(PublicFeedbackSchema)
 @public_blp.response(201, ReceiptSchema)
+@public_blp.alt_response(429, description="för många försök / too many requests: wait Retry-After seconds")
 def public_feedback(data, tenant):
     """Lämna klagomål eller synpunkt, anonymt om du vill; du får ett kvitto"""
     platform = _platform()

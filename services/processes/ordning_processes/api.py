@@ -148,6 +148,7 @@ class OrgUnitClose(MethodView):
 @public_blp.route("/<tenant>/org-units")
 class PublicOrgUnits(MethodView):
     @public_blp.response(200, PublicUnitListSchema)
+    @public_blp.alt_response(429, description="för många försök / too many requests: wait Retry-After seconds")
     def get(self, tenant):
         """Open units of a municipality, for a citizen choosing what their feedback is about"""
         if not TENANT_PATTERN.match(tenant):

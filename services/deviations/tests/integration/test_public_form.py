@@ -135,6 +135,7 @@ def test_a_filled_honeypot_is_thanked_and_kept_nowhere(env):
     assert real.status_code == 201 and real.get_json()["reference"].endswith("-000001")  # no number used up
     spec = env.client.get("/openapi.json").get_json()
     assert "leave empty" in spec["components"]["schemas"]["PublicFeedback"]["properties"]["website"]["description"]
+    assert "429" in spec["paths"]["/api/v1/public/{tenant}/feedback"]["post"]["responses"]
 
 
 # ---- Redis, when configured -------------------------------------------------
