@@ -28,7 +28,8 @@ CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "8"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "2"))
 GUNICORN = ["--workers", os.environ.get("BENCH_WORKERS", "2"), "--worker-class", "gthread", "--threads", "4",
             "--log-level", "warning"]
-TENANT = "0138"
+# Receipt numbers are counted per tenant, one report at a time: BENCH_TENANTS > 1 spreads the clients.
+TENANTS = [f"{n:04d}" for n in range(138, 138 + int(os.environ.get("BENCH_TENANTS", "1")))]
 
 
 def free_port() -> int:
@@ -64,15 +65,16 @@ def start(args: list[str], env: dict, port: int) -> subprocess.Popen:
     raise SystemExit(f"server on {port} did not start")
 
 
-def load(port: int, body: dict, headers: dict, count: int, concurrency: int) -> tuple[float, list[float]]:
-    """`count` POSTs over `concurrency` keep-alive connections; returns (requests/s, latencies)."""
+def load(port: int, requests: list[tuple[dict, dict]], count: int, concurrency: int) -> tuple[float, list[float]]:
+    """`count` POSTs over `concurrency` keep-alive connections, connection i sending requests[i % len]
+    (body, headers); returns (requests/s, latencies)."""
     latencies: list[float] = []
     errors: list[str] = []
     lock = threading.Lock()
     per_worker = count // concurrency
-    payload = json.dumps(body)
 
-    def worker():
+    def worker(body, headers):
+        payload = json.dumps(body)
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         mine = []
         for _ in range(per_worker):
@@ -88,7 +90,7 @@ def load(port: int, body: dict, headers: dict, count: int, concurrency: int) -> 
         with lock:
             latencies.extend(mine)
 
-    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+    threads = [threading.Thread(target=worker, args=requests[i % len(requests)]) for i in range(concurrency)]
     started = time.perf_counter()
     for thread in threads:
         thread.start()
@@ -126,31 +128,34 @@ def main() -> None:
         from ordning_deviations.handlers import HANDLERS
         from ordning_deviations.db import tables
 
-        unit = str(uuid.uuid4())
         platform = Platform(settings, tables)
-        handle_event(platform, HANDLERS, serialize(to_cloudevent(DomainEvent(
-            "se.ordning.org_unit.created.v1", TENANT, unit,
-            {"unit_id": unit, "kind": "unit", "name": "Hemtjänst Bänk", "parent_id": None, "closed_at": None,
-             "revision": 1}), "processes")))
+        requests = []  # (body, headers) of each tenant's reporter
+        for tenant in TENANTS:
+            unit = str(uuid.uuid4())
+            handle_event(platform, HANDLERS, serialize(to_cloudevent(DomainEvent(
+                "se.ordning.org_unit.created.v1", tenant, unit,
+                {"unit_id": unit, "kind": "unit", "name": "Hemtjänst Bänk", "parent_id": None, "closed_at": None,
+                 "revision": 1}), "processes")))
+            token = LocalIssuer(data_dir).issue("bench-user", tenant, ["medarbetare"], [unit])
+            requests.append(({"kind": "avvikelse", "unit_id": unit, "description":
+                              "Insatsen uteblev på morgonen; schemat visade fel tid för besöket."},
+                             {"Authorization": f"Bearer {token}"}))
         platform.dispose()
-        token = LocalIssuer(data_dir).issue("bench-user", TENANT, ["medarbetare"], [unit])
-        body = {"kind": "avvikelse", "unit_id": unit,
-                "description": "Insatsen uteblev på morgonen; schemat visade fel tid för besöket."}
+        baseline = [(body, {}) for body, _headers in requests]
 
         real_port, baseline_port = free_port(), free_port()
         servers.append(start(["ordning_deviations.app:create_app()"], env, real_port))
         servers.append(start(["baseline_app:app"], env, baseline_port))
-        auth = {"Authorization": f"Bearer {token}"}
-        load(real_port, body, auth, 200, CONCURRENCY)  # warm-up: imports, pools, caches
-        load(baseline_port, body, {}, 200, CONCURRENCY)
+        load(real_port, requests, 200, CONCURRENCY)  # warm-up: imports, pools, caches
+        load(baseline_port, baseline, 200, CONCURRENCY)
 
         results = {"service": [], "baseline": []}
         for _ in range(ROUNDS):  # interleaved, so noise on this shared machine hits both alike
-            results["baseline"].append(load(baseline_port, body, {}, REQUESTS, CONCURRENCY))
-            results["service"].append(load(real_port, body, auth, REQUESTS, CONCURRENCY))
+            results["baseline"].append(load(baseline_port, baseline, REQUESTS, CONCURRENCY))
+            results["service"].append(load(real_port, requests, REQUESTS, CONCURRENCY))
 
         print(f"POST /api/v1/deviations: {REQUESTS} requests x {ROUNDS} rounds, concurrency {CONCURRENCY}, "
-              f"gunicorn {' '.join(GUNICORN)}")
+              f"{len(TENANTS)} tenant(s), gunicorn {' '.join(GUNICORN)}")
         summary = {}
         for label, runs in results.items():
             throughput = statistics.median(rate for rate, _ in runs)

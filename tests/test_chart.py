@@ -528,3 +528,15 @@ def test_the_schema_is_itself_valid_and_describes_every_default():
     jsonschema.Draft202012Validator.check_schema(schema)
     defaults = yaml.safe_load((CHART / "values.yaml").read_text())
     jsonschema.Draft202012Validator(schema).validate(defaults)
+
+
+def test_the_apis_trust_the_ingress_for_the_client_address_and_nothing_without_it(rendered):
+    """Rate limits of the public endpoints count the client behind the ingress, never a forwarded header
+    that a caller could send straight to the API."""
+    for docs in rendered.values():
+        data = named(docs, "ConfigMap", "ordning-deviations-settings")["data"]
+        assert data["ORDNING_TRUSTED_PROXIES"] == "1"
+    values = example_values(ROOT / "deploy" / "helm" / "examples" / "tyreso.yaml")
+    values["ingress"] = {**values.get("ingress", {}), "enabled": False}
+    data = named(render(values), "ConfigMap", "ordning-deviations-settings")["data"]
+    assert data["ORDNING_TRUSTED_PROXIES"] == "0"

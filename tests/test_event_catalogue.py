@@ -227,6 +227,18 @@ def deviation_events() -> list[DomainEvent]:
         case.pseudonymise(at=expired, policy=dev.retention_for(case.kind))
         events += case.events
 
+    # rejected (avvisat) at intake: spam straight away, a received duplicate, another reason with a note
+    for kind, received, reason, details in (
+            (dev.Kind.klagomal, False, "spam", {}),
+            (dev.Kind.lex_sarah, True, "duplicate", {"duplicate_of": "2025-000012"}),
+            (dev.Kind.synpunkt, True, "other", {"note": "Gäller en annan kommun"})):
+        case = dev.Deviation.report(tenant=TENANT, kind=kind, unit_id=unit, description="x", reported_at=at(0),
+                                    reported_by="staff-5")
+        if received:
+            case.receive(by="chef", at=at(1))
+        case.reject(by="chef", at=at(2), reason=reason, open_action_count=0, **details)
+        events += case.events
+
     # a staff synpunkt, local time zone
     stockholm = T0.astimezone(dev.STOCKHOLM)
     case = dev.Deviation.report(tenant=TENANT, kind=dev.Kind.synpunkt, unit_id=unit, description="x",

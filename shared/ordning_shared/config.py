@@ -56,6 +56,22 @@ def _seconds_list(environ, name, default):
     return values
 
 
+RATE_PERIODS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
+
+
+def _rate_limit(environ, name, default) -> tuple[int, int]:
+    """A limit like "10/minute" (second, minute, hour, day) as (requests, window seconds)."""
+    raw = (environ.get(name) or default).strip()
+    count, _, period = raw.partition("/")
+    try:
+        limit = (int(count), RATE_PERIODS[period.strip().lower()])
+    except (ValueError, KeyError):
+        raise ConfigError(f"{name} must look like 10/minute (per second, minute, hour or day), got {raw!r}") from None
+    if limit[0] < 1:
+        raise ConfigError(f"{name} must allow at least one request, got {raw!r}")
+    return limit
+
+
 @dataclass(frozen=True)
 class TrustedIssuer:
     """An identity provider whose tokens this installation accepts, and the tenants it may speak for.
@@ -118,6 +134,11 @@ class Settings:
     # Seconds a failed event waits before each retry; dead-lettered after the last (here 6 min in all).
     retry_delays: tuple = (1, 5, 15, 30, 60, 120, 130)
     worker_stall_seconds: float = 120.0  # a worker loop silent for longer fails the liveness probe
+    public_rate_limit_per_client: tuple = (10, 60)  # (requests, window seconds) on /api/v1/public/
+    public_rate_limit_per_tenant: tuple = (600, 3600)
+    redis_url: str | None = None  # rate-limit counters there instead of the service's database
+    trusted_proxies: int = 0  # X-Forwarded-For hops set by proxies in front (the chart's ingress)
+    client_hash_key: str | None = None  # keys the hash of client addresses; None: one kept in the database
 
     @property
     def trusted_issuers(self) -> tuple[TrustedIssuer, ...]:
@@ -181,6 +202,11 @@ class Settings:
             relay_batch_size=_int(environ, "ORDNING_RELAY_BATCH_SIZE", 100),
             retry_delays=_seconds_list(environ, "ORDNING_RETRY_DELAYS", cls.retry_delays),
             worker_stall_seconds=_int(environ, "ORDNING_WORKER_STALL_SECONDS", 120),
+            public_rate_limit_per_client=_rate_limit(environ, "ORDNING_PUBLIC_RATE_LIMIT_PER_CLIENT", "10/minute"),
+            public_rate_limit_per_tenant=_rate_limit(environ, "ORDNING_PUBLIC_RATE_LIMIT_PER_TENANT", "600/hour"),
+            redis_url=_secret(environ, "ORDNING_REDIS_URL") or None,
+            trusted_proxies=_int(environ, "ORDNING_TRUSTED_PROXIES", 0),
+            client_hash_key=_secret(environ, "ORDNING_CLIENT_HASH_KEY") or None,
         )
         settings.validate()
         return settings
@@ -204,6 +230,10 @@ class Settings:
             raise ConfigError("set ORDNING_DATABASE_URL")
         if not self.retry_delays or any(not 0.001 <= delay <= 86400 for delay in self.retry_delays):
             raise ConfigError("ORDNING_RETRY_DELAYS needs at least one delay, each from 0.001 to 86400 seconds")
+        if not 0 <= self.trusted_proxies <= 10:
+            raise ConfigError("ORDNING_TRUSTED_PROXIES must be between 0 and 10")
+        if self.client_hash_key is not None and len(self.client_hash_key) < 32:
+            raise ConfigError("ORDNING_CLIENT_HASH_KEY must be at least 32 characters")
         if self.max_request_bytes < 1024:
             raise ConfigError("ORDNING_MAX_REQUEST_BYTES must be at least 1024")
 

@@ -122,12 +122,26 @@ class PlatformTables:
             sa.Column("status", sa.Integer, nullable=False),
             sa.Column("created_at", UTCDateTime, nullable=False, default=utcnow),
         )
+        # Fixed-window counts of the public endpoints' calls, per keyed client hash or tenant (ordning_shared.public).
+        self.rate_limit_windows = sa.Table(
+            "rate_limit_windows", metadata,
+            sa.Column("key", sa.String(80), primary_key=True),
+            sa.Column("window_start", sa.BigInteger, nullable=False),  # epoch seconds
+            sa.Column("expires_at", sa.BigInteger, nullable=False, index=True),
+            sa.Column("hits", sa.Integer, nullable=False),
+        )
+        # Keys this installation makes for itself once (the key of client address hashes, unless configured).
+        self.installation_keys = sa.Table(
+            "installation_keys", metadata,
+            sa.Column("name", sa.String(40), primary_key=True),
+            sa.Column("value", sa.String(128), nullable=False),
+        )
         self.org_units = None
         if org_replica:
             self.org_units = sa.Table(
                 "org_unit_replica", metadata,
+                sa.Column("tenant", sa.String(16), primary_key=True),  # unit ids are the tenant's own
                 Id(name="id", primary_key=True),
-                sa.Column("tenant", sa.String(16), nullable=False, index=True),
                 Id(name="parent_id", index=True),
                 sa.Column("kind", sa.String(40), nullable=False),
                 sa.Column("name", sa.String(200), nullable=False),

@@ -27,6 +27,7 @@ from flask.json.provider import DefaultJSONProvider
 from webargs import core as webargs_core
 from webargs.flaskparser import FlaskParser, is_json_request
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import openapi, problems
 from .auth import Principal, TokenVerifier
@@ -39,6 +40,7 @@ from .problems import (PLATFORM_PROBLEMS, PROBLEM_CONTENT_TYPE, BadIdempotencyKe
                        IdempotencyKeyReused, IfMatchWildcard, InvalidQuery, MalformedJSON, NotFound,
                        PreconditionFailed, PreconditionRequired, Problem, ProblemError, Unauthorized,
                        UnsupportedMediaType, problem_document, problem_json, problem_response)
+from .public import PublicGate
 
 log = logging.getLogger(__name__)
 
@@ -201,6 +203,9 @@ def create_app(platform: Platform, blueprints: Iterable, *, title: str, readines
     )
     app.config.update(config or {})
     app.extensions["ordning"] = platform
+    if settings.trusted_proxies:  # the client's address is the entry the nearest trusted proxy added
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies)
+    public_gate = PublicGate(platform)
     verifier = TokenVerifier(settings)
     api = Api(app, spec_kwargs={"info": {"description": f"Ordning {settings.service} service"},
                                 "extra_plugins": [openapi.ProblemsPlugin()]})
@@ -218,7 +223,9 @@ def create_app(platform: Platform, blueprints: Iterable, *, title: str, readines
         g.span = g.span_cm.__enter__()
         if request.path in UNAUTHENTICATED or not request.path.startswith("/api/"):
             return None
-        if not request.path.startswith(PUBLIC_PREFIXES):
+        if request.path.startswith(PUBLIC_PREFIXES):
+            public_gate.admit()
+        else:
             try:
                 g.principal = verifier.verify_header(request.headers.get("Authorization"))
             except TokenRefused as exc:

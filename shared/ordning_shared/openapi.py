@@ -9,7 +9,8 @@ from __future__ import annotations
 from apispec import BasePlugin
 
 from .problems import (PROBLEM_CONTENT_TYPE, TITLES, BadRequest, InternalError, InvalidQuery, MalformedJSON, NotFound,
-                       PayloadTooLarge, Problem, Unauthorized, UnsupportedMediaType, ValidationFailed)
+                       PayloadTooLarge, Problem, RateLimited, Unauthorized, UnsupportedMediaType,
+                       ValidationFailed)
 
 PUBLIC_PREFIX = "/api/v1/public/"
 BODY_METHODS = {"post", "put", "patch"}
@@ -35,7 +36,9 @@ PROBLEM_SCHEMA = {
 def platform_problems(path: str, method: str, has_path_parameters: bool) -> list[type[Problem]]:
     """The problems the platform itself may answer an operation with, whatever its route does."""
     problems = [BadRequest, InvalidQuery, ValidationFailed, InternalError]
-    if not path.startswith(PUBLIC_PREFIX):
+    if path.startswith(PUBLIC_PREFIX):
+        problems.append(RateLimited)  # every public endpoint is rate limited by the platform (ordning_shared.public)
+    else:
         problems.append(Unauthorized)
     if method in BODY_METHODS:
         problems += [PayloadTooLarge, UnsupportedMediaType, MalformedJSON]

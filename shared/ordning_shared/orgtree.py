@@ -34,13 +34,12 @@ def apply_org_unit_event(uow: UnitOfWork, cloudevent) -> None:
         "tenant": tenant, "kind": data["kind"], "name": data["name"], "parent_id": data.get("parent_id"),
         "closed_at": datetime.fromisoformat(closed_at) if closed_at else None, "revision": revision,
     }
-    current = uow.execute(sa.select(table.c.tenant, table.c.revision).where(table.c.id == unit_id)).first()
+    key = sa.and_(table.c.tenant == tenant, table.c.id == unit_id)  # another tenant's unit may share the id
+    current = uow.execute(sa.select(table.c.revision).where(key)).first()
     if current is None:
         uow.execute(table.insert().values(id=unit_id, **values))
-    elif current.tenant != tenant:
-        raise ValueError(f"org unit {unit_id} belongs to another tenant")
     elif current.revision < revision:  # an older event arriving late changes nothing
-        uow.execute(table.update().where(table.c.id == unit_id).values(**values))
+        uow.execute(table.update().where(key).values(**values))
 
 
 def org_unit_handlers() -> dict:

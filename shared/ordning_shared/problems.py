@@ -15,6 +15,7 @@ TITLES = {
     400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",
     409: "Conflict", 412: "Precondition Failed", 413: "Request Entity Too Large", 414: "URI Too Long",
     415: "Unsupported Media Type", 422: "Unprocessable Content", 428: "Precondition Required",
+    429: "Too Many Requests",
     431: "Request Header Fields Too Large", 500: "Internal Server Error",
 }
 
@@ -141,6 +142,16 @@ class PreconditionRequired(Problem):
 
 class IfMatchWildcard(PreconditionRequired):
     code = "if_match_wildcard"
+
+
+class RateLimited(Problem):
+    """Too many calls to a public endpoint from one client or for one tenant; Retry-After says when to try."""
+    http_status, code = 429, "rate_limited"
+    headers = {"Retry-After": ""}  # the names document the answer; each refusal sets its own value
+
+    def __init__(self, message: str, retry_after: int):
+        super().__init__(message)
+        self.headers = {"Retry-After": str(retry_after)}
 
 
 class HeaderFieldsTooLarge(Problem):

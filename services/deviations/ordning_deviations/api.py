@@ -8,6 +8,7 @@ from ordning_shared.actions import (ActionRuleViolation, ActionSchema, ActionTra
 from ordning_shared.http import Blueprint, check_if_match, current_principal, etag
 from ordning_shared.idempotency import create_once
 from ordning_shared.readlog import read_log_blueprint
+from ordning_shared.public import anonymous_principal, honeypot_filled
 
 from . import db, service
 from . import domain as d
@@ -103,8 +104,9 @@ def patch(data, deviation_id):
 @deviations_blp.arguments(TransitionSchema)
 @deviations_blp.response(200, DeviationSchema)
 def transition(data, deviation_id):
-    """Ta emot, utred, avsluta, återöppna (If-Match)"""
-    service.transition(_platform(), current_principal(), deviation_id, data["command"], check_if_match)
+    """Ta emot, utred, avsluta, återöppna, avvisa (If-Match)"""
+    service.transition(_platform(), current_principal(), deviation_id, data["command"], check_if_match,
+                       rejection=data.get("rejection"))
     return _with_etag(_case(deviation_id))
 
 
@@ -324,10 +326,13 @@ def retention_put(data, kind):
 def public_feedback(data, tenant):
     """Lämna klagomål eller synpunkt, anonymt om du vill; du får ett kvitto"""
     platform = _platform()
+    if data.pop("website"):  # only a robot fills the hidden field: it is told "thank you", nothing is kept
+        honeypot_filled(platform.service)
+        return service.decoy_receipt(data["kind"])
     if len(tenant) > 16:
         raise service.NotFound("Okänd kommun / unknown municipality")
     body, status, _replayed = create_once(
-        platform, tenant=tenant, principal=service.ANONYMOUS, payload=data, resource_type="deviation",
+        platform, tenant=tenant, principal=anonymous_principal(), payload=data, resource_type="deviation",
         create=lambda claim: service.submit_public_feedback(platform, tenant, data, claim),
         load=lambda deviation_id: service.receipt(platform, tenant, deviation_id))
     return body, status

@@ -61,6 +61,10 @@ deviations = sa.Table(
     sa.Column("ivo_reference", sa.String(100)),
     sa.Column("ivo_recorded_by", sa.String(200)),
     sa.Column("closed_at", UTCDateTime),
+    sa.Column("rejected_at", UTCDateTime),
+    sa.Column("rejected_reason", sa.String(20)),
+    sa.Column("rejected_duplicate_of", sa.String(20)),  # the reference of the duplicated case
+    sa.Column("rejected_note", sa.Text),
     # A citizen's contact details: kept only here, never in events.
     sa.Column("contact_name", sa.String(200)),
     sa.Column("contact_email", sa.String(320)),
@@ -129,6 +133,10 @@ def to_entity(row) -> d.Deviation:
     if m["ivo_reported_on"] is not None:
         ivo = d.IvoReport(reported_on=m["ivo_reported_on"], reference=m["ivo_reference"],
                           recorded_by=m["ivo_recorded_by"])
+    rejection = None
+    if m["rejected_reason"] is not None:
+        rejection = d.Rejection(reason=d.RejectionReason(m["rejected_reason"]), rejected_at=m["rejected_at"],
+                                duplicate_of=m["rejected_duplicate_of"], note=m["rejected_note"])
     return d.Deviation(
         id=m["id"], tenant=m["tenant"], kind=d.Kind(m["kind"]), status=d.Status(m["status"]),
         unit_id=m["unit_id"], description=m["description"], reported_at=m["reported_at"],
@@ -139,7 +147,7 @@ def to_entity(row) -> d.Deviation:
             what_happened=m["investigation_what_happened"], why=m["investigation_why"],
             what_must_change=m["investigation_what_must_change"],
             started_at=m["investigation_started_at"], completed_at=m["investigation_completed_at"]),
-        seriousness=seriousness, ivo_report=ivo, closed_at=m["closed_at"],
+        seriousness=seriousness, ivo_report=ivo, closed_at=m["closed_at"], rejection=rejection,
         pseudonymised_at=m["pseudonymised_at"], version=m["version"],
     )
 
@@ -164,13 +172,23 @@ def entity_values(dev: d.Deviation) -> dict:
         "ivo_reported_on": dev.ivo_report.reported_on if dev.ivo_report else None,
         "ivo_reference": dev.ivo_report.reference if dev.ivo_report else None,
         "ivo_recorded_by": dev.ivo_report.recorded_by if dev.ivo_report else None,
-        "closed_at": dev.closed_at, "pseudonymised_at": dev.pseudonymised_at, "version": dev.version,
+        "closed_at": dev.closed_at, "pseudonymised_at": dev.pseudonymised_at,
+        "rejected_at": dev.rejection.rejected_at if dev.rejection else None,
+        "rejected_reason": dev.rejection.reason.value if dev.rejection else None,
+        "rejected_duplicate_of": dev.rejection.duplicate_of if dev.rejection else None,
+        "rejected_note": dev.rejection.note if dev.rejection else None,
+        "version": dev.version,
     }
 
 
 # --------------------------------------------------------------------------
 # Queries
 # --------------------------------------------------------------------------
+
+def id_by_reference(conn, tenant: str, reference: str) -> str | None:
+    return conn.execute(sa.select(deviations.c.id).where(
+        deviations.c.tenant == tenant, deviations.c.reference == reference)).scalar_one_or_none()
+
 
 def get_row(conn, tenant: str, deviation_id: str, *, lock: bool = False):
     """The case's row; `lock` holds it (FOR UPDATE) until the transaction ends, so writers of a case take turns."""
@@ -199,25 +217,31 @@ def update(conn, dev: d.Deviation, expected_version: int, **columns) -> bool:
     return result.rowcount == 1
 
 
-REFERENCE_SEQUENCE = sa.Sequence("deviation_reference_seq")  # created by migration 0002, PostgreSQL only
+def _count_case(dialect: str) -> sa.Insert:
+    """UPSERT of the (tenant, year) counter returning the new number, for PostgreSQL or SQLite.
 
-
-def next_reference(conn, tenant: str, year: int) -> str:
-    """The next human receipt number, e.g. 2026-000123: unique and increasing, not gapless.
-
-    On PostgreSQL a sequence, which takes no lock: a counter row would serialise every
-    concurrent report until it commits. SQLite has one writer at a time anyway and keeps a
-    per-tenant, per-year counter.
+    The row stays locked until the report commits or rolls back: numbers are gap-free (a failed report
+    gives its number back) and per tenant, so one tenant's volume says nothing about another's. The
+    price: one tenant's reports take their numbers one at a time (docs/decisions.md).
     """
-    if conn.dialect.name == "postgresql":
-        return reference(year, conn.execute(REFERENCE_SEQUENCE.next_value()).scalar_one())
-    from sqlalchemy.dialects.sqlite import insert as upsert
+    from sqlalchemy.dialects import postgresql, sqlite
 
-    statement = upsert(case_counters).values(tenant=tenant, year=year, value=1).on_conflict_do_update(
+    insert = (postgresql if dialect == "postgresql" else sqlite).insert
+    return insert(case_counters).values(
+        tenant=sa.bindparam("tenant"), year=sa.bindparam("year"), value=1,
+    ).on_conflict_do_update(
         index_elements=[case_counters.c.tenant, case_counters.c.year],
         set_={"value": case_counters.c.value + 1},
     ).returning(case_counters.c.value)
-    return reference(year, conn.execute(statement).scalar_one())
+
+
+_COUNT_CASE = {dialect: _count_case(dialect) for dialect in ("postgresql", "sqlite")}
+
+
+def next_reference(conn, tenant: str, year: int) -> str:
+    """The tenant's next receipt number of the year, e.g. 2026-000123 (see _count_case)."""
+    return reference(year, conn.execute(_COUNT_CASE[conn.dialect.name], {"tenant": tenant, "year": year})
+                     .scalar_one())
 
 
 def reference(year: int, number: int) -> str:
@@ -228,7 +252,7 @@ def overdue_clause(today: date):
     """SQL twin of domain.Deviation.overdue(today) != []."""
     c = deviations.c
     return sa.and_(
-        c.status != d.Status.closed.value,
+        c.status.not_in([status.value for status in d.END_STATUSES]),
         sa.or_(
             sa.and_(c.received_at.is_(None), c.receipt_due.is_not(None), c.receipt_due < today),
             sa.and_(c.status != d.Status.investigated.value, c.investigation_due.is_not(None),
@@ -377,7 +401,8 @@ def retention_cutoff(today: date, years: int) -> datetime:
 
 
 def expired_cases(conn, today: date, limit: int) -> list[tuple[str, str]]:
-    """(tenant, id) of closed cases, in every tenant, whose retention has ended by `today`; oldest closing first.
+    """(tenant, id) of ended cases (closed or rejected), in every tenant, whose retention has ended by `today`;
+    the longest ended first.
 
     SQL twin of domain.Deviation.retention_expired: each tenant's years per kind, else the default.
     """
@@ -386,11 +411,14 @@ def expired_cases(conn, today: date, limit: int) -> list[tuple[str, str]]:
         {kind.value: years for kind, years in d.DEFAULT_RETENTION_YEARS.items()}, value=c.kind))
     used = set(conn.execute(sa.select(rp.years).distinct()).scalars()) | set(d.DEFAULT_RETENTION_YEARS.values())
     cutoff = sa.case({n: sa.literal(retention_cutoff(today, n), UTCDateTime) for n in sorted(used)}, value=years)
+    ended_at = sa.case((c.status == d.Status.closed.value, c.closed_at),
+                       (c.status == d.Status.rejected.value, c.rejected_at))
     return [tuple(row) for row in conn.execute(
         sa.select(c.tenant, c.id)
         .select_from(deviations.outerjoin(retention_policies, sa.and_(rp.tenant == c.tenant, rp.kind == c.kind)))
-        .where(c.status == d.Status.closed.value, c.pseudonymised_at.is_(None), c.closed_at < cutoff)
-        .order_by(c.closed_at, c.id).limit(limit))]
+        .where(c.status.in_([d.Status.closed.value, d.Status.rejected.value]), c.pseudonymised_at.is_(None),
+               ended_at < cutoff)
+        .order_by(ended_at, c.id).limit(limit))]
 
 
 def lock_to_pseudonymise(conn, tenant: str, deviation_id: str):
@@ -425,15 +453,15 @@ class ReportContext:
     in_scope: bool  # the unit is within the subtree of the reporter's org units
     policy: d.DeadlinePolicy | None  # the tenant's own for the kind; None: the default
     category: object | None  # the category row asked for, if it exists in the tenant
-    reference_number: int | None  # from the sequence on PostgreSQL; None: use next_reference
+    reference_number: int | None  # the tenant's counter, on PostgreSQL; None: use next_reference
 
 
 def report_context(conn, tenant: str, unit_id: str, org_units, kind: d.Kind,
-                   category_id: str | None) -> ReportContext | None:
+                   category_id: str | None, year: int) -> ReportContext | None:
     """None if the unit does not exist in the tenant or is closed."""
     statement = _REPORT_CONTEXT[conn.dialect.name == "postgresql"]
     row = conn.execute(statement, {"tenant": tenant, "unit_id": str(unit_id), "roots": list(org_units),
-                                   "kind": kind.value, "category_id": category_id}).first()
+                                   "kind": kind.value, "category_id": category_id, "year": year}).first()
     if row is None:
         return None
     m = row._mapping
@@ -458,8 +486,10 @@ def _report_context_statement(postgresql: bool):
         .outerjoin(category, sa.and_(category.c.tenant == ou.c.tenant,
                                      category.c.id == sa.bindparam("category_id")))
     ).where(ou.c.tenant == tenant, ou.c.id == sa.bindparam("unit_id"), ou.c.closed_at.is_(None))
-    if postgresql:  # the sequence's next value in the same round trip; a rejected report leaves a gap
-        statement = statement.add_columns(REFERENCE_SEQUENCE.next_value().label("reference_number"))
+    if postgresql:  # the tenant's next number in the same round trip; a refused report rolls it back
+        counter = _COUNT_CASE["postgresql"].cte("counter")
+        statement = statement.add_cte(counter).add_columns(
+            sa.select(counter.c.value).scalar_subquery().label("reference_number"))
     return statement
 
 

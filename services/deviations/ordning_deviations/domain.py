@@ -69,6 +69,10 @@ class Status(str, Enum):
     investigating = "investigating"
     investigated = "investigated"
     closed = "closed"
+    rejected = "rejected"
+
+
+END_STATUSES = frozenset({Status.closed, Status.rejected})  # nothing is due, nothing may change
 
 
 STATUS_LABELS_SV = {
@@ -77,7 +81,23 @@ STATUS_LABELS_SV = {
     Status.investigating: "under utredning",
     Status.investigated: "utrett",
     Status.closed: "avslutat",
+    Status.rejected: "avvisat",
 }
+
+
+class RejectionReason(str, Enum):
+    """Why a case was rejected (avvisat): a code, so that events and statistics carry no free text."""
+    spam = "spam"
+    duplicate = "duplicate"  # names the reference of the case it duplicates
+    other = "other"  # explained in a note
+
+
+REJECTION_REASON_LABELS_SV = {
+    RejectionReason.spam: "skräppost",
+    RejectionReason.duplicate: "dubblett",
+    RejectionReason.other: "annat",
+}
+REFERENCE_PATTERN = r"^[0-9]{4}-[0-9]{6}$"  # a case's reference number, e.g. 2026-000123
 
 
 class Command(str, Enum):
@@ -87,6 +107,7 @@ class Command(str, Enum):
     close = "close"
     reopen = "reopen"
     reopen_investigation = "reopen_investigation"
+    reject = "reject"
 
 
 COMMAND_LABELS = {
@@ -96,6 +117,7 @@ COMMAND_LABELS = {
     Command.close: ("avsluta", "close"),
     Command.reopen: ("återöppna", "reopen"),
     Command.reopen_investigation: ("återuppta utredningen av", "reopen the investigation of"),
+    Command.reject: ("avvisa", "reject"),
 }
 
 
@@ -111,6 +133,10 @@ TRANSITIONS: dict[tuple[Status, Command], Status] = {
     (Status.closed, Command.reopen): Status.investigating,
     (Status.investigated, Command.reopen_investigation): Status.investigating,
     (Status.received, Command.close): Status.closed,
+    # Spam and duplicates are recognised at intake; once investigating, a case ends by `close`, whose rules
+    # (a lex case's seriousness decision and IVO report) a rejection must not bypass.
+    (Status.reported, Command.reject): Status.rejected,
+    (Status.received, Command.reject): Status.rejected,
 }
 
 # Transitions open to some kinds only; a transition not listed here is open to every kind.
@@ -213,6 +239,11 @@ class CasePseudonymised(RuleViolation):
 
 class RetentionNotExpired(RuleViolation):
     code = "retention_not_expired"
+
+
+class InvalidRejection(RuleViolation):
+    code = "invalid_rejection"
+    http_status = 422
 
 
 def next_status(status: Status, command: Command, kind: Kind) -> Status:
@@ -462,6 +493,7 @@ REOPENED = EVENT_PREFIX + "reopened.v1"
 UNIT_CHANGED = EVENT_PREFIX + "unit_changed.v1"
 CATEGORY_CHANGED = EVENT_PREFIX + "category_changed.v1"
 PSEUDONYMISED = EVENT_PREFIX + "pseudonymised.v1"
+REJECTED = EVENT_PREFIX + "rejected.v1"
 
 _COMMON = {"deviation_id", "kind", "unit_id", "category_id", "status", "version"}
 
@@ -480,6 +512,7 @@ EVENT_PAYLOAD_FIELDS: dict[str, set[str]] = {
     UNIT_CHANGED: _COMMON | {"previous_unit_id"},
     CATEGORY_CHANGED: _COMMON | {"previous_category_id"},
     PSEUDONYMISED: _COMMON | {"origin", "reported_at", "closed_at", "pseudonymised_at"},
+    REJECTED: _COMMON | {"rejected_at", "rejected_from", "reason"},  # the reason's code: no note, no reference
 }
 
 
@@ -519,6 +552,14 @@ class IvoReport:
     recorded_by: str | None = None
 
 
+@dataclass(frozen=True)
+class Rejection:
+    reason: RejectionReason
+    rejected_at: datetime
+    duplicate_of: str | None = None  # the reference of the case this one duplicates
+    note: str | None = None
+
+
 def _blank(value: str | None) -> bool:
     return value is None or not str(value).strip()
 
@@ -550,6 +591,7 @@ class Deviation:
     ivo_report: IvoReport | None = None
     closed_at: datetime | None = None
     pseudonymised_at: datetime | None = None
+    rejection: Rejection | None = None
     version: int = 1
     events: list[DomainEvent] = field(default_factory=list)
 
@@ -630,10 +672,20 @@ class Deviation:
             return []
         return allowed_commands(self.status, self.kind)
 
+    @property
+    def ended_at(self) -> datetime | None:
+        """When the case reached its end state: its last closing, or its rejection at intake; else None."""
+        if self.status is Status.closed:
+            return self.closed_at
+        if self.status is Status.rejected and self.rejection is not None:
+            return self.rejection.rejected_at
+        return None
+
     def retention_expired(self, today: date, policy: RetentionPolicy) -> bool:
-        """Closed, not yet pseudonymised, and `today` is on or after its last closing day + the policy's years."""
-        return (self.status is Status.closed and self.closed_at is not None and self.pseudonymised_at is None
-                and today >= retention_ends_on(self.closed_at, policy.years))
+        """Ended (closed or rejected), not yet pseudonymised, and `today` is on or after its end day + the years."""
+        ended = self.ended_at
+        return (ended is not None and self.pseudonymised_at is None
+                and today >= retention_ends_on(ended, policy.years))
 
     def overdue(self, today: date) -> list[str]:
         """Deadlines passed with the work still outstanding on `today` (a due date is the last allowed day).
@@ -641,9 +693,9 @@ class Deviation:
         "receipt": not yet received after receipt_due; "investigation": investigation not completed
         after investigation_due (a synpunkt closed without investigation is not overdue);
         "ivo_report": lex case decided serious, no IVO report recorded after ivo_due.
-        A closed case is never overdue.
+        A closed or rejected case is never overdue.
         """
-        if self.status is Status.closed:
+        if self.status in END_STATUSES:
             return []
         missed = []
         if self.received_at is None and self.receipt_due is not None and today > self.receipt_due:
@@ -716,6 +768,35 @@ class Deviation:
         if self.investigation.started_at is None:  # a synpunkt closed straight from received
             self.investigation.started_at = at
         self._record(REOPENED, reopened_at=_iso(at), reopened_from=Status.closed.value)
+
+    def reject(self, by: str, at: datetime, reason: RejectionReason | str, open_action_count: int,
+               duplicate_of: str | None = None, note: str | None = None) -> None:
+        """Reject (avvisa) spam, a duplicate or a case not to be handled (`other`, with a note): an end state.
+
+        `duplicate_of` (the duplicated case's reference) is required for a duplicate and refused
+        otherwise; the service checks that it names another case of the tenant.
+        """
+        from_status = self.status
+        target = next_status(self.status, Command.reject, self.kind)
+        try:
+            reason = RejectionReason(reason)
+        except ValueError:
+            raise InvalidRejection(f"Okänt skäl / unknown reason: {str(reason)[:40]}") from None
+        duplicate_of = None if _blank(duplicate_of) else duplicate_of.strip()
+        note = None if _blank(note) else note.strip()
+        if (reason is RejectionReason.duplicate) != (duplicate_of is not None):
+            raise InvalidRejection("Ange vilket ärende det är en dubblett av (duplicate_of), och bara då / "
+                                   "duplicate_of names the duplicated case, for the reason duplicate only")
+        if reason is RejectionReason.other and note is None:
+            raise InvalidRejection("Skälet 'annat' behöver en förklaring (note) / the reason other needs a note")
+        if open_action_count > 0:
+            raise OpenActionsRemain(
+                f"{open_action_count} förbättringsåtgärd(er) är inte klara eller avbrutna / "
+                f"{open_action_count} improvement action(s) are neither done nor cancelled",
+                open_action_count=open_action_count)
+        self.status = target
+        self.rejection = Rejection(reason=reason, rejected_at=at, duplicate_of=duplicate_of, note=note)
+        self._record(REJECTED, rejected_at=_iso(at), rejected_from=from_status.value, reason=reason.value)
 
     def reopen_investigation(self, by: str, at: datetime) -> None:
         """An investigated case goes back to investigating, to revise the investigation."""
@@ -819,8 +900,8 @@ class Deviation:
         self._guard_not_pseudonymised()
         if not self.retention_expired(local_date(at), policy):
             raise RetentionNotExpired(
-                "Ärendet är inte avslutat eller dess gallringsfrist har inte löpt ut / "
-                "the case is not closed or its retention period has not ended")
+                "Ärendet är inte avslutat eller avvisat, eller dess gallringsfrist har inte löpt ut / "
+                "the case is not closed or rejected, or its retention period has not ended")
         self.description = PSEUDONYMISED_TEXT
         self.immediate_action = pseudonymised_text(self.immediate_action)
         for name in Investigation.REQUIRED:
@@ -832,6 +913,10 @@ class Deviation:
         if self.ivo_report is not None:
             self.ivo_report = IvoReport(reported_on=self.ivo_report.reported_on, reference=PSEUDONYMISED_TEXT,
                                         recorded_by=None)
+        if self.rejection is not None:  # the reason and the duplicate's reference stay; the note is free text
+            self.rejection = Rejection(reason=self.rejection.reason, rejected_at=self.rejection.rejected_at,
+                                       duplicate_of=self.rejection.duplicate_of,
+                                       note=pseudonymised_text(self.rejection.note))
         self.pseudonymised_at = at
         self._record(PSEUDONYMISED, origin=self.origin.value, reported_at=_iso(self.reported_at),
                      closed_at=_iso(self.closed_at), pseudonymised_at=_iso(at))
@@ -851,6 +936,8 @@ class Deviation:
         self._guard_not_pseudonymised()
         if self.status is Status.closed:
             raise CaseClosed("Ärendet är avslutat; återöppna det först / the case is closed; reopen it first")
+        if self.status is Status.rejected:
+            raise CaseClosed("Ärendet är avvisat och kan inte ändras / the case is rejected and cannot change")
 
     def _record(self, event_type: str, **data) -> None:
         """Count the change in `version` and append an event (common fields and that version added)."""
@@ -894,7 +981,7 @@ _SERIOUSNESS_DECIDERS: dict[Kind, frozenset[str]] = {
 }
 
 _HANDLING_COMMANDS = ("receive", "start_investigation", "update_investigation", "complete_investigation",
-                      "close", "reopen", "reopen_investigation", "change_category", "reassign_unit",
+                      "close", "reopen", "reopen_investigation", "reject", "change_category", "reassign_unit",
                       "manage_actions")
 
 # command -> kind -> roles allowed
@@ -937,7 +1024,8 @@ __all__ = [
     "InvestigationIncomplete", "InvestigationNotEditable", "SeriousnessNotApplicable",
     "SeriousnessDecisionTooEarly", "SeriousnessDecisionRequired", "IvoReportRequired",
     "IvoReportNotAllowed", "IvoAlreadyReported", "OpenActionsRemain", "CaseClosed",
-    "CasePseudonymised", "RetentionNotExpired",
+    "CasePseudonymised", "RetentionNotExpired", "InvalidRejection",
+    "END_STATUSES", "RejectionReason", "REJECTION_REASON_LABELS_SV", "Rejection", "REFERENCE_PATTERN",
     "easter_sunday", "swedish_holidays", "is_holiday", "is_working_day", "add_working_days", "local_date",
     "DeadlinePolicy", "DEFAULT_DEADLINES", "policy_for",
     "RetentionPolicy", "DEFAULT_RETENTION_YEARS", "RETENTION_YEARS_MIN", "RETENTION_YEARS_MAX", "retention_for",
@@ -946,7 +1034,7 @@ __all__ = [
     "ActionSummary", "ACTION_FINISHED_STATUSES", "count_open_actions",
     "EVENT_PAYLOAD_FIELDS", "REPORTED", "RECEIVED", "INVESTIGATION_STARTED", "INVESTIGATION_COMPLETED",
     "SERIOUSNESS_DECIDED", "IVO_REPORTED", "CLOSED", "REOPENED", "UNIT_CHANGED", "CATEGORY_CHANGED",
-    "PSEUDONYMISED",
+    "PSEUDONYMISED", "REJECTED",
     "Investigation", "Seriousness", "IvoReport", "Deviation",
     "ROLES", "STAFF_ROLES", "MANAGERS", "HANDLERS", "PERMISSIONS", "READERS", "may", "may_read",
 ]

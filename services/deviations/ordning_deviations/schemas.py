@@ -6,7 +6,8 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 from ordning_shared import fields as f
 
-from .domain import CITIZEN_KINDS, RETENTION_YEARS_MAX, RETENTION_YEARS_MIN, Command, Kind, Status
+from .domain import (CITIZEN_KINDS, REFERENCE_PATTERN, RETENTION_YEARS_MAX, RETENTION_YEARS_MIN, Command, Kind,
+                     RejectionReason, Status)
 
 TEXT_MAX = f.TEXT_MAX
 KINDS = [k.value for k in Kind]
@@ -34,6 +35,9 @@ class PublicFeedbackSchema(Schema):
     description = f.Text(required=True, min_length=1)
     anonymous = f.StrictBoolean(required=True)
     contact = fields.Nested(ContactSchema, allow_none=True)
+    website = fields.String(load_default="", validate=validate.Length(max=2000), metadata={
+        "description": "Lämna tomt / leave empty. A field hidden from people (and from autofill); a submission "
+                       "that fills it is answered as accepted and kept nowhere."})
 
     @validates_schema
     def _contact_only_when_named(self, data, **kwargs):
@@ -74,6 +78,14 @@ class ContactOutSchema(Schema):
     phone = fields.String(allow_none=True)
 
 
+class RejectionOutSchema(Schema):
+    reason = fields.String()
+    reason_label_sv = fields.String()
+    duplicate_of = fields.String(allow_none=True)
+    note = fields.String(allow_none=True)
+    rejected_at = fields.DateTime()
+
+
 class DeviationSchema(Schema):
     id = fields.String()
     reference = fields.String()
@@ -100,6 +112,7 @@ class DeviationSchema(Schema):
     closed_at = fields.DateTime(allow_none=True)
     pseudonymised_at = fields.DateTime(allow_none=True, metadata={
         "description": "set once the case is gallrad: its text and people replaced, no longer changeable"})
+    rejection = fields.Nested(RejectionOutSchema, allow_none=True)
     contact = fields.Nested(ContactOutSchema, allow_none=True)
     version = fields.Integer()
     overdue = fields.List(fields.String())
@@ -120,8 +133,24 @@ class InvestigationUpdateSchema(Schema):
     what_must_change = f.Text(allow_none=True)
 
 
+class RejectionSchema(Schema):
+    reason = f.Choice([r.value for r in RejectionReason], required=True,
+                      metadata={"description": "spam, duplicate (name duplicate_of) or other (explain in note)"})
+    duplicate_of = f.Name(max_length=20, validate=validate.Regexp(
+        REFERENCE_PATTERN, error="ett ärendenummer, t.ex. 2026-000123 / a case reference, e.g. 2026-000123"),
+        metadata={"description": "the reference of the case this one duplicates"})
+    note = f.Text(min_length=1)
+
+
 class TransitionSchema(Schema):
     command = f.Choice([c.value for c in Command], required=True)
+    rejection = fields.Nested(RejectionSchema, metadata={"description": "why: required for reject, only there"})
+
+    @validates_schema
+    def _rejection_with_reject(self, data, **kwargs):
+        if (data.get("command") == Command.reject.value) != ("rejection" in data):
+            raise ValidationError("rejection krävs för reject och bara där / rejection is required for reject "
+                                  "and only there", "rejection")
 
 
 class SeriousnessDecisionSchema(Schema):

@@ -8,6 +8,7 @@ case they may read but not change is "forbidden".
 from __future__ import annotations
 
 import logging
+import secrets
 import uuid
 from datetime import date, datetime
 from typing import Callable
@@ -91,12 +92,19 @@ def present_entity(dev: d.Deviation, reference: str, contact: dict | None, count
         "investigation": vars(dev.investigation),
         "seriousness": vars(dev.seriousness) if dev.seriousness else None,
         "ivo_report": vars(dev.ivo_report) if dev.ivo_report else None,
-        "closed_at": dev.closed_at, "pseudonymised_at": dev.pseudonymised_at, "contact": contact,
-        "version": dev.version,
+        "closed_at": dev.closed_at, "pseudonymised_at": dev.pseudonymised_at,
+        "rejection": _rejection_view(dev.rejection), "contact": contact, "version": dev.version,
         "overdue": dev.overdue(today),
         "allowed_commands": [c.value for c in dev.allowed_commands()],
         "actions": counts or {"total": 0, "open": 0, "overdue": 0},
     }
+
+
+def _rejection_view(rejection: d.Rejection | None) -> dict | None:
+    if rejection is None:
+        return None
+    return {"reason": rejection.reason.value, "reason_label_sv": d.REJECTION_REASON_LABELS_SV[rejection.reason],
+            "duplicate_of": rejection.duplicate_of, "note": rejection.note, "rejected_at": rejection.rejected_at}
 
 
 def _snapshot(dev: d.Deviation) -> dict:
@@ -202,8 +210,9 @@ def report_deviation(platform, principal, data: dict, claim=None, now: datetime 
         raise Forbidden("Din roll får inte anmäla ärenden / your roles do not allow reporting")
     with platform.uow() as uow:
         conn = uow.connection
+        year = d.local_date(now).year
         context = db.report_context(conn, principal.tenant, data["unit_id"], principal.org_units, kind,
-                                    data.get("category_id"))
+                                    data.get("category_id"), year)
         if context is None:
             raise _unknown_unit(data["unit_id"])
         if not context.in_scope:
@@ -214,7 +223,6 @@ def report_deviation(platform, principal, data: dict, claim=None, now: datetime 
             reported_at=now, reported_by=principal.subject, origin=d.Origin.staff,
             category_id=data.get("category_id"), occurred_at=data.get("occurred_at"),
             immediate_action=data.get("immediate_action"), policy=context.policy, id=str(uuid.uuid4()))
-        year = d.local_date(now).year
         reference = (db.reference(year, context.reference_number) if context.reference_number is not None
                      else db.next_reference(conn, principal.tenant, year))
         uow.insert_on_commit(db.deviations, db.new_row(dev, reference=reference))
@@ -261,12 +269,24 @@ def receipt(platform, tenant: str, deviation_id: str) -> dict:
     if row is None:
         raise _not_found()
     named = bool(row.contact_email or row.contact_phone or row.contact_name)
-    message = (f"Tack! Ditt ärende har nummer {row.reference}. Vi tar emot det senast {row.receipt_due} "
-               f"och besvarar det senast {row.investigation_due}.")
+    return _receipt(row.reference, row.reported_at, row.receipt_due, row.investigation_due, named)
+
+
+def decoy_receipt(kind: str, now: datetime | None = None) -> dict:
+    """A receipt shaped like a real one for a robot caught by the honeypot: nothing stored, no number used."""
+    now = now or utcnow()
+    receipt_due, answer_due, _ivo = d.DEFAULT_DEADLINES[d.Kind(kind)].due_dates(d.local_date(now))
+    reference = db.reference(d.local_date(now).year, secrets.randbelow(999_999) + 1)
+    return _receipt(reference, now, receipt_due, answer_due, named=False)
+
+
+def _receipt(reference: str, received_at: datetime, receipt_due: date, answer_due: date, named: bool) -> dict:
+    message = (f"Tack! Ditt ärende har nummer {reference}. Vi tar emot det senast {receipt_due} "
+               f"och besvarar det senast {answer_due}.")
     if not named:
         message += " Du har lämnat det anonymt, så vi kan inte svara dig direkt."
-    return {"reference": row.reference, "received_at": row.reported_at, "receipt_due": row.receipt_due,
-            "answer_due": row.investigation_due, "message_sv": message}
+    return {"reference": reference, "received_at": received_at, "receipt_due": receipt_due,
+            "answer_due": answer_due, "message_sv": message}
 
 
 # --------------------------------------------------------------------------
@@ -338,7 +358,8 @@ def audit_trail(platform, principal, deviation_id: str) -> list[dict]:
 # --------------------------------------------------------------------------
 
 def transition(platform, principal, deviation_id: str, command: str, precondition: Precondition = None,
-               now: datetime | None = None) -> d.Deviation:
+               now: datetime | None = None, rejection: dict | None = None) -> d.Deviation:
+    """Run a state-machine command; `reject` takes `rejection` ({reason, duplicate_of, note})."""
     now = now or utcnow()
     command = d.Command(command)
 
@@ -346,6 +367,15 @@ def transition(platform, principal, deviation_id: str, command: str, preconditio
         if command is d.Command.close:
             dev.close(by=principal.subject, at=now,
                       open_action_count=db.open_action_count(uow.connection, dev.tenant, dev.id))
+        elif command is d.Command.reject:
+            rejection_ = rejection or {}
+            duplicate_of = rejection_.get("duplicate_of")
+            if duplicate_of and db.id_by_reference(uow.connection, dev.tenant, duplicate_of) in (None, dev.id):
+                raise d.InvalidRejection(f"duplicate_of måste vara ett annat ärendes nummer / duplicate_of must be "
+                                         f"the reference of another case: {duplicate_of}")
+            dev.reject(by=principal.subject, at=now, reason=rejection_.get("reason"),
+                       open_action_count=db.open_action_count(uow.connection, dev.tenant, dev.id),
+                       duplicate_of=duplicate_of, note=rejection_.get("note"))
         else:
             getattr(dev, command.value)(by=principal.subject, at=now)
 

@@ -1,6 +1,7 @@
 """The organisation tree's tables and the queries the service needs.
 
-Every query is scoped by tenant. `org_units` holds each unit's current state;
+Every query is scoped by tenant, and a unit's key is (tenant, id): a client-chosen id says nothing of
+the units of other tenants. `org_units` holds each unit's current state;
 `org_unit_history` keeps one row per revision, so a rename or a move is never
 lost. The parent of a unit must be in the same tenant: a composite foreign key
 (tenant, parent_id) -> (tenant, id) holds this in the database too.
@@ -30,8 +31,8 @@ def _in(column: str, values) -> str:
 
 org_units = sa.Table(
     "org_units", metadata,
+    sa.Column("tenant", sa.String(16), primary_key=True),
     Id(name="id", primary_key=True),
-    sa.Column("tenant", sa.String(16), nullable=False, index=True),
     sa.Column("kind", sa.String(40), nullable=False),
     sa.Column("name", sa.String(NAME_MAX_LENGTH), nullable=False),
     Id(name="parent_id"),
@@ -39,7 +40,6 @@ org_units = sa.Table(
     sa.Column("revision", sa.Integer, nullable=False),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("updated_at", UTCDateTime, nullable=False),
-    sa.UniqueConstraint("tenant", "id", name="uq_org_units_tenant_id"),
     sa.ForeignKeyConstraint(["tenant", "parent_id"], ["org_units.tenant", "org_units.id"],
                             name="fk_org_units_parent_same_tenant"),
     sa.CheckConstraint(_in("kind", KINDS), name="kind"),
@@ -59,7 +59,7 @@ org_unit_history = sa.Table(
     sa.Column("change", sa.String(20), nullable=False),
     sa.Column("name", sa.String(NAME_MAX_LENGTH), nullable=False),
     Id(name="parent_id"),
-    sa.UniqueConstraint("unit_id", "revision", name="uq_org_unit_history_unit_revision"),
+    sa.UniqueConstraint("tenant", "unit_id", "revision", name="uq_org_unit_history_tenant_unit_revision"),
     sa.ForeignKeyConstraint(["tenant", "unit_id"], ["org_units.tenant", "org_units.id"],
                             name="fk_org_unit_history_unit_same_tenant"),
     sa.CheckConstraint(_in("change", CHANGES), name="change"),
@@ -88,9 +88,9 @@ def get_unit(conn, tenant: str, unit_id: str):
                                                    org_units.c.id == str(unit_id))).first()
 
 
-def id_exists(conn, unit_id: str) -> bool:
-    """Whether the id is used in any tenant (ids are unique across tenants)."""
-    return conn.execute(sa.select(org_units.c.id).where(org_units.c.id == str(unit_id))).first() is not None
+def id_exists(conn, tenant: str, unit_id: str) -> bool:
+    """Whether the tenant has a unit with this id (another tenant's units are not looked at)."""
+    return get_unit(conn, tenant, unit_id) is not None
 
 
 def count_open_children(conn, tenant: str, unit_id: str) -> int:

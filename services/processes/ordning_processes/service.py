@@ -85,14 +85,14 @@ def create_unit(platform: Platform, principal: Principal, *, kind: str, name: st
     with platform.uow() as uow:
         db.lock_tenant_tree(uow.connection, tenant)
         parent = _parent(uow, tenant, parent_id)
-        if unit_id is not None and db.id_exists(uow, unit_id):
+        if unit_id is not None and db.id_exists(uow, tenant, unit_id):
             raise UnitIdTaken(unit_id)
         unit = OrgUnit.create(tenant=tenant, kind=kind, name=name, parent=parent, unit_id=unit_id)
         at = utcnow()
         try:
             db.insert_unit(uow, unit, at)
         except sa.exc.IntegrityError:
-            # Only a concurrent create of the same imported id in another tenant gets here.
+            # The tenant's tree lock serialises its creates; only SQLite without the lock gets here.
             raise UnitIdTaken(unit.id) from None
         db.insert_history(uow, unit, change="created", actor=principal.subject, at=at)
         uow.audit(tenant=tenant, actor=principal.subject, action="org_unit.created", entity_type=ENTITY_TYPE,

@@ -278,7 +278,8 @@ def test_every_operation_documents_its_problem_responses(client):
         assert post[status]["content"]["application/problem+json"]["schema"] == {"$ref": "#/components/schemas/Problem"}
     assert "WWW-Authenticate" in post["401"]["headers"]
     ping = spec["paths"]["/api/v1/public/ping"]["get"]["responses"]
-    assert set(ping) == {"200", "400", "422", "500"}  # public: no 401; no body: no 413 or 415
+    assert set(ping) == {"200", "400", "422", "429", "500"}  # public: rate limited, no 401; no body: no 413 or 415
+    assert "Retry-After" in ping["429"]["headers"]
     assert spec["components"]["schemas"]["Problem"]["required"] == ["type", "title", "status"]
 
 

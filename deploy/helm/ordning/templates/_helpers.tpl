@@ -103,6 +103,7 @@ ORDNING_DELIVERY_LIMIT: {{ .Values.broker.deliveryLimit | quote }}
 ORDNING_RETRY_DELAYS: {{ join "," .Values.broker.retryDelays | quote }}
 ORDNING_LOG_LEVEL: {{ .logLevel | quote }}
 ORDNING_MAX_REQUEST_BYTES: {{ .maxRequestBytes | quote }}
+ORDNING_TRUSTED_PROXIES: {{ if .Values.ingress.enabled }}{{ .Values.ingress.trustedProxies | quote }}{{ else }}"0"{{ end }}
 ORDNING_WORKER_METRICS_PORT: {{ .worker.metricsPort | quote }}
 ORDNING_WORKER_STALL_SECONDS: {{ .worker.stallSeconds | quote }}
 ORDNING_API_WORKERS: {{ .api.gunicornWorkers | quote }}

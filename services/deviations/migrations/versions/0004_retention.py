@@ -1,14 +1,14 @@
 """Retention (gallring): the tenants' retention policies and the moment a case was pseudonymised.
 
 Revision ID: 0004
-Revises: 0002 (re-chained after 0003 when merged)
+Revises: 0003
 """
 import sqlalchemy as sa
 from alembic import op
 from ordning_shared.db import UTCDateTime
 
 revision = "0004"
-down_revision = "0002"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 

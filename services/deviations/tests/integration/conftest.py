@@ -74,7 +74,8 @@ class Env:
 
     def act(self, deviation_id, command, headers, etag=None):
         etag = etag or self.client.get(f"/api/v1/deviations/{deviation_id}", headers=headers).headers["ETag"]
-        return self.client.post(f"/api/v1/deviations/{deviation_id}/transitions", json={"command": command},
+        body = {"command": command, **({"rejection": {"reason": "spam"}} if command == "reject" else {})}
+        return self.client.post(f"/api/v1/deviations/{deviation_id}/transitions", json=body,
                                 headers={**headers, "If-Match": etag})
 
     def put(self, path, body, headers):

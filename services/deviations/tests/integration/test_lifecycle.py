@@ -27,6 +27,22 @@ def test_duplicate_org_event_changes_nothing(env):
     assert len(rows) == 1
 
 
+def test_another_tenants_unit_with_the_same_id_is_a_unit_of_its_own(env):
+    """The org copy is keyed by (tenant, id): tenant B's unit under tenant A's id changes nothing of A's."""
+    assert env.feed(org_event_body("1407", U["e1"], "enhet", U["fb"])) == "processed"
+    table = env.platform.tables.org_units
+    with env.platform.engine.connect() as conn:
+        copies = {row.tenant: row for row in conn.execute(sa.select(table).where(table.c.id == U["e1"]))}
+    assert set(copies) == {"0138", "1407"} and copies["0138"].parent_id == U["v"]
+    assert copies["1407"].parent_id == U["fb"]
+    case = env.report(unit="e1")  # tenant A's staff still report in their unit, seen by their chef only
+    chef_a = env.auth("erik", ["enhetschef"], ["e1"])
+    chef_b = env.auth("bo", ["enhetschef"], [U["e1"]], tenant="1407")
+    assert env.client.get(f"/api/v1/deviations/{case['id']}", headers=chef_a).status_code == 200
+    assert env.client.get(f"/api/v1/deviations/{case['id']}", headers=chef_b).status_code == 404
+    assert env.client.get("/api/v1/deviations", headers=chef_b).get_json()["total"] == 0
+
+
 def test_avvikelse_lifecycle_with_action(env):
     c = env.client
     reporter, chef = h(env, STAFF_E1), h(env, CHEF_E1)
@@ -37,7 +53,7 @@ def test_avvikelse_lifecycle_with_action(env):
     assert r.headers["Location"].endswith(f"/api/v1/deviations/{case['id']}")
     assert r.headers["ETag"] == f'"{case["id"]}.1"'
     assert case["status"] == "reported" and case["reported_by"] == "anna" and case["origin"] == "staff"
-    assert case["reference"].startswith("20") and case["allowed_commands"] == ["receive"]
+    assert case["reference"].startswith("20") and case["allowed_commands"] == ["receive", "reject"]
     assert case["kind_label_sv"] == "avvikelse" and case["status_label_sv"] == "anmält"
     did = case["id"]
 
@@ -140,6 +156,7 @@ def _walk_to(env, did, status, chef):
         "reported": [], "received": ["receive"], "investigating": ["receive", "start_investigation"],
         "investigated": ["receive", "start_investigation", "complete_investigation"],
         "closed": ["receive", "start_investigation", "complete_investigation", "close"],
+        "rejected": ["reject"],
     }[status]
     for command in path:
         if command == "complete_investigation":
@@ -306,3 +323,62 @@ def test_openapi_and_health(env):
     assert ready.status_code == 200, ready.get_json()
     assert ready.get_json()["checks"] == {"database": "ok"}
     assert ready.get_json()["information"] == {"broker": "ok"}
+
+
+def test_a_handler_rejects_spam_and_duplicates_with_a_reason(env):
+    c, chef, reporter = env.client, h(env, CHEF_E1), h(env, STAFF_E1)
+    original = env.report()
+    citizen = c.post("/api/v1/public/0138/feedback", json={"kind": "klagomal", "unit_id": U["e1"],
+                                                            "description": "Samma sak igen", "anonymous": True})
+    assert citizen.status_code == 201
+    duplicate = c.get(f"/api/v1/deviations?kind=klagomal", headers=chef).get_json()["items"][0]
+    spam = env.report()
+    did = duplicate["id"]
+    assert duplicate["allowed_commands"] == ["receive", "reject"]
+
+    def reject(case, rejection, who=chef):
+        etag = c.get(f"/api/v1/deviations/{case}", headers=chef).headers["ETag"]
+        return c.post(f"/api/v1/deviations/{case}/transitions", headers={**who, "If-Match": etag},
+                      json={"command": "reject", **({"rejection": rejection} if rejection is not None else {})})
+
+    # bad requests change nothing: no reason, an unknown one, a duplicate of nothing or of itself, a reporter
+    assert reject(did, None).status_code == 422
+    assert reject(did, {"reason": "boring"}).status_code == 422
+    assert reject(did, {"reason": "duplicate"}).get_json()["code"] == "invalid_rejection"
+    assert reject(did, {"reason": "duplicate", "duplicate_of": "1999-000001"}).get_json()["code"] == "invalid_rejection"
+    assert reject(did, {"reason": "duplicate", "duplicate_of": citizen.get_json()["reference"]}
+                  ).get_json()["code"] == "invalid_rejection"
+    assert reject(did, {"reason": "other"}).get_json()["code"] == "invalid_rejection"
+    assert reject(spam["id"], {"reason": "spam"}, who=reporter).status_code == 403
+    r = c.post(f"/api/v1/deviations/{did}/transitions", headers={**chef, "If-Match": "*"},
+               json={"command": "receive", "rejection": {"reason": "spam"}})
+    assert r.status_code == 422  # a rejection belongs to reject only
+    assert c.get(f"/api/v1/deviations/{did}", headers=chef).get_json()["status"] == "reported"
+
+    r = reject(did, {"reason": "duplicate", "duplicate_of": original["reference"]})
+    assert r.status_code == 200, r.get_json()
+    case = r.get_json()
+    assert (case["status"], case["status_label_sv"], case["allowed_commands"], case["overdue"]) == (
+        "rejected", "avvisat", [], [])
+    assert case["rejection"]["reason"] == "duplicate" and case["rejection"]["reason_label_sv"] == "dubblett"
+    assert case["rejection"]["duplicate_of"] == original["reference"]
+    assert env.act(did, "receive", chef).status_code == 409  # an end state
+    assert env.act(spam["id"], "receive", chef).status_code == 200
+    r = reject(spam["id"], {"reason": "other", "note": "Testärende"})
+    assert r.status_code == 200 and r.get_json()["rejection"]["note"] == "Testärende"
+
+    # lists filter on it; a rejected case is never overdue
+    rejected = c.get("/api/v1/deviations?status=rejected", headers=chef).get_json()["items"]
+    assert {item["id"] for item in rejected} == {did, spam["id"]}
+    with env.platform.engine.connect() as conn:
+        conn.execute(db.deviations.update().where(db.deviations.c.id == did).values(
+            receipt_due="2000-01-03", investigation_due="2000-01-04"))
+        conn.commit()
+    assert did not in {item["id"] for item in c.get("/api/v1/deviations?overdue=true", headers=chef
+                                                    ).get_json()["items"]}
+    # its event carries the reason's code only
+    outbox = env.platform.tables.outbox
+    with env.platform.engine.connect() as conn:
+        bodies = conn.execute(sa.select(outbox.c.body).where(outbox.c.type == "se.ordning.deviation.rejected.v1")
+                              ).scalars().all()
+    assert len(bodies) == 2 and not any("Testärende" in body or original["reference"] in body for body in bodies)

@@ -45,6 +45,9 @@ def in_status(status: Status, kind: Kind = Kind.avvikelse) -> Deviation:
     dev = new(kind)
     if status is Status.reported:
         return dev
+    if status is Status.rejected:
+        dev.reject("chef", at(1), reason="spam", open_action_count=0)
+        return dev
     dev.receive("chef", at(1))
     if status is Status.received:
         return dev
@@ -64,7 +67,8 @@ def in_status(status: Status, kind: Kind = Kind.avvikelse) -> Deviation:
 
 def run(dev: Deviation, command: Command) -> None:
     getattr(dev, command.value)(**({"by": "chef", "at": at(10)}
-                                   | ({"open_action_count": 0} if command is Command.close else {})))
+                                   | ({"open_action_count": 0} if command in (Command.close, Command.reject) else {})
+                                   | ({"reason": "spam"} if command is Command.reject else {})))
 
 
 # ---------------------------------------------------------------------------
@@ -79,6 +83,8 @@ LEGAL = [
     (Status.closed, Command.reopen, Status.investigating, Kind.avvikelse),
     (Status.investigated, Command.reopen_investigation, Status.investigating, Kind.avvikelse),
     (Status.received, Command.close, Status.closed, Kind.synpunkt),
+    (Status.reported, Command.reject, Status.rejected, Kind.lex_sarah),
+    (Status.received, Command.reject, Status.rejected, Kind.klagomal),
 ]
 
 
@@ -135,8 +141,9 @@ def test_illegal_message_is_swedish_and_english():
 
 
 def test_allowed_commands():
-    assert d.allowed_commands(Status.received, Kind.synpunkt) == [Command.start_investigation, Command.close]
-    assert d.allowed_commands(Status.received, Kind.klagomal) == [Command.start_investigation]
+    assert d.allowed_commands(Status.received, Kind.synpunkt) == [Command.start_investigation, Command.close,
+                                                                Command.reject]
+    assert d.allowed_commands(Status.received, Kind.klagomal) == [Command.start_investigation, Command.reject]
     assert in_status(Status.investigated).allowed_commands() == [Command.close, Command.reopen_investigation]
 
 
@@ -612,7 +619,7 @@ def full_lifecycle() -> Deviation:
 
 def test_every_event_type_is_emitted_in_a_full_lifecycle():
     dev = full_lifecycle()
-    assert {e.type for e in dev.events} == set(EVENT_PAYLOAD_FIELDS)
+    assert {e.type for e in dev.events} == set(EVENT_PAYLOAD_FIELDS) - {d.REJECTED}  # the other end state
     assert dev.version == 1 + len(dev.events) - 1 + 1  # one bump per event after reporting, plus the text edit
     assert all(e.type.startswith("se.ordning.deviation.") and e.type.endswith(".v1") for e in dev.events)
 
@@ -688,3 +695,50 @@ def test_read_permissions():
         for roles in ({"namnd"}, {"region_host"}, {"namnd", "region_host"}):
             assert not may_read(roles, kind, is_reporter=False)
             assert not may_read(roles, kind, is_reporter=True)
+
+
+# ---------------------------------------------------------------------------
+# Rejection (avvisat): spam, duplicates, other
+# ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("kind", list(Kind))
+@pytest.mark.parametrize("from_status", [Status.reported, Status.received])
+def test_every_kind_may_be_rejected_at_intake_and_stays_rejected(kind, from_status):
+    dev = in_status(from_status, kind)
+    dev.reject("chef", at(3), reason="duplicate", duplicate_of="2026-000007", open_action_count=0)
+    assert dev.status is Status.rejected and d.STATUS_LABELS_SV[dev.status] == "avvisat"
+    assert dev.rejection == d.Rejection(d.RejectionReason.duplicate, at(3), duplicate_of="2026-000007")
+    assert dev.allowed_commands() == [] and dev.overdue(date(2099, 1, 1)) == []
+    with pytest.raises(d.CaseClosed):
+        dev.change_category("cat-9")
+    event = dev.events[-1]
+    assert event.type == d.REJECTED
+    assert event.data == {"deviation_id": dev.id, "kind": kind.value, "unit_id": dev.unit_id, "category_id": None,
+                          "status": "rejected", "rejected_at": at(3).isoformat(), "rejected_from": from_status.value,
+                          "reason": "duplicate", "version": dev.version}
+    assert event.sequence == dev.version
+
+
+def test_an_investigation_is_not_rejected():
+    dev = in_status(Status.investigating, Kind.lex_sarah)  # it would bypass the seriousness decision and IVO
+    with pytest.raises(IllegalTransition):
+        dev.reject("chef", at(3), reason="spam", open_action_count=0)
+
+
+@pytest.mark.parametrize("reason,duplicate_of,note", [
+    ("duplicate", None, None), ("spam", "2026-000001", None), ("other", None, None), ("other", None, "  "),
+    ("nonsense", None, None), (None, None, None)])
+def test_a_rejection_needs_a_known_reason_and_its_details(reason, duplicate_of, note):
+    dev = new()
+    with pytest.raises(d.InvalidRejection):
+        dev.reject("chef", at(1), reason=reason, duplicate_of=duplicate_of, note=note, open_action_count=0)
+    assert dev.status is Status.reported and dev.rejection is None
+
+
+def test_a_rejection_keeps_its_note_out_of_the_event_and_waits_for_open_actions():
+    dev = new()
+    with pytest.raises(d.OpenActionsRemain):
+        dev.reject("chef", at(1), reason="other", note="Skickat till fel kommun", open_action_count=1)
+    dev.reject("chef", at(1), reason="other", note="Skickat till fel kommun", open_action_count=0)
+    assert dev.rejection.note == "Skickat till fel kommun"
+    assert "Skickat till fel kommun" not in str(dev.events[-1].data) and dev.events[-1].data["reason"] == "other"

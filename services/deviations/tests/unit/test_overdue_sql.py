@@ -42,7 +42,7 @@ def test_sql_retention_search_matches_domain():
     """db.expired_cases picks what Deviation.retention_expired says, per tenant and kind, around every boundary."""
     from datetime import timedelta
 
-    from ordning_deviations.domain import STOCKHOLM, RetentionPolicy, retention_for
+    from ordning_deviations.domain import STOCKHOLM, Rejection, RejectionReason, RetentionPolicy, retention_for
 
     engine = sa.create_engine("sqlite://")
     db.metadata.create_all(engine)
@@ -50,7 +50,7 @@ def test_sql_retention_search_matches_domain():
     own = {"0138": {Kind.avvikelse: RetentionPolicy(Kind.avvikelse, 7)}, "1407": {}}
     cases = []
     for tenant, kind, status, closed_on, hour, pseudonymised in itertools.product(
-            own, [Kind.avvikelse, Kind.lex_sarah, Kind.synpunkt], [Status.closed, Status.investigating],
+            own, [Kind.avvikelse, Kind.lex_sarah, Kind.synpunkt], [Status.closed, Status.rejected, Status.investigating],
             [date(2024, 2, 29), date(2022, 3, 1), date(2022, 3, 2), date(2027, 2, 28), date(2027, 3, 1),
              date(2027, 3, 2), date(2024, 3, 1), date(2024, 3, 2)], [0, 23], [False, True]):
         closed_at = datetime(closed_on.year, closed_on.month, closed_on.day, hour, 30, tzinfo=STOCKHOLM)
@@ -58,6 +58,8 @@ def test_sql_retention_search_matches_domain():
             id=f"d{len(cases)}", tenant=tenant, kind=kind, status=status, unit_id="u", description="x",
             reported_at=closed_at - timedelta(days=40), reported_by="a",
             closed_at=closed_at.astimezone(timezone.utc) if status is Status.closed else None,
+            rejection=Rejection(RejectionReason.spam, closed_at.astimezone(timezone.utc))
+            if status is Status.rejected else None,
             pseudonymised_at=datetime(2029, 1, 1, tzinfo=timezone.utc) if pseudonymised else None))
     with engine.begin() as conn:
         for n, dev in enumerate(cases):
@@ -69,7 +71,8 @@ def test_sql_retention_search_matches_domain():
     expected = {dev.id for dev in cases if dev.retention_expired(today, retention_for(dev.kind, own[dev.tenant]))}
     assert {deviation_id for _tenant, deviation_id in found} == expected
     assert expected and len(expected) < len(cases) / 2
-    closings = [next(dev for dev in cases if dev.id == deviation_id).closed_at for _tenant, deviation_id in found]
-    assert closings == sorted(closings)  # oldest closing first
+    endings = [next(dev for dev in cases if dev.id == deviation_id).ended_at for _tenant, deviation_id in found]
+    assert endings == sorted(endings)  # the longest ended first
+    assert {dev.status for dev in cases if dev.id in expected} == {Status.closed, Status.rejected}
     with engine.begin() as conn:
         assert len(db.expired_cases(conn, today, limit=3)) == 3

@@ -275,3 +275,28 @@ def test_an_action_pseudonymised_keeps_status_and_dates_and_loses_its_text_and_o
                                      title="t", owner="o", due_date=date(2024, 4, 1), at=REPORTED)
     empty.pseudonymise()
     assert empty.description == "" and empty.effect_followup == ""
+
+
+# ---------------------------------------------------------------------------
+# A case rejected at intake (spam, a duplicate) holds text too, and ends when rejected
+# ---------------------------------------------------------------------------
+
+def rejected_case(rejected_at: datetime = CLOSED) -> Deviation:
+    dev = Deviation.report(tenant="0138", kind=Kind.klagomal, unit_id="unit-1", description=SECRETS[0],
+                           reported_at=REPORTED, reported_by=SECRETS[6], category_id="cat-1")
+    dev.reject(by="chef", at=rejected_at, reason="other", open_action_count=0, note=SECRETS[1])
+    dev.events.clear()
+    return dev
+
+
+def test_a_rejected_case_expires_counted_from_its_rejection_and_loses_its_note():
+    dev = rejected_case()
+    ends = add_years(d.local_date(CLOSED), 5)
+    assert dev.ended_at == CLOSED
+    assert not dev.retention_expired(ends - timedelta(days=1), policy(Kind.klagomal, 5))
+    assert dev.retention_expired(ends, policy(Kind.klagomal, 5))
+    dev.pseudonymise(EXPIRED_AT, policy(Kind.klagomal, 5))
+    assert (dev.description, dev.rejection.note, dev.reported_by) == (PSEUDONYMISED_TEXT, PSEUDONYMISED_TEXT, None)
+    assert dev.rejection.reason is d.RejectionReason.other and dev.status is Status.rejected
+    [event] = dev.events
+    assert event.data["closed_at"] is None and not any(secret in json.dumps(event.data) for secret in SECRETS)

@@ -61,15 +61,39 @@ def test_create_board_administration_unit_and_read_them(org, client, admin):
     assert [u["id"] for u in only_units["items"]] == [unit["id"]]
 
 
-def test_imported_id_is_kept_and_cannot_be_used_twice(org, client, admin, admin_b, counts):
+def test_imported_id_is_kept_and_cannot_be_used_twice_in_its_tenant(org, client, admin, counts):
     imported = str(uuid.uuid4())
     board = org.create("board", "Barn- och utbildningsnämnden", id=imported)
     assert board["id"] == imported
     before = counts()
-    for headers in (admin, admin_b):
-        response = client.post(BASE, json={"kind": "board", "name": "Igen", "id": imported}, headers=headers)
-        assert_problem(response, 409, "id_taken")
+    response = client.post(BASE, json={"kind": "board", "name": "Igen", "id": imported}, headers=admin)
+    assert_problem(response, 409, "id_taken")
     assert counts() == before
+
+
+def test_another_tenants_id_is_neither_refused_nor_revealed(org, client, admin, admin_b):
+    """Ids are the tenant's own: tenant B creating a unit with tenant A's id learns nothing and changes nothing."""
+    imported = str(uuid.uuid4())
+    theirs = org.create("board", "Socialnämnden", id=imported)
+    response = client.post(BASE, json={"kind": "board", "name": "Kommunstyrelsen", "id": imported}, headers=admin_b)
+    assert response.status_code == 201, response.get_json()
+    ours = response.get_json()
+    assert ours["id"] == imported and ours["name"] == "Kommunstyrelsen"
+    # each tenant reads, renames and lists its own unit under the shared id
+    assert client.get(f"{BASE}/{imported}", headers=admin).get_json() == theirs
+    assert client.get(f"{BASE}/{imported}", headers=admin_b).get_json()["name"] == "Kommunstyrelsen"
+    renamed = client.patch(f"{BASE}/{imported}", json={"name": "Öckerö kommunstyrelse"},
+                           headers={**admin_b, "If-Match": response.headers["ETag"]})
+    assert renamed.status_code == 200
+    assert client.get(f"{BASE}/{imported}", headers=admin).get_json() == theirs
+    assert [row["name"] for row in client.get(f"{BASE}/{imported}/history", headers=admin).get_json()["items"]] == [
+        "Socialnämnden"]
+    assert [u["name"] for u in client.get(BASE, headers=admin).get_json()["items"]] == ["Socialnämnden"]
+    # a child under the id lands in the creator's own tree
+    child = client.post(BASE, json={"kind": "administration", "name": "Kommunledningsförvaltningen",
+                                    "parent_id": imported}, headers=admin_b)
+    assert child.status_code == 201
+    assert [u["id"] for u in client.get(f"{BASE}?under={imported}", headers=admin).get_json()["items"]] == [imported]
 
 
 def test_unknown_parent_and_wrong_parent_kind_are_422(org, client, admin, counts):
@@ -437,3 +461,18 @@ def test_created_moved_closed_events_reach_the_bus(org, platform, broker_url, bu
         outbox = db.tables.outbox
         assert connection.execute(sa.select(sa.func.count()).select_from(outbox)
                                   .where(outbox.c.published_at.is_(None))).scalar_one() == 0
+
+
+def test_every_public_route_is_rate_limited_by_the_platform(settings):
+    """The limit sits in the platform's app factory, so this service's public list has it as the form has."""
+    from dataclasses import replace
+
+    from ordning_processes.app import create_app
+
+    app = create_app(replace(settings, public_rate_limit_per_client=(2, 3600)))
+    client = app.test_client()
+    statuses = [client.get(f"/api/v1/public/{TENANT_A}/org-units").status_code for _ in range(3)]
+    assert statuses == [200, 200, 429]
+    refused = client.get(f"/api/v1/public/{TENANT_A}/org-units")
+    assert_problem(refused, 429, "rate_limited") and int(refused.headers["Retry-After"]) >= 1
+    app.extensions["ordning"].dispose()
