@@ -560,6 +560,17 @@ class Rejection:
     note: str | None = None
 
 
+def _guard_no_open_actions(open_action_count: int) -> None:
+    """A case ends (closed or rejected) only when its improvement actions are done or cancelled."""
+    if open_action_count < 0:
+        raise InvalidInput("open_action_count kan inte vara negativt / cannot be negative")
+    if open_action_count > 0:
+        raise OpenActionsRemain(
+            f"{open_action_count} förbättringsåtgärd(er) är inte klara eller avbrutna / "
+            f"{open_action_count} improvement action(s) are neither done nor cancelled",
+            open_action_count=open_action_count)
+
+
 def _blank(value: str | None) -> bool:
     return value is None or not str(value).strip()
 
@@ -747,13 +758,7 @@ class Deviation:
                 raise IvoReportRequired(
                     "Ett allvarligt ärende måste anmälas till IVO innan det avslutas / "
                     "a serious case must be reported to IVO before closing")
-        if open_action_count < 0:
-            raise InvalidInput("open_action_count kan inte vara negativt / cannot be negative")
-        if open_action_count > 0:
-            raise OpenActionsRemain(
-                f"{open_action_count} förbättringsåtgärd(er) är inte klara eller avbrutna / "
-                f"{open_action_count} improvement action(s) are neither done nor cancelled",
-                open_action_count=open_action_count)
+        _guard_no_open_actions(open_action_count)
         self.status = target
         self.closed_at = at
         self._record(CLOSED, closed_at=_iso(at), closed_from=from_status.value,
@@ -789,11 +794,7 @@ class Deviation:
                                    "duplicate_of names the duplicated case, for the reason duplicate only")
         if reason is RejectionReason.other and note is None:
             raise InvalidRejection("Skälet 'annat' behöver en förklaring (note) / the reason other needs a note")
-        if open_action_count > 0:
-            raise OpenActionsRemain(
-                f"{open_action_count} förbättringsåtgärd(er) är inte klara eller avbrutna / "
-                f"{open_action_count} improvement action(s) are neither done nor cancelled",
-                open_action_count=open_action_count)
+        _guard_no_open_actions(open_action_count)
         self.status = target
         self.rejection = Rejection(reason=reason, rejected_at=at, duplicate_of=duplicate_of, note=note)
         self._record(REJECTED, rejected_at=_iso(at), rejected_from=from_status.value, reason=reason.value)
