@@ -1,3 +1,4 @@
+import datetime
 import json
 import threading
 import time
@@ -138,7 +139,7 @@ def serve_jwks(idp: LocalIssuer, hits: list):
             pass
 
     server = HTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True).start()  # a quick shutdown()
     return server, f"http://127.0.0.1:{server.server_address[1]}/.well-known/jwks.json"
 
 
@@ -303,3 +304,32 @@ def test_verified_tokens_live_at_most_ttl_and_are_bounded():
     assert verified.get("t2") is verified.get("t3") is principal
     verified.put("gone", principal, expires_at=clock.now)
     assert verified.get("gone") is None
+
+
+@pytest.fixture
+def frozen_jwt_clock(monkeypatch):
+    """PyJWT's clock stopped half a second into a whole second, so an integer exp sits clear of it."""
+    now = float(int(time.time())) + 0.5
+
+    class Frozen(datetime.datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return datetime.datetime.fromtimestamp(now, tz)
+
+    monkeypatch.setattr(jwt.api_jwt, "datetime", Frozen)
+    return int(now)
+
+
+def test_the_leeway_for_an_expired_token_is_exactly_30_seconds(settings, issuer, frozen_jwt_clock):
+    whole_second = frozen_jwt_clock
+    verifier = TokenVerifier(settings, verified=VerifiedTokens(size=0))
+    assert verifier.verify(sign(issuer, claims(iat=whole_second - 100, exp=whole_second - 29))).subject == "anna"
+    with pytest.raises(Unauthorized, match="expired"):
+        verifier.verify(sign(issuer, claims(iat=whole_second - 100, exp=whole_second - 30)))
+
+
+def test_every_role_of_the_platform_survives_the_token(settings, issuer):
+    roles = ["medarbetare", "enhetschef", "verksamhetschef", "forvaltningschef", "processagare", "processledare",
+             "kvalitetsutvecklare", "mas", "mar", "namnd", "administrator", "region_host"]
+    token = issuer.issue("anna", "0180", roles + ["superuser", "MAS"], ["u1"])
+    assert TokenVerifier(settings).verify(token).roles == frozenset(roles)

@@ -324,3 +324,37 @@ def test_rehydrate_from_repository_row():
     assert unit.kind is U and unit.events == [] and unit.revision == 7
     unit.rename("Enheten", T0)
     assert unit.revision == 8 and unit.events[0].data["revision"] == 8
+
+
+def test_exactly_one_open_child_keeps_the_unit_open():
+    _, adm, _, _, _ = make_chain()
+    with pytest.raises(HasOpenChildren):
+        adm.close(T0, open_children=1)
+    assert not adm.is_closed and adm.events[-1].type != "se.ordning.org_unit.closed.v1"
+
+
+def test_a_negative_count_of_open_children_is_a_programming_error():
+    *_, unit = make_chain()
+    with pytest.raises(ValueError):
+        unit.close(T0, open_children=-1)
+    assert not unit.is_closed
+
+
+def test_a_closed_unit_loaded_from_storage_stays_closed():
+    unit = OrgUnit(id="u9", tenant="0138", kind=U, name="Hemtjänst Syd", parent_id="d2",
+                   closed_at=datetime(2025, 3, 1, 9, 30), revision=4)  # as a row read back (naive: UTC)
+    assert unit.is_closed and unit.closed_at == T0
+    with pytest.raises(UnitClosed):
+        unit.rename("Hemtjänst Öst", T0)
+    with pytest.raises(UnitClosed):
+        unit.close(T0, open_children=0)
+    assert unit.state()["closed_at"] == "2025-03-01T09:30:00+00:00" and unit.revision == 4
+
+
+def test_a_unit_loaded_from_storage_keeps_its_revision_and_counts_on():
+    unit = OrgUnit(id="u9", tenant="0138", kind=U, name="Hemtjänst Syd", parent_id="d2", revision=7)
+    unit.rename("Hemtjänst Öst", T0)
+    assert unit.revision == 8 and unit.events[-1].data["revision"] == 8
+    with pytest.raises(ValueError):
+        OrgUnit(id="u9", tenant="0138", kind=U, name="Hemtjänst Syd", revision=0)
+    OrgUnit(id="u9", tenant="0138", kind=U, name="Hemtjänst Syd", revision=1)  # the first revision is 1
