@@ -333,3 +333,42 @@ def test_every_role_of_the_platform_survives_the_token(settings, issuer):
              "kvalitetsutvecklare", "mas", "mar", "namnd", "administrator", "region_host"]
     token = issuer.issue("anna", "0180", roles + ["superuser", "MAS"], ["u1"])
     assert TokenVerifier(settings).verify(token).roles == frozenset(roles)
+
+
+class EcProvider:
+    """An identity provider that signs with an EC P-256 key (ES256), as some OIDC providers do."""
+
+    def __init__(self):
+        from cryptography.hazmat.primitives.asymmetric import ec
+
+        self.key = ec.generate_private_key(ec.SECP256R1())
+
+    def jwks(self) -> dict:
+        jwk = json.loads(jwt.algorithms.ECAlgorithm.to_jwk(self.key.public_key()))
+        jwk.update({"kid": "ec-1", "use": "sig", "alg": "ES256"})
+        return {"keys": [jwk]}
+
+
+def test_es256_and_ps256_tokens_verify_as_rs256_do(tmp_path, settings, issuer):
+    provider = EcProvider()
+    server, url = serve_jwks(provider, [])
+    try:
+        production = Settings(service="deviations", env="production", data_dir=tmp_path,
+                              database_url="postgresql://db/x", broker_url="amqp://mq//", auth_jwks_url=url,
+                              auth_issuer="https://idp.example")
+        payload = claims(iss="https://idp.example")
+        es256 = jwt.encode(payload, provider.key, algorithm="ES256", headers={"kid": "ec-1"})
+        assert TokenVerifier(production).verify(es256).subject == "anna"
+    finally:
+        server.shutdown()
+        server.server_close()
+    ps256 = jwt.encode(claims(), issuer.private_key(), algorithm="PS256", headers={"kid": LocalIssuer.KID})
+    assert TokenVerifier(settings).verify(ps256).subject == "anna"
+
+
+def test_a_principal_has_no_roles_units_or_name_unless_given():
+    principal = Principal(subject="anna", tenant="0180")
+    assert (principal.roles, principal.org_units, principal.name) == (frozenset(), (), "")
+    assert not principal.has_any("medarbetare")
+    with pytest.raises(AttributeError):
+        principal.tenant = "0181"  # frozen: a principal never changes under a request
