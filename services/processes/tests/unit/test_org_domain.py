@@ -423,3 +423,30 @@ def test_a_time_that_is_not_a_datetime_is_refused():
     *_, unit = make_chain()
     with pytest.raises(TypeError, match="datetime"):
         unit.close("2025-03-01", open_children=0)
+
+
+def test_each_refusal_of_a_change_is_explained():
+    board, adm, div, sub, unit = make_chain()
+
+    def message(error, change, *args, **kwargs):
+        with pytest.raises(error) as err:
+            change(*args, **kwargs)
+        return err.value.message
+
+    assert message(HasOpenChildren, adm.close, T0, open_children=3) == (
+        "Enheten har 3 öppna underenheter som måste stängas eller flyttas först "
+        "/ the unit has 3 open child unit(s) that must be closed or moved first")
+    assert message(CycleError, div.move, sub, ["d1", "a1", "b1"]) == (
+        "Enheten kan inte flyttas under sig själv eller en av sina underenheter "
+        "/ unit d1 cannot be moved under itself or one of its descendants")
+    other_tenant = OrgUnit.create(tenant="1407", kind=A, name="Annan förvaltning",
+                                  parent=OrgUnit.create(tenant="1407", kind=B, name="Annan nämnd"))
+    assert message(CrossTenant, unit.move, other_tenant, []) == (
+        "Överordnad enhet tillhör en annan kommun/region / the parent unit belongs to another tenant")
+    closed = OrgUnit(id="c1", tenant="0138", kind=D, name="Stängda området", parent_id="a1", closed_at=T0)
+    assert message(UnitClosed, unit.move, closed, ["a1", "b1"]) == (
+        "Den överordnade enheten 'Stängda området' är stängd / the parent unit c1 is closed")
+    assert message(UnitClosed, closed.rename, "Nytt", T0) == "En stängd enhet kan inte byta namn / unit c1 is closed"
+    assert message(UnitClosed, closed.move, adm, ["b1"]) == "En stängd enhet kan inte flyttas / unit c1 is closed"
+    assert message(UnitClosed, closed.close, T0, open_children=0) == (
+        "En stängd enhet kan inte stängas igen / unit c1 is closed")
