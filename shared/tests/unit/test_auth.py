@@ -372,3 +372,36 @@ def test_a_principal_has_no_roles_units_or_name_unless_given():
     assert not principal.has_any("medarbetare")
     with pytest.raises(AttributeError):
         principal.tenant = "0181"  # frozen: a principal never changes under a request
+
+
+def test_the_local_issuer_by_default_issues_what_the_embedded_settings_trust(settings, tmp_path):
+    local = LocalIssuer(tmp_path / "not" / "yet" / "made")  # as the embedded stack and the bench create it
+    token = local.issue("anna", "0180", ["medarbetare"], ["u1"])
+    assert jwt.get_unverified_header(token)["kid"] == "ordning-local-1"
+    assert local.key_path == tmp_path / "not" / "yet" / "made" / "issuer" / "signing-key.pem"
+    assert local.private_key().key_size == 2048 and local.public_key().public_numbers().e == 65537
+    moved = Settings(service="deviations", data_dir=tmp_path / "not" / "yet" / "made",
+                     database_url=f"sqlite:///{tmp_path}/d.db")
+    assert TokenVerifier(moved).verify(token).subject == "anna"
+
+
+@pytest.mark.parametrize("overrides,reason", [
+    ({"tenant": None}, "the token names no tenant"),
+    ({"tenant": 180}, "the token names no tenant"),
+    ({"org_units": "u1"}, "roles and org_units must be lists"),
+])
+def test_a_malformed_claim_is_named(settings, issuer, overrides, reason):
+    with pytest.raises(Unauthorized, match=reason):
+        TokenVerifier(settings).verify(sign(issuer, claims(**overrides)))
+
+
+def test_a_token_without_a_name_gives_an_empty_name(settings, issuer):
+    principal = TokenVerifier(settings).verify(sign(issuer, claims(name=None)))
+    assert principal.name == "" and principal.org_units == ("u1",)
+
+
+def test_the_signing_key_is_readable_by_its_owner_only_and_tokens_last_a_working_day(issuer):
+    token = issuer.issue("anna", "0180", [], [])
+    assert issuer.key_path.stat().st_mode & 0o777 == 0o600
+    payload = jwt.decode(token, options={"verify_signature": False})
+    assert payload["exp"] - payload["iat"] == 8 * 3600 and payload["name"] == ""
