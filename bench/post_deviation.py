@@ -37,6 +37,8 @@ DURATION = float(os.environ.get("BENCH_DURATION", "60"))
 SENDERS = int(os.environ.get("BENCH_SENDERS", "32"))  # open loop: connections, enough that none waits for another
 MODE = os.environ.get("BENCH_MODE", "both")
 RELAY = os.environ.get("BENCH_RELAY", "0") == "1"  # run the service's worker (outbox relay) beside the API
+# BENCH_SERVICE_DB=sqlite: the service on the embedded default's SQLite file (as `make run`), the baseline on PostgreSQL
+SERVICE_SQLITE = os.environ.get("BENCH_SERVICE_DB", "postgresql") == "sqlite"
 # As the image's gunicorn_conf: gthread, keep-alive longer than any client's idle gap.
 GUNICORN = ["--workers", os.environ.get("BENCH_WORKERS", "2"), "--worker-class", "gthread", "--threads", "4",
             "--keep-alive", "75", "--log-level", "warning"]
@@ -203,10 +205,15 @@ def main() -> None:
     env = dict(os.environ, ORDNING_ENV="embedded", ORDNING_DATA_DIR=str(data_dir),
                ORDNING_DEVIATIONS_DATABASE_URL=sa_url, ORDNING_LOG_LEVEL="WARNING",
                BENCH_BASELINE_DSN=url, PYTHONPATH=str(ROOT / "bench"))
+    service_env = dict(env)
+    if SERVICE_SQLITE:
+        del service_env["ORDNING_DEVIATIONS_DATABASE_URL"]
     servers = []
     try:
-        settings = Settings.from_env("deviations", env)
-        migrations.upgrade("deviations", settings)
+        migrations.upgrade("deviations", Settings.from_env("deviations", env))  # the baseline's tables
+        settings = Settings.from_env("deviations", service_env)
+        if SERVICE_SQLITE:
+            migrations.upgrade("deviations", settings)
         from ordning_deviations.handlers import HANDLERS
         from ordning_deviations.db import tables
 
@@ -222,11 +229,12 @@ def main() -> None:
                 "description": "Insatsen uteblev på morgonen; schemat visade fel tid för besöket."}
 
         real_port, baseline_port = free_port(), free_port()
-        servers.append(start(["ordning_deviations.app:create_app()"], env, real_port))
+        servers.append(start(["ordning_deviations.app:create_app()"], service_env, real_port))
         servers.append(start(["baseline_app:app"], env, baseline_port))
         if RELAY:
             servers.append(subprocess.Popen(
-                [sys.executable, "-c", "from ordning_deviations.app import worker; worker()"], env=env, cwd=ROOT))
+                [sys.executable, "-c", "from ordning_deviations.app import worker; worker()"], env=service_env,
+                cwd=ROOT))
         auth = {"Authorization": f"Bearer {token}"}
         load(real_port, body, auth, 200, CONCURRENCY)  # warm-up: imports, pools, caches
         load(baseline_port, body, {}, 200, CONCURRENCY)
@@ -238,7 +246,8 @@ def main() -> None:
         if MODE in ("open", "both"):
             print(f"open loop: {RATE:g} req/s for {DURATION:g} s each, latency from the intended send time"
                   + (", the worker relaying the outbox" if RELAY else ""))
-            for label, (port, headers) in targets.items():
+            for label in os.environ.get("BENCH_OPEN_ORDER", "service,baseline").split(","):
+                port, headers = targets[label]
                 before = checkpoints()
                 sent, errors = open_loop(port, body, headers, RATE, DURATION)
                 timed, requested, sync_ms = (after - earlier for after, earlier in zip(checkpoints(), before))
@@ -250,6 +259,8 @@ def main() -> None:
                       + (f" (e.g. {errors[0]})" if errors else "")
                       + f"   PostgreSQL checkpoints {timed} timed + {requested} requested, fsync {sync_ms:.0f} ms",
                       flush=True)
+        if SERVICE_SQLITE:
+            return
         with psycopg.connect(url) as connection:
             rows = connection.execute("SELECT count(*) FROM deviations").fetchone()[0]
             pending = connection.execute("SELECT count(*) FROM outbox WHERE published_at IS NULL").fetchone()[0]

@@ -19,12 +19,17 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent.parent
 MUTMUT = Path(os.environ.get("ORDNING_MUTMUT", HERE / ".venv-mutmut" / "bin" / "mutmut"))
 PYTHONPATH_DIRS = ("shared", "services/deviations", "services/processes")
-# module -> (source mutated, unit tests that guard it)
+_DEVIATIONS_UNIT = "services/deviations/tests/unit/"
+# module -> (source mutated, the unit tests that guard it). Pure-domain tests run without the root conftest
+# (--noconftest): its infrastructure fixtures cost more imports than the tests take, once per mutant.
 MODULES = {
-    "deviations.domain": ("services/deviations/ordning_deviations/domain.py", "services/deviations/tests/unit"),
+    "deviations.domain": ("services/deviations/ordning_deviations/domain.py", "--noconftest " + " ".join(
+        _DEVIATIONS_UNIT + name for name in ("test_domain.py", "test_calendar.py", "test_permissions.py",
+                                             "test_contract.py", "test_boundaries.py"))),
     "shared.auth": ("shared/ordning_shared/auth.py",
                     "shared/tests/unit/test_auth.py shared/tests/unit/test_http.py"),
-    "processes.domain": ("services/processes/ordning_processes/domain.py", "services/processes/tests/unit"),
+    "processes.domain": ("services/processes/ordning_processes/domain.py",
+                         "--noconftest services/processes/tests/unit/test_org_domain.py"),
 }
 STATUSES = ("killed", "timeout", "suspicious", "survived", "skipped", "untested")
 COPY_IGNORE = shutil.ignore_patterns(".venv*", "__pycache__", "*.egg-info", ".mutmut-cache", "var", ".git",
@@ -49,7 +54,8 @@ def start(name: str, root: Path, work: Path) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(str(tree / d) for d in PYTHONPATH_DIRS),
            "PYTHONDONTWRITEBYTECODE": "1"}
     log = open(work / f"{name}.log", "w")
-    return subprocess.Popen([str(MUTMUT), "run", "--paths-to-mutate", source, "--tests-dir", tests.split()[0],
+    test_paths = [arg for arg in tests.split() if not arg.startswith("-")]
+    return subprocess.Popen([str(MUTMUT), "run", "--paths-to-mutate", source, "--tests-dir", test_paths[0],
                              "--runner", runner, "--no-progress", "--CI"],
                             cwd=tree, env=env, stdout=log, stderr=subprocess.STDOUT)
 
