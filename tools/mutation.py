@@ -25,7 +25,7 @@ _DEVIATIONS_UNIT = "services/deviations/tests/unit/"
 MODULES = {
     "deviations.domain": ("services/deviations/ordning_deviations/domain.py", "--noconftest " + " ".join(
         _DEVIATIONS_UNIT + name for name in ("test_domain.py", "test_calendar.py", "test_permissions.py",
-                                             "test_contract.py", "test_boundaries.py"))),
+                                             "test_contract.py", "test_boundaries.py", "test_refusals.py"))),
     "shared.auth": ("shared/ordning_shared/auth.py",
                     "shared/tests/unit/test_auth.py shared/tests/unit/test_http.py"),
     "processes.domain": ("services/processes/ordning_processes/domain.py",

@@ -391,8 +391,55 @@ def test_the_local_issuer_by_default_issues_what_the_embedded_settings_trust(set
     ({"org_units": "u1"}, "roles and org_units must be lists"),
 ])
 def test_a_malformed_claim_is_named(settings, issuer, overrides, reason):
-    with pytest.raises(Unauthorized, match=reason):
+    with pytest.raises(Unauthorized) as err:
         TokenVerifier(settings).verify(sign(issuer, claims(**overrides)))
+    assert str(err.value) == reason
+
+
+@pytest.mark.parametrize("header,reason", [
+    (None, "missing bearer token"),
+    ("", "missing bearer token"),
+    ("Basic abc", "the Authorization header must be 'Bearer <token>'"),
+    ("Bearer  ", "the Authorization header must be 'Bearer <token>'"),
+    ("Bearer a.b.c", "invalid token: "),
+])
+def test_a_refused_header_says_why(settings, header, reason):
+    with pytest.raises(Unauthorized) as err:
+        TokenVerifier(settings).verify_header(header)
+    assert str(err.value).startswith(reason) and (reason.endswith(": ") or str(err.value) == reason)
+
+
+def test_a_refused_issuer_or_tenant_says_why(region_providers):
+    verifier, region, sundsvall = region_providers
+    stranger = LocalIssuer(region.folder.parent / "stranger", issuer="https://evil.example", audience="ordning")
+    with pytest.raises(Unauthorized) as err:
+        verifier.verify(stranger.issue("bo", "2262", [], []))
+    assert str(err.value) == "the token's issuer is not trusted here"
+    with pytest.raises(Unauthorized) as err:
+        verifier.verify(sundsvall.issue("bo", "2262", [], []))
+    assert str(err.value) == "the issuer https://login.sundsvall.se does not speak for tenant 2262"
+
+
+def test_the_local_jwks_names_its_key_and_use():
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        (key,) = LocalIssuer(folder).jwks()["keys"]
+    assert (key["kid"], key["use"], key["alg"], key["kty"]) == ("ordning-local-1", "sig", "RS256", "RSA")
+
+
+def test_a_verified_token_is_remembered_a_minute_at_most_by_default():
+    clock = Clock(1000.0)
+    verified = VerifiedTokens(clock=clock)
+    principal = Principal(subject="anna", tenant="0180")
+    verified.put("t", principal, expires_at=5000)
+    clock.now = 1059.9
+    assert verified.get("t") is principal
+    clock.now = 1060.0
+    assert verified.get("t") is None
+    for n in range(4097):
+        verified.put(f"t{n}", principal, expires_at=5000)
+    assert verified.get("t0") is None and verified.get("t1") is principal  # 4096 remembered
 
 
 def test_a_token_without_a_name_gives_an_empty_name(settings, issuer):
