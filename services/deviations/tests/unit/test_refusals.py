@@ -200,3 +200,20 @@ def test_starting_the_investigation_records_when():
     dev.start_investigation("h", T0 + timedelta(hours=1))
     assert dev.investigation.started_at == T0 + timedelta(hours=1)
     assert dev.events[-1].data["started_at"] == (T0 + timedelta(hours=1)).isoformat()
+
+
+def test_the_parts_of_a_case_are_values():
+    seriousness = d.Seriousness(serious=True, decided_by="m", decided_at=T0)
+    ivo_report = d.IvoReport(reported_on=date(2026, 3, 3), reference="IVO-1")
+    action = d.ActionSummary(id="a1", status="open")
+    for value, name in ((seriousness, "serious"), (ivo_report, "reference"), (action, "status")):
+        with pytest.raises(AttributeError):
+            setattr(value, name, None)
+    investigation = d.Investigation(what_happened="a", why="b", what_must_change="c")
+    assert investigation.missing() == [] and d.Investigation(why="b").missing() == ["what_happened",
+                                                                                     "what_must_change"]
+
+
+def test_a_case_without_a_reporter_is_anonymous():
+    assert new(kind=Kind.klagomal, origin="citizen", reported_by=None).anonymous is True
+    assert new().anonymous is False
