@@ -217,3 +217,12 @@ def test_the_parts_of_a_case_are_values():
 def test_a_case_without_a_reporter_is_anonymous():
     assert new(kind=Kind.klagomal, origin="citizen", reported_by=None).anonymous is True
     assert new().anonymous is False
+
+
+def test_reopening_the_investigation_clears_its_completion_and_a_category_change_names_the_previous():
+    dev = investigated_lex(False)
+    dev.reopen_investigation("h", T0)
+    assert dev.investigation.completed_at is None and dev.investigation.started_at == T0
+    dev.change_category("c1")
+    dev.change_category("c2")
+    assert (dev.events[-1].data["category_id"], dev.events[-1].data["previous_category_id"]) == ("c2", "c1")
