@@ -50,7 +50,7 @@ bench: install
 	$(BIN)/python bench/post_deviation.py
 
 # Not part of `test` or CI: mutmut over the unit tests of deviations' domain, shared auth and processes'
-# domain, a score per module (about 15 min on 2 cores; MUTATION_MODULES picks some).
+# domain, a score per module (15-30 min on the shared 2 cores; MUTATION_MODULES picks some).
 mutation: $(VENV)/.installed $(MUTMUT_VENV)/.installed
 	ORDNING_MUTMUT=$(CURDIR)/$(MUTMUT_VENV)/bin/mutmut $(BIN)/python tools/mutation.py $(MUTATION_MODULES)
 
