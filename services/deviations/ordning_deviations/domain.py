@@ -24,6 +24,9 @@ from enum import Enum
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+import holidays
+from holidays.constants import DE_FACTO, OPTIONAL, PUBLIC
+
 from ordning_shared.events import DomainEvent
 from ordning_shared.problems import Problem
 from ordning_shared.retention import PSEUDONYMISED_TEXT, add_years, pseudonymised_text
@@ -272,76 +275,90 @@ def allowed_commands(status: Status, kind: Kind) -> list[Command]:
 
 
 # --------------------------------------------------------------------------
-# Working days and the Swedish holiday calendar
+# Working days: Swedish public holidays and the tenant's non-working days
 # --------------------------------------------------------------------------
 
-def easter_sunday(year: int) -> date:
-    """Påskdagen, by the anonymous Gregorian algorithm (Meeus/Jones/Butcher)."""
-    a = year % 19
-    b, c = divmod(year, 100)
-    d, e = divmod(b, 4)
-    f = (b + 8) // 25
-    g = (b - f + 1) // 3
-    h = (19 * a + b - d - g + 15) % 30
-    i, k = divmod(c, 4)
-    l = (32 + 2 * e + 2 * i - h - k) % 7  # noqa: E741 (the algorithm's own name)
-    m = (a + 11 * h + 22 * l) // 451
-    month, day = divmod(h + l - 7 * m + 114, 31)
-    return date(year, month, day + 1)
+# Days besides the public holidays that a municipality may treat as non-working, by their Swedish names in the
+# `holidays` package (its de facto and optional categories). Semesterlagen 7 § treats the first three like Sundays.
+DEFAULT_NON_WORKING_EVES = frozenset({"midsommarafton", "julafton", "nyårsafton"})
+EVES = DEFAULT_NON_WORKING_EVES | {"trettondagsafton", "skärtorsdagen", "påskafton", "valborgsmässoafton",
+                                   "klämdag", "pingstafton", "allahelgonsafton"}
 
 
-def _weekday_between(year: int, month: int, first_day: int, weekday: int) -> date:
-    """The date with `weekday` (Mon=0) within the 7 days starting `first_day`."""
-    start = date(year, month, first_day)
-    return start + timedelta(days=(weekday - start.weekday()) % 7)
+def _eve_key(name: str) -> str:
+    """'Skärtorsdagen (från kl. 14.00)' -> 'skärtorsdagen' (the package marks half days off in the name)."""
+    return name.split(" (")[0].strip().casefold()
 
 
 @lru_cache(maxsize=64)
-def swedish_holidays(year: int) -> dict[date, str]:
-    """Public holidays plus the de facto non-working eves (midsommar-, jul-, nyårsafton)."""
-    easter = easter_sunday(year)
-    midsummer_eve = _weekday_between(year, 6, 19, 4)  # Friday 19–25 June
-    all_saints = _weekday_between(year, 10, 31, 5)  # Saturday 31 Oct–6 Nov (may fall in November)
-    return {
-        date(year, 1, 1): "nyårsdagen",
-        date(year, 1, 6): "trettondedag jul",
-        easter - timedelta(days=2): "långfredagen",
-        easter: "påskdagen",
-        easter + timedelta(days=1): "annandag påsk",
-        date(year, 5, 1): "första maj",
-        easter + timedelta(days=39): "Kristi himmelfärdsdag",
-        easter + timedelta(days=49): "pingstdagen",
-        date(year, 6, 6): "Sveriges nationaldag",
-        midsummer_eve: "midsommarafton",
-        midsummer_eve + timedelta(days=1): "midsommardagen",
-        all_saints: "alla helgons dag",
-        date(year, 12, 24): "julafton",
-        date(year, 12, 25): "juldagen",
-        date(year, 12, 26): "annandag jul",
-        date(year, 12, 31): "nyårsafton",
-    }
+def public_holidays(year: int) -> dict[date, str]:
+    """Sweden's public holidays (allmänna helgdagar) in `year`, Sundays not listed (they are weekend anyway)."""
+    calendar = holidays.Sweden(years=year, include_sundays=False, categories=(PUBLIC,), language="sv")
+    return {day: "; ".join(calendar.get_list(day)) for day in calendar}
 
 
-def is_holiday(day: date) -> bool:
-    return day in swedish_holidays(day.year)
+@lru_cache(maxsize=64)
+def eves(year: int) -> dict[date, frozenset[str]]:
+    """The days of `year` that are in `EVES`, each with its keys (a day may carry two names)."""
+    calendar = holidays.Sweden(years=year, include_sundays=False, categories=(DE_FACTO, OPTIONAL), language="sv")
+    return {day: frozenset(_eve_key(name) for name in calendar.get_list(day)) for day in calendar}
 
 
-def is_working_day(day: date) -> bool:
-    """Monday to Friday and not a Swedish holiday or non-working eve."""
-    return day.weekday() < 5 and not is_holiday(day)
+@dataclass(frozen=True)
+class WorkingCalendar:
+    """One tenant's working days: Monday to Friday except public holidays, its non-working eves and extra days off.
+
+    Tenant data (defaults: midsommar-, jul- and nyårsafton off, no extra days off); `extra_days_off` holds days
+    the municipality closes that no rule names (e.g. a decided klämdag in a year the package has none).
+    """
+
+    non_working_eves: frozenset[str] = DEFAULT_NON_WORKING_EVES
+    extra_days_off: frozenset[date] = frozenset()
+
+    def __post_init__(self):
+        names = frozenset(_eve_key(name) for name in self.non_working_eves)
+        unknown = names - EVES
+        if unknown:
+            raise ValueError(f"unknown non-working eves: {sorted(unknown)}; known: {sorted(EVES)}")
+        object.__setattr__(self, "non_working_eves", names)
+        object.__setattr__(self, "extra_days_off", frozenset(self.extra_days_off))
+
+    def is_working_day(self, day: date) -> bool:
+        return day.weekday() < 5 and day not in _days_off(self, day.year)
+
+    def add_working_days(self, start: date, n: int) -> date:
+        return _add_working_days(self, start, n)
+
+
+DEFAULT_CALENDAR = WorkingCalendar()
+
+
+@lru_cache(maxsize=256)
+def _days_off(calendar: WorkingCalendar, year: int) -> frozenset[date]:
+    off_eves = {day for day, names in eves(year).items() if names & calendar.non_working_eves}
+    return frozenset(public_holidays(year)) | off_eves | {day for day in calendar.extra_days_off if day.year == year}
 
 
 @lru_cache(maxsize=1024)  # every report asks for the same few (day, days) pairs; each walks the calendar
-def add_working_days(start: date, n: int) -> date:
-    """The n:th working day after `start` (`start` itself is never counted; n=0 returns `start`)."""
+def _add_working_days(calendar: WorkingCalendar, start: date, n: int) -> date:
     if n < 0:
         raise ValueError("n must be >= 0")
     day = start
     while n > 0:
         day += timedelta(days=1)
-        if is_working_day(day):
+        if calendar.is_working_day(day):
             n -= 1
     return day
+
+
+def is_working_day(day: date, calendar: WorkingCalendar = DEFAULT_CALENDAR) -> bool:
+    """Monday to Friday and not a public holiday or a day off in `calendar`."""
+    return calendar.is_working_day(day)
+
+
+def add_working_days(start: date, n: int, calendar: WorkingCalendar = DEFAULT_CALENDAR) -> date:
+    """The n:th working day after `start` (`start` itself is never counted; n=0 returns `start`)."""
+    return _add_working_days(calendar, start, n)
 
 
 def local_date(moment: datetime | date) -> date:
@@ -378,11 +395,13 @@ class DeadlinePolicy:
         elif self.ivo_report_days is not None:
             raise ValueError("ivo_report_days applies only to lex Sarah and lex Maria")
 
-    def due_dates(self, reported_on: date) -> tuple[date, date, date | None]:
-        """(receipt_due, investigation_due, ivo_due) for a case reported on `reported_on`."""
-        ivo_due = add_working_days(reported_on, self.ivo_report_days) if self.ivo_report_days is not None else None
-        return (add_working_days(reported_on, self.receipt_days),
-                add_working_days(reported_on, self.investigation_days),
+    def due_dates(self, reported_on: date,
+                  calendar: WorkingCalendar = DEFAULT_CALENDAR) -> tuple[date, date, date | None]:
+        """(receipt_due, investigation_due, ivo_due) for a case reported on `reported_on`, in the tenant's calendar."""
+        ivo_due = (calendar.add_working_days(reported_on, self.ivo_report_days)
+                   if self.ivo_report_days is not None else None)
+        return (calendar.add_working_days(reported_on, self.receipt_days),
+                calendar.add_working_days(reported_on, self.investigation_days),
                 ivo_due)
 
 
@@ -620,8 +639,8 @@ class Deviation:
                origin: Origin | str = Origin.staff, category_id: str | None = None,
                occurred_at: datetime | None = None, immediate_action: str | None = None,
                policy: DeadlinePolicy | None = None, id: str | None = None,
-               anonymous: bool | None = None) -> "Deviation":
-        """A new case in status `reported`, its due dates computed from `policy` (default per kind).
+               anonymous: bool | None = None, calendar: WorkingCalendar = DEFAULT_CALENDAR) -> "Deviation":
+        """A new case in status `reported`, its due dates computed from `policy` (default per kind) and `calendar`.
 
         `anonymous` (event flag) defaults to "no reporter"; a citizen who leaves contact details has no
         reporter subject but is not anonymous.
@@ -654,7 +673,7 @@ class Deviation:
         policy = policy or DEFAULT_DEADLINES[kind]
         if policy.kind != kind:
             raise ValueError(f"deadline policy for {policy.kind.value} given for a {kind.value}")
-        receipt_due, investigation_due, ivo_due = policy.due_dates(local_date(reported_at))
+        receipt_due, investigation_due, ivo_due = policy.due_dates(local_date(reported_at), calendar)
         deviation = cls(
             id=id or str(uuid.uuid4()), tenant=tenant, kind=kind, status=Status.reported,
             unit_id=unit_id, description=description, reported_at=reported_at, origin=origin,
@@ -1027,7 +1046,8 @@ __all__ = [
     "IvoReportNotAllowed", "IvoAlreadyReported", "OpenActionsRemain", "CaseClosed",
     "CasePseudonymised", "RetentionNotExpired", "InvalidRejection",
     "END_STATUSES", "RejectionReason", "REJECTION_REASON_LABELS_SV", "Rejection", "REFERENCE_PATTERN",
-    "easter_sunday", "swedish_holidays", "is_holiday", "is_working_day", "add_working_days", "local_date",
+    "DEFAULT_NON_WORKING_EVES", "EVES", "public_holidays", "eves", "WorkingCalendar", "DEFAULT_CALENDAR",
+    "is_working_day", "add_working_days", "local_date",
     "DeadlinePolicy", "DEFAULT_DEADLINES", "policy_for",
     "RetentionPolicy", "DEFAULT_RETENTION_YEARS", "RETENTION_YEARS_MIN", "RETENTION_YEARS_MAX", "retention_for",
     "PSEUDONYMISED_TEXT", "pseudonymised_text", "add_years", "retention_ends_on", "last_expired_closing_day",

@@ -246,7 +246,7 @@ class OrgUnit:
         return unit
 
     def rename(self, name: str, at: datetime) -> None:
-        self._ensure_open("byta namn på / renamed")
+        self._ensure_open("byta namn")
         name = normalize_name(name)
         at = _utc(at)
         if name == self.name:
@@ -260,7 +260,7 @@ class OrgUnit:
 
         `ancestors_of_new_parent`: ids of every unit above `new_parent`, from the repository.
         """
-        self._ensure_open("flyttas / moved")
+        self._ensure_open("flyttas")
         new_parent_id = new_parent.id if new_parent is not None else None
         if new_parent is not None:
             self._check_usable_parent(self.tenant, new_parent)
@@ -279,7 +279,7 @@ class OrgUnit:
 
     def close(self, at: datetime, open_children: int) -> None:
         """Close the unit; it is kept so that old cases still resolve to it."""
-        self._ensure_open("stängas igen / closed again")
+        self._ensure_open("stängas igen")
         if open_children < 0:
             raise ValueError("open_children cannot be negative")
         if open_children > 0:

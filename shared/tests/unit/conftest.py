@@ -32,3 +32,28 @@ def platform(settings):
 @pytest.fixture
 def things_table():
     return things
+
+
+_RSA_KEYS: dict[tuple, list] = {}
+
+
+@pytest.fixture(autouse=True)
+def reused_rsa_keys(monkeypatch):
+    """Generating RSA keys was most of the auth tests' time (and `make mutation` runs them per mutant).
+
+    Within a test each generated key is new, as before; across tests the same few keys come back.
+    """
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    generate = rsa.generate_private_key
+    handed_out: dict[tuple, int] = {}
+
+    def reused(public_exponent, key_size, backend=None):
+        shape = (public_exponent, key_size)
+        keys = _RSA_KEYS.setdefault(shape, [])
+        index = handed_out[shape] = handed_out.get(shape, -1) + 1
+        if index == len(keys):
+            keys.append(generate(public_exponent=public_exponent, key_size=key_size))
+        return keys[index]
+
+    monkeypatch.setattr(rsa, "generate_private_key", reused)

@@ -1,3 +1,4 @@
+import datetime
 import json
 import threading
 import time
@@ -138,7 +139,7 @@ def serve_jwks(idp: LocalIssuer, hits: list):
             pass
 
     server = HTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True).start()  # a quick shutdown()
     return server, f"http://127.0.0.1:{server.server_address[1]}/.well-known/jwks.json"
 
 
@@ -303,3 +304,151 @@ def test_verified_tokens_live_at_most_ttl_and_are_bounded():
     assert verified.get("t2") is verified.get("t3") is principal
     verified.put("gone", principal, expires_at=clock.now)
     assert verified.get("gone") is None
+
+
+@pytest.fixture
+def frozen_jwt_clock(monkeypatch):
+    """PyJWT's clock stopped half a second into a whole second, so an integer exp sits clear of it."""
+    now = float(int(time.time())) + 0.5
+
+    class Frozen(datetime.datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return datetime.datetime.fromtimestamp(now, tz)
+
+    monkeypatch.setattr(jwt.api_jwt, "datetime", Frozen)
+    return int(now)
+
+
+def test_the_leeway_for_an_expired_token_is_exactly_30_seconds(settings, issuer, frozen_jwt_clock):
+    whole_second = frozen_jwt_clock
+    verifier = TokenVerifier(settings, verified=VerifiedTokens(size=0))
+    assert verifier.verify(sign(issuer, claims(iat=whole_second - 100, exp=whole_second - 29))).subject == "anna"
+    with pytest.raises(Unauthorized, match="expired"):
+        verifier.verify(sign(issuer, claims(iat=whole_second - 100, exp=whole_second - 30)))
+
+
+def test_every_role_of_the_platform_survives_the_token(settings, issuer):
+    roles = ["medarbetare", "enhetschef", "verksamhetschef", "forvaltningschef", "processagare", "processledare",
+             "kvalitetsutvecklare", "mas", "mar", "namnd", "administrator", "region_host"]
+    token = issuer.issue("anna", "0180", roles + ["superuser", "MAS"], ["u1"])
+    assert TokenVerifier(settings).verify(token).roles == frozenset(roles)
+
+
+class EcProvider:
+    """An identity provider that signs with an EC P-256 key (ES256), as some OIDC providers do."""
+
+    def __init__(self):
+        from cryptography.hazmat.primitives.asymmetric import ec
+
+        self.key = ec.generate_private_key(ec.SECP256R1())
+
+    def jwks(self) -> dict:
+        jwk = json.loads(jwt.algorithms.ECAlgorithm.to_jwk(self.key.public_key()))
+        jwk.update({"kid": "ec-1", "use": "sig", "alg": "ES256"})
+        return {"keys": [jwk]}
+
+
+def test_es256_and_ps256_tokens_verify_as_rs256_do(tmp_path, settings, issuer):
+    provider = EcProvider()
+    server, url = serve_jwks(provider, [])
+    try:
+        production = Settings(service="deviations", env="production", data_dir=tmp_path,
+                              database_url="postgresql://db/x", broker_url="amqp://mq//", auth_jwks_url=url,
+                              auth_issuer="https://idp.example")
+        payload = claims(iss="https://idp.example")
+        es256 = jwt.encode(payload, provider.key, algorithm="ES256", headers={"kid": "ec-1"})
+        assert TokenVerifier(production).verify(es256).subject == "anna"
+    finally:
+        server.shutdown()
+        server.server_close()
+    ps256 = jwt.encode(claims(), issuer.private_key(), algorithm="PS256", headers={"kid": LocalIssuer.KID})
+    assert TokenVerifier(settings).verify(ps256).subject == "anna"
+
+
+def test_a_principal_has_no_roles_units_or_name_unless_given():
+    principal = Principal(subject="anna", tenant="0180")
+    assert (principal.roles, principal.org_units, principal.name) == (frozenset(), (), "")
+    assert not principal.has_any("medarbetare")
+    with pytest.raises(AttributeError):
+        principal.tenant = "0181"  # frozen: a principal never changes under a request
+
+
+def test_the_local_issuer_by_default_issues_what_the_embedded_settings_trust(settings, tmp_path):
+    local = LocalIssuer(tmp_path / "not" / "yet" / "made")  # as the embedded stack and the bench create it
+    token = local.issue("anna", "0180", ["medarbetare"], ["u1"])
+    assert jwt.get_unverified_header(token)["kid"] == "ordning-local-1"
+    assert local.key_path == tmp_path / "not" / "yet" / "made" / "issuer" / "signing-key.pem"
+    assert local.private_key().key_size == 2048 and local.public_key().public_numbers().e == 65537
+    moved = Settings(service="deviations", data_dir=tmp_path / "not" / "yet" / "made",
+                     database_url=f"sqlite:///{tmp_path}/d.db")
+    assert TokenVerifier(moved).verify(token).subject == "anna"
+
+
+@pytest.mark.parametrize("overrides,reason", [
+    ({"tenant": None}, "the token names no tenant"),
+    ({"tenant": 180}, "the token names no tenant"),
+    ({"org_units": "u1"}, "roles and org_units must be lists"),
+])
+def test_a_malformed_claim_is_named(settings, issuer, overrides, reason):
+    with pytest.raises(Unauthorized) as err:
+        TokenVerifier(settings).verify(sign(issuer, claims(**overrides)))
+    assert str(err.value) == reason
+
+
+@pytest.mark.parametrize("header,reason", [
+    (None, "missing bearer token"),
+    ("", "missing bearer token"),
+    ("Basic abc", "the Authorization header must be 'Bearer <token>'"),
+    ("Bearer  ", "the Authorization header must be 'Bearer <token>'"),
+    ("Bearer a.b.c", "invalid token: "),
+])
+def test_a_refused_header_says_why(settings, header, reason):
+    with pytest.raises(Unauthorized) as err:
+        TokenVerifier(settings).verify_header(header)
+    assert str(err.value).startswith(reason) and (reason.endswith(": ") or str(err.value) == reason)
+
+
+def test_a_refused_issuer_or_tenant_says_why(region_providers):
+    verifier, region, sundsvall = region_providers
+    stranger = LocalIssuer(region.folder.parent / "stranger", issuer="https://evil.example", audience="ordning")
+    with pytest.raises(Unauthorized) as err:
+        verifier.verify(stranger.issue("bo", "2262", [], []))
+    assert str(err.value) == "the token's issuer is not trusted here"
+    with pytest.raises(Unauthorized) as err:
+        verifier.verify(sundsvall.issue("bo", "2262", [], []))
+    assert str(err.value) == "the issuer https://login.sundsvall.se does not speak for tenant 2262"
+
+
+def test_the_local_jwks_names_its_key_and_use():
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        (key,) = LocalIssuer(folder).jwks()["keys"]
+    assert (key["kid"], key["use"], key["alg"], key["kty"]) == ("ordning-local-1", "sig", "RS256", "RSA")
+
+
+def test_a_verified_token_is_remembered_a_minute_at_most_by_default():
+    clock = Clock(1000.0)
+    verified = VerifiedTokens(clock=clock)
+    principal = Principal(subject="anna", tenant="0180")
+    verified.put("t", principal, expires_at=5000)
+    clock.now = 1059.9
+    assert verified.get("t") is principal
+    clock.now = 1060.0
+    assert verified.get("t") is None
+    for n in range(4097):
+        verified.put(f"t{n}", principal, expires_at=5000)
+    assert verified.get("t0") is None and verified.get("t1") is principal  # 4096 remembered
+
+
+def test_a_token_without_a_name_gives_an_empty_name(settings, issuer):
+    principal = TokenVerifier(settings).verify(sign(issuer, claims(name=None)))
+    assert principal.name == "" and principal.org_units == ("u1",)
+
+
+def test_the_signing_key_is_readable_by_its_owner_only_and_tokens_last_a_working_day(issuer):
+    token = issuer.issue("anna", "0180", [], [])
+    assert issuer.key_path.stat().st_mode & 0o777 == 0o600
+    payload = jwt.decode(token, options={"verify_signature": False})
+    assert payload["exp"] - payload["iat"] == 8 * 3600 and payload["name"] == ""

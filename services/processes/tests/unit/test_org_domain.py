@@ -324,3 +324,129 @@ def test_rehydrate_from_repository_row():
     assert unit.kind is U and unit.events == [] and unit.revision == 7
     unit.rename("Enheten", T0)
     assert unit.revision == 8 and unit.events[0].data["revision"] == 8
+
+
+def test_exactly_one_open_child_keeps_the_unit_open():
+    _, adm, _, _, _ = make_chain()
+    with pytest.raises(HasOpenChildren):
+        adm.close(T0, open_children=1)
+    assert not adm.is_closed and adm.events[-1].type != "se.ordning.org_unit.closed.v1"
+
+
+def test_a_negative_count_of_open_children_is_a_programming_error():
+    *_, unit = make_chain()
+    with pytest.raises(ValueError):
+        unit.close(T0, open_children=-1)
+    assert not unit.is_closed
+
+
+def test_a_closed_unit_loaded_from_storage_stays_closed():
+    unit = OrgUnit(id="u9", tenant="0138", kind=U, name="Hemtjänst Syd", parent_id="d2",
+                   closed_at=datetime(2025, 3, 1, 9, 30), revision=4)  # as a row read back (naive: UTC)
+    assert unit.is_closed and unit.closed_at == T0
+    with pytest.raises(UnitClosed):
+        unit.rename("Hemtjänst Öst", T0)
+    with pytest.raises(UnitClosed):
+        unit.close(T0, open_children=0)
+    assert unit.state()["closed_at"] == "2025-03-01T09:30:00+00:00" and unit.revision == 4
+
+
+def test_a_unit_loaded_from_storage_keeps_its_revision_and_counts_on():
+    unit = OrgUnit(id="u9", tenant="0138", kind=U, name="Hemtjänst Syd", parent_id="d2", revision=7)
+    unit.rename("Hemtjänst Öst", T0)
+    assert unit.revision == 8 and unit.events[-1].data["revision"] == 8
+    with pytest.raises(ValueError):
+        OrgUnit(id="u9", tenant="0138", kind=U, name="Hemtjänst Syd", revision=0)
+    OrgUnit(id="u9", tenant="0138", kind=U, name="Hemtjänst Syd", revision=1)  # the first revision is 1
+
+
+@pytest.mark.parametrize("kind,parent,message", [
+    (U, None, "En enhet måste ligga under en förvaltning eller ett verksamhetsområde "
+              "/ a unit must have a parent (administration, division)"),
+    (A, None, "En förvaltning måste ligga under en nämnd / an administration must have a parent (board)"),
+    (B, A, "En nämnd ligger alltid högst upp och kan inte ligga under en förvaltning "
+           "/ a board is a root and cannot be placed under an administration"),
+    (U, B, "En enhet kan inte ligga under en nämnd, bara under en förvaltning eller ett verksamhetsområde "
+           "/ a unit cannot be placed under a board; allowed: administration, division"),
+    (X, U, "En utförare i privat regi kan inte ligga under en enhet, bara under en nämnd, en förvaltning eller "
+           "ett verksamhetsområde / an external_provider cannot be placed under a unit; allowed: board, "
+           "administration, division"),
+    (D, U, "Ett verksamhetsområde kan inte ligga under en enhet, bara under en förvaltning eller ett "
+           "verksamhetsområde / a division cannot be placed under a unit; allowed: administration, division"),
+])
+def test_an_invalid_parent_is_explained_in_swedish_and_english(kind, parent, message):
+    parent_unit = None
+    if parent is not None:
+        parent_unit = OrgUnit(id="p1", tenant="0138", kind=parent, name="Överordnad")
+    with pytest.raises(InvalidParent) as err:
+        OrgUnit.create(tenant="0138", kind=kind, name="Ny", parent=parent_unit)
+    assert err.value.message == message
+
+
+@pytest.mark.parametrize("name,message", [
+    (5, "Namnet måste vara text / the name must be a string"),
+    ("  ", "Namnet får inte vara tomt / the name must not be blank"),
+    ("x" * 201, "Namnet får vara högst 200 tecken / the name may be at most 200 characters"),
+])
+def test_an_invalid_name_is_explained(name, message):
+    with pytest.raises(InvalidName) as err:
+        OrgUnit.create(tenant="0138", kind=B, name=name)
+    assert err.value.message == message
+
+
+def test_an_unknown_kind_lists_the_kinds():
+    with pytest.raises(InvalidKind) as err:
+        OrgUnit.create(tenant="0138", kind="olika", name="Ny")
+    assert err.value.message == ("Okänd enhetstyp 'olika' / unknown unit kind 'olika'; "
+                                 "allowed: board, administration, division, unit, external_provider")
+
+
+def test_each_rule_violation_has_its_own_stable_code():
+    from ordning_processes import domain
+
+    codes = {cls: cls.code for cls in (domain.OrgRuleViolation, InvalidParent, UnitClosed, HasOpenChildren,
+                                       CycleError, CrossTenant, domain.ParentNotFound, InvalidName, InvalidKind)}
+    assert list(codes.values()) == ["org_rule_violation", "invalid_parent", "unit_closed", "has_open_children",
+                                    "cycle", "cross_tenant", "parent_not_found", "invalid_name", "invalid_kind"]
+
+
+def test_a_unit_read_back_has_the_defaults_of_a_new_one():
+    unit = OrgUnit(id="b9", tenant="0138", kind=B, name="Omsorgsnämnden")
+    assert (unit.parent_id, unit.closed_at, unit.revision, unit.events) == (None, None, 1, [])
+    assert len({unit, OrgUnit(id="b9", tenant="0138", kind=B, name="Omsorgsnämnden")}) == 2  # entities, by identity
+    for tenant in ("", "  ", None, 138):
+        with pytest.raises(ValueError):
+            OrgUnit(id="b9", tenant=tenant, kind=B, name="Omsorgsnämnden")
+
+
+def test_a_time_that_is_not_a_datetime_is_refused():
+    *_, unit = make_chain()
+    with pytest.raises(TypeError, match="datetime"):
+        unit.close("2025-03-01", open_children=0)
+
+
+def test_each_refusal_of_a_change_is_explained():
+    board, adm, div, sub, unit = make_chain()
+
+    def message(error, change, *args, **kwargs):
+        with pytest.raises(error) as err:
+            change(*args, **kwargs)
+        return err.value.message
+
+    assert message(HasOpenChildren, adm.close, T0, open_children=3) == (
+        "Enheten har 3 öppna underenheter som måste stängas eller flyttas först "
+        "/ the unit has 3 open child unit(s) that must be closed or moved first")
+    assert message(CycleError, div.move, sub, ["d1", "a1", "b1"]) == (
+        "Enheten kan inte flyttas under sig själv eller en av sina underenheter "
+        "/ unit d1 cannot be moved under itself or one of its descendants")
+    other_tenant = OrgUnit.create(tenant="1407", kind=A, name="Annan förvaltning",
+                                  parent=OrgUnit.create(tenant="1407", kind=B, name="Annan nämnd"))
+    assert message(CrossTenant, unit.move, other_tenant, []) == (
+        "Överordnad enhet tillhör en annan kommun/region / the parent unit belongs to another tenant")
+    closed = OrgUnit(id="c1", tenant="0138", kind=D, name="Stängda området", parent_id="a1", closed_at=T0)
+    assert message(UnitClosed, unit.move, closed, ["a1", "b1"]) == (
+        "Den överordnade enheten 'Stängda området' är stängd / the parent unit c1 is closed")
+    assert message(UnitClosed, closed.rename, "Nytt", T0) == "En stängd enhet kan inte byta namn / unit c1 is closed"
+    assert message(UnitClosed, closed.move, adm, ["b1"]) == "En stängd enhet kan inte flyttas / unit c1 is closed"
+    assert message(UnitClosed, closed.close, T0, open_children=0) == (
+        "En stängd enhet kan inte stängas igen / unit c1 is closed")

@@ -1,0 +1,66 @@
+"""The whole permission matrix of the deviations domain, stated once: every role x command x kind."""
+from __future__ import annotations
+
+import pytest
+
+from ordning_deviations import domain as d
+from ordning_deviations.domain import Command, Kind
+
+ALL_ROLES = ["medarbetare", "enhetschef", "verksamhetschef", "forvaltningschef", "processagare", "processledare",
+             "kvalitetsutvecklare", "mas", "mar", "namnd", "administrator", "region_host"]
+# Everyone employed reports; the nämnd (politicians) and region_host (aggregates only) do not.
+REPORTERS = {"medarbetare", "enhetschef", "verksamhetschef", "forvaltningschef", "processagare", "processledare",
+             "kvalitetsutvecklare", "mas", "mar", "administrator"}
+MANAGERS = {"enhetschef", "verksamhetschef", "forvaltningschef"}
+HANDLERS = MANAGERS | {"kvalitetsutvecklare"}
+MEDICAL = {"mas", "mar"}
+HANDLING_COMMANDS = ["receive", "start_investigation", "update_investigation", "complete_investigation", "close",
+                     "reopen", "reopen_investigation", "reject", "change_category", "reassign_unit",
+                     "manage_actions"]
+LEX_DECIDERS = {"avvikelse": set(), "lex_sarah": MANAGERS, "lex_maria": MEDICAL, "klagomal": set(),
+                "synpunkt": set()}
+
+# command -> kind -> the roles that may
+MATRIX: dict[str, dict[str, set[str]]] = {
+    "report": {kind: REPORTERS for kind in ("avvikelse", "lex_sarah", "lex_maria", "klagomal", "synpunkt")},
+    **{command: {"avvikelse": HANDLERS, "lex_sarah": HANDLERS, "lex_maria": HANDLERS | MEDICAL,
+                 "klagomal": HANDLERS, "synpunkt": HANDLERS} for command in HANDLING_COMMANDS},
+    "decide_seriousness": LEX_DECIDERS,
+    "record_ivo_report": LEX_DECIDERS,
+}
+# kind -> the roles that read any single case of it (others: only what they reported, if staff)
+READERS = {"avvikelse": HANDLERS | MEDICAL, "lex_sarah": HANDLERS, "lex_maria": HANDLERS | MEDICAL,
+           "klagomal": HANDLERS, "synpunkt": HANDLERS}
+
+
+def test_the_roles_and_commands_are_exactly_those_of_the_matrix():
+    assert d.ROLES == set(ALL_ROLES)
+    assert set(d.PERMISSIONS) == set(MATRIX)
+    assert {kind.value for kind in Kind} == set(READERS)
+
+
+@pytest.mark.parametrize("command", [*MATRIX, "no_such_command"])
+def test_who_may_run_each_command_on_each_kind(command):
+    for kind in Kind:
+        allowed = MATRIX.get(command, {}).get(kind.value, set())
+        for role in ALL_ROLES:
+            assert d.may([role], command, kind) is (role in allowed), (role, command, kind.value)
+            assert d.may([role], command, kind.value) is (role in allowed)
+        assert d.may(ALL_ROLES, command, kind) is bool(allowed)
+        assert d.may([], command, kind) is False
+
+
+def test_commands_are_accepted_as_the_state_machine_enum():
+    for command in Command:
+        for kind in Kind:
+            for role in ALL_ROLES:
+                assert d.may([role], command, kind) is (role in MATRIX[command.value][kind.value])
+
+
+@pytest.mark.parametrize("is_reporter", [False, True])
+def test_who_may_read_a_single_case(is_reporter):
+    for kind in Kind:
+        for role in ALL_ROLES:
+            expected = role in READERS[kind.value] or (is_reporter and role in REPORTERS)
+            assert d.may_read([role], kind, is_reporter=is_reporter) is expected, (role, kind.value)
+        assert d.may_read([], kind, is_reporter=is_reporter) is False
