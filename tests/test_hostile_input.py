@@ -137,6 +137,8 @@ def deviations_service(settings) -> Service:
         ("PUT", "/api/v1/deadline-policies/<kind>"): lambda v: {"receipt_days": 3, "investigation_days": 20,
                                                                 "ivo_report_days": 14},
         ("PUT", "/api/v1/retention-policies/<kind>"): lambda v: {"years": 7},
+        ("PUT", "/api/v1/working-calendar"): lambda v: {"non_working_eves": ["julafton", "klämdag"],
+                                                        "extra_days_off": ["2027-05-14"]},
         ("POST", "/dev/token"): lambda v: {"user": "anna"},
     }
     queries = {("GET", "/api/v1/deviations"): lambda v: {

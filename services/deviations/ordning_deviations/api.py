@@ -16,7 +16,8 @@ from .domain import Kind
 from .schemas import (AuditEntrySchema, CategorySchema, CategoryUpdateSchema, DeadlinePolicySchema,
                       DeviationPageSchema, DeviationPatchSchema, DeviationSchema, InvestigationUpdateSchema,
                       IvoReportSchema, ListArgsSchema, PublicFeedbackSchema, ReceiptSchema,
-                      ReportDeviationSchema, RetentionPolicySchema, SeriousnessDecisionSchema, TransitionSchema)
+                      ReportDeviationSchema, RetentionPolicySchema, SeriousnessDecisionSchema, TransitionSchema,
+                      WorkingCalendarSchema)
 
 deviations_blp = Blueprint("deviations", __name__, url_prefix="/api/v1/deviations",
                            description="Avvikelser, lex Sarah, lex Maria, klagomål och synpunkter")
@@ -25,10 +26,12 @@ policies_blp = Blueprint("deadline_policies", __name__, url_prefix="/api/v1/dead
                          description="Tidsfrister per typ")
 retention_blp = Blueprint("retention_policies", __name__, url_prefix="/api/v1/retention-policies",
                           description="Gallringsfrister per typ: år efter avslut")
+calendar_blp = Blueprint("working_calendar", __name__, url_prefix="/api/v1/working-calendar",
+                         description="Arbetskalendern: aftnar och extra lediga dagar utöver helgdagarna")
 public_blp = Blueprint("public", __name__, url_prefix="/api/v1/public",
                        description="Medborgarens klagomål och synpunkter (ingen inloggning)")
 
-BLUEPRINTS = [deviations_blp, categories_blp, policies_blp, retention_blp, public_blp,
+BLUEPRINTS = [deviations_blp, categories_blp, policies_blp, retention_blp, calendar_blp, public_blp,
               read_log_blueprint("deviations")]
 KIND_VALUES = [k.value for k in Kind]
 
@@ -312,6 +315,28 @@ def retention_put(data, kind):
     """Sätt kommunens gallringsfrist för en typ, 1–100 år (administratör, If-Match)"""
     return _with_etag(service.put_retention_policy(_platform(), current_principal(), _kind_or_404(kind), data,
                                                    check_if_match))
+
+
+def _with_calendar_etag(body: dict):
+    return body, 200, {"ETag": etag(service.CALENDAR_ETAG_ID, body["version"])}
+
+
+@calendar_blp.route("", methods=["GET"])
+@calendar_blp.raises(service.Forbidden)
+@calendar_blp.response(200, WorkingCalendarSchema)
+def calendar_get():
+    """Kommunens arbetskalender (egen, annars standard); ETag för If-Match"""
+    return _with_calendar_etag(service.get_calendar(_platform(), current_principal()))
+
+
+@calendar_blp.route("", methods=["PUT"])
+@calendar_blp.raises(service.Forbidden, service.InvalidCalendar)
+@calendar_blp.checks_if_match
+@calendar_blp.arguments(WorkingCalendarSchema)
+@calendar_blp.response(200, WorkingCalendarSchema)
+def calendar_put(data):
+    """Sätt kommunens arbetskalender; gäller ärenden anmälda därefter (administratör, If-Match)"""
+    return _with_calendar_etag(service.put_calendar(_platform(), current_principal(), data, check_if_match))
 
 
 # --------------------------------------------------------------------------

@@ -25,6 +25,7 @@ AUDIT_VALUE_FIELDS = {
     "category": frozenset({"id", "kinds", "active", "version"}),
     "deadline_policy": frozenset({"receipt_days", "investigation_days", "ivo_report_days"}),
     "retention_policy": frozenset({"years"}),
+    "working_calendar": frozenset({"non_working_eves", "extra_days_off", "version"}),
 }
 
 metadata = new_metadata()
@@ -111,6 +112,14 @@ retention_policies = sa.Table(
     sa.Column("tenant", sa.String(16), primary_key=True),
     sa.Column("kind", sa.String(20), primary_key=True),
     sa.Column("years", sa.Integer, nullable=False),  # after the case's last closing
+    sa.Column("version", sa.Integer, nullable=False),
+)
+
+working_calendars = sa.Table(
+    "working_calendars", metadata,
+    sa.Column("tenant", sa.String(16), primary_key=True),
+    sa.Column("non_working_eves", sa.JSON, nullable=False),  # names from domain.EVES
+    sa.Column("extra_days_off", sa.JSON, nullable=False),  # ISO dates
     sa.Column("version", sa.Integer, nullable=False),
 )
 
@@ -367,6 +376,26 @@ def policy_row(conn, tenant: str, kind: str, for_update: bool = False):
     return conn.execute(query.with_for_update() if for_update else query).first()
 
 
+def to_calendar(non_working_eves, extra_days_off) -> d.WorkingCalendar:
+    """The calendar of a working_calendars row's columns; None (no row): the default."""
+    if non_working_eves is None:
+        return d.DEFAULT_CALENDAR
+    return d.WorkingCalendar(frozenset(non_working_eves), frozenset(date.fromisoformat(day) for day in extra_days_off))
+
+
+def calendar_row(conn, tenant: str):
+    return conn.execute(sa.select(working_calendars).where(working_calendars.c.tenant == tenant)).first()
+
+
+def calendar_of(row) -> d.WorkingCalendar:
+    """The calendar of a working_calendars row (None: the default)."""
+    return d.DEFAULT_CALENDAR if row is None else to_calendar(row.non_working_eves, row.extra_days_off)
+
+
+def tenant_calendar(conn, tenant: str) -> d.WorkingCalendar:
+    return calendar_of(calendar_row(conn, tenant))
+
+
 # --------------------------------------------------------------------------
 # Retention
 # --------------------------------------------------------------------------
@@ -454,6 +483,7 @@ class ReportContext:
     policy: d.DeadlinePolicy | None  # the tenant's own for the kind; None: the default
     category: object | None  # the category row asked for, if it exists in the tenant
     reference_number: int | None  # the tenant's counter, on PostgreSQL; None: use next_reference
+    calendar: d.WorkingCalendar = d.DEFAULT_CALENDAR  # the tenant's own, else the default
 
 
 def report_context(conn, tenant: str, unit_id: str, org_units, kind: d.Kind,
@@ -469,11 +499,12 @@ def report_context(conn, tenant: str, unit_id: str, org_units, kind: d.Kind,
         in_scope=bool(row.in_scope),
         policy=_policy(kind, row) if row.receipt_days is not None else None,
         category=row if row.category_id is not None else None,
-        reference_number=m.get("reference_number"))
+        reference_number=m.get("reference_number"),
+        calendar=to_calendar(row.non_working_eves, row.extra_days_off))
 
 
 def _report_context_statement(postgresql: bool):
-    ou, policy, category = tables.org_units, deadline_policies, categories
+    ou, policy, category, calendar = tables.org_units, deadline_policies, categories, working_calendars
     tenant = sa.bindparam("tenant")
     roots = sa.bindparam("roots", type_=sa.ARRAY(sa.String)) if postgresql else sa.bindparam("roots", expanding=True)
     in_scope = ou.c.id.in_(subtree_select(ou, tenant, roots, name="scope"))
@@ -481,10 +512,12 @@ def _report_context_statement(postgresql: bool):
         ou.c.id, in_scope.label("in_scope"),
         policy.c.receipt_days, policy.c.investigation_days, policy.c.ivo_report_days,
         category.c.id.label("category_id"), category.c.active, category.c.kinds,
+        calendar.c.non_working_eves, calendar.c.extra_days_off,
     ).select_from(
         ou.outerjoin(policy, sa.and_(policy.c.tenant == ou.c.tenant, policy.c.kind == sa.bindparam("kind")))
         .outerjoin(category, sa.and_(category.c.tenant == ou.c.tenant,
                                      category.c.id == sa.bindparam("category_id")))
+        .outerjoin(calendar, calendar.c.tenant == ou.c.tenant)
     ).where(ou.c.tenant == tenant, ou.c.id == sa.bindparam("unit_id"), ou.c.closed_at.is_(None))
     if postgresql:  # the tenant's next number in the same round trip; a refused report rolls it back
         counter = _COUNT_CASE["postgresql"].cte("counter")

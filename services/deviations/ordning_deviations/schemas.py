@@ -6,7 +6,7 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 from ordning_shared import fields as f
 
-from .domain import (CITIZEN_KINDS, REFERENCE_PATTERN, RETENTION_YEARS_MAX, RETENTION_YEARS_MIN, Command, Kind,
+from .domain import (CITIZEN_KINDS, EVES, REFERENCE_PATTERN, RETENTION_YEARS_MAX, RETENTION_YEARS_MIN, Command, Kind,
                      RejectionReason, Status)
 
 TEXT_MAX = f.TEXT_MAX
@@ -200,6 +200,18 @@ class RetentionPolicySchema(Schema):
     years = f.BoundedInteger(RETENTION_YEARS_MIN, RETENTION_YEARS_MAX, required=True,
                              metadata={"description": "years after the case's last closing before it is gallrad"})
     default = fields.Boolean(dump_only=True, metadata={"description": "true: no tenant policy, the default"})
+    version = fields.Integer(dump_only=True)
+
+
+EXTRA_DAYS_OFF_MAX = 60  # a year's decided closures with room to spare; bounds the calendar's work per report
+
+
+class WorkingCalendarSchema(Schema):
+    non_working_eves = fields.List(f.Choice(sorted(EVES)), required=True, validate=validate.Length(max=len(EVES)),
+                                   metadata={"description": "eves the municipality treats as days off"})
+    extra_days_off = fields.List(f.Date(), required=True, validate=validate.Length(max=EXTRA_DAYS_OFF_MAX),
+                                 metadata={"description": "other days off, e.g. a decided klämdag"})
+    default = fields.Boolean(dump_only=True, metadata={"description": "true: no tenant calendar, the default"})
     version = fields.Integer(dump_only=True)
 
 

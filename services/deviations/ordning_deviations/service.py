@@ -54,7 +54,12 @@ class InvalidRetentionPolicy(Unprocessable):
     code = "invalid_retention_policy"
 
 
+class InvalidCalendar(Unprocessable):
+    code = "invalid_working_calendar"
+
+
 Stale = PreconditionFailed
+CALENDAR_ETAG_ID = "working-calendar"  # the calendar's ETag: "working-calendar.<version>"
 
 
 def _not_found() -> NotFound:
@@ -222,7 +227,8 @@ def report_deviation(platform, principal, data: dict, claim=None, now: datetime 
             tenant=principal.tenant, kind=kind, unit_id=data["unit_id"], description=data["description"],
             reported_at=now, reported_by=principal.subject, origin=d.Origin.staff,
             category_id=data.get("category_id"), occurred_at=data.get("occurred_at"),
-            immediate_action=data.get("immediate_action"), policy=context.policy, id=str(uuid.uuid4()))
+            immediate_action=data.get("immediate_action"), policy=context.policy, calendar=context.calendar,
+            id=str(uuid.uuid4()))
         reference = (db.reference(year, context.reference_number) if context.reference_number is not None
                      else db.next_reference(conn, principal.tenant, year))
         uow.insert_on_commit(db.deviations, db.new_row(dev, reference=reference))
@@ -249,8 +255,8 @@ def submit_public_feedback(platform, tenant: str, data: dict, claim=None, now: d
         contact = None if anonymous else {k: v for k, v in (data.get("contact") or {}).items() if v}
         dev = d.Deviation.report(
             tenant=tenant, kind=kind, unit_id=data["unit_id"], description=data["description"],
-            reported_at=now, reported_by=None, origin=d.Origin.citizen, policy=policy, id=str(uuid.uuid4()),
-            anonymous=not contact)
+            reported_at=now, reported_by=None, origin=d.Origin.citizen, policy=policy,
+            calendar=db.tenant_calendar(conn, tenant), id=str(uuid.uuid4()), anonymous=not contact)
         reference = db.next_reference(conn, tenant, d.local_date(now).year)
         uow.insert_on_commit(db.deviations, db.new_row(dev, reference=reference, contact=contact))
         for event in dev.events:
@@ -659,6 +665,56 @@ def put_policy(platform, principal, kind: str, data: dict, precondition: Precond
                   entity_id=kind.value, before=before, after=values)
         uow.commit()
     return get_policy(platform, principal, kind.value)
+
+
+def _calendar_days(calendar: d.WorkingCalendar) -> dict:
+    return {"non_working_eves": sorted(calendar.non_working_eves), "extra_days_off": sorted(calendar.extra_days_off)}
+
+
+def _calendar_view(row) -> dict:
+    """The tenant's working calendar as answered (no row: the default, version 0)."""
+    return {**_calendar_days(db.calendar_of(row)), "default": row is None,
+            "version": 0 if row is None else row.version}
+
+
+def get_calendar(platform, principal) -> dict:
+    if not principal.has_any(*d.STAFF_ROLES):
+        raise Forbidden("Arbetskalendern kräver en personalroll / the working calendar needs a staff role")
+    with platform.engine.connect() as conn:
+        return _calendar_view(db.calendar_row(conn, principal.tenant))
+
+
+def put_calendar(platform, principal, data: dict, precondition: Precondition = None) -> dict:
+    """The tenant's non-working eves and extra days off; If-Match names the version read (0: the default).
+
+    Due dates are stored when a case is reported, so a change applies to the cases reported after it.
+    """
+    _require_admin(principal)
+    try:
+        calendar = d.WorkingCalendar(frozenset(data["non_working_eves"]), frozenset(data["extra_days_off"]))
+    except ValueError as error:
+        raise InvalidCalendar(str(error)) from None
+    after = _calendar_days(calendar)
+    values = {**after, "extra_days_off": [day.isoformat() for day in after["extra_days_off"]]}
+    stale = Stale("Arbetskalendern har ändrats av någon annan; läs om den / the working calendar was changed by "
+                  "someone else; read it again")
+    t = db.working_calendars
+    with platform.uow() as uow:
+        row = db.calendar_row(uow.connection, principal.tenant)
+        version = 0 if row is None else row.version
+        if precondition is not None:
+            precondition(CALENDAR_ETAG_ID, version)
+        if row is None:  # concurrent first PUTs: one inserts, the others read version 0 too and are stale
+            if not insert_if_absent(uow.connection, t, {"tenant": principal.tenant, "version": 1, **values}):
+                raise stale
+        elif uow.execute(t.update().where(t.c.tenant == principal.tenant, t.c.version == version)
+                         .values(version=version + 1, **values)).rowcount != 1:
+            raise stale
+        uow.audit(tenant=principal.tenant, actor=principal.subject, action="put", entity_type="working_calendar",
+                  entity_id=principal.tenant, before={**_calendar_days(db.calendar_of(row)), "version": version},
+                  after={**after, "version": version + 1})
+        uow.commit()
+    return get_calendar(platform, principal)
 
 
 # --------------------------------------------------------------------------
