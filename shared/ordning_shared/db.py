@@ -191,6 +191,16 @@ def insert_if_absent(connection: sa.Connection, table: sa.Table, values: dict) -
     return connection.execute(statement).first() is not None  # rowcount is not reliable here on every driver
 
 
+def write_versioned(connection: sa.Connection, table: sa.Table, key: dict, values: dict, read_version: int) -> bool:
+    """Write a row (a tenant's setting) at the version that was read, 0 meaning no row yet: the first write
+    inserts it as version 1, a later one updates only the version read. False: another writer came first."""
+    if read_version == 0:
+        return insert_if_absent(connection, table, {**key, **values, "version": 1})
+    where = [table.c[name] == value for name, value in key.items()]
+    return connection.execute(table.update().where(*where, table.c.version == read_version)
+                              .values(**values, version=read_version + 1)).rowcount == 1
+
+
 def make_session_factory(engine: Engine) -> sessionmaker:
     return sessionmaker(bind=engine, expire_on_commit=False)
 

@@ -272,7 +272,7 @@ def _kind_or_404(kind: str) -> str:
 @policies_blp.response(200, DeadlinePolicySchema)
 def policy_get(kind):
     """Tidsfristerna för en typ (kommunens egna, annars standard); ETag för If-Match"""
-    return _with_policy_etag(service.get_policy(_platform(), current_principal(), _kind_or_404(kind)))
+    return _with_kind_etag(service.get_policy(_platform(), current_principal(), _kind_or_404(kind)))
 
 
 @policies_blp.route("/<kind>", methods=["PUT"])
@@ -282,11 +282,12 @@ def policy_get(kind):
 @policies_blp.response(200, DeadlinePolicySchema)
 def policy_put(data, kind):
     """Sätt kommunens tidsfrister för en typ, i arbetsdagar (administratör, If-Match)"""
-    return _with_policy_etag(service.put_policy(_platform(), current_principal(), _kind_or_404(kind), data,
+    return _with_kind_etag(service.put_policy(_platform(), current_principal(), _kind_or_404(kind), data,
                                                 check_if_match))
 
 
-def _with_policy_etag(body: dict):
+def _with_kind_etag(body: dict):
+    """A per-kind setting of the tenant (deadlines, retention): its ETag is "<kind>.<version>"."""
     return body, 200, {"ETag": etag(body["kind"], body["version"])}
 
 
@@ -303,7 +304,7 @@ def retention_list():
 @retention_blp.response(200, RetentionPolicySchema)
 def retention_get(kind):
     """Gallringsfristen för en typ, i år efter ärendets senaste avslut"""
-    return _with_etag(service.get_retention_policy(_platform(), current_principal(), _kind_or_404(kind)))
+    return _with_kind_etag(service.get_retention_policy(_platform(), current_principal(), _kind_or_404(kind)))
 
 
 @retention_blp.route("/<kind>", methods=["PUT"])
@@ -313,8 +314,8 @@ def retention_get(kind):
 @retention_blp.response(200, RetentionPolicySchema)
 def retention_put(data, kind):
     """Sätt kommunens gallringsfrist för en typ, 1–100 år (administratör, If-Match)"""
-    return _with_etag(service.put_retention_policy(_platform(), current_principal(), _kind_or_404(kind), data,
-                                                   check_if_match))
+    return _with_kind_etag(service.put_retention_policy(_platform(), current_principal(), _kind_or_404(kind), data,
+                                                        check_if_match))
 
 
 def _with_calendar_etag(body: dict):

@@ -7,7 +7,7 @@ from datetime import date, datetime, time, timedelta, timezone
 import sqlalchemy as sa
 from ordning_shared.actions import AUDIT_VALUE_FIELDS as ACTION_AUDIT_VALUE_FIELDS
 from ordning_shared.actions import action_table
-from ordning_shared.db import Id, PlatformTables, UTCDateTime, new_metadata
+from ordning_shared.db import Id, PlatformTables, UTCDateTime, insert_if_absent, new_metadata
 from ordning_shared.orgtree import subtree_ids, subtree_select
 
 from . import domain as d
@@ -415,12 +415,8 @@ def tenant_retention(conn, tenant: str) -> dict[d.Kind, d.RetentionPolicy]:
 
 def insert_retention_policy(conn, tenant: str, policy: d.RetentionPolicy) -> bool:
     """The tenant's first policy for the kind; False if another writer inserted it first."""
-    from sqlalchemy.dialects import postgresql, sqlite
-
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    return conn.execute(dialect.insert(retention_policies).values(
-        tenant=tenant, kind=policy.kind.value, years=policy.years, version=1,
-    ).on_conflict_do_nothing().returning(retention_policies.c.version)).first() is not None
+    return insert_if_absent(conn, retention_policies, {"tenant": tenant, "kind": policy.kind.value,
+                                                       "years": policy.years, "version": 1})
 
 
 def retention_cutoff(today: date, years: int) -> datetime:

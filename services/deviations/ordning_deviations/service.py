@@ -16,7 +16,7 @@ from typing import Callable
 import sqlalchemy as sa
 from ordning_shared import idempotency, readlog
 from ordning_shared.actions import ActionRepository, ImprovementAction
-from ordning_shared.db import insert_if_absent, utcnow
+from ordning_shared.db import utcnow, write_versioned
 from ordning_shared.problems import Conflict, Forbidden, NotFound, PreconditionFailed, Unprocessable
 from ordning_shared.retention import pseudonymised_text
 
@@ -640,27 +640,19 @@ def put_policy(platform, principal, kind: str, data: dict, precondition: Precond
         raise InvalidPolicy(str(error)) from None
     values = {"receipt_days": policy.receipt_days, "investigation_days": policy.investigation_days,
               "ivo_report_days": policy.ivo_report_days}
-    stale = Stale("Tidsfristerna har ändrats av någon annan; läs om dem / the policy was changed by someone "
-                  "else; read it again")
     with platform.uow() as uow:
         row = db.policy_row(uow.connection, principal.tenant, kind.value)
+        version = row.version if row is not None else 0
         if precondition is not None:
-            precondition(kind.value, row.version if row is not None else 0)
-        t = db.deadline_policies
-        if row is None:
-            # Concurrent first PUTs: one inserts; the others read version 0 too, and are told it changed.
-            if not insert_if_absent(uow.connection, t, {"tenant": principal.tenant, "kind": kind.value,
-                                                        "version": 1, **values}):
-                raise stale
-            before = None
-        else:
-            result = uow.execute(t.update().where(t.c.tenant == principal.tenant, t.c.kind == kind.value,
-                                                  t.c.version == row.version)
-                                 .values(version=row.version + 1, **values))
-            if result.rowcount != 1:
-                raise stale
-            before = {"receipt_days": row.receipt_days, "investigation_days": row.investigation_days,
-                      "ivo_report_days": row.ivo_report_days}
+            precondition(kind.value, version)
+        # Concurrent first PUTs: one inserts; the others read version 0 too, and are told it changed.
+        if not write_versioned(uow.connection, db.deadline_policies, {"tenant": principal.tenant, "kind": kind.value},
+                               values, version):
+            raise Stale("Tidsfristerna har ändrats av någon annan; läs om dem / the policy was changed by someone "
+                        "else; read it again")
+        before = None if row is None else {"receipt_days": row.receipt_days,
+                                           "investigation_days": row.investigation_days,
+                                           "ivo_report_days": row.ivo_report_days}
         uow.audit(tenant=principal.tenant, actor=principal.subject, action="put", entity_type="deadline_policy",
                   entity_id=kind.value, before=before, after=values)
         uow.commit()
@@ -696,20 +688,14 @@ def put_calendar(platform, principal, data: dict, precondition: Precondition = N
         raise InvalidCalendar(str(error)) from None
     after = _calendar_days(calendar)
     values = {**after, "extra_days_off": [day.isoformat() for day in after["extra_days_off"]]}
-    stale = Stale("Arbetskalendern har ändrats av någon annan; läs om den / the working calendar was changed by "
-                  "someone else; read it again")
-    t = db.working_calendars
     with platform.uow() as uow:
         row = db.calendar_row(uow.connection, principal.tenant)
         version = 0 if row is None else row.version
         if precondition is not None:
             precondition(CALENDAR_ETAG_ID, version)
-        if row is None:  # concurrent first PUTs: one inserts, the others read version 0 too and are stale
-            if not insert_if_absent(uow.connection, t, {"tenant": principal.tenant, "version": 1, **values}):
-                raise stale
-        elif uow.execute(t.update().where(t.c.tenant == principal.tenant, t.c.version == version)
-                         .values(version=version + 1, **values)).rowcount != 1:
-            raise stale
+        if not write_versioned(uow.connection, db.working_calendars, {"tenant": principal.tenant}, values, version):
+            raise Stale("Arbetskalendern har ändrats av någon annan; läs om den / the working calendar was changed "
+                        "by someone else; read it again")
         uow.audit(tenant=principal.tenant, actor=principal.subject, action="put", entity_type="working_calendar",
                   entity_id=principal.tenant, before={**_calendar_days(db.calendar_of(row)), "version": version},
                   after={**after, "version": version + 1})
@@ -726,9 +712,8 @@ RETENTION_ACTOR = "system:retention"  # who the audit trail names for the job's 
 
 def _retention_view(kind: d.Kind, row) -> dict:
     if row is None:
-        return {"id": kind.value, "kind": kind.value, "years": d.DEFAULT_RETENTION_YEARS[kind], "default": True,
-                "version": 0}
-    return {"id": kind.value, "kind": kind.value, "years": row.years, "default": False, "version": row.version}
+        return {"kind": kind.value, "years": d.DEFAULT_RETENTION_YEARS[kind], "default": True, "version": 0}
+    return {"kind": kind.value, "years": row.years, "default": False, "version": row.version}
 
 
 def _require_retention_reader(principal) -> None:
@@ -759,19 +744,12 @@ def put_retention_policy(platform, principal, kind: str, data: dict, preconditio
         policy = d.RetentionPolicy(kind, data["years"])
     except ValueError as error:
         raise InvalidRetentionPolicy(str(error)) from None
-    t = db.retention_policies.c
     with platform.uow() as uow:
-        row = db.retention_policy_row(uow.connection, principal.tenant, kind.value)
-        current = _retention_view(kind, row)
+        current = _retention_view(kind, db.retention_policy_row(uow.connection, principal.tenant, kind.value))
         if precondition is not None:
             precondition(kind.value, current["version"])
-        if row is None:  # two first writers: one inserts, the other is stale
-            written = db.insert_retention_policy(uow.connection, principal.tenant, policy)
-        else:
-            written = uow.execute(db.retention_policies.update().where(
-                t.tenant == principal.tenant, t.kind == kind.value, t.version == row.version,
-            ).values(years=policy.years, version=row.version + 1)).rowcount == 1
-        if not written:
+        if not write_versioned(uow.connection, db.retention_policies, {"tenant": principal.tenant, "kind": kind.value},
+                               {"years": policy.years}, current["version"]):
             raise Stale("Gallringsfristen har ändrats av någon annan / the retention policy was changed by "
                         "someone else")
         uow.audit(tenant=principal.tenant, actor=principal.subject, action="put", entity_type="retention_policy",
