@@ -10,14 +10,14 @@ import logging
 import threading
 from typing import Callable
 
-from kombu import Consumer, Producer
+from kombu import Producer
 from kombu.mixins import ConsumerMixin
 
 from .bus import (connect, dead_letter_exchange, declare_topology, retry_exchange, retry_queues, retry_routing_key,
                   service_queues)
 from .db import Duplicate, UnitOfWork
 from .events import CONTENT_TYPE, InvalidCloudEvent, UntrustedEvent, parse, require_source
-from .observability import EVENTS_CONSUMED, extract_context, tracer
+from .observability import EVENTS_CONSUMED, exception_without_values, extract_context, tracer
 from .platform import Platform
 
 log = logging.getLogger(__name__)
@@ -102,9 +102,9 @@ class EventConsumer(ConsumerMixin):
             EVENTS_CONSUMED.labels(service, _event_type(message), "refused").inc()
             self._dead_letter(message)
             return
-        except Exception:
+        except Exception as exc:
             event_type = _event_type(message)
-            log.exception("handling %s failed", event_type)
+            log.error("handling %s failed: %s", event_type, exception_without_values(exc))
             EVENTS_CONSUMED.labels(service, event_type, "failed").inc()
             self._retry_or_dead_letter(message)
             return

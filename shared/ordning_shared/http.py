@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import logging
 import time
-import traceback
 from copy import deepcopy
 from typing import Iterable
 from urllib.parse import unquote_to_bytes
@@ -33,8 +32,8 @@ from . import openapi, problems
 from .auth import Principal, TokenVerifier
 from .auth import Unauthorized as TokenRefused
 from .fields import has_surrogate
-from .observability import (BROKER_UP, HTTP_DURATION, HTTP_REQUESTS, OUTBOX_PENDING, extract_context,
-                            metrics_payload, setup_logging, setup_tracing, tracer)
+from .observability import (BROKER_UP, HTTP_DURATION, HTTP_REQUESTS, OUTBOX_PENDING, exception_without_values,
+                            extract_context, metrics_payload, setup_logging, setup_tracing, tracer)
 from .platform import Platform
 from .problems import (PLATFORM_PROBLEMS, PROBLEM_CONTENT_TYPE, BadIdempotencyKey, Conflict, Forbidden,
                        IdempotencyKeyReused, IfMatchWildcard, InvalidQuery, MalformedJSON, NotFound,
@@ -400,18 +399,9 @@ def _is_unique_violation(exc: sa.exc.IntegrityError) -> bool:
 
 
 def _log_unexpected(exc: BaseException) -> None:
-    """The class and the stack of each chained exception, never their messages: a driver's message can
-    carry the values of the row (`DETAIL: Key (name)=(...)`), and the request's body and query are not logged."""
-    parts = []
-    seen = set()
-    current = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        name = f"{type(current).__module__}.{type(current).__qualname__}"
-        parts.append(name + "\n" + "".join(traceback.format_tb(current.__traceback__)))
-        current = current.__cause__ or current.__context__
+    """The class and stack of the error, never its message, the request's body or its query."""
     log.error("unhandled error %s in %s %s\n%s", type(exc).__qualname__, request.method,
-              request.url_rule.rule if request.url_rule else "unmatched", "caused by ".join(parts))
+              request.url_rule.rule if request.url_rule else "unmatched", exception_without_values(exc))
 
 
 def _slug(text: str) -> str:

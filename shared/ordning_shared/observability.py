@@ -7,6 +7,7 @@ import logging
 import os
 import sys
 import time
+import traceback
 
 from opentelemetry import context as otel_context
 from opentelemetry import trace
@@ -35,6 +36,23 @@ WORKER_HEARTBEAT = Gauge(
 BROKER_UP = Gauge(
     "ordning_broker_up", "1 when the broker answered the last check, else 0", ["service"], multiprocess_mode="min")
 
+
+
+def exception_without_values(exc: BaseException) -> str:
+    """The class and the stack of an exception and of each exception behind it, never their messages: a
+    driver's message can carry the values of a row (`DETAIL: Key (name)=(...)`), which no log may hold."""
+    parts = []
+    seen = set()
+    current = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        name = f"{type(current).__module__}.{type(current).__qualname__}"
+        # Where, not what: a frame's source line may hold a literal value too.
+        frames = "".join(f'  File "{frame.filename}", line {frame.lineno}, in {frame.name}\n'
+                         for frame in traceback.extract_tb(current.__traceback__))
+        parts.append(name + "\n" + frames)
+        current = current.__cause__ or current.__context__
+    return "caused by ".join(parts)
 
 def metrics_payload() -> tuple[bytes, str]:
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):

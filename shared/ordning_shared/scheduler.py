@@ -1,7 +1,7 @@
 """Periodic jobs in a service's worker process (e.g. retention), beside the relay and the consumer.
 
 A service gives `run_worker` its jobs; one thread runs each when due, one at a time. A job that fails is
-logged (its kind of error only: a database error's text can hold the row's values) and runs again at its
+logged by its class and stack only (a database error's text can hold the row's values) and runs again at its
 next turn. Replicas each run every job: a job shares its work with the others itself (row locks).
 """
 from __future__ import annotations
@@ -11,6 +11,8 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+
+from .observability import exception_without_values
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +40,7 @@ def run_jobs(jobs: Sequence[PeriodicJob], stop: threading.Event, clock: Callable
                 result = job.function()
                 log.info("job %s done: %s", job.name, result)
             except Exception as error:  # the next turn tries again
-                log.error("job %s failed: %s", job.name, type(error).__name__)
+                log.error("job %s failed: %s\n%s", job.name, type(error).__name__, exception_without_values(error))
         stop.wait(max(0.0, min(due.values()) - clock()) if due else 1)
 
 

@@ -79,3 +79,32 @@ def test_commit_writes_change_audit_and_outbox(platform, things_table):
         outbox = connection.execute(sa.select(tables.outbox)).one()
     assert (audit.actor, audit.changed_fields, audit.entity_id) == ("anna", ["name"], "a")
     assert outbox.type == TYPE and outbox.published_at is None and outbox.tenant == "0180"
+
+
+class _Delivery:
+    """A delivered message as kombu hands it to on_message: its body, headers and what was done with it."""
+
+    def __init__(self, body):
+        self.body, self.headers, self.outcome = body, {"cloudEvents_type": TYPE}, None
+
+    def requeue(self):
+        self.outcome = "requeued"
+
+    def ack(self):
+        self.outcome = "acked"
+
+
+def test_a_failing_handler_is_logged_without_the_values_its_error_holds(platform, caplog):
+    from ordning_shared.consumer import EventConsumer
+
+    marker = "19121212-1212"
+
+    def handler(uow, event):
+        raise RuntimeError(f'duplicate key value violates unique constraint DETAIL: Key (name)=({marker})')
+
+    consumer = EventConsumer(platform, {TYPE: handler})
+    delivery = _Delivery(body())
+    consumer.on_message(delivery)
+    assert delivery.outcome == "requeued"  # retried, not lost
+    assert "handling se.ordning.thing.happened.v1 failed" in caplog.text and "RuntimeError" in caplog.text
+    assert marker not in caplog.text
