@@ -29,6 +29,7 @@ import sqlalchemy as sa
 from flask import g, request
 from prometheus_client import Counter
 
+from .db import insert_if_absent
 from .platform import Platform
 from .problems import RateLimited
 
@@ -76,8 +77,14 @@ class DatabaseWindows:
         self.platform = platform
         self.table = platform.tables.rate_limit_windows
         self._count = 0
+        self._upserts: dict[str, sa.Insert] = {}  # built once per dialect: every public call runs it
 
     def _upsert(self, dialect: str):
+        if dialect not in self._upserts:
+            self._upserts[dialect] = self._build_upsert(dialect)
+        return self._upserts[dialect]
+
+    def _build_upsert(self, dialect: str):
         from sqlalchemy.dialects import postgresql, sqlite
 
         table = self.table
@@ -149,16 +156,11 @@ class PublicGate:
         if self._key is None:
             table = self.platform.tables.installation_keys
             with self.platform.engine.connect() as connection:
+                # The first process makes it; a process racing it keeps the one that was made first.
+                insert_if_absent(connection, table, {"name": CLIENT_KEY_NAME, "value": secrets.token_hex(32)})
+                connection.commit()
                 value = connection.execute(sa.select(table.c.value).where(table.c.name == CLIENT_KEY_NAME)
-                                           ).scalar_one_or_none()
-                if value is None:
-                    try:
-                        connection.execute(table.insert().values(name=CLIENT_KEY_NAME, value=secrets.token_hex(32)))
-                        connection.commit()
-                    except sa.exc.IntegrityError:  # another process made it first
-                        connection.rollback()
-                    value = connection.execute(sa.select(table.c.value).where(table.c.name == CLIENT_KEY_NAME)
-                                               ).scalar_one()
+                                           ).scalar_one()
             self._key = value.encode()
         return self._key
 
