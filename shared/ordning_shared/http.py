@@ -36,9 +36,9 @@ from .observability import (BROKER_UP, HTTP_DURATION, HTTP_REQUESTS, OUTBOX_PEND
                             extract_context, metrics_payload, setup_logging, setup_tracing, tracer)
 from .platform import Platform
 from .problems import (PLATFORM_PROBLEMS, PROBLEM_CONTENT_TYPE, BadIdempotencyKey, Conflict, Forbidden,
-                       IdempotencyKeyReused, IfMatchWildcard, InvalidQuery, MalformedJSON, NotFound,
-                       PreconditionFailed, PreconditionRequired, Problem, ProblemError, Unauthorized,
-                       UnsupportedMediaType, problem_document, problem_json, problem_response)
+                       IdempotencyKeyReused, IfMatchWildcard, InternalError, InvalidQuery, MalformedJSON, NotFound,
+                       PreconditionFailed, PreconditionRequired, Problem, Unauthorized, UnsupportedMediaType,
+                       problem_document, problem_json)
 from .public import PublicGate
 
 log = logging.getLogger(__name__)
@@ -277,8 +277,7 @@ def create_app(platform: Platform, blueprints: Iterable, *, title: str, readines
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
         _log_unexpected(exc)
-        return problem_response(500, "Internal Server Error", "an unexpected error; it has been logged",
-                                code="internal")
+        return render_problem(InternalError("an unexpected error; it has been logged").document())
 
     @app.errorhandler(sa.exc.IntegrityError)
     def _integrity(exc: sa.exc.IntegrityError):
@@ -441,4 +440,4 @@ class UnknownDemoUser(problems.NotFound):
 
 
 __all__ = ["Blueprint", "create_app", "current_principal", "require_roles", "etag", "check_if_match",
-           "render_problem", "Problem", "ProblemError", "problem_response", "PROBLEM_CONTENT_TYPE"]
+           "render_problem", "Problem", "PROBLEM_CONTENT_TYPE"]

@@ -167,25 +167,3 @@ PLATFORM_PROBLEMS: dict[int, type[Problem]] = {
     cls.http_status: cls for cls in (BadRequest, Unauthorized, Forbidden, NotFound, MethodNotAllowed, Conflict,
                                      PreconditionFailed, PayloadTooLarge, UriTooLong, UnsupportedMediaType,
                                      ValidationFailed, PreconditionRequired, HeaderFieldsTooLarge, InternalError)}
-
-
-class ProblemError(Problem):
-    """A problem whose status, title and code are given when raised; prefer a declared subclass of Problem."""
-
-    def __init__(self, status: int, title: str, detail: str | None = None, *, code: str | None = None,
-                 headers: dict | None = None, **extra):
-        super().__init__(detail, **extra)
-        self.http_status, self.title, self.code = status, title, code
-        self.headers = headers or {}
-
-    @property
-    def status(self) -> int:
-        return self.http_status
-
-
-def problem_response(status: int, title: str, detail: str | None = None, *, code: str | None = None,
-                     headers: dict | None = None, **extra):
-    """A Flask response with a problem document; the instance is the request's path."""
-    from .http import render_problem  # Flask stays out of this module, so domain modules can import it
-
-    return render_problem(problem_document(status, title, detail, code=code, **extra), headers)

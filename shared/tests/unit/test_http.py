@@ -7,7 +7,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from ordning_shared import http
-from ordning_shared.problems import Problem, ProblemError
+from ordning_shared.problems import Conflict, Problem
 from ordning_shared.testing import issue_token
 
 
@@ -43,7 +43,7 @@ def make_blueprint():
             if body["name"] == "quota":
                 raise QuotaExceeded("Kvoten är slut / the quota is used up")
             if body["name"] == "problem":
-                raise ProblemError(409, "Conflict", "already there", code="conflict")
+                raise Conflict("already there")
             return {**body, "tenant": http.current_principal().tenant}
 
     public = Blueprint("public", __name__, url_prefix="/api/v1/public")
