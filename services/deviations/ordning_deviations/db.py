@@ -332,6 +332,8 @@ SEARCHED_TEXT = ("description", "immediate_action", "investigation_what_happened
                  "investigation_what_must_change", "rejected_note")
 SEARCH_CONFIG = "swedish"
 _SEARCH_VECTOR = sa.literal_column("deviations.search_vector")
+metadata.info["database_only"] = frozenset({("deviations", "search_vector"),
+                                            ("deviations", "ix_deviations_search_vector")})
 _LIKE_SPECIAL = re.compile(r"([\\%_])")
 
 

@@ -10,7 +10,10 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
 from ordning_shared import events
+from ordning_shared.migrations import database_only
 from ordning_shared.auth import Principal
 from ordning_shared.events import DomainEvent
 
@@ -72,6 +75,19 @@ def rename_unit(env, tenant, unit_id, kind, parent_id, name, revision):
                         data={"unit_id": unit_id, "kind": kind, "name": name, "parent_id": parent_id,
                               "closed_at": None, "revision": revision})
     assert env.feed(events.serialize(events.to_cloudevent(event, "processes"))) == "processed"
+
+
+def test_the_migrations_make_the_tables_the_code_declares_and_the_search_vector(env):
+    with env.platform.engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True,
+                                                         "include_object": database_only(db.metadata)})
+        assert compare_metadata(context, db.metadata) == []
+        column = conn.execute(sa.text("SELECT generation_expression FROM information_schema.columns WHERE "
+                                      "table_name = 'deviations' AND column_name = 'search_vector'")).scalar_one()
+        index = conn.execute(sa.text("SELECT indexdef FROM pg_indexes WHERE tablename = 'deviations' AND "
+                                     "indexname = 'ix_deviations_search_vector'")).scalar_one()
+    assert "'swedish'::regconfig" in column and all(name in column for name in db.SEARCHED_TEXT)
+    assert "USING gin (search_vector)" in index
 
 
 # --------------------------------------------------------------------------
