@@ -10,10 +10,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
-from alembic.autogenerate import compare_metadata
-from alembic.runtime.migration import MigrationContext
 from ordning_shared import events
-from ordning_shared.migrations import database_only
 from ordning_shared.auth import Principal
 from ordning_shared.events import DomainEvent
 
@@ -77,11 +74,9 @@ def rename_unit(env, tenant, unit_id, kind, parent_id, name, revision):
     assert env.feed(events.serialize(events.to_cloudevent(event, "processes"))) == "processed"
 
 
-def test_the_migrations_make_the_tables_the_code_declares_and_the_search_vector(env):
+def test_the_search_vector_is_a_generated_swedish_tsvector_of_the_texts_with_a_gin_index(env):
+    # (the rest of the schema is held against the tables by shared/tests/integration/test_platform_migrations.py)
     with env.platform.engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True,
-                                                         "include_object": database_only(db.metadata)})
-        assert compare_metadata(context, db.metadata) == []
         column = conn.execute(sa.text("SELECT generation_expression FROM information_schema.columns WHERE "
                                       "table_name = 'deviations' AND column_name = 'search_vector'")).scalar_one()
         index = conn.execute(sa.text("SELECT indexdef FROM pg_indexes WHERE tablename = 'deviations' AND "
