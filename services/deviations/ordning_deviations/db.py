@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
 import sqlalchemy as sa
@@ -366,7 +366,7 @@ class ListFilter:
     category_id: str | None = None
     mine: bool = False
     q: str | None = None
-    sort: pagination.Sort = field(default_factory=lambda: DEFAULT_SORT)
+    sort: pagination.Sort = DEFAULT_SORT
     cursor: str | None = None  # next_cursor of the page before, made for the same sort
     limit: int = 50
     offset: int = 0
