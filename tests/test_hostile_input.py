@@ -94,8 +94,9 @@ def deviations_service(settings) -> Service:
     def fresh() -> dict:
         category = _ok(client.post("/api/v1/categories", json={"name": f"Fall {uuid.uuid4().hex[:8]}"},
                                    headers=headers))["id"]
-        case = _ok(client.post("/api/v1/deviations", headers=headers,
-                               json={"kind": "lex_sarah", "unit_id": unit, "description": "Fallolycka"}))["id"]
+        reported = _ok(client.post("/api/v1/deviations", headers=headers,
+                                   json={"kind": "lex_sarah", "unit_id": unit, "description": "Fallolycka"}))
+        case = reported["id"]
         def read(path=f"/api/v1/deviations/{case}"):
             return {**headers, "If-Match": client.get(path, headers=headers).headers["ETag"]}
 
@@ -107,7 +108,16 @@ def deviations_service(settings) -> Service:
         action = _ok(client.post(f"/api/v1/deviations/{case}/actions", headers=headers, json={
             "title": "Ny rutin", "owner": "adam", "due_date": "2027-01-01"}))["id"]
         return {"deviation_id": case, "action_id": action, "category_id": category, "kind": "lex_sarah",
-                "tenant": TENANT, "unit": unit}
+                "tenant": TENANT, "unit": unit, "reference": reported["reference"], "cursor": next_cursor()}
+
+    def next_cursor() -> str:
+        """The cursor of a first page of one case (a second case is reported if there is no second page)."""
+        cursor = _ok(client.get("/api/v1/deviations?limit=1", headers=headers))["next_cursor"]
+        if cursor is None:
+            _ok(client.post("/api/v1/deviations", headers=headers,
+                            json={"kind": "avvikelse", "unit_id": unit, "description": "Fallolycka"}))
+            cursor = _ok(client.get("/api/v1/deviations?limit=1", headers=headers))["next_cursor"]
+        return cursor
 
     d = "/api/v1/deviations/<deviation_id>"
     bodies = {
@@ -144,7 +154,8 @@ def deviations_service(settings) -> Service:
     queries = {("GET", "/api/v1/deviations"): lambda v: {
         "unit_id": v["unit"], "kind": "lex_sarah", "status": "investigating",
         "reported_from": "2020-01-01T00:00:00+01:00", "reported_to": "2999-01-01T00:00:00+01:00",
-        "overdue": "false", "category_id": v["category_id"], "mine": "false", "limit": "10", "offset": "0"},
+        "overdue": "false", "category_id": v["category_id"], "mine": "false", "q": "fallolyckor",
+        "sort": "-reported_at", "cursor": v["cursor"], "limit": "10", "offset": "0"},
         ("GET", "/api/v1/read-log/deviations"): lambda v: {
             "entity_type": "deviation", "entity_id": v["deviation_id"], "actor": "adam", "how": "read",
             "from": "2020-01-01T00:00:00+01:00", "to": "2999-01-01T00:00:00+01:00", "limit": "10", "offset": "0"}}

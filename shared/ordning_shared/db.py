@@ -169,6 +169,8 @@ def make_engine(url: str, **kw) -> Engine:
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()
+            # SQLite's lower() and LIKE fold ASCII only; searches fold Å, Ä and Ö too (a NULL stays NULL).
+            dbapi_connection.create_function("casefold", 1, _casefold, deterministic=True)
 
         return engine
     if url.startswith("postgresql://"):
@@ -178,6 +180,10 @@ def make_engine(url: str, **kw) -> Engine:
     kw.setdefault("pool_recycle", 1800)
     kw.setdefault("pool_size", 10)
     return sa.create_engine(url, **kw)
+
+
+def _casefold(value):
+    return value.casefold() if isinstance(value, str) else value
 
 
 def insert_if_absent(connection: sa.Connection, table: sa.Table, values: dict) -> bool:

@@ -145,8 +145,9 @@ class Blueprint(flask_smorest.Blueprint):
         def decorator(func):
             func._apidoc = deepcopy(getattr(func, "_apidoc", {}))
             func._apidoc.setdefault("problems", []).extend(problems)
-            manual = func._apidoc.setdefault("manual_doc", {})
-            manual.setdefault("parameters", []).extend(deepcopy(list(parameters)))
+            if parameters:  # flask-smorest's manual doc replaces lists: an empty one would drop the query's
+                manual = func._apidoc.setdefault("manual_doc", {})
+                manual.setdefault("parameters", []).extend(deepcopy(list(parameters)))
             return func
         return decorator
 

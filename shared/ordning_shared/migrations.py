@@ -93,6 +93,19 @@ def _render_item(type_, obj, autogen_context):
     return False
 
 
+def database_only(metadata):
+    """Alembic's include_object: leaves out what a service keeps in the database only, named in its metadata's
+    info["database_only"] as (table, column or index) pairs (a PostgreSQL-only generated column, for one), so
+    that comparing and autogenerating never propose to drop it."""
+    kept = metadata.info.get("database_only", frozenset())
+
+    def include(obj, name, type_, reflected, compare_to):
+        table = getattr(getattr(obj, "table", None), "name", None)
+        return not (reflected and compare_to is None and (table, name) in kept)
+
+    return include
+
+
 def run_env(metadata) -> None:
     """The body of every service's migrations/env.py."""
     config = context.config
@@ -101,7 +114,8 @@ def run_env(metadata) -> None:
     engine = make_engine(settings.owner_database_url)
     with engine.connect() as connection:
         context.configure(connection=connection, target_metadata=metadata, render_item=_render_item,
-                          render_as_batch=connection.dialect.name == "sqlite", compare_type=True)
+                          render_as_batch=connection.dialect.name == "sqlite", compare_type=True,
+                          include_object=database_only(metadata))
         with context.begin_transaction():
             context.run_migrations()
     engine.dispose()

@@ -7,12 +7,13 @@ from ordning_shared.actions import (ActionRuleViolation, ActionSchema, ActionTra
                                     IllegalActionTransition)
 from ordning_shared.http import Blueprint, check_if_match, current_principal, etag
 from ordning_shared.idempotency import create_once
+from ordning_shared.pagination import InvalidCursor, Sort
 from ordning_shared.readlog import read_log_blueprint
 from ordning_shared.public import anonymous_principal, honeypot_filled
 
 from . import db, service
 from . import domain as d
-from .domain import Kind
+from .domain import REFERENCE_PATTERN, Kind
 from .schemas import (AuditEntrySchema, CategorySchema, CategoryUpdateSchema, DeadlinePolicySchema,
                       DeviationPageSchema, DeviationPatchSchema, DeviationSchema, InvestigationUpdateSchema,
                       IvoReportSchema, ListArgsSchema, PublicFeedbackSchema, ReceiptSchema,
@@ -71,14 +72,38 @@ def report(data):
 
 @deviations_blp.route("", methods=["GET"])
 @deviations_blp.arguments(ListArgsSchema, location="query", unknown=RAISE)
+@deviations_blp.raises(InvalidCursor)
 @deviations_blp.response(200, DeviationPageSchema)
 def list_all(args):
     """Lista ärenden du får läsa (nyast först)"""
     flt = db.ListFilter(unit_id=args.get("unit_id"), kinds=args.get("kind"), statuses=args.get("status"),
                         reported_from=args.get("reported_from"), reported_to=args.get("reported_to"),
                         overdue=args.get("overdue"), category_id=args.get("category_id"), mine=args["mine"],
+                        q=args.get("q"), sort=Sort.parse(args["sort"]), cursor=args.get("cursor"),
                         limit=args["limit"], offset=args["offset"])
     return service.list_deviations(_platform(), current_principal(), flt)
+
+
+REFERENCE_PARAMETER = {
+    "in": "path", "name": "reference", "required": True,
+    "schema": {"type": "string", "pattern": REFERENCE_PATTERN},
+    "description": "The case's reference number (ärendenummer) as on the receipt: the year of reporting, a dash "
+                   "and six digits, numbered per municipality.",
+    "example": "2026-000006"}
+
+
+# A static segment before the value: werkzeug matches it before /<deviation_id>/..., and no id is "by-reference".
+@deviations_blp.route("/by-reference/<reference>", methods=["GET"], endpoint="get_by_reference",
+                      parameters=[REFERENCE_PARAMETER])
+@deviations_blp.response(200, DeviationSchema)
+def get_by_reference(reference):
+    """Read a case by its reference number.
+
+    The number people quote on the phone (ärendenummer, e.g. 2026-000006), within your municipality. Answers
+    as reading the case by its id does: the same body and ETag, 404 when there is no such case or you may not
+    read it, and a read of a lex Sarah / lex Maria case is written to the read log.
+    """
+    return _with_etag(service.read_deviation_by_reference(_platform(), current_principal(), reference))
 
 
 @deviations_blp.route("/<deviation_id>", methods=["GET"], endpoint="get_one")

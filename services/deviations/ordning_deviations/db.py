@@ -1,10 +1,12 @@
 """Tables of the deviations service and the queries it needs (every query is scoped by tenant)."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
 import sqlalchemy as sa
+from ordning_shared import pagination
 from ordning_shared.actions import AUDIT_VALUE_FIELDS as ACTION_AUDIT_VALUE_FIELDS
 from ordning_shared.actions import action_table
 from ordning_shared.db import Id, PlatformTables, UTCDateTime, insert_if_absent, new_metadata
@@ -45,6 +47,9 @@ deviations = sa.Table(
     sa.Column("immediate_action", sa.Text),
     sa.Column("reported_at", UTCDateTime, nullable=False),
     sa.Column("reported_by", sa.String(200)),
+    # The reporter's display name (the token's name claim) when they reported: personal data, kept here only,
+    # never in events, the audit trail or logs; gallring empties it with the reporter.
+    sa.Column("reporter_name", sa.String(200)),
     sa.Column("occurred_at", UTCDateTime),
     sa.Column("received_at", UTCDateTime),
     sa.Column("receipt_due", sa.Date),
@@ -199,21 +204,43 @@ def id_by_reference(conn, tenant: str, reference: str) -> str | None:
         deviations.c.tenant == tenant, deviations.c.reference == reference)).scalar_one_or_none()
 
 
+def _unit_name() -> sa.Label:
+    """The case's unit's name from the local copy of the org tree (NULL if the copy lacks the unit)."""
+    ou = tables.org_units
+    return (sa.select(ou.c.name).where(ou.c.tenant == deviations.c.tenant, ou.c.id == deviations.c.unit_id)
+            .scalar_subquery().label("unit_name"))
+
+
+def case_select() -> sa.Select:
+    """A case as it is answered: its row and its unit's name."""
+    return sa.select(deviations, _unit_name())
+
+
 def get_row(conn, tenant: str, deviation_id: str, *, lock: bool = False):
     """The case's row; `lock` holds it (FOR UPDATE) until the transaction ends, so writers of a case take turns."""
-    query = sa.select(deviations).where(deviations.c.tenant == tenant, deviations.c.id == str(deviation_id))
-    return conn.execute(query.with_for_update() if lock else query).first()
+    query = case_select().where(deviations.c.tenant == tenant, deviations.c.id == str(deviation_id))
+    return conn.execute(query.with_for_update(of=deviations) if lock else query).first()
 
 
-def new_row(dev: d.Deviation, *, reference: str, contact: dict | None = None) -> dict:
-    """The row of a new case: its entity's columns, the reference and a citizen's contact details."""
+def row_by_reference(conn, tenant: str, reference: str):
+    """The case's row by its reference number, which is unique within a tenant."""
+    return conn.execute(case_select().where(deviations.c.tenant == tenant,
+                                            deviations.c.reference == reference)).first()
+
+
+def new_row(dev: d.Deviation, *, reference: str, contact: dict | None = None,
+            reporter_name: str | None = None) -> dict:
+    """The row of a new case: its entity's columns, the reference, the reporter's display name and a citizen's
+    contact details."""
     contact = contact or {}
-    return {**entity_values(dev), "reference": reference, "contact_name": contact.get("name"),
-            "contact_email": contact.get("email"), "contact_phone": contact.get("phone")}
+    return {**entity_values(dev), "reference": reference, "reporter_name": reporter_name,
+            "contact_name": contact.get("name"), "contact_email": contact.get("email"),
+            "contact_phone": contact.get("phone")}
 
 
-def insert(conn, dev: d.Deviation, *, reference: str, contact: dict | None = None) -> None:
-    conn.execute(deviations.insert(), new_row(dev, reference=reference, contact=contact))
+def insert(conn, dev: d.Deviation, *, reference: str, contact: dict | None = None,
+           reporter_name: str | None = None) -> None:
+    conn.execute(deviations.insert(), new_row(dev, reference=reference, contact=contact, reporter_name=reporter_name))
 
 
 def update(conn, dev: d.Deviation, expected_version: int, **columns) -> bool:
@@ -292,6 +319,42 @@ def readable_clause(conn, principal):
     return sa.or_(*clauses) if clauses else sa.false()
 
 
+# What a list may be sorted by (`sort=`, `-` for descending); the id breaks ties, in the same direction.
+SORT_COLUMNS = {name: deviations.c[name] for name in (
+    "reported_at", "occurred_at", "received_at", "closed_at", "receipt_due", "investigation_due", "ivo_due",
+    "reference", "status", "kind")}
+DEFAULT_SORT = pagination.Sort("reported_at", descending=True)
+
+# The free text a reader of a case reads, which `q=` searches. On PostgreSQL migration 0006 keeps it in the
+# generated tsvector column search_vector (GIN index), which is left out of the table above: SQLite has no
+# such column, and no SELECT of a case needs it.
+SEARCHED_TEXT = ("description", "immediate_action", "investigation_what_happened", "investigation_why",
+                 "investigation_what_must_change", "rejected_note")
+SEARCH_CONFIG = "swedish"
+_SEARCH_VECTOR = sa.literal_column("deviations.search_vector")
+metadata.info["database_only"] = frozenset({("deviations", "search_vector"),
+                                            ("deviations", "ix_deviations_search_vector")})
+_LIKE_SPECIAL = re.compile(r"([\\%_])")
+
+
+def search_clause(dialect: str, q: str):
+    """Cases whose text matches `q`: PostgreSQL full-text search with the Swedish configuration (stemmed, so
+    "fallolyckor" finds "fallolycka"; websearch syntax: "a phrase", or, -word), else every word of `q` found
+    anywhere in the text, case-insensitive (SQLite); a reference number finds its case on both."""
+    c = deviations.c
+    if dialect == "postgresql":
+        query = sa.func.websearch_to_tsquery(sa.literal_column(f"'{SEARCH_CONFIG}'::regconfig"), q)
+        matched = _SEARCH_VECTOR.bool_op("@@")(query)
+    else:
+        words = sorted(set(q.casefold().split()))
+        matched = sa.and_(*(sa.or_(*(sa.func.casefold(sa.func.coalesce(c[name], "")).like(
+            "%" + _LIKE_SPECIAL.sub(r"\\\1", word) + "%", escape="\\") for name in SEARCHED_TEXT))
+            for word in words))
+    if re.fullmatch(d.REFERENCE_PATTERN, q):
+        matched = sa.or_(matched, c.reference == q)
+    return matched
+
+
 @dataclass
 class ListFilter:
     unit_id: str | None = None
@@ -302,12 +365,24 @@ class ListFilter:
     overdue: bool | None = None
     category_id: str | None = None
     mine: bool = False
+    q: str | None = None
+    sort: pagination.Sort = DEFAULT_SORT
+    cursor: str | None = None  # next_cursor of the page before, made for the same sort
     limit: int = 50
     offset: int = 0
 
 
-def list_rows(conn, principal, flt: ListFilter, today: date):
+@dataclass
+class Page:
+    rows: list
+    total: int  # every case the filter matches that the reader may read, on every page
+    next_cursor: str | None  # None: this is the last page
+
+
+def list_rows(conn, principal, flt: ListFilter, today: date) -> Page:
     c = deviations.c
+    column = SORT_COLUMNS[flt.sort.key]
+    position = None if flt.cursor is None else pagination.decode_cursor(flt.cursor, flt.sort, column)
     where = [c.tenant == principal.tenant, readable_clause(conn, principal)]
     if flt.unit_id:
         where.append(c.unit_id.in_(subtree_select(tables.org_units, principal.tenant, [flt.unit_id])))
@@ -327,11 +402,17 @@ def list_rows(conn, principal, flt: ListFilter, today: date):
         where.append(c.category_id == flt.category_id)
     if flt.mine:
         where.append(c.reported_by == principal.subject)
+    if flt.q:
+        where.append(search_clause(conn.dialect.name, flt.q))
     total = conn.execute(sa.select(sa.func.count()).select_from(deviations).where(*where)).scalar_one()
-    rows = conn.execute(sa.select(deviations).where(*where)
-                        .order_by(c.reported_at.desc(), c.id.desc())
-                        .limit(flt.limit).offset(flt.offset)).all()
-    return rows, total
+    if position is not None:
+        where.append(pagination.after(column, c.id, flt.sort, *position))
+    rows = conn.execute(case_select().where(*where).order_by(*pagination.order_by(column, c.id, flt.sort))
+                        .limit(flt.limit + 1).offset(flt.offset)).all()  # one more: is there a next page?
+    if len(rows) <= flt.limit:
+        return Page(rows, total, None)
+    last = rows[flt.limit - 1]
+    return Page(rows[:flt.limit], total, pagination.encode_cursor(flt.sort, last._mapping[column.name], last.id))
 
 
 def action_counts(conn, tenant: str, deviation_ids, today: date) -> dict[str, dict]:
@@ -480,6 +561,7 @@ class ReportContext:
     category: object | None  # the category row asked for, if it exists in the tenant
     reference_number: int | None  # the tenant's counter, on PostgreSQL; None: use next_reference
     calendar: d.WorkingCalendar = d.DEFAULT_CALENDAR  # the tenant's own, else the default
+    unit_name: str | None = None
 
 
 def report_context(conn, tenant: str, unit_id: str, org_units, kind: d.Kind,
@@ -496,7 +578,7 @@ def report_context(conn, tenant: str, unit_id: str, org_units, kind: d.Kind,
         policy=_policy(kind, row) if row.receipt_days is not None else None,
         category=row if row.category_id is not None else None,
         reference_number=m.get("reference_number"),
-        calendar=to_calendar(row.non_working_eves, row.extra_days_off))
+        calendar=to_calendar(row.non_working_eves, row.extra_days_off), unit_name=row.unit_name)
 
 
 def _report_context_statement(postgresql: bool):
@@ -505,7 +587,7 @@ def _report_context_statement(postgresql: bool):
     roots = sa.bindparam("roots", type_=sa.ARRAY(sa.String)) if postgresql else sa.bindparam("roots", expanding=True)
     in_scope = ou.c.id.in_(subtree_select(ou, tenant, roots, name="scope"))
     statement = sa.select(
-        ou.c.id, in_scope.label("in_scope"),
+        ou.c.id, ou.c.name.label("unit_name"), in_scope.label("in_scope"),
         policy.c.receipt_days, policy.c.investigation_days, policy.c.ivo_report_days,
         category.c.id.label("category_id"), category.c.active, category.c.kinds,
         calendar.c.non_working_eves, calendar.c.extra_days_off,

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 from ordning_shared import fields as f
+from ordning_shared import pagination
 
+from .db import SORT_COLUMNS
 from .domain import (CITIZEN_KINDS, EVES, REFERENCE_PATTERN, RETENTION_YEARS_MAX, RETENTION_YEARS_MIN, Command, Kind,
                      RejectionReason, Status)
 
@@ -96,11 +98,20 @@ class DeviationSchema(Schema):
     origin = fields.String()
     anonymous = fields.Boolean()
     unit_id = fields.String()
+    unit_name = fields.String(allow_none=True, metadata={
+        "description": "The name of the case's enhet (unit), from the service's copy of the org tree; null if the "
+                       "copy does not hold the unit yet.",
+        "example": "Hemtjänst Norr"})
     category_id = fields.String(allow_none=True)
     description = fields.String()
     immediate_action = fields.String(allow_none=True)
     reported_at = fields.DateTime()
     reported_by = fields.String(allow_none=True)
+    reporter_name = fields.String(allow_none=True, metadata={
+        "description": "The reporter's display name as their token gave it at report time; null for a citizen's "
+                       "case (anonymous or not: their contact is in contact), once the case is gallrad, and for "
+                       "cases reported before names were kept.",
+        "example": "Anna Andersson"})
     occurred_at = fields.DateTime(allow_none=True)
     received_at = fields.DateTime(allow_none=True)
     receipt_due = fields.Date(allow_none=True)
@@ -122,9 +133,16 @@ class DeviationSchema(Schema):
 
 class DeviationPageSchema(Schema):
     items = fields.List(fields.Nested(DeviationSchema))
-    total = fields.Integer()
+    total = fields.Integer(metadata={
+        "description": "How many cases match the filters and the search, among those you may read, on every page "
+                       "together.",
+        "example": 137})
     limit = fields.Integer()
     offset = fields.Integer()
+    next_cursor = fields.String(allow_none=True, metadata={
+        "description": "Give it as cursor (with the same sort and filters) for the next page; null on the last "
+                       "page.",
+        "example": "WzEsIi1yZXBvcnRlZF9hdCIsIjIwMjYtMDMtMDJUMDg6MDA6MDArMDA6MDAiLCI4ZjE0ZTQ1Zi1jZWVhLTRlN2EtOWI4ZS0yZjFjNmEzZDliMTAiXQ"})
 
 
 class InvestigationUpdateSchema(Schema):
@@ -215,6 +233,10 @@ class WorkingCalendarSchema(Schema):
     version = fields.Integer(dump_only=True)
 
 
+SORT_CHOICES = pagination.sort_choices(SORT_COLUMNS)
+SEARCH_MAX = 200
+
+
 class ListArgsSchema(Schema):
     unit_id = f.UUIDString()
     kind = fields.List(f.Choice(KINDS), validate=validate.Length(max=len(KINDS)))
@@ -224,6 +246,22 @@ class ListArgsSchema(Schema):
     overdue = f.QueryBoolean()
     category_id = f.UUIDString()
     mine = f.QueryBoolean(load_default=False)
+    q = f.Name(max_length=SEARCH_MAX, metadata={
+        "description": "Free-text search in the case's text (description, immediate action, investigation, "
+                       "rejection note). On PostgreSQL a full-text search with the Swedish configuration: words "
+                       "match their inflections (fallolyckor finds fallolycka), \"a phrase\" in quotes, or, and "
+                       "-word to exclude; elsewhere every word must occur, case-insensitive. A reference number "
+                       "finds its case. Never logged.",
+        "example": "fallolyckor"})
+    sort = f.Choice(SORT_CHOICES, load_default="-reported_at", metadata={
+        "description": "The order: one key, ascending, or descending with a leading -; ties are broken by id, in "
+                       "the same direction, and cases without a value (no due date) come last. Default "
+                       "-reported_at, newest first.",
+        "example": "-reported_at"})
+    cursor = fields.String(metadata={
+        "description": "next_cursor of the page before: the next page after it, stable while cases are added. "
+                       "Only with the sort it was made for; anything else is a 400 invalid_cursor.",
+        "example": "WzEsIi1yZXBvcnRlZF9hdCIsIjIwMjYtMDMtMDJUMDg6MDA6MDArMDA6MDAiLCI4ZjE0ZTQ1Zi1jZWVhLTRlN2EtOWI4ZS0yZjFjNmEzZDliMTAiXQ"})
     limit = f.BoundedInteger(1, 200, strict=False, load_default=50)
     offset = f.BoundedInteger(0, 10_000_000, strict=False, load_default=0)
 

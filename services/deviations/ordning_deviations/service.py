@@ -8,6 +8,7 @@ case they may read but not change is "forbidden".
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 import uuid
 from datetime import date, datetime
@@ -75,24 +76,28 @@ def _today(now: datetime | None = None) -> date:
 # --------------------------------------------------------------------------
 
 def present(row, counts: dict | None, today: date) -> dict:
+    """A case's row (db.case_select) as answered."""
     m = row._mapping
     contact = None
     if any(m[name] for name in ("contact_name", "contact_email", "contact_phone")):
         contact = {"name": m["contact_name"], "email": m["contact_email"], "phone": m["contact_phone"]}
-    return present_entity(db.to_entity(row), m["reference"], contact, counts, today)
+    return present_entity(db.to_entity(row), m["reference"], contact, counts, today, unit_name=m["unit_name"],
+                          reporter_name=m["reporter_name"])
 
 
 def present_entity(dev: d.Deviation, reference: str, contact: dict | None, counts: dict | None,
-                   today: date) -> dict:
+                   today: date, *, unit_name: str | None = None, reporter_name: str | None = None) -> dict:
     return {
         "id": dev.id, "reference": reference, "kind": dev.kind.value,
         "kind_label_sv": d.KIND_LABELS_SV[dev.kind], "status": dev.status.value,
         "status_label_sv": d.STATUS_LABELS_SV[dev.status], "origin": dev.origin.value,
         # Only a citizen may report anonymously; read from the origin, since gallring removes staff reporters too.
         "anonymous": dev.origin is d.Origin.citizen and contact is None,
-        "unit_id": dev.unit_id, "category_id": dev.category_id, "description": dev.description,
-        "immediate_action": dev.immediate_action, "reported_at": dev.reported_at,
-        "reported_by": dev.reported_by, "occurred_at": dev.occurred_at, "received_at": dev.received_at,
+        "unit_id": dev.unit_id, "unit_name": unit_name, "category_id": dev.category_id,
+        "description": dev.description, "immediate_action": dev.immediate_action, "reported_at": dev.reported_at,
+        # The name goes where the reporter goes: to whoever may read the case, while the case names a reporter.
+        "reported_by": dev.reported_by, "reporter_name": reporter_name if dev.reported_by is not None else None,
+        "occurred_at": dev.occurred_at, "received_at": dev.received_at,
         "receipt_due": dev.receipt_due, "investigation_due": dev.investigation_due, "ivo_due": dev.ivo_due,
         "investigation": vars(dev.investigation),
         "seriousness": vars(dev.seriousness) if dev.seriousness else None,
@@ -138,17 +143,23 @@ def _load(uow, principal, deviation_id: str, command: str | None = None, lock: b
     action checks that it is not closed; taking turns, neither can act on what the other is changing.
     """
     lock = command is not None if lock is None else lock
-    row = db.get_row(uow.connection, principal.tenant, deviation_id, lock=lock)
-    if row is None:
-        raise _not_found()
-    dev = db.to_entity(row)
-    if not _can_read(uow.connection, principal, dev):
-        raise _not_found()
+    row, dev = _readable(uow.connection, principal, db.get_row(uow.connection, principal.tenant, deviation_id,
+                                                               lock=lock))
     if command is not None:
         if not (d.may(principal.roles, command, dev.kind) and _in_scope(uow.connection, principal, dev.unit_id)):
             raise Forbidden(f"Din roll får inte göra detta ({command}) på ett ärende av typen "
                             f"'{dev.kind.value}' / your roles do not allow {command} on a {dev.kind.value} case")
         dev._guard_not_pseudonymised()  # every command, the improvement actions' included
+    return row, dev
+
+
+def _readable(conn, principal, row):
+    """(row, entity) of a case's row (None: no such case) if the principal may read it, else 404."""
+    if row is None:
+        raise _not_found()
+    dev = db.to_entity(row)
+    if not _can_read(conn, principal, dev):
+        raise _not_found()
     return row, dev
 
 
@@ -207,6 +218,16 @@ def _require_category(row, category_id: str | None, kind: d.Kind) -> None:
 # Reporting
 # --------------------------------------------------------------------------
 
+REPORTER_NAME_MAX = 200  # db.deviations.reporter_name
+
+
+def display_name(principal) -> str | None:
+    """The reporter's display name to keep with the case: the token's name claim on one line, without control,
+    format or lone surrogate characters, bounded; None if nothing is left."""
+    name = " ".join("".join(ch for ch in principal.name if ch.isprintable() or ch.isspace()).split())
+    return name[:REPORTER_NAME_MAX].strip() or None
+
+
 def report_deviation(platform, principal, data: dict, claim=None, now: datetime | None = None) -> dict:
     """A member of staff reports a case in one request; returns the new case as presented."""
     now = now or utcnow()
@@ -231,14 +252,15 @@ def report_deviation(platform, principal, data: dict, claim=None, now: datetime 
             id=str(uuid.uuid4()))
         reference = (db.reference(year, context.reference_number) if context.reference_number is not None
                      else db.next_reference(conn, principal.tenant, year))
-        uow.insert_on_commit(db.deviations, db.new_row(dev, reference=reference))
+        name = display_name(principal)
+        uow.insert_on_commit(db.deviations, db.new_row(dev, reference=reference, reporter_name=name))
         for event in dev.events:
             uow.add_event(event)
         uow.audit(tenant=dev.tenant, actor=principal.subject, action="report", entity_type="deviation",
                   entity_id=dev.id, after=_snapshot(dev))
         idempotency.record(claim, uow, dev.id)
         uow.commit()
-    return present_entity(dev, reference, None, None, _today(now))
+    return present_entity(dev, reference, None, None, _today(now), unit_name=context.unit_name, reporter_name=name)
 
 
 def submit_public_feedback(platform, tenant: str, data: dict, claim=None, now: datetime | None = None) -> str:
@@ -301,8 +323,19 @@ def _receipt(reference: str, received_at: datetime, receipt_due: date, answer_du
 
 def read_deviation(platform, principal, deviation_id: str, now: datetime | None = None) -> dict:
     """One case; a read of a lex Sarah / lex Maria case is written to the read log before it is answered."""
+    return _read(platform, principal, lambda conn: db.get_row(conn, principal.tenant, deviation_id), now)
+
+
+def read_deviation_by_reference(platform, principal, reference: str, now: datetime | None = None) -> dict:
+    """One case by its reference number in the principal's tenant, answered and logged as read_deviation."""
+    if not re.fullmatch(d.REFERENCE_PATTERN, reference):
+        raise _not_found()  # no case has it; nothing to ask the database
+    return _read(platform, principal, lambda conn: db.row_by_reference(conn, principal.tenant, reference), now)
+
+
+def _read(platform, principal, find: Callable, now: datetime | None) -> dict:
     with platform.uow() as uow:
-        row, dev = _load(uow, principal, deviation_id)
+        row, dev = _readable(uow.connection, principal, find(uow.connection))
         if dev.is_lex:
             _log_reads(uow, principal, [dev.id], readlog.READ)
         today = _today(now)
@@ -330,13 +363,14 @@ def list_deviations(platform, principal, flt: db.ListFilter, now: datetime | Non
     """A page of the cases the principal may read; lex cases on the page go to the read log."""
     today = _today(now)
     with platform.uow() as uow:
-        rows, total = db.list_rows(uow.connection, principal, flt, today)
-        counts = db.action_counts(uow.connection, principal.tenant, [r.id for r in rows], today)
-        lex = [r.id for r in rows if d.Kind(r.kind) in d.LEX_KINDS]
+        page = db.list_rows(uow.connection, principal, flt, today)
+        counts = db.action_counts(uow.connection, principal.tenant, [r.id for r in page.rows], today)
+        lex = [r.id for r in page.rows if d.Kind(r.kind) in d.LEX_KINDS]
         if lex:
             _log_reads(uow, principal, lex, readlog.LIST)
-        items = [present(r, counts[r.id], today) for r in rows]
-    return {"items": items, "total": total, "limit": flt.limit, "offset": flt.offset}
+        items = [present(r, counts[r.id], today) for r in page.rows]
+    return {"items": items, "total": page.total, "limit": flt.limit, "offset": flt.offset,
+            "next_cursor": page.next_cursor}
 
 
 def audit_trail(platform, principal, deviation_id: str) -> list[dict]:
@@ -789,7 +823,7 @@ def _pseudonymise_case(platform, tenant: str, deviation_id: str, now: datetime) 
             expected = dev.version
             dev.pseudonymise(now, policy)
             contact = {name: pseudonymised_text(row._mapping[name]) for name in db.CONTACT_COLUMNS}
-            if not db.update(uow.connection, dev, expected, **contact):
+            if not db.update(uow.connection, dev, expected, **contact, reporter_name=None):
                 return False
             for event in dev.events:
                 uow.add_event(event)

@@ -46,11 +46,12 @@ class Env:
     platform: object
     settings: object
 
-    def token(self, subject, roles, units=(), tenant=A):
-        return issue_token(self.settings, subject, tenant, list(roles), [U.get(u, u) for u in units])
+    def token(self, subject, roles, units=(), tenant=A, name=""):
+        return issue_token(self.settings, subject, tenant, list(roles), [U.get(u, u) for u in units], name)
 
-    def auth(self, subject, roles, units=(), tenant=A, **headers):
-        return {"Authorization": "Bearer " + self.token(subject, roles, units, tenant), **headers}
+    def auth(self, subject, roles, units=(), tenant=A, name="", **headers):
+        """The Authorization header of a token for them; `name` is its display-name claim."""
+        return {"Authorization": "Bearer " + self.token(subject, roles, units, tenant, name), **headers}
 
     def count(self, table) -> int:
         with self.platform.engine.connect() as conn:

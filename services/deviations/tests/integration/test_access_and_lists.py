@@ -138,7 +138,8 @@ def test_tenant_isolation(env):
     for who in (("x", ["forvaltningschef", "administrator", "kvalitetsutvecklare", "medarbetare"], ["fb"]),):
         b = env.auth(*who, tenant="1407")
         assert c.get(f"/api/v1/deviations/{case}", headers=b).status_code == 404
-        assert c.get("/api/v1/deviations", headers=b).get_json() == {"items": [], "total": 0, "limit": 50, "offset": 0}
+        assert c.get("/api/v1/deviations", headers=b).get_json() == {"items": [], "total": 0, "limit": 50, "offset": 0,
+                                                                 "next_cursor": None}
         assert c.get(f"/api/v1/deviations?unit_id={U['e1']}", headers=b).get_json()["total"] == 0
         etag = f'"{case}.1"'
         assert c.post(f"/api/v1/deviations/{case}/transitions", json={"command": "receive"},

@@ -30,7 +30,7 @@ SECRET = {"description": "Anna Andersson 19450101-1234 föll i badrummet", "imme
           "contact_email": "bo@example.se", "contact_phone": "070-1234567"}
 TEXT_COLUMNS = ("description", "immediate_action", "investigation_what_happened", "investigation_why",
                 "investigation_what_must_change")
-PERSON_COLUMNS = ("reported_by", "seriousness_decided_by", "ivo_recorded_by")
+PERSON_COLUMNS = ("reported_by", "reporter_name", "seriousness_decided_by", "ivo_recorded_by")
 # What reporting needs: every column that is neither text nor a person nor bookkeeping of the change.
 STATISTICS = tuple(c.name for c in db.deviations.c if c.name not in (
     *TEXT_COLUMNS, *PERSON_COLUMNS, *db.CONTACT_COLUMNS, "ivo_reference", "pseudonymised_at", "version"))
@@ -38,8 +38,9 @@ ACTION_STATISTICS = ("id", "tenant", "origin_type", "origin_id", "unit_id", "due
                      "completed_at")
 
 
-def principal(subject, roles, units, tenant=A) -> Principal:
-    return Principal(subject=subject, tenant=tenant, roles=frozenset(roles), org_units=tuple(U[u] for u in units))
+def principal(subject, roles, units, tenant=A, name="") -> Principal:
+    return Principal(subject=subject, tenant=tenant, roles=frozenset(roles), org_units=tuple(U[u] for u in units),
+                     name=name)
 
 
 def handler(tenant=A):  # handles and decides every kind in its tree (enhetschef for lex Sarah, MAS for lex Maria)
@@ -60,7 +61,7 @@ def closed_case(env, kind: Kind, closed_on: date, tenant=A, citizen=False, actio
             "contact": {"name": SECRET["contact_name"], "email": SECRET["contact_email"],
                         "phone": SECRET["contact_phone"]}}, now=at)
     else:
-        reporter = principal("anna", ["medarbetare"], ["e1"] if tenant == A else ["eb"], tenant)
+        reporter = principal("anna", ["medarbetare"], ["e1"] if tenant == A else ["eb"], tenant, "Anna Andersson")
         did = service.report_deviation(p, reporter, {
             "kind": kind.value, "unit_id": unit, "description": SECRET["description"],
             "immediate_action": SECRET["immediate_action"]}, now=at)["id"]
@@ -153,6 +154,7 @@ def test_a_run_pseudonymises_exactly_the_expired_cases_and_a_second_run_nothing(
         assert row["ivo_reference"] == (PSEUDONYMISED_TEXT if lex else None)
         assert row["seriousness_serious"] is (True if lex else None) and (row["ivo_reported_on"] is not None) is lex
         citizen = row["origin"] == "citizen"
+        assert old["reporter_name"] == (None if citizen else "Anna Andersson")  # so its NULL above is gallring's
         assert all(row[name] == (PSEUDONYMISED_TEXT if citizen else None) for name in db.CONTACT_COLUMNS)
         assert row["pseudonymised_at"] == NOW and row["version"] == old["version"] + 1
         assert not any(secret in json.dumps(row, default=str) for secret in SECRET.values())
