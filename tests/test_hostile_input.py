@@ -107,8 +107,11 @@ def deviations_service(settings) -> Service:
         _ok(client.put(f"/api/v1/deviations/{case}/seriousness", json={"serious": True}, headers=read()))
         action = _ok(client.post(f"/api/v1/deviations/{case}/actions", headers=headers, json={
             "title": "Ny rutin", "owner": "adam", "due_date": "2027-01-01"}))["id"]
+        receipt = _ok(client.post(f"/api/v1/public/{TENANT}/feedback", json={
+            "kind": "synpunkt", "unit_id": unit, "description": "Bra", "anonymous": True}))
         return {"deviation_id": case, "action_id": action, "category_id": category, "kind": "lex_sarah",
-                "tenant": TENANT, "unit": unit, "reference": reported["reference"], "cursor": next_cursor()}
+                "tenant": TENANT, "unit": unit, "reference": reported["reference"], "cursor": next_cursor(),
+                "receipt_reference": receipt["reference"], "secret": receipt["secret"]}
 
     def next_cursor() -> str:
         """The cursor of a first page of one case (a second case is reported if there is no second page)."""
@@ -124,6 +127,8 @@ def deviations_service(settings) -> Service:
         ("POST", "/api/v1/public/<tenant>/feedback"): lambda v: {
             "kind": "klagomal", "unit_id": v["unit"], "description": "Maten var kall", "anonymous": False,
             "contact": {"name": "Tolva Tolvansson", "email": "tolva@example.se", "phone": "070-123 45 67"}},
+        ("POST", "/api/v1/public/<tenant>/feedback/status"): lambda v: {"reference": v["receipt_reference"],
+                                                                        "secret": v["secret"]},
         ("POST", "/api/v1/deviations"): lambda v: {
             "kind": "avvikelse", "unit_id": v["unit"], "description": "Fallolycka i korridoren",
             "category_id": v["category_id"], "occurred_at": "2026-01-01T10:00:00+01:00",

@@ -12,9 +12,13 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo
 
 from marshmallow import ValidationError, fields, validate
 
+# A time a person writes without an offset means the clock on the wall in Sweden; answers give every moment
+# in this zone with its offset (+01:00 in winter, +02:00 in summer). Events on the bus keep UTC.
+LOCAL_ZONE = ZoneInfo("Europe/Stockholm")
 TEXT_MAX = 10_000
 NAME_MAX = 200
 # A date outside these years is a typo or an attack; inside them every conversion (to UTC, plus a
@@ -173,21 +177,82 @@ class BoundedInteger(fields.Integer):
 _YEAR_ERROR = f"årtalet ska vara mellan {MIN_YEAR} och {MAX_YEAR} / the year must be between {MIN_YEAR} and {MAX_YEAR}"
 
 
-class AwareDateTime(fields.AwareDateTime):
-    """A moment with its offset (UTC when none is given), between the years MIN_YEAR and MAX_YEAR in UTC too."""
+class NonExistentLocalTime(ValueError):
+    """A wall-clock time the clocks skip (the spring change, 02:00 to 03:00 in Sweden)."""
 
-    default_error_messages = {"year": _YEAR_ERROR}
+
+def local_moment(naive: datetime) -> datetime:
+    """The moment a Swedish wall-clock time names, in UTC.
+
+    In the autumn hour that happens twice (02:00 to 03:00) it is the first (fold=0, still summer time); a time
+    inside the spring gap never happened and raises NonExistentLocalTime.
+    """
+    if naive.tzinfo is not None:
+        raise ValueError("local_moment takes a time without an offset")
+    moment = naive.replace(tzinfo=LOCAL_ZONE, fold=0).astimezone(timezone.utc)
+    if moment.astimezone(LOCAL_ZONE).replace(tzinfo=None) != naive:  # a gap time does not come back as itself
+        raise NonExistentLocalTime(naive.isoformat())
+    return moment
+
+
+def format_moment(moment: datetime) -> str:
+    """A moment as answers give it: Swedish local time with its offset, e.g. 2026-11-23T14:05:00+01:00.
+
+    The platform stores and returns aware UTC; a naive value is taken as UTC (what the database holds).
+    """
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(LOCAL_ZONE).isoformat()
+
+
+class AwareDateTime(fields.DateTime):
+    """A moment. In: with its offset, or without one as Europe/Stockholm local time; between the years MIN_YEAR
+    and MAX_YEAR, in UTC too. Out: Europe/Stockholm local time with its offset."""
+
+    default_error_messages = {
+        "year": _YEAR_ERROR,
+        "non_existent": "tiden finns inte i svensk tid (sommartid börjar) / the local time does not exist in "
+                        "Europe/Stockholm (the clocks skip it in spring)",
+    }
 
     def __init__(self, **kwargs):
-        kwargs.setdefault("default_timezone", timezone.utc)
+        metadata = kwargs.setdefault("metadata", {})
+        metadata.setdefault("description", "A moment; a time without an offset is Europe/Stockholm local time. "
+                                           "Answers give Europe/Stockholm local time with its offset.")
+        metadata.setdefault("example", "2026-11-23T14:05:00+01:00")
         super().__init__(**kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
         moment: datetime = super()._deserialize(value, attr, data, **kwargs)
         # Check the year before converting: 0001-01-01T00:00+14:00 overflows on the way to UTC.
-        if not MIN_YEAR <= moment.year <= MAX_YEAR or not MIN_YEAR <= moment.astimezone(timezone.utc).year <= MAX_YEAR:
+        if not MIN_YEAR <= moment.year <= MAX_YEAR:
+            raise self.make_error("year")
+        if moment.tzinfo is None:
+            try:
+                moment = local_moment(moment)
+            except NonExistentLocalTime:
+                raise self.make_error("non_existent") from None
+        if not MIN_YEAR <= moment.astimezone(timezone.utc).year <= MAX_YEAR:
             raise self.make_error("year")
         return moment
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else format_moment(value)
+
+
+_MOMENT_TEXT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?(Z|[+-][0-9]{2}:[0-9]{2})")
+
+
+class RecordedValue(fields.Raw):
+    """A value as the audit trail recorded it (JSON); a moment, recorded as UTC text, is answered like every
+    moment: Europe/Stockholm local time with its offset."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if isinstance(value, datetime):
+            return format_moment(value)
+        if isinstance(value, str) and _MOMENT_TEXT.fullmatch(value):
+            return format_moment(datetime.fromisoformat(value))
+        return value
 
 
 class Date(fields.Date):
@@ -209,5 +274,5 @@ def _as_list(validators) -> list:
 
 
 __all__ = ["Text", "Name", "Choice", "UUIDString", "Email", "StrictBoolean", "QueryBoolean", "BoundedInteger",
-           "AwareDateTime", "Date", "check_text", "check_name", "has_surrogate", "TEXT_MAX", "NAME_MAX",
+           "AwareDateTime", "Date", "LOCAL_ZONE", "local_moment", "format_moment", "NonExistentLocalTime", "RecordedValue", "check_text", "check_name", "has_surrogate", "TEXT_MAX", "NAME_MAX",
            "MIN_YEAR", "MAX_YEAR", "INTEGER_MAX_DIGITS"]

@@ -37,7 +37,7 @@ class ReadLogArgsSchema(Schema):
 
 
 class ReadLogEntrySchema(Schema):
-    at = fields.DateTime()
+    at = f.AwareDateTime()
     actor = fields.String()
     entity_type = fields.String()
     entity_id = fields.String()

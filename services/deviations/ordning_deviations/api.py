@@ -15,7 +15,8 @@ from . import db, service
 from . import domain as d
 from .domain import REFERENCE_PATTERN, Kind
 from .schemas import (AuditEntrySchema, CategorySchema, CategoryUpdateSchema, DeadlinePolicySchema,
-                      DeviationPageSchema, DeviationPatchSchema, DeviationSchema, InvestigationUpdateSchema,
+                      DeviationPageSchema, DeviationPatchSchema, DeviationSchema, FeedbackStatusQuerySchema,
+                      FeedbackStatusSchema, InvestigationUpdateSchema,
                       IvoReportSchema, ListArgsSchema, PublicFeedbackSchema, ReceiptSchema,
                       ReportDeviationSchema, RetentionPolicySchema, SeriousnessDecisionSchema, TransitionSchema,
                       WorkingCalendarSchema)
@@ -379,11 +380,29 @@ def public_feedback(data, tenant):
     platform = _platform()
     if data.pop("website"):  # only a robot fills the hidden field: it is told "thank you", nothing is kept
         honeypot_filled(platform.service)
-        return service.decoy_receipt(data["kind"])
+        return service.decoy_receipt(data["kind"]), 201, NO_STORE
     if len(tenant) > 16:
         raise service.NotFound("Okänd kommun / unknown municipality")
     body, status, _replayed = create_once(
         platform, tenant=tenant, principal=anonymous_principal(), payload=data, resource_type="deviation",
         create=lambda claim: service.submit_public_feedback(platform, tenant, data, claim),
         load=lambda deviation_id: service.receipt(platform, tenant, deviation_id))
-    return body, status
+    return body, status, NO_STORE
+
+
+NO_STORE = {"Cache-Control": "no-store"}  # a receipt's secret, a case's status: kept by no cache on the way
+
+
+@public_blp.route("/<tenant>/feedback/status", methods=["POST"])
+@public_blp.raises(service.ReceiptNotFound)
+@public_blp.arguments(FeedbackStatusQuerySchema)
+@public_blp.response(200, FeedbackStatusSchema)
+def public_feedback_status(data, tenant):
+    """Follow a klagomål or synpunkt with its receipt: its status and dates.
+
+    The reference and the secret from the receipt go in the body, never in the URL, so that no access log keeps
+    them. The answer holds the status and the dates (received, due, closed) and nothing else: no text, no unit, no
+    person. A wrong municipality, reference or secret is the same 404, and the endpoint is rate limited like every
+    public one.
+    """
+    return service.feedback_status(_platform(), tenant, data["reference"], data["secret"]), 200, NO_STORE

@@ -130,6 +130,16 @@ working_calendars = sa.Table(
 
 actions = action_table(metadata)
 
+# The secret of a citizen's receipt, kept only as its SHA-256 (the secret is random, so no salt or slow hash is
+# needed): with the reference it lets whoever holds the receipt ask for the case's status and dates.
+receipt_secrets = sa.Table(
+    "receipt_secrets", metadata,
+    sa.Column("tenant", sa.String(16), primary_key=True),
+    Id(name="deviation_id", primary_key=True),
+    sa.Column("secret_hash", sa.String(64), nullable=False),
+    sa.ForeignKeyConstraint(["deviation_id"], ["deviations.id"]),
+)
+
 ORIGIN_TYPE = "deviation"
 
 
@@ -618,3 +628,20 @@ def audit_rows(conn, tenant: str, entity_type: str, entity_id: str):
     al = tables.audit_log
     return conn.execute(sa.select(al).where(al.c.tenant == tenant, al.c.entity_type == entity_type,
                                             al.c.entity_id == str(entity_id)).order_by(al.c.id)).all()
+
+
+def receipt_status_row(conn, tenant: str, reference: str):
+    """What a receipt's holder may know of the case `reference` of `tenant`, with its secret's hash; None: no such
+    case with a receipt (reported by staff, or not at all)."""
+    c, r = deviations.c, receipt_secrets.c
+    return conn.execute(sa.select(
+        c.reference, c.status, c.reported_at, c.receipt_due, c.investigation_due, c.closed_at, c.rejected_at,
+        r.secret_hash,
+    ).select_from(deviations.join(receipt_secrets, sa.and_(r.tenant == c.tenant, r.deviation_id == c.id)))
+        .where(c.tenant == tenant, c.reference == reference)).first()
+
+
+def replace_receipt_secret(conn, tenant: str, deviation_id: str, secret_hash: str) -> bool:
+    r = receipt_secrets.c
+    return conn.execute(receipt_secrets.update().where(r.tenant == tenant, r.deviation_id == str(deviation_id))
+                        .values(secret_hash=secret_hash)).rowcount == 1

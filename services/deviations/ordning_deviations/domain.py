@@ -19,7 +19,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from enum import Enum
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -536,6 +536,9 @@ EVENT_PAYLOAD_FIELDS: dict[str, set[str]] = {
 
 
 def _iso(value: date | datetime | None) -> str | None:
+    """A date as itself, a moment in UTC: events on the bus carry UTC whatever offset a client wrote."""
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        value = value.astimezone(timezone.utc)
     return value.isoformat() if value is not None else None
 
 
@@ -577,6 +580,14 @@ class Rejection:
     rejected_at: datetime
     duplicate_of: str | None = None  # the reference of the case this one duplicates
     note: str | None = None
+
+
+@dataclass(frozen=True)
+class BlockedCommand:
+    """A command the status offers and the caller may run, refused now by a rule: its code and message."""
+    command: Command
+    code: str
+    reason: str
 
 
 def _guard_no_open_actions(open_action_count: int) -> None:
@@ -697,10 +708,57 @@ class Deviation:
     def anonymous(self) -> bool:
         return self.reported_by is None
 
-    def allowed_commands(self) -> list[Command]:
-        if self.pseudonymised_at is not None:
-            return []
-        return allowed_commands(self.status, self.kind)
+    def allowed_commands(self, roles: Iterable[str] | None = None, in_scope: bool = True,
+                         open_action_count: int = 0) -> list[Command]:
+        """The commands that would succeed now: for a caller with `roles` (None: any role) who acts on the
+        case's unit (`in_scope`), with `open_action_count` improvement actions open."""
+        allowed, _blocked = self.command_options(roles, in_scope, open_action_count)
+        return allowed
+
+    def command_options(self, roles: Iterable[str] | None = None, in_scope: bool = True,
+                        open_action_count: int = 0) -> tuple[list[Command], list[BlockedCommand]]:
+        """(allowed, blocked) commands of the state machine for this caller now.
+
+        Only what the status offers the case's kind and the caller's roles permit on the case's unit counts;
+        of those, a command a rule refuses (an incomplete investigation, no seriousness decision, open
+        actions, gallring) is blocked, with the code and message the command itself would be refused with.
+        """
+        allowed: list[Command] = []
+        blocked: list[BlockedCommand] = []
+        for command in allowed_commands(self.status, self.kind):
+            if roles is not None and not (in_scope and may(roles, command, self.kind)):
+                continue
+            try:
+                self._check(command, open_action_count)
+            except DomainError as refusal:
+                blocked.append(BlockedCommand(command, refusal.code, str(refusal)))
+            else:
+                allowed.append(command)
+        return allowed, blocked
+
+    def _check(self, command: Command, open_action_count: int = 0) -> Status:
+        """The status `command` leads to, or the error it is refused with: the one check both the command
+        and `command_options` run, so that what a case offers is what it does."""
+        self._guard_not_pseudonymised()
+        target = next_status(self.status, command, self.kind)
+        if command is Command.complete_investigation:
+            missing = self.investigation.missing()
+            if missing:
+                raise InvestigationIncomplete(
+                    "Utredningen saknar: " + ", ".join(missing) + " / the investigation lacks: " + ", ".join(missing),
+                    missing=missing)
+        if command is Command.close and self.is_lex:
+            if self.seriousness is None:
+                raise SeriousnessDecisionRequired(
+                    "Beslut om allvarlighetsgrad krävs innan ärendet avslutas / "
+                    "a seriousness decision is required before closing")
+            if self.seriousness.serious and self.ivo_report is None:
+                raise IvoReportRequired(
+                    "Ett allvarligt ärende måste anmälas till IVO innan det avslutas / "
+                    "a serious case must be reported to IVO before closing")
+        if command in (Command.close, Command.reject):
+            _guard_no_open_actions(open_action_count)
+        return target
 
     @property
     def ended_at(self) -> datetime | None:
@@ -744,49 +802,31 @@ class Deviation:
     # ---- state machine commands -----------------------------------------
 
     def receive(self, by: str, at: datetime) -> None:
-        self._move(Command.receive)
+        self.status = self._check(Command.receive)
         self.received_at = at
         self._record(RECEIVED, received_at=_iso(at))
 
     def start_investigation(self, by: str, at: datetime) -> None:
-        self._move(Command.start_investigation)
+        self.status = self._check(Command.start_investigation)
         self.investigation.started_at = at
         self._record(INVESTIGATION_STARTED, started_at=_iso(at))
 
     def complete_investigation(self, by: str, at: datetime) -> None:
-        target = next_status(self.status, Command.complete_investigation, self.kind)
-        missing = self.investigation.missing()
-        if missing:
-            raise InvestigationIncomplete(
-                "Utredningen saknar: " + ", ".join(missing) + " / the investigation lacks: " + ", ".join(missing),
-                missing=missing)
-        self.status = target
+        self.status = self._check(Command.complete_investigation)
         self.investigation.completed_at = at
         self._record(INVESTIGATION_COMPLETED, completed_at=_iso(at))
 
     def close(self, by: str, at: datetime, open_action_count: int) -> None:
         """Close the case; `open_action_count` = linked improvement actions neither done nor cancelled."""
         from_status = self.status
-        target = next_status(self.status, Command.close, self.kind)
-        if self.is_lex:
-            if self.seriousness is None:
-                raise SeriousnessDecisionRequired(
-                    "Beslut om allvarlighetsgrad krävs innan ärendet avslutas / "
-                    "a seriousness decision is required before closing")
-            if self.seriousness.serious and self.ivo_report is None:
-                raise IvoReportRequired(
-                    "Ett allvarligt ärende måste anmälas till IVO innan det avslutas / "
-                    "a serious case must be reported to IVO before closing")
-        _guard_no_open_actions(open_action_count)
-        self.status = target
+        self.status = self._check(Command.close, open_action_count)
         self.closed_at = at
         self._record(CLOSED, closed_at=_iso(at), closed_from=from_status.value,
                      serious=self.seriousness.serious if self.seriousness else None)
 
     def reopen(self, by: str, at: datetime) -> None:
         """A closed case goes back to investigating (e.g. new facts, or an action had no effect)."""
-        self._guard_not_pseudonymised()
-        self._move(Command.reopen)
+        self.status = self._check(Command.reopen)
         self.closed_at = None
         self.investigation.completed_at = None
         if self.investigation.started_at is None:  # a synpunkt closed straight from received
@@ -801,7 +841,7 @@ class Deviation:
         otherwise; the service checks that it names another case of the tenant.
         """
         from_status = self.status
-        target = next_status(self.status, Command.reject, self.kind)
+        target = self._check(Command.reject, open_action_count)
         try:
             reason = RejectionReason(reason)
         except ValueError:
@@ -813,14 +853,13 @@ class Deviation:
                                    "duplicate_of names the duplicated case, for the reason duplicate only")
         if reason is RejectionReason.other and note is None:
             raise InvalidRejection("Skälet 'annat' behöver en förklaring (note) / the reason other needs a note")
-        _guard_no_open_actions(open_action_count)
         self.status = target
         self.rejection = Rejection(reason=reason, rejected_at=at, duplicate_of=duplicate_of, note=note)
         self._record(REJECTED, rejected_at=_iso(at), rejected_from=from_status.value, reason=reason.value)
 
     def reopen_investigation(self, by: str, at: datetime) -> None:
         """An investigated case goes back to investigating, to revise the investigation."""
-        self._move(Command.reopen_investigation)
+        self.status = self._check(Command.reopen_investigation)
         self.investigation.completed_at = None
         self._record(REOPENED, reopened_at=_iso(at), reopened_from=Status.investigated.value)
 
@@ -949,9 +988,6 @@ class Deviation:
                 "Ärendet är gallrat och kan inte ändras eller återöppnas / "
                 "the case is pseudonymised (retention) and can no longer be changed or reopened")
 
-    def _move(self, command: Command) -> None:
-        self.status = next_status(self.status, command, self.kind)
-
     def _guard_not_closed(self) -> None:
         self._guard_not_pseudonymised()
         if self.status is Status.closed:
@@ -1039,7 +1075,7 @@ def may_read(roles: Iterable[str], kind: Kind | str, is_reporter: bool) -> bool:
 
 __all__ = [
     "Kind", "Origin", "Reporter", "Status", "Command", "LEX_KINDS", "CITIZEN_KINDS",
-    "TRANSITIONS", "TRANSITION_KINDS", "next_status", "allowed_commands",
+    "TRANSITIONS", "TRANSITION_KINDS", "next_status", "allowed_commands", "BlockedCommand",
     "DomainError", "IllegalTransition", "RuleViolation", "InvalidReport", "InvalidInput",
     "InvestigationIncomplete", "InvestigationNotEditable", "SeriousnessNotApplicable",
     "SeriousnessDecisionTooEarly", "SeriousnessDecisionRequired", "IvoReportRequired",

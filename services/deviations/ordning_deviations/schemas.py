@@ -52,14 +52,14 @@ class InvestigationSchema(Schema):
     what_happened = fields.String(allow_none=True)
     why = fields.String(allow_none=True)
     what_must_change = fields.String(allow_none=True)
-    started_at = fields.DateTime(allow_none=True)
-    completed_at = fields.DateTime(allow_none=True)
+    started_at = f.AwareDateTime(allow_none=True)
+    completed_at = f.AwareDateTime(allow_none=True)
 
 
 class SeriousnessSchema(Schema):
     serious = fields.Boolean()
     decided_by = fields.String()
-    decided_at = fields.DateTime()
+    decided_at = f.AwareDateTime()
 
 
 class IvoReportOutSchema(Schema):
@@ -85,7 +85,20 @@ class RejectionOutSchema(Schema):
     reason_label_sv = fields.String()
     duplicate_of = fields.String(allow_none=True)
     note = fields.String(allow_none=True)
-    rejected_at = fields.DateTime()
+    rejected_at = f.AwareDateTime()
+
+
+class BlockedCommandSchema(Schema):
+    command = fields.String(metadata={
+        "description": "A command of the case's status that the caller's roles allow but a rule refuses now.",
+        "enum": [c.value for c in Command], "example": "close"})
+    code = fields.String(metadata={
+        "description": "The problem code the command would be refused with (as in its problem+json answer).",
+        "example": "open_actions_remain"})
+    reason = fields.String(metadata={
+        "description": "Why, in Swedish then English (the problem's detail); names no person and no free text.",
+        "example": "1 förbättringsåtgärd(er) är inte klara eller avbrutna / 1 improvement action(s) are neither "
+                   "done nor cancelled"})
 
 
 class DeviationSchema(Schema):
@@ -105,29 +118,39 @@ class DeviationSchema(Schema):
     category_id = fields.String(allow_none=True)
     description = fields.String()
     immediate_action = fields.String(allow_none=True)
-    reported_at = fields.DateTime()
+    reported_at = f.AwareDateTime()
     reported_by = fields.String(allow_none=True)
     reporter_name = fields.String(allow_none=True, metadata={
         "description": "The reporter's display name as their token gave it at report time; null for a citizen's "
                        "case (anonymous or not: their contact is in contact), once the case is gallrad, and for "
                        "cases reported before names were kept.",
         "example": "Anna Andersson"})
-    occurred_at = fields.DateTime(allow_none=True)
-    received_at = fields.DateTime(allow_none=True)
+    occurred_at = f.AwareDateTime(allow_none=True)
+    received_at = f.AwareDateTime(allow_none=True)
     receipt_due = fields.Date(allow_none=True)
     investigation_due = fields.Date(allow_none=True)
     ivo_due = fields.Date(allow_none=True)
     investigation = fields.Nested(InvestigationSchema)
     seriousness = fields.Nested(SeriousnessSchema, allow_none=True)
     ivo_report = fields.Nested(IvoReportOutSchema, allow_none=True)
-    closed_at = fields.DateTime(allow_none=True)
-    pseudonymised_at = fields.DateTime(allow_none=True, metadata={
+    closed_at = f.AwareDateTime(allow_none=True)
+    pseudonymised_at = f.AwareDateTime(allow_none=True, metadata={
         "description": "set once the case is gallrad: its text and people replaced, no longer changeable"})
     rejection = fields.Nested(RejectionOutSchema, allow_none=True)
     contact = fields.Nested(ContactOutSchema, allow_none=True)
     version = fields.Integer()
     overdue = fields.List(fields.String())
-    allowed_commands = fields.List(fields.String())
+    allowed_commands = fields.List(fields.String(metadata={"enum": [c.value for c in Command]}), metadata={
+        "description": "The transitions the caller may run now (POST .../transitions): their roles on the case's "
+                       "unit, its status and kind, and its rules (investigation complete, seriousness decided, IVO "
+                       "report, no open actions) all allow them.",
+        "example": ["start_investigation", "reject"]})
+    blocked_commands = fields.List(fields.Nested(BlockedCommandSchema), metadata={
+        "description": "The transitions the caller's roles allow in this status that a rule refuses now, each with "
+                       "the reason, so a client can show why (e.g. close while improvement actions are open).",
+        "example": [{"command": "close", "code": "open_actions_remain",
+                     "reason": "1 förbättringsåtgärd(er) är inte klara eller avbrutna / 1 improvement action(s) "
+                               "are neither done nor cancelled"}]})
     actions = fields.Nested(ActionCountsSchema)
 
 
@@ -268,21 +291,55 @@ class ListArgsSchema(Schema):
 
 class ReceiptSchema(Schema):
     reference = fields.String()
-    received_at = fields.DateTime()
+    received_at = f.AwareDateTime()
     receipt_due = fields.Date()
     answer_due = fields.Date()
     message_sv = fields.String()
+    secret = fields.String(metadata={
+        "description": "The receipt's secret: with the reference it shows the case's status "
+                       "(POST .../feedback/status). Shown only in this answer; the municipality keeps only its hash.",
+        "example": "q3Vd0nYH1xk2bq9wJm8ZrT5cLpEa4sGu"})
+
+
+RECEIPT_SECRET_PATTERN = r"^[A-Za-z0-9_-]{16,64}$"
+
+
+class FeedbackStatusQuerySchema(Schema):
+    reference = f.Name(required=True, max_length=11, validate=validate.Regexp(
+        REFERENCE_PATTERN, error="ett ärendenummer, t.ex. 2026-000123 / a case reference, e.g. 2026-000123"),
+        metadata={"description": "The case's reference (ärendenummer) from the receipt.", "example": "2026-000123"})
+    secret = f.Name(required=True, max_length=64, validate=validate.Regexp(
+        RECEIPT_SECRET_PATTERN, error="koden från kvittot / the secret from the receipt"),
+        metadata={"description": "The secret from the receipt.", "example": "q3Vd0nYH1xk2bq9wJm8ZrT5cLpEa4sGu"})
+
+
+class FeedbackStatusSchema(Schema):
+    reference = fields.String(metadata={"description": "The case's reference (ärendenummer).",
+                                        "example": "2026-000123"})
+    status = fields.String(metadata={"description": "Where the case is in its handling.", "enum": STATUSES,
+                                     "example": "investigating"})
+    status_label_sv = fields.String(metadata={"description": "The status in Swedish, for people.",
+                                              "example": "under utredning"})
+    received_at = f.AwareDateTime(metadata={"description": "When the municipality received the case.",
+                                            "example": "2026-11-23T14:05:00+01:00"})
+    receipt_due = fields.Date(metadata={"description": "The last day the case is to be taken up (mottaget).",
+                                        "example": "2026-11-25"})
+    answer_due = fields.Date(metadata={"description": "The last day the case is to be answered.",
+                                       "example": "2026-12-07"})
+    closed_at = f.AwareDateTime(allow_none=True, metadata={
+        "description": "When the case was closed (answered) or rejected (avvisat); null while it is open.",
+        "example": "2026-12-03T10:30:00+01:00"})
 
 
 class AuditEntrySchema(Schema):
-    at = fields.DateTime()
+    at = f.AwareDateTime()
     actor = fields.String()
     action = fields.String()
     entity_type = fields.String()
     entity_id = fields.String()
     changed_fields = fields.List(fields.String(), allow_none=True,
                                  metadata={"description": "the fields the command changed (names only)"})
-    changed_values = fields.Dict(keys=fields.String(), values=fields.List(fields.Raw(allow_none=True)),
+    changed_values = fields.Dict(keys=fields.String(), values=fields.List(f.RecordedValue(allow_none=True)),
                                  allow_none=True,
                                  metadata={"description": "[before, after] of the changed fields that are not "
                                                           "free text or personal data"})

@@ -7,10 +7,13 @@ case they may read but not change is "forbidden".
 """
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 import re
 import secrets
 import uuid
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Callable
 
@@ -59,6 +62,11 @@ class InvalidCalendar(Unprocessable):
     code = "invalid_working_calendar"
 
 
+class ReceiptNotFound(NotFound):
+    """A reference and secret that name no receipt; one answer for every wrong part, so it reveals nothing."""
+    code = "receipt_not_found"
+
+
 Stale = PreconditionFailed
 CALENDAR_ETAG_ID = "working-calendar"  # the calendar's ETag: "working-calendar.<version>"
 
@@ -75,18 +83,38 @@ def _today(now: datetime | None = None) -> date:
 # Presentation (the response's shape; the API renders it with DeviationSchema)
 # --------------------------------------------------------------------------
 
-def present(row, counts: dict | None, today: date) -> dict:
-    """A case's row (db.case_select) as answered."""
+@dataclass(frozen=True)
+class Caller:
+    """Whom a case is presented to: their roles and the units they act on (the subtree of their org units).
+
+    `allowed_commands` is what this caller may do now, so that a client shows only buttons that work.
+    """
+
+    roles: frozenset[str]
+    units: frozenset[str]
+
+    def options(self, dev: d.Deviation, counts: dict | None) -> tuple[list[d.Command], list[d.BlockedCommand]]:
+        return dev.command_options(self.roles, dev.unit_id in self.units, (counts or {}).get("open", 0))
+
+
+def caller_of(conn, principal) -> Caller:
+    return Caller(frozenset(principal.roles), frozenset(db.scope_units(conn, principal.tenant, principal.org_units)))
+
+
+def present(row, counts: dict | None, today: date, caller: Caller) -> dict:
+    """A case's row (db.case_select) as answered to `caller`."""
     m = row._mapping
     contact = None
     if any(m[name] for name in ("contact_name", "contact_email", "contact_phone")):
         contact = {"name": m["contact_name"], "email": m["contact_email"], "phone": m["contact_phone"]}
-    return present_entity(db.to_entity(row), m["reference"], contact, counts, today, unit_name=m["unit_name"],
+    return present_entity(db.to_entity(row), m["reference"], contact, counts, today, caller, unit_name=m["unit_name"],
                           reporter_name=m["reporter_name"])
 
 
 def present_entity(dev: d.Deviation, reference: str, contact: dict | None, counts: dict | None,
-                   today: date, *, unit_name: str | None = None, reporter_name: str | None = None) -> dict:
+                   today: date, caller: Caller, *, unit_name: str | None = None,
+                   reporter_name: str | None = None) -> dict:
+    allowed, blocked = caller.options(dev, counts)
     return {
         "id": dev.id, "reference": reference, "kind": dev.kind.value,
         "kind_label_sv": d.KIND_LABELS_SV[dev.kind], "status": dev.status.value,
@@ -105,7 +133,8 @@ def present_entity(dev: d.Deviation, reference: str, contact: dict | None, count
         "closed_at": dev.closed_at, "pseudonymised_at": dev.pseudonymised_at,
         "rejection": _rejection_view(dev.rejection), "contact": contact, "version": dev.version,
         "overdue": dev.overdue(today),
-        "allowed_commands": [c.value for c in dev.allowed_commands()],
+        "allowed_commands": [c.value for c in allowed],
+        "blocked_commands": [{"command": b.command.value, "code": b.code, "reason": b.reason} for b in blocked],
         "actions": counts or {"total": 0, "open": 0, "overdue": 0},
     }
 
@@ -260,11 +289,15 @@ def report_deviation(platform, principal, data: dict, claim=None, now: datetime 
                   entity_id=dev.id, after=_snapshot(dev))
         idempotency.record(claim, uow, dev.id)
         uow.commit()
-    return present_entity(dev, reference, None, None, _today(now), unit_name=context.unit_name, reporter_name=name)
+    # The reporter acts on the unit reported to (the report was refused otherwise).
+    caller = Caller(frozenset(principal.roles), frozenset({dev.unit_id}))
+    return present_entity(dev, reference, None, None, _today(now), caller, unit_name=context.unit_name,
+                          reporter_name=name)
 
 
-def submit_public_feedback(platform, tenant: str, data: dict, claim=None, now: datetime | None = None) -> str:
-    """A citizen's klagomål or synpunkt through the public form (anonymous if they wish); returns its id."""
+def submit_public_feedback(platform, tenant: str, data: dict, claim=None, now: datetime | None = None) -> dict:
+    """A citizen's klagomål or synpunkt through the public form (anonymous if they wish); returns the receipt,
+    with its secret (shown this once, stored as a hash) and, for the caller only, `deviation_id`."""
     now = now or utcnow()
     with platform.uow() as uow:
         conn = uow.connection
@@ -281,23 +314,31 @@ def submit_public_feedback(platform, tenant: str, data: dict, claim=None, now: d
             calendar=db.tenant_calendar(conn, tenant), id=str(uuid.uuid4()), anonymous=not contact)
         reference = db.next_reference(conn, tenant, d.local_date(now).year)
         uow.insert_on_commit(db.deviations, db.new_row(dev, reference=reference, contact=contact))
+        secret = new_receipt_secret()
+        uow.insert_on_commit(db.receipt_secrets, {"tenant": tenant, "deviation_id": dev.id,
+                                                  "secret_hash": receipt_secret_hash(secret)})
         for event in dev.events:
             uow.add_event(event)
         uow.audit(tenant=tenant, actor=ANONYMOUS, action="report", entity_type="deviation", entity_id=dev.id,
                   after=_snapshot(dev))
         idempotency.record(claim, uow, dev.id)
         uow.commit()
-    return dev.id
+    return {**_receipt(reference, now, dev.receipt_due, dev.investigation_due, named=bool(contact), secret=secret),
+            "deviation_id": dev.id}
 
 
 def receipt(platform, tenant: str, deviation_id: str) -> dict:
-    """What a citizen is told: the reference and the promised dates."""
-    with platform.engine.connect() as conn:
-        row = db.get_row(conn, tenant, deviation_id)
-    if row is None:
-        raise _not_found()
+    """The receipt again, for a retry with the same Idempotency-Key: the first answer was lost, and its secret
+    with it (only a hash is kept), so the receipt gets a new secret and the lost one stops working."""
+    secret = new_receipt_secret()
+    with platform.uow() as uow:
+        row = db.get_row(uow.connection, tenant, deviation_id)
+        if row is None or not db.replace_receipt_secret(uow.connection, tenant, deviation_id,
+                                                        receipt_secret_hash(secret)):
+            raise _not_found()
+        uow.commit()
     named = bool(row.contact_email or row.contact_phone or row.contact_name)
-    return _receipt(row.reference, row.reported_at, row.receipt_due, row.investigation_due, named)
+    return _receipt(row.reference, row.reported_at, row.receipt_due, row.investigation_due, named, secret)
 
 
 def decoy_receipt(kind: str, now: datetime | None = None) -> dict:
@@ -305,16 +346,46 @@ def decoy_receipt(kind: str, now: datetime | None = None) -> dict:
     now = now or utcnow()
     receipt_due, answer_due, _ivo = d.DEFAULT_DEADLINES[d.Kind(kind)].due_dates(d.local_date(now))
     reference = db.reference(d.local_date(now).year, secrets.randbelow(999_999) + 1)
-    return _receipt(reference, now, receipt_due, answer_due, named=False)
+    return _receipt(reference, now, receipt_due, answer_due, named=False, secret=new_receipt_secret())
 
 
-def _receipt(reference: str, received_at: datetime, receipt_due: date, answer_due: date, named: bool) -> dict:
+def new_receipt_secret() -> str:
+    """A receipt's secret: 192 random bits, 32 URL-safe characters (nothing to guess, nothing to brute-force)."""
+    return secrets.token_urlsafe(24)
+
+
+def receipt_secret_hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+_NO_RECEIPT_HASH = receipt_secret_hash("")  # compared with when no receipt matched, so both take the same time
+
+
+def feedback_status(platform, tenant: str, reference: str, secret: str) -> dict:
+    """A receipt's holder asks how their case goes: its status and dates, nothing else (no text, no unit, no
+    person). A wrong tenant, reference or secret is the same 404; the secret is compared in constant time."""
+    given = receipt_secret_hash(secret)
+    with platform.engine.connect() as conn:
+        row = db.receipt_status_row(conn, tenant, reference) if len(tenant) <= 16 else None
+    matches = hmac.compare_digest(given, row.secret_hash if row is not None else _NO_RECEIPT_HASH)
+    if row is None or not matches:
+        raise ReceiptNotFound("Inget ärende med det numret och den koden / no case with that reference and secret")
+    status = d.Status(row.status)
+    return {"reference": row.reference, "status": status.value, "status_label_sv": d.STATUS_LABELS_SV[status],
+            "received_at": row.reported_at, "receipt_due": row.receipt_due, "answer_due": row.investigation_due,
+            "closed_at": row.closed_at if status is d.Status.closed else
+            row.rejected_at if status is d.Status.rejected else None}
+
+
+def _receipt(reference: str, received_at: datetime, receipt_due: date, answer_due: date, named: bool,
+             secret: str) -> dict:
     message = (f"Tack! Ditt ärende har nummer {reference}. Vi tar emot det senast {receipt_due} "
                f"och besvarar det senast {answer_due}.")
     if not named:
         message += " Du har lämnat det anonymt, så vi kan inte svara dig direkt."
+    message += (" Spara numret och koden på kvittot: med dem kan du se hur ärendet går. Koden visas bara nu.")
     return {"reference": reference, "received_at": received_at, "receipt_due": receipt_due,
-            "answer_due": answer_due, "message_sv": message}
+            "answer_due": answer_due, "message_sv": message, "secret": secret}
 
 
 # --------------------------------------------------------------------------
@@ -340,7 +411,7 @@ def _read(platform, principal, find: Callable, now: datetime | None) -> dict:
             _log_reads(uow, principal, [dev.id], readlog.READ)
         today = _today(now)
         counts = db.action_counts(uow.connection, dev.tenant, [dev.id], today)
-        return present(row, counts[dev.id], today)
+        return present(row, counts[dev.id], today, caller_of(uow.connection, principal))
 
 
 def _log_reads(uow, principal, deviation_ids: list[str], how: str) -> None:
@@ -356,7 +427,8 @@ def view(platform, principal, deviation_id: str, now: datetime | None = None) ->
         if row is None:
             raise _not_found()
         today = _today(now)
-        return present(row, db.action_counts(conn, principal.tenant, [row.id], today)[row.id], today)
+        return present(row, db.action_counts(conn, principal.tenant, [row.id], today)[row.id], today,
+                       caller_of(conn, principal))
 
 
 def list_deviations(platform, principal, flt: db.ListFilter, now: datetime | None = None) -> dict:
@@ -368,7 +440,8 @@ def list_deviations(platform, principal, flt: db.ListFilter, now: datetime | Non
         lex = [r.id for r in page.rows if d.Kind(r.kind) in d.LEX_KINDS]
         if lex:
             _log_reads(uow, principal, lex, readlog.LIST)
-        items = [present(r, counts[r.id], today) for r in page.rows]
+        caller = caller_of(uow.connection, principal)
+        items = [present(r, counts[r.id], today, caller) for r in page.rows]
     return {"items": items, "total": page.total, "limit": flt.limit, "offset": flt.offset,
             "next_cursor": page.next_cursor}
 

@@ -50,7 +50,7 @@ class UnitSchema(Schema):
     kind_label_sv = fields.String(dump_only=True)
     name = fields.String(dump_only=True)
     parent_id = fields.String(dump_only=True, allow_none=True)
-    closed_at = fields.DateTime(dump_only=True, allow_none=True)
+    closed_at = f.AwareDateTime(dump_only=True, allow_none=True)
     revision = fields.Integer(dump_only=True)
 
 
@@ -61,7 +61,7 @@ class UnitListSchema(Schema):
 
 class HistoryEntrySchema(Schema):
     revision = fields.Integer(dump_only=True)
-    at = fields.DateTime(dump_only=True)
+    at = f.AwareDateTime(dump_only=True)
     actor = fields.String(dump_only=True)
     change = fields.String(dump_only=True, metadata={"enum": ["created", "renamed", "moved", "closed"]})
     name = fields.String(dump_only=True)

@@ -56,8 +56,9 @@ def test_fields_accept_and_normalise():
     assert Sample().load({"name": "e\u0301 👩\u200d👩\u200d👧 سلام"})["name"] == "e\u0301 👩\u200d👩\u200d👧 سلام"
 
 
-def test_naive_datetime_is_utc():
-    assert Sample().load({"at": "2026-03-01T10:00:00"})["at"].utcoffset().total_seconds() == 0
+def test_naive_datetime_is_swedish_time():
+    loaded = Sample().load({"at": "2026-03-01T10:00:00"})["at"]
+    assert loaded.astimezone(f.LOCAL_ZONE).isoformat() == "2026-03-01T10:00:00+01:00"
 
 
 @pytest.mark.parametrize("args", [{"flag": "yes"}, {"flag": "1"}, {"flag": "True"}, {"limit": "7" * 5000},

@@ -59,7 +59,7 @@ def closed_case(env, kind: Kind, closed_on: date, tenant=A, citizen=False, actio
         did = service.submit_public_feedback(p, tenant, {
             "kind": kind.value, "unit_id": unit, "description": SECRET["description"], "anonymous": False,
             "contact": {"name": SECRET["contact_name"], "email": SECRET["contact_email"],
-                        "phone": SECRET["contact_phone"]}}, now=at)
+                        "phone": SECRET["contact_phone"]}}, now=at)["deviation_id"]
     else:
         reporter = principal("anna", ["medarbetare"], ["e1"] if tenant == A else ["eb"], tenant, "Anna Andersson")
         did = service.report_deviation(p, reporter, {
@@ -167,7 +167,7 @@ def test_a_run_pseudonymises_exactly_the_expired_cases_and_a_second_run_nothing(
     for event in events:
         old = before[event["subject"]]
         assert event["tenant"] == old["tenant"] and event["data"]["kind"] == old["kind"]
-        assert event["data"]["unit_id"] == old["unit_id"] and event["data"]["pseudonymised_at"] == NOW.isoformat()
+        assert event["data"]["unit_id"] == old["unit_id"] and event["data"]["pseudonymised_at"] == NOW.astimezone(timezone.utc).isoformat()  # events carry UTC
         assert datetime.fromisoformat(event["data"]["closed_at"]) == old["closed_at"]
         assert not any(secret in json.dumps(event) for secret in SECRET.values())
     audit = env.platform.tables.audit_log
