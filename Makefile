@@ -18,14 +18,14 @@ export ORDNING_DATA_DIR ?= $(CURDIR)/var
 $(BIN)/python:
 	echo "creating $(VENV) ..." >&2
 	$(PYTHON) -m venv $(VENV) >&2
-	# Setuptools new enough to build the packages in this venv itself (--no-build-isolation below), which
-	# saves an isolated build environment per package on the first `make run`.
-	$(BIN)/python -m pip install --quiet "setuptools>=70.1" >&2
 
 # Two stamps: what the services need to run (`make run`, `make token`), then the test tooling on top
 # (`make test`), so neither reinstalls what the other put there.
 $(VENV)/.runtime: $(BIN)/python constraints.txt shared/pyproject.toml services/*/pyproject.toml
 	echo "installing the services' packages into $(VENV) ..." >&2
+	# Setuptools new enough to build the packages in this venv itself (--no-build-isolation below), which
+	# saves an isolated build environment per package on the first `make run`.
+	$(BIN)/python -m pip install --quiet "setuptools>=70.1" >&2
 	# --no-compile: Python compiles what the services import when they first import it, not every module
 	# of every dependency (most of them never imported) up front.
 	$(BIN)/python -m pip install --quiet --no-build-isolation --no-compile -c constraints.txt $(PACKAGES) >&2
