@@ -316,3 +316,26 @@ def test_the_readme_quick_start_is_the_banners_example(monkeypatch):
     readme = (ROOT / "README.md").read_text().splitlines()
     for command in example_commands(ROOT / "var"):
         assert command in readme, command
+
+
+def test_services_stop_when_the_launcher_is_killed(tmp_path):
+    data_dir = tmp_path / "var"
+    data_dir.mkdir()
+    (data_dir / "demo-seeded").write_text("")
+    launcher = Launcher(data_dir, port_base(3))
+    try:
+        launcher.wait_running(timeout=60)
+        seen = descendants(launcher.process.pid)
+        launcher.process.kill()  # no chance to stop anything: the services notice on their own
+        launcher.process.wait()
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and stack_processes_left(launcher.process.pid, seen):
+            time.sleep(0.1)
+    finally:
+        for pid in seen:
+            try:
+                os.killpg(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+    assert stack_processes_left(launcher.process.pid, seen) == []
+    assert not listening(launcher.port("processes")) and not listening(launcher.port("deviations"))
