@@ -339,3 +339,25 @@ def test_services_stop_when_the_launcher_is_killed(tmp_path):
                 pass
     assert stack_processes_left(launcher.process.pid, seen) == []
     assert not listening(launcher.port("processes")) and not listening(launcher.port("deviations"))
+
+
+def raw_answer(port: int, request: bytes) -> tuple[str, dict, bytes]:
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(request)
+        data = b""
+        while chunk := sock.recv(65536):
+            data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    status, *headers = head.decode("latin-1").split("\r\n")
+    return status, {name.lower(): value.strip() for name, _, value in (line.partition(":") for line in headers)}, body
+
+
+@pytest.mark.parametrize("request_bytes, status", [
+    (b"GET /" + b"a" * 70_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414),
+    (b"GET /healthz HTTP/1.1\r\nHost: x\r\n" + b"".join(b"X-%d: 1\r\n" % n for n in range(120)) + b"\r\n", 431),
+])
+def test_the_embedded_server_answers_unreadable_requests_as_problems(running_stack, request_bytes, status):
+    line, headers, body = raw_answer(running_stack.port("deviations"), request_bytes)
+    assert line.split()[1] == str(status)
+    assert headers["content-type"] == "application/problem+json"
+    assert json.loads(body)["status"] == status

@@ -164,6 +164,8 @@ def _signal_group(pgid: int, signum: int) -> None:
 def exit_reason(service: str, returncode: int) -> str:
     if returncode == embedded.EXIT_PORT_IN_USE:
         return embedded.port_in_use_message(service, port_of(service))
+    if returncode == embedded.EXIT_WORKER_DIED:
+        return f"{service}'s worker loops (outbox relay, consumer, jobs) stopped; its log is above"
     if returncode < 0:
         return f"{service} was killed by {signal.Signals(-returncode).name}"
     return f"{service} stopped with exit status {returncode}; its log is above"

@@ -22,6 +22,8 @@ import threading
 
 from werkzeug.serving import WSGIRequestHandler, make_server
 
+from .problems import PROBLEM_CONTENT_TYPE, BadRequest, HeaderFieldsTooLarge, UriTooLong, problem_json
+
 log = logging.getLogger(__name__)
 
 EXIT_PORT_IN_USE = 3
@@ -29,11 +31,35 @@ EXIT_WORKER_DIED = 4
 STOP_SECONDS = 15  # the worker's loops finish their turn within this; the launcher waits a little longer
 
 
+# What the server answers itself, before the app sees a request, as problem+json like every answer of the
+# app (as gunicorn_worker does in production). The detail never echoes the request: it may hold anything.
+UNREADABLE_REQUESTS = {
+    400: (BadRequest, "Begäranraden eller ett huvud kunde inte läsas / the request line or a header is malformed"),
+    414: (UriTooLong, "Begäranraden är för lång / the request line is longer than the server accepts"),
+    431: (HeaderFieldsTooLarge, "För många eller för stora huvuden / too many headers, or a header too large"),
+}
+
+
 class QuietRequestHandler(WSGIRequestHandler):
     """The app logs every request itself (one JSON line); the server adds none of its own."""
 
     def log_request(self, code="-", size="-") -> None:
         pass
+
+    def send_error(self, code, message=None, explain=None) -> None:
+        if code not in UNREADABLE_REQUESTS:
+            return super().send_error(code, message, explain)
+        problem, detail = UNREADABLE_REQUESTS[code]
+        body = problem_json(problem(detail).document())
+        self.close_connection = True
+        self.send_response(code, problem.title)
+        self.send_header("Content-Type", PROBLEM_CONTENT_TYPE)
+        self.send_header("Connection", "close")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+        return None
 
 
 def listening_socket(host: str, port: int) -> socket.socket:
@@ -58,8 +84,10 @@ def port_in_use_message(service: str, port: int) -> str:
 
 def serve(service: str, sock: socket.socket) -> int:
     """Run the service until told to stop; returns the exit status."""
+    from .config import Settings
     from .migrations import upgrade
 
+    Settings.from_env(service).data_dir.mkdir(parents=True, exist_ok=True)  # the SQLite files and the bus
     module = importlib.import_module(f"ordning_{service}.app")
     upgrade(service)
     app = module.create_app()
