@@ -9,32 +9,50 @@ export ORDNING_CHECKOV ?= $(CURDIR)/$(CHECKOV_VENV)/bin/checkov
 MUTMUT_VENV ?= .venv-mutmut
 PACKAGES := -e shared -e services/processes -e services/deviations
 export ORDNING_DATA_DIR ?= $(CURDIR)/var
+# `TOKEN=$$(make token USER_NAME=anna)` must capture the token alone: make echoes no recipe line, and the
+# install steps write to stderr.
+.SILENT:
 
 .PHONY: install run test unit token bench mutation clean
 
 $(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
+	echo "creating $(VENV) ..." >&2
+	$(PYTHON) -m venv $(VENV) >&2
 
-$(VENV)/.installed: $(BIN)/python constraints.txt requirements-dev.txt shared/pyproject.toml services/*/pyproject.toml
-	$(BIN)/python -m pip install --quiet -c constraints.txt -r requirements-dev.txt $(PACKAGES)
+# Two stamps: what the services need to run (`make run`, `make token`), then the test tooling on top
+# (`make test`), so neither reinstalls what the other put there.
+$(VENV)/.runtime: $(BIN)/python constraints.txt shared/pyproject.toml services/*/pyproject.toml
+	echo "installing the services' packages into $(VENV) ..." >&2
+	# Setuptools new enough to build the packages in this venv itself (--no-build-isolation below), which
+	# saves an isolated build environment per package on the first `make run`.
+	$(BIN)/python -m pip install --quiet "setuptools>=70.1" >&2
+	# --no-compile: Python compiles what the services import when they first import it, not every module
+	# of every dependency (most of them never imported) up front.
+	$(BIN)/python -m pip install --quiet --no-build-isolation --no-compile -c constraints.txt $(PACKAGES) >&2
+	touch $@
+
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt constraints.txt
+	echo "installing the test tooling into $(VENV) ..." >&2
+	$(BIN)/python -m pip install --quiet -c constraints.txt -r requirements-dev.txt >&2
 	touch $@
 
 $(CHECKOV_VENV)/.installed: constraints-checkov.txt
-	$(PYTHON) -m venv $(CHECKOV_VENV)
-	$(CHECKOV_VENV)/bin/python -m pip install --quiet --upgrade "pip>=24"
-	$(CHECKOV_VENV)/bin/python -m pip install --quiet -c constraints-checkov.txt checkov
+	echo "installing checkov into $(CHECKOV_VENV) ..." >&2
+	$(PYTHON) -m venv $(CHECKOV_VENV) >&2
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --upgrade "pip>=24" >&2
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet -c constraints-checkov.txt checkov >&2
 	touch $@
 
 $(MUTMUT_VENV)/.installed: constraints-mutmut.txt
-	$(PYTHON) -m venv $(MUTMUT_VENV)
-	$(MUTMUT_VENV)/bin/python -m pip install --quiet --upgrade "pip>=24"
-	$(MUTMUT_VENV)/bin/python -m pip install --quiet -c constraints-mutmut.txt mutmut
+	echo "installing mutmut into $(MUTMUT_VENV) ..." >&2
+	$(PYTHON) -m venv $(MUTMUT_VENV) >&2
+	$(MUTMUT_VENV)/bin/python -m pip install --quiet --upgrade "pip>=24" >&2
+	$(MUTMUT_VENV)/bin/python -m pip install --quiet -c constraints-mutmut.txt mutmut >&2
 	touch $@
 
-install: $(VENV)/.installed $(CHECKOV_VENV)/.installed
+install: $(VENV)/.dev $(CHECKOV_VENV)/.installed
 
-run: install
+run: $(VENV)/.runtime
 	$(BIN)/ordning-run
 
 test: install
@@ -43,15 +61,17 @@ test: install
 unit: install
 	$(BIN)/python -m pytest -m "not integration and not e2e" $(PYTEST_ARGS)
 
-token: install
+token: $(VENV)/.runtime
 	$(BIN)/ordning-token $(USER_NAME)
 
-bench: install
-	$(BIN)/python bench/post_deviation.py
+# The ingest benchmark (PostgreSQL), then the embedded stack's memory (BENCH=memory or ingest runs one).
+bench: $(VENV)/.dev
+	if [ "$(BENCH)" != memory ]; then $(BIN)/python bench/post_deviation.py; fi
+	if [ "$(BENCH)" != ingest ]; then $(BIN)/python bench/embedded_memory.py; fi
 
 # Not part of `test` or CI: mutmut over the unit tests of deviations' domain, shared auth and processes'
 # domain, a score per module (15-30 min on the shared 2 cores; MUTATION_MODULES picks some).
-mutation: $(VENV)/.installed $(MUTMUT_VENV)/.installed
+mutation: $(VENV)/.dev $(MUTMUT_VENV)/.installed
 	ORDNING_MUTMUT=$(CURDIR)/$(MUTMUT_VENV)/bin/mutmut $(BIN)/python tools/mutation.py $(MUTATION_MODULES)
 
 clean:

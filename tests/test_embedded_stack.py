@@ -1,12 +1,18 @@
-"""`make run`'s stack starts with nothing but Python, seeds the demo municipality and serves it."""
+"""`make run`'s stack: starts with nothing but Python, seeds the demo municipality, serves it, and
+stops (or fails) leaving no process and no port behind."""
 from __future__ import annotations
 
+import json
 import os
+import re
+import shutil
 import signal
+import socket
 import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 import requests
@@ -15,38 +21,343 @@ from ordning_shared import demo
 
 pytestmark = pytest.mark.e2e
 
+ROOT = Path(__file__).resolve().parent.parent
+BANNER = "Ordning is running"
 
-def test_embedded_stack_starts_seeds_and_serves(tmp_path):
-    port_base = 18000 + os.getpid() % 1000 * 10
-    env = dict(os.environ, ORDNING_DATA_DIR=str(tmp_path / "var"), ORDNING_RUN_PORT_BASE=str(port_base),
-               ORDNING_LOG_LEVEL="WARNING")
-    for name in list(env):
-        if name.startswith("ORDNING_") and name.endswith(("DATABASE_URL", "BROKER_URL")):
-            env.pop(name)
-    env.pop("ORDNING_ENV", None)
-    launcher = subprocess.Popen([sys.executable, "-m", "ordning_shared.devstack"], env=env,
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    output: list[str] = []
-    # Drain the output all along, so no process of the stack blocks on a full pipe.
-    threading.Thread(target=lambda: output.extend(iter(launcher.stdout.readline, "")), daemon=True).start()
+
+def port_base(offset: int) -> int:
+    # Apart from other test runs on this machine (other pids) and from the other tests of this module
+    # (a stack takes base + 1 and base + 2), below the ephemeral ports.
+    return 18000 + os.getpid() % 1000 * 14 + offset * 3
+
+
+def shell_env(**extra) -> dict:
+    """The environment of a user's shell: none of the stack's settings, not inside a make (`make test`)."""
+    env = {name: value for name, value in os.environ.items()
+           if not name.startswith("ORDNING_") and name not in ("MAKELEVEL", "MAKEFLAGS", "MFLAGS")}
+    return dict(env, **extra)
+
+
+class Launcher:
+    """`ordning-run` in a session of its own, as a shell starts a foreground job: a terminal's Ctrl-C is
+    SIGINT to that process group."""
+
+    def __init__(self, data_dir: Path, base: int):
+        self.base = base
+        self.output: list[str] = []
+        env = shell_env(ORDNING_DATA_DIR=str(data_dir), ORDNING_RUN_PORT_BASE=str(base), ORDNING_LOG_LEVEL="WARNING")
+        self.process = subprocess.Popen([sys.executable, "-m", "ordning_shared.devstack"], env=env, cwd=ROOT,
+                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                        start_new_session=True)
+        # Drain the output all along, so no process of the stack blocks on a full pipe.
+        threading.Thread(target=lambda: self.output.extend(iter(self.process.stdout.readline, "")),
+                         daemon=True).start()
+
+    @property
+    def text(self) -> str:
+        return "".join(self.output)
+
+    def port(self, service: str) -> int:
+        return self.base + 1 + ["processes", "deviations"].index(service)
+
+    def wait_running(self, timeout: float = 120) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and self.process.poll() is None and BANNER not in self.text:
+            time.sleep(0.05)
+        assert BANNER in self.text, self.text
+
+    def interrupt(self) -> None:
+        os.killpg(self.process.pid, signal.SIGINT)  # as the terminal does on Ctrl-C
+
+    def wait(self, timeout: float) -> int:
+        try:
+            return self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.kill_all()
+            raise AssertionError(f"the launcher did not exit within {timeout}s:\n{self.text}") from None
+
+    def kill_all(self) -> None:
+        for pid in [self.process.pid, *descendants(self.process.pid)]:
+            try:
+                os.killpg(os.getpgid(pid), signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        self.process.wait()
+
+
+def proc_stat(pid: int) -> dict | None:
+    """ppid, pgid, session and start time of a live process, None when it is gone (or a zombie)."""
     try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and launcher.poll() is None:
-            if any("Ordning is running" in line for line in output):
-                break
-            time.sleep(0.2)
-        assert any("Ordning is running" in line for line in output), "".join(output)
-        deviations = f"http://127.0.0.1:{port_base + 2}"
-        token = requests.post(f"http://127.0.0.1:{port_base + 1}/dev/token?user=erik", timeout=10).json()
-        listed = requests.get(f"{deviations}/api/v1/deviations",
-                              headers={"Authorization": f"Bearer {token['access_token']}"}, timeout=10)
-        assert listed.status_code == 200, listed.text
-        kinds = {item["kind"] for item in listed.json()["items"]}
-        assert {"avvikelse", "lex_sarah", "synpunkt", "klagomal"} <= kinds
-        assert all(item["unit_id"] == demo.unit_id("0138", "Hemtjänst Norr") for item in listed.json()["items"])
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except (FileNotFoundError, ProcessLookupError):
+        return None
+    fields = text[text.rindex(")") + 2:].split()
+    if fields[0] == "Z":
+        return None
+    return {"ppid": int(fields[1]), "pgid": int(fields[2]), "sid": int(fields[3]), "start": fields[19]}
+
+
+def all_processes() -> dict[int, dict]:
+    stats = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit() and (stat := proc_stat(int(entry))) is not None:
+            stats[int(entry)] = stat
+    return stats
+
+
+def descendants(pid: int) -> dict[int, dict]:
+    stats = all_processes()
+    found, frontier = {}, [pid]
+    while frontier:
+        parent = frontier.pop()
+        for child, stat in stats.items():
+            if stat["ppid"] == parent and child not in found:
+                found[child] = stat
+                frontier.append(child)
+    return found
+
+
+def command_line(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except FileNotFoundError:
+        return "(gone)"
+
+
+def stack_processes_left(launcher_pid: int, seen: dict[int, dict]) -> list[str]:
+    """What is left of a stack: processes seen during the run still alive, or any in their groups or sessions."""
+    groups = {launcher_pid} | {stat["pgid"] for stat in seen.values()}
+    sessions = {launcher_pid} | {stat["sid"] for stat in seen.values()}
+    left = []
+    for pid, stat in all_processes().items():
+        if (pid in seen and seen[pid]["start"] == stat["start"]) or stat["pgid"] in groups or stat["sid"] in sessions:
+            left.append(f"{pid}: {command_line(pid)}")
+    return left
+
+
+def listening(port: int) -> bool:
+    """Whether a program listens on the port (binding it as a server does, TIME_WAIT does not count)."""
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return True
+    return False
+
+
+@pytest.fixture(scope="module")
+def running_stack(tmp_path_factory):
+    launcher = Launcher(tmp_path_factory.mktemp("stack") / "var", port_base(0))
+    try:
+        launcher.wait_running()
+        yield launcher
     finally:
-        launcher.send_signal(signal.SIGINT)
+        launcher.interrupt()
         try:
             launcher.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            launcher.kill()
+        except AssertionError:
+            pass
+
+
+def test_embedded_stack_starts_seeds_and_serves(running_stack):
+    deviations = f"http://127.0.0.1:{running_stack.port('deviations')}"
+    token = requests.post(f"http://127.0.0.1:{running_stack.port('processes')}/dev/token?user=erik",
+                          timeout=10).json()
+    listed = requests.get(f"{deviations}/api/v1/deviations",
+                          headers={"Authorization": f"Bearer {token['access_token']}"}, timeout=10)
+    assert listed.status_code == 200, listed.text
+    kinds = {item["kind"] for item in listed.json()["items"]}
+    assert {"avvikelse", "lex_sarah", "synpunkt", "klagomal"} <= kinds
+    assert all(item["unit_id"] == demo.unit_id("0138", "Hemtjänst Norr") for item in listed.json()["items"])
+
+
+def test_one_process_per_service(running_stack):
+    services = [command_line(pid) for pid in descendants(running_stack.process.pid)]
+    assert len(services) == 2, services
+    assert all("ordning_shared.embedded" in command for command in services), services
+
+
+def banner_example(output: str) -> list[str]:
+    """The commands of the banner's example block, as a user would select and paste them."""
+    lines = output[output.index(BANNER):].splitlines()
+    start = next(index for index, line in enumerate(lines) if line.startswith("Try it in bash"))
+    block = []
+    for line in lines[start + 1:]:
+        if line.startswith("    "):
+            block.append(line[4:])
+        elif block:
+            break
+    return block
+
+
+# Without curl the example's curl calls go to this stand-in (only the options the example uses).
+CURL_STAND_IN = r'''
+import sys, urllib.request, urllib.error
+args, headers, data, url = sys.argv[1:], {}, None, None
+while args:
+    arg = args.pop(0)
+    if arg == "-H":
+        name, _, value = args.pop(0).partition(":")
+        headers[name.strip()] = value.strip()
+    elif arg == "-d":
+        data = args.pop(0).encode()
+    elif not arg.startswith("-"):
+        url = arg
+request = urllib.request.Request(url, data=data, headers=headers)
+try:
+    with urllib.request.urlopen(request) as response:
+        status, body = response.status, response.read()
+except urllib.error.HTTPError as error:
+    status, body = error.code, error.read()
+sys.stdout.write(body.decode())
+sys.stderr.write(f"HTTP {status}\n")
+'''
+
+
+def test_the_banners_example_works_as_printed(running_stack, tmp_path):
+    commands = banner_example(running_stack.text)
+    assert commands and commands[0].startswith("TOKEN=$(") and "make token USER_NAME=anna" in commands[0]
+    if shutil.which("curl"):  # each curl call reports its status on stderr, beside what it prints
+        wrapper = """curl() { command curl --write-out '%{stderr}HTTP %{http_code}\\n' "$@"; }"""
+    else:
+        (tmp_path / "curl.py").write_text(CURL_STAND_IN)
+        wrapper = f"""curl() {{ {sys.executable} {tmp_path / 'curl.py'} "$@"; }}"""
+    result = subprocess.run(["bash", "-c", wrapper + "\n" + "\n".join(commands)], cwd=ROOT, env=shell_env(),
+                            capture_output=True, text=True, timeout=300)
+    statuses = re.findall(r"^HTTP (\d+)$", result.stderr, re.MULTILINE)
+    assert statuses[:1] == ["201"], (commands, result.stdout, result.stderr)
+    reported, _, found = result.stdout.partition("\n")
+    reference = json.loads(reported)["reference"]
+    assert re.fullmatch(r"\d{4}-\d{6}", reference)
+    # The lookup by reference number (GET /api/v1/deviations/by-reference/<reference>).
+    assert statuses == ["201", "200"], (commands, result.stdout, result.stderr)
+    assert json.loads(found)["reference"] == reference
+
+
+def test_ctrl_c_ten_times_leaves_no_process_and_no_port(tmp_path):
+    data_dir = tmp_path / "var"
+    data_dir.mkdir()
+    (data_dir / "demo-seeded").write_text("not needed here: only the start and the stop are")
+    base = port_base(1)
+    for attempt in range(10):
+        launcher = Launcher(data_dir, base)
+        try:
+            launcher.wait_running(timeout=60)
+            seen = descendants(launcher.process.pid)
+            assert seen, launcher.text
+            launcher.interrupt()
+            # 0: every service stopped on SIGTERM, none had to be killed; within seconds.
+            assert launcher.wait(timeout=10) == 0, launcher.text
+        finally:
+            if launcher.process.poll() is None:
+                launcher.kill_all()
+        assert stack_processes_left(launcher.process.pid, seen) == [], f"attempt {attempt + 1}"
+        for service in ("processes", "deviations"):
+            assert not listening(launcher.port(service)), f"attempt {attempt + 1}: {service}'s port is held"
+
+
+def test_a_port_in_use_stops_the_start_at_once_naming_service_and_port(tmp_path):
+    base = port_base(2)
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", base + 2))
+        squatter.listen()
+        started = time.monotonic()
+        launcher = Launcher(tmp_path / "var", base)
+        status = launcher.wait(timeout=15)
+        elapsed = time.monotonic() - started
+    assert status != 0
+    assert elapsed < 10
+    message = launcher.text
+    assert f"deviations cannot listen on port {base + 2}" in message, message
+    assert "another program is using it" in message
+    assert f"ss -ltnp 'sport = :{base + 2}'" in message and "ORDNING_RUN_PORT_BASE" in message
+    assert BANNER not in message
+    assert not listening(base + 1)
+
+
+def test_a_service_that_dies_stops_the_stack_with_the_reason(tmp_path):
+    data_dir = tmp_path / "var"
+    data_dir.mkdir()
+    (data_dir / "demo-seeded").write_text("")
+    launcher = Launcher(data_dir, port_base(3))
+    try:
+        launcher.wait_running(timeout=60)
+        seen = descendants(launcher.process.pid)
+        deviations = next(pid for pid in seen if "deviations" in command_line(pid))
+        os.kill(deviations, signal.SIGKILL)
+        status = launcher.wait(timeout=15)
+    finally:
+        if launcher.process.poll() is None:
+            launcher.kill_all()
+    assert status != 0
+    assert "deviations was killed by SIGKILL" in launcher.text, launcher.text
+    assert stack_processes_left(launcher.process.pid, seen) == []
+    assert not listening(launcher.port("processes"))
+
+
+def test_a_service_run_by_hand_on_a_port_in_use_says_so(tmp_path):
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", 0))
+        squatter.listen()
+        port = squatter.getsockname()[1]
+        result = subprocess.run([sys.executable, "-m", "ordning_shared.embedded", "processes", "--port", str(port)],
+                                env=shell_env(ORDNING_DATA_DIR=str(tmp_path)), capture_output=True, text=True,
+                                timeout=60)
+    assert result.returncode == 3
+    assert f"processes cannot listen on port {port}: another program is using it" in result.stderr
+
+
+def test_the_readme_quick_start_is_the_banners_example(monkeypatch):
+    from ordning_shared.devstack import example_commands
+
+    monkeypatch.delenv("ORDNING_RUN_PORT_BASE", raising=False)
+    monkeypatch.chdir(ROOT)
+    readme = (ROOT / "README.md").read_text().splitlines()
+    for command in example_commands(ROOT / "var"):
+        assert command in readme, command
+
+
+def test_services_stop_when_the_launcher_is_killed(tmp_path):
+    data_dir = tmp_path / "var"
+    data_dir.mkdir()
+    (data_dir / "demo-seeded").write_text("")
+    launcher = Launcher(data_dir, port_base(3))
+    try:
+        launcher.wait_running(timeout=60)
+        seen = descendants(launcher.process.pid)
+        launcher.process.kill()  # no chance to stop anything: the services notice on their own
+        launcher.process.wait()
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and stack_processes_left(launcher.process.pid, seen):
+            time.sleep(0.1)
+    finally:
+        for pid in seen:
+            try:
+                os.killpg(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+    assert stack_processes_left(launcher.process.pid, seen) == []
+    assert not listening(launcher.port("processes")) and not listening(launcher.port("deviations"))
+
+
+def raw_answer(port: int, request: bytes) -> tuple[str, dict, bytes]:
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(request)
+        data = b""
+        while chunk := sock.recv(65536):
+            data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    status, *headers = head.decode("latin-1").split("\r\n")
+    return status, {name.lower(): value.strip() for name, _, value in (line.partition(":") for line in headers)}, body
+
+
+@pytest.mark.parametrize("request_bytes, status", [
+    (b"GET /" + b"a" * 70_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414),
+    (b"GET /healthz HTTP/1.1\r\nHost: x\r\n" + b"".join(b"X-%d: 1\r\n" % n for n in range(120)) + b"\r\n", 431),
+])
+def test_the_embedded_server_answers_unreadable_requests_as_problems(running_stack, request_bytes, status):
+    line, headers, body = raw_answer(running_stack.port("deviations"), request_bytes)
+    assert line.split()[1] == str(status)
+    assert headers["content-type"] == "application/problem+json"
+    assert json.loads(body)["status"] == status

@@ -1,24 +1,26 @@
 """`make run`: the embedded stack, with nothing but Python.
 
-Every service runs as its own processes (a gunicorn API and a worker with the
-outbox relay and consumer) on SQLite files and kombu's filesystem transport
-under one data folder (ORDNING_DATA_DIR, default ./var). On the first start a
-demo municipality is seeded through the services' own APIs.
+Every service runs as one process (ordning_shared.embedded: its API and its worker
+loops as threads) on SQLite files and kombu's filesystem transport under one data
+folder (ORDNING_DATA_DIR, default ./var). On the first start a demo municipality is
+seeded through the services' own APIs.
 """
 from __future__ import annotations
 
+import errno
 import json
 import os
+import shlex
 import signal
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 
-from . import demo
+from . import demo, embedded
 from .auth import LocalIssuer
 from .config import Settings
 
@@ -56,9 +58,10 @@ def demo_token(data_dir: Path, user: str) -> str:
                                        claims["name"])
 
 
-def _wait_ready(service: str, timeout: float = 60) -> None:
+def _wait_ready(service: str, check=lambda: None, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        check()
         try:
             status, _, _ = _request("GET", base_url(service) + "/readyz")
             if status == 200:
@@ -66,10 +69,10 @@ def _wait_ready(service: str, timeout: float = 60) -> None:
         except (urllib.error.URLError, ConnectionError, OSError):
             pass
         time.sleep(0.3)
-    raise SystemExit(f"{service} did not become ready within {timeout:.0f}s; see the log above")
+    raise ServiceFailed(f"{service} did not become ready within {timeout:.0f}s; see the log above")
 
 
-def seed(data_dir: Path) -> None:
+def seed(data_dir: Path, check=lambda: None) -> None:
     """The demo municipality, through the APIs, so its events flow like any other."""
     processes = base_url("processes") + "/api/v1/org-units"
     for tenant, name, kind, parent in demo.ORG_UNITS:
@@ -77,10 +80,11 @@ def seed(data_dir: Path) -> None:
         body = {"id": demo.unit_id(tenant, name), "kind": kind, "name": name}
         if parent:
             body["parent_id"] = demo.unit_id(tenant, parent)
+        check()
         status, answer, _ = _request("POST", processes, body, demo_token(data_dir, admin),
                                      {"Idempotency-Key": f"demo-{body['id']}"})
         if status not in (200, 201):
-            raise SystemExit(f"seeding {name} failed: {status} {answer}")
+            raise ServiceFailed(f"seeding {name} failed: {status} {answer}")
 
     deviations = base_url("deviations") + "/api/v1/deviations"
     anna, erik, sara = (demo_token(data_dir, user) for user in ("anna", "erik", "sara"))
@@ -99,6 +103,7 @@ def seed(data_dir: Path) -> None:
     created = []
     for token, body in cases:
         while True:  # the deviations worker builds its copy of the org tree from events first
+            check()
             status, answer, _ = _request("POST", deviations, body, token,
                                          {"Idempotency-Key": f"demo-{body['kind']}-{body['unit_id']}"})
             if status == 201:
@@ -107,12 +112,12 @@ def seed(data_dir: Path) -> None:
             if status == 422 and (answer or {}).get("code") == "unknown_unit" and time.monotonic() < deadline:
                 time.sleep(0.3)
                 continue
-            raise SystemExit(f"seeding a {body['kind']} failed: {status} {answer}")
+            raise ServiceFailed(f"seeding a {body['kind']} failed: {status} {answer}")
     first = created[0]
     status, answer, headers = _request("POST", f"{deviations}/{first['id']}/transitions", {"command": "receive"},
                                        erik, {"If-Match": f'"{first["id"]}.{first["version"]}"'})
     if status != 200:
-        raise SystemExit(f"seeding a transition failed: {status} {answer}")
+        raise ServiceFailed(f"seeding a transition failed: {status} {answer}")
     _request("POST", base_url("deviations") + "/api/v1/public/0138/feedback",
              {"kind": "klagomal", "unit_id": norr, "anonymous": True,
               "description": "Hemtjänsten kom inte på utsatt tid tre dagar i rad."},
@@ -131,6 +136,109 @@ def stop_processes(processes: list[subprocess.Popen], timeout: float) -> None:
             process.kill()
 
 
+class StopRequested(Exception):
+    """Ctrl-C, SIGTERM or SIGHUP: the user asked the stack to stop."""
+
+
+class ServiceFailed(Exception):
+    """A service of the stack stopped, or could not start; the message says which and why."""
+
+
+def group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # a process of the group exists, we may not signal it
+        return True
+    return True
+
+
+def _signal_group(pgid: int, signum: int) -> None:
+    try:
+        os.killpg(pgid, signum)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def exit_reason(service: str, returncode: int) -> str:
+    if returncode == embedded.EXIT_PORT_IN_USE:
+        return embedded.port_in_use_message(service, port_of(service))
+    if returncode == embedded.EXIT_WORKER_DIED:
+        return f"{service}'s worker loops (outbox relay, consumer, jobs) stopped; its log is above"
+    if returncode < 0:
+        return f"{service} was killed by {signal.Signals(-returncode).name}"
+    return f"{service} stopped with exit status {returncode}; its log is above"
+
+
+class Launcher:
+    """The services as child processes, each in a process group of its own.
+
+    A terminal's Ctrl-C goes to the foreground process group: the launcher alone, so the services
+    do not each stop on their own in whatever state; the launcher stops them all, the same way
+    every time (SIGTERM to each group, a wait, SIGKILL to what remains).
+    """
+
+    def __init__(self, env: dict):
+        self.env = env
+        self.children: dict[str, subprocess.Popen] = {}
+        self.signals_received = 0
+
+    def on_signal(self, signum, _frame) -> None:
+        self.signals_received += 1
+        if self.signals_received == 1:
+            print(f"\n{signal.Signals(signum).name}: stopping the stack (again to kill it at once)",
+                  file=sys.stderr, flush=True)
+
+    def check(self) -> None:
+        """Raises when the user asked to stop or a service is gone; called at every step of the start too."""
+        if self.signals_received:
+            raise StopRequested()
+        for service, child in self.children.items():
+            if child.poll() is not None:
+                raise ServiceFailed(exit_reason(service, child.returncode))
+
+    def start(self) -> None:
+        sockets = {}
+        try:
+            # The launcher binds every port itself, before anything starts: a port in use is named
+            # at once, and no service can lose a race for its port to another program.
+            for service in SERVICES:
+                try:
+                    sockets[service] = embedded.listening_socket("127.0.0.1", port_of(service))
+                except OSError as exc:
+                    if exc.errno != errno.EADDRINUSE:
+                        raise
+                    raise ServiceFailed(embedded.port_in_use_message(service, port_of(service))) from None
+            for service in SERVICES:
+                fd = sockets[service].fileno()
+                self.children[service] = subprocess.Popen(
+                    [sys.executable, "-m", "ordning_shared.embedded", service, "--fd", str(fd)],
+                    env=self.env, pass_fds=(fd,), start_new_session=True)
+        finally:
+            for sock in sockets.values():
+                sock.close()  # the services hold the ports now
+
+    def stop(self, grace: float = embedded.STOP_SECONDS + 5) -> list[str]:
+        """SIGTERM to every service's group, wait, SIGKILL what remains; returns the services killed."""
+        for child in self.children.values():
+            _signal_group(child.pid, signal.SIGTERM)
+        deadline = time.monotonic() + grace
+        first_signals = self.signals_received
+        while time.monotonic() < deadline and self.signals_received <= max(first_signals, 1):
+            # A group outlives its leader while any process of it lives; reap the leader, then ask the group.
+            if not any(child.poll() is None or group_alive(child.pid) for child in self.children.values()):
+                break
+            time.sleep(0.05)
+        killed = []
+        for service, child in self.children.items():
+            if child.poll() is None or group_alive(child.pid):
+                _signal_group(child.pid, signal.SIGKILL)
+                killed.append(service)
+            child.wait()
+        return killed
+
+
 def main() -> None:
     data_dir = Path(os.environ.get("ORDNING_DATA_DIR", "var")).absolute()
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -138,57 +246,67 @@ def main() -> None:
     env.pop("ORDNING_AUTH_JWKS_URL", None)
     Settings.from_env("processes", env)  # fail early on a broken configuration
     LocalIssuer(data_dir).private_key()  # one key, made before the processes race for it
-    python = sys.executable
-    children: list[subprocess.Popen] = []
-
-    def stop(*_):
-        stop_processes(children, timeout=10)
-        raise SystemExit(0)
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    for service in SERVICES:
-        subprocess.run([python, "-m", "ordning_shared.migrations", service], env=env, check=True)
-    for service in SERVICES:
-        children.append(subprocess.Popen(
-            [python, "-m", "gunicorn", "--bind", f"127.0.0.1:{port_of(service)}", "--workers", "1",
-             "--threads", "4", "--log-level", "warning", f"ordning_{service}.app:create_app()"], env=env))
-        children.append(subprocess.Popen(
-            [python, "-c", f"from ordning_{service}.app import worker; worker()"], env=env))
+    launcher = Launcher(env)
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, launcher.on_signal)
+    status = 0
     try:
+        launcher.start()
         for service in SERVICES:
-            _wait_ready(service)
+            _wait_ready(service, launcher.check)
         marker = data_dir / "demo-seeded"
         if not marker.exists():
             print("seeding the demo municipality (Tyresö 0138, Öckerö 1407) ...", flush=True)
-            seed(data_dir)
+            seed(data_dir, launcher.check)
             marker.write_text(datetime.now(timezone.utc).isoformat())
-    except BaseException:
-        stop()
-        raise
-    print(banner(data_dir), flush=True)
-    while all(child.poll() is None for child in children):
-        time.sleep(1)
-    print("a process of the stack stopped; stopping the rest", file=sys.stderr)
-    stop()
+        print(banner(data_dir), flush=True)
+        while True:
+            launcher.check()
+            time.sleep(0.2)
+    except StopRequested:
+        pass
+    except ServiceFailed as failure:
+        print(f"\nordning: {failure}", file=sys.stderr, flush=True)
+        status = 1
+    finally:
+        killed = launcher.stop()
+    if killed:
+        print(f"ordning: {', '.join(killed)} did not stop on SIGTERM and was killed", file=sys.stderr)
+        status = status or 1
+    raise SystemExit(status)
 
 
 def banner(data_dir: Path) -> str:
     lines = ["", "Ordning is running (embedded: SQLite and a filesystem bus under %s)" % data_dir, ""]
     for service in SERVICES:
         lines.append(f"  {service:<11} {base_url(service)}   API docs: {base_url(service)}/openapi.json")
-    dev = base_url("deviations")
-    lines += [
-        "", "Demo users: " + ", ".join(f"{user} ({', '.join(demo.USERS[user][2])})" for user in demo.USERS),
-        "Get a token:   make token USER_NAME=erik",
-        f"   or:         curl -s -X POST '{base_url('processes')}/dev/token?user=erik'",
-        f"Then:          curl -s -H \"Authorization: Bearer $TOKEN\" {dev}/api/v1/deviations",
-        f"Report:        curl -s -H \"Authorization: Bearer $TOKEN\" -H 'Content-Type: application/json' \\",
-        f"                 -d '{{\"kind\": \"avvikelse\", \"unit_id\": \"{demo.unit_id('0138', 'Hemtjänst Norr')}\", "
-        "\"description\": \"...\"}}' " + f"{dev}/api/v1/deviations",
-        "Stop with Ctrl-C; the data stays in the folder (delete it to start afresh).", "",
-    ]
+    lines += ["", "Demo users: " + ", ".join(f"{user} ({', '.join(demo.USERS[user][2])})" for user in demo.USERS),
+              "", "Try it in bash, in another terminal in this folder: Anna reports a case, then looks it up",
+              "by its reference number (the one people quote on the phone):", ""]
+    lines += [EXAMPLE_INDENT + line for line in example_commands(data_dir)]
+    lines += ["", "Stop with Ctrl-C; the data stays in the folder (delete it to start afresh).", ""]
     return "\n".join(lines)
+
+
+EXAMPLE_INDENT = "    "
+
+
+def example_commands(data_dir: Path) -> list[str]:
+    """The banner's example, copy-paste correct (a test runs it as printed)."""
+    dev = base_url("deviations") + "/api/v1/deviations"
+    # `make token` reads the default folder; name this one when the stack runs elsewhere.
+    folder = "" if data_dir == (Path.cwd() / "var").absolute() else f"ORDNING_DATA_DIR={shlex.quote(str(data_dir))} "
+    report = {"kind": "avvikelse", "unit_id": demo.unit_id("0138", "Hemtjänst Norr"),
+              "description": "Larmet hos brukaren gick inte att återställa under natten."}
+    return [
+        f"TOKEN=$({folder}make token USER_NAME=anna)",
+        f"CASE=$(curl -s {dev} \\",
+        "  -H \"Authorization: Bearer $TOKEN\" -H 'Content-Type: application/json' \\",
+        f"  -d '{json.dumps(report, ensure_ascii=False)}')",
+        'echo "$CASE"',
+        "REF=$(echo \"$CASE\" | python3 -c 'import json, sys; print(json.load(sys.stdin)[\"reference\"])')",
+        f"curl -s -H \"Authorization: Bearer $TOKEN\" {dev}/by-reference/$REF",
+    ]
 
 
 def token_main() -> None:

@@ -1,6 +1,7 @@
 """create_app() for the API process (gunicorn "ordning_deviations.app:create_app()") and the worker."""
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from datetime import datetime
 
@@ -37,8 +38,9 @@ def jobs(platform: Platform, clock: Callable[[], datetime] = utcnow) -> list[Per
                         lambda: service.pseudonymise_expired(platform, now=clock()))]
 
 
-def worker() -> None:
+def worker(stop: threading.Event | None = None) -> None:
+    """The worker's loops until `stop` is set (or SIGTERM, when run as a process of its own)."""
     from ordning_shared.worker import run_worker
 
     platform = make_platform()
-    run_worker(platform, HANDLERS, jobs=jobs(platform))
+    run_worker(platform, HANDLERS, stop, jobs=jobs(platform))

@@ -4,6 +4,8 @@ gunicorn target: "ordning_processes.app:create_app()"; worker: `ordning-processe
 """
 from __future__ import annotations
 
+import threading
+
 from flask import Flask
 
 from ordning_shared.config import Settings
@@ -28,6 +30,6 @@ def create_app(settings: Settings | None = None) -> Flask:
     return create_platform_app(platform, [api.blp, api.public_blp], title="Ordning processes")
 
 
-def worker() -> None:
-    """The worker process: relays the outbox (no events are consumed yet)."""
-    run_worker(make_platform(), HANDLERS)
+def worker(stop: threading.Event | None = None) -> None:
+    """The worker's loops until `stop` is set (or SIGTERM, when run as a process of its own)."""
+    run_worker(make_platform(), HANDLERS, stop)
