@@ -25,10 +25,12 @@ $(VENV)/.runtime: $(BIN)/python constraints.txt shared/pyproject.toml services/*
 	echo "installing the services' packages into $(VENV) ..." >&2
 	# Setuptools new enough to build the packages in this venv itself (--no-build-isolation below), which
 	# saves an isolated build environment per package on the first `make run`.
-	$(BIN)/python -m pip install --quiet "setuptools>=70.1" >&2
+	$(BIN)/python -m pip install --quiet -c constraints.txt "setuptools>=70.1" >&2
 	# --no-compile: Python compiles what the services import when they first import it, not every module
-	# of every dependency (most of them never imported) up front.
-	$(BIN)/python -m pip install --quiet --no-build-isolation --no-compile -c constraints.txt $(PACKAGES) >&2
+	# of every dependency (most of them never imported) up front. setuptools' advice on editable installs
+	# (a banner per package) is not for the newcomer running `make run`.
+	PYTHONWARNINGS="ignore:Editable installation" \
+	  $(BIN)/python -m pip install --quiet --no-build-isolation --no-compile -c constraints.txt $(PACKAGES) >&2
 	touch $@
 
 $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt constraints.txt
