@@ -15,14 +15,19 @@ METHODS = {"get", "post", "put", "patch", "delete"}
 
 
 @pytest.fixture(scope="module", params=SERVICES)
-def spec(request, tmp_path_factory):
+def app(request, tmp_path_factory):
     module = __import__(f"ordning_{request.param}.app", fromlist=["create_app"])
     data_dir = tmp_path_factory.mktemp(request.param)
     settings = make_settings(request.param, database_url=f"sqlite:///{data_dir / 'db.sqlite'}",
                              broker_url="filesystem://", data_dir=data_dir)
     app = module.create_app(settings)
-    yield app.test_client().get("/openapi.json").get_json()
+    yield app
     app.extensions["ordning"].dispose()
+
+
+@pytest.fixture(scope="module")
+def spec(app):
+    return app.test_client().get("/openapi.json").get_json()
 
 
 def operations(spec):
@@ -68,6 +73,66 @@ def test_every_update_with_if_match_says_so(spec):
             assert headers and headers[0]["required"] is True, (method, path)
 
 
+def _is_reference(prop: dict) -> bool:
+    """A property that is another component schema (or a list of, or null or): its example is that schema's."""
+    if "$ref" in prop:
+        return True
+    if any(_is_reference(choice) for choice in prop.get("anyOf", []) + prop.get("oneOf", [])):
+        return True
+    return prop.get("type") in ("array", ["array", "null"]) and _is_reference(prop.get("items", {}))
+
+
+def _has_example(item: dict) -> bool:
+    return any(key in item for key in ("example", "examples"))
+
+
+def undocumented(spec) -> list[str]:
+    """Every component schema property, operation and parameter that lacks a description or an example."""
+    missing = []
+    for name, schema in spec["components"]["schemas"].items():
+        if not schema.get("description") and not schema.get("properties"):
+            missing.append(f"schema {name}: no description")
+        for field, prop in schema.get("properties", {}).items():
+            if not prop.get("description"):
+                missing.append(f"schema {name}.{field}: no description")
+            if not _has_example(prop) and not _is_reference(prop):
+                missing.append(f"schema {name}.{field}: no example")
+    for path, method, operation, parameters in operations(spec):
+        for part in ("summary", "description"):
+            if not operation.get(part):
+                missing.append(f"{method.upper()} {path}: no {part}")
+        for parameter in parameters:
+            where = f"{method.upper()} {path} {parameter['in']} parameter {parameter['name']}"
+            if not parameter.get("description"):
+                missing.append(f"{where}: no description")
+            if not _has_example(parameter) and not _has_example(parameter.get("schema", {})):
+                missing.append(f"{where}: no example")
+    for tag in spec.get("tags", []):
+        if not tag.get("description"):
+            missing.append(f"tag {tag['name']}: no description")
+    return missing
+
+
+def test_every_field_operation_and_parameter_has_a_description_and_an_example(spec):
+    assert undocumented(spec) == []
+
+
+def test_every_operation_declares_its_security(spec):
+    assert spec["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
+    for path, method, operation, _parameters in operations(spec):
+        expected = [] if path.startswith("/api/v1/public/") else [{"bearerAuth": []}]
+        assert operation.get("security") == expected, (method, path)
+    assert not {"/healthz", "/readyz", "/metrics", "/docs", "/dev/token"} & set(spec["paths"])
+
+
+def test_every_creation_with_an_idempotency_key_says_so(spec):
+    """An operation that may answer idempotency_key_reused documents the optional header, with an example."""
+    for path, method, operation, parameters in operations(spec):
+        if "idempotency_key_reused" in operation["responses"].get("422", {}).get("description", ""):
+            headers = [p for p in parameters if p["in"] == "header" and p["name"] == "Idempotency-Key"]
+            assert headers and headers[0]["required"] is False and headers[0]["example"], (method, path)
+
+
 def test_every_error_class_declares_its_answer():
     import ordning_deviations.app  # noqa: F401 (loads every error class of both services)
     import ordning_processes.app  # noqa: F401
@@ -88,3 +153,4 @@ def test_every_error_class_declares_its_answer():
 def test_the_domain_and_its_errors_need_no_flask(module):
     code = f"import sys, {module}; assert 'flask' not in sys.modules, 'flask was imported'"
     subprocess.run([sys.executable, "-c", code], check=True)
+
