@@ -2,8 +2,10 @@
 answer with, as problem+json, and its errors are declarations that need no Flask."""
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
+from html.parser import HTMLParser
 
 import pytest
 
@@ -154,3 +156,53 @@ def test_the_domain_and_its_errors_need_no_flask(module):
     code = f"import sys, {module}; assert 'flask' not in sys.modules, 'flask was imported'"
     subprocess.run([sys.executable, "-c", code], check=True)
 
+
+class _Page(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.urls: list[str] = []
+        self.inline_scripts = 0
+        self.openapi_url = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        self.urls += [attrs[name] for name in ("src", "href") if attrs.get(name)]
+        if tag == "script" and not attrs.get("src"):
+            self.inline_scripts += 1
+        self.openapi_url = attrs.get("data-openapi-url", self.openapi_url)
+
+
+def test_the_docs_are_served_from_the_service_itself_without_a_token(app):
+    """/docs is Swagger UI on the service's own /openapi.json: every asset from the same origin, shipped with
+    the package, answering 200; no inline script, so its Content-Security-Policy needs no 'unsafe-inline'."""
+    client = app.test_client()
+    page = client.get("/docs")
+    assert page.status_code == 200 and page.mimetype == "text/html"
+    policy = dict(part.strip().split(" ", 1) for part in page.headers["Content-Security-Policy"].split(";"))
+    assert policy["script-src"] == "'self'" and policy["connect-src"] == "'self'"
+    assert policy["default-src"] == "'none'"
+    parsed = _Page()
+    parsed.feed(page.get_data(as_text=True))
+    assert parsed.inline_scripts == 0
+    assert parsed.openapi_url == "/openapi.json"
+    assert client.get(parsed.openapi_url).status_code == 200
+    assert len(parsed.urls) >= 4  # the stylesheet, the icon, Swagger UI and its start
+    kinds = set()
+    for url in parsed.urls:
+        assert url.startswith("/") and not url.startswith("//"), url  # same origin: no CDN
+        asset = client.get(url)
+        assert asset.status_code == 200, url
+        kinds.add(asset.mimetype)
+        if url.endswith(".js"):
+            body = asset.get_data(as_text=True)
+            assert not re.search(r"https?://(cdn|unpkg|fonts\.)", body[:2000]), url
+    assert {"text/css", "text/javascript", "image/png"} <= kinds
+    init = client.get([url for url in parsed.urls if url.endswith("init.js")][0]).get_data(as_text=True)
+    assert "SwaggerUIBundle(" in init and "data-openapi-url" in init and "validatorUrl: null" in init
+
+
+def test_swagger_ui_ships_with_its_licence():
+    from ordning_shared.docs import ASSETS
+
+    for name in ("LICENSE", "NOTICE", "swagger-ui-bundle.js.LICENSE.txt", "README.md"):
+        assert (ASSETS / name).stat().st_size > 0, name

@@ -1,6 +1,6 @@
 """The Flask app factory every service uses, and its HTTP conventions.
 
-- OpenAPI from the marshmallow schemas (flask-smorest), served at /openapi.json
+- OpenAPI from the marshmallow schemas (flask-smorest), served at /openapi.json; Swagger UI at /docs
 - RFC 9457 problem+json for every error; a bad request never yields a 500
 - unknown fields rejected (marshmallow's default RAISE), request size bounded
 - JSON bodies parsed strictly (no duplicate keys, bounded nesting and numbers, no lone surrogates);
@@ -31,6 +31,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import openapi, problems
 from .auth import Principal, TokenVerifier
+from .docs import register_docs
 from .auth import Unauthorized as TokenRefused
 from .fields import has_surrogate
 from .observability import (BROKER_UP, HTTP_DURATION, HTTP_REQUESTS, OUTBOX_PENDING, exception_without_values,
@@ -222,6 +223,7 @@ def create_app(platform: Platform, blueprints: Iterable, *, title: str, readines
     for blueprint in blueprints:
         api.register_blueprint(blueprint)
     app.extensions["ordning_api"] = api
+    register_docs(app, title)
 
     @app.before_request
     def _start():
