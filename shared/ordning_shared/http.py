@@ -24,6 +24,7 @@ import flask_smorest
 import sqlalchemy as sa
 from flask import Flask, Response, g, has_request_context, jsonify, request
 from flask.json.provider import DefaultJSONProvider
+from marshmallow import RAISE
 from webargs import core as webargs_core
 from webargs.flaskparser import FlaskParser, is_json_request
 from werkzeug.exceptions import HTTPException
@@ -147,6 +148,9 @@ class Blueprint(flask_smorest.Blueprint):
     def arguments(self, schema, **kwargs):
         # webargs builds a schema given as a class anew for every request (a deepcopy of its fields);
         # marshmallow schemas keep no state between loads, so one instance serves every request.
+        # An unknown field is refused wherever it is (webargs would drop one from the query string): the
+        # document says additionalProperties false, and a misspelt filter must not silently list everything.
+        kwargs.setdefault("unknown", RAISE)
         return super().arguments(schema() if isinstance(schema, type) else schema, **kwargs)
 
     @staticmethod

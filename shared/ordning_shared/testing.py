@@ -279,13 +279,20 @@ def watch_documented_answers(app) -> list[str]:
 
 
 def openapi_property_failures(app, headers: dict, known: dict[str, str] | None = None,
-                              max_examples: int = 25) -> list[str]:
-    """schemathesis over the app's /openapi.json, in-process: for each operation, requests generated from
-    its schema (fitting it, and not) and sent with `headers`; path parameters named in `known` also take
-    that value, so that requests reach existing resources. Returns what the answers broke, one line per
-    operation and mode: a 5xx, a status or content type the document does not give for that operation, or
-    (for requests that fit) a header or body it does not give."""
+                              max_examples: int = 25, seconds: float = 30.0) -> list[str]:
+    """schemathesis over the app's /openapi.json, in-process: for each operation, its documented examples and
+    requests generated from its schema (fitting it, and not) sent with `headers`; path parameters named in
+    `known` also take that value, so that requests reach existing resources. Returns what the answers broke,
+    one line per operation and mode:
+    - any answer: a 5xx; a status, content type, header or body the document does not give for that operation
+      (problem+json answers checked against the Problem schema);
+    - requests that fit: an operation that declares bearerAuth and still answers without a token or with a
+      bad one;
+    - requests that do not fit: one the API accepts (2xx) all the same.
+    Bounded in time: at most `max_examples` requests per operation and mode, and `seconds` for the whole run,
+    shared evenly by the operations and modes (what is left of a share goes unsent)."""
     import re
+    import time
 
     import schemathesis
     from hypothesis import HealthCheck, Phase, given, settings
@@ -293,27 +300,32 @@ def openapi_property_failures(app, headers: dict, known: dict[str, str] | None =
     from hypothesis.errors import Unsatisfiable
     from schemathesis import GenerationMode
     from schemathesis.checks import not_a_server_error
-    from schemathesis.specs.openapi.checks import (content_type_conformance, response_headers_conformance,
-                                                   response_schema_conformance, status_code_conformance)
+    from schemathesis.specs.openapi.checks import (content_type_conformance, ignored_auth, negative_data_rejection,
+                                                   response_headers_conformance, response_schema_conformance,
+                                                   status_code_conformance)
 
-    checks = {GenerationMode.POSITIVE: [not_a_server_error, status_code_conformance, content_type_conformance,
-                                        response_headers_conformance, response_schema_conformance],
-              GenerationMode.NEGATIVE: [not_a_server_error, status_code_conformance, content_type_conformance]}
+    conformance = [not_a_server_error, status_code_conformance, content_type_conformance,
+                   response_headers_conformance, response_schema_conformance]
+    checks = {GenerationMode.POSITIVE: conformance + [ignored_auth],
+              GenerationMode.NEGATIVE: conformance + [negative_data_rejection]}
+    operations = [result.ok() for result in schemathesis.openapi.from_wsgi("/openapi.json", app).get_all_operations()]
+    share = seconds / max(1, len(operations) * len(checks))
     failures = []
-    for result in schemathesis.openapi.from_wsgi("/openapi.json", app).get_all_operations():
-        operation = result.ok()
+    for operation in operations:
         existing = {name: (known or {})[name] for name in re.findall(r"{(\w+)}", operation.path)
                     if name in (known or {})}
         for mode, mode_checks in checks.items():
             strategies = [operation.as_strategy(mode)]
             if existing:
                 strategies.append(operation.as_strategy(mode, path_parameters=existing))
+            until = time.monotonic() + share
 
             @settings(max_examples=max_examples, deadline=None, derandomize=True, database=None,
                       phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
             @given(case=st.one_of(strategies))
             def run(case):
-                case.call_and_validate(headers=headers, checks=mode_checks)
+                if time.monotonic() < until:
+                    case.call_and_validate(headers=headers, checks=mode_checks)
 
             try:
                 run()
