@@ -127,6 +127,16 @@ def test_every_operation_declares_its_security(spec):
     assert not {"/healthz", "/readyz", "/metrics", "/docs", "/dev/token"} & set(spec["paths"])
 
 
+def test_where_if_match_is_needed_the_etag_is_documented(spec):
+    """An update with If-Match, and the read of the same resource, document the ETag header of their answer."""
+    for path, method, operation, parameters in operations(spec):
+        if any(p["in"] == "header" and p["name"] == "If-Match" for p in parameters):
+            for name, op in (("update", operation), ("read", spec["paths"][path].get("get"))):
+                if op is not None:
+                    answer = op["responses"]["200"]
+                    assert answer["headers"]["ETag"]["required"] is True, (name, method, path)
+
+
 def test_every_creation_with_an_idempotency_key_says_so(spec):
     """An operation that may answer idempotency_key_reused documents the optional header, with an example."""
     for path, method, operation, parameters in operations(spec):

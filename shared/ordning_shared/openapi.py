@@ -165,3 +165,13 @@ def api_description(service: str) -> str:
         "(avvikelse, lex Sarah, lex Maria, klagomål, enhetschef, IVO, gallring) are kept as they are. Fields "
         "ending in `_label_sv` and a problem's `detail` are text for people in Swedish (`detail`: then English).\n"
         "- **Times**: RFC 3339 with their offset; dates are calendar dates (YYYY-MM-DD).")
+
+
+# Success headers, for `Blueprint.response(..., headers=...)`: an answer with a resource's version gives its
+# ETag (what If-Match needs next), a creation also its Location.
+ETAG = {"ETag": {"description": "The resource's version as an ETag: send it in If-Match to change it.",
+                 "required": True, "schema": {"type": "string", "pattern": '^"[^"]+"$'},
+                 "example": '"3f6c2b1e-8d4a-4c59-9f0e-2a7b5d1c9e84.3"'}}
+CREATED = {**ETAG, "Location": {"description": "The path of the created resource.", "required": True,
+                                "schema": {"type": "string"},
+                                "example": "/api/v1/deviations/3f6c2b1e-8d4a-4c59-9f0e-2a7b5d1c9e84"}}

@@ -5,6 +5,7 @@ from flask import current_app, url_for
 from marshmallow import RAISE
 from ordning_shared.actions import (ActionRuleViolation, ActionSchema, ActionTransitionSchema, ActionUpdateSchema,
                                     IllegalActionTransition)
+from ordning_shared import openapi
 from ordning_shared.http import Blueprint, check_if_match, current_principal, etag
 from ordning_shared.idempotency import create_once
 from ordning_shared.readlog import read_log_blueprint
@@ -70,7 +71,7 @@ def _case(deviation_id: str):
 
 @deviations_blp.route("", methods=["POST"])
 @deviations_blp.arguments(ReportDeviationSchema)
-@deviations_blp.response(201, DeviationSchema)
+@deviations_blp.response(201, DeviationSchema, headers=openapi.CREATED)
 @deviations_blp.raises(service.Forbidden, service.UnknownUnit, service.UnknownCategory, d.InvalidReport,
                         d.InvalidInput)
 @deviations_blp.idempotent
@@ -109,7 +110,7 @@ def list_all(args):
 
 
 @deviations_blp.route("/<deviation_id>", methods=["GET"], endpoint="get_one")
-@deviations_blp.response(200, DeviationSchema)
+@deviations_blp.response(200, DeviationSchema, headers=openapi.ETAG)
 def get_one(deviation_id):
     """Read a case
 
@@ -124,7 +125,7 @@ def get_one(deviation_id):
                         d.InvalidInput)
 @deviations_blp.checks_if_match
 @deviations_blp.arguments(DeviationPatchSchema)
-@deviations_blp.response(200, DeviationSchema)
+@deviations_blp.response(200, DeviationSchema, headers=openapi.ETAG)
 def patch(data, deviation_id):
     """Change a case's category or unit
 
@@ -140,7 +141,7 @@ def patch(data, deviation_id):
                         d.SeriousnessDecisionRequired, d.IvoReportRequired)
 @deviations_blp.checks_if_match
 @deviations_blp.arguments(TransitionSchema)
-@deviations_blp.response(200, DeviationSchema)
+@deviations_blp.response(200, DeviationSchema, headers=openapi.ETAG)
 def transition(data, deviation_id):
     """Move a case through its workflow
 
@@ -158,7 +159,7 @@ def transition(data, deviation_id):
 @deviations_blp.raises(service.Forbidden, d.InvestigationNotEditable, d.CaseClosed)
 @deviations_blp.checks_if_match
 @deviations_blp.arguments(InvestigationUpdateSchema)
-@deviations_blp.response(200, DeviationSchema)
+@deviations_blp.response(200, DeviationSchema, headers=openapi.ETAG)
 def investigation(data, deviation_id):
     """Write the investigation
 
@@ -174,7 +175,7 @@ def investigation(data, deviation_id):
                         d.IvoAlreadyReported, d.InvalidInput)
 @deviations_blp.checks_if_match
 @deviations_blp.arguments(SeriousnessDecisionSchema)
-@deviations_blp.response(200, DeviationSchema)
+@deviations_blp.response(200, DeviationSchema, headers=openapi.ETAG)
 def seriousness(data, deviation_id):
     """Decide whether a lex Sarah or lex Maria case is serious
 
@@ -189,7 +190,7 @@ def seriousness(data, deviation_id):
 @deviations_blp.raises(service.Forbidden, d.IvoReportNotAllowed, d.CaseClosed, d.InvalidInput)
 @deviations_blp.checks_if_match
 @deviations_blp.arguments(IvoReportSchema)
-@deviations_blp.response(200, DeviationSchema)
+@deviations_blp.response(200, DeviationSchema, headers=openapi.ETAG)
 def ivo_report(data, deviation_id):
     """Record the report to IVO
 
@@ -235,7 +236,7 @@ def list_actions(deviation_id):
 @deviations_blp.raises(service.Forbidden, d.CaseClosed)
 @deviations_blp.idempotent
 @deviations_blp.arguments(ActionSchema)
-@deviations_blp.response(201, ActionSchema)
+@deviations_blp.response(201, ActionSchema, headers=openapi.CREATED)
 def add_action(data, deviation_id):
     """Add an improvement action
 
@@ -253,7 +254,7 @@ def add_action(data, deviation_id):
 
 
 @deviations_blp.route("/<deviation_id>/actions/<action_id>", methods=["GET"], endpoint="get_action")
-@deviations_blp.response(200, ActionSchema)
+@deviations_blp.response(200, ActionSchema, headers=openapi.ETAG)
 def get_action(deviation_id, action_id):
     """Read an improvement action
 
@@ -266,7 +267,7 @@ def get_action(deviation_id, action_id):
 @deviations_blp.raises(service.Forbidden, d.CaseClosed, ActionRuleViolation)
 @deviations_blp.checks_if_match
 @deviations_blp.arguments(ActionUpdateSchema)
-@deviations_blp.response(200, ActionSchema)
+@deviations_blp.response(200, ActionSchema, headers=openapi.ETAG)
 def update_action(data, deviation_id, action_id):
     """Change an improvement action
 
@@ -280,7 +281,7 @@ def update_action(data, deviation_id, action_id):
 @deviations_blp.raises(service.Forbidden, d.CaseClosed, IllegalActionTransition)
 @deviations_blp.checks_if_match
 @deviations_blp.arguments(ActionTransitionSchema)
-@deviations_blp.response(200, ActionSchema)
+@deviations_blp.response(200, ActionSchema, headers=openapi.ETAG)
 def transition_action(data, deviation_id, action_id):
     """Move an improvement action through its workflow
 
@@ -310,7 +311,7 @@ def categories_list():
 @categories_blp.raises(service.Forbidden, service.CategoryExists)
 @categories_blp.idempotent
 @categories_blp.arguments(CategorySchema)
-@categories_blp.response(201, CategorySchema)
+@categories_blp.response(201, CategorySchema, headers=openapi.CREATED)
 def categories_create(data):
     """Create a category
 
@@ -327,7 +328,7 @@ def categories_create(data):
 
 
 @categories_blp.route("/<category_id>", methods=["GET"], endpoint="categories_get")
-@categories_blp.response(200, CategorySchema)
+@categories_blp.response(200, CategorySchema, headers=openapi.ETAG)
 def categories_get(category_id):
     """Read a category
 
@@ -340,7 +341,7 @@ def categories_get(category_id):
 @categories_blp.raises(service.Forbidden, service.CategoryExists)
 @categories_blp.checks_if_match
 @categories_blp.arguments(CategoryUpdateSchema)
-@categories_blp.response(200, CategorySchema)
+@categories_blp.response(200, CategorySchema, headers=openapi.ETAG)
 def categories_update(data, category_id):
     """Change or deactivate a category
 
@@ -356,7 +357,7 @@ def _kind_or_404(kind: str) -> str:
 
 
 @policies_blp.route("/<kind>", methods=["GET"])
-@policies_blp.response(200, DeadlinePolicySchema)
+@policies_blp.response(200, DeadlinePolicySchema, headers=openapi.ETAG)
 def policy_get(kind):
     """Read the deadlines of a kind
 
@@ -370,7 +371,7 @@ def policy_get(kind):
 @policies_blp.raises(service.Forbidden, service.InvalidPolicy)
 @policies_blp.checks_if_match
 @policies_blp.arguments(DeadlinePolicySchema)
-@policies_blp.response(200, DeadlinePolicySchema)
+@policies_blp.response(200, DeadlinePolicySchema, headers=openapi.ETAG)
 def policy_put(data, kind):
     """Set the deadlines of a kind
 
@@ -399,7 +400,7 @@ def retention_list():
 
 @retention_blp.route("/<kind>", methods=["GET"])
 @retention_blp.raises(service.Forbidden)
-@retention_blp.response(200, RetentionPolicySchema)
+@retention_blp.response(200, RetentionPolicySchema, headers=openapi.ETAG)
 def retention_get(kind):
     """Read the retention of a kind
 
@@ -413,7 +414,7 @@ def retention_get(kind):
 @retention_blp.raises(service.Forbidden, service.InvalidRetentionPolicy)
 @retention_blp.checks_if_match
 @retention_blp.arguments(RetentionPolicySchema)
-@retention_blp.response(200, RetentionPolicySchema)
+@retention_blp.response(200, RetentionPolicySchema, headers=openapi.ETAG)
 def retention_put(data, kind):
     """Set the retention of a kind
 
@@ -429,7 +430,7 @@ def _with_calendar_etag(body: dict):
 
 @calendar_blp.route("", methods=["GET"])
 @calendar_blp.raises(service.Forbidden)
-@calendar_blp.response(200, WorkingCalendarSchema)
+@calendar_blp.response(200, WorkingCalendarSchema, headers=openapi.ETAG)
 def calendar_get():
     """Read the working calendar
 
@@ -443,7 +444,7 @@ def calendar_get():
 @calendar_blp.raises(service.Forbidden, service.InvalidCalendar)
 @calendar_blp.checks_if_match
 @calendar_blp.arguments(WorkingCalendarSchema)
-@calendar_blp.response(200, WorkingCalendarSchema)
+@calendar_blp.response(200, WorkingCalendarSchema, headers=openapi.ETAG)
 def calendar_put(data):
     """Set the working calendar
 

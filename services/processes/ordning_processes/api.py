@@ -10,7 +10,7 @@ import re
 from flask import current_app
 from flask.views import MethodView
 
-from ordning_shared import idempotency
+from ordning_shared import idempotency, openapi
 from ordning_shared.http import Blueprint, check_if_match, current_principal, etag, require_roles
 from ordning_shared.problems import Forbidden, NotFound
 
@@ -71,8 +71,9 @@ class OrgUnits(MethodView):
         return {"items": items, "count": len(items)}
 
     @blp.arguments(UnitCreateSchema)
-    @blp.response(201, UnitSchema, headers={"Location": {"schema": {"type": "string"}},
-                                           "ETag": {"schema": {"type": "string"}}})
+    @blp.response(201, UnitSchema, headers={**openapi.CREATED, "Idempotent-Replayed": {
+        "description": "true when the answer repeats an earlier creation with the same Idempotency-Key.",
+        "schema": {"type": "string", "enum": ["true"]}, "example": "true"}})
     @blp.raises(Forbidden, domain.ParentNotFound, domain.CrossTenant, domain.InvalidParent, domain.InvalidName,
                 domain.InvalidKind, domain.UnitClosed, service.UnitIdTaken)
     @blp.idempotent
@@ -102,7 +103,7 @@ class OrgUnits(MethodView):
 
 @blp.route("/<uuid:unit_id>")
 class OrgUnitById(MethodView):
-    @blp.response(200, UnitSchema)
+    @blp.response(200, UnitSchema, headers=openapi.ETAG)
     def get(self, unit_id):
         """Read one unit
 
@@ -112,7 +113,7 @@ class OrgUnitById(MethodView):
         return unit, {"ETag": etag(unit["id"], unit["revision"])}
 
     @blp.arguments(UnitRenameSchema)
-    @blp.response(200, UnitSchema)
+    @blp.response(200, UnitSchema, headers=openapi.ETAG)
     @blp.raises(Forbidden, domain.UnitClosed, domain.InvalidName)
     @blp.checks_if_match
     def patch(self, args, unit_id):
@@ -146,7 +147,7 @@ class OrgUnitHistory(MethodView):
 @blp.route("/<uuid:unit_id>/move")
 class OrgUnitMove(MethodView):
     @blp.arguments(UnitMoveSchema)
-    @blp.response(200, UnitSchema)
+    @blp.response(200, UnitSchema, headers=openapi.ETAG)
     @blp.raises(Forbidden, domain.ParentNotFound, domain.CrossTenant, domain.InvalidParent, domain.UnitClosed,
                 domain.CycleError)
     @blp.checks_if_match
@@ -166,7 +167,7 @@ class OrgUnitMove(MethodView):
 @blp.route("/<uuid:unit_id>/close")
 class OrgUnitClose(MethodView):
     @blp.arguments(UnitCloseSchema)
-    @blp.response(200, UnitSchema)
+    @blp.response(200, UnitSchema, headers=openapi.ETAG)
     @blp.raises(Forbidden, domain.UnitClosed, domain.HasOpenChildren)
     @blp.checks_if_match
     def post(self, _args, unit_id):
