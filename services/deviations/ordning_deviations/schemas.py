@@ -64,7 +64,7 @@ class PublicFeedbackSchema(Schema):
     contact = fields.Nested(ContactSchema, allow_none=True, metadata={
         "description": "How to answer the citizen; only when anonymous is false."})
     website = fields.String(load_default="", validate=validate.Length(max=2000), metadata={
-        "description": "Leave empty (lämna tomt). A field hidden from people (and from autofill); a submission "
+        "description": "Always leave empty (lämna tomt): a field hidden from people (and from autofill); a submission "
                        "that fills it is answered as accepted and kept nowhere.", "example": ""})
 
     @validates_schema
