@@ -209,6 +209,8 @@ def test_the_docs_are_served_from_the_service_itself_without_a_token(app):
     assert {"text/css", "text/javascript", "image/png"} <= kinds
     init = client.get([url for url in parsed.urls if url.endswith("init.js")][0]).get_data(as_text=True)
     assert "SwaggerUIBundle(" in init and "data-openapi-url" in init and "validatorUrl: null" in init
+    for outside in ("/docs/assets/../docs.py", "/docs/assets/%2e%2e/docs.py", "/docs/assets/..%2fhttp.py"):
+        assert client.get(outside).status_code == 404, outside
 
 
 def test_swagger_ui_ships_with_its_licence():
