@@ -89,7 +89,8 @@ def _has_example(item: dict) -> bool:
 
 
 def undocumented(spec) -> list[str]:
-    """Every component schema property, operation and parameter that lacks a description or an example."""
+    """Every component schema property, operation, parameter and response header that lacks a description or
+    an example."""
     missing = []
     for name, schema in spec["components"]["schemas"].items():
         if not schema.get("description") and not schema.get("properties"):
@@ -109,6 +110,10 @@ def undocumented(spec) -> list[str]:
                 missing.append(f"{where}: no description")
             if not _has_example(parameter) and not _has_example(parameter.get("schema", {})):
                 missing.append(f"{where}: no example")
+        for status, response in operation["responses"].items():
+            for name, header in response.get("headers", {}).items():
+                if not header.get("description") or not _has_example(header):
+                    missing.append(f"{method.upper()} {path} {status} header {name}: no description or example")
     for tag in spec.get("tags", []):
         if not tag.get("description"):
             missing.append(f"tag {tag['name']}: no description")
