@@ -241,30 +241,55 @@ class StaleAction(ActionRuleViolation):
     http_status, code = 412, "stale_etag"
 
 
+ACTION_ID = "9a1e4c7b-3d2f-4b8a-8e6c-1f0d2b3a4c5e"
+ORIGIN_ID = "3f6c2b1e-8d4a-4c59-9f0e-2a7b5d1c9e84"
+ACTION_STATUS = "The action's status: planned, in_progress, done or cancelled."
+
+
 class ActionSchema(Schema):
-    id = fields.String(dump_only=True)
-    origin_type = fields.String(dump_only=True)
-    origin_id = fields.String(dump_only=True)
-    unit_id = fields.String(dump_only=True)
-    title = f.Name(required=True, max_length=300)
-    description = f.Text()
-    owner = f.Name(required=True, max_length=200, metadata={"description": "the user (subject) responsible"})
-    due_date = f.Date(required=True)
-    status = fields.Enum(ActionStatus, by_value=True, dump_only=True)
-    created_at = f.AwareDateTime(dump_only=True)
-    completed_at = f.AwareDateTime(dump_only=True, allow_none=True)
-    effect_followup = fields.String(dump_only=True)
-    version = fields.Integer(dump_only=True)
-    overdue = fields.Boolean(dump_only=True)
+    id = fields.String(dump_only=True, metadata={"description": "The action's id (a UUID).", "example": ACTION_ID})
+    origin_type = fields.String(dump_only=True, metadata={
+        "description": "What kind of case raised the action, e.g. deviation.", "example": "deviation"})
+    origin_id = fields.String(dump_only=True, metadata={"description": "The id of the case that raised it.",
+                                                        "example": ORIGIN_ID})
+    unit_id = fields.String(dump_only=True, metadata={"description": "The unit of the case that raised it.",
+                                                      "example": "27460a56-bb16-57e0-90af-507fac38efb8"})
+    title = f.Name(required=True, max_length=300, metadata={"description": "What is to be done, in short.",
+                                                            "example": "Se över rutinen för läkemedelsöverlämning"})
+    description = f.Text(metadata={"description": "The action in more detail; optional.",
+                                   "example": "Gå igenom rutinen med all personal på arbetsplatsträffen."})
+    owner = f.Name(required=True, max_length=200, metadata={"description": "The user (subject) responsible.",
+                                                            "example": "demo-erik"})
+    due_date = f.Date(required=True, metadata={"description": "The last day to complete the action.",
+                                               "example": "2026-04-30"})
+    status = fields.Enum(ActionStatus, by_value=True, dump_only=True, metadata={"description": ACTION_STATUS,
+                                                                                "example": "planned"})
+    created_at = f.AwareDateTime(dump_only=True, metadata={"description": "When the action was added.",
+                                                           "example": "2026-03-04T11:00:00+01:00"})
+    completed_at = f.AwareDateTime(dump_only=True, allow_none=True, metadata={
+        "description": "When it was completed; null unless done.", "example": None})
+    effect_followup = fields.String(dump_only=True, metadata={
+        "description": "How the effect will be or was followed up; empty until given.",
+        "example": "Stickprov i journalerna efter tre månader."})
+    version = fields.Integer(dump_only=True, metadata={
+        "description": "The action's version, counted from 1; its ETag is \"<id>.<version>\".", "example": 1})
+    overdue = fields.Boolean(dump_only=True, metadata={"description": "true when open and past its due date.",
+                                                       "example": False})
 
 
 class ActionUpdateSchema(Schema):
-    title = f.Name(max_length=300)
-    description = f.Text()
-    owner = f.Name(max_length=200)
-    due_date = f.Date()
+    title = f.Name(max_length=300, metadata={"description": "What is to be done, in short.",
+                                             "example": "Se över rutinen för läkemedelsöverlämning"})
+    description = f.Text(metadata={"description": "The action in more detail.",
+                                   "example": "Gå igenom rutinen med all personal på arbetsplatsträffen."})
+    owner = f.Name(max_length=200, metadata={"description": "The user (subject) responsible.",
+                                             "example": "demo-sara"})
+    due_date = f.Date(metadata={"description": "The last day to complete the action.", "example": "2026-05-15"})
 
 
 class ActionTransitionSchema(Schema):
-    command = f.Choice(["start", "complete", "cancel", "reopen"], required=True)
-    effect_followup = f.Text(metadata={"description": "how the effect will be or was followed up"})
+    command = f.Choice(["start", "complete", "cancel", "reopen"], required=True, metadata={
+        "description": "start (planned to in_progress), complete (to done), cancel (to cancelled) or reopen "
+                       "(done to in_progress, cancelled to planned).", "example": "complete"})
+    effect_followup = f.Text(metadata={"description": "How the effect will be or was followed up.",
+                                       "example": "Stickprov i journalerna efter tre månader."})

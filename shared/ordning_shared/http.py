@@ -1,6 +1,6 @@
 """The Flask app factory every service uses, and its HTTP conventions.
 
-- OpenAPI from the marshmallow schemas (flask-smorest), served at /openapi.json
+- OpenAPI from the marshmallow schemas (flask-smorest), served at /openapi.json; Swagger UI at /docs
 - RFC 9457 problem+json for every error; a bad request never yields a 500
 - unknown fields rejected (marshmallow's default RAISE), request size bounded
 - JSON bodies parsed strictly (no duplicate keys, bounded nesting and numbers, no lone surrogates);
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 from copy import deepcopy
 from typing import Iterable
@@ -23,6 +24,7 @@ import flask_smorest
 import sqlalchemy as sa
 from flask import Flask, Response, g, has_request_context, jsonify, request
 from flask.json.provider import DefaultJSONProvider
+from marshmallow import RAISE
 from webargs import core as webargs_core
 from webargs.flaskparser import FlaskParser, is_json_request
 from werkzeug.exceptions import HTTPException
@@ -30,6 +32,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import openapi, problems
 from .auth import Principal, TokenVerifier
+from .docs import register_docs
 from .auth import Unauthorized as TokenRefused
 from .fields import has_surrogate
 from .observability import (BROKER_UP, HTTP_DURATION, HTTP_REQUESTS, OUTBOX_PENDING, exception_without_values,
@@ -128,15 +131,26 @@ class Blueprint(flask_smorest.Blueprint):
     """flask-smorest's Blueprint, parsing each request with one schema instance per endpoint, and
     documenting the problems each route declares (ordning_shared.openapi)."""
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, path_parameters: dict[str, dict] | None = None, **kwargs):
+        """`path_parameters`: the description and example of each path parameter of the blueprint's routes, by
+        name (`tenant` is known to every blueprint); each route whose rule holds one documents it."""
         super().__init__(*args, **kwargs)
         self._prepare_doc_cbks.append(self._prepare_problems_doc)
+        self.path_parameters = {"tenant": openapi.TENANT_PARAMETER, **(path_parameters or {})}
+
+    def route(self, rule, *, parameters=None, **options):
+        named = [{"in": "path", "name": name, **self.path_parameters[name]}
+                 for name in re.findall(r"<(?:[^<>:]+:)?([^<>:]+)>", rule) if name in self.path_parameters]
+        return super().route(rule, parameters=named + list(parameters or []), **options)
 
     ARGUMENTS_PARSER = _Parser()
 
     def arguments(self, schema, **kwargs):
         # webargs builds a schema given as a class anew for every request (a deepcopy of its fields);
         # marshmallow schemas keep no state between loads, so one instance serves every request.
+        # An unknown field is refused wherever it is (webargs would drop one from the query string): the
+        # document says additionalProperties false, and a misspelt filter must not silently list everything.
+        kwargs.setdefault("unknown", RAISE)
         return super().arguments(schema() if isinstance(schema, type) else schema, **kwargs)
 
     @staticmethod
@@ -154,11 +168,12 @@ class Blueprint(flask_smorest.Blueprint):
     def checks_if_match(self, func):
         """The route updates with If-Match (check_if_match): the header is required, and its problems."""
         return self.raises(PreconditionRequired, IfMatchWildcard, PreconditionFailed,
-                           parameters=(IF_MATCH_PARAMETER,))(func)
+                           parameters=(openapi.IF_MATCH_PARAMETER,))(func)
 
     def idempotent(self, func):
         """The route creates through idempotency.create_once: the optional header, and its problems."""
-        return self.raises(BadIdempotencyKey, IdempotencyKeyReused, parameters=(IDEMPOTENCY_KEY_PARAMETER,))(func)
+        return self.raises(BadIdempotencyKey, IdempotencyKeyReused,
+                           parameters=(openapi.IDEMPOTENCY_KEY_PARAMETER,))(func)
 
     @staticmethod
     def _prepare_problems_doc(doc, doc_info, **_kwargs):
@@ -176,12 +191,13 @@ class Api(flask_smorest.Api):
     def _register_responses(self):
         pass
 
+    # flask-smorest's own pagination header and ETag machinery are not used: the lists page in their body
+    # and the ETags are the platform's (etag, check_if_match); their components would document neither.
+    def _register_pagination_header(self):
+        pass
 
-IF_MATCH_PARAMETER = {"in": "header", "name": "If-Match", "required": True, "schema": {"type": "string"},
-                      "description": "the ETag you read; * is not accepted"}
-IDEMPOTENCY_KEY_PARAMETER = {"in": "header", "name": "Idempotency-Key", "required": False,
-                             "schema": {"type": "string", "minLength": 1, "maxLength": 200},
-                             "description": "a retry with the same key creates nothing twice"}
+    def _register_etag_headers(self):
+        pass
 
 
 def create_app(platform: Platform, blueprints: Iterable, *, title: str, readiness=None,
@@ -207,12 +223,12 @@ def create_app(platform: Platform, blueprints: Iterable, *, title: str, readines
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies)
     public_gate = PublicGate(platform)
     verifier = TokenVerifier(settings)
-    api = Api(app, spec_kwargs={"info": {"description": f"Ordning {settings.service} service"},
+    api = Api(app, spec_kwargs={"info": {"description": openapi.api_description(settings.service)},
                                 "extra_plugins": [openapi.ProblemsPlugin()]})
-    api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
     for blueprint in blueprints:
         api.register_blueprint(blueprint)
     app.extensions["ordning_api"] = api
+    register_docs(app, title)
 
     @app.before_request
     def _start():

@@ -278,14 +278,25 @@ def watch_documented_answers(app) -> list[str]:
     return undocumented
 
 
+class _OutOfTime(BaseException):
+    """An operation's share of the contract test's time is used up."""
+
+
 def openapi_property_failures(app, headers: dict, known: dict[str, str] | None = None,
-                              max_examples: int = 25) -> list[str]:
-    """schemathesis over the app's /openapi.json, in-process: for each operation, requests generated from
-    its schema (fitting it, and not) and sent with `headers`; path parameters named in `known` also take
-    that value, so that requests reach existing resources. Returns what the answers broke, one line per
-    operation and mode: a 5xx, a status or content type the document does not give for that operation, or
-    (for requests that fit) a header or body it does not give."""
+                              max_examples: int = 25, seconds: float = 30.0) -> list[str]:
+    """schemathesis over the app's /openapi.json, in-process: for each operation, its documented examples and
+    requests generated from its schema (fitting it, and not) sent with `headers`; path parameters named in
+    `known` also take that value, so that requests reach existing resources. Returns what the answers broke,
+    one line per operation and mode:
+    - any answer: a 5xx; a status, content type, header or body the document does not give for that operation
+      (problem+json answers checked against the Problem schema);
+    - requests that fit: an operation that declares bearerAuth and still answers without a token or with a
+      bad one;
+    - requests that do not fit: one the API accepts (2xx) all the same.
+    Bounded in time: at most `max_examples` requests per operation and mode, and `seconds` for the whole run,
+    shared evenly by the operations and modes (an operation's share ends its requests)."""
     import re
+    import time
 
     import schemathesis
     from hypothesis import HealthCheck, Phase, given, settings
@@ -293,31 +304,43 @@ def openapi_property_failures(app, headers: dict, known: dict[str, str] | None =
     from hypothesis.errors import Unsatisfiable
     from schemathesis import GenerationMode
     from schemathesis.checks import not_a_server_error
-    from schemathesis.specs.openapi.checks import (content_type_conformance, response_headers_conformance,
-                                                   response_schema_conformance, status_code_conformance)
+    from schemathesis.config import SchemathesisConfig
+    from schemathesis.specs.openapi.checks import (content_type_conformance, ignored_auth, negative_data_rejection,
+                                                   response_headers_conformance, response_schema_conformance,
+                                                   status_code_conformance)
 
-    checks = {GenerationMode.POSITIVE: [not_a_server_error, status_code_conformance, content_type_conformance,
-                                        response_headers_conformance, response_schema_conformance],
-              GenerationMode.NEGATIVE: [not_a_server_error, status_code_conformance, content_type_conformance]}
+    conformance = [not_a_server_error, status_code_conformance, content_type_conformance,
+                   response_headers_conformance, response_schema_conformance]
+    checks = {GenerationMode.POSITIVE: conformance + [ignored_auth],
+              GenerationMode.NEGATIVE: conformance + [negative_data_rejection]}
+    # A request that does not fit is refused with a 4xx; 412 (a stale If-Match) and 413 (a body past the size
+    # limit, e.g. a string at its maxLength in escapes) refuse it too, before its schema is read.
+    config = SchemathesisConfig.from_dict({"checks": {"negative_data_rejection": {"expected-statuses": [
+        "400", "401", "403", "404", "409", "412", "413", "415", "422", "428", "429"]}}})
+    schema = schemathesis.openapi.from_wsgi("/openapi.json", app, config=config)
+    operations = [result.ok() for result in schema.get_all_operations()]
+    share = seconds / max(1, len(operations) * len(checks))
     failures = []
-    for result in schemathesis.openapi.from_wsgi("/openapi.json", app).get_all_operations():
-        operation = result.ok()
+    for operation in operations:
         existing = {name: (known or {})[name] for name in re.findall(r"{(\w+)}", operation.path)
                     if name in (known or {})}
         for mode, mode_checks in checks.items():
             strategies = [operation.as_strategy(mode)]
             if existing:
                 strategies.append(operation.as_strategy(mode, path_parameters=existing))
+            until = time.monotonic() + share
 
             @settings(max_examples=max_examples, deadline=None, derandomize=True, database=None,
                       phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
             @given(case=st.one_of(strategies))
             def run(case):
+                if time.monotonic() >= until:
+                    raise _OutOfTime  # not an Exception: hypothesis stops at once, generating no more
                 case.call_and_validate(headers=headers, checks=mode_checks)
 
             try:
                 run()
-            except Unsatisfiable:  # nothing in this operation can be generated not to fit its schema
+            except (Unsatisfiable, _OutOfTime):  # nothing can be generated not to fit its schema; time is up
                 continue
             except (AssertionError, BaseExceptionGroup) as failure:  # report it, and go on to the next one
                 failures.append(f"{operation.label} ({mode.value}): {failure}")

@@ -5,6 +5,7 @@ from flask import current_app, url_for
 from marshmallow import RAISE
 from ordning_shared.actions import (ActionRuleViolation, ActionSchema, ActionTransitionSchema, ActionUpdateSchema,
                                     IllegalActionTransition)
+from ordning_shared import openapi
 from ordning_shared.http import Blueprint, check_if_match, current_principal, etag
 from ordning_shared.idempotency import create_once
 from ordning_shared.pagination import InvalidCursor, Sort
@@ -21,17 +22,33 @@ from .schemas import (AuditEntrySchema, CategorySchema, CategoryUpdateSchema, De
                       ReportDeviationSchema, RetentionPolicySchema, SeriousnessDecisionSchema, TransitionSchema,
                       WorkingCalendarSchema)
 
-deviations_blp = Blueprint("deviations", __name__, url_prefix="/api/v1/deviations",
-                           description="Avvikelser, lex Sarah, lex Maria, klagomål och synpunkter")
-categories_blp = Blueprint("categories", __name__, url_prefix="/api/v1/categories", description="Kategorier")
+CASE_PARAMETERS = {
+    "deviation_id": {"description": "The case's id (a UUID).", "example": "3f6c2b1e-8d4a-4c59-9f0e-2a7b5d1c9e84"},
+    "action_id": {"description": "The improvement action's id (a UUID).",
+                  "example": "9a1e4c7b-3d2f-4b8a-8e6c-1f0d2b3a4c5e"},
+}
+KIND_PARAMETER = {"kind": {"description": "The kind of case: avvikelse, lex_sarah, lex_maria, klagomal or synpunkt.",
+                           "example": "lex_sarah"}}
+
+deviations_blp = Blueprint("deviations", __name__, url_prefix="/api/v1/deviations", path_parameters=CASE_PARAMETERS,
+                           description="Cases: avvikelser, lex Sarah, lex Maria, klagomål and synpunkter, from their "
+                                       "report to their closing, with their improvement actions "
+                                       "(förbättringsåtgärder).")
+categories_blp = Blueprint("categories", __name__, url_prefix="/api/v1/categories", path_parameters={
+    "category_id": {"description": "The category's id (a UUID).", "example": "0d3c6f5e-7b2a-4e11-9c8d-5f4a3b2e1d0c"}},
+                           description="The tenant's categories (kategorier) for classifying cases.")
 policies_blp = Blueprint("deadline_policies", __name__, url_prefix="/api/v1/deadline-policies",
-                         description="Tidsfrister per typ")
+                         path_parameters=KIND_PARAMETER,
+                         description="The tenant's deadlines (tidsfrister) per kind of case, in working days.")
 retention_blp = Blueprint("retention_policies", __name__, url_prefix="/api/v1/retention-policies",
-                          description="Gallringsfrister per typ: år efter avslut")
+                          path_parameters=KIND_PARAMETER,
+                          description="The tenant's retention (gallringsfrister) per kind of case: years after "
+                                      "closing before a case is gallrad.")
 calendar_blp = Blueprint("working_calendar", __name__, url_prefix="/api/v1/working-calendar",
-                         description="Arbetskalendern: aftnar och extra lediga dagar utöver helgdagarna")
+                         description="The tenant's working calendar (arbetskalender): the eves and extra days off "
+                                     "besides the public holidays, which deadlines skip.")
 public_blp = Blueprint("public", __name__, url_prefix="/api/v1/public",
-                       description="Medborgarens klagomål och synpunkter (ingen inloggning)")
+                       description="A citizen's klagomål and synpunkter, without a token.")
 
 BLUEPRINTS = [deviations_blp, categories_blp, policies_blp, retention_blp, calendar_blp, public_blp,
               read_log_blueprint("deviations")]
@@ -56,12 +73,18 @@ def _case(deviation_id: str):
 
 @deviations_blp.route("", methods=["POST"])
 @deviations_blp.arguments(ReportDeviationSchema)
-@deviations_blp.response(201, DeviationSchema)
+@deviations_blp.response(201, DeviationSchema, headers=openapi.CREATED)
 @deviations_blp.raises(service.Forbidden, service.UnknownUnit, service.UnknownCategory, d.InvalidReport,
                         d.InvalidInput)
 @deviations_blp.idempotent
 def report(data):
-    """Anmäl ett ärende (kind + unit_id + description räcker)"""
+    """Report a case
+
+    Any staff member may report an avvikelse, lex Sarah, lex Maria, klagomål or synpunkt about an open unit of
+    the tenant: kind, unit_id and description are enough. The deadlines follow from the tenant's deadline
+    policy and working calendar. The answer carries the case's ETag and Location; an Idempotency-Key makes a
+    retry safe.
+    """
     platform, principal = _platform(), current_principal()
     body, status, _replayed = create_once(
         platform, tenant=principal.tenant, principal=principal.subject, payload=data, resource_type="deviation",
@@ -76,7 +99,12 @@ def report(data):
 @deviations_blp.raises(InvalidCursor)
 @deviations_blp.response(200, DeviationPageSchema)
 def list_all(args):
-    """Lista ärenden du får läsa (nyast först)"""
+    """List cases
+
+    The cases you may read, newest first, a page at a time: those of the units in your scope that your roles
+    may read, and those you reported. Filtered by unit, kind, status, period, category, overdue and mine.
+    Reading a lex Sarah or lex Maria case on a page is recorded in the read log.
+    """
     flt = db.ListFilter(unit_id=args.get("unit_id"), kinds=args.get("kind"), statuses=args.get("status"),
                         reported_from=args.get("reported_from"), reported_to=args.get("reported_to"),
                         overdue=args.get("overdue"), category_id=args.get("category_id"), mine=args["mine"],
@@ -108,9 +136,13 @@ def get_by_reference(reference):
 
 
 @deviations_blp.route("/<deviation_id>", methods=["GET"], endpoint="get_one")
-@deviations_blp.response(200, DeviationSchema)
+@deviations_blp.response(200, DeviationSchema, headers=openapi.ETAG)
 def get_one(deviation_id):
-    """Läs ett ärende (läsningar av lex Sarah / lex Maria loggas)"""
+    """Read a case
+
+    A case you may read (otherwise 404, so that its existence is not told). The ETag is what a change needs in
+    If-Match. Reading a lex Sarah or lex Maria case is recorded in the read log.
+    """
     return _with_etag(service.read_deviation(_platform(), current_principal(), deviation_id))
 
 
@@ -119,9 +151,13 @@ def get_one(deviation_id):
                         d.InvalidInput)
 @deviations_blp.checks_if_match
 @deviations_blp.arguments(DeviationPatchSchema)
-@deviations_blp.response(200, DeviationSchema)
+@deviations_blp.response(200, DeviationSchema, headers=openapi.ETAG)
 def patch(data, deviation_id):
-    """Byt kategori eller enhet (If-Match)"""
+    """Change a case's category or unit
+
+    For the case's handlers, with If-Match, while the case is open. Moving it to another unit moves its open
+    improvement actions too.
+    """
     service.change_case(_platform(), current_principal(), deviation_id, data, check_if_match)
     return _with_etag(_case(deviation_id))
 
@@ -131,9 +167,15 @@ def patch(data, deviation_id):
                         d.SeriousnessDecisionRequired, d.IvoReportRequired)
 @deviations_blp.checks_if_match
 @deviations_blp.arguments(TransitionSchema)
-@deviations_blp.response(200, DeviationSchema)
+@deviations_blp.response(200, DeviationSchema, headers=openapi.ETAG)
 def transition(data, deviation_id):
-    """Ta emot, utred, avsluta, återöppna, avvisa (If-Match)"""
+    """Move a case through its workflow
+
+    Receive, start and complete the investigation, close, reopen, reopen the investigation, or reject, with
+    If-Match. The case's allowed_commands say which its status allows; closing needs a completed
+    investigation, no open actions, and for lex Sarah and lex Maria a seriousness decision (and, if serious,
+    the IVO report); a synpunkt may be closed once received. Rejecting needs a rejection reason.
+    """
     service.transition(_platform(), current_principal(), deviation_id, data["command"], check_if_match,
                        rejection=data.get("rejection"))
     return _with_etag(_case(deviation_id))
@@ -143,9 +185,13 @@ def transition(data, deviation_id):
 @deviations_blp.raises(service.Forbidden, d.InvestigationNotEditable, d.CaseClosed)
 @deviations_blp.checks_if_match
 @deviations_blp.arguments(InvestigationUpdateSchema)
-@deviations_blp.response(200, DeviationSchema)
+@deviations_blp.response(200, DeviationSchema, headers=openapi.ETAG)
 def investigation(data, deviation_id):
-    """Utredningen: vad hände, varför, vad måste ändras (If-Match)"""
+    """Write the investigation
+
+    For the case's handlers, with If-Match, while the investigation is open: what happened, why, and what must
+    change. A field left out keeps its text.
+    """
     service.update_investigation(_platform(), current_principal(), deviation_id, data, check_if_match)
     return _with_etag(_case(deviation_id))
 
@@ -155,9 +201,13 @@ def investigation(data, deviation_id):
                         d.IvoAlreadyReported, d.InvalidInput)
 @deviations_blp.checks_if_match
 @deviations_blp.arguments(SeriousnessDecisionSchema)
-@deviations_blp.response(200, DeviationSchema)
+@deviations_blp.response(200, DeviationSchema, headers=openapi.ETAG)
 def seriousness(data, deviation_id):
-    """Beslut om allvarlighetsgrad, lex Sarah / lex Maria (If-Match)"""
+    """Decide whether a lex Sarah or lex Maria case is serious
+
+    With If-Match, for who decides it: the managers (enhetschef, verksamhetschef, förvaltningschef) for
+    lex Sarah, MAS or MAR for lex Maria. A serious case must be reported to IVO before it is closed.
+    """
     service.decide_seriousness(_platform(), current_principal(), deviation_id, data["serious"], check_if_match)
     return _with_etag(_case(deviation_id))
 
@@ -166,9 +216,13 @@ def seriousness(data, deviation_id):
 @deviations_blp.raises(service.Forbidden, d.IvoReportNotAllowed, d.CaseClosed, d.InvalidInput)
 @deviations_blp.checks_if_match
 @deviations_blp.arguments(IvoReportSchema)
-@deviations_blp.response(200, DeviationSchema)
+@deviations_blp.response(200, DeviationSchema, headers=openapi.ETAG)
 def ivo_report(data, deviation_id):
-    """Anmälan till IVO: datum och diarienummer (If-Match)"""
+    """Record the report to IVO
+
+    With If-Match, for a lex Sarah or lex Maria case decided serious: the day it was reported to IVO
+    (Inspektionen för vård och omsorg) and IVO's reference (diarienummer).
+    """
     service.record_ivo_report(_platform(), current_principal(), deviation_id, data["reported_on"],
                               data["reference"], check_if_match)
     return _with_etag(_case(deviation_id))
@@ -178,8 +232,12 @@ def ivo_report(data, deviation_id):
 @deviations_blp.raises(service.Forbidden)
 @deviations_blp.response(200, AuditEntrySchema(many=True))
 def audit(deviation_id):
-    """Ärendets granskningslogg: vem, när, vilket kommando, vilka fält (för den som får läsa ärendet och är
-    kvalitetsutvecklare, administratör eller förvaltningschef; läsningar av lex Sarah / lex Maria loggas)"""
+    """Read a case's audit trail
+
+    Who ran which command on the case and its actions, when, and which fields changed; for who may read the
+    case and is kvalitetsutvecklare, administrator or förvaltningschef. Reading the trail of a lex Sarah or
+    lex Maria case is recorded in the read log.
+    """
     return service.audit_trail(_platform(), current_principal(), deviation_id)
 
 
@@ -193,7 +251,10 @@ def _action_response(action, status=200, **headers):
 @deviations_blp.route("/<deviation_id>/actions", methods=["GET"])
 @deviations_blp.response(200, ActionSchema(many=True))
 def list_actions(deviation_id):
-    """Ärendets förbättringsåtgärder"""
+    """List a case's improvement actions
+
+    The improvement actions (förbättringsåtgärder) of a case you may read, by due date.
+    """
     return service.list_actions(_platform(), current_principal(), deviation_id)
 
 
@@ -201,9 +262,13 @@ def list_actions(deviation_id):
 @deviations_blp.raises(service.Forbidden, d.CaseClosed)
 @deviations_blp.idempotent
 @deviations_blp.arguments(ActionSchema)
-@deviations_blp.response(201, ActionSchema)
+@deviations_blp.response(201, ActionSchema, headers=openapi.CREATED)
 def add_action(data, deviation_id):
-    """Lägg till en förbättringsåtgärd (ansvarig och slutdatum)"""
+    """Add an improvement action
+
+    For the case's handlers while it is open: a title, the user responsible (owner) and a due date. The answer
+    carries the action's ETag and Location; an Idempotency-Key makes a retry safe.
+    """
     platform, principal = _platform(), current_principal()
     action, status, _replayed = create_once(
         platform, tenant=principal.tenant, principal=principal.subject, payload={"case": deviation_id, **data},
@@ -215,9 +280,12 @@ def add_action(data, deviation_id):
 
 
 @deviations_blp.route("/<deviation_id>/actions/<action_id>", methods=["GET"], endpoint="get_action")
-@deviations_blp.response(200, ActionSchema)
+@deviations_blp.response(200, ActionSchema, headers=openapi.ETAG)
 def get_action(deviation_id, action_id):
-    """En förbättringsåtgärd"""
+    """Read an improvement action
+
+    One action of a case you may read; the ETag is what a change needs in If-Match.
+    """
     return _action_response(service.get_action(_platform(), current_principal(), deviation_id, action_id))
 
 
@@ -225,9 +293,12 @@ def get_action(deviation_id, action_id):
 @deviations_blp.raises(service.Forbidden, d.CaseClosed, ActionRuleViolation)
 @deviations_blp.checks_if_match
 @deviations_blp.arguments(ActionUpdateSchema)
-@deviations_blp.response(200, ActionSchema)
+@deviations_blp.response(200, ActionSchema, headers=openapi.ETAG)
 def update_action(data, deviation_id, action_id):
-    """Ändra en förbättringsåtgärd (If-Match med åtgärdens ETag)"""
+    """Change an improvement action
+
+    Title, description, owner or due date of an open action, with If-Match carrying the action's ETag.
+    """
     return _action_response(service.update_action(_platform(), current_principal(), deviation_id, action_id,
                                                   data, check_if_match))
 
@@ -236,9 +307,13 @@ def update_action(data, deviation_id, action_id):
 @deviations_blp.raises(service.Forbidden, d.CaseClosed, IllegalActionTransition)
 @deviations_blp.checks_if_match
 @deviations_blp.arguments(ActionTransitionSchema)
-@deviations_blp.response(200, ActionSchema)
+@deviations_blp.response(200, ActionSchema, headers=openapi.ETAG)
 def transition_action(data, deviation_id, action_id):
-    """Starta, slutför, avbryt, återöppna en åtgärd (If-Match)"""
+    """Move an improvement action through its workflow
+
+    Start, complete, cancel or reopen, with If-Match carrying the action's ETag; completing may record how the
+    effect is followed up.
+    """
     return _action_response(service.transition_action(
         _platform(), current_principal(), deviation_id, action_id, data["command"],
         data.get("effect_followup", ""), check_if_match))
@@ -251,7 +326,10 @@ def transition_action(data, deviation_id, action_id):
 @categories_blp.route("", methods=["GET"])
 @categories_blp.response(200, CategorySchema(many=True))
 def categories_list():
-    """Aktiva kategorier"""
+    """List categories
+
+    The tenant's active categories, for any authenticated user.
+    """
     return service.list_categories(_platform(), current_principal())
 
 
@@ -259,9 +337,13 @@ def categories_list():
 @categories_blp.raises(service.Forbidden, service.CategoryExists)
 @categories_blp.idempotent
 @categories_blp.arguments(CategorySchema)
-@categories_blp.response(201, CategorySchema)
+@categories_blp.response(201, CategorySchema, headers=openapi.CREATED)
 def categories_create(data):
-    """Skapa en kategori (administratör)"""
+    """Create a category
+
+    For an administrator: a name unique in the tenant and the kinds it applies to (empty: all). The answer
+    carries its ETag and Location; an Idempotency-Key makes a retry safe.
+    """
     platform, principal = _platform(), current_principal()
     service._require_admin(principal)
     body, status, _replayed = create_once(
@@ -272,9 +354,12 @@ def categories_create(data):
 
 
 @categories_blp.route("/<category_id>", methods=["GET"], endpoint="categories_get")
-@categories_blp.response(200, CategorySchema)
+@categories_blp.response(200, CategorySchema, headers=openapi.ETAG)
 def categories_get(category_id):
-    """En kategori"""
+    """Read a category
+
+    The ETag is what a change needs in If-Match.
+    """
     return _with_etag(service.get_category(_platform(), current_principal(), category_id))
 
 
@@ -282,9 +367,12 @@ def categories_get(category_id):
 @categories_blp.raises(service.Forbidden, service.CategoryExists)
 @categories_blp.checks_if_match
 @categories_blp.arguments(CategoryUpdateSchema)
-@categories_blp.response(200, CategorySchema)
+@categories_blp.response(200, CategorySchema, headers=openapi.ETAG)
 def categories_update(data, category_id):
-    """Ändra eller inaktivera en kategori (administratör, If-Match)"""
+    """Change or deactivate a category
+
+    For an administrator, with If-Match. A deactivated category is no longer offered; cases keep it.
+    """
     return _with_etag(service.update_category(_platform(), current_principal(), category_id, data, check_if_match))
 
 
@@ -295,9 +383,13 @@ def _kind_or_404(kind: str) -> str:
 
 
 @policies_blp.route("/<kind>", methods=["GET"])
-@policies_blp.response(200, DeadlinePolicySchema)
+@policies_blp.response(200, DeadlinePolicySchema, headers=openapi.ETAG)
 def policy_get(kind):
-    """Tidsfristerna för en typ (kommunens egna, annars standard); ETag för If-Match"""
+    """Read the deadlines of a kind
+
+    The tenant's own deadline policy for the kind, else the default; the ETag is what a change needs in
+    If-Match.
+    """
     return _with_kind_etag(service.get_policy(_platform(), current_principal(), _kind_or_404(kind)))
 
 
@@ -305,9 +397,13 @@ def policy_get(kind):
 @policies_blp.raises(service.Forbidden, service.InvalidPolicy)
 @policies_blp.checks_if_match
 @policies_blp.arguments(DeadlinePolicySchema)
-@policies_blp.response(200, DeadlinePolicySchema)
+@policies_blp.response(200, DeadlinePolicySchema, headers=openapi.ETAG)
 def policy_put(data, kind):
-    """Sätt kommunens tidsfrister för en typ, i arbetsdagar (administratör, If-Match)"""
+    """Set the deadlines of a kind
+
+    For an administrator, with If-Match: the working days to receive, to investigate and (lex Sarah, lex
+    Maria) to report to IVO. Cases reported from then on get the new deadlines.
+    """
     return _with_kind_etag(service.put_policy(_platform(), current_principal(), _kind_or_404(kind), data,
                                                 check_if_match))
 
@@ -321,15 +417,22 @@ def _with_kind_etag(body: dict):
 @retention_blp.raises(service.Forbidden)
 @retention_blp.response(200, RetentionPolicySchema(many=True))
 def retention_list():
-    """Gallringsfristerna för alla typer (kommunens egna, annars standard)"""
+    """List the retention of every kind
+
+    The tenant's own retention policy per kind, else the default.
+    """
     return service.list_retention_policies(_platform(), current_principal())
 
 
 @retention_blp.route("/<kind>", methods=["GET"])
 @retention_blp.raises(service.Forbidden)
-@retention_blp.response(200, RetentionPolicySchema)
+@retention_blp.response(200, RetentionPolicySchema, headers=openapi.ETAG)
 def retention_get(kind):
-    """Gallringsfristen för en typ, i år efter ärendets senaste avslut"""
+    """Read the retention of a kind
+
+    Years after a case's last closing before it is gallrad (its text and people replaced); the ETag is what a
+    change needs in If-Match.
+    """
     return _with_kind_etag(service.get_retention_policy(_platform(), current_principal(), _kind_or_404(kind)))
 
 
@@ -337,9 +440,12 @@ def retention_get(kind):
 @retention_blp.raises(service.Forbidden, service.InvalidRetentionPolicy)
 @retention_blp.checks_if_match
 @retention_blp.arguments(RetentionPolicySchema)
-@retention_blp.response(200, RetentionPolicySchema)
+@retention_blp.response(200, RetentionPolicySchema, headers=openapi.ETAG)
 def retention_put(data, kind):
-    """Sätt kommunens gallringsfrist för en typ, 1–100 år (administratör, If-Match)"""
+    """Set the retention of a kind
+
+    For an administrator, with If-Match: 1 to 100 years after a case's last closing.
+    """
     return _with_kind_etag(service.put_retention_policy(_platform(), current_principal(), _kind_or_404(kind), data,
                                                         check_if_match))
 
@@ -350,9 +456,13 @@ def _with_calendar_etag(body: dict):
 
 @calendar_blp.route("", methods=["GET"])
 @calendar_blp.raises(service.Forbidden)
-@calendar_blp.response(200, WorkingCalendarSchema)
+@calendar_blp.response(200, WorkingCalendarSchema, headers=openapi.ETAG)
 def calendar_get():
-    """Kommunens arbetskalender (egen, annars standard); ETag för If-Match"""
+    """Read the working calendar
+
+    The tenant's own calendar, else the default (midsommarafton, julafton and nyårsafton off); the ETag is
+    what a change needs in If-Match.
+    """
     return _with_calendar_etag(service.get_calendar(_platform(), current_principal()))
 
 
@@ -360,9 +470,13 @@ def calendar_get():
 @calendar_blp.raises(service.Forbidden, service.InvalidCalendar)
 @calendar_blp.checks_if_match
 @calendar_blp.arguments(WorkingCalendarSchema)
-@calendar_blp.response(200, WorkingCalendarSchema)
+@calendar_blp.response(200, WorkingCalendarSchema, headers=openapi.ETAG)
 def calendar_put(data):
-    """Sätt kommunens arbetskalender; gäller ärenden anmälda därefter (administratör, If-Match)"""
+    """Set the working calendar
+
+    For an administrator, with If-Match: the eves treated as days off and other days off. It applies to the
+    deadlines of cases reported from then on.
+    """
     return _with_calendar_etag(service.put_calendar(_platform(), current_principal(), data, check_if_match))
 
 
@@ -376,7 +490,12 @@ def calendar_put(data):
 @public_blp.arguments(PublicFeedbackSchema)
 @public_blp.response(201, ReceiptSchema)
 def public_feedback(data, tenant):
-    """Lämna klagomål eller synpunkt, anonymt om du vill; du får ett kvitto"""
+    """Submit a klagomål or synpunkt, without a token
+
+    For a citizen: a complaint (klagomål) or suggestion (synpunkt) about a unit of the municipality, anonymous
+    or with contact details. The answer is a receipt with the case's reference and its dates. Rate limited per
+    client and per municipality; an Idempotency-Key makes a retry safe.
+    """
     platform = _platform()
     if data.pop("website"):  # only a robot fills the hidden field: it is told "thank you", nothing is kept
         honeypot_filled(platform.service)

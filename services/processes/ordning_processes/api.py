@@ -10,7 +10,7 @@ import re
 from flask import current_app
 from flask.views import MethodView
 
-from ordning_shared import idempotency
+from ordning_shared import idempotency, openapi
 from ordning_shared.http import Blueprint, check_if_match, current_principal, etag, require_roles
 from ordning_shared.problems import Forbidden, NotFound
 
@@ -22,10 +22,14 @@ WRITER_ROLES = ("administrator",)
 PREFIX = "/api/v1/org-units"
 TENANT_PATTERN = re.compile(r"^[0-9A-Za-z_-]{1,16}$")
 
-blp = Blueprint("org", __name__, url_prefix=PREFIX,
-                description="Organisationsträdet: nämnd, förvaltning, verksamhetsområde, enhet, utförare")
+UNIT_ID = {"description": "The unit's id (a UUID).", "example": "27460a56-bb16-57e0-90af-507fac38efb8"}
+
+blp = Blueprint("org", __name__, url_prefix=PREFIX, path_parameters={"unit_id": UNIT_ID},
+                description="The organisation tree of a municipality: boards (nämnd), administrations "
+                            "(förvaltning), divisions (verksamhetsområde), units (enhet) and external providers "
+                            "(utförare i privat regi).")
 public_blp = Blueprint("org_public", __name__, url_prefix="/api/v1/public",
-                       description="Öppna läsningar utan inloggning (t.ex. för medborgarens synpunkt)")
+                       description="Reads open to anyone, without a token: what a citizen's feedback form needs.")
 
 
 def _platform():
@@ -54,7 +58,11 @@ class OrgUnits(MethodView):
     @blp.arguments(UnitListQuerySchema, location="query")
     @blp.response(200, UnitListSchema)
     def get(self, query):
-        """List the tenant's units (open ones unless include_closed)"""
+        """List the units of your municipality
+
+        Every authenticated user of the tenant may read the tree. Open units only, unless include_closed;
+        filtered by kind and by a subtree (under).
+        """
         principal = current_principal()
         with _platform().engine.connect() as connection:
             rows = db.list_units(connection, principal.tenant, include_closed=query["include_closed"],
@@ -63,13 +71,19 @@ class OrgUnits(MethodView):
         return {"items": items, "count": len(items)}
 
     @blp.arguments(UnitCreateSchema)
-    @blp.response(201, UnitSchema, headers={"Location": {"schema": {"type": "string"}},
-                                           "ETag": {"schema": {"type": "string"}}})
+    @blp.response(201, UnitSchema, headers={**openapi.CREATED, "Idempotent-Replayed": {
+        "description": "true when the answer repeats an earlier creation with the same Idempotency-Key.",
+        "schema": {"type": "string", "enum": ["true"]}, "example": "true"}})
     @blp.raises(Forbidden, domain.ParentNotFound, domain.CrossTenant, domain.InvalidParent, domain.InvalidName,
                 domain.InvalidKind, domain.UnitClosed, service.UnitIdTaken)
     @blp.idempotent
     def post(self, args):
-        """Create a unit (administrator); Idempotency-Key makes a retry safe"""
+        """Create a unit
+
+        For an administrator. The unit's kind decides what it may sit under: a board (nämnd) is a root, an
+        administration sits under a board, a division or a unit under an administration or a division. The
+        answer carries the unit's ETag and its Location; an Idempotency-Key makes a retry safe.
+        """
         principal = current_principal()
         require_roles(principal, *WRITER_ROLES)
         platform = _platform()
@@ -89,18 +103,25 @@ class OrgUnits(MethodView):
 
 @blp.route("/<uuid:unit_id>")
 class OrgUnitById(MethodView):
-    @blp.response(200, UnitSchema)
+    @blp.response(200, UnitSchema, headers=openapi.ETAG)
     def get(self, unit_id):
-        """Read one unit; the ETag is what If-Match needs"""
+        """Read one unit
+
+        The answer's ETag is what a rename, move or close needs in If-Match.
+        """
         unit = _read(unit_id)
         return unit, {"ETag": etag(unit["id"], unit["revision"])}
 
     @blp.arguments(UnitRenameSchema)
-    @blp.response(200, UnitSchema)
+    @blp.response(200, UnitSchema, headers=openapi.ETAG)
     @blp.raises(Forbidden, domain.UnitClosed, domain.InvalidName)
     @blp.checks_if_match
     def patch(self, args, unit_id):
-        """Rename a unit (administrator; If-Match required)"""
+        """Rename a unit
+
+        For an administrator, with If-Match; a closed unit cannot be renamed. The old name stays in the
+        unit's history.
+        """
         principal = current_principal()
         require_roles(principal, *WRITER_ROLES)
         unit = service.rename_unit(_platform(), principal, unit_id, name=args["name"], precondition=_if_match)
@@ -111,7 +132,10 @@ class OrgUnitById(MethodView):
 class OrgUnitHistory(MethodView):
     @blp.response(200, HistorySchema)
     def get(self, unit_id):
-        """Every revision of a unit: created, renamed, moved, closed"""
+        """Read a unit's history
+
+        Every revision of the unit, oldest first: created, renamed, moved, closed; who made it and when.
+        """
         principal = current_principal()
         with _platform().engine.connect() as connection:
             if db.get_unit(connection, principal.tenant, str(unit_id)) is None:
@@ -123,12 +147,16 @@ class OrgUnitHistory(MethodView):
 @blp.route("/<uuid:unit_id>/move")
 class OrgUnitMove(MethodView):
     @blp.arguments(UnitMoveSchema)
-    @blp.response(200, UnitSchema)
+    @blp.response(200, UnitSchema, headers=openapi.ETAG)
     @blp.raises(Forbidden, domain.ParentNotFound, domain.CrossTenant, domain.InvalidParent, domain.UnitClosed,
                 domain.CycleError)
     @blp.checks_if_match
     def post(self, args, unit_id):
-        """Move a unit under another parent, or make it a root (administrator; If-Match required)"""
+        """Move a unit
+
+        For an administrator, with If-Match: under another parent (one its kind may sit under, never below
+        itself), or, with parent_id null, to a root.
+        """
         principal = current_principal()
         require_roles(principal, *WRITER_ROLES)
         unit = service.move_unit(_platform(), principal, unit_id, parent_id=args["parent_id"],
@@ -139,11 +167,15 @@ class OrgUnitMove(MethodView):
 @blp.route("/<uuid:unit_id>/close")
 class OrgUnitClose(MethodView):
     @blp.arguments(UnitCloseSchema)
-    @blp.response(200, UnitSchema)
+    @blp.response(200, UnitSchema, headers=openapi.ETAG)
     @blp.raises(Forbidden, domain.UnitClosed, domain.HasOpenChildren)
     @blp.checks_if_match
     def post(self, _args, unit_id):
-        """Close a unit with no open children; it is kept for old cases (administrator; If-Match required)"""
+        """Close a unit
+
+        For an administrator, with If-Match. Only a unit with no open units below it; it is kept, closed, so
+        that old cases still name it.
+        """
         principal = current_principal()
         require_roles(principal, *WRITER_ROLES)
         unit = service.close_unit(_platform(), principal, unit_id, precondition=_if_match)
@@ -154,7 +186,11 @@ class OrgUnitClose(MethodView):
 class PublicOrgUnits(MethodView):
     @public_blp.response(200, PublicUnitListSchema)
     def get(self, tenant):
-        """Open units of a municipality, for a citizen choosing what their feedback is about"""
+        """List a municipality's open units, without a token
+
+        For a citizen's form: the units a complaint (klagomål) or a suggestion (synpunkt) can be about.
+        Ids, kinds and names only; rate limited per client and per municipality.
+        """
         if not TENANT_PATTERN.match(tenant):
             raise NotFound("Okänd kommun eller region / no such municipality or region")
         with _platform().engine.connect() as connection:
