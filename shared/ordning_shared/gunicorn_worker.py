@@ -7,7 +7,7 @@ documents; any other error it leaves to gunicorn.
 """
 from __future__ import annotations
 
-from gunicorn import util
+from gunicorn import glogging, util
 from gunicorn.http import errors
 from gunicorn.workers.gthread import ThreadWorker
 
@@ -52,4 +52,12 @@ class ProblemThreadWorker(ThreadWorker):
             util.write_nonblock(client, answer)
         except Exception:  # the client may be gone already
             self.log.debug("Failed to send error message.")
+        return None
+
+
+class JsonLogger(glogging.Logger):
+    """gunicorn's logger without its access log: the app writes one JSON line per request (route template,
+    status, duration, trace id, tenant) and gunicorn's line would add the raw path and query."""
+
+    def access(self, resp, req, environ, request_time):
         return None

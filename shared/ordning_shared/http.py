@@ -33,13 +33,13 @@ from .auth import Principal, TokenVerifier
 from .auth import Unauthorized as TokenRefused
 from .fields import has_surrogate
 from .observability import (BROKER_UP, HTTP_DURATION, HTTP_REQUESTS, OUTBOX_PENDING, exception_without_values,
-                            extract_context, metrics_payload, setup_logging, setup_tracing, tracer)
+                            extract_context, log_access, metrics_payload, setup_logging, setup_tracing, tracer)
 from .platform import Platform
 from .problems import (PLATFORM_PROBLEMS, PROBLEM_CONTENT_TYPE, BadIdempotencyKey, Conflict, Forbidden,
                        IdempotencyKeyReused, IfMatchWildcard, InternalError, InvalidQuery, MalformedJSON, NotFound,
                        PreconditionFailed, PreconditionRequired, Problem, Unauthorized, UnsupportedMediaType,
                        problem_document, problem_json)
-from .public import PublicGate
+from .public import TENANT_PATTERN, PublicGate
 
 log = logging.getLogger(__name__)
 
@@ -242,8 +242,10 @@ def create_app(platform: Platform, blueprints: Iterable, *, title: str, readines
     def _record(response: Response):
         route = request.url_rule.rule if request.url_rule else "unmatched"
         HTTP_REQUESTS.labels(settings.service, request.method, route, str(response.status_code)).inc()
+        duration = time.perf_counter() - g.started if "started" in g else 0.0
         if "started" in g:
-            HTTP_DURATION.labels(settings.service, request.method, route).observe(time.perf_counter() - g.started)
+            HTTP_DURATION.labels(settings.service, request.method, route).observe(duration)
+        log_access(request.method, route, response.status_code, duration * 1000, _tenant_of_request())
         return response
 
     @app.teardown_request
@@ -373,6 +375,17 @@ def _check_database(platform: Platform) -> str:
         return "ok"
     except Exception as exc:  # readiness reports, it does not raise
         return f"error: {exc.__class__.__name__}"
+
+
+def _tenant_of_request() -> str | None:
+    """The caller's tenant: the token's, or the one a public path names when it is a tenant code at all."""
+    principal = g.get("principal")
+    if principal is not None:
+        return principal.tenant
+    if request.path.startswith(PUBLIC_PREFIXES):
+        candidate = request.path[len(PUBLIC_PREFIXES[0]):].split("/", 1)[0]
+        return candidate if TENANT_PATTERN.match(candidate) else None
+    return None
 
 
 def _refuse_garbage_path_values() -> None:

@@ -95,7 +95,13 @@ def extract_context(traceparent: str | None):
     return _propagator.extract({"traceparent": traceparent})
 
 
+ACCESS_LOGGER = "ordning.access"
+
+
 class JsonFormatter(logging.Formatter):
+    """One JSON object per line, with the trace id of the current span; a record's `fields` (given as
+    `extra={"fields": {...}}`) become members of the line."""
+
     def __init__(self, service: str):
         super().__init__()
         self.service = service
@@ -109,6 +115,7 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
+        entry.update(getattr(record, "fields", None) or {})
         if span_context.is_valid:
             entry["trace_id"] = format(span_context.trace_id, "032x")
             entry["span_id"] = format(span_context.span_id, "016x")
@@ -127,3 +134,14 @@ def setup_logging(service: str, level: str = "INFO") -> None:
     logging.getLogger("kombu").setLevel("WARNING")
     # SQLAlchemy logs statements at INFO and fetched rows at DEBUG: rows hold personal data.
     logging.getLogger("sqlalchemy").setLevel("WARNING")
+    # werkzeug's server logs every request with its raw path and query (a q= may be a person's name);
+    # the app's own access line (ACCESS_LOGGER) replaces it.
+    logging.getLogger("werkzeug").setLevel("WARNING")
+
+
+def log_access(method: str, route: str, status: int, duration_ms: float, tenant: str | None) -> None:
+    """The request's access line: the route template rather than the path, never the query or the body."""
+    fields = {"method": method, "route": route, "status": status, "duration_ms": round(duration_ms, 1)}
+    if tenant:
+        fields["tenant"] = tenant
+    logging.getLogger(ACCESS_LOGGER).info("%s %s %s", method, route, status, extra={"fields": fields})
