@@ -104,6 +104,8 @@ def strict_json_loads(data):
 
 
 class StrictJSONProvider(DefaultJSONProvider):
+    ensure_ascii = False  # å, ä and ö as UTF-8, not \u00e5 escapes (jsonify and /openapi.json alike)
+
     def loads(self, s, **kwargs):
         return strict_json_loads(s)
 

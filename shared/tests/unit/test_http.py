@@ -12,7 +12,7 @@ from ordning_shared.testing import issue_token
 
 
 class ThingSchema(Schema):
-    name = fields.String(required=True, validate=validate.Length(max=100))
+    name = fields.String(required=True, validate=validate.Length(max=100), metadata={"description": "saken så här"})
     count = fields.Integer()
 
 
@@ -87,6 +87,18 @@ def test_valid_post(client, auth):
     response = client.post("/api/v1/things/", json={"name": "x", "count": 2}, headers=auth)
     assert response.status_code == 201
     assert response.get_json() == {"name": "x", "count": 2, "tenant": "0180"}
+
+
+def test_json_answers_are_utf8_without_escapes(client, auth):
+    name = "Åsa Öberg på Läkarhuset"
+    created = client.post("/api/v1/things/", json={"name": name}, headers=auth)
+    assert created.status_code == 201 and name.encode() in created.data and b"\\u00" not in created.data
+    assert created.get_json()["name"] == name
+    refused = client.post("/api/v1/things/", json={"name": "quota"}, headers=auth)  # a problem with å in it
+    assert refused.status_code == 409 and "är".encode() in refused.data and b"\\u00" not in refused.data
+    document = client.get("/openapi.json")
+    assert "saken så här".encode() in document.data and b"\\u00" not in document.data
+    assert document.get_json()  # and it is JSON
 
 
 def test_unknown_field_is_422(client, auth):
