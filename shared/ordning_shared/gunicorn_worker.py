@@ -16,13 +16,13 @@ from .problems import PROBLEM_CONTENT_TYPE, BadRequest, HeaderFieldsTooLarge, Ur
 # The first match decides; a parse error not listed here keeps gunicorn's own answer (403, 417, 501).
 UNREADABLE_REQUESTS = (
     (errors.LimitRequestLine, UriTooLong,
-     "Begäranraden är för lång / the request line is longer than the server accepts"),
+     ("Begäranraden är längre än servern tar emot.", "The request line is longer than the server accepts.")),
     (errors.LimitRequestHeaders, HeaderFieldsTooLarge,
-     "För många eller för stora huvuden / too many headers, or a header too large"),
+     ("Begäran har för många huvuden, eller ett för stort.", "The request has too many headers, or one too large.")),
     ((errors.InvalidRequestLine, errors.InvalidRequestMethod, errors.InvalidHTTPVersion, errors.InvalidHeader,
       errors.InvalidHeaderName, errors.ObsoleteFolding, errors.InvalidChunkSize, errors.ChunkMissingTerminator,
       errors.InvalidChunkExtension, errors.InvalidProxyLine, errors.InvalidSchemeHeaders), BadRequest,
-     "Begäran kunde inte läsas / the request line or a header is malformed"),
+     ("Begäranraden eller ett huvud är felformat.", "The request line or a header is malformed.")),
 )
 
 
@@ -33,7 +33,7 @@ def unreadable_request_answer(exc: Exception) -> bytes | None:
     for exc_types, problem, detail in UNREADABLE_REQUESTS:
         if isinstance(exc, exc_types):
             # The detail never echoes the request: it may hold anything, personal data included.
-            body = problem_json(problem(detail).document())
+            body = problem_json(problem(*detail).document())
             head = (f"HTTP/1.1 {problem.http_status} {problem.title}\r\nConnection: close\r\n"
                     f"Content-Type: {PROBLEM_CONTENT_TYPE}\r\nContent-Length: {len(body)}\r\n\r\n")
             return head.encode("latin-1") + body

@@ -52,14 +52,20 @@ PATH_VALUE_MAX = 100  # ids are UUIDs, kinds and tenants shorter still
 
 
 class InvalidJSON(ValueError):
-    """A body that is JSON but not one we accept; the message says why, without the values."""
+    """A body that is JSON but not one we accept; its Swedish and English sentences say why, without the
+    values."""
+
+
+TOO_DEEP = (f"JSON-värdet är nästlat djupare än {JSON_MAX_DEPTH} nivåer.",
+            f"The JSON is nested deeper than {JSON_MAX_DEPTH} levels.")
 
 
 def _no_duplicate_keys(pairs):
     seen = {}
     for key, value in pairs:
         if key in seen:
-            raise InvalidJSON(f"the key {key[:60]!r} appears twice in one object; send it once")
+            raise InvalidJSON(f"Nyckeln {key[:60]!r} förekommer två gånger i ett objekt; skicka den en gång.",
+                              f"The key {key[:60]!r} appears twice in one object; send it once.")
         seen[key] = value
     return seen
 
@@ -67,13 +73,14 @@ def _no_duplicate_keys(pairs):
 def _bounded_number(convert):
     def parse(text):
         if len(text) > JSON_NUMBER_MAX_CHARS:
-            raise InvalidJSON(f"a number has more than {JSON_NUMBER_MAX_CHARS} characters")
+            raise InvalidJSON(f"Ett tal har fler än {JSON_NUMBER_MAX_CHARS} tecken.",
+                              f"A number has more than {JSON_NUMBER_MAX_CHARS} characters.")
         return convert(text)
     return parse
 
 
 def _refuse_constant(name):
-    raise InvalidJSON(f"{name} is not JSON")
+    raise InvalidJSON(f"{name} är inte JSON.", f"{name} is not JSON.")
 
 
 def _check_parsed(value, *, surrogates: bool) -> None:
@@ -83,11 +90,12 @@ def _check_parsed(value, *, surrogates: bool) -> None:
         item, depth = stack.pop()
         if isinstance(item, (dict, list)):
             if depth > JSON_MAX_DEPTH:
-                raise InvalidJSON(f"the JSON is nested deeper than {JSON_MAX_DEPTH} levels")
+                raise InvalidJSON(*TOO_DEEP)
             children = [*item.keys(), *item.values()] if isinstance(item, dict) else item
             stack.extend((child, depth + 1) for child in children)
         elif surrogates and isinstance(item, str) and has_surrogate(item):
-            raise InvalidJSON("a string holds a lone surrogate (\\ud800-\\udfff), which is not Unicode text")
+            raise InvalidJSON("En sträng innehåller ett ensamt surrogat (\\ud800-\\udfff), som inte är Unicode-text.",
+                              "A string holds a lone surrogate (\\ud800-\\udfff), which is not Unicode text.")
 
 
 def strict_json_loads(data):
@@ -97,7 +105,7 @@ def strict_json_loads(data):
         value = json.loads(text, object_pairs_hook=_no_duplicate_keys, parse_int=_bounded_number(int),
                            parse_float=_bounded_number(float), parse_constant=_refuse_constant)
     except RecursionError:  # the decoder stops itself at Python's recursion limit, far past ours
-        raise InvalidJSON(f"the JSON is nested deeper than {JSON_MAX_DEPTH} levels") from None
+        raise InvalidJSON(*TOO_DEEP) from None
     # Only an escape can make a lone surrogate (UTF-8 cannot); an escaped pair is a real character.
     _check_parsed(value, surrogates="\\u" in text)
     return value
@@ -114,7 +122,9 @@ class StrictRequest(flask.Request):
     def on_json_loading_failed(self, e):
         if e is None:
             return super().on_json_loading_failed(e)
-        raise MalformedJSON(str(e) if isinstance(e, InvalidJSON) else "the body is not valid JSON") from None
+        if isinstance(e, InvalidJSON):
+            raise MalformedJSON(*e.args) from None
+        raise MalformedJSON("Kroppen är inte giltig JSON.", "The body is invalid JSON.") from None
 
 
 class _Parser(FlaskParser):
@@ -124,6 +134,24 @@ class _Parser(FlaskParser):
         if not is_json_request(req) or not req.get_data(cache=True):
             return webargs_core.missing
         return req.get_json()
+
+
+NO_SUCH_RESOURCE = ("Det finns inget här.", "There is no such resource.")
+
+# werkzeug's and flask-smorest's errors by status, in our two sentences instead of werkzeug's English text.
+HTTP_ERROR_MESSAGES = {
+    400: ("Begäran kunde inte läsas.", "The request could not be read."),
+    404: NO_SUCH_RESOURCE,
+    405: ("Metoden finns inte för den här adressen; se Allow.", "The method is not allowed here; see Allow."),
+    409: ("Begäran krockar med det som finns.", "The request conflicts with what exists."),
+    415: ("Skicka kroppen som application/json.", "Send the body as application/json."),
+    422: ("Begäran stämmer inte med schemat.", "The request does not match the schema."),
+    500: ("Ett oväntat fel inträffade.", "An unexpected error occurred."),
+}
+
+
+def too_large(limit: int) -> tuple[str, str]:
+    return (f"Kroppen är större än {limit} byte.", f"The body is larger than {limit} bytes.")
 
 
 class Blueprint(flask_smorest.Blueprint):
@@ -230,12 +258,12 @@ def create_app(platform: Platform, blueprints: Iterable, *, title: str, readines
             try:
                 g.principal = verifier.verify_header(request.headers.get("Authorization"))
             except TokenRefused as exc:
-                raise Unauthorized(str(exc)) from None
+                raise Unauthorized(*exc.args) from None
         _refuse_garbage_path_values()
         _refuse_query_not_utf8()
         has_body = (request.content_length or 0) > 0 or "chunked" in request.headers.get("Transfer-Encoding", "").lower()
         if request.method in JSON_METHODS and has_body and not request.is_json:
-            raise UnsupportedMediaType("send the body as application/json")
+            raise UnsupportedMediaType("Skicka kroppen som application/json.", "Send the body as application/json.")
         if request.method in JSON_METHODS and has_body and request.get_data(cache=True):
             request.get_json()  # parsed strictly once, here, for every route; the schemas read the cache
         return None
@@ -265,13 +293,14 @@ def create_app(platform: Platform, blueprints: Iterable, *, title: str, readines
         extra = {}
         data = getattr(exc, "data", None) or {}
         messages = data.get("messages") or (data.get("errors") if isinstance(data, dict) else None)
-        detail = data.get("message") if isinstance(data, dict) and data.get("message") else exc.description
+        status = exc.code or 500
+        sv, en = HTTP_ERROR_MESSAGES.get(status, ("Begäran kunde inte utföras.", f"The request failed ({exc.name})."))
         if messages:
             extra["errors"] = messages
-            detail = "the request does not match the schema; see errors"
-        if exc.code == 413:
-            detail = f"the body is larger than {settings.max_request_bytes} bytes"
-        status = exc.code or 500
+            sv, en = "Begäran stämmer inte med schemat; se errors.", "The request does not match the schema; see errors."
+        if status == 413:
+            sv, en = too_large(settings.max_request_bytes)
+        detail = f"{sv} {en}"
         declared = PLATFORM_PROBLEMS.get(status)
         title, code = (declared.title, declared.code) if declared else (exc.name, _slug(exc.name))
         # werkzeug's own headers (Allow on a 405, for one), but not its text/html content type.
@@ -281,14 +310,16 @@ def create_app(platform: Platform, blueprints: Iterable, *, title: str, readines
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
         _log_unexpected(exc)
-        return render_problem(InternalError("an unexpected error; it has been logged").document())
+        return render_problem(InternalError("Ett oväntat fel inträffade; det har loggats.",
+                                            "An unexpected error occurred; it has been logged.").document())
 
     @app.errorhandler(sa.exc.IntegrityError)
     def _integrity(exc: sa.exc.IntegrityError):
         if _is_unique_violation(exc):
             # Two requests created the same thing at once; the loser is told, with no values in the answer.
-            return render_problem(Conflict("it exists already (created at the same moment by another request); "
-                                           "read it again").document())
+            return render_problem(Conflict("Det finns redan (en annan begäran skapade det i samma stund); läs om det.",
+                                           "It exists already (another request created it at the same moment); "
+                                           "read it again.").document())
         return _unexpected(exc)
 
     if settings.local_issuer:
@@ -340,7 +371,8 @@ def _add_demo_token_route(app: Flask, settings) -> None:
     def demo_token():
         user = (request.get_json(silent=True) or {}).get("user") or request.args.get("user", "")
         if user not in USERS:
-            raise UnknownDemoUser("demo users: " + ", ".join(sorted(USERS)))
+            names = ", ".join(sorted(USERS))
+            raise UnknownDemoUser(f"Okänd demoanvändare; välj en av {names}.", f"Unknown demo user; choose one of {names}.")
         claims = claims_for(user)
         token = issuer.issue(claims["subject"], claims["tenant"], claims["roles"], claims["org_units"], claims["name"])
         return jsonify(access_token=token, token_type="Bearer", user=user, **claims)
@@ -395,7 +427,7 @@ def _refuse_garbage_path_values() -> None:
     names nothing: 404, before any query."""
     for value in (request.view_args or {}).values():
         if isinstance(value, str) and (len(value) > PATH_VALUE_MAX or not value.isprintable() or "\ufffd" in value):
-            raise NotFound("no such resource")
+            raise NotFound(*NO_SUCH_RESOURCE)
 
 
 def _refuse_query_not_utf8() -> None:
@@ -404,7 +436,7 @@ def _refuse_query_not_utf8() -> None:
     try:
         unquote_to_bytes(request.query_string.replace(b"+", b" ")).decode("utf-8")
     except UnicodeDecodeError:
-        raise InvalidQuery("the query string is not UTF-8") from None
+        raise InvalidQuery("Frågesträngen är inte UTF-8.", "The query string is not UTF-8.") from None
 
 
 def _is_unique_violation(exc: sa.exc.IntegrityError) -> bool:
@@ -428,7 +460,9 @@ def current_principal() -> Principal:
 
 def require_roles(principal: Principal, *roles: str) -> None:
     if not principal.has_any(*roles):
-        raise Forbidden("your roles do not allow this: needs one of " + ", ".join(roles))
+        needed = ", ".join(roles)
+        raise Forbidden(f"Din roll tillåter inte detta; det kräver en av rollerna {needed}.",
+                        f"Your roles do not allow this; it needs one of {needed}.")
 
 
 def etag(entity_id: str, version: int) -> str:
@@ -439,15 +473,15 @@ def check_if_match(entity_id: str, version: int) -> None:
     """Updates need If-Match with the current ETag, so two editors cannot overwrite each other unseen."""
     header = request.headers.get("If-Match")
     if not header:
-        raise PreconditionRequired("Skicka If-Match med den ETag du läste / send If-Match with the ETag you last read")
+        raise PreconditionRequired("Skicka If-Match med den ETag du läste.", "Send If-Match with the ETag you last read.")
     wanted = {tag.strip().removeprefix("W/") for tag in header.split(",")}
     if "*" in wanted:
         # "*" matches whatever is there, so it would overwrite a change the editor never saw.
-        raise IfMatchWildcard("If-Match: * godtas inte; skicka den ETag du läste / If-Match: * is not accepted; "
-                              "send the ETag you read")
+        raise IfMatchWildcard("If-Match: * godtas inte; skicka den ETag du läste.",
+                              "If-Match: * is not accepted; send the ETag you read.")
     if etag(entity_id, version) not in wanted:
-        raise PreconditionFailed("Det har ändrats av någon annan sedan du läste det; läs om det / it was changed "
-                                 "by someone else since you read it; read it again")
+        raise PreconditionFailed("Det har ändrats av någon annan sedan du läste det; läs om det.",
+                                 "It was changed by someone else since you read it; read it again.")
 
 
 class UnknownDemoUser(problems.NotFound):

@@ -42,8 +42,8 @@ class PublicFeedbackSchema(Schema):
     @validates_schema
     def _contact_only_when_named(self, data, **kwargs):
         if data.get("anonymous") and data.get("contact"):
-            raise ValidationError("kontaktuppgifter kan inte lämnas anonymt / contact is not allowed when "
-                                  "anonymous is true", "contact")
+            raise ValidationError("Kontaktuppgifter kan inte lämnas anonymt. Contact details are not allowed "
+                                  "when anonymous is true.", "contact")
 
 
 class InvestigationSchema(Schema):
@@ -137,7 +137,8 @@ class RejectionSchema(Schema):
     reason = f.Choice([r.value for r in RejectionReason], required=True,
                       metadata={"description": "spam, duplicate (name duplicate_of) or other (explain in note)"})
     duplicate_of = f.Name(max_length=20, validate=validate.Regexp(
-        REFERENCE_PATTERN, error="ett ärendenummer, t.ex. 2026-000123 / a case reference, e.g. 2026-000123"),
+        REFERENCE_PATTERN, error="Ska vara ett ärendenummer, till exempel 2026-000123. "
+                                 "Must be a case reference, for example 2026-000123."),
         metadata={"description": "the reference of the case this one duplicates"})
     note = f.Text(min_length=1)
 
@@ -149,8 +150,8 @@ class TransitionSchema(Schema):
     @validates_schema
     def _rejection_with_reject(self, data, **kwargs):
         if (data.get("command") == Command.reject.value) != ("rejection" in data):
-            raise ValidationError("rejection krävs för reject och bara där / rejection is required for reject "
-                                  "and only there", "rejection")
+            raise ValidationError("Fältet rejection krävs för reject och bara där. The field rejection is "
+                                  "required for reject and only there.", "rejection")
 
 
 class SeriousnessDecisionSchema(Schema):
@@ -169,7 +170,7 @@ class DeviationPatchSchema(Schema):
     @validates_schema
     def _something(self, data, **kwargs):
         if not data:
-            raise ValidationError("ange category_id eller unit_id / give category_id or unit_id")
+            raise ValidationError("Ange category_id eller unit_id. Give category_id or unit_id.")
 
 
 class CategorySchema(Schema):

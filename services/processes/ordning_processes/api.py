@@ -156,7 +156,7 @@ class PublicOrgUnits(MethodView):
     def get(self, tenant):
         """Open units of a municipality, for a citizen choosing what their feedback is about"""
         if not TENANT_PATTERN.match(tenant):
-            raise NotFound("Okänd kommun eller region / no such municipality or region")
+            raise NotFound("Kommunen eller regionen är okänd.", "There is no such municipality or region.")
         with _platform().engine.connect() as connection:
             rows = db.list_units(connection, tenant)
         return {"items": [{"id": r.id, "kind": r.kind, "name": r.name, "parent_id": r.parent_id} for r in rows]}

@@ -23,7 +23,7 @@ class ThingOutSchema(Schema):
 
 
 class QuotaExceeded(Problem):
-    http_status, title, code = 409, "Quota exceeded", "quota_exceeded"
+    http_status, code = 409, "quota_exceeded"
 
 
 class Unmapped(Exception):
@@ -41,9 +41,9 @@ def make_blueprint():
             if body["name"] == "boom":
                 raise RuntimeError("a bug")
             if body["name"] == "quota":
-                raise QuotaExceeded("Kvoten är slut / the quota is used up")
+                raise QuotaExceeded("Kvoten är slut.", "The quota is used up.")
             if body["name"] == "problem":
-                raise Conflict("already there")
+                raise Conflict("Det finns redan.", "It is there already.")
             return {**body, "tenant": http.current_principal().tenant}
 
     public = Blueprint("public", __name__, url_prefix="/api/v1/public")
@@ -232,8 +232,8 @@ def test_a_declared_error_is_rendered_with_its_status_title_and_code(client, aut
     body = assert_problem(client.post("/api/v1/things/", json={"name": "quota"}, headers=auth), 409)
     assert body["code"] == "quota_exceeded"
     assert body["type"] == "urn:ordning:problem:quota_exceeded"
-    assert body["title"] == "Quota exceeded"
-    assert "Kvoten" in body["detail"]
+    assert body["title"] == "Conflict"  # the title of its status
+    assert body["detail"] == "Kvoten är slut. The quota is used up."
 
 
 def test_problem_error(client, auth):
