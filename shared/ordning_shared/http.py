@@ -11,6 +11,7 @@
 """
 from __future__ import annotations
 
+import io
 import json
 import logging
 import time
@@ -25,7 +26,7 @@ from flask import Flask, Response, g, has_request_context, jsonify, request
 from flask.json.provider import DefaultJSONProvider
 from webargs import core as webargs_core
 from webargs.flaskparser import FlaskParser, is_json_request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import openapi, problems
@@ -263,7 +264,10 @@ def create_app(platform: Platform, blueprints: Iterable, *, title: str, readines
                 raise Unauthorized(*exc.args) from None
         _refuse_garbage_path_values()
         _refuse_query_not_utf8()
-        has_body = (request.content_length or 0) > 0 or "chunked" in request.headers.get("Transfer-Encoding", "").lower()
+        chunked = "chunked" in request.headers.get("Transfer-Encoding", "").lower()
+        if chunked and request.content_length is None:
+            _bound_chunked_body(settings.max_request_bytes)
+        has_body = (request.content_length or 0) > 0 or chunked
         if request.method in JSON_METHODS and has_body and not request.is_json:
             raise UnsupportedMediaType("Skicka kroppen som application/json.", "Send the body as application/json.")
         if request.method in JSON_METHODS and has_body and request.get_data(cache=True):
@@ -418,6 +422,18 @@ def _check_database(platform: Platform) -> str:
         return f"error: {exc.__class__.__name__}"
 
 
+def _bound_chunked_body(limit: int) -> None:
+    """A chunked body (no Content-Length) is read up to one byte past the limit, never further: past it, 413.
+    Within it, the body is handed on as if its length had been given. (werkzeug alone would cut such a body
+    at the limit without a word, which then reads as broken JSON, or read nothing of it at all.)"""
+    body = request.environ["wsgi.input"].read(limit + 1)  # the server's decoder of the chunks
+    if len(body) > limit:
+        raise RequestEntityTooLarge()
+    request.environ["wsgi.input"] = io.BytesIO(body)
+    request.environ["CONTENT_LENGTH"] = str(len(body))
+    request.environ.pop("HTTP_TRANSFER_ENCODING", None)
+
+
 def _tenant_of_request() -> str | None:
     """The caller's tenant: the token's, or the one a public path names when it is a tenant code at all."""
     principal = g.get("principal")
@@ -468,8 +484,8 @@ def current_principal() -> Principal:
 def require_roles(principal: Principal, *roles: str) -> None:
     if not principal.has_any(*roles):
         needed = ", ".join(roles)
-        raise Forbidden(f"Din roll tillåter inte detta; det kräver en av rollerna {needed}.",
-                        f"Your roles do not allow this; it needs one of {needed}.")
+        raise Forbidden(f"Din roll tillåter inte detta; det kräver en av rollerna: {needed}.",
+                        f"Your roles do not allow this; it needs one of these roles: {needed}.")
 
 
 def etag(entity_id: str, version: int) -> str:

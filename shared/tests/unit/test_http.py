@@ -1,3 +1,4 @@
+import io
 import json
 
 import pytest
@@ -134,6 +135,18 @@ def test_body_too_large_is_413(client, auth, settings):
     response = client.post("/api/v1/things/", data=big, content_type="application/json", headers=auth)
     body = assert_problem(response, 413)
     assert str(64 * 1024) in body["detail"]
+
+
+def test_a_chunked_body_over_the_limit_is_413_and_one_within_it_is_read(client, auth, settings):
+    chunked = {**auth, "Transfer-Encoding": "chunked"}
+    big = io.BytesIO(json.dumps({"name": "x", "padding": "y" * (settings.max_request_bytes + 10)}).encode())
+    body = assert_problem(client.post("/api/v1/things/", input_stream=big, content_type="application/json",
+                                      headers=chunked), 413)
+    assert str(settings.max_request_bytes) in body["detail"]
+    assert big.tell() <= settings.max_request_bytes + 1  # read one byte past the limit, no further
+    small = io.BytesIO(json.dumps({"name": "Åsa", "count": 2}).encode())
+    created = client.post("/api/v1/things/", input_stream=small, content_type="application/json", headers=chunked)
+    assert created.status_code == 201 and created.get_json()["name"] == "Åsa"
 
 
 def test_non_json_content_type_is_415(client, auth):
