@@ -102,6 +102,32 @@ def test_json_answers_are_utf8_without_escapes(client, auth):
     assert document.get_json()  # and it is JSON
 
 
+def test_each_request_is_logged_once_as_json_without_its_query_or_body(client, auth):
+    import logging
+
+    from ordning_shared.observability import JsonFormatter
+
+    lines = []
+
+    class Keep(logging.Handler):
+        def emit(self, record):
+            lines.append(json.loads(JsonFormatter("things").format(record)))
+
+    access = logging.getLogger("ordning.access")
+    keep = Keep()
+    access.addHandler(keep)
+    try:
+        client.post("/api/v1/things/?q=Anna+Andersson", json={"name": "Bertil Berg"}, headers=auth)
+        client.get("/api/v1/nothing/Cecilia", headers=auth)
+    finally:
+        access.removeHandler(keep)
+    assert [(line["method"], line["route"], line["status"], line.get("tenant")) for line in lines] == [
+        ("POST", "/api/v1/things/", 201, "0180"), ("GET", "unmatched", 404, "0180")]
+    assert all(line["duration_ms"] >= 0 and len(line["trace_id"]) == 32 for line in lines)
+    text = json.dumps(lines)
+    assert "Anna" not in text and "Bertil" not in text and "Cecilia" not in text and "Bearer" not in text
+
+
 def test_unknown_field_is_422(client, auth):
     body = assert_problem(client.post("/api/v1/things/", json={"name": "x", "colour": "red"}, headers=auth), 422)
     assert "colour" in json.dumps(body["errors"])
