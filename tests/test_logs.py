@@ -75,6 +75,8 @@ def test_gunicorn_and_the_app_log_only_json_lines_and_one_access_line_per_reques
     lines = json_lines(out.read_text()) + json_lines(err.read_text())
     text = out.read_text() + err.read_text()
     assert SECRET not in text and token not in text
+    refusals = [line for line in lines if "unreadable request" in line["message"]]
+    assert len(refusals) == 1 and "127.0.0.1" not in json.dumps(refusals)  # nor the client's address
     assert any(line["logger"] == "gunicorn.error" and "Booting worker" in line["message"] for line in lines)
     access = [line for line in lines if line["logger"] == "ordning.access"]
     by_route = {(line["method"], line["route"], line["status"]): line for line in access}

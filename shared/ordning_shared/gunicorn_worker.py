@@ -47,7 +47,8 @@ class ProblemThreadWorker(ThreadWorker):
         answer = unreadable_request_answer(exc)
         if answer is None:
             return super().handle_error(req, client, addr, exc)
-        self.log.warning("Invalid request from ip=%s: %s", (addr or ("",))[0], exc.__class__.__name__)
+        # Not the client's address: a person's, which the platform keeps only as a keyed hash (public.py).
+        self.log.warning("unreadable request refused: %s", exc.__class__.__name__)
         try:
             util.write_nonblock(client, answer)
         except Exception:  # the client may be gone already
