@@ -8,7 +8,7 @@ outbox in the same unit of work.
 
 Errors: `IllegalTransition` (command not allowed in this status -> 409) and
 `RuleViolation` subclasses (each with a distinct `code` and an `http_status`).
-Messages are Swedish / English.
+Messages are a Swedish sentence, then the English one.
 
 Event payloads carry only ids, classifications, statuses and dates: never free
 text or personal data (`EVENT_PAYLOAD_FIELDS` is the allow-list, enforced when
