@@ -69,6 +69,9 @@ def test_gunicorn_and_the_app_log_only_json_lines_and_one_access_line_per_reques
             with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:  # gunicorn refuses this one
                 sock.sendall(f"NOT A REQUEST LINE {SECRET}\r\n\r\n".encode())
                 sock.recv(65536)
+            # the formatter gunicorn's master loads must not make the metrics count per process
+            scrape = requests.get(f"{base}/metrics", timeout=5).text
+            assert 'route="/api/v1/org-units",service="processes",status="422"} 1.0' in scrape
             time.sleep(0.5)
         finally:
             stop_processes([process], timeout=15)
@@ -87,7 +90,7 @@ def test_gunicorn_and_the_app_log_only_json_lines_and_one_access_line_per_reques
     assert ("GET", "/api/v1/org-units/<uuid:unit_id>", 404) in by_route  # the template, not the id it was given
     assert ("GET", "unmatched", 404) in by_route  # and nothing of the path
     assert ("POST", "/api/v1/org-units", 400) in by_route
-    assert [line["route"] for line in access if line["route"] not in ("/readyz", "/dev/token")] == [
+    assert [line["route"] for line in access if line["route"] not in ("/readyz", "/dev/token", "/metrics")] == [
         "/api/v1/org-units", "/api/v1/org-units", "/api/v1/org-units/<uuid:unit_id>", "unmatched",
         "/api/v1/org-units"]  # one line per request
 

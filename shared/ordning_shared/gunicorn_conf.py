@@ -38,7 +38,7 @@ def _service() -> str:
 logconfig_dict = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"json": {"()": "ordning_shared.observability.JsonFormatter", "service": _service()}},
+    "formatters": {"json": {"()": "ordning_shared.jsonlog.JsonFormatter", "service": _service()}},
     "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}},
     "root": {"level": "INFO", "handlers": ["stderr"]},
     "loggers": {

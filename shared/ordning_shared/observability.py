@@ -2,11 +2,9 @@
 from __future__ import annotations
 
 import functools
-import json
 import logging
 import os
 import sys
-import time
 import traceback
 
 from opentelemetry import context as otel_context
@@ -17,6 +15,8 @@ from opentelemetry.sdk.trace.export import ConsoleSpanExporter, SimpleSpanProces
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, multiprocess
 from prometheus_client import REGISTRY, generate_latest, CONTENT_TYPE_LATEST
+
+from .jsonlog import JsonFormatter
 
 _propagator = TraceContextTextMapPropagator()
 
@@ -96,32 +96,6 @@ def extract_context(traceparent: str | None):
 
 
 ACCESS_LOGGER = "ordning.access"
-
-
-class JsonFormatter(logging.Formatter):
-    """One JSON object per line, with the trace id of the current span; a record's `fields` (given as
-    `extra={"fields": {...}}`) become members of the line."""
-
-    def __init__(self, service: str):
-        super().__init__()
-        self.service = service
-
-    def format(self, record: logging.LogRecord) -> str:
-        span_context = trace.get_current_span().get_span_context()
-        entry = {
-            "time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)) + f".{int(record.msecs):03d}Z",
-            "level": record.levelname,
-            "service": self.service,
-            "logger": record.name,
-            "message": record.getMessage(),
-        }
-        entry.update(getattr(record, "fields", None) or {})
-        if span_context.is_valid:
-            entry["trace_id"] = format(span_context.trace_id, "032x")
-            entry["span_id"] = format(span_context.span_id, "016x")
-        if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
-        return json.dumps(entry, ensure_ascii=False)
 
 
 def setup_logging(service: str, level: str = "INFO") -> None:
