@@ -40,6 +40,10 @@ ACTION_TRANSITIONS = {
     (ActionStatus.cancelled, "reopen"): ActionStatus.planned,
 }
 CLOSED_STATUSES = {ActionStatus.done, ActionStatus.cancelled}
+# For messages: a status in a Swedish sentence is a Swedish word.
+STATUS_SV = {ActionStatus.planned: "planerad", ActionStatus.in_progress: "påbörjad", ActionStatus.done: "klar",
+             ActionStatus.cancelled: "avbruten"}
+COMMAND_SV = {"start": "påbörja", "complete": "slutföra", "cancel": "avbryta", "reopen": "återöppna"}
 
 
 class ActionRuleViolation(Problem):
@@ -85,8 +89,8 @@ class ImprovementAction:
 
     def update(self, *, title=None, owner=None, due_date=None, description=None) -> None:
         if not self.is_open:
-            raise ActionRuleViolation(
-                f"Åtgärden är {self.status.value} och kan inte ändras / the action is {self.status.value}")
+            raise ActionRuleViolation(f"Åtgärden är {STATUS_SV[self.status]} och kan inte ändras.",
+                                      f"The action is {self.status.value} and cannot change.")
         changes = {name: value for name, value in (("title", title), ("owner", owner), ("due_date", due_date),
                                                    ("description", description))
                    if value is not None and value != getattr(self, name)}
@@ -121,8 +125,8 @@ class ImprovementAction:
         target = ACTION_TRANSITIONS.get((self.status, command))
         if target is None:
             raise IllegalActionTransition(
-                f"Kan inte {command} en åtgärd med status {self.status.value} / "
-                f"cannot {command} an action in status {self.status.value}")
+                f"Det går inte att {COMMAND_SV.get(command, command)} en åtgärd som är {STATUS_SV[self.status]}.",
+                f"Cannot {command} an action in status {self.status.value}.")
         self.status = target
         self.version += 1
 
@@ -228,7 +232,8 @@ class ActionRepository:
         result = self.uow.execute(t.update().where(t.c.id == action.id, t.c.tenant == action.tenant,
                                                    t.c.version == expected_version).values(**self._values(action)))
         if result.rowcount != 1:
-            raise StaleAction("the action was changed by someone else; read it again")
+            raise StaleAction("Åtgärden har ändrats av någon annan; läs om den.",
+                              "The action was changed by someone else; read it again.")
         self._flush_events(action)
 
     def _flush_events(self, action: ImprovementAction) -> None:

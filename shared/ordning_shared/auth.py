@@ -29,7 +29,14 @@ ALGORITHMS = ["RS256", "ES256", "PS256"]
 
 
 class Unauthorized(Exception):
-    """No valid token: 401."""
+    """No valid token: 401; raised with a Swedish sentence and the English one, as a Problem is."""
+
+    def __init__(self, sv: str, en: str):
+        super().__init__(sv, en)
+        self.sv, self.en = sv, en
+
+    def __str__(self) -> str:
+        return f"{self.sv} {self.en}"
 
 
 @dataclass(frozen=True)
@@ -47,11 +54,12 @@ class Principal:
     def from_claims(cls, claims: dict) -> "Principal":
         tenant = claims.get("tenant")
         if not isinstance(tenant, str) or not tenant:
-            raise Unauthorized("the token names no tenant")
+            raise Unauthorized("Token anger ingen kommun.", "The token names no tenant.")
         roles = claims.get("roles") or []
         units = claims.get("org_units") or []
         if not isinstance(roles, list) or not isinstance(units, list):
-            raise Unauthorized("roles and org_units must be lists")
+            raise Unauthorized("Roller och enheter i token måste vara listor.", "The roles and org_units of the token "
+                               "must be lists.")
         return cls(subject=str(claims["sub"]), tenant=tenant,
                    roles=frozenset(r for r in roles if r in ROLES),
                    org_units=tuple(str(u) for u in units), name=str(claims.get("name", "")))
@@ -173,7 +181,8 @@ class TokenVerifier:
                 # Which provider to ask is read from the token; its signature is checked against that one only.
                 issuer = jwt.decode(token, options={"verify_signature": False}).get("iss")
                 if not isinstance(issuer, str) or issuer not in self._providers:
-                    raise Unauthorized("the token's issuer is not trusted here")
+                    raise Unauthorized("Token kommer från en utfärdare som inte godtas här.",
+                                       "The token's issuer is not trusted here.")
                 keys, tenants = self._providers[issuer]
                 key = keys.get_signing_key_from_jwt(token).key
             else:
@@ -181,16 +190,19 @@ class TokenVerifier:
             claims = jwt.decode(token, key, algorithms=ALGORITHMS, audience=self.settings.auth_audience,
                                 issuer=issuer, leeway=30, options={"require": ["exp", "sub", "iss", "aud"]})
         except (jwt.PyJWTError, ValueError) as exc:
-            raise Unauthorized(f"invalid token: {exc}") from None
+            raise Unauthorized("Token är ogiltig.", f"The token is not valid ({exc}).") from None
         principal = Principal.from_claims(claims)
         if tenants is not None and principal.tenant not in tenants:
-            raise Unauthorized(f"the issuer {issuer} does not speak for tenant {principal.tenant}")
+            raise Unauthorized(f"Utfärdaren {issuer} får inte utfärda token för kommunen {principal.tenant}.",
+                               f"The issuer {issuer} does not speak for tenant {principal.tenant}.")
         return principal, claims["exp"]
 
     def verify_header(self, header: str | None) -> Principal:
         if not header:
-            raise Unauthorized("missing bearer token")
+            raise Unauthorized("Token saknas; skicka Authorization: Bearer <token>.",
+                               "The bearer token is missing; send Authorization: Bearer <token>.")
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
-            raise Unauthorized("the Authorization header must be 'Bearer <token>'")
+            raise Unauthorized("Authorization-huvudet ska vara 'Bearer <token>'.",
+                               "The Authorization header must be 'Bearer <token>'.")
         return self.verify(token.strip())

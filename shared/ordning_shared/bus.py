@@ -82,8 +82,13 @@ def service_queues(settings: Settings, routing_keys: list[str]) -> tuple[Queue, 
 
 
 def connect(settings: Settings, **kw) -> Connection:
-    return Connection(settings.broker_url, transport_options=settings.broker_transport_options(),
-                      connect_timeout=kw.pop("connect_timeout", 5), **kw)
+    connection = Connection(settings.broker_url, transport_options=settings.broker_transport_options(),
+                            connect_timeout=kw.pop("connect_timeout", 5), **kw)
+    if not connection.hostname:
+        # `filesystem://` names no host, and kombu warns "No hostname was supplied" on every copy of such a
+        # connection (the consumer clones it at start); the transport's own default host says nothing new.
+        connection.hostname = connection.transport.default_connection_params.get("hostname")
+    return connection
 
 
 def declare_topology(settings: Settings, connection: Connection, queues=()) -> None:

@@ -34,9 +34,9 @@ STOP_SECONDS = 15  # the worker's loops finish their turn within this; the launc
 # What the server answers itself, before the app sees a request, as problem+json like every answer of the
 # app (as gunicorn_worker does in production). The detail never echoes the request: it may hold anything.
 UNREADABLE_REQUESTS = {
-    400: (BadRequest, "Begäranraden eller ett huvud kunde inte läsas / the request line or a header is malformed"),
-    414: (UriTooLong, "Begäranraden är för lång / the request line is longer than the server accepts"),
-    431: (HeaderFieldsTooLarge, "För många eller för stora huvuden / too many headers, or a header too large"),
+    400: (BadRequest, "Begäranraden eller ett huvud kunde inte läsas. The request line or a header is malformed."),
+    414: (UriTooLong, "Begäranraden är för lång. The request line is longer than the server accepts."),
+    431: (HeaderFieldsTooLarge, "Begäran har för många eller för stora huvuden. The request has too many headers, or a header too large."),
 }
 
 

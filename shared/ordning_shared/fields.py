@@ -38,10 +38,11 @@ _INVISIBLE_EXTRA = frozenset("\u115f\u1160\u3164\uffa0\u2800")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 UUID_PATTERN = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
-CONTROL_ERROR = "får inte innehålla styrtecken / must not contain control characters"
-SURROGATE_ERROR = "är inte giltig Unicode-text (ensamt surrogattecken) / is not valid Unicode text (lone surrogate)"
-BIDI_ERROR = "får inte innehålla tecken som vänder textriktningen / must not contain bidi control characters"
-INVISIBLE_ERROR = "måste innehålla synliga tecken / must contain visible characters"
+# Each message: a Swedish sentence, then the English one (as every problem's detail).
+CONTROL_ERROR = "Får inte innehålla styrtecken. Must not contain control characters."
+SURROGATE_ERROR = "Är inte giltig Unicode-text (ensamt surrogattecken). Is not valid Unicode text (a lone surrogate)."
+BIDI_ERROR = "Får inte innehålla tecken som vänder textriktningen. Must not contain bidi control characters."
+INVISIBLE_ERROR = "Måste innehålla synliga tecken. Must contain visible characters."
 
 
 def is_invisible(ch: str) -> bool:
@@ -115,7 +116,7 @@ class Choice(fields.String):
 class UUIDString(fields.String):
     """An id: a canonical 8-4-4-4-12 UUID, any case, kept as the string given."""
 
-    default_error_messages = {"uuid": "ska vara ett UUID / must be a UUID"}
+    default_error_messages = {"uuid": "Ska vara ett UUID. Must be a UUID."}
 
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs)
@@ -138,7 +139,7 @@ class Email(fields.Email):
 class StrictBoolean(fields.Boolean):
     """A JSON boolean: only true or false, never "yes", "true" or 1."""
 
-    default_error_messages = {"invalid": "ska vara true eller false / must be true or false"}
+    default_error_messages = {"invalid": "Ska vara true eller false. Must be true or false."}
 
     def _deserialize(self, value, attr, data, **kwargs):
         if not isinstance(value, bool):
@@ -149,7 +150,7 @@ class StrictBoolean(fields.Boolean):
 class QueryBoolean(fields.Boolean):
     """A boolean in a query string: only the words true and false."""
 
-    default_error_messages = {"invalid": "ska vara true eller false / must be true or false"}
+    default_error_messages = {"invalid": "Ska vara true eller false. Must be true or false."}
     _WORDS = {"true": True, "false": False}
 
     def _deserialize(self, value, attr, data, **kwargs):
@@ -161,7 +162,8 @@ class QueryBoolean(fields.Boolean):
 class BoundedInteger(fields.Integer):
     """An integer within [minimum, maximum]; in a JSON body (strict) a number, in a query string digits."""
 
-    default_error_messages = {"too_long": f"högst {INTEGER_MAX_DIGITS} siffror / at most {INTEGER_MAX_DIGITS} digits"}
+    default_error_messages = {"too_long": f"Får ha högst {INTEGER_MAX_DIGITS} siffror. "
+                                          f"Must have at most {INTEGER_MAX_DIGITS} digits."}
 
     def __init__(self, minimum: int, maximum: int, *, strict: bool = True, **kwargs):
         extra = kwargs.pop("validate", None)
@@ -174,7 +176,8 @@ class BoundedInteger(fields.Integer):
         return super()._deserialize(value, attr, data, **kwargs)
 
 
-_YEAR_ERROR = f"årtalet ska vara mellan {MIN_YEAR} och {MAX_YEAR} / the year must be between {MIN_YEAR} and {MAX_YEAR}"
+_YEAR_ERROR = (f"Årtalet ska vara mellan {MIN_YEAR} och {MAX_YEAR}. "
+               f"The year must be between {MIN_YEAR} and {MAX_YEAR}.")
 
 
 class NonExistentLocalTime(ValueError):
@@ -211,8 +214,8 @@ class AwareDateTime(fields.DateTime):
 
     default_error_messages = {
         "year": _YEAR_ERROR,
-        "non_existent": "tiden finns inte i svensk tid (sommartid börjar) / the local time does not exist in "
-                        "Europe/Stockholm (the clocks skip it in spring)",
+        "non_existent": "Tiden finns inte i svensk tid, eftersom klockan ställs fram på våren. "
+                        "The local time does not exist in Europe/Stockholm: the clocks skip it in spring.",
     }
 
     def __init__(self, **kwargs):

@@ -11,12 +11,13 @@
 """
 from __future__ import annotations
 
+import io
 import json
 import logging
 import re
 import time
 from copy import deepcopy
-from typing import Iterable
+from typing import Callable, Iterable
 from urllib.parse import unquote_to_bytes
 
 import flask
@@ -27,7 +28,7 @@ from flask.json.provider import DefaultJSONProvider
 from marshmallow import RAISE
 from webargs import core as webargs_core
 from webargs.flaskparser import FlaskParser, is_json_request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import openapi, problems
@@ -36,13 +37,13 @@ from .docs import register_docs
 from .auth import Unauthorized as TokenRefused
 from .fields import has_surrogate
 from .observability import (BROKER_UP, HTTP_DURATION, HTTP_REQUESTS, OUTBOX_PENDING, exception_without_values,
-                            extract_context, metrics_payload, setup_logging, setup_tracing, tracer)
+                            extract_context, log_access, metrics_payload, setup_logging, setup_tracing, tracer)
 from .platform import Platform
 from .problems import (PLATFORM_PROBLEMS, PROBLEM_CONTENT_TYPE, BadIdempotencyKey, Conflict, Forbidden,
                        IdempotencyKeyReused, IfMatchWildcard, InternalError, InvalidQuery, MalformedJSON, NotFound,
                        PreconditionFailed, PreconditionRequired, Problem, Unauthorized, UnsupportedMediaType,
                        problem_document, problem_json)
-from .public import PublicGate
+from .public import TENANT_PATTERN, PublicGate
 
 log = logging.getLogger(__name__)
 
@@ -55,14 +56,20 @@ PATH_VALUE_MAX = 100  # ids are UUIDs, kinds and tenants shorter still
 
 
 class InvalidJSON(ValueError):
-    """A body that is JSON but not one we accept; the message says why, without the values."""
+    """A body that is JSON but not one we accept; its Swedish and English sentences say why, without the
+    values."""
+
+
+TOO_DEEP = (f"JSON-värdet är nästlat djupare än {JSON_MAX_DEPTH} nivåer.",
+            f"The JSON is nested deeper than {JSON_MAX_DEPTH} levels.")
 
 
 def _no_duplicate_keys(pairs):
     seen = {}
     for key, value in pairs:
         if key in seen:
-            raise InvalidJSON(f"the key {key[:60]!r} appears twice in one object; send it once")
+            raise InvalidJSON(f"Nyckeln {key[:60]!r} förekommer två gånger i ett objekt; skicka den en gång.",
+                              f"The key {key[:60]!r} appears twice in one object; send it once.")
         seen[key] = value
     return seen
 
@@ -70,13 +77,14 @@ def _no_duplicate_keys(pairs):
 def _bounded_number(convert):
     def parse(text):
         if len(text) > JSON_NUMBER_MAX_CHARS:
-            raise InvalidJSON(f"a number has more than {JSON_NUMBER_MAX_CHARS} characters")
+            raise InvalidJSON(f"Ett tal har fler än {JSON_NUMBER_MAX_CHARS} tecken.",
+                              f"A number has more than {JSON_NUMBER_MAX_CHARS} characters.")
         return convert(text)
     return parse
 
 
 def _refuse_constant(name):
-    raise InvalidJSON(f"{name} is not JSON")
+    raise InvalidJSON(f"{name} är inte JSON.", f"{name} is not JSON.")
 
 
 def _check_parsed(value, *, surrogates: bool) -> None:
@@ -86,11 +94,12 @@ def _check_parsed(value, *, surrogates: bool) -> None:
         item, depth = stack.pop()
         if isinstance(item, (dict, list)):
             if depth > JSON_MAX_DEPTH:
-                raise InvalidJSON(f"the JSON is nested deeper than {JSON_MAX_DEPTH} levels")
+                raise InvalidJSON(*TOO_DEEP)
             children = [*item.keys(), *item.values()] if isinstance(item, dict) else item
             stack.extend((child, depth + 1) for child in children)
         elif surrogates and isinstance(item, str) and has_surrogate(item):
-            raise InvalidJSON("a string holds a lone surrogate (\\ud800-\\udfff), which is not Unicode text")
+            raise InvalidJSON("En sträng innehåller ett ensamt surrogat (\\ud800-\\udfff), som inte är Unicode-text.",
+                              "A string holds a lone surrogate (\\ud800-\\udfff), which is not Unicode text.")
 
 
 def strict_json_loads(data):
@@ -100,13 +109,15 @@ def strict_json_loads(data):
         value = json.loads(text, object_pairs_hook=_no_duplicate_keys, parse_int=_bounded_number(int),
                            parse_float=_bounded_number(float), parse_constant=_refuse_constant)
     except RecursionError:  # the decoder stops itself at Python's recursion limit, far past ours
-        raise InvalidJSON(f"the JSON is nested deeper than {JSON_MAX_DEPTH} levels") from None
+        raise InvalidJSON(*TOO_DEEP) from None
     # Only an escape can make a lone surrogate (UTF-8 cannot); an escaped pair is a real character.
     _check_parsed(value, surrogates="\\u" in text)
     return value
 
 
 class StrictJSONProvider(DefaultJSONProvider):
+    ensure_ascii = False  # å, ä and ö as UTF-8, not \u00e5 escapes (jsonify and /openapi.json alike)
+
     def loads(self, s, **kwargs):
         return strict_json_loads(s)
 
@@ -115,7 +126,9 @@ class StrictRequest(flask.Request):
     def on_json_loading_failed(self, e):
         if e is None:
             return super().on_json_loading_failed(e)
-        raise MalformedJSON(str(e) if isinstance(e, InvalidJSON) else "the body is not valid JSON") from None
+        if isinstance(e, InvalidJSON):
+            raise MalformedJSON(*e.args) from None
+        raise MalformedJSON("Kroppen är inte giltig JSON.", "The body is invalid JSON.") from None
 
 
 class _Parser(FlaskParser):
@@ -125,6 +138,24 @@ class _Parser(FlaskParser):
         if not is_json_request(req) or not req.get_data(cache=True):
             return webargs_core.missing
         return req.get_json()
+
+
+NO_SUCH_RESOURCE = ("Det finns inget här.", "There is no such resource.")
+
+# werkzeug's and flask-smorest's errors by status, in our two sentences instead of werkzeug's English text.
+HTTP_ERROR_MESSAGES = {
+    400: ("Begäran kunde inte läsas.", "The request could not be read."),
+    404: NO_SUCH_RESOURCE,
+    405: ("Metoden finns inte för den här adressen; se Allow.", "The method is not allowed here; see Allow."),
+    409: ("Begäran krockar med det som finns.", "The request conflicts with what exists."),
+    415: ("Skicka kroppen som application/json.", "Send the body as application/json."),
+    422: ("Begäran stämmer inte med schemat.", "The request does not match the schema."),
+    500: ("Ett oväntat fel inträffade.", "An unexpected error occurred."),
+}
+
+
+def too_large(limit: int) -> tuple[str, str]:
+    return (f"Kroppen är större än {limit} byte.", f"The body is larger than {limit} bytes.")
 
 
 class Blueprint(flask_smorest.Blueprint):
@@ -201,7 +232,9 @@ class Api(flask_smorest.Api):
 
 
 def create_app(platform: Platform, blueprints: Iterable, *, title: str, readiness=None,
-               config: dict | None = None) -> Flask:
+               config: dict | None = None, scrape: Callable[[], None] | None = None) -> Flask:
+    """The service's app; `scrape`, when given, sets the service's own gauges at each /metrics scrape (read
+    from its database, as the outbox backlog is)."""
     settings = platform.settings
     setup_logging(settings.service, settings.log_level)
     setup_tracing(settings.service)
@@ -245,12 +278,15 @@ def create_app(platform: Platform, blueprints: Iterable, *, title: str, readines
             try:
                 g.principal = verifier.verify_header(request.headers.get("Authorization"))
             except TokenRefused as exc:
-                raise Unauthorized(str(exc)) from None
+                raise Unauthorized(*exc.args) from None
         _refuse_garbage_path_values()
         _refuse_query_not_utf8()
-        has_body = (request.content_length or 0) > 0 or "chunked" in request.headers.get("Transfer-Encoding", "").lower()
+        chunked = "chunked" in request.headers.get("Transfer-Encoding", "").lower()
+        if chunked and request.content_length is None:
+            _bound_chunked_body(settings.max_request_bytes)
+        has_body = (request.content_length or 0) > 0 or chunked
         if request.method in JSON_METHODS and has_body and not request.is_json:
-            raise UnsupportedMediaType("send the body as application/json")
+            raise UnsupportedMediaType("Skicka kroppen som application/json.", "Send the body as application/json.")
         if request.method in JSON_METHODS and has_body and request.get_data(cache=True):
             request.get_json()  # parsed strictly once, here, for every route; the schemas read the cache
         return None
@@ -259,8 +295,10 @@ def create_app(platform: Platform, blueprints: Iterable, *, title: str, readines
     def _record(response: Response):
         route = request.url_rule.rule if request.url_rule else "unmatched"
         HTTP_REQUESTS.labels(settings.service, request.method, route, str(response.status_code)).inc()
+        duration = time.perf_counter() - g.started if "started" in g else 0.0
         if "started" in g:
-            HTTP_DURATION.labels(settings.service, request.method, route).observe(time.perf_counter() - g.started)
+            HTTP_DURATION.labels(settings.service, request.method, route).observe(duration)
+        log_access(request.method, route, response.status_code, duration * 1000, _tenant_of_request())
         return response
 
     @app.teardown_request
@@ -278,13 +316,14 @@ def create_app(platform: Platform, blueprints: Iterable, *, title: str, readines
         extra = {}
         data = getattr(exc, "data", None) or {}
         messages = data.get("messages") or (data.get("errors") if isinstance(data, dict) else None)
-        detail = data.get("message") if isinstance(data, dict) and data.get("message") else exc.description
+        status = exc.code or 500
+        sv, en = HTTP_ERROR_MESSAGES.get(status, ("Begäran kunde inte utföras.", f"The request failed ({exc.name})."))
         if messages:
             extra["errors"] = messages
-            detail = "the request does not match the schema; see errors"
-        if exc.code == 413:
-            detail = f"the body is larger than {settings.max_request_bytes} bytes"
-        status = exc.code or 500
+            sv, en = "Begäran stämmer inte med schemat; se errors.", "The request does not match the schema; see errors."
+        if status == 413:
+            sv, en = too_large(settings.max_request_bytes)
+        detail = f"{sv} {en}"
         declared = PLATFORM_PROBLEMS.get(status)
         title, code = (declared.title, declared.code) if declared else (exc.name, _slug(exc.name))
         # werkzeug's own headers (Allow on a 405, for one), but not its text/html content type.
@@ -294,14 +333,16 @@ def create_app(platform: Platform, blueprints: Iterable, *, title: str, readines
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
         _log_unexpected(exc)
-        return render_problem(InternalError("an unexpected error; it has been logged").document())
+        return render_problem(InternalError("Ett oväntat fel inträffade; det har loggats.",
+                                            "An unexpected error occurred; it has been logged.").document())
 
     @app.errorhandler(sa.exc.IntegrityError)
     def _integrity(exc: sa.exc.IntegrityError):
         if _is_unique_violation(exc):
             # Two requests created the same thing at once; the loser is told, with no values in the answer.
-            return render_problem(Conflict("it exists already (created at the same moment by another request); "
-                                           "read it again").document())
+            return render_problem(Conflict("Det finns redan (en annan begäran skapade det i samma stund); läs om det.",
+                                           "It exists already (another request created it at the same moment); "
+                                           "read it again.").document())
         return _unexpected(exc)
 
     if settings.local_issuer:
@@ -326,6 +367,11 @@ def create_app(platform: Platform, blueprints: Iterable, *, title: str, readines
     @app.get("/metrics")
     def metrics():
         _refresh_outbox_gauge(platform)
+        if scrape is not None:
+            try:
+                scrape()
+            except Exception as exc:  # a scrape must not fail because the database is down; /readyz says so
+                log.warning("could not read the service's metrics: %s", type(exc).__qualname__)
         body, content_type = metrics_payload()
         return Response(body, content_type=content_type)
 
@@ -353,7 +399,8 @@ def _add_demo_token_route(app: Flask, settings) -> None:
     def demo_token():
         user = (request.get_json(silent=True) or {}).get("user") or request.args.get("user", "")
         if user not in USERS:
-            raise UnknownDemoUser("demo users: " + ", ".join(sorted(USERS)))
+            names = ", ".join(sorted(USERS))
+            raise UnknownDemoUser(f"Okänd demoanvändare; välj en av {names}.", f"Unknown demo user; choose one of {names}.")
         claims = claims_for(user)
         token = issuer.issue(claims["subject"], claims["tenant"], claims["roles"], claims["org_units"], claims["name"])
         return jsonify(access_token=token, token_type="Bearer", user=user, **claims)
@@ -392,12 +439,35 @@ def _check_database(platform: Platform) -> str:
         return f"error: {exc.__class__.__name__}"
 
 
+def _bound_chunked_body(limit: int) -> None:
+    """A chunked body (no Content-Length) is read up to one byte past the limit, never further: past it, 413.
+    Within it, the body is handed on as if its length had been given. (werkzeug alone would cut such a body
+    at the limit without a word, which then reads as broken JSON, or read nothing of it at all.)"""
+    body = request.environ["wsgi.input"].read(limit + 1)  # the server's decoder of the chunks
+    if len(body) > limit:
+        raise RequestEntityTooLarge()
+    request.environ["wsgi.input"] = io.BytesIO(body)
+    request.environ["CONTENT_LENGTH"] = str(len(body))
+    request.environ.pop("HTTP_TRANSFER_ENCODING", None)
+
+
+def _tenant_of_request() -> str | None:
+    """The caller's tenant: the token's, or the one a public path names when it is a tenant code at all."""
+    principal = g.get("principal")
+    if principal is not None:
+        return principal.tenant
+    if request.path.startswith(PUBLIC_PREFIXES):
+        candidate = request.path[len(PUBLIC_PREFIXES[0]):].split("/", 1)[0]
+        return candidate if TENANT_PATTERN.match(candidate) else None
+    return None
+
+
 def _refuse_garbage_path_values() -> None:
     """A path value with control or invisible characters, or bytes that were not UTF-8 (decoded as U+FFFD),
     names nothing: 404, before any query."""
     for value in (request.view_args or {}).values():
         if isinstance(value, str) and (len(value) > PATH_VALUE_MAX or not value.isprintable() or "\ufffd" in value):
-            raise NotFound("no such resource")
+            raise NotFound(*NO_SUCH_RESOURCE)
 
 
 def _refuse_query_not_utf8() -> None:
@@ -406,7 +476,7 @@ def _refuse_query_not_utf8() -> None:
     try:
         unquote_to_bytes(request.query_string.replace(b"+", b" ")).decode("utf-8")
     except UnicodeDecodeError:
-        raise InvalidQuery("the query string is not UTF-8") from None
+        raise InvalidQuery("Frågesträngen är inte UTF-8.", "The query string is not UTF-8.") from None
 
 
 def _is_unique_violation(exc: sa.exc.IntegrityError) -> bool:
@@ -430,7 +500,9 @@ def current_principal() -> Principal:
 
 def require_roles(principal: Principal, *roles: str) -> None:
     if not principal.has_any(*roles):
-        raise Forbidden("your roles do not allow this: needs one of " + ", ".join(roles))
+        needed = ", ".join(roles)
+        raise Forbidden(f"Din roll tillåter inte detta; det kräver en av rollerna: {needed}.",
+                        f"Your roles do not allow this; it needs one of these roles: {needed}.")
 
 
 def etag(entity_id: str, version: int) -> str:
@@ -441,15 +513,15 @@ def check_if_match(entity_id: str, version: int) -> None:
     """Updates need If-Match with the current ETag, so two editors cannot overwrite each other unseen."""
     header = request.headers.get("If-Match")
     if not header:
-        raise PreconditionRequired("Skicka If-Match med den ETag du läste / send If-Match with the ETag you last read")
+        raise PreconditionRequired("Skicka If-Match med den ETag du läste.", "Send If-Match with the ETag you last read.")
     wanted = {tag.strip().removeprefix("W/") for tag in header.split(",")}
     if "*" in wanted:
         # "*" matches whatever is there, so it would overwrite a change the editor never saw.
-        raise IfMatchWildcard("If-Match: * godtas inte; skicka den ETag du läste / If-Match: * is not accepted; "
-                              "send the ETag you read")
+        raise IfMatchWildcard("If-Match: * godtas inte; skicka den ETag du läste.",
+                              "If-Match: * is not accepted; send the ETag you read.")
     if etag(entity_id, version) not in wanted:
-        raise PreconditionFailed("Det har ändrats av någon annan sedan du läste det; läs om det / it was changed "
-                                 "by someone else since you read it; read it again")
+        raise PreconditionFailed("Det har ändrats av någon annan sedan du läste det; läs om det.",
+                                 "It was changed by someone else since you read it; read it again.")
 
 
 class UnknownDemoUser(problems.NotFound):

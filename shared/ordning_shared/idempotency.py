@@ -52,7 +52,8 @@ def request_key() -> str | None:
         return None
     key = key.strip()
     if not key or len(key) > 200 or not key.isprintable():
-        raise BadIdempotencyKey(f"{HEADER} must be 1 to 200 printable characters")
+        raise BadIdempotencyKey(f"{HEADER} ska vara 1 till 200 skrivbara tecken.",
+                                f"{HEADER} must be 1 to 200 printable characters.")
     return key
 
 
@@ -83,7 +84,8 @@ def create_once(platform: Platform, *, tenant: str, principal: str, payload, res
         existing = _lookup(platform, claim)
         if existing is not None:
             if existing.fingerprint != claim.fingerprint or existing.resource_type != resource_type:
-                raise IdempotencyKeyReused(f"this {HEADER} was used for another request; use a new key")
+                raise IdempotencyKeyReused(f"Den här {HEADER} användes för en annan begäran; använd en ny nyckel.",
+                                           f"This {HEADER} was used for another request; use a new key.")
             return load(existing.resource_id), existing.status, True
         try:
             return _created(create(claim), load), 201, False

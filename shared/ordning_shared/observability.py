@@ -2,11 +2,9 @@
 from __future__ import annotations
 
 import functools
-import json
 import logging
 import os
 import sys
-import time
 import traceback
 
 from opentelemetry import context as otel_context
@@ -17,6 +15,8 @@ from opentelemetry.sdk.trace.export import ConsoleSpanExporter, SimpleSpanProces
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, multiprocess
 from prometheus_client import REGISTRY, generate_latest, CONTENT_TYPE_LATEST
+
+from .jsonlog import JsonFormatter
 
 _propagator = TraceContextTextMapPropagator()
 
@@ -95,26 +95,7 @@ def extract_context(traceparent: str | None):
     return _propagator.extract({"traceparent": traceparent})
 
 
-class JsonFormatter(logging.Formatter):
-    def __init__(self, service: str):
-        super().__init__()
-        self.service = service
-
-    def format(self, record: logging.LogRecord) -> str:
-        span_context = trace.get_current_span().get_span_context()
-        entry = {
-            "time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)) + f".{int(record.msecs):03d}Z",
-            "level": record.levelname,
-            "service": self.service,
-            "logger": record.name,
-            "message": record.getMessage(),
-        }
-        if span_context.is_valid:
-            entry["trace_id"] = format(span_context.trace_id, "032x")
-            entry["span_id"] = format(span_context.span_id, "016x")
-        if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
-        return json.dumps(entry, ensure_ascii=False)
+ACCESS_LOGGER = "ordning.access"
 
 
 def setup_logging(service: str, level: str = "INFO") -> None:
@@ -127,3 +108,14 @@ def setup_logging(service: str, level: str = "INFO") -> None:
     logging.getLogger("kombu").setLevel("WARNING")
     # SQLAlchemy logs statements at INFO and fetched rows at DEBUG: rows hold personal data.
     logging.getLogger("sqlalchemy").setLevel("WARNING")
+    # werkzeug's server logs every request with its raw path and query (a q= may be a person's name);
+    # the app's own access line (ACCESS_LOGGER) replaces it.
+    logging.getLogger("werkzeug").setLevel("WARNING")
+
+
+def log_access(method: str, route: str, status: int, duration_ms: float, tenant: str | None) -> None:
+    """The request's access line: the route template rather than the path, never the query or the body."""
+    fields = {"method": method, "route": route, "status": status, "duration_ms": round(duration_ms, 1)}
+    if tenant:
+        fields["tenant"] = tenant
+    logging.getLogger(ACCESS_LOGGER).info("%s %s %s", method, route, status, extra={"fields": fields})

@@ -47,7 +47,7 @@ PROBLEM_SCHEMA = {
         "status": {"type": "integer", "description": "The HTTP status code of this answer.", "example": 428},
         "detail": {"type": "string", "description": "What went wrong in this request and what to do about it, "
                                                      "for people: in Swedish, then in English.",
-                   "example": "Skicka If-Match med den ETag du läste / send If-Match with the ETag you last read"},
+                   "example": "Skicka If-Match med den ETag du senast läste. Send If-Match with the ETag you last read."},
         "instance": {"type": "string", "description": "The path of the request that was refused.",
                      "example": "/api/v1/deviations/3f6c2b1e-8d4a-4c59-9f0e-2a7b5d1c9e84"},
         "code": {"type": "string", "description": "A stable code for clients to branch on; the operation's "

@@ -92,11 +92,11 @@ def decode_cursor(token: str, sort: Sort, column: sa.ColumnElement) -> tuple[obj
                 or not last_id.isprintable()):  # no control character or lone surrogate reaches the database
             raise ValueError("not a cursor")
     except (ValueError, TypeError, UnicodeError, binascii.Error):
-        raise InvalidCursor("Ogiltig cursor; använd next_cursor från föregående sida / not a valid cursor; "
-                            "use next_cursor from the previous page") from None
+        raise InvalidCursor("Markören (cursor) är ogiltig; använd next_cursor från föregående sida.",
+                            "The cursor is not valid; use next_cursor from the previous page.") from None
     if made_for != str(sort):
-        raise InvalidCursor(f"Cursorn hör till en annan sortering; sort={sort} / the cursor belongs to another "
-                            f"sort than sort={sort}; start again without a cursor")
+        raise InvalidCursor(f"Markören (cursor) hör till en annan sortering än sort={sort}; börja om utan cursor.",
+                            f"The cursor belongs to another sort than sort={sort}; start again without a cursor.")
     return _parse_value(value, column), last_id
 
 
@@ -117,7 +117,8 @@ def _parse_value(value, column: sa.ColumnElement):
                 return value
         except (ValueError, OverflowError):
             pass
-    raise InvalidCursor("Ogiltig cursor / not a valid cursor; use next_cursor from the previous page")
+    raise InvalidCursor("Markören (cursor) är ogiltig; använd next_cursor från föregående sida.",
+                        "The cursor is not valid; use next_cursor from the previous page.")
 
 
 def _nullable(column: sa.ColumnElement) -> bool:

@@ -1,8 +1,10 @@
 """RFC 9457 problem details (application/problem+json), declared as exceptions.
 
-An error is a subclass of `Problem` that declares its `http_status`, `title` and `code`; its message
-(Swedish / English) is the problem's `detail`. The platform's error handler (ordning_shared.http)
-renders every one of them, and the OpenAPI error responses are generated from the same classes.
+An error is a subclass of `Problem` that declares its `http_status` and `code`; its title is the one of
+its status (TITLES, the same everywhere). It is raised with its message as a Swedish sentence and the
+English one (`raise CaseClosed("Ärendet är stängt.", "The case is closed.")`), which the problem's
+`detail` gives in that order. The platform's error handler (ordning_shared.http) renders every one of
+them, and the OpenAPI error responses are generated from the same classes.
 Plain Python: domain modules subclass these without importing Flask.
 """
 from __future__ import annotations
@@ -11,9 +13,11 @@ import json
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 
+# The one title of each status (RFC 9110's reason phrases), for the app's problems, werkzeug's and
+# flask-smorest's errors, gunicorn's refusals and the public gate alike.
 TITLES = {
     400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",
-    409: "Conflict", 412: "Precondition Failed", 413: "Request Entity Too Large", 414: "URI Too Long",
+    409: "Conflict", 412: "Precondition Failed", 413: "Content Too Large", 414: "URI Too Long",
     415: "Unsupported Media Type", 422: "Unprocessable Content", 428: "Precondition Required",
     429: "Too Many Requests",
     431: "Request Header Fields Too Large", 500: "Internal Server Error",
@@ -21,7 +25,8 @@ TITLES = {
 
 
 class Problem(Exception):
-    """An error with its HTTP answer; subclasses declare `http_status`, `title` and `code`."""
+    """An error with its HTTP answer; subclasses declare `http_status` and `code`, and are raised with a
+    Swedish sentence and the English one."""
 
     http_status = 500
     title = TITLES[500]
@@ -30,13 +35,13 @@ class Problem(Exception):
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        # A class that declares a status but no title gets that status's title.
-        if "http_status" in cls.__dict__ and "title" not in cls.__dict__:
-            cls.title = TITLES[cls.http_status]
+        # One title per status: a class's title is its status's, never its own.
+        cls.title = TITLES[cls.http_status]
 
-    def __init__(self, message: str | None = None, **extra):
-        super().__init__(message or self.title)
-        self.message = message
+    def __init__(self, sv: str | None = None, en: str | None = None, **extra):
+        self.sv, self.en = sv, en
+        self.message = " ".join(part for part in (sv, en) if part) or None
+        super().__init__(self.message or self.title)
         self.extra = extra  # further members of the problem document (ids, counts; never free text)
 
     @property
@@ -149,8 +154,8 @@ class RateLimited(Problem):
     http_status, code = 429, "rate_limited"
     headers = {"Retry-After": ""}  # the names document the answer; each refusal sets its own value
 
-    def __init__(self, message: str, retry_after: int):
-        super().__init__(message)
+    def __init__(self, sv: str, en: str, retry_after: int):
+        super().__init__(sv, en)
         self.headers = {"Retry-After": str(retry_after)}
 
 

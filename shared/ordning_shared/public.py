@@ -185,9 +185,10 @@ class PublicGate:
     def _check(self, window: Window, allowed: int, scope: str) -> None:
         if window.hits > allowed:
             RATE_LIMITED.labels(self.platform.service, scope).inc()
-            who_sv, who_en = ("din adress", "your address") if scope == "client" else ("kommunen", "this municipality")
-            raise RateLimited(f"För många försök från {who_sv}; försök igen om {window.retry_after} sekunder / "
-                              f"too many requests for {who_en}; try again in {window.retry_after} seconds",
+            who_sv, who_en = (("från din adress", "from your address") if scope == "client"
+                              else ("till den här kommunen", "for this municipality"))
+            raise RateLimited(f"För många försök {who_sv}; försök igen om {window.retry_after} sekunder.",
+                              f"Too many requests {who_en}; try again in {window.retry_after} seconds.",
                               retry_after=window.retry_after)
 
 

@@ -42,7 +42,7 @@ class ReadLogArgsSchema(Schema):
     @validates_schema
     def _period(self, data, **_kw):
         if "from_" in data and "to" in data and data["from_"] >= data["to"]:
-            raise ValidationError("from must be before to", "to")
+            raise ValidationError("Fältet from måste vara före to. The field from must be before to.", "to")
 
 
 class ReadLogEntrySchema(Schema):

@@ -7,6 +7,7 @@ Under CI=true missing infrastructure fails the run; it is never skipped there.
 from __future__ import annotations
 
 import os
+import re
 import threading
 import uuid
 from dataclasses import replace
@@ -345,3 +346,81 @@ def openapi_property_failures(app, headers: dict, known: dict[str, str] | None =
             except (AssertionError, BaseExceptionGroup) as failure:  # report it, and go on to the next one
                 failures.append(f"{operation.label} ({mode.value}): {failure}")
     return failures
+
+
+# --- the shape of messages: a Swedish sentence, then the English one ------------------------------------
+
+# Values, not words: quoted, in <angle brackets>, or holding a digit (ids, numbers, dates).
+_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"|<[^>]*>|[^\s(),;:]*[0-9][^\s(),;:]*")
+_WORD = re.compile(r"[A-Za-zÅÄÖåäöÉé_]+")  # duplicate_of is one word, of neither language
+# Words of one language that the other does not use; a sentence is told by them.
+SWEDISH_WORDS = frozenset(
+    "är inte finns saknas och för får kan har måste ska ett det den av på med eller redan bara din dina du "
+    "igen först läs skicka ange okänd okänt okända kräver högst från någon annan ändrats enheten ärendet "
+    "kommunen begäran kroppen tecken som efter innan när går fältet gäller tillhör ligger välj saknar behöver "
+    "anger ingen".split())
+ENGLISH_WORDS = frozenset(
+    "the is are must not has have this was cannot your you does with only of be it and or no there such "
+    "needs need send read again unknown required may allowed changed give choose from than too a an occurred "
+    "error".split())
+_SENTENCE_END = (".", "!", "?")
+
+
+def message_shape_failures(sv: str | None, en: str | None) -> list[str]:
+    """What is wrong with a problem's message: a Swedish sentence (or several), then the English one(s), each
+    starting with a capital and ending with a full stop, no "svenska / English" fragments, no language mixed
+    into the other (values in quotes or <angle brackets> aside)."""
+    failures = []
+    for language, text, own, other in (("Swedish", sv, SWEDISH_WORDS, ENGLISH_WORDS),
+                                       ("English", en, ENGLISH_WORDS, SWEDISH_WORDS)):
+        if not isinstance(text, str) or not text.strip():
+            failures.append(f"no {language} sentence")
+            continue
+        if text != text.strip() or not (text[0].isupper() or text[0].isdigit()) or not text.endswith(_SENTENCE_END):
+            failures.append(f"the {language} part is not sentences (a capital first, a full stop last): {text!r}")
+        if " / " in text:
+            failures.append(f"the {language} part holds a 'svenska / English' fragment: {text!r}")
+        words = {word.lower() for word in _WORD.findall(_QUOTED.sub(" ", text))}
+        if not words & own:
+            failures.append(f"the {language} part does not read as {language}: {text!r}")
+        if words & other - own:
+            failures.append(f"the {language} part holds words of the other language "
+                            f"({', '.join(sorted(words & other - own))}): {text!r}")
+        if language == "English" and re.search("[åäöÅÄÖ]", _QUOTED.sub(" ", text)):
+            failures.append(f"the English part holds Swedish letters: {text!r}")
+    return failures
+
+
+def detail_shape_failures(detail: str) -> list[str]:
+    """message_shape_failures of a rendered detail: some split of its sentences must be Swedish, then English."""
+    sentences = re.split(r"(?<=[.!?])\s+(?=[A-Z0-9ÅÄÖ])", detail.strip())
+    best = None
+    for cut in range(1, len(sentences)):
+        failures = message_shape_failures(" ".join(sentences[:cut]), " ".join(sentences[cut:]))
+        if not failures:
+            return []
+        best = best if best is not None and len(best) <= len(failures) else failures
+    return best or [f"not a Swedish sentence and an English one: {detail!r}"]
+
+
+def watch_problem_messages(app) -> list[str]:
+    """From now on, every problem `app` answers whose title is not its status's or whose detail is not a
+    Swedish sentence then an English one is recorded in the returned list; a fixture asserts it stays empty."""
+    import json
+
+    from .problems import PROBLEM_CONTENT_TYPE, TITLES
+
+    wrong: list[str] = []
+
+    @app.after_request
+    def _check_message(response):
+        if response.mimetype == PROBLEM_CONTENT_TYPE:
+            document = json.loads(response.get_data())
+            status = document.get("status")
+            if status in TITLES and document.get("title") != TITLES[status]:
+                wrong.append(f"{status}: the title {document.get('title')!r} is not {TITLES[status]!r}")
+            for failure in detail_shape_failures(document.get("detail") or ""):
+                wrong.append(f"{status} {document.get('code')}: {failure}")
+        return response
+
+    return wrong

@@ -378,7 +378,7 @@ def categories_update(data, category_id):
 
 def _kind_or_404(kind: str) -> str:
     if kind not in KIND_VALUES:
-        raise service.NotFound(f"Okänd typ / unknown kind: {kind[:40]}")
+        raise service.NotFound("Typen är okänd.", f"The kind {kind[:40]!r} is unknown.")
     return kind
 
 
@@ -501,7 +501,7 @@ def public_feedback(data, tenant):
         honeypot_filled(platform.service)
         return service.decoy_receipt(data["kind"]), 201, NO_STORE
     if len(tenant) > 16:
-        raise service.NotFound("Okänd kommun / unknown municipality")
+        raise service.NotFound("Kommunen är okänd.", "The municipality is unknown.")
     body, status, _replayed = create_once(
         platform, tenant=tenant, principal=anonymous_principal(), payload=data, resource_type="deviation",
         create=lambda claim: service.submit_public_feedback(platform, tenant, data, claim),

@@ -12,7 +12,7 @@ from ordning_shared.http import create_app as shared_create_app
 from ordning_shared.platform import Platform
 from ordning_shared.scheduler import PeriodicJob
 
-from . import service
+from . import metrics, service
 from .api import BLUEPRINTS
 from .db import tables
 from .handlers import HANDLERS
@@ -26,7 +26,8 @@ def make_platform(settings: Settings | None = None) -> Platform:
 
 def create_app(settings: Settings | None = None) -> Flask:
     platform = make_platform(settings)
-    return shared_create_app(platform, BLUEPRINTS, title="Ordning deviations")
+    return shared_create_app(platform, BLUEPRINTS, title="Ordning deviations",
+                             scrape=lambda: metrics.refresh(platform))
 
 
 RETENTION_EVERY_SECONDS = 3600  # the rule counts whole days; an hour bounds how late a day's expiries are done

@@ -8,7 +8,7 @@ outbox in the same unit of work.
 
 Errors: `IllegalTransition` (command not allowed in this status -> 409) and
 `RuleViolation` subclasses (each with a distinct `code` and an `http_status`).
-Messages are Swedish / English.
+Messages are a Swedish sentence, then the English one.
 
 Event payloads carry only ids, classifications, statuses and dates: never free
 text or personal data (`EVENT_PAYLOAD_FIELDS` is the allow-list, enforced when
@@ -153,20 +153,25 @@ TRANSITION_KINDS: dict[tuple[Status, Command], frozenset[Kind]] = {
 # Errors
 # --------------------------------------------------------------------------
 
+class InvalidSetting(ValueError):
+    """A tenant's setting (deadlines, calendar, retention) out of its bounds; its args are a Swedish sentence
+    and the English one, which the service answers as a 422."""
+
+
 class DomainError(Problem):
     code = "domain_error"
     http_status = 409
 
-    def __init__(self, message: str, **extra):
-        super().__init__(message, **extra)
+    def __init__(self, sv: str, en: str, **extra):
+        super().__init__(sv, en, **extra)
 
 
 class IllegalTransition(DomainError):
     code = "illegal_transition"
     http_status = 409
 
-    def __init__(self, message: str, status: Status | None = None, command: Command | None = None):
-        super().__init__(message)
+    def __init__(self, sv: str, en: str, status: Status | None = None, command: Command | None = None):
+        super().__init__(sv, en)
         self.status = status
         self.command = command
 
@@ -190,8 +195,8 @@ class InvestigationIncomplete(RuleViolation):
     code = "investigation_incomplete"
     http_status = 422
 
-    def __init__(self, message: str, missing: list[str]):
-        super().__init__(message, missing=missing)  # the names of the fields, never their text
+    def __init__(self, sv: str, en: str, missing: list[str]):
+        super().__init__(sv, en, missing=missing)  # the names of the fields, never their text
         self.missing = missing
 
 
@@ -227,8 +232,8 @@ class IvoAlreadyReported(RuleViolation):
 class OpenActionsRemain(RuleViolation):
     code = "open_actions_remain"
 
-    def __init__(self, message: str, open_action_count: int):
-        super().__init__(message, open_action_count=open_action_count)
+    def __init__(self, sv: str, en: str, open_action_count: int):
+        super().__init__(sv, en, open_action_count=open_action_count)
         self.open_action_count = open_action_count
 
 
@@ -259,11 +264,11 @@ def next_status(status: Status, command: Command, kind: Kind) -> Status:
     sv, en = COMMAND_LABELS[command]
     extra_sv = extra_en = ""
     if target is not None:
-        extra_sv = f" av typen '{kind.value}'"
+        extra_sv = f" av typen {KIND_LABELS_SV[kind]}"
         extra_en = f" of kind {kind.value}"
     raise IllegalTransition(
-        f"Kan inte {sv} ett ärende{extra_sv} med status '{status.value}' / "
-        f"cannot {en} a case{extra_en} in status {status.value}",
+        f"Det går inte att {sv} ett ärende{extra_sv} som är {STATUS_LABELS_SV[status]}.",
+        f"Cannot {en} a case{extra_en} in status {status.value}.",
         status=status, command=command,
     )
 
@@ -319,7 +324,9 @@ class WorkingCalendar:
         names = frozenset(_eve_key(name) for name in self.non_working_eves)
         unknown = names - EVES
         if unknown:
-            raise ValueError(f"unknown non-working eves: {sorted(unknown)}; known: {sorted(EVES)}")
+            raise InvalidSetting(f"Okända aftnar: {', '.join(sorted(unknown))}; kända är {', '.join(sorted(EVES))}.",
+                                 f"Unknown non-working eves: {', '.join(sorted(unknown))}; known are "
+                                 f"{', '.join(sorted(EVES))}.")
         object.__setattr__(self, "non_working_eves", names)
         object.__setattr__(self, "extra_days_off", frozenset(self.extra_days_off))
 
@@ -388,12 +395,16 @@ class DeadlinePolicy:
         for name in ("receipt_days", "investigation_days"):
             value = getattr(self, name)
             if not isinstance(value, int) or value < 0:
-                raise ValueError(f"{name} must be a non-negative integer")
+                raise InvalidSetting(f"Fältet {name} måste vara ett heltal från 0.",
+                                     f"The field {name} must be a non-negative integer.")
         if self.kind in LEX_KINDS:
             if not isinstance(self.ivo_report_days, int) or self.ivo_report_days < 0:
-                raise ValueError("ivo_report_days must be a non-negative integer for lex Sarah and lex Maria")
+                raise InvalidSetting("Fältet ivo_report_days måste vara ett heltal från 0 för lex Sarah och lex Maria.",
+                                     "The field ivo_report_days must be a non-negative integer for lex Sarah and "
+                                     "lex Maria.")
         elif self.ivo_report_days is not None:
-            raise ValueError("ivo_report_days applies only to lex Sarah and lex Maria")
+            raise InvalidSetting("Fältet ivo_report_days gäller bara lex Sarah och lex Maria.",
+                                 "The field ivo_report_days applies only to lex Sarah and lex Maria.")
 
     def due_dates(self, reported_on: date,
                   calendar: WorkingCalendar = DEFAULT_CALENDAR) -> tuple[date, date, date | None]:
@@ -445,7 +456,8 @@ class RetentionPolicy:
         object.__setattr__(self, "kind", Kind(self.kind))
         if (not isinstance(self.years, int) or isinstance(self.years, bool)
                 or not RETENTION_YEARS_MIN <= self.years <= RETENTION_YEARS_MAX):
-            raise ValueError(f"years must be an integer from {RETENTION_YEARS_MIN} to {RETENTION_YEARS_MAX}")
+            raise InvalidSetting(f"Antalet år måste vara ett heltal från {RETENTION_YEARS_MIN} till {RETENTION_YEARS_MAX}.",
+                                 f"The years must be an integer from {RETENTION_YEARS_MIN} to {RETENTION_YEARS_MAX}.")
 
 
 def retention_for(kind: Kind, tenant_policies: Mapping[Kind, RetentionPolicy] | None = None) -> RetentionPolicy:
@@ -593,11 +605,11 @@ class BlockedCommand:
 def _guard_no_open_actions(open_action_count: int) -> None:
     """A case ends (closed or rejected) only when its improvement actions are done or cancelled."""
     if open_action_count < 0:
-        raise InvalidInput("open_action_count kan inte vara negativt / cannot be negative")
+        raise InvalidInput("Antalet öppna åtgärder kan inte vara negativt.", "The count of open actions cannot be negative.")
     if open_action_count > 0:
         raise OpenActionsRemain(
-            f"{open_action_count} förbättringsåtgärd(er) är inte klara eller avbrutna / "
-            f"{open_action_count} improvement action(s) are neither done nor cancelled",
+            f"Ärendet har {open_action_count} förbättringsåtgärd(er) som inte är klara eller avbrutna.",
+            f"The case has {open_action_count} improvement action(s) neither done nor cancelled.",
             open_action_count=open_action_count)
 
 
@@ -660,27 +672,27 @@ class Deviation:
             kind = Kind(kind)
             origin = Origin(origin)
         except ValueError as error:
-            raise InvalidReport(f"Okänd typ eller ursprung / unknown kind or origin: {error}") from None
+            raise InvalidReport("Okänd typ eller okänt ursprung.", f"The kind or origin is unknown: {error}.") from None
         if _blank(tenant):
-            raise InvalidReport("Kommun saknas / tenant is required")
+            raise InvalidReport("Kommun saknas.", "The tenant is required.")
         if _blank(unit_id):
-            raise InvalidReport("Enhet saknas / unit is required")
+            raise InvalidReport("Enhet saknas.", "The unit is required.")
         if _blank(description):
-            raise InvalidReport("Beskrivning saknas / description is required")
+            raise InvalidReport("Beskrivning saknas.", "The description is required.")
         if origin is Origin.citizen and kind not in CITIZEN_KINDS:
             raise InvalidReport(
-                f"En medborgare kan bara lämna klagomål eller synpunkter, inte '{kind.value}' / "
-                f"a citizen may only report klagomal or synpunkt, not {kind.value}")
+                f"En medborgare kan bara lämna klagomål eller synpunkter, inte {KIND_LABELS_SV[kind]}.",
+                f"A citizen may only report klagomal or synpunkt, not {kind.value}.")
         if origin is Origin.staff and _blank(reported_by):
-            raise InvalidReport("Anmälare saknas / a staff report needs its reporter")
+            raise InvalidReport("Anmälare saknas.", "A staff report needs its reporter.")
         if occurred_at is not None:
             try:
                 if occurred_at > reported_at:
-                    raise InvalidReport("Händelsen kan inte ha inträffat efter anmälan / "
-                                        "occurred_at cannot be after reported_at")
+                    raise InvalidReport("Händelsen kan inte ha inträffat efter anmälan.",
+                                        "The event cannot have occurred after it was reported.")
             except TypeError:
-                raise InvalidInput("Blandade tidszoner / occurred_at and reported_at must both be "
-                                   "timezone-aware or both naive") from None
+                raise InvalidInput("Tiderna occurred_at och reported_at måste båda ha en tidszon, eller ingen av dem.", "The times occurred_at and reported_at must "
+                                   "both have an offset, or neither.") from None
         policy = policy or DEFAULT_DEADLINES[kind]
         if policy.kind != kind:
             raise ValueError(f"deadline policy for {policy.kind.value} given for a {kind.value}")
@@ -745,17 +757,17 @@ class Deviation:
             missing = self.investigation.missing()
             if missing:
                 raise InvestigationIncomplete(
-                    "Utredningen saknar: " + ", ".join(missing) + " / the investigation lacks: " + ", ".join(missing),
+                    f"Utredningen saknar {', '.join(missing)}.", f"The investigation lacks {', '.join(missing)}.",
                     missing=missing)
         if command is Command.close and self.is_lex:
             if self.seriousness is None:
                 raise SeriousnessDecisionRequired(
-                    "Beslut om allvarlighetsgrad krävs innan ärendet avslutas / "
-                    "a seriousness decision is required before closing")
+                    "Beslut om allvarlighetsgrad krävs innan ärendet avslutas.",
+                    "A seriousness decision is required before closing.")
             if self.seriousness.serious and self.ivo_report is None:
                 raise IvoReportRequired(
-                    "Ett allvarligt ärende måste anmälas till IVO innan det avslutas / "
-                    "a serious case must be reported to IVO before closing")
+                    "Ett allvarligt ärende måste anmälas till IVO innan det avslutas.",
+                    "A serious case must be reported to IVO before closing.")
         if command in (Command.close, Command.reject):
             _guard_no_open_actions(open_action_count)
         return target
@@ -845,14 +857,14 @@ class Deviation:
         try:
             reason = RejectionReason(reason)
         except ValueError:
-            raise InvalidRejection(f"Okänt skäl / unknown reason: {str(reason)[:40]}") from None
+            raise InvalidRejection("Skälet är okänt.", f"The reason {str(reason)[:40]!r} is unknown.") from None
         duplicate_of = None if _blank(duplicate_of) else duplicate_of.strip()
         note = None if _blank(note) else note.strip()
         if (reason is RejectionReason.duplicate) != (duplicate_of is not None):
-            raise InvalidRejection("Ange vilket ärende det är en dubblett av (duplicate_of), och bara då / "
-                                   "duplicate_of names the duplicated case, for the reason duplicate only")
+            raise InvalidRejection("Ange vilket ärende det är en dubblett av (duplicate_of), och bara då.",
+                                   "Name the duplicated case (duplicate_of) for the reason duplicate, and only then.")
         if reason is RejectionReason.other and note is None:
-            raise InvalidRejection("Skälet 'annat' behöver en förklaring (note) / the reason other needs a note")
+            raise InvalidRejection("Skälet annat behöver en förklaring (note).", "The reason other needs a note.")
         self.status = target
         self.rejection = Rejection(reason=reason, rejected_at=at, duplicate_of=duplicate_of, note=note)
         self._record(REJECTED, rejected_at=_iso(at), rejected_from=from_status.value, reason=reason.value)
@@ -870,8 +882,8 @@ class Deviation:
         """Edit the investigation text (only while investigating). None leaves a field unchanged. No event."""
         if self.status is not Status.investigating:
             raise InvestigationNotEditable(
-                f"Utredningen kan bara ändras under utredning, status är '{self.status.value}' / "
-                f"the investigation can only be edited while investigating, status is {self.status.value}")
+                f"Utredningen kan bara ändras under utredning, och ärendet är {STATUS_LABELS_SV[self.status]}.",
+                f"The investigation can only be edited while investigating; the status is {self.status.value}.")
         changes = {"what_happened": what_happened, "why": why, "what_must_change": what_must_change}
         changes = {name: value for name, value in changes.items()
                    if value is not None and value != getattr(self.investigation, name)}
@@ -885,22 +897,23 @@ class Deviation:
         """Lex Sarah / lex Maria: is the case serious (to be reported to IVO)? Revisable until closed."""
         if not self.is_lex:
             raise SeriousnessNotApplicable(
-                f"Allvarlighetsbedömning gäller bara lex Sarah och lex Maria, inte '{self.kind.value}' / "
-                f"a seriousness decision applies only to lex Sarah and lex Maria, not {self.kind.value}")
+                f"Allvarlighetsbedömning gäller bara lex Sarah och lex Maria, inte {KIND_LABELS_SV[self.kind]}.",
+                f"A seriousness decision applies only to lex Sarah and lex Maria, not {self.kind.value}.")
         self._guard_not_closed()
         if self.status not in (Status.investigating, Status.investigated):
             raise SeriousnessDecisionTooEarly(
-                f"Allvarlighetsgraden kan beslutas först när utredningen har startat, status är "
-                f"'{self.status.value}' / seriousness can be decided only once the investigation has "
-                f"started, status is {self.status.value}")
+                f"Allvarlighetsgraden kan beslutas först när utredningen har startat, och ärendet är "
+                f"{STATUS_LABELS_SV[self.status]}.",
+                f"Seriousness can be decided only once the investigation has started; the status is "
+                f"{self.status.value}.")
         if not isinstance(serious, bool):
-            raise InvalidInput("serious måste vara sant eller falskt / serious must be a boolean")
+            raise InvalidInput("Fältet serious måste vara sant eller falskt.", "The field serious must be true or false.")
         if _blank(decided_by):
-            raise InvalidInput("Beslutsfattare saknas / decided_by is required")
+            raise InvalidInput("Beslutsfattare saknas.", "The decider (decided_by) is required.")
         if not serious and self.ivo_report is not None:
             raise IvoAlreadyReported(
-                "Ärendet är redan anmält till IVO och kan inte bedömas som ej allvarligt / "
-                "the case is already reported to IVO and cannot be decided not serious")
+                "Ärendet är redan anmält till IVO och kan inte bedömas som ej allvarligt.",
+                "The case is already reported to IVO and cannot be decided not serious.")
         revised = self.seriousness is not None
         self.seriousness = Seriousness(serious=serious, decided_by=decided_by, decided_at=decided_at)
         self._record(SERIOUSNESS_DECIDED, serious=serious, revised=revised, decided_at=_iso(decided_at))
@@ -909,17 +922,17 @@ class Deviation:
         """Record that a serious lex case was reported to IVO (a later call corrects the record)."""
         if not self.is_lex:
             raise IvoReportNotAllowed(
-                f"Bara lex Sarah och lex Maria anmäls till IVO, inte '{self.kind.value}' / "
-                f"only lex Sarah and lex Maria cases are reported to IVO, not {self.kind.value}")
+                f"Bara lex Sarah och lex Maria anmäls till IVO, inte {KIND_LABELS_SV[self.kind]}.",
+                f"Only lex Sarah and lex Maria cases are reported to IVO, not {self.kind.value}.")
         self._guard_not_closed()
         if self.seriousness is None or not self.seriousness.serious:
             raise IvoReportNotAllowed(
-                "Bara ett ärende som bedömts som allvarligt anmäls till IVO / "
-                "only a case decided serious is reported to IVO")
+                "Bara ett ärende som bedömts som allvarligt anmäls till IVO.",
+                "Only a case decided serious is reported to IVO.")
         if not isinstance(reported_on, date) or isinstance(reported_on, datetime):
-            raise InvalidInput("reported_on måste vara ett datum / reported_on must be a date")
+            raise InvalidInput("Fältet reported_on måste vara ett datum.", "The field reported_on must be a date.")
         if _blank(reference):
-            raise InvalidInput("IVO:s diarienummer saknas / the IVO reference is required")
+            raise InvalidInput("IVO:s diarienummer saknas.", "The IVO reference is required.")
         self.ivo_report = IvoReport(reported_on=reported_on, reference=reference.strip(), recorded_by=by)
         self._record(IVO_REPORTED, ivo_reported_on=_iso(reported_on))
 
@@ -937,7 +950,7 @@ class Deviation:
         """Move a case reported to the wrong unit; not on a closed case."""
         self._guard_not_closed()
         if _blank(unit_id):
-            raise InvalidInput("Enhet saknas / unit_id is required")
+            raise InvalidInput("Enhet saknas.", "The unit is required.")
         if unit_id == self.unit_id:
             return
         previous = self.unit_id
@@ -959,8 +972,8 @@ class Deviation:
         self._guard_not_pseudonymised()
         if not self.retention_expired(local_date(at), policy):
             raise RetentionNotExpired(
-                "Ärendet är inte avslutat eller avvisat, eller dess gallringsfrist har inte löpt ut / "
-                "the case is not closed or rejected, or its retention period has not ended")
+                "Ärendet är inte avslutat eller avvisat, eller dess gallringsfrist har inte löpt ut.",
+                "The case is not closed or rejected, or its retention period has not ended.")
         self.description = PSEUDONYMISED_TEXT
         self.immediate_action = pseudonymised_text(self.immediate_action)
         for name in Investigation.REQUIRED:
@@ -985,15 +998,15 @@ class Deviation:
     def _guard_not_pseudonymised(self) -> None:
         if self.pseudonymised_at is not None:
             raise CasePseudonymised(
-                "Ärendet är gallrat och kan inte ändras eller återöppnas / "
-                "the case is pseudonymised (retention) and can no longer be changed or reopened")
+                "Ärendet är gallrat och kan inte ändras eller återöppnas.",
+                "The case is pseudonymised (retention) and can no longer be changed or reopened.")
 
     def _guard_not_closed(self) -> None:
         self._guard_not_pseudonymised()
         if self.status is Status.closed:
-            raise CaseClosed("Ärendet är avslutat; återöppna det först / the case is closed; reopen it first")
+            raise CaseClosed("Ärendet är avslutat; återöppna det först.", "The case is closed; reopen it first.")
         if self.status is Status.rejected:
-            raise CaseClosed("Ärendet är avvisat och kan inte ändras / the case is rejected and cannot change")
+            raise CaseClosed("Ärendet är avvisat och kan inte ändras.", "The case is rejected and cannot change.")
 
     def _record(self, event_type: str, **data) -> None:
         """Count the change in `version` and append an event (common fields and that version added)."""

@@ -72,8 +72,8 @@ class PublicFeedbackSchema(Schema):
     @validates_schema
     def _contact_only_when_named(self, data, **kwargs):
         if data.get("anonymous") and data.get("contact"):
-            raise ValidationError("kontaktuppgifter kan inte lämnas anonymt / contact is not allowed when "
-                                  "anonymous is true", "contact")
+            raise ValidationError("Kontaktuppgifter kan inte lämnas anonymt. Contact details are not allowed "
+                                  "when anonymous is true.", "contact")
 
 
 class InvestigationSchema(Schema):
@@ -151,8 +151,8 @@ class BlockedCommandSchema(Schema):
         "example": "open_actions_remain"})
     reason = fields.String(metadata={
         "description": "Why, in Swedish then English (the problem's detail); names no person and no free text.",
-        "example": "1 förbättringsåtgärd(er) är inte klara eller avbrutna / 1 improvement action(s) are neither "
-                   "done nor cancelled"})
+        "example": "Ärendet har 1 förbättringsåtgärd(er) som inte är klara eller avbrutna. The case has 1 improvement "
+                   "action(s) neither done nor cancelled."})
 
 
 class DeviationSchema(Schema):
@@ -238,8 +238,8 @@ class DeviationSchema(Schema):
         "description": "The transitions the caller's roles allow in this status that a rule refuses now, each with "
                        "the reason, so a client can show why (e.g. close while improvement actions are open).",
         "example": [{"command": "close", "code": "open_actions_remain",
-                     "reason": "1 förbättringsåtgärd(er) är inte klara eller avbrutna / 1 improvement action(s) "
-                               "are neither done nor cancelled"}]})
+                     "reason": "Ärendet har 1 förbättringsåtgärd(er) som inte är klara eller avbrutna. The case has "
+                               "1 improvement action(s) neither done nor cancelled."}]})
     actions = fields.Nested(ActionCountsSchema, metadata={
         "description": "Counts of the case's improvement actions (förbättringsåtgärder)."})
 
@@ -276,7 +276,8 @@ class RejectionSchema(Schema):
                       metadata={"description": "Why: spam, duplicate (name duplicate_of) or other (explain in note).",
                                 "example": "duplicate"})
     duplicate_of = f.Name(max_length=20, validate=validate.Regexp(
-        REFERENCE_PATTERN, error="ett ärendenummer, t.ex. 2026-000123 / a case reference, e.g. 2026-000123"),
+        REFERENCE_PATTERN, error="Ska vara ett ärendenummer, till exempel 2026-000123. "
+                                 "Must be a case reference, for example 2026-000123."),
         metadata={"description": "The reference of the case this one duplicates.", "example": "2026-000123"})
     note = f.Text(min_length=1, metadata={
         "description": "An explanation: required with reason other.", "example": "Anmält i fel kommun."})
@@ -292,8 +293,8 @@ class TransitionSchema(Schema):
     @validates_schema
     def _rejection_with_reject(self, data, **kwargs):
         if (data.get("command") == Command.reject.value) != ("rejection" in data):
-            raise ValidationError("rejection krävs för reject och bara där / rejection is required for reject "
-                                  "and only there", "rejection")
+            raise ValidationError("Fältet rejection krävs för reject och bara där. The field rejection is "
+                                  "required for reject and only there.", "rejection")
 
 
 class SeriousnessDecisionSchema(Schema):
@@ -320,7 +321,7 @@ class DeviationPatchSchema(Schema):
     @validates_schema
     def _something(self, data, **kwargs):
         if not data:
-            raise ValidationError("ange category_id eller unit_id / give category_id or unit_id")
+            raise ValidationError("Ange category_id eller unit_id. Give category_id or unit_id.")
 
 
 class CategorySchema(Schema):
@@ -456,10 +457,11 @@ RECEIPT_SECRET_PATTERN = r"^[A-Za-z0-9_-]{16,64}$"
 
 class FeedbackStatusQuerySchema(Schema):
     reference = f.Name(required=True, max_length=11, validate=validate.Regexp(
-        REFERENCE_PATTERN, error="ett ärendenummer, t.ex. 2026-000123 / a case reference, e.g. 2026-000123"),
+        REFERENCE_PATTERN, error="Ska vara ett ärendenummer, till exempel 2026-000123. "
+                                 "Must be a case reference, for example 2026-000123."),
         metadata={"description": "The case's reference (ärendenummer) from the receipt.", "example": "2026-000123"})
     secret = f.Name(required=True, max_length=64, validate=validate.Regexp(
-        RECEIPT_SECRET_PATTERN, error="koden från kvittot / the secret from the receipt"),
+        RECEIPT_SECRET_PATTERN, error="Ska vara koden från kvittot. Must be the secret from the receipt."),
         metadata={"description": "The secret from the receipt.", "example": "q3Vd0nYH1xk2bq9wJm8ZrT5cLpEa4sGu"})
 
 

@@ -72,7 +72,7 @@ CALENDAR_ETAG_ID = "working-calendar"  # the calendar's ETag: "working-calendar.
 
 
 def _not_found() -> NotFound:
-    return NotFound("Ärendet finns inte / no such case")
+    return NotFound("Ärendet finns inte.", "There is no such case.")
 
 
 def _today(now: datetime | None = None) -> date:
@@ -177,7 +177,8 @@ def _load(uow, principal, deviation_id: str, command: str | None = None, lock: b
     if command is not None:
         if not (d.may(principal.roles, command, dev.kind) and _in_scope(uow.connection, principal, dev.unit_id)):
             raise Forbidden(f"Din roll får inte göra detta ({command}) på ett ärende av typen "
-                            f"'{dev.kind.value}' / your roles do not allow {command} on a {dev.kind.value} case")
+                            f"{d.KIND_LABELS_SV[dev.kind]}.", f"Your roles do not allow {command} on a "
+                            f"{dev.kind.value} case.")
         dev._guard_not_pseudonymised()  # every command, the improvement actions' included
     return row, dev
 
@@ -194,8 +195,8 @@ def _readable(conn, principal, row):
 
 def _save(uow, principal, dev: d.Deviation, before: dict, expected_version: int, action: str) -> None:
     if not db.update(uow.connection, dev, expected_version):
-        raise Stale("Ärendet har ändrats av någon annan; läs om det / the case was changed by someone else; "
-                    "read it again")
+        raise Stale("Ärendet har ändrats av någon annan; läs om det.",
+                    "The case was changed by someone else; read it again.")
     for event in dev.events:
         uow.add_event(event)
     dev.events.clear()
@@ -226,7 +227,7 @@ def _check_unit(conn, tenant: str, unit_id: str):
 
 
 def _unknown_unit(unit_id: str) -> Unprocessable:
-    return UnknownUnit(f"Okänd eller stängd enhet / unknown or closed unit: {unit_id}")
+    return UnknownUnit(f"Enheten {unit_id} är okänd eller stängd.", f"The unit {unit_id} is unknown or closed.")
 
 
 def _check_category(conn, tenant: str, category_id: str | None, kind: d.Kind) -> None:
@@ -239,8 +240,8 @@ def _require_category(row, category_id: str | None, kind: d.Kind) -> None:
     if not category_id:
         return
     if row is None or not row.active or (row.kinds and kind.value not in row.kinds):
-        raise UnknownCategory(f"Okänd kategori för typen '{kind.value}' / unknown category for {kind.value}: "
-                              f"{category_id}")
+        raise UnknownCategory(f"Kategorin {category_id} är okänd för typen {d.KIND_LABELS_SV[kind]}.",
+                              f"The category {category_id} is unknown for {kind.value}.")
 
 
 # --------------------------------------------------------------------------
@@ -262,7 +263,7 @@ def report_deviation(platform, principal, data: dict, claim=None, now: datetime 
     now = now or utcnow()
     kind = d.Kind(data["kind"])
     if not d.may(principal.roles, "report", kind):
-        raise Forbidden("Din roll får inte anmäla ärenden / your roles do not allow reporting")
+        raise Forbidden("Din roll får inte anmäla ärenden.", "Your roles do not allow reporting.")
     with platform.uow() as uow:
         conn = uow.connection
         year = d.local_date(now).year
@@ -271,7 +272,7 @@ def report_deviation(platform, principal, data: dict, claim=None, now: datetime 
         if context is None:
             raise _unknown_unit(data["unit_id"])
         if not context.in_scope:
-            raise Forbidden("Enheten ligger utanför dina enheter / the unit is outside your org units")
+            raise Forbidden("Enheten ligger utanför dina enheter.", "The unit is outside your org units.")
         _require_category(context.category, data.get("category_id"), kind)
         dev = d.Deviation.report(
             tenant=principal.tenant, kind=kind, unit_id=data["unit_id"], description=data["description"],
@@ -302,7 +303,7 @@ def submit_public_feedback(platform, tenant: str, data: dict, claim=None, now: d
     with platform.uow() as uow:
         conn = uow.connection
         if not db.tenant_known(conn, tenant):
-            raise NotFound("Okänd kommun / unknown municipality")
+            raise NotFound("Kommunen är okänd.", "The municipality is unknown.")
         _check_unit(conn, tenant, data["unit_id"])
         kind = d.Kind(data["kind"])
         policy = d.policy_for(kind, db.tenant_policies(conn, tenant))
@@ -369,7 +370,8 @@ def feedback_status(platform, tenant: str, reference: str, secret: str) -> dict:
         row = db.receipt_status_row(conn, tenant, reference) if len(tenant) <= 16 else None
     matches = hmac.compare_digest(given, row.secret_hash if row is not None else _NO_RECEIPT_HASH)
     if row is None or not matches:
-        raise ReceiptNotFound("Inget ärende med det numret och den koden / no case with that reference and secret")
+        raise ReceiptNotFound("Det finns inget ärende med det numret och den koden.",
+                              "There is no case with that reference and secret.")
     status = d.Status(row.status)
     return {"reference": row.reference, "status": status.value, "status_label_sv": d.STATUS_LABELS_SV[status],
             "received_at": row.reported_at, "receipt_due": row.receipt_due, "answer_due": row.investigation_due,
@@ -453,7 +455,8 @@ def audit_trail(platform, principal, deviation_id: str) -> list[dict]:
         _row, dev = _load(uow, principal, deviation_id)
         if not principal.has_any(*AUDIT_READERS):
             raise Forbidden("Granskningsloggen kräver rollen kvalitetsutvecklare, administratör eller "
-                            "förvaltningschef / the audit trail needs one of " + ", ".join(AUDIT_READERS))
+                            "förvaltningschef.", "The audit trail needs one of the roles "
+                            + ", ".join(AUDIT_READERS) + ".")
         entries = list(db.audit_rows(conn, principal.tenant, "deviation", dev.id))
         a = db.actions.c
         action_ids = conn.execute(sa.select(a.id).where(a.tenant == principal.tenant, a.origin_type == db.ORIGIN_TYPE,
@@ -484,8 +487,9 @@ def transition(platform, principal, deviation_id: str, command: str, preconditio
             rejection_ = rejection or {}
             duplicate_of = rejection_.get("duplicate_of")
             if duplicate_of and db.id_by_reference(uow.connection, dev.tenant, duplicate_of) in (None, dev.id):
-                raise d.InvalidRejection(f"duplicate_of måste vara ett annat ärendes nummer / duplicate_of must be "
-                                         f"the reference of another case: {duplicate_of}")
+                raise d.InvalidRejection(f"Fältet duplicate_of måste vara ett annat ärendes nummer, inte "
+                                         f"{duplicate_of}.", f"The field duplicate_of must be the reference of "
+                                         f"another case, not {duplicate_of}.")
             dev.reject(by=principal.subject, at=now, reason=rejection_.get("reason"),
                        open_action_count=db.open_action_count(uow.connection, dev.tenant, dev.id),
                        duplicate_of=duplicate_of, note=rejection_.get("note"))
@@ -543,7 +547,7 @@ def change_case(platform, principal, deviation_id: str, data: dict, precondition
         if "unit_id" in data and data["unit_id"] != dev.unit_id:
             _check_unit(conn, dev.tenant, data["unit_id"])
             if not _in_scope(conn, principal, data["unit_id"]):
-                raise Forbidden("Enheten ligger utanför dina enheter / the target unit is outside your org units")
+                raise Forbidden("Enheten ligger utanför dina enheter.", "The target unit is outside your org units.")
             dev.reassign_unit(data["unit_id"])
             # The case's open actions follow it to its new unit (an action.updated event carries the new
             # unit); finished ones stay where they were done.
@@ -583,7 +587,7 @@ def get_action(platform, principal, deviation_id: str, action_id: str) -> Improv
         _row, dev = _load(uow, principal, deviation_id)
         action = ActionRepository(uow, db.actions).get(dev.tenant, action_id, db.ORIGIN_TYPE, dev.id)
         if action is None:
-            raise NotFound("Åtgärden finns inte / no such action")
+            raise NotFound("Åtgärden finns inte.", "There is no such action.")
         return action
 
 
@@ -611,7 +615,7 @@ def _action_command(platform, principal, deviation_id, action_id, precondition, 
         repo = ActionRepository(uow, db.actions)
         action = repo.get(dev.tenant, action_id, db.ORIGIN_TYPE, dev.id)
         if action is None:
-            raise NotFound("Åtgärden finns inte / no such action")
+            raise NotFound("Åtgärden finns inte.", "There is no such action.")
         if precondition is not None:
             precondition(action.id, action.version)
         dev._guard_not_closed()
@@ -650,7 +654,7 @@ def transition_action(platform, principal, deviation_id: str, action_id: str, co
 
 def _require_admin(principal) -> None:
     if not principal.has_any("administrator"):
-        raise Forbidden("Kräver rollen administratör / needs the administrator role")
+        raise Forbidden("Det kräver rollen administratör.", "It needs the administrator role.")
 
 
 def category_view(row) -> dict:
@@ -667,7 +671,7 @@ def get_category(platform, principal, category_id: str) -> dict:
     with platform.engine.connect() as conn:
         row = db.category_row(conn, principal.tenant, category_id)
     if row is None:
-        raise NotFound("Kategorin finns inte / no such category")
+        raise NotFound("Kategorin finns inte.", "There is no such category.")
     return category_view(row)
 
 
@@ -692,7 +696,7 @@ def _unique_name(conn, tenant: str, name: str, except_id: str | None = None) -> 
     if except_id:
         query = query.where(c.id != except_id)
     if conn.execute(query).first() is not None:
-        raise CategoryExists(f"Kategorin '{name}' finns redan / the category exists already")
+        raise CategoryExists(f"Kategorin '{name}' finns redan.", "The category exists already.")
 
 
 def update_category(platform, principal, category_id: str, data: dict, precondition: Precondition = None) -> dict:
@@ -700,7 +704,7 @@ def update_category(platform, principal, category_id: str, data: dict, precondit
     with platform.uow() as uow:
         row = db.category_row(uow.connection, principal.tenant, category_id)
         if row is None:
-            raise NotFound("Kategorin finns inte / no such category")
+            raise NotFound("Kategorin finns inte.", "There is no such category.")
         if precondition is not None:
             precondition(row.id, row.version)
         before = category_view(row)
@@ -717,7 +721,8 @@ def update_category(platform, principal, category_id: str, data: dict, precondit
             c.tenant == principal.tenant, c.id == row.id, c.version == row.version,
         ).values(**values, version=row.version + 1))
         if result.rowcount != 1:
-            raise Stale("Kategorin har ändrats av någon annan / the category was changed by someone else")
+            raise Stale("Kategorin har ändrats av någon annan; läs om den.",
+                        "The category was changed by someone else; read it again.")
         after = {**before, **values, "version": row.version + 1}
         uow.audit(tenant=principal.tenant, actor=principal.subject, action="update", entity_type="category",
                   entity_id=row.id, before=before, after=after)
@@ -743,8 +748,8 @@ def put_policy(platform, principal, kind: str, data: dict, precondition: Precond
     kind = d.Kind(kind)
     try:
         policy = d.DeadlinePolicy(kind, data["receipt_days"], data["investigation_days"], data.get("ivo_report_days"))
-    except ValueError as error:
-        raise InvalidPolicy(str(error)) from None
+    except d.InvalidSetting as error:
+        raise InvalidPolicy(*error.args) from None
     values = {"receipt_days": policy.receipt_days, "investigation_days": policy.investigation_days,
               "ivo_report_days": policy.ivo_report_days}
     with platform.uow() as uow:
@@ -755,8 +760,8 @@ def put_policy(platform, principal, kind: str, data: dict, precondition: Precond
         # Concurrent first PUTs: one inserts; the others read version 0 too, and are told it changed.
         if not write_versioned(uow.connection, db.deadline_policies, {"tenant": principal.tenant, "kind": kind.value},
                                values, version):
-            raise Stale("Tidsfristerna har ändrats av någon annan; läs om dem / the policy was changed by someone "
-                        "else; read it again")
+            raise Stale("Tidsfristerna har ändrats av någon annan; läs om dem.",
+                        "The policy was changed by someone else; read it again.")
         before = None if row is None else {"receipt_days": row.receipt_days,
                                            "investigation_days": row.investigation_days,
                                            "ivo_report_days": row.ivo_report_days}
@@ -778,7 +783,7 @@ def _calendar_view(row) -> dict:
 
 def get_calendar(platform, principal) -> dict:
     if not principal.has_any(*d.STAFF_ROLES):
-        raise Forbidden("Arbetskalendern kräver en personalroll / the working calendar needs a staff role")
+        raise Forbidden("Arbetskalendern kräver en personalroll.", "The working calendar needs a staff role.")
     with platform.engine.connect() as conn:
         return _calendar_view(db.calendar_row(conn, principal.tenant))
 
@@ -791,8 +796,8 @@ def put_calendar(platform, principal, data: dict, precondition: Precondition = N
     _require_admin(principal)
     try:
         calendar = d.WorkingCalendar(frozenset(data["non_working_eves"]), frozenset(data["extra_days_off"]))
-    except ValueError as error:
-        raise InvalidCalendar(str(error)) from None
+    except d.InvalidSetting as error:
+        raise InvalidCalendar(*error.args) from None
     after = _calendar_days(calendar)
     values = {**after, "extra_days_off": [day.isoformat() for day in after["extra_days_off"]]}
     with platform.uow() as uow:
@@ -801,8 +806,8 @@ def put_calendar(platform, principal, data: dict, precondition: Precondition = N
         if precondition is not None:
             precondition(CALENDAR_ETAG_ID, version)
         if not write_versioned(uow.connection, db.working_calendars, {"tenant": principal.tenant}, values, version):
-            raise Stale("Arbetskalendern har ändrats av någon annan; läs om den / the working calendar was changed "
-                        "by someone else; read it again")
+            raise Stale("Arbetskalendern har ändrats av någon annan; läs om den.",
+                        "The working calendar was changed by someone else; read it again.")
         uow.audit(tenant=principal.tenant, actor=principal.subject, action="put", entity_type="working_calendar",
                   entity_id=principal.tenant, before={**_calendar_days(db.calendar_of(row)), "version": version},
                   after={**after, "version": version + 1})
@@ -825,7 +830,7 @@ def _retention_view(kind: d.Kind, row) -> dict:
 
 def _require_retention_reader(principal) -> None:
     if not principal.has_any(*d.STAFF_ROLES):
-        raise Forbidden("Gallringsfristerna kräver en personalroll / retention policies need a staff role")
+        raise Forbidden("Gallringsfristerna kräver en personalroll.", "Retention policies need a staff role.")
 
 
 def list_retention_policies(platform, principal) -> list[dict]:
@@ -849,16 +854,16 @@ def put_retention_policy(platform, principal, kind: str, data: dict, preconditio
     kind = d.Kind(kind)
     try:
         policy = d.RetentionPolicy(kind, data["years"])
-    except ValueError as error:
-        raise InvalidRetentionPolicy(str(error)) from None
+    except d.InvalidSetting as error:
+        raise InvalidRetentionPolicy(*error.args) from None
     with platform.uow() as uow:
         current = _retention_view(kind, db.retention_policy_row(uow.connection, principal.tenant, kind.value))
         if precondition is not None:
             precondition(kind.value, current["version"])
         if not write_versioned(uow.connection, db.retention_policies, {"tenant": principal.tenant, "kind": kind.value},
                                {"years": policy.years}, current["version"]):
-            raise Stale("Gallringsfristen har ändrats av någon annan / the retention policy was changed by "
-                        "someone else")
+            raise Stale("Gallringsfristen har ändrats av någon annan; läs om den.",
+                        "The retention policy was changed by someone else; read it again.")
         uow.audit(tenant=principal.tenant, actor=principal.subject, action="put", entity_type="retention_policy",
                   entity_id=kind.value, before={"years": current["years"], "default": current["default"]},
                   after={"years": policy.years})

@@ -192,7 +192,7 @@ class PublicOrgUnits(MethodView):
         Ids, kinds and names only; rate limited per client and per municipality.
         """
         if not TENANT_PATTERN.match(tenant):
-            raise NotFound("Okänd kommun eller region / no such municipality or region")
+            raise NotFound("Kommunen eller regionen är okänd.", "There is no such municipality or region.")
         with _platform().engine.connect() as connection:
             rows = db.list_units(connection, tenant)
         return {"items": [{"id": r.id, "kind": r.kind, "name": r.name, "parent_id": r.parent_id} for r in rows]}

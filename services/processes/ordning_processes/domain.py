@@ -65,8 +65,8 @@ class OrgRuleViolation(Problem):
 
     http_status, code = 422, "org_rule_violation"
 
-    def __init__(self, message: str):
-        super().__init__(message)
+    def __init__(self, sv: str, en: str):
+        super().__init__(sv, en)
 
 
 class InvalidParent(OrgRuleViolation):
@@ -114,20 +114,20 @@ def parse_kind(kind: UnitKind | str) -> UnitKind:
         return UnitKind(kind)
     except ValueError:
         allowed = ", ".join(k.value for k in UnitKind)
-        raise InvalidKind(f"Okänd enhetstyp {kind!r} / unknown unit kind {kind!r}; allowed: {allowed}") from None
+        raise InvalidKind(f"Enhetstypen {kind!r} är okänd; tillåtna är {allowed}.",
+                          f"The unit kind {kind!r} is unknown; allowed are {allowed}.") from None
 
 
 def normalize_name(name: str) -> str:
     """Strip and check a unit name: 1–200 characters, not blank."""
     if not isinstance(name, str):
-        raise InvalidName("Namnet måste vara text / the name must be a string")
+        raise InvalidName("Namnet måste vara text.", "The name must be a string.")
     stripped = name.strip()
     if not stripped:
-        raise InvalidName("Namnet får inte vara tomt / the name must not be blank")
+        raise InvalidName("Namnet får inte vara tomt.", "The name must not be blank.")
     if len(stripped) > NAME_MAX_LENGTH:
-        raise InvalidName(
-            f"Namnet får vara högst {NAME_MAX_LENGTH} tecken / the name may be at most {NAME_MAX_LENGTH} characters"
-        )
+        raise InvalidName(f"Namnet får vara högst {NAME_MAX_LENGTH} tecken.",
+                          f"The name may be at most {NAME_MAX_LENGTH} characters.")
     return stripped
 
 
@@ -147,20 +147,15 @@ def check_parent_kind(kind: UnitKind | str, parent_kind: UnitKind | str | None) 
     sv_allowed = " eller ".join(filter(None, [", ".join(sv_parts[:-1]), sv_parts[-1] if sv_parts else ""]))
     en_allowed = ", ".join(k.value for k in allowed if k is not None)
     if parent_kind is None:
-        raise InvalidParent(
-            f"{_sv(kind).capitalize()} måste ligga under {sv_allowed} "
-            f"/ {_en(kind)} must have a parent ({en_allowed})"
-        )
+        raise InvalidParent(f"{_sv(kind).capitalize()} måste ligga under {sv_allowed}.",
+                            f"{_en(kind).capitalize()} must have a parent ({en_allowed}).")
     parent = parse_kind(parent_kind)
     if allowed == [None]:
         raise InvalidParent(
-            f"{_sv(kind).capitalize()} ligger alltid högst upp och kan inte ligga under {_sv(parent)} "
-            f"/ {_en(kind)} is a root and cannot be placed under {_en(parent)}"
-        )
-    raise InvalidParent(
-        f"{_sv(kind).capitalize()} kan inte ligga under {_sv(parent)}, bara under {sv_allowed} "
-        f"/ {_en(kind)} cannot be placed under {_en(parent)}; allowed: {en_allowed}"
-    )
+            f"{_sv(kind).capitalize()} ligger alltid högst upp och kan inte ligga under {_sv(parent)}.",
+            f"{_en(kind).capitalize()} is a root and cannot be placed under {_en(parent)}.")
+    raise InvalidParent(f"{_sv(kind).capitalize()} kan inte ligga under {_sv(parent)}, bara under {sv_allowed}.",
+                        f"{_en(kind).capitalize()} cannot be placed under {_en(parent)}; allowed: {en_allowed}.")
 
 
 def _sv(kind: UnitKind) -> str:
@@ -246,7 +241,7 @@ class OrgUnit:
         return unit
 
     def rename(self, name: str, at: datetime) -> None:
-        self._ensure_open("byta namn")
+        self._ensure_open(("byta namn", "be renamed"))
         name = normalize_name(name)
         at = _utc(at)
         if name == self.name:
@@ -260,15 +255,13 @@ class OrgUnit:
 
         `ancestors_of_new_parent`: ids of every unit above `new_parent`, from the repository.
         """
-        self._ensure_open("flyttas")
+        self._ensure_open(("flyttas", "be moved"))
         new_parent_id = new_parent.id if new_parent is not None else None
         if new_parent is not None:
             self._check_usable_parent(self.tenant, new_parent)
             if would_create_cycle(self.id, new_parent_id, list(ancestors_of_new_parent)):
-                raise CycleError(
-                    f"Enheten kan inte flyttas under sig själv eller en av sina underenheter "
-                    f"/ unit {self.id} cannot be moved under itself or one of its descendants"
-                )
+                raise CycleError("Enheten kan inte flyttas under sig själv eller en av sina underenheter.",
+                                 f"The unit {self.id} cannot be moved under itself or one of its descendants.")
         check_parent_kind(self.kind, new_parent.kind if new_parent is not None else None)
         if new_parent_id == self.parent_id:
             return
@@ -279,14 +272,13 @@ class OrgUnit:
 
     def close(self, at: datetime, open_children: int) -> None:
         """Close the unit; it is kept so that old cases still resolve to it."""
-        self._ensure_open("stängas igen")
+        self._ensure_open(("stängas igen", "be closed again"))
         if open_children < 0:
             raise ValueError("open_children cannot be negative")
         if open_children > 0:
             raise HasOpenChildren(
-                f"Enheten har {open_children} öppna underenheter som måste stängas eller flyttas först "
-                f"/ the unit has {open_children} open child unit(s) that must be closed or moved first"
-            )
+                f"Enheten har {open_children} öppna underenheter som måste stängas eller flyttas först.",
+                f"The unit has {open_children} open child unit(s) that must be closed or moved first.")
         self.closed_at = _utc(at)
         self._bump()
         self._record(ORG_UNIT_CLOSED)
@@ -312,17 +304,15 @@ class OrgUnit:
     @staticmethod
     def _check_usable_parent(tenant: str, parent: OrgUnit) -> None:
         if parent.tenant != tenant:
-            raise CrossTenant(
-                "Överordnad enhet tillhör en annan kommun/region / the parent unit belongs to another tenant"
-            )
+            raise CrossTenant("Den överordnade enheten tillhör en annan kommun eller region.",
+                              "The parent unit belongs to another tenant.")
         if parent.is_closed:
-            raise UnitClosed(
-                f"Den överordnade enheten {parent.name!r} är stängd / the parent unit {parent.id} is closed"
-            )
+            raise UnitClosed(f"Den överordnade enheten {parent.name!r} är stängd.",
+                             f"The parent unit {parent.name!r} is closed.")
 
-    def _ensure_open(self, what: str) -> None:
+    def _ensure_open(self, what: tuple[str, str]) -> None:
         if self.is_closed:
-            raise UnitClosed(f"En stängd enhet kan inte {what} / unit {self.id} is closed")
+            raise UnitClosed(f"En stängd enhet kan inte {what[0]}.", f"A closed unit cannot {what[1]}.")
 
     def _bump(self) -> None:
         self.revision += 1

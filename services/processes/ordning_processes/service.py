@@ -31,21 +31,21 @@ Precondition = Callable[[OrgUnit], None]
 class UnitNotFound(NotFound):
 
     def __init__(self, unit_id):
-        super().__init__(f"Enheten finns inte / org unit {unit_id} not found")
+        super().__init__("Enheten finns inte.", f"The org unit {unit_id} does not exist.")
 
 
 class UnitIdTaken(Conflict):
     code = "id_taken"
 
     def __init__(self, unit_id):
-        super().__init__(f"Id:t används redan / the id {unit_id} is already in use")
+        super().__init__(f"Id:t {unit_id} används redan.", f"The id {unit_id} is already in use.")
 
 
 class StaleUnit(PreconditionFailed):
 
     def __init__(self, unit_id):
-        super().__init__(f"Enheten ändrades av någon annan; läs den igen "
-                         f"/ org unit {unit_id} was changed by someone else; read it again")
+        super().__init__("Enheten ändrades av någon annan; läs om den.",
+                         f"The org unit {unit_id} was changed by someone else; read it again.")
 
 
 def _parent(uow, tenant: str, parent_id) -> OrgUnit | None:
@@ -53,7 +53,7 @@ def _parent(uow, tenant: str, parent_id) -> OrgUnit | None:
         return None
     row = db.get_unit(uow, tenant, str(parent_id))
     if row is None:
-        raise ParentNotFound(f"Den överordnade enheten finns inte / parent unit {parent_id} not found")
+        raise ParentNotFound("Den överordnade enheten finns inte.", f"The parent unit {parent_id} does not exist.")
     return db.to_domain(row)
 
 

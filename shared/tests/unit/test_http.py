@@ -1,3 +1,4 @@
+import io
 import json
 
 import pytest
@@ -12,7 +13,7 @@ from ordning_shared.testing import issue_token
 
 
 class ThingSchema(Schema):
-    name = fields.String(required=True, validate=validate.Length(max=100))
+    name = fields.String(required=True, validate=validate.Length(max=100), metadata={"description": "saken så här"})
     count = fields.Integer()
 
 
@@ -23,7 +24,7 @@ class ThingOutSchema(Schema):
 
 
 class QuotaExceeded(Problem):
-    http_status, title, code = 409, "Quota exceeded", "quota_exceeded"
+    http_status, code = 409, "quota_exceeded"
 
 
 class Unmapped(Exception):
@@ -41,9 +42,9 @@ def make_blueprint():
             if body["name"] == "boom":
                 raise RuntimeError("a bug")
             if body["name"] == "quota":
-                raise QuotaExceeded("Kvoten är slut / the quota is used up")
+                raise QuotaExceeded("Kvoten är slut.", "The quota is used up.")
             if body["name"] == "problem":
-                raise Conflict("already there")
+                raise Conflict("Det finns redan.", "It is there already.")
             return {**body, "tenant": http.current_principal().tenant}
 
     public = Blueprint("public", __name__, url_prefix="/api/v1/public")
@@ -89,6 +90,44 @@ def test_valid_post(client, auth):
     assert response.get_json() == {"name": "x", "count": 2, "tenant": "0180"}
 
 
+def test_json_answers_are_utf8_without_escapes(client, auth):
+    name = "Åsa Öberg på Läkarhuset"
+    created = client.post("/api/v1/things/", json={"name": name}, headers=auth)
+    assert created.status_code == 201 and name.encode() in created.data and b"\\u00" not in created.data
+    assert created.get_json()["name"] == name
+    refused = client.post("/api/v1/things/", json={"name": "quota"}, headers=auth)  # a problem with å in it
+    assert refused.status_code == 409 and "är".encode() in refused.data and b"\\u00" not in refused.data
+    document = client.get("/openapi.json")
+    assert "saken så här".encode() in document.data and b"\\u00" not in document.data
+    assert document.get_json()  # and it is JSON
+
+
+def test_each_request_is_logged_once_as_json_without_its_query_or_body(client, auth):
+    import logging
+
+    from ordning_shared.observability import JsonFormatter
+
+    lines = []
+
+    class Keep(logging.Handler):
+        def emit(self, record):
+            lines.append(json.loads(JsonFormatter("things").format(record)))
+
+    access = logging.getLogger("ordning.access")
+    keep = Keep()
+    access.addHandler(keep)
+    try:
+        client.post("/api/v1/things/?q=Anna+Andersson", json={"name": "Bertil Berg"}, headers=auth)
+        client.get("/api/v1/nothing/Cecilia", headers=auth)
+    finally:
+        access.removeHandler(keep)
+    assert [(line["method"], line["route"], line["status"], line.get("tenant")) for line in lines] == [
+        ("POST", "/api/v1/things/", 201, "0180"), ("GET", "unmatched", 404, "0180")]
+    assert all(line["duration_ms"] >= 0 and len(line["trace_id"]) == 32 for line in lines)
+    text = json.dumps(lines)
+    assert "Anna" not in text and "Bertil" not in text and "Cecilia" not in text and "Bearer" not in text
+
+
 def test_unknown_field_is_422(client, auth):
     body = assert_problem(client.post("/api/v1/things/", json={"name": "x", "colour": "red"}, headers=auth), 422)
     assert "colour" in json.dumps(body["errors"])
@@ -122,6 +161,18 @@ def test_body_too_large_is_413(client, auth, settings):
     response = client.post("/api/v1/things/", data=big, content_type="application/json", headers=auth)
     body = assert_problem(response, 413)
     assert str(64 * 1024) in body["detail"]
+
+
+def test_a_chunked_body_over_the_limit_is_413_and_one_within_it_is_read(client, auth, settings):
+    chunked = {**auth, "Transfer-Encoding": "chunked"}
+    big = io.BytesIO(json.dumps({"name": "x", "padding": "y" * (settings.max_request_bytes + 10)}).encode())
+    body = assert_problem(client.post("/api/v1/things/", input_stream=big, content_type="application/json",
+                                      headers=chunked), 413)
+    assert str(settings.max_request_bytes) in body["detail"]
+    assert big.tell() <= settings.max_request_bytes + 1  # read one byte past the limit, no further
+    small = io.BytesIO(json.dumps({"name": "Åsa", "count": 2}).encode())
+    created = client.post("/api/v1/things/", input_stream=small, content_type="application/json", headers=chunked)
+    assert created.status_code == 201 and created.get_json()["name"] == "Åsa"
 
 
 def test_non_json_content_type_is_415(client, auth):
@@ -220,8 +271,8 @@ def test_a_declared_error_is_rendered_with_its_status_title_and_code(client, aut
     body = assert_problem(client.post("/api/v1/things/", json={"name": "quota"}, headers=auth), 409)
     assert body["code"] == "quota_exceeded"
     assert body["type"] == "urn:ordning:problem:quota_exceeded"
-    assert body["title"] == "Quota exceeded"
-    assert "Kvoten" in body["detail"]
+    assert body["title"] == "Conflict"  # the title of its status
+    assert body["detail"] == "Kvoten är slut. The quota is used up."
 
 
 def test_problem_error(client, auth):

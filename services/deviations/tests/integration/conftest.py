@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 from ordning_shared import consumer, events
 from ordning_shared.events import DomainEvent
-from ordning_shared.testing import issue_token, watch_documented_answers
+from ordning_shared.testing import issue_token, watch_documented_answers, watch_problem_messages
 
 from ordning_deviations import db
 from ordning_deviations.app import create_app
@@ -94,6 +94,7 @@ def settings(migrated_settings):
 def env(settings):
     app = create_app(settings)
     undocumented = watch_documented_answers(app)
+    badly_worded = watch_problem_messages(app)
     platform = app.extensions["ordning"]
     environment = Env(app=app, client=app.test_client(), platform=platform, settings=settings)
     for tenant, unit_id, kind, parent in TREE:
@@ -101,6 +102,7 @@ def env(settings):
     yield environment
     platform.dispose()
     assert not undocumented, "answers missing from /openapi.json"
+    assert not badly_worded, "problems not worded as a Swedish sentence, then an English one"
 
 
 # the people of tenant A

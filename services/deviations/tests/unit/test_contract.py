@@ -43,8 +43,10 @@ def test_an_illegal_transition_names_the_command_in_swedish_and_english(command,
     status = Status.closed if command in (Command.receive, Command.reject) else Status.reported
     with pytest.raises(d.IllegalTransition) as err:
         d.next_status(status, command, Kind.avvikelse)
-    assert err.value.message == (f"Kan inte {sv} ett ärende med status '{status.value}' / "
-                                 f"cannot {en} a case in status {status.value}")
+    status_sv = d.STATUS_LABELS_SV[status]
+    assert (err.value.sv, err.value.en) == (f"Det går inte att {sv} ett ärende som är {status_sv}.",
+                                            f"Cannot {en} a case in status {status.value}.")
+    assert err.value.message == f"{err.value.sv} {err.value.en}"
     assert str(err.value) == err.value.message
     assert (err.value.status, err.value.command) == (status, command)
 
@@ -52,8 +54,8 @@ def test_an_illegal_transition_names_the_command_in_swedish_and_english(command,
 def test_an_illegal_transition_for_the_kind_names_the_kind():
     with pytest.raises(d.IllegalTransition) as err:
         d.next_status(Status.received, Command.close, Kind.avvikelse)
-    assert err.value.message == ("Kan inte avsluta ett ärende av typen 'avvikelse' med status 'received' / "
-                                 "cannot close a case of kind avvikelse in status received")
+    assert err.value.message == ("Det går inte att avsluta ett ärende av typen avvikelse som är mottaget. "
+                                 "Cannot close a case of kind avvikelse in status received.")
 
 
 @pytest.mark.parametrize("error,code,http_status", [
@@ -79,6 +81,6 @@ def test_each_domain_error_has_its_code_and_http_status(error, code, http_status
 
 
 def test_a_domain_error_keeps_its_message():
-    assert d.RuleViolation("Fel / wrong").message == "Fel / wrong"
-    assert d.OpenActionsRemain("x", open_action_count=2).open_action_count == 2
-    assert d.InvestigationIncomplete("x", missing=["why"]).missing == ["why"]
+    assert d.RuleViolation("Fel.", "Wrong.").message == "Fel. Wrong."
+    assert d.OpenActionsRemain("x", "y", open_action_count=2).open_action_count == 2
+    assert d.InvestigationIncomplete("x", "y", missing=["why"]).missing == ["why"]

@@ -119,15 +119,15 @@ def test_every_illegal_transition_raises(from_status, command, kind):
         run(dev, command)
     assert info.value.code == "illegal_transition"
     assert info.value.http_status == 409
-    assert f"'{from_status.value}'" in str(info.value)
-    assert f"in status {from_status.value}" in str(info.value)
+    assert f"som är {d.STATUS_LABELS_SV[from_status]}." in str(info.value)
+    assert f"in status {from_status.value}." in str(info.value)
     assert dev.status is from_status and dev.version == version and dev.events == events
 
 
 @pytest.mark.parametrize("kind", [k for k in Kind if k is not Kind.synpunkt])
 def test_close_from_received_only_for_synpunkt(kind):
     dev = in_status(Status.received, kind)
-    with pytest.raises(IllegalTransition, match="avsluta.*cannot close"):
+    with pytest.raises(IllegalTransition, match="avsluta.*Cannot close"):
         dev.close("chef", at(3), open_action_count=0)
     assert dev.status is Status.received
 
@@ -136,8 +136,8 @@ def test_illegal_message_is_swedish_and_english():
     dev = new()
     with pytest.raises(IllegalTransition) as info:
         dev.close("chef", at(1), open_action_count=0)
-    assert str(info.value) == ("Kan inte avsluta ett ärende med status 'reported' / "
-                               "cannot close a case in status reported")
+    assert str(info.value) == ("Det går inte att avsluta ett ärende som är anmält. "
+                               "Cannot close a case in status reported.")
 
 
 def test_allowed_commands():

@@ -1,4 +1,4 @@
-"""Every refusal of the deviations domain, with its exact Swedish / English explanation (the API shows it)."""
+"""Every refusal of the deviations domain, with its exact Swedish and English sentences (the API shows them)."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
@@ -81,59 +81,81 @@ SCENARIOS = {  # name -> what is tried
 
 
 EXPLANATIONS = [
-    ("unknown kind", d.InvalidReport,
-     'Okänd typ eller ursprung / '
-     "unknown kind or origin: 'olycka' is not a valid Kind"),
-    ("no tenant", d.InvalidReport, 'Kommun saknas / tenant is required'),
-    ("no unit", d.InvalidReport, 'Enhet saknas / unit is required'),
-    ("no description", d.InvalidReport, 'Beskrivning saknas / description is required'),
-    ("citizen avvikelse", d.InvalidReport,
-     "En medborgare kan bara lämna klagomål eller synpunkter, inte 'avvikelse' / "
-     'a citizen may only report klagomal or synpunkt, not avvikelse'),
-    ("staff without reporter", d.InvalidReport, 'Anmälare saknas / a staff report needs its reporter'),
-    ("occurred after", d.InvalidReport,
-     'Händelsen kan inte ha inträffat efter anmälan / '
-     'occurred_at cannot be after reported_at'),
-    ("mixed zones", d.InvalidInput,
-     'Blandade tidszoner / '
-     'occurred_at and reported_at must both be timezone-aware or both naive'),
-    ("incomplete", d.InvestigationIncomplete,
-     'Utredningen saknar: what_happened, why, what_must_change / '
-     'the investigation lacks: what_happened, why, what_must_change'),
-    ("not editable", d.InvestigationNotEditable,
-     "Utredningen kan bara ändras under utredning, status är 'reported' / "
-     'the investigation can only be edited while investigating, status is reported'),
-    ("seriousness not lex", d.SeriousnessNotApplicable,
-     "Allvarlighetsbedömning gäller bara lex Sarah och lex Maria, inte 'avvikelse' / "
-     'a seriousness decision applies only to lex Sarah and lex Maria, not avvikelse'),
-    ("seriousness too early", d.SeriousnessDecisionTooEarly,
-     "Allvarlighetsgraden kan beslutas först när utredningen har startat, status är 'reported' / "
-     'seriousness can be decided only once the investigation has started, status is reported'),
-    ("seriousness not bool", d.InvalidInput, 'serious måste vara sant eller falskt / serious must be a boolean'),
-    ("no decider", d.InvalidInput, 'Beslutsfattare saknas / decided_by is required'),
-    ("already at IVO", d.IvoAlreadyReported,
-     'Ärendet är redan anmält till IVO och kan inte bedömas som ej allvarligt / '
-     'the case is already reported to IVO and cannot be decided not serious'),
-    ("IVO not lex", d.IvoReportNotAllowed,
-     "Bara lex Sarah och lex Maria anmäls till IVO, inte 'avvikelse' / "
-     'only lex Sarah and lex Maria cases are reported to IVO, not avvikelse'),
-    ("IVO not serious", d.IvoReportNotAllowed,
-     'Bara ett ärende som bedömts som allvarligt anmäls till IVO / '
-     'only a case decided serious is reported to IVO'),
-    ("IVO date", d.InvalidInput, 'reported_on måste vara ett datum / reported_on must be a date'),
-    ("IVO reference", d.InvalidInput, 'IVO:s diarienummer saknas / the IVO reference is required'),
-    ("close undecided", d.SeriousnessDecisionRequired,
-     'Beslut om allvarlighetsgrad krävs innan ärendet avslutas / '
-     'a seriousness decision is required before closing'),
-    ("close serious unreported", d.IvoReportRequired,
-     'Ett allvarligt ärende måste anmälas till IVO innan det avslutas / '
-     'a serious case must be reported to IVO before closing'),
-    ("close negative", d.InvalidInput, 'open_action_count kan inte vara negativt / cannot be negative'),
-    ("close open actions", d.OpenActionsRemain,
-     '2 förbättringsåtgärd(er) är inte klara eller avbrutna / '
-     '2 improvement action(s) are neither done nor cancelled'),
-    ("closed", d.CaseClosed, 'Ärendet är avslutat; återöppna det först / the case is closed; reopen it first'),
-    ("no unit to move to", d.InvalidInput, 'Enhet saknas / unit_id is required'),
+    ('unknown kind', d.InvalidReport,
+     ('Okänd typ eller okänt ursprung.',
+      "The kind or origin is unknown: 'olycka' is not a valid Kind.")),
+    ('no tenant', d.InvalidReport,
+     ('Kommun saknas.',
+      'The tenant is required.')),
+    ('no unit', d.InvalidReport,
+     ('Enhet saknas.',
+      'The unit is required.')),
+    ('no description', d.InvalidReport,
+     ('Beskrivning saknas.',
+      'The description is required.')),
+    ('citizen avvikelse', d.InvalidReport,
+     ('En medborgare kan bara lämna klagomål eller synpunkter, inte avvikelse.',
+      'A citizen may only report klagomal or synpunkt, not avvikelse.')),
+    ('staff without reporter', d.InvalidReport,
+     ('Anmälare saknas.',
+      'A staff report needs its reporter.')),
+    ('occurred after', d.InvalidReport,
+     ('Händelsen kan inte ha inträffat efter anmälan.',
+      'The event cannot have occurred after it was reported.')),
+    ('mixed zones', d.InvalidInput,
+     ('Tiderna occurred_at och reported_at måste båda ha en tidszon, eller ingen av dem.',
+      'The times occurred_at and reported_at must both have an offset, or neither.')),
+    ('incomplete', d.InvestigationIncomplete,
+     ('Utredningen saknar what_happened, why, what_must_change.',
+      'The investigation lacks what_happened, why, what_must_change.')),
+    ('not editable', d.InvestigationNotEditable,
+     ('Utredningen kan bara ändras under utredning, och ärendet är anmält.',
+      'The investigation can only be edited while investigating; the status is reported.')),
+    ('seriousness not lex', d.SeriousnessNotApplicable,
+     ('Allvarlighetsbedömning gäller bara lex Sarah och lex Maria, inte avvikelse.',
+      'A seriousness decision applies only to lex Sarah and lex Maria, not avvikelse.')),
+    ('seriousness too early', d.SeriousnessDecisionTooEarly,
+     ('Allvarlighetsgraden kan beslutas först när utredningen har startat, och ärendet är anmält.',
+      'Seriousness can be decided only once the investigation has started; the status is reported.')),
+    ('seriousness not bool', d.InvalidInput,
+     ('Fältet serious måste vara sant eller falskt.',
+      'The field serious must be true or false.')),
+    ('no decider', d.InvalidInput,
+     ('Beslutsfattare saknas.',
+      'The decider (decided_by) is required.')),
+    ('already at IVO', d.IvoAlreadyReported,
+     ('Ärendet är redan anmält till IVO och kan inte bedömas som ej allvarligt.',
+      'The case is already reported to IVO and cannot be decided not serious.')),
+    ('IVO not lex', d.IvoReportNotAllowed,
+     ('Bara lex Sarah och lex Maria anmäls till IVO, inte avvikelse.',
+      'Only lex Sarah and lex Maria cases are reported to IVO, not avvikelse.')),
+    ('IVO not serious', d.IvoReportNotAllowed,
+     ('Bara ett ärende som bedömts som allvarligt anmäls till IVO.',
+      'Only a case decided serious is reported to IVO.')),
+    ('IVO date', d.InvalidInput,
+     ('Fältet reported_on måste vara ett datum.',
+      'The field reported_on must be a date.')),
+    ('IVO reference', d.InvalidInput,
+     ('IVO:s diarienummer saknas.',
+      'The IVO reference is required.')),
+    ('close undecided', d.SeriousnessDecisionRequired,
+     ('Beslut om allvarlighetsgrad krävs innan ärendet avslutas.',
+      'A seriousness decision is required before closing.')),
+    ('close serious unreported', d.IvoReportRequired,
+     ('Ett allvarligt ärende måste anmälas till IVO innan det avslutas.',
+      'A serious case must be reported to IVO before closing.')),
+    ('close negative', d.InvalidInput,
+     ('Antalet öppna åtgärder kan inte vara negativt.',
+      'The count of open actions cannot be negative.')),
+    ('close open actions', d.OpenActionsRemain,
+     ('Ärendet har 2 förbättringsåtgärd(er) som inte är klara eller avbrutna.',
+      'The case has 2 improvement action(s) neither done nor cancelled.')),
+    ('closed', d.CaseClosed,
+     ('Ärendet är avslutat; återöppna det först.',
+      'The case is closed; reopen it first.')),
+    ('no unit to move to', d.InvalidInput,
+     ('Enhet saknas.',
+      'The unit is required.')),
 ]
 
 
@@ -141,7 +163,8 @@ EXPLANATIONS = [
 def test_each_refusal_is_explained(scenario, error, message):
     with pytest.raises(error) as err:
         SCENARIOS[scenario]()
-    assert type(err.value) is error and err.value.message == message
+    assert type(err.value) is error and (err.value.sv, err.value.en) == message
+    assert err.value.message == " ".join(message)  # the detail: the Swedish sentence, then the English one
 
 
 def test_every_scenario_is_stated():
@@ -151,18 +174,18 @@ def test_every_scenario_is_stated():
 def test_programming_errors_say_what_is_wrong():
     with pytest.raises(ValueError, match="^deadline policy for klagomal given for a avvikelse$"):
         new(policy=d.DEFAULT_DEADLINES[Kind.klagomal])
-    with pytest.raises(ValueError, match="^receipt_days must be a non-negative integer$"):
+    with pytest.raises(ValueError, match="The field receipt_days must be a non-negative integer[.]"):
         DeadlinePolicy(Kind.avvikelse, -1, 0)
-    with pytest.raises(ValueError, match="^ivo_report_days must be a non-negative integer for lex Sarah and lex "
-                                         "Maria$"):
+    with pytest.raises(ValueError, match="The field ivo_report_days must be a non-negative integer for lex Sarah "
+                                         "and lex Maria[.]"):
         DeadlinePolicy(Kind.lex_maria, 0, 0)
-    with pytest.raises(ValueError, match="^ivo_report_days applies only to lex Sarah and lex Maria$"):
+    with pytest.raises(ValueError, match="The field ivo_report_days applies only to lex Sarah and lex Maria[.]"):
         DeadlinePolicy(Kind.avvikelse, 0, 0, 0)
     with pytest.raises(ValueError, match="^n must be >= 0$"):
         d.add_working_days(date(2026, 1, 1), -1)
     with pytest.raises(ValueError) as err:
         WorkingCalendar(non_working_eves={"valborg"})
-    assert str(err.value) == f"unknown non-working eves: ['valborg']; known: {sorted(d.EVES)}"
+    assert err.value.args[1] == f"Unknown non-working eves: valborg; known are {', '.join(sorted(d.EVES))}."
 
 
 def test_a_policy_and_a_calendar_are_values():

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from ordning_shared.testing import issue_token, watch_documented_answers
+from ordning_shared.testing import issue_token, watch_documented_answers, watch_problem_messages
 
 from ordning_processes import db
 from ordning_processes.app import create_app
@@ -24,9 +24,11 @@ def app(settings):
     app = create_app(settings)
     app.config["TESTING"] = True
     undocumented = watch_documented_answers(app)
+    badly_worded = watch_problem_messages(app)
     yield app
     app.extensions["ordning"].dispose()
     assert not undocumented, "answers missing from /openapi.json"
+    assert not badly_worded, "problems not worded as a Swedish sentence, then an English one"
 
 
 @pytest.fixture

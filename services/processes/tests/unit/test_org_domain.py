@@ -361,18 +361,18 @@ def test_a_unit_loaded_from_storage_keeps_its_revision_and_counts_on():
 
 
 @pytest.mark.parametrize("kind,parent,message", [
-    (U, None, "En enhet måste ligga under en förvaltning eller ett verksamhetsområde "
-              "/ a unit must have a parent (administration, division)"),
-    (A, None, "En förvaltning måste ligga under en nämnd / an administration must have a parent (board)"),
-    (B, A, "En nämnd ligger alltid högst upp och kan inte ligga under en förvaltning "
-           "/ a board is a root and cannot be placed under an administration"),
-    (U, B, "En enhet kan inte ligga under en nämnd, bara under en förvaltning eller ett verksamhetsområde "
-           "/ a unit cannot be placed under a board; allowed: administration, division"),
+    (U, None, "En enhet måste ligga under en förvaltning eller ett verksamhetsområde. "
+              "A unit must have a parent (administration, division)."),
+    (A, None, "En förvaltning måste ligga under en nämnd. An administration must have a parent (board)."),
+    (B, A, "En nämnd ligger alltid högst upp och kan inte ligga under en förvaltning. "
+           "A board is a root and cannot be placed under an administration."),
+    (U, B, "En enhet kan inte ligga under en nämnd, bara under en förvaltning eller ett verksamhetsområde. "
+           "A unit cannot be placed under a board; allowed: administration, division."),
     (X, U, "En utförare i privat regi kan inte ligga under en enhet, bara under en nämnd, en förvaltning eller "
-           "ett verksamhetsområde / an external_provider cannot be placed under a unit; allowed: board, "
-           "administration, division"),
+           "ett verksamhetsområde. An external_provider cannot be placed under a unit; allowed: board, "
+           "administration, division."),
     (D, U, "Ett verksamhetsområde kan inte ligga under en enhet, bara under en förvaltning eller ett "
-           "verksamhetsområde / a division cannot be placed under a unit; allowed: administration, division"),
+           "verksamhetsområde. A division cannot be placed under a unit; allowed: administration, division."),
 ])
 def test_an_invalid_parent_is_explained_in_swedish_and_english(kind, parent, message):
     parent_unit = None
@@ -384,9 +384,9 @@ def test_an_invalid_parent_is_explained_in_swedish_and_english(kind, parent, mes
 
 
 @pytest.mark.parametrize("name,message", [
-    (5, "Namnet måste vara text / the name must be a string"),
-    ("  ", "Namnet får inte vara tomt / the name must not be blank"),
-    ("x" * 201, "Namnet får vara högst 200 tecken / the name may be at most 200 characters"),
+    (5, "Namnet måste vara text. The name must be a string."),
+    ("  ", "Namnet får inte vara tomt. The name must not be blank."),
+    ("x" * 201, "Namnet får vara högst 200 tecken. The name may be at most 200 characters."),
 ])
 def test_an_invalid_name_is_explained(name, message):
     with pytest.raises(InvalidName) as err:
@@ -397,8 +397,9 @@ def test_an_invalid_name_is_explained(name, message):
 def test_an_unknown_kind_lists_the_kinds():
     with pytest.raises(InvalidKind) as err:
         OrgUnit.create(tenant="0138", kind="olika", name="Ny")
-    assert err.value.message == ("Okänd enhetstyp 'olika' / unknown unit kind 'olika'; "
-                                 "allowed: board, administration, division, unit, external_provider")
+    assert err.value.message == ("Enhetstypen 'olika' är okänd; tillåtna är board, administration, division, unit, "
+                                 "external_provider. The unit kind 'olika' is unknown; allowed are board, "
+                                 "administration, division, unit, external_provider.")
 
 
 def test_each_rule_violation_has_its_own_stable_code():
@@ -434,19 +435,20 @@ def test_each_refusal_of_a_change_is_explained():
         return err.value.message
 
     assert message(HasOpenChildren, adm.close, T0, open_children=3) == (
-        "Enheten har 3 öppna underenheter som måste stängas eller flyttas först "
-        "/ the unit has 3 open child unit(s) that must be closed or moved first")
+        "Enheten har 3 öppna underenheter som måste stängas eller flyttas först. "
+        "The unit has 3 open child unit(s) that must be closed or moved first.")
     assert message(CycleError, div.move, sub, ["d1", "a1", "b1"]) == (
-        "Enheten kan inte flyttas under sig själv eller en av sina underenheter "
-        "/ unit d1 cannot be moved under itself or one of its descendants")
+        "Enheten kan inte flyttas under sig själv eller en av sina underenheter. "
+        "The unit d1 cannot be moved under itself or one of its descendants.")
     other_tenant = OrgUnit.create(tenant="1407", kind=A, name="Annan förvaltning",
                                   parent=OrgUnit.create(tenant="1407", kind=B, name="Annan nämnd"))
     assert message(CrossTenant, unit.move, other_tenant, []) == (
-        "Överordnad enhet tillhör en annan kommun/region / the parent unit belongs to another tenant")
+        "Den överordnade enheten tillhör en annan kommun eller region. The parent unit belongs to another tenant.")
     closed = OrgUnit(id="c1", tenant="0138", kind=D, name="Stängda området", parent_id="a1", closed_at=T0)
     assert message(UnitClosed, unit.move, closed, ["a1", "b1"]) == (
-        "Den överordnade enheten 'Stängda området' är stängd / the parent unit c1 is closed")
-    assert message(UnitClosed, closed.rename, "Nytt", T0) == "En stängd enhet kan inte byta namn / unit c1 is closed"
-    assert message(UnitClosed, closed.move, adm, ["b1"]) == "En stängd enhet kan inte flyttas / unit c1 is closed"
+        "Den överordnade enheten 'Stängda området' är stängd. The parent unit 'Stängda området' is closed.")
+    assert message(UnitClosed, closed.rename, "Nytt", T0) == (
+        "En stängd enhet kan inte byta namn. A closed unit cannot be renamed.")
+    assert message(UnitClosed, closed.move, adm, ["b1"]) == "En stängd enhet kan inte flyttas. A closed unit cannot be moved."
     assert message(UnitClosed, closed.close, T0, open_children=0) == (
-        "En stängd enhet kan inte stängas igen / unit c1 is closed")
+        "En stängd enhet kan inte stängas igen. A closed unit cannot be closed again.")
