@@ -279,7 +279,7 @@ def main() -> None:
 def banner(data_dir: Path) -> str:
     lines = ["", "Ordning is running (embedded: SQLite and a filesystem bus under %s)" % data_dir, ""]
     for service in SERVICES:
-        lines.append(f"  {service:<11} {base_url(service)}   API docs: {base_url(service)}/openapi.json")
+        lines.append(f"  {service:<11} {base_url(service)}   API docs: {base_url(service)}/docs")
     lines += ["", "Demo users: " + ", ".join(f"{user} ({', '.join(demo.USERS[user][2])})" for user in demo.USERS),
               "", "Try it in bash, in another terminal in this folder: Anna reports a case, then looks it up",
               "by its reference number (the one people quote on the phone):", ""]
