@@ -52,6 +52,12 @@ class ServiceUnavailable(ApiError):
         self.service = service
 
 
+class SignInRequired(Exception):
+    """The service refused the token (401: it ran out, or was never good): the person signs in again.
+
+    Not an ApiError, so that a page that shows errors beside its form does not keep it there."""
+
+
 class ApiProblem(ApiError):
     """A problem+json answer (4xx): its Swedish sentence, its code, and field errors by field name."""
 
@@ -109,6 +115,8 @@ class Api:
         if answer.status_code >= 500:
             log.warning("the %s service answered %s", self.service, answer.status_code)
             raise ServiceUnavailable(self.service, answer.status_code)
+        if answer.status_code == 401:
+            raise SignInRequired()
         if answer.status_code >= 400:
             try:
                 document = answer.json()

@@ -158,8 +158,6 @@ def report_send():
     except ServiceUnavailable as error:
         return _render(form, 503, error.message)
     except ApiProblem as problem:
-        if problem.status == 401:
-            raise
         form.errors.update({name: message for name, message in problem.field_errors.items()
                             if name in FIELD_ORDER})
         field_name = CODE_FIELDS.get(problem.code)

@@ -109,3 +109,13 @@ def test_a_post_without_its_csrf_token_is_refused_with_a_page(web):
 
 def test_not_signed_in_is_sent_to_sign_in(web):
     assert web.get("/rapportera").headers["Location"].startswith("/logga-in?next=/rapportera")
+
+
+def test_a_token_the_services_refuse_sends_the_person_to_sign_in_again(web):
+    sign_in(web, "anna")
+    with web.session_transaction() as session:
+        session["token"] = session["token"][:-8] + "AAAAAAAA"  # its signature no longer holds
+    answer = web.get("/rapportera")
+    assert answer.status_code == 302 and answer.headers["Location"].startswith("/logga-in?next=/rapportera")
+    with web.session_transaction() as session:
+        assert "token" not in session
