@@ -47,8 +47,8 @@ class ServiceUnavailable(ApiError):
     """The service did not answer (refused, timed out) or failed (5xx)."""
 
     def __init__(self, service: str, status: int | None = None):
-        super().__init__(f"Tjänsten för {SERVICE_NAMES.get(service, service)} svarar inte just nu. "
-                         "Det du har skrivit finns kvar; försök igen om en stund.", status)
+        self.short = f"Tjänsten för {SERVICE_NAMES.get(service, service)} svarar inte just nu."
+        super().__init__(f"{self.short} Det du har skrivit finns kvar; försök igen om en stund.", status)
         self.service = service
 
 

@@ -92,7 +92,8 @@ def test_a_service_that_is_down_is_named_in_swedish_and_the_form_is_kept(service
                 immediate_action="Stängde och låste")
     page = web.post("/rapportera", data=form)
     assert page.status_code == 503
-    assert "Tjänsten för avvikelser svarar inte just nu" in page.text
+    assert page.text.count("Tjänsten för avvikelser svarar inte just nu") == 1  # said once, not per list
+    assert "Det du har skrivit finns kvar" in page.text
     assert "Dörren till medicinskåpet stod öppen.</textarea>" in page.text
     assert re.search(r'id="kind-lex_maria" name="kind" value="lex_maria"[^>]*checked', page.text)
     assert re.search(f'<option value="{NORR}" selected>', page.text)
