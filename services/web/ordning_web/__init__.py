@@ -1,0 +1,1 @@
+"""Ordning's web pages: Swedish, server-rendered, calling the services' APIs with the signed-in person's token."""

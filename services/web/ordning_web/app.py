@@ -1,0 +1,125 @@
+"""create_app() for the web (gunicorn "ordning_web.app:create_app()").
+
+The web owns no database, no migrations and no worker: each page calls the services' APIs with the
+signed-in person's token and renders HTML on the server.
+"""
+from __future__ import annotations
+
+import logging
+import time
+
+from flask import Flask, g, jsonify, redirect, render_template, request, session, url_for
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from ordning_shared.observability import log_access, setup_logging
+from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from . import inbox, pages, report, signin
+from .client import ApiProblem, ServiceUnavailable, SignInRequired
+from .config import WebSettings
+
+log = logging.getLogger(__name__)
+
+# No inline script or style anywhere: every script and style sheet is a file of our own.
+CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                           "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'self'; "
+                           "object-src 'none'")
+
+PAGE_MODULES = (report, inbox)  # each adds its routes to pages.blueprint
+
+ERROR_TEXTS = {
+    400: ("Begäran kunde inte tas emot", "Något i det som skickades stämde inte. Gå tillbaka och försök igen."),
+    403: ("Du har inte behörighet", "Du får inte se eller göra det här med de roller du har."),
+    404: ("Sidan finns inte", "Kontrollera adressen, eller gå till startsidan."),
+    405: ("Det går inte att göra så här", "Sidan tar inte emot den sortens begäran."),
+    413: ("För mycket text", "Det du skickade var för stort. Korta texten och försök igen."),
+}
+
+
+def create_app(settings: WebSettings | None = None) -> Flask:
+    settings = settings or WebSettings.from_env()
+    setup_logging("web", settings.log_level)
+    app = Flask("ordning_web")
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        SESSION_COOKIE_NAME="ordning_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.production,
+        PERMANENT_SESSION_LIFETIME=8 * 3600,  # a working day, as the local issuer's tokens
+        MAX_CONTENT_LENGTH=64 * 1024,
+        WTF_CSRF_TIME_LIMIT=8 * 3600,  # a form left open over lunch still sends
+        WTF_CSRF_SSL_STRICT=settings.production,
+    )
+    app.extensions["ordning_web"] = settings
+    if settings.trusted_proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies, x_proto=settings.trusted_proxies,
+                                x_host=settings.trusted_proxies)
+    CSRFProtect(app)
+    signin.init_app(app, settings)
+    app.register_blueprint(signin.blueprint)
+    app.register_blueprint(pages.blueprint)  # with the routes of PAGE_MODULES on it
+
+    @app.before_request
+    def _start():
+        g.started = time.perf_counter()
+
+    @app.after_request
+    def _headers(response):
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if response.mimetype == "text/html":
+            # Pages show a person's cases: not kept by the browser or a proxy.
+            response.headers.setdefault("Cache-Control", "no-store")
+        route = request.url_rule.rule if request.url_rule else "unmatched"
+        duration = (time.perf_counter() - g.started) * 1000 if "started" in g else 0.0
+        log_access(request.method, route, response.status_code, duration, None)
+        return response
+
+    @app.errorhandler(CSRFError)
+    def _csrf(exc):
+        return render_template("error.html", title="Formuläret har gått ut",
+                               message="Sidan var för gammal eller skickades inte från Ordning. "
+                                       "Ladda om sidan och skicka formuläret igen."), 400
+
+    @app.errorhandler(ServiceUnavailable)
+    def _service_down(exc: ServiceUnavailable):
+        return render_template("error.html", title="Tjänsten svarar inte", message=exc.message), 503
+
+    @app.errorhandler(SignInRequired)
+    def _sign_in_again(exc: SignInRequired):
+        # The token ran out or was refused: sign in again, and come back here (a form's POST: to its page).
+        session.clear()
+        return redirect(url_for("signin.login", next=request.full_path.rstrip("?") if request.method == "GET"
+                                else request.path))
+
+    @app.errorhandler(ApiProblem)
+    def _api_problem(exc: ApiProblem):
+        title = {403: "Du har inte behörighet", 404: "Det finns inte"}.get(exc.status, "Det gick inte")
+        return render_template("error.html", title=title, message=exc.message), exc.status
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException):
+        status = exc.code or 500
+        title, message = ERROR_TEXTS.get(status, ("Något gick fel", "Försök igen om en stund."))
+        return render_template("error.html", title=title, message=message), status
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        # The class only: a message may hold what the person wrote.
+        log.error("unexpected error: %s", type(exc).__qualname__)
+        return render_template("error.html", title="Något gick fel",
+                               message="Ett oväntat fel inträffade. Det har loggats; försök igen om en stund."), 500
+
+    @app.get("/healthz")
+    def healthz():
+        return jsonify(status="ok", service="web")
+
+    @app.get("/readyz")
+    def readyz():
+        # Ready when configured: the services it calls have probes of their own, and a page that calls
+        # one that is down says so itself, so the web stays up to say it.
+        return jsonify(status="ok", service="web")
+
+    return app
