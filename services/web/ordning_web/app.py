@@ -14,7 +14,7 @@ from ordning_shared.observability import log_access, setup_logging
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import signin, pages
+from . import case, citizen, signin, pages
 from .config import WebSettings
 
 log = logging.getLogger(__name__)
@@ -56,6 +56,8 @@ def create_app(settings: WebSettings | None = None) -> Flask:
     signin.init_app(app, settings)
     app.register_blueprint(signin.blueprint)
     app.register_blueprint(pages.blueprint)
+    app.register_blueprint(case.bp)
+    app.register_blueprint(citizen.bp)
 
     @app.before_request
     def _start():
