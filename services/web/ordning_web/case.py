@@ -8,21 +8,19 @@ The buttons are the API's allowed_commands only; its blocked_commands are shown 
 from __future__ import annotations
 
 import re
-import secrets
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from . import api as client
-from .api import ApiError, ServiceUnavailable
+from . import client
+from .client import ApiProblem
 from .signin import current_person as current_user, signin_required as login_required
 
-bp = Blueprint("case", __name__)
+blueprint = Blueprint("case", __name__)
 
 UUID_PATTERN = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 REFERENCE_PATTERN = re.compile(r"^[0-9]{4}-[0-9]{6}$")
-DEVIATIONS = "deviations"
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
 # The button of each transition, and its name in a sentence about a blocked one ("Avsluta: ...").
@@ -75,7 +73,7 @@ NOT_FOUND_MESSAGE = "Ärendet finns inte eller så får du inte se det."
 
 def swedish(detail: str | None) -> str:
     """The Swedish part of an API message ("Svensk mening. English sentence."): its sentences up to the English."""
-    return client.swedish_part(detail)
+    return client.swedish_part(detail) or (detail or "")
 
 
 INVESTIGATION_FIELDS = {"what_happened": "vad hände", "what_must_change": "vad måste ändras", "why": "varför"}
@@ -102,22 +100,22 @@ def _load_case(deviation_id: str) -> dict:
     if not UUID_PATTERN.match(deviation_id):
         raise CaseNotFound()
     try:
-        return client.get(DEVIATIONS, f"/api/v1/deviations/{deviation_id}").json
-    except ApiError as error:
+        return client.deviations().get(f"/api/v1/deviations/{deviation_id}")
+    except ApiProblem as error:
         if error.status in (403, 404):
             raise CaseNotFound() from error
         raise
 
 
 def _load_actions(deviation_id: str) -> list[dict]:
-    return client.get(DEVIATIONS, f"/api/v1/deviations/{deviation_id}/actions").json
+    return client.deviations().get(f"/api/v1/deviations/{deviation_id}/actions")
 
 
 def _load_audit(deviation_id: str) -> list[dict] | None:
     """The history, or None for a person who may not read it (403): the section is then left out, no error."""
     try:
-        return client.get(DEVIATIONS, f"/api/v1/deviations/{deviation_id}/audit").json
-    except ApiError as error:
+        return client.deviations().get(f"/api/v1/deviations/{deviation_id}/audit")
+    except ApiProblem as error:
         if error.status == 403:
             return None
         raise
@@ -127,15 +125,9 @@ class CaseNotFound(Exception):
     pass
 
 
-@bp.errorhandler(CaseNotFound)
+@blueprint.errorhandler(CaseNotFound)
 def _not_found(_error):
     return render_template("case/not_found.html", message=NOT_FOUND_MESSAGE), 404
-
-
-@bp.errorhandler(ServiceUnavailable)
-def _down(_error):
-    return render_template("error.html", title="Ärendetjänsten svarar inte",
-                           message="Tjänsten för ärenden svarar inte just nu. Försök igen om en stund."), 503
 
 
 def _view_model(case: dict, actions: list[dict], audit: list[dict] | None) -> dict:
@@ -174,20 +166,20 @@ def render_case(case_id: str, *, status: int = 200, form: str | None = None, val
     return render_template("case/case.html", **model), status
 
 
-@bp.get("/arenden/<deviation_id>")
+@blueprint.get("/arenden/<deviation_id>")
 @login_required
 def show(deviation_id):
     return render_case(deviation_id)
 
 
-@bp.get("/arenden/nummer/<reference>")
+@blueprint.get("/arenden/nummer/<reference>")
 @login_required
 def by_reference(reference):
     if not REFERENCE_PATTERN.match(reference):
         raise CaseNotFound()
     try:
-        case = client.get(DEVIATIONS, f"/api/v1/deviations/by-reference/{reference}").json
-    except ApiError as error:
+        case = client.deviations().get(f"/api/v1/deviations/by-reference/{reference}")
+    except ApiProblem as error:
         if error.status in (400, 403, 404, 422):
             raise CaseNotFound() from error
         raise
@@ -198,10 +190,10 @@ def by_reference(reference):
 # Changing
 # --------------------------------------------------------------------------
 
-def _field_errors(error: ApiError, fields: dict[str, str]) -> dict:
+def _field_errors(error: ApiProblem, fields: dict[str, str]) -> dict:
     """The API's refusal at the form's fields: `fields` maps the API's field names to the form's."""
     errors = {}
-    detail = error.field_errors()  # {api field: Swedish message}
+    detail = error.field_errors  # {api field: Swedish message}
     for api_field, message in detail.items():
         errors[fields.get(api_field, "_form")] = message
     if not errors:
@@ -214,7 +206,7 @@ def _post(case_id: str, form: str, send, values: dict, fields: dict[str, str], s
     """Run `send()` (one API call); on success redirect with `success`, else the page with the refusal."""
     try:
         send()
-    except ApiError as error:
+    except ApiProblem as error:
         if error.status == 412:
             return render_case(case_id, status=412, form=form, values=values, message=STALE_MESSAGE,
                                action_id=action_id)
@@ -239,19 +231,19 @@ def _require_uuid(*values):
         raise CaseNotFound()
 
 
-@bp.post("/arenden/<deviation_id>/utredning")
+@blueprint.post("/arenden/<deviation_id>/utredning")
 @login_required
 def investigation(deviation_id):
     _require_uuid(deviation_id)
     values = {name: request.form.get(name, "") for name in ("what_happened", "why", "what_must_change")}
     body = {name: value.strip() for name, value in values.items()}
     return _post(deviation_id, "investigation",
-                 lambda: client.put(DEVIATIONS, f"/api/v1/deviations/{deviation_id}/investigation", json=body,
-                                    headers=_if_match()),
+                 lambda: client.deviations().request("PUT", f"/api/v1/deviations/{deviation_id}/investigation",
+                                                     json=body, headers=_if_match()),
                  values, {name: name for name in values}, "Utredningen är sparad.")
 
 
-@bp.post("/arenden/<deviation_id>/overgang")
+@blueprint.post("/arenden/<deviation_id>/overgang")
 @login_required
 def transition(deviation_id):
     _require_uuid(deviation_id)
@@ -277,12 +269,12 @@ def transition(deviation_id):
         body["rejection"] = rejection
     label = COMMAND_SHORT.get(command, command)
     return _post(deviation_id, "transition",
-                 lambda: client.post(DEVIATIONS, f"/api/v1/deviations/{deviation_id}/transitions", json=body,
+                 lambda: client.deviations().post(f"/api/v1/deviations/{deviation_id}/transitions", json=body,
                                      headers=_if_match()),
                  values, {"rejection": "reason", "command": "_form"}, f"Klart: {label.lower()}.")
 
 
-@bp.post("/arenden/<deviation_id>/allvarlighet")
+@blueprint.post("/arenden/<deviation_id>/allvarlighet")
 @login_required
 def seriousness(deviation_id):
     _require_uuid(deviation_id)
@@ -291,12 +283,12 @@ def seriousness(deviation_id):
         return render_case(deviation_id, status=422, form="seriousness", values=values,
                            errors={"serious": "Välj om händelsen är allvarlig eller inte."})
     return _post(deviation_id, "seriousness",
-                 lambda: client.put(DEVIATIONS, f"/api/v1/deviations/{deviation_id}/seriousness",
+                 lambda: client.deviations().request("PUT", f"/api/v1/deviations/{deviation_id}/seriousness",
                                     json={"serious": values["serious"] == "ja"}, headers=_if_match()),
                  values, {"serious": "serious"}, "Beslutet om allvarlighetsgraden är sparat.")
 
 
-@bp.post("/arenden/<deviation_id>/ivo")
+@blueprint.post("/arenden/<deviation_id>/ivo")
 @login_required
 def ivo_report(deviation_id):
     _require_uuid(deviation_id)
@@ -310,7 +302,7 @@ def ivo_report(deviation_id):
     if errors:
         return render_case(deviation_id, status=422, form="ivo", values=values, errors=errors)
     return _post(deviation_id, "ivo",
-                 lambda: client.put(DEVIATIONS, f"/api/v1/deviations/{deviation_id}/ivo-report",
+                 lambda: client.deviations().request("PUT", f"/api/v1/deviations/{deviation_id}/ivo-report",
                                     json={"reported_on": values["reported_on"], "reference": values["ivo_reference"]},
                                     headers=_if_match()),
                  values, {"reported_on": "reported_on", "reference": "ivo_reference"},
@@ -325,7 +317,7 @@ def _is_date(text: str) -> bool:
     return bool(re.match(r"^\d{4}-\d{2}-\d{2}$", text))
 
 
-@bp.post("/arenden/<deviation_id>/atgarder")
+@blueprint.post("/arenden/<deviation_id>/atgarder")
 @login_required
 def add_action(deviation_id):
     _require_uuid(deviation_id)
@@ -345,13 +337,13 @@ def add_action(deviation_id):
         body["description"] = values["description"]
     headers = {"Idempotency-Key": values["idempotency_key"]} if values["idempotency_key"] else {}
     return _post(deviation_id, "add_action",
-                 lambda: client.post(DEVIATIONS, f"/api/v1/deviations/{deviation_id}/actions", json=body,
+                 lambda: client.deviations().post(f"/api/v1/deviations/{deviation_id}/actions", json=body,
                                      headers=headers),
                  values, {"title": "title", "owner": "owner", "due_date": "due_date", "description": "description"},
                  "Åtgärden är tillagd.")
 
 
-@bp.post("/arenden/<deviation_id>/atgarder/<action_id>/ansvarig")
+@blueprint.post("/arenden/<deviation_id>/atgarder/<action_id>/ansvarig")
 @login_required
 def assign_action(deviation_id, action_id):
     _require_uuid(deviation_id, action_id)
@@ -360,12 +352,13 @@ def assign_action(deviation_id, action_id):
         return render_case(deviation_id, status=422, form="assign", values=values, action_id=action_id,
                            errors={"owner": "Skriv vem som ska vara ansvarig (användar-id)."})
     return _post(deviation_id, "assign",
-                 lambda: client.patch(DEVIATIONS, f"/api/v1/deviations/{deviation_id}/actions/{action_id}",
-                                      json={"owner": values["owner"]}, headers=_if_match()),
+                 lambda: client.deviations().request(
+                     "PATCH", f"/api/v1/deviations/{deviation_id}/actions/{action_id}",
+                     json={"owner": values["owner"]}, headers=_if_match()),
                  values, {"owner": "owner"}, "Åtgärden har fått en ny ansvarig.", action_id=action_id)
 
 
-@bp.post("/arenden/<deviation_id>/atgarder/<action_id>/klar")
+@blueprint.post("/arenden/<deviation_id>/atgarder/<action_id>/klar")
 @login_required
 def complete_action(deviation_id, action_id):
     _require_uuid(deviation_id, action_id)
@@ -374,7 +367,7 @@ def complete_action(deviation_id, action_id):
         return render_case(deviation_id, status=422, form="complete", values=values, action_id=action_id,
                            errors={"effect_followup": "Skriv hur effekten av åtgärden följs upp."})
     return _post(deviation_id, "complete",
-                 lambda: client.post(DEVIATIONS,
+                 lambda: client.deviations().post(
                                      f"/api/v1/deviations/{deviation_id}/actions/{action_id}/transitions",
                                      json={"command": "complete",
                                            "effect_followup": values["effect_followup"].strip()},
@@ -384,7 +377,7 @@ def complete_action(deviation_id, action_id):
 
 
 
-@bp.app_template_filter("case_datetime")
+@blueprint.app_template_filter("case_datetime")
 def case_datetime(value: str | None) -> str:
     """An API time (ISO 8601 with its offset) as Swedes read it, in Swedish time: 2026-03-02 20:05."""
     if not value:
@@ -398,6 +391,6 @@ def case_datetime(value: str | None) -> str:
     return moment.strftime("%Y-%m-%d %H:%M")
 
 
-@bp.app_context_processor
+@blueprint.app_context_processor
 def _form_helpers():
-    return {"new_key": lambda: secrets.token_urlsafe(24)}
+    return {"new_key": client.new_idempotency_key}

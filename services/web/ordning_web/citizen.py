@@ -9,19 +9,18 @@ citizen's alone. Following a case sends the reference and the secret in a POST b
 from __future__ import annotations
 
 import re
-import secrets
 
 from flask import Blueprint, abort, make_response, render_template, request
 
-from . import api as client
-from .api import ApiError, ServiceUnavailable
+from . import client
+from .client import ApiProblem, ServiceUnavailable
 
-bp = Blueprint("citizen", __name__)
+blueprint = Blueprint("citizen", __name__)
 
 TENANT_PATTERN = re.compile(r"^[0-9A-Za-z_-]{1,16}$")
 REFERENCE_PATTERN = re.compile(r"^[0-9]{4}-[0-9]{6}$")
 SECRET_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
-KEY_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+KEY_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,100}$")
 KINDS = [("klagomal", "Klagomål", "Du är missnöjd med något och vill att kommunen rättar till det."),
          ("synpunkt", "Synpunkt", "Du har ett förslag eller en åsikt om hur något kan bli bättre.")]
 UNIT_KINDS_FIRST = ("unit", "external_provider")  # where care is given: what most feedback is about
@@ -36,16 +35,15 @@ DOWN = ("Vi kan inte ta emot det just nu, eftersom en av kommunens tjänster int
         "försök skicka igen om en stund.")
 
 
-@bp.errorhandler(ServiceUnavailable)
-def _down(_error):
-    return render_template("error.html", title="Tjänsten svarar inte",
-                           message="Sidan kan inte visas just nu, eftersom en av kommunens tjänster inte svarar. "
-                                   "Försök igen om en stund."), 503
+def _client_address() -> dict:
+    """The citizen's address for the service's rate limit per client, which would otherwise count every
+    citizen as the web itself; the service trusts it as far as its ORDNING_TRUSTED_PROXIES allows."""
+    return {"X-Forwarded-For": request.remote_addr or ""}
 
 
 def _units(tenant: str) -> list[dict]:
     """The municipality's open units, those where care is given first; [] for a municipality unknown."""
-    items = client.public_get("processes", f"/api/v1/public/{tenant}/org-units").json["items"]
+    items = client.processes().get(f"/api/v1/public/{tenant}/org-units", headers=_client_address())["items"]
     first = [u for u in items if u["kind"] in UNIT_KINDS_FIRST]
     rest = [u for u in items if u["kind"] not in UNIT_KINDS_FIRST]
     return first + rest
@@ -56,7 +54,7 @@ def _tenant_or_404(tenant: str) -> list[dict]:
         abort(404)
     try:
         units = _units(tenant)
-    except ApiError as error:
+    except ApiProblem as error:
         if error.status in (404, 400):
             abort(404)
         if error.status == 429:
@@ -69,17 +67,17 @@ def _tenant_or_404(tenant: str) -> list[dict]:
 
 def _form_page(tenant, units, values=None, errors=None, status=200, message=None):
     values = values or {}
-    values.setdefault("idempotency_key", secrets.token_urlsafe(24))
+    values.setdefault("idempotency_key", client.new_idempotency_key())
     return render_template("citizen/feedback.html", tenant=tenant, units=units, kinds=KINDS, values=values,
                            errors=errors or {}, labels=LABELS, message=message), status
 
 
-@bp.get("/kommun/<tenant>/lamna-synpunkt")
+@blueprint.get("/kommun/<tenant>/lamna-synpunkt")
 def feedback_form(tenant):
     return _form_page(tenant, _tenant_or_404(tenant))
 
 
-@bp.post("/kommun/<tenant>/lamna-synpunkt")
+@blueprint.post("/kommun/<tenant>/lamna-synpunkt")
 def feedback_send(tenant):
     units = _tenant_or_404(tenant)
     form = request.form
@@ -104,7 +102,7 @@ def feedback_send(tenant):
     if values["email"] and named and not re.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", values["email"]):
         errors["email"] = "Skriv e-postadressen som namn@exempel.se."
     if not KEY_PATTERN.match(values["idempotency_key"]):
-        values["idempotency_key"] = secrets.token_urlsafe(24)
+        values["idempotency_key"] = client.new_idempotency_key()
     if errors:
         return _form_page(tenant, units, values, errors, status=422)
     body = {"kind": values["kind"], "unit_id": values["unit_id"], "description": values["description"].strip(),
@@ -112,17 +110,17 @@ def feedback_send(tenant):
     if named:
         body["contact"] = {key: values[key] for key in ("name", "email", "phone") if values[key]}
     try:
-        receipt = client.public_post("deviations", f"/api/v1/public/{tenant}/feedback", json=body,
-                                     headers={"Idempotency-Key": values["idempotency_key"]}).json
+        receipt = client.deviations().post(f"/api/v1/public/{tenant}/feedback", json=body,
+                                           headers={"Idempotency-Key": values["idempotency_key"], **_client_address()})
     except ServiceUnavailable:
         return _form_page(tenant, units, values, {"_form": DOWN}, status=503)
-    except ApiError as error:
+    except ApiProblem as error:
         if error.status == 429:
             return _form_page(tenant, units, values, {"_form": TOO_MANY}, status=429)
         if error.status in (400, 409, 422):
             fields = {"kind": "kind", "unit_id": "unit_id", "description": "description", "contact": "email",
                       "anonymous": "anonymous"}
-            errors = {fields.get(name, "_form"): message for name, message in error.field_errors().items()}
+            errors = {fields.get(name, "_form"): message for name, message in error.field_errors.items()}
             return _form_page(tenant, units, values, errors or {"_form": error.message}, status=error.status)
         if error.status == 404:
             abort(404)
@@ -135,7 +133,7 @@ def feedback_send(tenant):
     return response
 
 
-@bp.route("/kommun/<tenant>/folj-arende", methods=["GET", "POST"])
+@blueprint.route("/kommun/<tenant>/folj-arende", methods=["GET", "POST"])
 def follow(tenant):
     if not TENANT_PATTERN.match(tenant):
         abort(404)
@@ -152,9 +150,9 @@ def follow(tenant):
     status, message, code = None, None, 200
     if not errors:
         try:
-            status = client.public_post("deviations", f"/api/v1/public/{tenant}/feedback/status",
-                                        json=values).json
-        except ApiError as error:
+            status = client.deviations().post(f"/api/v1/public/{tenant}/feedback/status", json=values,
+                                              headers=_client_address())
+        except ApiProblem as error:
             if error.status == 429:
                 message, code = TOO_MANY, 429
             elif error.status in (400, 404, 422):

@@ -5,6 +5,8 @@ import re
 import uuid
 from datetime import date, timedelta
 
+import sqlalchemy as sa
+from ordning_deviations import db as deviations_db
 from ordning_shared import demo
 
 NORR = demo.unit_id("0138", "Hemtjänst Norr")
@@ -218,20 +220,16 @@ def test_the_history_is_shown_only_to_who_may_read_it(stack, browser):
     assert 'id="historik"' in page.text and "demo-erik tog emot ärendet." in page.text
 
 
-def test_the_facts_and_an_overdue_marker(stack, browser):
+def test_the_facts_and_an_overdue_marker(stack, browser, services):
     case = report(stack, text="Nyckeln saknades vid överlämningen.")
     page = browser("erik").get(f"/arenden/{case['id']}").text
     assert "<h1>Ärende " + case["reference"] + ": avvikelse</h1>" in page
     assert 'id="fakta-enhet">Hemtjänst Norr<' in page and 'id="fakta-status"><span class="status status--reported">Anmält' in page
     assert 'id="fakta-anmalare">Anna Andersson, undersköterska<' in page
     assert f"Tas emot senast</dt><dd>{case['receipt_due']}" in page
-    # an overdue case: the deviations service's own clock decides; a case reported with deadlines passed
-    platform = stack.apps["deviations"].extensions["ordning"]
-    import sqlalchemy as sa
-    table = platform.tables.deviations if hasattr(platform.tables, "deviations") else None
-    if table is None:
-        from ordning_deviations import db
-        table = db.deviations
+    # an overdue case: its receipt deadline moved into the past in the service's own database
+    platform = services.platforms["deviations"]
+    table = deviations_db.deviations
     with platform.engine.begin() as connection:
         connection.execute(sa.update(table).where(table.c.id == case["id"])
                            .values(receipt_due=date.today() - timedelta(days=3)))
