@@ -182,7 +182,6 @@ def test_the_seriousness_decision_and_the_ivo_record_of_a_lex_sarah_case(stack, 
     api_transition(stack, case, "receive")
     api_transition(stack, case, "start_investigation")
     path = f"/arenden/{case['id']}"
-    assert 'id="allvarlighet-formular"' not in browser("maria").get(path).text  # MAS decides lex Maria, not Sarah
     erik = browser("erik")
     page = erik.get(path).text
     assert 'id="allvarlighet-formular"' in page and 'id="ivo"' not in page
@@ -235,3 +234,35 @@ def test_the_facts_and_an_overdue_marker(stack, browser, services):
                            .values(receipt_due=date.today() - timedelta(days=3)))
     page = browser("erik").get(f"/arenden/{case['id']}").text
     assert 'data-overdue="receipt"' in page and "Försenat:" in page
+
+
+def test_mas_decides_the_seriousness_of_a_lex_maria_case_and_the_enhetschef_does_not(stack, browser):
+    case = report(stack, kind="lex_maria", text="Fel läkemedel gavs vid lunch.")
+    api_transition(stack, case, "receive")
+    api_transition(stack, case, "start_investigation")
+    path = f"/arenden/{case['id']}"
+    erik = browser("erik").get(path).text
+    assert 'id="allvarlighet"' in erik and 'id="allvarlighet-formular"' not in erik
+    assert "En allvarlig vårdskada ska anmälas till IVO" in erik
+    assert 'id="allvarlighet-formular"' in browser("maria").get(path).text
+
+
+def test_rejecting_asks_why_and_a_signed_out_person_is_sent_to_sign_in(stack, browser):
+    case = report(stack)
+    path = f"/arenden/{case['id']}"
+    answer = browser().get(path)
+    assert answer.status_code == 302 and answer.headers["Location"].startswith("/logga-in?next=/arenden/")
+    erik = browser("erik")
+    page = erik.get(path).text
+    assert 'id="kommando-reject"' in page and "<summary>Avvisa ärendet</summary>" in page
+    answer = erik.post(f"{path}/overgang", {"command": "reject", "reason": "duplicate", "etag": etag_in(page)},
+                       page=page)
+    assert answer.status_code == 422 and "<details class=\"reject\" open>" in answer.text
+    field = re.search(r'<input type="text" id="hant-duplicate_of"[^>]*>', answer.text).group(0)
+    assert 'aria-invalid="true"' in field
+    assert api_case(stack, case["id"], "erik")["status"] == "reported"
+    answer = erik.post(f"{path}/overgang", {"command": "reject", "reason": "spam", "etag": etag_in(page)}, page=page)
+    assert answer.status_code == 302
+    rejected = api_case(stack, case["id"], "erik")
+    assert rejected["status"] == "rejected" and rejected["rejection"]["reason"] == "spam"
+    assert "Avvisat: skräppost" in erik.get(path).text
