@@ -391,6 +391,12 @@ def case_datetime(value: str | None) -> str:
     return moment.strftime("%Y-%m-%d %H:%M")
 
 
+@blueprint.app_template_filter("first_upper")
+def first_upper(text: str | None) -> str:
+    """"lex Sarah" as the start of a line: "Lex Sarah" (capitalize would write "Lex sarah")."""
+    return (text[:1].upper() + text[1:]) if text else ""
+
+
 @blueprint.app_context_processor
 def _form_helpers():
     return {"new_key": client.new_idempotency_key}

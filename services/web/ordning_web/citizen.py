@@ -24,6 +24,7 @@ KEY_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,100}$")
 KINDS = [("klagomal", "Klagomål", "Du är missnöjd med något och vill att kommunen rättar till det."),
          ("synpunkt", "Synpunkt", "Du har ett förslag eller en åsikt om hur något kan bli bättre.")]
 UNIT_KINDS_FIRST = ("unit", "external_provider")  # where care is given: what most feedback is about
+GROUPS = ("Verksamheter", "Nämnder och förvaltningar")
 TOO_MANY = "Du har gjort för många försök. Vänta en stund och försök sedan igen."
 NOT_FOUND = ("Vi hittade inget ärende med det numret och den koden. Kontrollera att du har skrivit av dem "
              "rätt från kvittot.")
@@ -49,6 +50,12 @@ def _units(tenant: str) -> list[dict]:
     return first + rest
 
 
+def _unit_groups(units: list[dict]) -> list[tuple[str, list[dict]]]:
+    groups = [(GROUPS[0], [u for u in units if u["kind"] in UNIT_KINDS_FIRST]),
+              (GROUPS[1], [u for u in units if u["kind"] not in UNIT_KINDS_FIRST])]
+    return [(label, members) for label, members in groups if members]
+
+
 def _tenant_or_404(tenant: str) -> list[dict]:
     if not TENANT_PATTERN.match(tenant):
         abort(404)
@@ -68,8 +75,8 @@ def _tenant_or_404(tenant: str) -> list[dict]:
 def _form_page(tenant, units, values=None, errors=None, status=200, message=None):
     values = values or {}
     values.setdefault("idempotency_key", client.new_idempotency_key())
-    return render_template("citizen/feedback.html", tenant=tenant, units=units, kinds=KINDS, values=values,
-                           errors=errors or {}, labels=LABELS, message=message), status
+    return render_template("citizen/feedback.html", tenant=tenant, unit_groups=_unit_groups(units), kinds=KINDS,
+                           values=values, errors=errors or {}, labels=LABELS, message=message), status
 
 
 @blueprint.get("/kommun/<tenant>/lamna-synpunkt")

@@ -135,3 +135,20 @@ def test_the_form_asks_for_what_is_missing(browser):
     for name in ("kind", "unit_id", "description", "anonymous"):
         assert f'href="#syn-{name}"' in answer.text, name
     assert '<h2 id="syn-fel-rubrik">' in answer.text  # the summary's heading follows the page's h1
+
+
+def test_a_service_that_is_down_keeps_what_the_citizen_wrote(services, browser):
+    from ordning_web.app import create_app
+
+    from ..conftest import free_port_url
+
+    app = create_app(services.web_settings(deviations_url=free_port_url()))
+    citizen = browser()
+    citizen.client = app.test_client()
+    page = citizen.get(FORM).text  # the units come from the processes service, which answers
+    answer = citizen.post(FORM, {"kind": "synpunkt", "unit_id": NORR, "description": "Min text om maten.",
+                                 "anonymous": "ja", "idempotency_key": hidden(page, "idempotency_key"),
+                                 "website": ""}, page=page)
+    assert answer.status_code == 503
+    assert "inte svarar" in answer.text and "Det du skrev finns kvar" in answer.text
+    assert "Min text om maten." in answer.text and hidden(answer.text, "idempotency_key") == hidden(page, "idempotency_key")
