@@ -15,7 +15,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from . import client
 from .client import ApiProblem
-from .signin import current_person as current_user, signin_required as login_required
+from .signin import current_person, signin_required
 
 blueprint = Blueprint("case", __name__)
 
@@ -131,7 +131,7 @@ def _not_found(_error):
 
 
 def _view_model(case: dict, actions: list[dict], audit: list[dict] | None) -> dict:
-    user = current_user()
+    user = current_person()
     roles = set(user.roles) if user else set()
     handler = bool(case["allowed_commands"] or case["blocked_commands"])  # the API answers none to others
     is_open = case["status"] not in ("closed", "rejected") and not case.get("pseudonymised_at")
@@ -167,13 +167,13 @@ def render_case(case_id: str, *, status: int = 200, form: str | None = None, val
 
 
 @blueprint.get("/arenden/<deviation_id>")
-@login_required
+@signin_required
 def show(deviation_id):
     return render_case(deviation_id)
 
 
 @blueprint.get("/arenden/nummer/<reference>")
-@login_required
+@signin_required
 def by_reference(reference):
     if not REFERENCE_PATTERN.match(reference):
         raise CaseNotFound()
@@ -232,7 +232,7 @@ def _require_uuid(*values):
 
 
 @blueprint.post("/arenden/<deviation_id>/utredning")
-@login_required
+@signin_required
 def investigation(deviation_id):
     _require_uuid(deviation_id)
     values = {name: request.form.get(name, "") for name in ("what_happened", "why", "what_must_change")}
@@ -244,7 +244,7 @@ def investigation(deviation_id):
 
 
 @blueprint.post("/arenden/<deviation_id>/overgang")
-@login_required
+@signin_required
 def transition(deviation_id):
     _require_uuid(deviation_id)
     command = request.form.get("command", "")
@@ -275,7 +275,7 @@ def transition(deviation_id):
 
 
 @blueprint.post("/arenden/<deviation_id>/allvarlighet")
-@login_required
+@signin_required
 def seriousness(deviation_id):
     _require_uuid(deviation_id)
     values = {"serious": request.form.get("serious", "")}
@@ -289,7 +289,7 @@ def seriousness(deviation_id):
 
 
 @blueprint.post("/arenden/<deviation_id>/ivo")
-@login_required
+@signin_required
 def ivo_report(deviation_id):
     _require_uuid(deviation_id)
     values = {"reported_on": request.form.get("reported_on", "").strip(),
@@ -318,7 +318,7 @@ def _is_date(text: str) -> bool:
 
 
 @blueprint.post("/arenden/<deviation_id>/atgarder")
-@login_required
+@signin_required
 def add_action(deviation_id):
     _require_uuid(deviation_id)
     values = {name: request.form.get(name, "").strip() for name in ("title", "owner", "due_date", "description")}
@@ -344,7 +344,7 @@ def add_action(deviation_id):
 
 
 @blueprint.post("/arenden/<deviation_id>/atgarder/<action_id>/ansvarig")
-@login_required
+@signin_required
 def assign_action(deviation_id, action_id):
     _require_uuid(deviation_id, action_id)
     values = {"owner": request.form.get("owner", "").strip()}
@@ -359,7 +359,7 @@ def assign_action(deviation_id, action_id):
 
 
 @blueprint.post("/arenden/<deviation_id>/atgarder/<action_id>/klar")
-@login_required
+@signin_required
 def complete_action(deviation_id, action_id):
     _require_uuid(deviation_id, action_id)
     values = {"effect_followup": request.form.get("effect_followup", "")}
