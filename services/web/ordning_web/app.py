@@ -8,13 +8,14 @@ from __future__ import annotations
 import logging
 import time
 
-from flask import Flask, g, jsonify, render_template, request
+from flask import Flask, g, jsonify, redirect, render_template, request, session, url_for
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from ordning_shared.observability import log_access, setup_logging
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import signin, pages
+from . import pages, report, signin
+from .client import ApiProblem, ServiceUnavailable
 from .config import WebSettings
 
 log = logging.getLogger(__name__)
@@ -23,6 +24,8 @@ log = logging.getLogger(__name__)
 CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
                            "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'self'; "
                            "object-src 'none'")
+
+PAGE_MODULES = (report,)  # each adds its routes to pages.blueprint
 
 ERROR_TEXTS = {
     400: ("Begäran kunde inte tas emot", "Något i det som skickades stämde inte. Gå tillbaka och försök igen."),
@@ -55,7 +58,7 @@ def create_app(settings: WebSettings | None = None) -> Flask:
     CSRFProtect(app)
     signin.init_app(app, settings)
     app.register_blueprint(signin.blueprint)
-    app.register_blueprint(pages.blueprint)
+    app.register_blueprint(pages.blueprint)  # with the routes of PAGE_MODULES on it
 
     @app.before_request
     def _start():
@@ -79,6 +82,19 @@ def create_app(settings: WebSettings | None = None) -> Flask:
         return render_template("error.html", title="Formuläret har gått ut",
                                message="Sidan var för gammal eller skickades inte från Ordning. "
                                        "Ladda om sidan och skicka formuläret igen."), 400
+
+    @app.errorhandler(ServiceUnavailable)
+    def _service_down(exc: ServiceUnavailable):
+        return render_template("error.html", title="Tjänsten svarar inte", message=exc.message), 503
+
+    @app.errorhandler(ApiProblem)
+    def _api_problem(exc: ApiProblem):
+        if exc.status == 401:  # the token ran out or was refused: sign in again, and come back here
+            session.clear()
+            return redirect(url_for("signin.login", next=request.full_path.rstrip("?") if request.method == "GET"
+                                    else None))
+        title = {403: "Du har inte behörighet", 404: "Det finns inte"}.get(exc.status, "Det gick inte")
+        return render_template("error.html", title=title, message=exc.message), exc.status
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):

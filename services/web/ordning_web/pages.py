@@ -1,9 +1,9 @@
 """The staff's pages: Rapportera and Inkorgen."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, redirect, render_template, url_for
+from flask import Blueprint, current_app, redirect, url_for
 
-from .signin import current_person, signin_required
+from .signin import current_person
 
 blueprint = Blueprint("pages", __name__)
 
@@ -24,8 +24,3 @@ def start():
         return redirect(url_for("signin.login"))
     return redirect(url_for("pages.report"))
 
-
-@blueprint.get("/rapportera")
-@signin_required
-def report():
-    return render_template("report.html")
