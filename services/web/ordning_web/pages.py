@@ -22,5 +22,5 @@ def start():
     person = current_person()
     if person is None:
         return redirect(url_for("signin.login"))
-    return redirect(url_for("pages.report"))
+    return redirect(url_for("pages.inbox" if person.has_any(*CHEF_ROLES) else "pages.report"))
 

@@ -22,6 +22,9 @@ blueprint = Blueprint("signin", __name__)
 
 def init_app(app, settings: WebSettings) -> None:
     app.context_processor(lambda: {"person": current_person()})
+    if settings.oidc:
+        from . import oidc
+        oidc.init_app(app, settings)
 
 
 def settings() -> WebSettings:
@@ -120,6 +123,14 @@ def login_demo():
     return redirect(safe_next(request.form.get("next")))
 
 
+@blueprint.get("/logga-in/klar")
+def callback():
+    if not settings().oidc:
+        abort(404)
+    from . import oidc
+    return oidc.finish()
+
+
 @blueprint.post("/logga-ut")
 def logout():
     id_token = session.get("id_token")
@@ -127,4 +138,9 @@ def logout():
     if settings().oidc:
         from . import oidc
         return oidc.end(id_token)
-    return redirect(url_for("signin.login"))
+    return redirect(url_for("signin.signed_out"))
+
+
+@blueprint.get("/utloggad")
+def signed_out():
+    return render_template("signed_out.html")

@@ -114,6 +114,12 @@ def services(tmp_path_factory):
 
 
 @pytest.fixture
+def client(tmp_path):
+    """The web alone, on the embedded defaults: for what needs no service."""
+    return create_app(WebSettings.from_env({"ORDNING_DATA_DIR": str(tmp_path)})).test_client()
+
+
+@pytest.fixture
 def web(services):
     """The web's test client, on the services above."""
     return create_app(services.web_settings()).test_client()

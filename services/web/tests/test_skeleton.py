@@ -1,21 +1,7 @@
 """The web's skeleton: probes, the sign-in page, and the signed-in pages behind it."""
 from __future__ import annotations
 
-import re
-
-import pytest
-
-from ordning_web.app import create_app
-from ordning_web.config import WebSettings
-
-
-@pytest.fixture
-def client(tmp_path):
-    return create_app(WebSettings.from_env({"ORDNING_DATA_DIR": str(tmp_path)})).test_client()
-
-
-def csrf_of(page) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+from .conftest import csrf_of
 
 
 def test_probes_answer(client):

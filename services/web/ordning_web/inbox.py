@@ -1,0 +1,74 @@
+"""Inkorgen: the cases of a chef's units that wait for them, what is due first at the top."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import abort, render_template, request
+
+from . import client
+from .client import ServiceUnavailable
+from .labels import kind_label
+from .pages import CHEF_ROLES, blueprint
+from .signin import current_person, signin_required
+
+PAGE_SIZE = 25
+OPEN_STATUSES = ("received", "investigating", "investigated")
+OVERDUE_LABELS = {"receipt": "mottagande", "investigation": "utredning", "ivo_report": "anmälan till IVO"}
+
+
+@dataclass(frozen=True)
+class Group:
+    key: str
+    heading: str
+    empty: str
+    params: tuple  # the list API's filters and its sort (what is due first)
+
+
+# Försenade first: they are late already. A new case is due to be received, an open one to be investigated.
+GROUPS = (
+    Group("forsenade", "Försenade", "Inga ärenden är försenade.",
+          (("overdue", "true"), ("sort", "investigation_due"))),
+    Group("nya", "Nya", "Inga nya ärenden.", (("status", "reported"), ("sort", "receipt_due"))),
+    Group("oppna", "Öppna", "Inga öppna ärenden.",
+          tuple(("status", status) for status in OPEN_STATUSES) + (("sort", "investigation_due"),)),
+)
+GROUPS_BY_KEY = {group.key: group for group in GROUPS}
+
+
+def row(case: dict) -> dict:
+    due = case.get("receipt_due") if case.get("status") == "reported" else case.get("investigation_due")
+    return {
+        "id": case["id"],
+        "reference": case.get("reference"),
+        "kind": kind_label(case.get("kind", "")),
+        "unit_name": case.get("unit_name") or "Okänd enhet",
+        "reported": (case.get("reported_at") or "")[:10],
+        "due": due,
+        "overdue": [OVERDUE_LABELS.get(name, name) for name in case.get("overdue") or ()],
+        "status": case.get("status_label_sv") or case.get("status"),
+    }
+
+
+def load(group: Group, cursor: str | None = None) -> dict:
+    params = list(group.params) + [("limit", str(PAGE_SIZE))]
+    if cursor:
+        params.append(("cursor", cursor))
+    page = client.deviations().get("/api/v1/deviations", params=params)
+    return {"group": group, "rows": [row(case) for case in page["items"]], "total": page["total"],
+            "next_cursor": page.get("next_cursor")}
+
+
+@blueprint.get("/inkorg")
+@signin_required
+def inbox():
+    if not current_person().has_any(*CHEF_ROLES):
+        abort(403)
+    only = GROUPS_BY_KEY.get(request.args.get("grupp", ""))
+    cursor = request.args.get("efter") if only else None
+    if cursor is not None and len(cursor) > 1000:
+        abort(400)
+    try:
+        sections = [load(only, cursor)] if only else [load(group) for group in GROUPS]
+    except ServiceUnavailable as error:
+        return render_template("inbox.html", sections=[], only=only, notices=[error.message]), 503
+    return render_template("inbox.html", sections=sections, only=only, notices=[])

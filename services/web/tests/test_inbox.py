@@ -1,0 +1,118 @@
+"""Inkorgen against the real deviations service: groups, counts, order, overdue, and only the chef's units."""
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+import requests
+import sqlalchemy as sa
+
+from ordning_shared import demo
+
+from .conftest import sign_in
+
+OCKERO = demo.unit_id("1407", "Hemtjänsten Öckerö")
+SOLGARDEN = demo.unit_id("0138", "Särskilt boende Solgården")
+
+
+def report(services, user, unit_id, kind, description):
+    answer = requests.post(services.urls["deviations"] + "/api/v1/deviations",
+                           json={"kind": kind, "unit_id": unit_id, "description": description},
+                           headers={"Authorization": f"Bearer {services.token(user)}"}, timeout=10)
+    assert answer.status_code == 201, answer.text
+    return answer.json()
+
+
+def receive(services, user, case):
+    answer = requests.post(services.urls["deviations"] + f"/api/v1/deviations/{case['id']}/transitions",
+                           json={"command": "receive"}, timeout=10,
+                           headers={"Authorization": f"Bearer {services.token(user)}",
+                                    "If-Match": f'"{case["id"]}.{case["version"]}"'})
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+def set_due(services, case, **dates):
+    """Deadlines in the past, as time would make them: the service computes them from the report's day."""
+    table = services.platforms["deviations"].tables.metadata.tables["deviations"]
+    with services.platforms["deviations"].engine.begin() as connection:
+        connection.execute(sa.update(table).where(table.c.id == case["id"]).values(**dates))
+
+
+def section(page: str, key: str) -> str:
+    start = page.index(f'<section aria-labelledby="{key}">')
+    return page[start:page.index("</section>", start)]
+
+
+def test_the_inbox_groups_new_overdue_and_open_cases_with_counts_due_first(services, web):
+    today = date.today()
+    late = report(services, "olle", OCKERO, "avvikelse", "Nyckeln saknades vid besöket.")
+    set_due(services, late, receipt_due=today - timedelta(days=3))
+    soon = report(services, "olle", OCKERO, "lex_sarah", "Brukaren blev utan mat en dag.")
+    later = report(services, "olle", OCKERO, "synpunkt", "Önskemål om fler promenader.")
+    set_due(services, soon, receipt_due=today + timedelta(days=1))
+    set_due(services, later, receipt_due=today + timedelta(days=5))
+    opened = receive(services, "olle", report(services, "olle", OCKERO, "klagomal", "Personalen kom sent."))
+
+    sign_in(web, "olle")
+    page = web.get("/inkorg")
+    assert page.status_code == 200
+    text = page.text
+    assert re.search(r'Försenade: <strong id="antal-forsenade">1</strong>', text)
+    assert re.search(r'Nya: <strong id="antal-nya">3</strong>', text)
+    assert re.search(r'Öppna: <strong id="antal-oppna">1</strong>', text)
+
+    new = section(text, "nya")
+    # What is due first comes first: the late one, then tomorrow's, then next week's.
+    assert new.index(late["reference"]) < new.index(soon["reference"]) < new.index(later["reference"])
+    assert f'<a href="/arenden/{late["id"]}">{late["reference"]}</a>' in new
+    assert "Lex Sarah" in new and "Hemtjänsten Öckerö" in new
+    overdue = section(text, "forsenade")
+    assert late["reference"] in overdue and "Försenat: mottagande" in overdue
+    assert soon["reference"] not in overdue
+    assert opened["reference"] in section(text, "oppna")
+
+
+def test_a_chef_sees_only_the_cases_of_their_units(services, web):
+    other = report(services, "sara", SOLGARDEN, "lex_maria", "Fel läkemedel gavs.")
+    sign_in(web, "erik")
+    page = web.get("/inkorg")
+    assert page.status_code == 200
+    assert other["reference"] not in page.text
+
+
+def test_the_inbox_is_for_chefs_and_its_link_shows_for_them_only(web):
+    sign_in(web, "anna")
+    assert "/inkorg" not in web.get("/rapportera").text
+    assert web.get("/inkorg").status_code == 403
+    sign_in(web, "erik")
+    assert 'href="/inkorg"' in web.get("/rapportera").text
+    assert web.get("/").headers["Location"] == "/inkorg"
+
+
+def test_more_pages_follow_the_cursor(services, web, monkeypatch):
+    from ordning_web import inbox
+
+    monkeypatch.setattr(inbox, "PAGE_SIZE", 1)
+    for text in ("Larmet ringde inte.", "Dörren var olåst."):  # two new cases at least, whatever ran before
+        report(services, "olle", OCKERO, "avvikelse", text)
+    sign_in(web, "olle")
+    first = web.get("/inkorg").text
+    more = re.search(r'href="(/inkorg\?grupp=nya&amp;efter=[^"]+)"', first)
+    assert more, "no link to the next page of new cases"
+    second = web.get(more.group(1).replace("&amp;", "&"))
+    assert second.status_code == 200
+    firsts = re.findall(r'<a href="/arenden/[^"]+">([^<]+)</a>', section(first, "nya"))
+    seconds = re.findall(r'<a href="/arenden/[^"]+">([^<]+)</a>', section(second.text, "nya"))
+    assert len(firsts) == len(seconds) == 1 and firsts != seconds
+
+
+def test_the_inbox_says_so_when_the_service_is_down(services):
+    from ordning_web.app import create_app
+
+    from .conftest import free_port_url
+
+    web = create_app(services.web_settings(deviations_url=free_port_url())).test_client()
+    sign_in(web, "erik")
+    page = web.get("/inkorg")
+    assert page.status_code == 503 and "Tjänsten för avvikelser svarar inte just nu" in page.text
