@@ -331,13 +331,14 @@ def _test_name(request) -> str:
 
 @pytest.fixture
 def open_browser(request, web_stack):
-    """Opens fresh browsers (no cookies), one per person in a test: open_browser("phone") or ("desk")."""
+    """Opens fresh browsers (no cookies), one per person in a test: open_browser("phone", "anna"); the
+    person's name goes into the screenshots' names."""
     drivers = []
 
-    def opened(size: str) -> Browser:
+    def opened(size: str, person: str = "") -> Browser:
         driver = chrome(*SIZES[size])
         drivers.append(driver)
-        name = _test_name(request) + (f"-{len(drivers)}" if len(drivers) > 1 else "")
+        name = _test_name(request) + (f"-{person}" if person else "")
         return Browser(driver, web_stack.web_url, size, name)
 
     try:
