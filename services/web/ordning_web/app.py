@@ -15,7 +15,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import inbox, pages, report, signin
-from .client import ApiProblem, ServiceUnavailable
+from .client import ApiProblem, ServiceUnavailable, SignInRequired
 from .config import WebSettings
 
 log = logging.getLogger(__name__)
@@ -87,12 +87,15 @@ def create_app(settings: WebSettings | None = None) -> Flask:
     def _service_down(exc: ServiceUnavailable):
         return render_template("error.html", title="Tjänsten svarar inte", message=exc.message), 503
 
+    @app.errorhandler(SignInRequired)
+    def _sign_in_again(exc: SignInRequired):
+        # The token ran out or was refused: sign in again, and come back here (a form's POST: to its page).
+        session.clear()
+        return redirect(url_for("signin.login", next=request.full_path.rstrip("?") if request.method == "GET"
+                                else request.path))
+
     @app.errorhandler(ApiProblem)
     def _api_problem(exc: ApiProblem):
-        if exc.status == 401:  # the token ran out or was refused: sign in again, and come back here
-            session.clear()
-            return redirect(url_for("signin.login", next=request.full_path.rstrip("?") if request.method == "GET"
-                                    else None))
         title = {403: "Du har inte behörighet", 404: "Det finns inte"}.get(exc.status, "Det gick inte")
         return render_template("error.html", title=title, message=exc.message), exc.status
 

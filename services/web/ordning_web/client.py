@@ -47,9 +47,15 @@ class ServiceUnavailable(ApiError):
     """The service did not answer (refused, timed out) or failed (5xx)."""
 
     def __init__(self, service: str, status: int | None = None):
-        super().__init__(f"Tjänsten för {SERVICE_NAMES.get(service, service)} svarar inte just nu. "
-                         "Det du har skrivit finns kvar; försök igen om en stund.", status)
+        self.short = f"Tjänsten för {SERVICE_NAMES.get(service, service)} svarar inte just nu."
+        super().__init__(f"{self.short} Det du har skrivit finns kvar; försök igen om en stund.", status)
         self.service = service
+
+
+class SignInRequired(Exception):
+    """The service refused the token (401: it ran out, or was never good): the person signs in again.
+
+    Not an ApiError, so that a page that shows errors beside its form does not keep it there."""
 
 
 class ApiProblem(ApiError):
@@ -109,6 +115,8 @@ class Api:
         if answer.status_code >= 500:
             log.warning("the %s service answered %s", self.service, answer.status_code)
             raise ServiceUnavailable(self.service, answer.status_code)
+        if answer.status_code == 401:
+            raise SignInRequired()
         if answer.status_code >= 400:
             try:
                 document = answer.json()

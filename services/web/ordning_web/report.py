@@ -121,20 +121,25 @@ def _choices():
     try:
         units = client.processes().get("/api/v1/org-units")["items"]
     except ApiError as error:
-        trouble.append(error.message)
+        trouble.append(_short(error) + " Listan med enheter kan inte visas.")
     try:
         categories = [c for c in client.deviations().get("/api/v1/categories") if c.get("active", True)]
     except ApiError as error:
-        if error.message not in trouble:
-            trouble.append(error.message)
+        trouble.append(_short(error) + " Listan med kategorier kan inte visas.")
     return units, categories, trouble
+
+
+def _short(error: ApiError) -> str:
+    return error.short if isinstance(error, ServiceUnavailable) else error.message
 
 
 def _render(form: ReportForm, status: int = 200, message: str | None = None):
     units, categories, trouble = _choices()
     person = current_person()
     groups = unit_groups(units, person.org_units) if units is not None else []
-    notices = ([message] if message else []) + [text for text in trouble if text != message]
+    # One notice a service: the form's message names the one that did not answer already.
+    notices = ([message] if message else []) + [text for text in trouble if not message
+                                                 or not message.startswith(text.split(".")[0])]
     return render_template("report.html", form=form, unit_groups=groups, units_known=units is not None,
                            categories=categories, kinds=KIND_CHOICES, notices=notices), status
 
@@ -158,8 +163,6 @@ def report_send():
     except ServiceUnavailable as error:
         return _render(form, 503, error.message)
     except ApiProblem as problem:
-        if problem.status == 401:
-            raise
         form.errors.update({name: message for name, message in problem.field_errors.items()
                             if name in FIELD_ORDER})
         field_name = CODE_FIELDS.get(problem.code)

@@ -92,7 +92,8 @@ def test_a_service_that_is_down_is_named_in_swedish_and_the_form_is_kept(service
                 immediate_action="Stängde och låste")
     page = web.post("/rapportera", data=form)
     assert page.status_code == 503
-    assert "Tjänsten för avvikelser svarar inte just nu" in page.text
+    assert page.text.count("Tjänsten för avvikelser svarar inte just nu") == 1  # said once, not per list
+    assert "Det du har skrivit finns kvar" in page.text
     assert "Dörren till medicinskåpet stod öppen.</textarea>" in page.text
     assert re.search(r'id="kind-lex_maria" name="kind" value="lex_maria"[^>]*checked', page.text)
     assert re.search(f'<option value="{NORR}" selected>', page.text)
@@ -109,3 +110,13 @@ def test_a_post_without_its_csrf_token_is_refused_with_a_page(web):
 
 def test_not_signed_in_is_sent_to_sign_in(web):
     assert web.get("/rapportera").headers["Location"].startswith("/logga-in?next=/rapportera")
+
+
+def test_a_token_the_services_refuse_sends_the_person_to_sign_in_again(web):
+    sign_in(web, "anna")
+    with web.session_transaction() as session:
+        session["token"] = session["token"][:-8] + "AAAAAAAA"  # its signature no longer holds
+    answer = web.get("/rapportera")
+    assert answer.status_code == 302 and answer.headers["Location"].startswith("/logga-in?next=/rapportera")
+    with web.session_transaction() as session:
+        assert "token" not in session
