@@ -96,8 +96,11 @@ def services(tmp_path_factory):
     served, workers, platforms, urls = [], [], {}, {}
     try:
         for service, (module, handlers) in modules.items():
+            # trusted_proxies=1: the web is the one proxy in front of the public endpoints, and tells each
+            # citizen's address (X-Forwarded-For), so each test client is a client of its own at the rate limit.
             settings = make_settings(service, database_url=f"sqlite:///{data_dir / (service + '.db')}",
-                                     broker_url="filesystem://", data_dir=data_dir, bus_namespace=namespace)
+                                     broker_url="filesystem://", data_dir=data_dir, bus_namespace=namespace,
+                                     trusted_proxies=1)
             upgrade(service, settings)
             platforms[service] = module.make_platform(settings)
             workers.append(BackgroundWorker(platforms[service], handlers).__enter__())
