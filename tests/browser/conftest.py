@@ -32,6 +32,7 @@ CHROMEDRIVER = os.environ.get("ORDNING_CHROMEDRIVER", "/usr/bin/chromedriver")
 SIZES = {"phone": (360, 740), "desk": (1280, 800)}
 BLOCKING_IMPACTS = ("serious", "critical")
 BANNER = "Ordning is running"
+REFERENCE = re.compile(r"\b(\d{4}-\d{6})\b")  # a case's reference number, e.g. 2026-000042
 WEB_LINE = re.compile(r"Öppna (http://127\.0\.0\.1:\d+) i webbläsaren")
 
 # What axe found, over the session, for the summary at the end and var/screenshots/axe-report.json.
@@ -127,7 +128,10 @@ def chrome(width: int, height: int):
         options.add_argument(argument)
     options.add_experimental_option("prefs", {"intl.accept_languages": "sv-SE,sv"})
     # The chromedriver of the same Debian package version as the browser: selenium downloads nothing.
-    return webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
+    # On Linux Chromium takes its own language (date fields' order, number formats) from the environment,
+    # not from --lang: Swedish, as the people who use Ordning.
+    env = dict(os.environ, LANGUAGE="sv_SE:sv", LANG="sv_SE.UTF-8", LC_ALL="sv_SE.UTF-8")
+    return webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER, env=env), options=options)
 
 
 # Whether the focused element draws a focus indicator: it matches :focus-visible (the keyboard put it
@@ -160,6 +164,24 @@ axe.run(document, {resultTypes: ['violations']})
 """
 
 
+_DATE_ORDER: list[str] = []
+
+
+def _date_order(driver) -> list[str]:
+    """The order of a date field's parts in this Chromium (its language, not the page's, decides): typed once
+    into a field on a blank page of its own and read back."""
+    if not _DATE_ORDER:
+        from selenium.webdriver.common.action_chains import ActionChains
+
+        driver.get("data:text/html;charset=utf-8,<input type=date id=d autofocus>")
+        driver.execute_script("document.getElementById('d').focus()")
+        ActionChains(driver).send_keys("11" "12" "2013").perform()  # a part of each width
+        value = driver.execute_script("return document.getElementById('d').value")
+        orders = {"2013-11-12": ["month", "day", "year"], "2013-12-11": ["day", "month", "year"]}
+        _DATE_ORDER.extend(orders.get(value, ["year", "month", "day"]))
+    return _DATE_ORDER
+
+
 class Browser:
     """One browser at one size for one test, worked with the keyboard."""
 
@@ -168,6 +190,7 @@ class Browser:
         self.pages_checked = 0
         self._axe_source = AXE.read_text(encoding="utf-8")
         self.tab_path: list[dict] = []
+        self.date_order = _date_order(driver)
         self._emulate(size)
 
     # --- sizes, pages, checks -------------------------------------------------------------------------
@@ -314,6 +337,11 @@ class Browser:
         """Characters into the focused field, as typed."""
         self._keys(text)
 
+    def type_date(self, iso: str) -> None:
+        """A date (YYYY-MM-DD) into the focused date field, its parts in the order the field shows them."""
+        parts = dict(zip(("year", "month", "day"), iso.split("-")))
+        self._keys("".join(parts[part] for part in self.date_order))
+
     # --- reading the page ---------------------------------------------------------------------------
 
     def text(self, css: str = "main") -> str:
@@ -323,6 +351,54 @@ class Browser:
 
     def title(self) -> str:
         return self.driver.title
+
+
+    # --- flows more than one test uses -----------------------------------------------------------------
+
+    def sign_in(self, name: str) -> None:
+        """As the demo user of that name, from the address `make run` prints, by keyboard."""
+        self.open("/")
+        self.tab_to_text(name)
+        self.enter()
+        assert f"Inloggad som {name}" in self.text("header")
+
+    def selected_option(self, element_id: str) -> str:
+        return self.driver.execute_script(
+            "const s = document.getElementById(arguments[0]); return s.options[s.selectedIndex].text;", element_id)
+
+    def report(self, description: str) -> str:
+        """A staff member's report on Rapportera, Tab by Tab, in Hemtjänst Norr; returns the receipt's reference."""
+        self.tab_to_text("Rapportera")
+        self.enter()
+        assert self.path == "/rapportera"
+        assert "Rapportera en händelse" in self.text()
+
+        # Sent empty: the errors are announced (role=alert), listed with links, and tied to their fields.
+        self.tab_to_id("skicka")
+        self.enter()
+        summary = self.text(".error-summary")
+        assert "fel i formuläret" in summary, summary
+        assert self.driver.find_element("css selector", ".error-summary").get_attribute("role") == "alert"
+        assert self.driver.execute_script(
+            "const d = document.getElementById('description');"
+            "return d.getAttribute('aria-invalid') === 'true'"
+            " && d.getAttribute('aria-describedby').includes('description-fel');")
+
+        self.tab_to_id("description")
+        self.type(description)
+        self.tab_to_id("unit_id")
+        self.type("Hemtjänst Norr")  # a select chooses the option whose name is typed
+        assert self.selected_option("unit_id") == "Hemtjänst Norr"
+        # When: defaults to now; kind: avvikelse is pre-chosen (Tab lands on the checked radio).
+        assert self.driver.execute_script("return document.getElementById('occurred_at').value") != ""
+        state = self.tab_to_name("kind")
+        assert state["id"] == "kind-avvikelse", state
+        self.tab_to_id("skicka")
+        self.enter()
+
+        heading = self.text("h1")
+        assert heading.startswith("Tack! Ditt ärende har nummer"), heading
+        return REFERENCE.search(heading).group(1)
 
 
 def _test_name(request) -> str:
