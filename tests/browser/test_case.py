@@ -64,3 +64,18 @@ def test_the_enhetschef_receives_investigates_acts_and_closes_with_the_keyboard_
     press(erik, "kommando-close")
     assert "Avslutat" in erik.text("#fakta-status")
     assert erik.driver.find_elements("id", "kommando-reopen")
+
+
+def test_a_chef_of_another_unit_or_another_municipality_cannot_open_the_case(open_browser):
+    anna = open_browser("phone", "anna")
+    anna.sign_in("Anna Andersson")
+    reference = anna.report("Dörrlarmet hos brukaren larmade inte.")
+    case_id = anna.path.rsplit("/", 1)[1]  # the receipt's address: /rapportera/kvitto/<id>
+
+    for person, name in (("sara", "Sara Svensson"), ("olle", "Olle Olsson")):  # Solgården; Öckerö
+        other = open_browser("desk", person)
+        other.sign_in(name)
+        for path in (f"/arenden/{case_id}", f"/arenden/nummer/{reference}"):
+            other.open(path)
+            assert "Ärendet finns inte eller så får du inte se det" in other.text(), (person, path)
+            assert "Dörrlarmet" not in other.text()
