@@ -214,7 +214,9 @@ class Browser:
         if self.driver.execute_script("return window.__ordningChecked === true"):
             return
         self.pages_checked += 1
-        label = re.sub(r"[^a-z0-9]+", "-", self.path.split("?")[0].lower()).strip("-") or "start"
+        # Ids are new on every run: named "id", a run's screenshots replace the last run's.
+        path = re.sub(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "id", self.path.split("?")[0])
+        label = re.sub(r"[^a-z0-9]+", "-", path.lower()).strip("-") or "start"
         for size in SIZES:
             self._emulate(size)
             violations = self._axe()
