@@ -1,7 +1,8 @@
 # One recipe for every service's image; SERVICE picks the service:
 #   docker build --build-arg SERVICE=deviations -t ordning-deviations .
 # The image runs the API by default; the chart runs the worker (`ordning-<service>-worker`)
-# and the migrations (`ordning-migrate <service>`) from the same image.
+# and the migrations (`ordning-migrate <service>`) from the same image. SERVICE=web builds the web
+# pages (no worker, no migrations; its templates and static files travel in its package).
 FROM python:3.11.7-slim-bookworm AS build
 ARG SERVICE
 WORKDIR /src

@@ -13,7 +13,7 @@ export ORDNING_DATA_DIR ?= $(CURDIR)/var
 # install steps write to stderr.
 .SILENT:
 
-.PHONY: install run test unit token bench mutation clean
+.PHONY: install browser run test unit token bench mutation clean
 
 $(BIN)/python:
 	echo "creating $(VENV) ..." >&2
@@ -54,10 +54,14 @@ $(MUTMUT_VENV)/.installed: constraints-mutmut.txt
 
 install: $(VENV)/.dev $(CHECKOV_VENV)/.installed
 
+# The browser tests drive Debian's chromium through chromium-driver; installed here when missing (as root).
+browser:
+	tools/install-browser.sh
+
 run: $(VENV)/.runtime
 	$(BIN)/ordning-run
 
-test: install
+test: install browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 unit: install

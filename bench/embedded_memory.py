@@ -1,8 +1,8 @@
 """Benchmark: the memory of `make run`'s embedded stack, as PSS, against a bare Python process.
 
 Starts the embedded stack (`python -m ordning_shared.devstack`) on a fresh data folder, waits until
-every service is ready and the demo municipality is seeded, asks each service a few questions (so
-what a first request imports is in), then sums PSS (/proc/<pid>/smaps_rollup: each page shared by n
+every service is ready and the demo municipality is seeded, asks each service (and the web its sign-in
+page) a few questions (so what a first request imports is in), then sums PSS (/proc/<pid>/smaps_rollup: each page shared by n
 processes counts 1/n) over the launcher and all its descendants. The baseline, in the same run:
 a bare `python -c "import flask, sqlalchemy, kombu"` process, the floor of any one service process.
 Target (issue 8): the whole stack under 600 MB with every service of the day running.
@@ -64,13 +64,13 @@ def command(pid: int) -> str:
 def free_port_base() -> int:
     for base in range(21000, 32000, 10):
         try:
-            for port in (base + 1, base + 2):
+            for port in (base, base + 1, base + 2):  # the web, processes, deviations
                 with socket.socket() as sock:
                     sock.bind(("127.0.0.1", port))
             return base
         except OSError:
             continue
-    raise SystemExit("no two free ports found")
+    raise SystemExit("no three free ports found")
 
 
 def get(url: str, token: str | None = None) -> int:
@@ -116,6 +116,7 @@ def main() -> None:
                 get(f"http://127.0.0.1:{port}/metrics")
             get(f"http://127.0.0.1:{base + 2}/api/v1/deviations", token)
             get(f"http://127.0.0.1:{base + 1}/api/v1/org-units", token)
+            get(f"http://127.0.0.1:{base}/")  # the web's sign-in page
             time.sleep(SETTLE_SECONDS)
             pids = [launcher.pid, *descendants(launcher.pid)]
             figures = [(pid, pss_kb(pid), command(pid)) for pid in pids]

@@ -34,7 +34,10 @@ CUSTOM_KINDS = {
     ("keda.sh/v1alpha1", "ScaledObject"): ["scaleTargetRef", "triggers"],
     ("keda.sh/v1alpha1", "TriggerAuthentication"): ["secretTargetRef"],
 }
-SERVICES_WITH_CODE = sorted(p.parent.name for p in (ROOT / "services").glob("*/pyproject.toml"))
+# The services that own data (a database with migrations, a broker user, a worker): the chart's components.
+SERVICES_WITH_CODE = sorted(p.parent.name for p in (ROOT / "services").glob("*/migrations"))
+# The web owns none: a Deployment of its own (web.yaml), on "/" of the host.
+WEB = "ordning-web-server"
 
 helm_python.disable_logging()
 
@@ -82,6 +85,9 @@ def test_there_are_example_values_for_two_municipalities_and_a_region():
 def test_the_chart_knows_every_service_that_exists():
     values = yaml.safe_load((CHART / "values.yaml").read_text())
     assert sorted(values["components"]) == SERVICES_WITH_CODE
+    deployables = sorted(p.parent.name for p in (ROOT / "services").glob("*/pyproject.toml"))
+    assert deployables == sorted(SERVICES_WITH_CODE + ["web"])  # the web is the one without data
+    assert values["web"]["enabled"] is True
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.stem)
@@ -165,7 +171,12 @@ def test_every_container_keeps_the_invariants(rendered):
                 # Credentials arrive as mounted files, never in the environment or the ConfigMap.
                 assert all("valueFrom" not in env for env in container.get("env", [])), where
                 mounts = {mount["mountPath"]: mount for mount in container["volumeMounts"]}
-                assert mounts["/var/run/secrets/ordning/database"]["readOnly"] is True, where
+                if workload["metadata"]["name"] == WEB:  # owns no data: no database, no broker
+                    assert set(mounts) == {"/tmp", "/var/run/secrets/ordning/oidc",
+                                           "/var/run/secrets/ordning/session"}, where
+                    assert all(mount.get("readOnly") for path, mount in mounts.items() if path != "/tmp"), where
+                else:
+                    assert mounts["/var/run/secrets/ordning/database"]["readOnly"] is True, where
                 assert "/tmp" in mounts, where  # the only writable place
                 if workload["kind"] == "Deployment":
                     assert container["livenessProbe"] and container["readinessProbe"], where
@@ -377,7 +388,8 @@ def test_a_service_can_be_switched_off():
 def test_the_region_serves_every_tenant_from_one_installation(rendered):
     docs = rendered["region-vasternorrland"]
     codes = [t["code"] for t in example_values(ROOT / "deploy" / "helm" / "examples" / "region-vasternorrland.yaml")["tenants"]]
-    assert len(of_kind(docs, "Deployment")) == 2 * len(SERVICES_WITH_CODE)  # not one stack per municipality
+    # not one stack per municipality: an API and a worker per service, and the web
+    assert len(of_kind(docs, "Deployment")) == 2 * len(SERVICES_WITH_CODE) + 1
     paths = {p["path"] for ingress in of_kind(docs, "Ingress") for rule in ingress["spec"]["rules"]
              for p in rule["http"]["paths"]}
     for code in codes:
@@ -540,3 +552,114 @@ def test_the_apis_trust_the_ingress_for_the_client_address_and_nothing_without_i
     values["ingress"] = {**values.get("ingress", {}), "enabled": False}
     data = named(render(values), "ConfigMap", "ordning-deviations-settings")["data"]
     assert data["ORDNING_TRUSTED_PROXIES"] == "0"
+
+
+def _web_pod(docs) -> dict:
+    return named(docs, "Deployment", WEB)["spec"]["template"]["spec"]
+
+
+def test_the_web_runs_its_app_with_probes_and_only_its_own_secrets(rendered, tmp_path):
+    from ordning_web.config import WebSettings
+
+    api_port = importlib.import_module("ordning_shared.gunicorn_conf").bind.rpartition(":")[2]
+    for example, docs in rendered.items():
+        pod = _web_pod(docs)
+        web = pod["containers"][0]
+        assert web["command"] == ["gunicorn", "--config", "python:ordning_shared.gunicorn_conf",
+                                  "ordning_web.app:create_app()"]
+        assert {p["containerPort"] for p in web["ports"]} == {int(api_port)}
+        assert web["livenessProbe"]["httpGet"]["path"] == "/healthz"
+        assert web["readinessProbe"]["httpGet"]["path"] == "/readyz"
+        secrets = _secret_volumes(pod)
+        assert secrets["/var/run/secrets/ordning/oidc"] == ("ordning-web", "web-oidc-client-secret"), example
+        assert secrets["/var/run/secrets/ordning/session"][1] == "web-session-key", example
+        names = {secret for secret, _key in secrets.values()}
+        assert not names & {"ordning-database", "ordning-database-owner", "ordning-rabbitmq"}, example
+        assert "envFrom" in web and "env" not in web
+
+        # The ConfigMap is a valid production configuration of the web once its secrets are mounted,
+        # and names each API by its Service inside the cluster.
+        data = named(docs, "ConfigMap", "ordning-web-settings")["data"]
+        assert not any(re.search(r"://[^/@\s]+:[^/@\s]+@", value) for value in data.values())
+        (tmp_path / "client-secret").write_text("s3cret")
+        (tmp_path / "key").write_text("k" * 64)
+        environ = dict(data, ORDNING_WEB_OIDC_CLIENT_SECRET_FILE=str(tmp_path / "client-secret"),
+                       ORDNING_WEB_SECRET_KEY_FILE=str(tmp_path / "key"))
+        settings = WebSettings.from_env(environ)
+        assert settings.production and settings.oidc and settings.oidc_client_secret == "s3cret"
+        services = {doc["metadata"]["name"] for doc in of_kind(docs, "Service")}
+        for service in SERVICES_WITH_CODE:
+            url = getattr(settings, f"{service}_url")
+            assert url == f"http://ordning-{service}-api.ordning.svc", (example, url)
+            assert f"ordning-{service}-api" in services
+
+
+def test_the_web_has_slash_and_the_apis_keep_their_paths(rendered):
+    for example, docs in rendered.items():
+        routes = {path["path"]: path["backend"]["service"]["name"] for ingress in of_kind(docs, "Ingress")
+                  for rule in ingress["spec"]["rules"] for path in rule["http"]["paths"]}
+
+        def backend_of(url):
+            matches = [p for p in routes if url == p or url.startswith(p.rstrip("/") + "/")]
+            return routes[max(matches, key=len)]
+
+        assert routes["/"] == WEB
+        for page in ("/", "/logga-in", "/logga-in/klar", "/rapportera", "/inkorg", "/arenden/x", "/static/ordning.css"):
+            assert backend_of(page) == WEB, (example, page)
+        assert backend_of("/api/v1/deviations/x") == "ordning-deviations-api"
+        assert backend_of("/api/v1/org-units") == "ordning-processes-api"
+        web = named(docs, "Ingress", WEB)
+        api = named(docs, "Ingress", "ordning-deviations-api")
+        assert web["spec"].get("tls") == api["spec"].get("tls")
+        assert web["spec"]["rules"][0]["host"] == api["spec"]["rules"][0]["host"]
+
+
+def test_the_web_reaches_the_apis_and_the_identity_provider_and_nothing_else(rendered):
+    docs = rendered["tyreso"]
+    web = named(docs, "NetworkPolicy", WEB)["spec"]
+    assert {port["port"] for rule in web["egress"] for port in rule["ports"]} == {53, "http", 443}
+    to_apis = next(rule for rule in web["egress"] if rule["ports"][0]["port"] == "http")
+    assert to_apis["to"][0]["podSelector"]["matchLabels"]["app.kubernetes.io/component"] == "api"
+    web_labels = named(docs, "Deployment", WEB)["spec"]["template"]["metadata"]["labels"]
+    for service in SERVICES_WITH_CODE:
+        api = named(docs, "NetworkPolicy", f"ordning-{service}-api")["spec"]
+        peers = [peer["podSelector"]["matchLabels"] for rule in api["ingress"] for peer in rule["from"]
+                 if "podSelector" in peer and "namespaceSelector" not in peer]
+        assert any(selector.items() <= web_labels.items() for selector in peers), service
+        assert api_labels_match(docs, service, to_apis["to"][0]["podSelector"]["matchLabels"])
+
+
+def api_labels_match(docs, service, selector) -> bool:
+    labels = named(docs, "Deployment", f"ordning-{service}-api")["spec"]["template"]["metadata"]["labels"]
+    return selector.items() <= labels.items()
+
+
+def test_the_web_can_be_switched_off_and_the_apis_then_take_no_calls_from_it():
+    values = example_values(ROOT / "deploy" / "helm" / "examples" / "tyreso.yaml")
+    values["web"] = {"enabled": False}
+    docs = render(values)
+    assert not [d for d in docs if "-web-" in d["metadata"]["name"]]
+    api = named(docs, "NetworkPolicy", "ordning-deviations-api")["spec"]
+    assert not [peer for rule in api["ingress"] for peer in rule["from"] if "namespaceSelector" not in peer]
+
+
+def test_the_web_needs_its_client_and_its_secret_and_keeps_secrets_out_of_values():
+    values = example_values(ROOT / "deploy" / "helm" / "examples" / "tyreso.yaml")
+    for key, message in (("existingSecret", "web.oidc.existingSecret"), ("clientId", "web.oidc.clientId")):
+        broken = copy.deepcopy(values)
+        broken["web"]["oidc"].pop(key)
+        with pytest.raises(helm_python.HelmError, match=re.escape(message)):
+            render(broken)
+    # A region names several providers: the web's must be named.
+    region = example_values(ROOT / "deploy" / "helm" / "examples" / "region-vasternorrland.yaml")
+    region["web"]["oidc"].pop("issuer")
+    with pytest.raises(helm_python.HelmError, match=re.escape("web.oidc.issuer")):
+        render(region)
+    chart = helm_python.Chart.load(CHART)
+    for change, where in (({"oidc": {"clientSecret": "hunter2"}}, "clientSecret"),
+                          ({"oidc": {"issuer": "http://idp.example"}}, "issuer"),
+                          ({"replicaz": 2}, "replicaz")):
+        merged = chart.merge_values(values)
+        _deep_update(merged["web"], change)
+        with pytest.raises(helm_python.HelmValuesError, match=where):
+            chart.validate_schema(merged)

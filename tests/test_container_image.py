@@ -16,7 +16,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCKERFILE = (ROOT / "Dockerfile").read_text()
-SERVICES_WITH_CODE = sorted(p.parent.name for p in (ROOT / "services").glob("*/pyproject.toml"))
+# Every deployable the image builds (--build-arg SERVICE=<name>), and those that own a database.
+DEPLOYABLES = sorted(p.parent.name for p in (ROOT / "services").glob("*/pyproject.toml"))
+SERVICES_WITH_CODE = sorted(p.parent.name for p in (ROOT / "services").glob("*/migrations"))
 
 
 def stages() -> list[str]:
@@ -52,7 +54,7 @@ def installed(tmp_path_factory) -> Path:
     """shared and every service installed as the image installs them: built wheels, not editable."""
     target = tmp_path_factory.mktemp("image") / "site-packages"
     subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(target),
-                    str(ROOT / "shared"), *(str(ROOT / "services" / s) for s in SERVICES_WITH_CODE)],
+                    str(ROOT / "shared"), *(str(ROOT / "services" / s) for s in DEPLOYABLES)],
                    check=True, capture_output=True, timeout=600)
     return target
 
@@ -103,3 +105,47 @@ def test_an_installed_service_refuses_to_start_without_its_database(installed, t
     result = run_installed(installed, "from ordning_shared.migrations import main; main(['deviations'])", env, tmp_path)
     assert result.returncode != 0
     assert "ORDNING_DEVIATIONS_DATABASE_URL_FILE" in result.stderr
+
+
+def test_the_image_builds_the_web_too():
+    assert "web" in DEPLOYABLES
+    # The build copies services/${SERVICE}/ and installs it: nothing in the recipe is per service.
+    assert "COPY services/${SERVICE}/ services/${SERVICE}/" in DOCKERFILE
+    assert '"./services/${SERVICE}"' in DOCKERFILE
+
+
+WEB_IN_PRODUCTION = """
+import ordning_web, ordning_web.app as app_module
+from pathlib import Path
+print(Path(ordning_web.__file__).parent)
+client = app_module.create_app().test_client()
+health = client.get("/healthz")
+css = client.get("/static/ordning.css")
+page = client.get("/utloggad")  # a template page that calls nobody
+print(health.status_code, css.status_code, len(css.data), page.status_code, page.headers.get("Location", ""))
+"""
+
+
+def test_the_installed_web_serves_its_pages_and_files_in_production(installed, tmp_path):
+    """The installed wheel carries the templates and the static files, and starts in production
+    configuration from the chart's variables and mounted secrets (no database, no broker)."""
+    (tmp_path / "client-secret").write_text("s3cret")
+    (tmp_path / "session-key").write_text("k" * 64)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ORDNING_")}
+    env.update({
+        "ORDNING_ENV": "production",
+        "ORDNING_WEB_PROCESSES_URL": "http://ordning-processes-api.ordning.svc",
+        "ORDNING_WEB_DEVIATIONS_URL": "http://ordning-deviations-api.ordning.svc",
+        "ORDNING_WEB_OIDC_ISSUER": "https://idp.example",
+        "ORDNING_WEB_OIDC_CLIENT_ID": "ordning-web",
+        "ORDNING_WEB_OIDC_CLIENT_SECRET_FILE": str(tmp_path / "client-secret"),
+        "ORDNING_WEB_SECRET_KEY_FILE": str(tmp_path / "session-key"),
+    })
+    result = run_installed(installed, WEB_IN_PRODUCTION, env, tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    where, answers = result.stdout.strip().splitlines()[-2:]
+    assert Path(where).is_relative_to(installed)  # the wheel, not the source checkout
+    health, css, css_bytes, signin, location = (answers.split() + [""])[:5]
+    assert (health, css) == ("200", "200") and int(css_bytes) > 500
+    assert signin == "200", answers
+    assert (Path(where) / "templates" / "base.html").exists()

@@ -23,11 +23,12 @@ pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parent.parent
 BANNER = "Ordning is running"
+STACK = ["web", "processes", "deviations"]  # one process each, on base + 0, 1, 2
 
 
 def port_base(offset: int) -> int:
     # Apart from other test runs on this machine (other pids) and from the other tests of this module
-    # (a stack takes base + 1 and base + 2), below the ephemeral ports.
+    # (a stack takes base, base + 1 and base + 2: the web and two APIs), below the ephemeral ports.
     return 18000 + os.getpid() % 1000 * 14 + offset * 3
 
 
@@ -58,7 +59,7 @@ class Launcher:
         return "".join(self.output)
 
     def port(self, service: str) -> int:
-        return self.base + 1 + ["processes", "deviations"].index(service)
+        return self.base + STACK.index(service)
 
     def wait_running(self, timeout: float = 120) -> None:
         deadline = time.monotonic() + timeout
@@ -174,8 +175,31 @@ def test_embedded_stack_starts_seeds_and_serves(running_stack):
 
 def test_one_process_per_service(running_stack):
     services = [command_line(pid) for pid in descendants(running_stack.process.pid)]
-    assert len(services) == 2, services
+    assert len(services) == len(STACK), services
     assert all("ordning_shared.embedded" in command for command in services), services
+    assert sorted(command.split("ordning_shared.embedded ")[1].split()[0] for command in services) == sorted(STACK)
+
+
+def environment_of(pid: int) -> dict:
+    entries = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+    return dict(entry.decode().partition("=")[::2] for entry in entries if entry)
+
+
+def test_the_web_is_the_first_thing_printed_and_serves_the_sign_in_page(running_stack):
+    web = f"http://127.0.0.1:{running_stack.port('web')}"
+    lines = [line.strip() for line in running_stack.text.splitlines() if "http://" in line]
+    # The first address printed, before the APIs'
+    assert lines[0].startswith(f"Öppna {web} i webbläsaren"), running_stack.text
+    page = requests.get(web + "/", timeout=10)
+    assert page.status_code == 200 and page.headers["Content-Type"].startswith("text/html"), page.text[:500]
+    for probe in ("/healthz", "/readyz"):
+        assert requests.get(web + probe, timeout=10).status_code == 200, probe
+    # The web process finds each API where the launcher serves it.
+    web_pid = next(pid for pid in descendants(running_stack.process.pid) 
+                   if " ordning_shared.embedded web " in command_line(pid))
+    environ = environment_of(web_pid)
+    assert environ["ORDNING_WEB_PROCESSES_URL"] == f"http://127.0.0.1:{running_stack.port('processes')}"
+    assert environ["ORDNING_WEB_DEVIATIONS_URL"] == f"http://127.0.0.1:{running_stack.port('deviations')}"
 
 
 def banner_example(output: str) -> list[str]:
@@ -253,7 +277,7 @@ def test_ctrl_c_ten_times_leaves_no_process_and_no_port(tmp_path):
             if launcher.process.poll() is None:
                 launcher.kill_all()
         assert stack_processes_left(launcher.process.pid, seen) == [], f"attempt {attempt + 1}"
-        for service in ("processes", "deviations"):
+        for service in STACK:
             assert not listening(launcher.port(service)), f"attempt {attempt + 1}: {service}'s port is held"
 
 
@@ -273,7 +297,7 @@ def test_a_port_in_use_stops_the_start_at_once_naming_service_and_port(tmp_path)
     assert "another program is using it" in message
     assert f"ss -ltnp 'sport = :{base + 2}'" in message and "ORDNING_RUN_PORT_BASE" in message
     assert BANNER not in message
-    assert not listening(base + 1)
+    assert not listening(base) and not listening(base + 1)
 
 
 def test_a_service_that_dies_stops_the_stack_with_the_reason(tmp_path):
@@ -338,7 +362,7 @@ def test_services_stop_when_the_launcher_is_killed(tmp_path):
             except ProcessLookupError:
                 pass
     assert stack_processes_left(launcher.process.pid, seen) == []
-    assert not listening(launcher.port("processes")) and not listening(launcher.port("deviations"))
+    assert not any(listening(launcher.port(service)) for service in STACK)
 
 
 def raw_answer(port: int, request: bytes) -> tuple[str, dict, bytes]:

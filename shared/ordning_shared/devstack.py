@@ -3,7 +3,8 @@
 Every service runs as one process (ordning_shared.embedded: its API and its worker
 loops as threads) on SQLite files and kombu's filesystem transport under one data
 folder (ORDNING_DATA_DIR, default ./var). On the first start a demo municipality is
-seeded through the services' own APIs.
+seeded through the services' own APIs. The web, which owns no data, is one more process,
+on the first port (8000): the page a newcomer opens.
 """
 from __future__ import annotations
 
@@ -24,12 +25,16 @@ from . import demo, embedded
 from .auth import LocalIssuer
 from .config import Settings
 
-SERVICES = ["processes", "deviations"]  # in start order: the org tree first
+# In start order, one port each from ORDNING_RUN_PORT_BASE: the web on the base port (8000), then the
+# APIs, the org tree first (processes 8001, deviations 8002).
+SERVICES = ["web", "processes", "deviations"]
+WEB = "web"
+APIS = [service for service in SERVICES if service != WEB]
 
 
 def port_of(service: str) -> int:
     base = int(os.environ.get("ORDNING_RUN_PORT_BASE", "8000"))
-    return base + 1 + SERVICES.index(service)
+    return base + SERVICES.index(service)
 
 
 def base_url(service: str) -> str:
@@ -244,6 +249,8 @@ def main() -> None:
     data_dir.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ, ORDNING_ENV="embedded", ORDNING_DATA_DIR=str(data_dir))
     env.pop("ORDNING_AUTH_JWKS_URL", None)
+    # The web calls each API where the launcher serves it.
+    env.update({f"ORDNING_WEB_{service.upper()}_URL": base_url(service) for service in APIS})
     Settings.from_env("processes", env)  # fail early on a broken configuration
     LocalIssuer(data_dir).private_key()  # one key, made before the processes race for it
     launcher = Launcher(env)
@@ -277,8 +284,9 @@ def main() -> None:
 
 
 def banner(data_dir: Path) -> str:
-    lines = ["", "Ordning is running (embedded: SQLite and a filesystem bus under %s)" % data_dir, ""]
-    for service in SERVICES:
+    lines = ["", f"  Öppna {base_url(WEB)} i webbläsaren (open it in your browser) and sign in as a demo user.",
+             "", "Ordning is running (embedded: SQLite and a filesystem bus under %s)" % data_dir, ""]
+    for service in APIS:
         lines.append(f"  {service:<11} {base_url(service)}   API docs: {base_url(service)}/docs")
     lines += ["", "Demo users: " + ", ".join(f"{user} ({', '.join(demo.USERS[user][2])})" for user in demo.USERS),
               "", "Try it in bash, in another terminal in this folder: Anna reports a case, then looks it up",

@@ -4,7 +4,7 @@
 Deployment and a worker Deployment). The process migrates the service's database, serves its
 API with werkzeug's threaded WSGI server on a socket the launcher bound for it (or binds
 `--port` itself), and runs the service's `worker(stop)` (outbox relay, event consumer, periodic
-jobs) in a thread. SIGTERM or SIGINT sets the one stop event: the server stops accepting, the
+jobs) in a thread. The web owns no data: it has no database to migrate and no worker, only its app. SIGTERM or SIGINT sets the one stop event: the server stops accepting, the
 worker's loops finish their turn (the relay its batch, the consumer its message) and the
 process exits; so does it when its parent, the launcher, is gone.
 """
@@ -29,6 +29,8 @@ log = logging.getLogger(__name__)
 EXIT_PORT_IN_USE = 3
 EXIT_WORKER_DIED = 4
 STOP_SECONDS = 15  # the worker's loops finish their turn within this; the launcher waits a little longer
+# Deployables that own no data (no database, no migrations, no worker): they only serve their app.
+WITHOUT_DATA = frozenset({"web"})
 
 
 # What the server answers itself, before the app sees a request, as problem+json like every answer of the
@@ -84,12 +86,14 @@ def port_in_use_message(service: str, port: int) -> str:
 
 def serve(service: str, sock: socket.socket) -> int:
     """Run the service until told to stop; returns the exit status."""
-    from .config import Settings
-    from .migrations import upgrade
-
-    Settings.from_env(service).data_dir.mkdir(parents=True, exist_ok=True)  # the SQLite files and the bus
     module = importlib.import_module(f"ordning_{service}.app")
-    upgrade(service)
+    owns_data = service not in WITHOUT_DATA
+    if owns_data:
+        from .config import Settings
+        from .migrations import upgrade
+
+        Settings.from_env(service).data_dir.mkdir(parents=True, exist_ok=True)  # the SQLite files and the bus
+        upgrade(service)
     app = module.create_app()
     server = make_server(*sock.getsockname()[:2], app, threaded=True, request_handler=QuietRequestHandler,
                          fd=sock.fileno())
@@ -98,13 +102,15 @@ def serve(service: str, sock: socket.socket) -> int:
     for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(signum, lambda *_: stop.set())
     parent = os.getppid()
-    worker = threading.Thread(target=module.worker, kwargs={"stop": stop}, name=f"{service}-worker")
+    worker = None
+    if owns_data:
+        worker = threading.Thread(target=module.worker, kwargs={"stop": stop}, name=f"{service}-worker")
+        worker.start()
     api = threading.Thread(target=server.serve_forever, name=f"{service}-api", daemon=True)
-    worker.start()
     api.start()
     status = 0
     while not stop.wait(0.5):
-        if not worker.is_alive():
+        if worker is not None and not worker.is_alive():
             log.error("the worker's loops stopped on their own; stopping the service")
             status = EXIT_WORKER_DIED
             break
@@ -113,10 +119,11 @@ def serve(service: str, sock: socket.socket) -> int:
     stop.set()
     server.shutdown()
     server.server_close()
-    worker.join(timeout=STOP_SECONDS)
-    if worker.is_alive():
-        log.error("the worker's loops did not stop within %d s", STOP_SECONDS)
-        status = status or 1
+    if worker is not None:
+        worker.join(timeout=STOP_SECONDS)
+        if worker.is_alive():
+            log.error("the worker's loops did not stop within %d s", STOP_SECONDS)
+            status = status or 1
     return status
 
 

@@ -241,3 +241,32 @@ volumeMounts: {{- include "ordning.volumeMounts" . | nindent 2 }}
       protocol: "TCP"
 {{ include "ordning.egressTo" (dict "to" .Values.networkPolicy.databaseTo "port" .Values.database.port) }}
 {{- end -}}
+
+
+{{/*
+The web's settings: where the APIs are inside the cluster, who people sign in with, where its two
+secrets are mounted. No database, no broker: it owns no data.
+*/}}
+{{- define "ordning.webSettings" -}}
+{{- $w := .Values.web -}}
+ORDNING_ENV: "production"
+{{- range $name, $component := .Values.components }}
+{{- if $component.enabled }}
+ORDNING_WEB_{{ upper $name }}_URL: {{ printf "http://%s.%s.svc" (include "ordning.fullname" (dict "c" (dict "name" $name "Release" $.Release) "role" "api")) $.Release.Namespace | quote }}
+{{- end }}
+{{- end }}
+ORDNING_WEB_OIDC_ISSUER: {{ required "web.oidc.issuer (or auth.issuer): the identity provider people sign in to the web with" (default .Values.auth.issuer $w.oidc.issuer) | quote }}
+ORDNING_WEB_OIDC_CLIENT_ID: {{ required "web.oidc.clientId: the web's client id at the identity provider" $w.oidc.clientId | quote }}
+ORDNING_WEB_OIDC_SCOPE: {{ $w.oidc.scope | quote }}
+ORDNING_WEB_OIDC_CLIENT_SECRET_FILE: "/var/run/secrets/ordning/oidc/client-secret"
+ORDNING_WEB_SECRET_KEY_FILE: "/var/run/secrets/ordning/session/key"
+ORDNING_WEB_API_TIMEOUT_SECONDS: {{ $w.apiTimeoutSeconds | quote }}
+ORDNING_AUTH_AUDIENCE: {{ .Values.auth.audience | quote }}
+ORDNING_LOG_LEVEL: {{ default .Values.default.logLevel $w.logLevel | quote }}
+ORDNING_TRUSTED_PROXIES: {{ if .Values.ingress.enabled }}{{ .Values.ingress.trustedProxies | quote }}{{ else }}"0"{{ end }}
+ORDNING_API_WORKERS: {{ $w.gunicornWorkers | quote }}
+ORDNING_API_THREADS: {{ $w.gunicornThreads | quote }}
+{{- range $name, $value := $w.extraEnv }}
+{{ $name }}: {{ $value | quote }}
+{{- end }}
+{{- end -}}

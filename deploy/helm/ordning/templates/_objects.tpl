@@ -307,6 +307,15 @@ spec:
       ports:
         - port: "http"
           protocol: "TCP"
+    {{- if .Values.web.enabled }}
+    # The web's pods call the APIs with the signed-in person's token.
+    - from:
+        - podSelector:
+            matchLabels: {{- include "ordning.selectorLabels" (dict "c" (dict "name" "web" "Release" .Release) "role" "server") | nindent 14 }}
+      ports:
+        - port: "http"
+          protocol: "TCP"
+    {{- end }}
   egress: {{- include "ordning.egressBase" . | nindent 4 }}
     {{- include "ordning.egressTo" (dict "to" $np.brokerTo "port" .Values.broker.port) | nindent 4 }}
     # Token signatures are checked against the identity provider's keys.
