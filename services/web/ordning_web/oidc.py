@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 
+import requests
 from authlib.integrations.base_client import OAuthError
 from authlib.integrations.flask_client import OAuth
 from flask import current_app, redirect, render_template, session, url_for
@@ -34,7 +35,11 @@ def _idp():
 
 def begin(next_url: str):
     session["signin_next"] = next_url
-    return _idp().authorize_redirect(url_for("signin.callback", _external=True))
+    try:  # the first sign-in reads the provider's discovery document: the provider may be down or answer nonsense
+        return _idp().authorize_redirect(url_for("signin.callback", _external=True))
+    except (requests.RequestException, ValueError, KeyError) as error:
+        log.warning("sign-in could not start: the identity provider did not answer (%s)", type(error).__qualname__)
+        return unavailable()
 
 
 def finish():
@@ -65,6 +70,12 @@ def failed():
     return render_template("error.html", title="Inloggningen misslyckades",
                            message="Det gick inte att logga in. Försök igen. Om det inte går, kontakta din "
                                    "kommuns IT-support."), 400
+
+
+def unavailable():
+    return render_template("error.html", title="Inloggningen fungerar inte just nu",
+                           message="Kommunens inloggningstjänst svarar inte. Försök igen om en stund. Om det inte "
+                                   "går, kontakta din kommuns IT-support."), 503
 
 
 def end(id_token: str | None):

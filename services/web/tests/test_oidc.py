@@ -170,3 +170,13 @@ def test_production_has_no_demo_sign_in(web, provider):
     assert web.post("/logga-in", data={"user": "anna", "csrf_token": csrf}).status_code == 404
     with web.session_transaction() as session:
         assert session["person"]["sub"] == "idp-erik"  # still Erik: no demo user took his place
+
+
+def test_a_provider_that_does_not_answer_gives_a_page_that_says_so(tmp_path):
+    settings = WebSettings.from_env({
+        "ORDNING_ENV": "production", "ORDNING_DATA_DIR": str(tmp_path), "ORDNING_WEB_SECRET_KEY": "x" * 40,
+        "ORDNING_WEB_PROCESSES_URL": "http://127.0.0.1:9", "ORDNING_WEB_DEVIATIONS_URL": "http://127.0.0.1:9",
+        "ORDNING_WEB_OIDC_ISSUER": "http://127.0.0.1:9", "ORDNING_WEB_OIDC_CLIENT_ID": CLIENT_ID})
+    answer = create_app(settings).test_client().get("/logga-in?next=/inkorg")
+    assert answer.status_code == 503
+    assert "Kommunens inloggningstjänst svarar inte" in answer.text and "Traceback" not in answer.text
