@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
 
@@ -101,12 +102,21 @@ def test_a_worker_starts_without_a_warning(tmp_path):
     env.pop("ORDNING_BROKER_URL", None)  # the embedded default: kombu's filesystem transport
     migrate("deviations", env)
     process = subprocess.Popen([sys.executable, "-c", "from ordning_deviations.app import worker; worker()"],
-                               env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                               env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    printed: list[str] = []
+    # Read as it prints, so the wait ends when the worker has started, however slow the machine is today.
+    reader = threading.Thread(target=lambda: printed.extend(iter(process.stdout.readline, "")), daemon=True)
+    reader.start()
     try:
-        time.sleep(4)  # the relay, the consumer and the retention job have made their first turns
+        deadline = time.monotonic() + 90
+        while not any("worker started" in line for line in printed) and time.monotonic() < deadline:
+            assert process.poll() is None, "".join(printed)
+            time.sleep(0.2)
+        time.sleep(4)  # the relay, the consumer and the retention job make their first turns
     finally:
         process.terminate()
-        stdout, stderr = process.communicate(timeout=15)
-    lines = json_lines(stdout) + json_lines(stderr)
-    assert any("worker started" in line["message"] for line in lines), stderr
+        process.wait(timeout=15)
+    reader.join(timeout=10)  # the last lines, up to the end of the output
+    lines = json_lines("".join(printed))
+    assert any("worker started" in line["message"] for line in lines), "".join(printed)
     assert [line for line in lines if line["level"] not in ("INFO", "DEBUG")] == []
