@@ -14,7 +14,7 @@ from ordning_shared.observability import log_access, setup_logging
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import case, citizen, inbox, pages, report, signin
+from . import case, citizen, inbox, organisation, pages, report, signin
 from .client import ApiProblem, ServiceUnavailable, SignInRequired
 from .config import WebSettings
 
@@ -61,6 +61,7 @@ def create_app(settings: WebSettings | None = None) -> Flask:
     app.register_blueprint(pages.blueprint)  # with the routes of PAGE_MODULES on it
     app.register_blueprint(case.blueprint)
     app.register_blueprint(citizen.blueprint)
+    app.register_blueprint(organisation.blueprint)
 
     @app.before_request
     def _start():
