@@ -109,10 +109,13 @@ def deviations_service(settings) -> Service:
         _ok(client.put(f"/api/v1/deviations/{case}/seriousness", json={"serious": True}, headers=read()))
         action = _ok(client.post(f"/api/v1/deviations/{case}/actions", headers=headers, json={
             "title": "Ny rutin", "owner": "adam", "due_date": "2027-01-01"}))["id"]
+        _ok(client.post(f"/api/v1/deviations/{case}/actions", headers=headers, json={  # a second page of adam's
+            "title": "Ny matta", "owner": "adam", "due_date": "2027-02-01"}))
         receipt = _ok(client.post(f"/api/v1/public/{TENANT}/feedback", json={
             "kind": "synpunkt", "unit_id": unit, "description": "Bra", "anonymous": True}))
         return {"deviation_id": case, "action_id": action, "category_id": category, "kind": "lex_sarah",
                 "tenant": TENANT, "unit": unit, "reference": reported["reference"], "cursor": next_cursor(),
+                "action_cursor": _ok(client.get("/api/v1/actions?limit=1", headers=headers))["next_cursor"],
                 "receipt_reference": receipt["reference"], "secret": receipt["secret"]}
 
     def next_cursor() -> str:
@@ -163,6 +166,8 @@ def deviations_service(settings) -> Service:
         "reported_from": "2020-01-01T00:00:00+01:00", "reported_to": "2999-01-01T00:00:00+01:00",
         "overdue": "false", "category_id": v["category_id"], "mine": "false", "q": "fallolyckor",
         "sort": "-reported_at", "cursor": v["cursor"], "limit": "10", "offset": "0"},
+        ("GET", "/api/v1/actions"): lambda v: {
+            "owner": "me", "status": "planned", "cursor": v["action_cursor"], "limit": "10", "offset": "0"},
         ("GET", "/api/v1/read-log/deviations"): lambda v: {
             "entity_type": "deviation", "entity_id": v["deviation_id"], "actor": "adam", "how": "read",
             "from": "2020-01-01T00:00:00+01:00", "to": "2999-01-01T00:00:00+01:00", "limit": "10", "offset": "0"}}

@@ -49,6 +49,13 @@ def test_the_enhetschef_receives_investigates_acts_and_closes_with_the_keyboard_
     assert erik.driver.execute_script("return document.getElementById('atg-due_date').value") == "2030-01-15"
     press(erik, "lagg-till-atgard")
     assert "Köp halkmattor" in erik.text("#atgarder")
+    # The action is Erik's: Mina åtgärder lists it with its case, and its link leads back.
+    erik.tab_to_text("Mina åtgärder")
+    erik.enter()
+    assert erik.path == "/mina-atgarder" and "Köp halkmattor" in erik.text("#rader-oppna")
+    erik.tab_to_text(reference)
+    erik.enter()
+    assert erik.path.startswith("/arenden/")
 
     press(erik, "kommando-complete_investigation")
     # Closing waits for the action, and says so instead of offering a button.

@@ -20,7 +20,7 @@ from .schemas import (AuditEntrySchema, CategorySchema, CategoryUpdateSchema, De
                       FeedbackStatusSchema, InvestigationUpdateSchema,
                       IvoReportSchema, ListArgsSchema, PublicFeedbackSchema, ReceiptSchema,
                       ReportDeviationSchema, RetentionPolicySchema, SeriousnessDecisionSchema, TransitionSchema,
-                      WorkingCalendarSchema)
+                      WorkingCalendarSchema, OwnedActionArgsSchema, OwnedActionPageSchema)
 
 CASE_PARAMETERS = {
     "deviation_id": {"description": "The case's id (a UUID).", "example": "3f6c2b1e-8d4a-4c59-9f0e-2a7b5d1c9e84"},
@@ -47,10 +47,13 @@ retention_blp = Blueprint("retention_policies", __name__, url_prefix="/api/v1/re
 calendar_blp = Blueprint("working_calendar", __name__, url_prefix="/api/v1/working-calendar",
                          description="The tenant's working calendar (arbetskalender): the eves and extra days off "
                                      "besides the public holidays, which deadlines skip.")
+actions_blp = Blueprint("actions", __name__, url_prefix="/api/v1/actions",
+                        description="Improvement actions (förbättringsåtgärder) across cases: whose they are and "
+                                    "when they are due.")
 public_blp = Blueprint("public", __name__, url_prefix="/api/v1/public",
                        description="A citizen's klagomål and synpunkter, without a token.")
 
-BLUEPRINTS = [deviations_blp, categories_blp, policies_blp, retention_blp, calendar_blp, public_blp,
+BLUEPRINTS = [deviations_blp, actions_blp, categories_blp, policies_blp, retention_blp, calendar_blp, public_blp,
               read_log_blueprint("deviations")]
 KIND_VALUES = [k.value for k in Kind]
 
@@ -317,6 +320,23 @@ def transition_action(data, deviation_id, action_id):
     return _action_response(service.transition_action(
         _platform(), current_principal(), deviation_id, action_id, data["command"],
         data.get("effect_followup", ""), check_if_match))
+
+
+@actions_blp.route("", methods=["GET"])
+@actions_blp.arguments(OwnedActionArgsSchema, location="query", unknown=RAISE)
+@actions_blp.raises(InvalidCursor)
+@actions_blp.response(200, OwnedActionPageSchema)
+def list_owned_actions(args):
+    """List an owner's improvement actions
+
+    The improvement actions (förbättringsåtgärder) a person owns, yours by default, across the cases you may
+    read, by due date with the earliest first, a page at a time; each with its case's reference and unit name.
+    """
+    principal = current_principal()
+    owner = principal.subject if args["owner"] == "me" else args["owner"]
+    flt = db.OwnedActionFilter(owner=owner, statuses=args.get("status"), cursor=args.get("cursor"),
+                               limit=args["limit"], offset=args["offset"])
+    return service.list_owned_actions(_platform(), principal, flt)
 
 
 # --------------------------------------------------------------------------

@@ -450,6 +450,42 @@ def open_action_count(conn, tenant: str, deviation_id: str) -> int:
         a.status.not_in(list(d.ACTION_FINISHED_STATUSES)))).scalar_one()
 
 
+@dataclass
+class OwnedActionFilter:
+    owner: str  # the subject who owns the actions
+    statuses: list | None = None
+    cursor: str | None = None  # next_cursor of the page before
+    limit: int = 50
+    offset: int = 0
+
+
+# An owner's actions come by due date, the earliest first (the id breaks ties): what is due first is on top.
+OWNED_ACTIONS_SORT = pagination.Sort("due_date")
+
+
+def owned_action_rows(conn, principal, flt: OwnedActionFilter) -> Page:
+    """A page of an owner's improvement actions, of the cases the principal may read, each row with its
+    case's reference and unit name."""
+    a, c = actions.c, deviations.c
+    column = a.due_date
+    position = None if flt.cursor is None else pagination.decode_cursor(flt.cursor, OWNED_ACTIONS_SORT, column)
+    joined = actions.join(deviations, sa.and_(c.tenant == a.tenant, c.id == a.origin_id))
+    where = [a.tenant == principal.tenant, a.origin_type == ORIGIN_TYPE, a.owner == flt.owner,
+             readable_clause(conn, principal)]
+    if flt.statuses:
+        where.append(a.status.in_(list(flt.statuses)))
+    total = conn.execute(sa.select(sa.func.count()).select_from(joined).where(*where)).scalar_one()
+    if position is not None:
+        where.append(pagination.after(column, a.id, OWNED_ACTIONS_SORT, *position))
+    query = (sa.select(actions, c.reference, _unit_name()).select_from(joined).where(*where)
+             .order_by(*pagination.order_by(column, a.id, OWNED_ACTIONS_SORT)).limit(flt.limit + 1).offset(flt.offset))
+    rows = conn.execute(query).all()
+    if len(rows) <= flt.limit:
+        return Page(rows, total, None)
+    last = rows[flt.limit - 1]
+    return Page(rows[:flt.limit], total, pagination.encode_cursor(OWNED_ACTIONS_SORT, last.due_date, last.id))
+
+
 _TENANT_POLICIES = sa.select(deadline_policies).where(deadline_policies.c.tenant == sa.bindparam("tenant"))
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 from ordning_shared import fields as f
 from ordning_shared import pagination
+from ordning_shared.actions import ActionSchema, ActionStatus
 
 from .db import SORT_COLUMNS
 from .domain import (CITIZEN_KINDS, EVES, REFERENCE_PATTERN, RETENTION_YEARS_MAX, RETENTION_YEARS_MIN, Command, Kind,
@@ -498,3 +499,46 @@ class AuditEntrySchema(Schema):
                                  metadata={"description": "[before, after] of the changed fields that are not "
                                                           "free text or personal data.",
                                            "example": {"status": ["reported", "received"]}})
+
+
+ACTION_STATUSES = [s.value for s in ActionStatus]
+
+
+class OwnedActionArgsSchema(Schema):
+    owner = f.Name(max_length=200, load_default="me", metadata={
+        "description": "Whose actions: me (the default) for your own, or a user (subject); only actions of cases "
+                       "you may read are listed.",
+        "example": "me"})
+    status = fields.List(f.Choice(ACTION_STATUSES), validate=validate.Length(max=len(ACTION_STATUSES)), metadata={
+        "description": "Only actions in these statuses; repeat the parameter for several.",
+        "example": ["planned", "in_progress"]})
+    cursor = fields.String(metadata={
+        "description": "next_cursor of the page before: the next page after it. Anything else is a 400 "
+                       "invalid_cursor.",
+        "example": "WzEsImR1ZV9kYXRlIiwiMjAyNi0wNC0zMCIsIjlhMWU0YzdiLTNkMmYtNGI4YS04ZTZjLTFmMGQyYjNhNGM1ZSJd"})
+    limit = f.BoundedInteger(1, 200, strict=False, load_default=50, metadata={
+        "description": "The page size, 1 to 200.", "example": 50})
+    offset = f.BoundedInteger(0, 10_000_000, strict=False, load_default=0, metadata={
+        "description": "How many matching actions to skip.", "example": 0})
+
+
+class OwnedActionSchema(ActionSchema):
+    reference = fields.String(dump_only=True, metadata={
+        "description": "The reference number (ärendenummer) of the case that raised the action.",
+        "example": "2026-000006"})
+    unit_name = fields.String(dump_only=True, allow_none=True, metadata={
+        "description": "The name of the case's unit; null if not known yet.", "example": "Hemtjänst Norr"})
+
+
+class OwnedActionPageSchema(Schema):
+    items = fields.List(fields.Nested(OwnedActionSchema), metadata={
+        "description": "The actions of this page, by due date, the earliest first."})
+    total = fields.Integer(metadata={
+        "description": "How many actions match, among those of cases you may read, on every page together.",
+        "example": 4})
+    limit = fields.Integer(metadata={"description": "The page size asked for.", "example": 50})
+    offset = fields.Integer(metadata={"description": "How many matching actions come before this page.",
+                                      "example": 0})
+    next_cursor = fields.String(allow_none=True, metadata={
+        "description": "Give it as cursor (with the same filters) for the next page; null on the last page.",
+        "example": None})

@@ -576,6 +576,18 @@ def list_actions(platform, principal, deviation_id: str, now: datetime | None = 
         return [action_view(a, today) for a in actions]
 
 
+def list_owned_actions(platform, principal, flt: db.OwnedActionFilter, now: datetime | None = None) -> dict:
+    """A page of an owner's improvement actions across the cases the principal may read, by due date."""
+    today = _today(now)
+    with platform.uow() as uow:
+        page = db.owned_action_rows(uow.connection, principal, flt)
+        repository = ActionRepository(uow, db.actions)
+        items = [{**action_view(repository._from_row(row), today), "reference": row.reference,
+                  "unit_name": row.unit_name} for row in page.rows]
+    return {"items": items, "total": page.total, "limit": flt.limit, "offset": flt.offset,
+            "next_cursor": page.next_cursor}
+
+
 def action_view(action: ImprovementAction, today: date | None = None) -> dict:
     values = {name: getattr(action, name) for name in ActionRepository.COLUMNS}
     values["overdue"] = action.is_overdue(today or _today())

@@ -14,7 +14,7 @@ from ordning_shared.observability import log_access, setup_logging
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import case, citizen, inbox, organisation, pages, report, signin
+from . import actions, case, citizen, inbox, organisation, pages, report, signin
 from .client import ApiProblem, ServiceUnavailable, SignInRequired
 from .config import WebSettings
 
@@ -25,7 +25,7 @@ CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'se
                            "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'self'; "
                            "object-src 'none'")
 
-PAGE_MODULES = (report, inbox)  # each adds its routes to pages.blueprint
+PAGE_MODULES = (report, inbox, actions)  # each adds its routes to pages.blueprint
 
 ERROR_TEXTS = {
     400: ("Begäran kunde inte tas emot", "Något i det som skickades stämde inte. Gå tillbaka och försök igen."),
