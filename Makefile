@@ -70,10 +70,12 @@ unit: install
 token: $(VENV)/.runtime
 	$(BIN)/ordning-token $(USER_NAME)
 
-# The ingest benchmark (PostgreSQL), then the embedded stack's memory (BENCH=memory or ingest runs one).
+# The ingest benchmark (PostgreSQL), then the embedded stack's memory (BENCH=memory or ingest runs one);
+# BENCH=web: the inbox and case pages' server time with 10,000 cases (bench/web_pages.py).
 bench: $(VENV)/.dev
-	if [ "$(BENCH)" != memory ]; then $(BIN)/python bench/post_deviation.py; fi
-	if [ "$(BENCH)" != ingest ]; then $(BIN)/python bench/embedded_memory.py; fi
+	if [ "$(BENCH)" != memory ] && [ "$(BENCH)" != web ]; then $(BIN)/python bench/post_deviation.py; fi
+	if [ "$(BENCH)" != ingest ] && [ "$(BENCH)" != web ]; then $(BIN)/python bench/embedded_memory.py; fi
+	if [ "$(BENCH)" = web ]; then $(BIN)/python bench/web_pages.py; fi
 
 # Not part of `test` or CI: mutmut over the unit tests of deviations' domain, shared auth and processes'
 # domain, a score per module (15-30 min on the shared 2 cores; MUTATION_MODULES picks some).

@@ -1,6 +1,7 @@
 """Inkorgen: the cases of a chef's units that wait for them, what is due first at the top."""
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from flask import abort, render_template, request
@@ -9,7 +10,7 @@ from . import client
 from .client import ServiceUnavailable
 from .labels import kind_label
 from .pages import CHEF_ROLES, blueprint
-from .signin import current_person, signin_required
+from .signin import current_person, current_token, signin_required
 
 PAGE_SIZE = 25
 OPEN_STATUSES = ("received", "investigating", "investigated")
@@ -49,13 +50,22 @@ def row(case: dict) -> dict:
     }
 
 
-def load(group: Group, cursor: str | None = None) -> dict:
+def load(group: Group, cursor: str | None = None, *, api: client.Api | None = None, token: str | None = None) -> dict:
     params = list(group.params) + [("limit", str(PAGE_SIZE))]
     if cursor:
         params.append(("cursor", cursor))
-    page = client.deviations().get("/api/v1/deviations", params=params)
+    page = (api or client.deviations()).get("/api/v1/deviations", params=params, token=token)
     return {"group": group, "rows": [row(case) for case in page["items"]], "total": page["total"],
             "next_cursor": page.get("next_cursor")}
+
+
+def load_all() -> list[dict]:
+    """Every group, their calls at once: the page waits for the slowest, not for all in turn (issue 9: with
+    10,000 cases the three calls one after another took 200 ms). The threads have no request context, so
+    they get the service and the token from this one."""
+    api, token = client.deviations(), current_token()
+    with ThreadPoolExecutor(len(GROUPS)) as pool:
+        return list(pool.map(lambda group: load(group, api=api, token=token), GROUPS))
 
 
 @blueprint.get("/inkorg")
@@ -68,7 +78,7 @@ def inbox():
     if cursor is not None and len(cursor) > 1000:
         abort(400)
     try:
-        sections = [load(only, cursor)] if only else [load(group) for group in GROUPS]
+        sections = [load(only, cursor)] if only else load_all()
     except ServiceUnavailable as error:
         return render_template("inbox.html", sections=[], only=only, notices=[error.message]), 503
     return render_template("inbox.html", sections=sections, only=only, notices=[])

@@ -116,3 +116,28 @@ def test_the_inbox_says_so_when_the_service_is_down(services):
     sign_in(web, "erik")
     page = web.get("/inkorg")
     assert page.status_code == 503 and "Tjänsten för avvikelser svarar inte just nu" in page.text
+
+
+def test_the_inbox_calls_for_its_groups_at_once_not_in_turn(services, web, monkeypatch):
+    """Issue 9: the page waits for the slowest group's call, not for the three one after another."""
+    import threading
+    import time
+
+    from ordning_web import client, inbox
+
+    calls, lock, through = [], threading.Lock(), client.Api.request
+
+    def slow_request(self, method, path, **kwargs):  # calls the real service, 0.3 s later
+        started = time.monotonic()
+        time.sleep(0.3)
+        answer = through(self, method, path, **kwargs)
+        with lock:
+            calls.append((started, time.monotonic()))
+        return answer
+
+    monkeypatch.setattr(client.Api, "request", slow_request)
+    sign_in(web, "olle")
+    page = web.get("/inkorg")
+    assert page.status_code == 200 and all(f'aria-labelledby="{g.key}"' in page.text for g in inbox.GROUPS)
+    assert len(calls) == len(inbox.GROUPS)
+    assert max(start for start, _ in calls) < min(end for _, end in calls), "the group calls ran one by one"
