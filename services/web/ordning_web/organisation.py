@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from ordning_shared import http
 
 from . import client
 from .client import ApiProblem, ServiceUnavailable
@@ -36,8 +37,8 @@ NAME_MAX = 200
 
 
 def etag(unit: dict) -> str:
-    # The ETag the processes service gives a unit (ordning_shared.http.etag): its id and revision.
-    return f'"{unit["id"]}.{unit["revision"]}"'
+    # The ETag the processes service gives a unit, made by the same function: its id and revision.
+    return http.etag(unit["id"], unit["revision"])
 
 
 @dataclass
