@@ -7,13 +7,13 @@ CHECKOV_VENV ?= .venv-checkov
 export ORDNING_CHECKOV ?= $(CURDIR)/$(CHECKOV_VENV)/bin/checkov
 # mutmut has a venv of its own too (constraints-mutmut.txt); it runs the tests with .venv's python.
 MUTMUT_VENV ?= .venv-mutmut
-PACKAGES := -e shared -e services/processes -e services/deviations -e services/web
+PACKAGES := -e shared -e services/processes -e services/deviations -e services/risks -e services/reporting -e services/web
 export ORDNING_DATA_DIR ?= $(CURDIR)/var
 # `TOKEN=$$(make token USER_NAME=anna)` must capture the token alone: make echoes no recipe line, and the
 # install steps write to stderr.
 .SILENT:
 
-.PHONY: install browser run test unit token bench mutation clean
+.PHONY: install browser pdf-libs run test unit token bench mutation clean
 
 $(BIN)/python:
 	echo "creating $(VENV) ..." >&2
@@ -52,13 +52,17 @@ $(MUTMUT_VENV)/.installed: constraints-mutmut.txt
 	$(MUTMUT_VENV)/bin/python -m pip install --quiet -c constraints-mutmut.txt mutmut >&2
 	touch $@
 
-install: $(VENV)/.dev $(CHECKOV_VENV)/.installed
+install: $(VENV)/.dev $(CHECKOV_VENV)/.installed pdf-libs
 
 # The browser tests drive Debian's chromium through chromium-driver; installed here when missing (as root).
 browser:
 	tools/install-browser.sh
 
-run: $(VENV)/.runtime
+# The reporting service's PDFs (WeasyPrint) need pango and a font; installed here when missing (as root).
+pdf-libs:
+	tools/install-pdf-libs.sh
+
+run: $(VENV)/.runtime pdf-libs
 	$(BIN)/ordning-run
 
 test: install browser
@@ -71,11 +75,14 @@ token: $(VENV)/.runtime
 	$(BIN)/ordning-token $(USER_NAME)
 
 # The ingest benchmark (PostgreSQL), then the embedded stack's memory (BENCH=memory or ingest runs one);
-# BENCH=web: the inbox and case pages' server time with 10,000 cases (bench/web_pages.py).
+# BENCH=web: the inbox and case pages' server time with 10,000 cases (bench/web_pages.py);
+# BENCH=reporting: the rebuild and the kvalitetsberättelse figures with 1,000,000 events (bench/reporting.py);
+# BENCH=reporting_propagation: from a report's commit to its count in reporting (bench/reporting_propagation.py).
 bench: $(VENV)/.dev
-	if [ "$(BENCH)" != memory ] && [ "$(BENCH)" != web ]; then $(BIN)/python bench/post_deviation.py; fi
-	if [ "$(BENCH)" != ingest ] && [ "$(BENCH)" != web ]; then $(BIN)/python bench/embedded_memory.py; fi
-	if [ "$(BENCH)" = web ]; then $(BIN)/python bench/web_pages.py; fi
+	if [ -z "$(BENCH)" ] || [ "$(BENCH)" = ingest ]; then $(BIN)/python bench/post_deviation.py; fi
+	if [ -z "$(BENCH)" ] || [ "$(BENCH)" = memory ]; then $(BIN)/python bench/embedded_memory.py; fi
+	if [ "$(BENCH)" = web ] || [ "$(BENCH)" = reporting ] || [ "$(BENCH)" = reporting_propagation ]; then \
+		$(BIN)/python bench/$(BENCH:web=web_pages).py; fi
 
 # Not part of `test` or CI: mutmut over the unit tests of deviations' domain, shared auth and processes'
 # domain, a score per module (15-30 min on the shared 2 cores; MUTATION_MODULES picks some).

@@ -64,13 +64,13 @@ def command(pid: int) -> str:
 def free_port_base() -> int:
     for base in range(21000, 32000, 10):
         try:
-            for port in (base, base + 1, base + 2):  # the web, processes, deviations
+            for port in range(base, base + 5):  # the web, processes, deviations, risks, reporting
                 with socket.socket() as sock:
                     sock.bind(("127.0.0.1", port))
             return base
         except OSError:
             continue
-    raise SystemExit("no three free ports found")
+    raise SystemExit("no five free ports found")
 
 
 def get(url: str, token: str | None = None) -> int:
@@ -116,6 +116,7 @@ def main() -> None:
                 get(f"http://127.0.0.1:{port}/metrics")
             get(f"http://127.0.0.1:{base + 2}/api/v1/deviations", token)
             get(f"http://127.0.0.1:{base + 1}/api/v1/org-units", token)
+            get(f"http://127.0.0.1:{base + 4}/api/v1/figures?unit_id=27460a56-bb16-57e0-90af-507fac38efb8", token)
             get(f"http://127.0.0.1:{base}/")  # the web's sign-in page
             time.sleep(SETTLE_SECONDS)
             pids = [launcher.pid, *descendants(launcher.pid)]

@@ -8,16 +8,25 @@ the processes service is not started; the units arrive as its events would.
 
 Server time is the web's own: the duration_ms of its access log line (before_request to after_request,
 including the calls to the service), not the client's. Printed: p50/p95/p99 per page, the same for /healthz
-(the baseline, same run) and the ratio, and the size of the web's JavaScript and CSS.
+(the baseline, same run) and the ratio, and the size of the web's JavaScript and CSS. On a machine shared with
+other work the times vary with its load; so the CPU time the web and the deviations service (their gunicorn
+masters and workers, from /proc; PostgreSQL's own not counted) spent per request of each page is printed too,
+which the load changes much less.
 Run: make bench BENCH=web
+
+BENCH_COMPARE=<git ref> (e.g. main) also starts that commit's deviations service and web (its sources from
+git archive, on the same database) and then measures Inkorgen on both in turns, BENCH_ROUNDS rounds, so a change's
+before and after are printed from the same run, under the same load.
 """
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import http.client
 import json
 import os
 import random
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -40,6 +49,8 @@ CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "2"))
 TARGET_MS = 150.0
 ASSET_BUDGET = 100 * 1024
 GUNICORN = ["--workers", "2", "--worker-class", "gthread", "--threads", "4", "--keep-alive", "75"]
+COMPARE = os.environ.get("BENCH_COMPARE", "")
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "20"))  # short turns: the load of a shared machine changes fast
 TENANT = "0138"
 STATIC = ROOT / "services" / "web" / "ordning_web" / "static"
 
@@ -53,10 +64,10 @@ def postgres_available() -> bool:
         return False
 
 
-def start(app: str, env: dict, port: int, log_path: Path | None = None) -> subprocess.Popen:
+def start(app: str, env: dict, port: int, log_path: Path | None = None, cwd: Path = ROOT) -> subprocess.Popen:
     log = open(log_path, "w") if log_path else None
     process = subprocess.Popen([sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", *GUNICORN, app],
-                               env=env, cwd=ROOT, stderr=log)
+                               env=env, cwd=cwd, stderr=log)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -68,6 +79,20 @@ def start(app: str, env: dict, port: int, log_path: Path | None = None) -> subpr
             time.sleep(0.3)
     process.kill()
     raise SystemExit(f"server on {port} did not start")
+
+
+def source_of(ref: str) -> Path:
+    """The commit's tree in a temporary directory, and the import path that makes its packages win over this
+    tree's editable installs (PYTHONPATH comes before their finders)."""
+    target = Path(tempfile.mkdtemp(prefix="ordning-bench-ref-"))
+    archive = subprocess.run(["git", "archive", ref], cwd=ROOT, check=True, capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(target)], input=archive, check=True)
+    return target
+
+
+def import_path(tree: Path) -> str:
+    return os.pathsep.join(str(path) for path in [tree / "shared", *sorted((tree / "services").iterdir())]
+                           if path.is_dir())
 
 
 def asset_bytes() -> int:
@@ -165,6 +190,28 @@ def fetch(port: int, paths: list[str], cookie: str) -> None:
         list(pool.map(get, paths))
 
 
+def cpu_seconds(process: subprocess.Popen) -> float:
+    """User and system CPU time so far of a gunicorn master and its workers, from /proc (Linux; else 0)."""
+    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    pids = [process.pid]
+    try:
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                fields = (entry / "stat").read_text().rpartition(")")[2].split()
+                if int(fields[1]) == process.pid:  # the parent's pid: a worker of this master
+                    pids.append(int(entry.name))
+    except OSError:
+        return 0.0
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / tick
+
+
 def durations(log_path: Path, route: str, skip: int) -> list[float]:
     """duration_ms of the web's access lines for `route`, after the first `skip` (the warm-up)."""
     found = []
@@ -179,6 +226,49 @@ def durations(log_path: Path, route: str, skip: int) -> list[float]:
         if fields.get("route") == route:
             found.append(float(fields["duration_ms"]))
     return found[skip:]
+
+
+def compare(ref: str, env: dict, web_env: dict, cookie: str, servers: list, web_port: int, web_log: Path) -> None:
+    """Inkorgen of `ref` and of this tree, in turns on the same database: CPU per request and server time."""
+    tree = source_of(ref)
+    atexit.register(shutil.rmtree, tree, True)
+    ref_env = dict(env, PYTHONPATH=import_path(tree))
+    ref_deviations_port, ref_web_port = free_port(), free_port()
+    ref_deviations = start("ordning_deviations.app:create_app()", ref_env, ref_deviations_port, cwd=tree)
+    servers.append(ref_deviations)
+    ref_log = web_log.with_name("web-ref.log")
+    ref_web = start("ordning_web.app:create_app()",
+                    dict(web_env, PYTHONPATH=ref_env["PYTHONPATH"],
+                         ORDNING_WEB_DEVIATIONS_URL=f"http://127.0.0.1:{ref_deviations_port}"),
+                    ref_web_port, ref_log, cwd=tree)
+    servers.append(ref_web)
+    stacks = {ref: ([ref_deviations, ref_web], ref_web_port, ref_log),
+              "this tree": (servers[:2], web_port, web_log)}
+    per_round = max(REQUESTS // ROUNDS, 1)
+    cpu = {label: [0.0, 0.0] for label in stacks}  # the deviations service's, the web's
+    marks = {label: [] for label in stacks}
+    for _label, (_processes, port, _log) in stacks.items():
+        fetch(port, ["/inkorg"] * WARMUP, cookie)
+    time.sleep(1)
+    for _ in range(ROUNDS):
+        for label, (processes, port, log) in stacks.items():
+            start_line = len(durations(log, "/inkorg", 0))
+            before = [cpu_seconds(process) for process in processes]
+            fetch(port, ["/inkorg"] * per_round, cookie)
+            for i, process in enumerate(processes):
+                cpu[label][i] += cpu_seconds(process) - before[i]
+            marks[label].append(start_line)
+    time.sleep(1)
+    print(f"Inkorgen, {ref} against this tree: {ROUNDS} rounds of {per_round} requests each, in turns, "
+          f"same database, {CONCURRENCY} clients")
+    for label, (_processes, _port, log) in stacks.items():
+        lines = durations(log, "/inkorg", 0)
+        values = [value for start_line in marks[label] for value in lines[start_line:start_line + per_round]]
+        p50, p95, p99 = (percentile(values, q) for q in (0.5, 0.95, 0.99))
+        print(f"  /inkorg {label:<14} p50 {p50:7.1f} ms   p95 {p95:7.1f} ms   p99 {p99:7.1f} ms   "
+              f"CPU {sum(cpu[label]) * 1000 / (per_round * ROUNDS):5.1f} ms/request (deviations "
+              f"{cpu[label][0] * 1000 / (per_round * ROUNDS):.1f}, web {cpu[label][1] * 1000 / (per_round * ROUNDS):.1f};"
+              f" {len(values)} requests)")
 
 
 def main() -> None:
@@ -246,8 +336,12 @@ def main() -> None:
             "/arenden/<deviation_id>": [f"/arenden/{rng.choice(with_actions if i % 2 else case_ids)}"
                                          for i in range(WARMUP + REQUESTS)],
         }
-        for paths in pages.values():
-            fetch(web_port, paths, cookie)
+        cpu_ms = {}
+        for route, paths in pages.items():
+            fetch(web_port, paths[:WARMUP], cookie)
+            before = sum(cpu_seconds(server) for server in servers)
+            fetch(web_port, paths[WARMUP:], cookie)
+            cpu_ms[route] = (sum(cpu_seconds(server) for server in servers) - before) * 1000 / REQUESTS
         time.sleep(1)  # the last access lines written
         print(f"server time (the web's access log duration), {REQUESTS} requests per page after {WARMUP} warm-up, "
               f"{CONCURRENCY} clients, gunicorn {' '.join(GUNICORN)}")
@@ -259,7 +353,9 @@ def main() -> None:
             p50, p95, p99 = (percentile(values, q) for q in (0.5, 0.95, 0.99))
             verdict = "" if route == "/healthz" else ("  ok" if p95 < TARGET_MS else f"  OVER {TARGET_MS:g} ms p95")
             print(f"  {route:<24} p50 {p50:7.1f} ms   p95 {p95:7.1f} ms   p99 {p99:7.1f} ms   "
-                  f"p50 / healthz p50 {p50 / max(base_p50, 0.1):6.1f}{verdict}")
+                  f"p50 / healthz p50 {p50 / max(base_p50, 0.1):6.1f}   CPU {cpu_ms[route]:5.1f} ms/request{verdict}")
+        if COMPARE:
+            compare(COMPARE, env, web_env, cookie, servers, web_port, web_log)
         size = asset_bytes()
         print(f"web JavaScript + CSS: {size} bytes ({size / 1024:.1f} KB), budget {ASSET_BUDGET // 1024} KB: "
               + ("ok" if size < ASSET_BUDGET else "OVER"))

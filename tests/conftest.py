@@ -16,7 +16,7 @@ from kombu import Connection
 from ordning_shared.devstack import stop_processes
 from ordning_shared.testing import issue_token, make_settings
 
-SERVICES = ("processes", "deviations")
+SERVICES = ("processes", "deviations", "risks", "reporting")
 
 
 def free_port() -> int:

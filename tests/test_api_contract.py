@@ -12,7 +12,7 @@ import pytest
 from ordning_shared.problems import PROBLEM_CONTENT_TYPE, Problem
 from ordning_shared.testing import make_settings
 
-SERVICES = ("processes", "deviations")
+SERVICES = ("processes", "deviations", "risks", "reporting")
 METHODS = {"get", "post", "put", "patch", "delete"}
 
 
@@ -151,8 +151,10 @@ def test_every_creation_with_an_idempotency_key_says_so(spec):
 
 
 def test_every_error_class_declares_its_answer():
-    import ordning_deviations.app  # noqa: F401 (loads every error class of both services)
+    import ordning_deviations.app  # noqa: F401 (loads every error class of the services)
     import ordning_processes.app  # noqa: F401
+    import ordning_risks.app  # noqa: F401
+    import ordning_reporting.app  # noqa: F401
 
     def subclasses(cls):
         for sub in cls.__subclasses__():
@@ -165,7 +167,8 @@ def test_every_error_class_declares_its_answer():
         assert 400 <= cls.http_status < 600 and cls.title and cls.code, cls
 
 
-@pytest.mark.parametrize("module", ["ordning_deviations.domain", "ordning_processes.domain",
+@pytest.mark.parametrize("module", ["ordning_deviations.domain", "ordning_processes.domain", "ordning_risks.domain",
+                                    "ordning_reporting.domain", "ordning_reporting.domain.reports",
                                     "ordning_shared.actions", "ordning_shared.problems"])
 def test_the_domain_and_its_errors_need_no_flask(module):
     code = f"import sys, {module}; assert 'flask' not in sys.modules, 'flask was imported'"

@@ -114,3 +114,58 @@ def test_metrics_and_health_of_every_service(stack):
         # Each of gunicorn's workers counted its share; one scrape must see them all.
         assert sum(healthz) >= 21, (service, healthz)
         assert requests.get(f"{url}/openapi.json", timeout=5).json()["openapi"].startswith("3.")
+
+
+def test_a_unit_created_in_processes_can_be_risk_analysed_in_risks(stack):
+    """The risks worker keeps its org-tree copy from the processes service's events, as deviations' does."""
+    admin = stack.token("admin-e2e", TENANT, ["administrator"])
+    board = create_unit(stack, admin, "board", "Omsorgsnämnden")
+    administration = create_unit(stack, admin, "administration", "Omsorgsförvaltningen", board)
+    unit = create_unit(stack, admin, "unit", "Boende Sjöudden", administration)
+    chief = stack.token("chief-2", TENANT, ["enhetschef"], [unit])
+    body = {"title": "Sommarbemanning", "scope_type": "unit", "scope_id": unit, "trigger": "larger_change",
+            "trigger_change": "summer_staffing", "analysis_date": "2026-05-12"}
+    deadline = time.monotonic() + 30
+    while True:
+        response = requests.post(f"{stack.urls['risks']}/api/v1/risk-analyses", json=body, headers=auth(chief),
+                                 timeout=10)
+        if response.status_code == 201 or time.monotonic() > deadline:
+            break
+        assert response.status_code == 422 and response.json()["code"] == "unknown_unit", response.text
+        time.sleep(0.2)
+    assert response.status_code == 201, response.text
+    analysis = response.json()
+    assert analysis["unit_name"] == "Boende Sjöudden" and analysis["matrix_version"] == 1
+    manager = stack.token("f-chief-2", TENANT, ["forvaltningschef"], [administration])
+    listed = requests.get(f"{stack.urls['risks']}/api/v1/risk-analyses", headers=auth(manager), timeout=10)
+    assert [item["id"] for item in listed.json()["items"]] == [analysis["id"]]
+
+
+def test_a_case_reported_in_deviations_is_counted_in_reporting_for_its_forvaltning_only(stack):
+    """Reporting stores every event from the bus (on its own broker user) and counts the case where it belongs."""
+    admin = stack.token("admin-e2e", TENANT, ["administrator"])
+    board = create_unit(stack, admin, "board", "Vård- och omsorgsnämnden")
+    administration = create_unit(stack, admin, "administration", "Vård- och omsorgsförvaltningen", board)
+    other = create_unit(stack, admin, "administration", "Individ- och familjeförvaltningen", board)
+    unit = create_unit(stack, admin, "unit", "Korttidsboendet Ekbacken", administration)
+    staff = stack.token("staff-3", TENANT, ["medarbetare"], [unit])
+    reported = report_when_unit_known(stack, staff, {
+        "kind": "lex_maria", "unit_id": unit, "description": "Fel dos insulin gavs på kvällen."})
+    assert reported.status_code == 201, reported.text
+    year = reported.json()["reported_at"][:4]
+
+    def lex_maria(token, unit_id):
+        response = requests.get(f"{stack.urls['reporting']}/api/v1/figures", headers=auth(token), timeout=10,
+                                params={"unit_id": unit_id, "from": f"{year}-01-01", "to": f"{year}-12-31",
+                                        "section": "lex_maria"})
+        if response.status_code != 200:
+            return response.status_code
+        return {f["key"]: f.get("value") for f in response.json()["sections"][0]["figures"]}["reported"]
+
+    chief = stack.token("chief-3", TENANT, ["forvaltningschef"], [administration])
+    deadline = time.monotonic() + 30
+    while lex_maria(chief, administration) != 1 and time.monotonic() < deadline:
+        time.sleep(0.3)
+    assert lex_maria(chief, administration) == 1
+    assert lex_maria(stack.token("chief-4", TENANT, ["forvaltningschef"], [other]), other) == 0
+    assert lex_maria(chief, other) == 404  # not among the chief's units

@@ -29,8 +29,14 @@ def test_the_final_stage_runs_as_a_user_and_carries_no_build_tools():
     final = stages()[-1]
     assert re.search(r"^USER 10001:10001$", final, flags=re.MULTILINE)
     instructions = [line for line in final.splitlines() if line and not line.startswith("#")]
-    for tool in ("apt-get", "gcc", "build-essential", "pip install", "COPY shared", "COPY services"):
+    for tool in ("gcc", "build-essential", "pip install", "COPY shared", "COPY services"):
         assert not [line for line in instructions if tool in line], tool
+    # apt-get installs only the run-time libraries a service lists (services/<name>/system-packages.txt).
+    assert all("system-packages.txt" in line or "apt-get update" in line
+               for line in instructions if "apt-get install" in line or "apt-get update" in line)
+    for listed in ROOT.glob("services/*/system-packages.txt"):
+        names = set(listed.read_text().split())
+        assert names and not names & {"gcc", "g++", "make", "build-essential", "python3-dev"}, listed
     assert re.search(r"pip uninstall --yes pip setuptools", final)
     # Only the built virtual environment crosses from the build stage.
     assert re.findall(r"^COPY .*$", final, flags=re.MULTILINE) == ["COPY --from=build /opt/ordning /opt/ordning"]
@@ -136,6 +142,8 @@ def test_the_installed_web_serves_its_pages_and_files_in_production(installed, t
         "ORDNING_ENV": "production",
         "ORDNING_WEB_PROCESSES_URL": "http://ordning-processes-api.ordning.svc",
         "ORDNING_WEB_DEVIATIONS_URL": "http://ordning-deviations-api.ordning.svc",
+        "ORDNING_WEB_RISKS_URL": "http://ordning-risks-api.ordning.svc",
+        "ORDNING_WEB_REPORTING_URL": "http://ordning-reporting-api.ordning.svc",
         "ORDNING_WEB_OIDC_ISSUER": "https://idp.example",
         "ORDNING_WEB_OIDC_CLIENT_ID": "ordning-web",
         "ORDNING_WEB_OIDC_CLIENT_SECRET_FILE": str(tmp_path / "client-secret"),

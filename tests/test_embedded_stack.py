@@ -23,13 +23,13 @@ pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parent.parent
 BANNER = "Ordning is running"
-STACK = ["web", "processes", "deviations"]  # one process each, on base + 0, 1, 2
+STACK = ["web", "processes", "deviations", "risks", "reporting"]  # one process each, on base + 0, 1, 2, 3, 4
 
 
 def port_base(offset: int) -> int:
     # Apart from other test runs on this machine (other pids) and from the other tests of this module
-    # (a stack takes base, base + 1 and base + 2: the web and two APIs), below the ephemeral ports.
-    return 18000 + os.getpid() % 1000 * 14 + offset * 3
+    # (a stack takes base to base + 4: the web and four APIs), below the ephemeral ports (32768).
+    return 18000 + os.getpid() % 600 * 24 + offset * 5
 
 
 def shell_env(**extra) -> dict:
@@ -172,6 +172,139 @@ def test_embedded_stack_starts_seeds_and_serves(running_stack):
     assert {"avvikelse", "lex_sarah", "synpunkt", "klagomal"} <= kinds
     assert all(item["unit_id"] == demo.unit_id("0138", "Hemtjänst Norr") for item in listed.json()["items"])
 
+    processes = f"http://127.0.0.1:{running_stack.port('processes')}"
+    mapped = requests.get(f"{processes}/api/v1/processes",
+                          params={"unit_id": demo.unit_id("0138", "Socialförvaltningen")},
+                          headers={"Authorization": f"Bearer {token['access_token']}"}, timeout=10)
+    assert mapped.status_code == 200, mapped.text
+    established = {item["template_code"]: item["established"] for item in mapped.json()["items"]}
+    assert set(established) == set(demo.PROCESS_TEMPLATES) and all(established.values()), established
+    linked = next(item for item in listed.json()["items"] if item["kind"] == "avvikelse")
+    steps = {s["id"] for version in established.values() for s in version["steps"]}
+    assert linked["process_step_id"] in steps
+
+
+def test_the_demo_has_a_risk_treatment_plan_and_a_heat_map(running_stack):
+    """`make run`'s demo: two analyses with scored risks, actions and a residual scoring at Hemtjänst Norr, and a risk
+    escalated to Socialförvaltningen and accepted there: in the förvaltning's plan once, no longer in the unit's."""
+    risks = f"http://127.0.0.1:{running_stack.port('risks')}/api/v1"
+    token = requests.post(f"http://127.0.0.1:{running_stack.port('processes')}/dev/token?user=frida",
+                          timeout=10).json()["access_token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    forvaltning, norr = demo.unit_id("0138", "Socialförvaltningen"), demo.unit_id("0138", "Hemtjänst Norr")
+    plan = requests.get(f"{risks}/risk-treatment-plan", params={"unit_id": forvaltning}, headers=headers, timeout=10)
+    assert plan.status_code == 200, plan.text
+    listed = plan.json()["risks"]
+    assert [(r["current_score"], r["holder_unit_id"] == forvaltning) for r in listed] == [
+        (12, False), (9, True), (8, False), (6, False)]  # by level (mycket hög, then hög), then score
+    assert [len(r["actions"]) for r in listed] == [1, 0, 0, 2] and listed[3]["residual"]["score"] == 6
+    unit = requests.get(f"{risks}/risk-treatment-plan", params={"unit_id": norr}, headers=headers, timeout=10).json()
+    assert [r["current_score"] for r in unit["risks"]] == [6]  # the escalated one is the förvaltning's now
+    heat = requests.get(f"{risks}/risk-heat-map", params={"unit_id": forvaltning}, headers=headers, timeout=10).json()
+    assert heat["total"] == 5 and heat["unscored"] == 0 and [g["matrix_version"] for g in heat["grids"]] == [1]
+
+
+def test_the_demo_cases_are_counted_in_the_municipalitys_figures(running_stack):
+    """Reporting stores the events of every service on the filesystem bus and counts the demo's cases: four
+    reported by staff and a citizen's klagomål, at Hemtjänst Norr and Solgården."""
+    token = requests.post(f"http://127.0.0.1:{running_stack.port('processes')}/dev/token?user=admin",
+                          timeout=10).json()["access_token"]
+    figures = f"http://127.0.0.1:{running_stack.port('reporting')}/api/v1/figures"
+
+    def counted():
+        answer = requests.get(figures, headers={"Authorization": f"Bearer {token}"}, timeout=10)
+        if answer.status_code != 200:
+            return None
+        return {s["key"]: {f["key"]: f.get("value") for f in s["figures"]} for s in answer.json()["sections"]}
+
+    deadline = time.monotonic() + 30
+    sections = counted()
+    while (sections is None or sections["deviations"]["total"] < 5) and time.monotonic() < deadline:
+        time.sleep(0.5)
+        sections = counted()
+    assert sections and sections["deviations"]["total"] == 5, sections
+    assert sections["lex_sarah"]["reported"] == 1 and sections["lex_maria"]["reported"] == 1
+    assert sections["complaints_and_feedback"]["from_citizens"] == 1
+    # The demo's risk analyses, routines and goals too, over the last ten years (their dates follow today's).
+    year = time.localtime().tm_year
+
+    def everything():
+        answer = requests.get(figures, params={"from": f"{year - 9}-01-01", "to": f"{year}-12-31"},
+                              headers={"Authorization": f"Bearer {token}"}, timeout=10).json()
+        return {s["key"]: {f["key"]: f.get("value") for f in s["figures"]} for s in answer["sections"]}
+
+    found = everything()
+    while found["goals"]["goals"] < 2 and time.monotonic() < deadline + 30:  # the goals are seeded last
+        time.sleep(0.5)
+        found = everything()
+    assert found["risks"]["analyses_started"] == 2 and found["risks"]["risks_identified"] == 5, found["risks"]
+    assert found["risks"]["escalations_accepted"] == 1 and found["risks"]["risks_taken_over"] == 1
+    assert found["documents"]["in_force"] == 2 and found["goals"]["goals"] == 2, (found["documents"], found["goals"])
+
+
+def test_the_region_host_sees_tyreso_which_agreed_with_small_counts_suppressed(running_stack):
+    """Tyresö agreed to be shown to its region (Stockholms län, 01): Regina Region, its host, sees Tyresö's figures
+    and not Öckerö's (another län), and the single lex Sarah case as "< 5"."""
+    token = requests.post(f"http://127.0.0.1:{running_stack.port('processes')}/dev/token?user=regina",
+                          timeout=10).json()["access_token"]
+    figures = f"http://127.0.0.1:{running_stack.port('reporting')}/api/v1/region/figures"
+
+    def shown():
+        answer = requests.get(figures, headers={"Authorization": f"Bearer {token}"}, timeout=10)
+        assert answer.status_code == 200, answer.text
+        document = answer.json()
+        return document, {s["key"]: {f["key"]: f.get("by_municipality") for f in s["figures"] if f["type"] == "value"}
+                          for s in document["sections"]}
+
+    deadline = time.monotonic() + 30
+    document, sections = shown()
+    while sections["deviations"]["total"].get("0138") != 5 and time.monotonic() < deadline:
+        time.sleep(0.5)
+        document, sections = shown()
+    assert [m["tenant"] for m in document["municipalities"]] == ["0138"], document["municipalities"]
+    assert demo.REGION == "01" and demo.USERS["regina"][0] == demo.REGION
+    assert sections["deviations"]["total"] == {"0138": 5}
+    assert sections["lex_sarah"]["reported"] == {"0138": "< 5"}
+
+
+def test_the_demo_routines_are_established_for_every_employee_of_the_forvaltning(running_stack):
+    processes = f"http://127.0.0.1:{running_stack.port('processes')}"
+    token = requests.post(f"{processes}/dev/token?user=anna", timeout=10).json()["access_token"]
+    listed = requests.get(f"{processes}/api/v1/documents", headers={"Authorization": f"Bearer {token}"}, timeout=10)
+    assert listed.status_code == 200, listed.text
+    assert sorted((d["title"], d["in_force_version"]) for d in listed.json()["items"]) == [
+        ("Rutin för avvikelsehantering", 1), ("Rutin för lex Sarah", 1)]
+
+
+def test_the_demo_users_hold_their_roles(running_stack):
+    processes = f"http://127.0.0.1:{running_stack.port('processes')}"
+    token = requests.post(f"{processes}/dev/token?user=anna", timeout=10).json()["access_token"]
+    listed = requests.get(f"{processes}/api/v1/role-assignments?current=true",
+                          headers={"Authorization": f"Bearer {token}"}, timeout=10)
+    assert listed.status_code == 200, listed.text
+    held = {(item["user_id"], item["role"], item["unit_id"]) for item in listed.json()["items"]}
+    assert held == {(f"demo-{user}", role, demo.unit_id("0138", unit)) for user, role, unit in demo.ROLE_ASSIGNMENTS
+                    if demo.USERS[user][0] == "0138"}
+
+
+def test_the_demo_has_two_quality_goals_with_a_year_of_measurements(running_stack):
+    """`make run`'s demo: the förvaltning's goal on investigating deviations in time and Hemtjänst Norr's on user
+    satisfaction, each with twelve monthly measurements and their computed attainment."""
+    goals = f"http://127.0.0.1:{running_stack.port('processes')}/api/v1/quality-goals"
+    token = requests.post(f"http://127.0.0.1:{running_stack.port('processes')}/dev/token?user=frida",
+                          timeout=10).json()["access_token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    listed = requests.get(goals, params={"under": demo.unit_id("0138", "Socialförvaltningen")}, headers=headers,
+                          timeout=10)
+    assert listed.status_code == 200, listed.text
+    assert sorted(g["title"] for g in listed.json()["items"]) == ["Avvikelser utreds skyndsamt",
+                                                                 "Brukarnöjdhet i hemtjänsten"]
+    for goal in listed.json()["items"]:
+        attainment = requests.get(f"{goals}/{goal['id']}/attainment", headers=headers, timeout=10).json()
+        monthly = [i for i in attainment["indicators"] if i["indicator"]["frequency"] == "monthly"]
+        assert [len(i["periods"]) for i in monthly] == [12]
+        assert monthly[0]["met"] and monthly[0]["not_met"] + monthly[0]["partly"]
+
 
 def test_one_process_per_service(running_stack):
     services = [command_line(pid) for pid in descendants(running_stack.process.pid)]
@@ -200,6 +333,8 @@ def test_the_web_is_the_first_thing_printed_and_serves_the_sign_in_page(running_
     environ = environment_of(web_pid)
     assert environ["ORDNING_WEB_PROCESSES_URL"] == f"http://127.0.0.1:{running_stack.port('processes')}"
     assert environ["ORDNING_WEB_DEVIATIONS_URL"] == f"http://127.0.0.1:{running_stack.port('deviations')}"
+    assert environ["ORDNING_WEB_RISKS_URL"] == f"http://127.0.0.1:{running_stack.port('risks')}"
+    assert environ["ORDNING_WEB_REPORTING_URL"] == f"http://127.0.0.1:{running_stack.port('reporting')}"
 
 
 def banner_example(output: str) -> list[str]:

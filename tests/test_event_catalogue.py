@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import uuid
 from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
@@ -28,7 +29,10 @@ from referencing.jsonschema import DRAFT202012
 
 from ordning_deviations import domain as dev
 from ordning_processes import domain as org
-from ordning_processes.schemas import OrgUnitEventDataSchema
+from ordning_processes.domain import documents as docs
+from ordning_processes.schemas import MeasurementRecordedEventDataSchema, OrgUnitEventDataSchema, RoleEventDataSchema
+from ordning_risks import domain as risks
+from ordning_risks.domain import proposal as risk_proposal
 from ordning_shared.actions import ACTION_EVENT_FIELDS, ActionStatus, ImprovementAction
 from ordning_shared.events import CONTENT_TYPE, DomainEvent, amqp_headers, serialize, to_cloudevent
 
@@ -37,9 +41,17 @@ DOC_URI = "urn:ordning:asyncapi"
 EXCHANGE = "ordning.events"
 TENANT = "0180"
 TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
-SERVICE_OF = {"deviation": "deviations", "action": "deviations", "org_unit": "processes"}
-SUBJECT_KEY = {"deviation": "deviation_id", "action": "action_id", "org_unit": "unit_id"}
+SERVICE_OF = {"deviation": "deviations", "action": "deviations", "org_unit": "processes", "risk": "risks",
+              "document": "processes", "role": "processes", "process": "processes", "goal": "processes"}
+# Who publishes each aggregate's events: an improvement action's, every service whose cases raise actions.
+PUBLISHERS = {"deviation": ["deviations"], "action": ["deviations", "risks"], "org_unit": ["processes"],
+              "risk": ["risks"], "document": ["processes"], "role": ["processes"], "process": ["processes"],
+              "goal": ["processes"]}
+SUBJECT_KEY = {"deviation": "deviation_id", "action": "action_id", "org_unit": "unit_id", "risk": "risk_id",
+               "document": "document_id", "role": "assignment_id", "process": "process_id", "goal": "indicator_id"}
 FREE_TEXT_MARK = "x-ordning-free-text"
+# A code from a tenant's own list (a risk matrix's level): no enum, but a pattern that admits no text.
+CODE_MARK = "x-ordning-code"
 # The free text the catalogue admits on purpose (an organisation's name is public, not personal data).
 ALLOWED_FREE_TEXT = {("se.ordning.org_unit.created.v1", "name"), ("se.ordning.org_unit.renamed.v1", "name"),
                      ("se.ordning.org_unit.moved.v1", "name"), ("se.ordning.org_unit.closed.v1", "name")}
@@ -138,6 +150,7 @@ def deviation_events() -> list[DomainEvent]:
                                 immediate_action="Lyfte upp brukaren", category_id=new_id())
     case.receive(by="chef", at=at(1))
     case.start_investigation(by="chef", at=at(2))
+    case.flag_possible_elsewhere(by="chef", at=at(2))  # kept through closing and reopening
     _investigate(case)
     case.complete_investigation(by="chef", at=at(4))
     case.reopen_investigation(by="chef", at=at(5))
@@ -165,6 +178,19 @@ def deviation_events() -> list[DomainEvent]:
     case.change_category(None)
     events += case.events
 
+    # the process step: named at report, changed, cleared and linked again while the case is handled
+    case = dev.Deviation.report(tenant=TENANT, kind=dev.Kind.avvikelse, unit_id=unit, description="x",
+                                reported_at=at(0), reported_by="staff-2", process_step_id=new_id())
+    case.link_process_step(new_id())
+    case.receive(by="chef", at=at(1))
+    case.link_process_step(None)
+    case.start_investigation(by="chef", at=at(2))
+    case.link_process_step(new_id())
+    _investigate(case)
+    case.complete_investigation(by="chef", at=at(3))
+    case.link_process_step(new_id())
+    events += case.events
+
     # lex Sarah and lex Maria: serious, reported to IVO (and corrected), revised, closed, reopened
     for kind in dev.LEX_KINDS:
         case = dev.Deviation.report(tenant=TENANT, kind=kind, unit_id=unit, description="Missförhållande",
@@ -177,6 +203,9 @@ def deviation_events() -> list[DomainEvent]:
         _investigate(case)
         case.complete_investigation(by="chef", at=at(5))
         case.decide_seriousness(True, decided_by="mas-1", decided_at=at(6))  # revised while investigated
+        case.flag_possible_elsewhere(by="chef", at=at(6))
+        case.clear_possible_elsewhere(by="chef", at=at(6))
+        case.flag_possible_elsewhere(by="chef", at=at(6))
         case.record_ivo_report(date(2025, 3, 7), reference="IVO 3.1.1-12347/2025")  # corrected while investigated
         case.close(by="chef", at=at(7), open_action_count=0)
         case.reopen(by="chef", at=at(8))
@@ -269,9 +298,26 @@ def org_unit_events() -> list[DomainEvent]:
     return events
 
 
+def goal_events() -> list[DomainEvent]:
+    """A quality goal's measurements: met, partly and not met, a decimal comma and a negative value."""
+    goal = org.QualityGoal.create(tenant=TENANT, unit_id=new_id(), title="Avvikelser utreds skyndsamt",
+                                  description="Inom 14 dagar", period_start=date(2026, 1, 1),
+                                  period_end=date(2026, 12, 31))
+    share = org.Indicator.create(tenant=TENANT, goal_id=goal.id, name="Andel utredda inom 14 dagar",
+                                 unit_of_measure="percent", direction="higher_is_better", target=90, threshold=80,
+                                 frequency="monthly")
+    change = org.Indicator.create(tenant=TENANT, goal_id=goal.id, name="Förändring", unit_of_measure="count",
+                                  direction="target_range", target=-5, target_max=5, frequency="quarterly")
+    for version, (text, value) in enumerate((("2026-01", "95"), ("2026-02", "85,5"), ("2026-03", "70")), start=1):
+        goal.record(share, org.parse_period(text, share.frequency), org.parse_value(value), "Två sena",
+                    version=version)
+    goal.record(change, org.parse_period("2026-Q1", change.frequency), org.parse_value("-2,25"), None, version=1)
+    return goal.pull_events()
+
+
 def action_events() -> list[DomainEvent]:
-    def new(**kw) -> ImprovementAction:
-        return ImprovementAction.create(tenant=TENANT, origin_type="deviation", origin_id=new_id(),
+    def new(origin_type="deviation", **kw) -> ImprovementAction:
+        return ImprovementAction.create(tenant=TENANT, origin_type=origin_type, origin_id=new_id(),
                                         unit_id=new_id(), title="Inför dubbelkontroll", owner="chef-1",
                                         due_date=date(2025, 4, 1), description="Vid delning av läkemedel",
                                         at=at(0), **kw)
@@ -292,15 +338,139 @@ def action_events() -> list[DomainEvent]:
     cancelled.cancel()
     quick = new()
     quick.complete(at=at(1))
-    return done.events + cancelled.events + quick.events
+    of_a_risk = new(origin_type="risk")  # a risk analysis's action: the same events, origin risk
+    of_a_risk.update(title="Introduktion för vikarier")
+    of_a_risk.update(due_date=date(2025, 6, 1))
+    of_a_risk.start()
+    of_a_risk.complete(at=at(2), effect_followup="Stickprov")
+    of_a_risk.reopen()
+    of_a_risk.cancel()
+    return done.events + cancelled.events + quick.events + of_a_risk.events
+
+
+def risk_events() -> list[DomainEvent]:
+    events: list[DomainEvent] = []
+    unit, administration, board = new_id(), new_id(), new_id()
+    triggers = [("yearly", None, None), ("new_process", None, None), ("deviations_elsewhere", None, None),
+                ("serious_deviation", None, None),
+                ("other", None, "Ny lagstiftning")]
+    triggers += [("larger_change", change.value, None) for change in risks.ChangeKind]
+    scopes = list(risks.ScopeType)
+    for index, (trigger, change, note) in enumerate(triggers):
+        analysis = risks.RiskAnalysis.create(
+            tenant=TENANT, title="Sommarbemanning", scope_type=scopes[index % len(scopes)], scope_id=new_id(),
+            unit_id=unit, trigger=trigger, trigger_change=change, trigger_note=note,
+            analysis_date=date(2025, 5, 12), matrix_version=1, at=at(0), by="chef-1")
+        analysis.start(at(1), matrix_version=2)
+        risk = risks.Risk.identify(analysis, description="Fel dos", causes=["Vikarier"], at=at(2), by="chef-1")
+        risk.score(analysis, risks.DEFAULT_MATRIX, kind="initial", probability=1 + index % 4,
+                   consequence=4 - index % 4, at=at(3), by="chef-1")
+        risk.score(analysis, risks.DEFAULT_MATRIX, kind="residual", probability=1, consequence=1, at=at(4),
+                   by="chef-1")
+        analysis.complete(at(5), unscored_risks=0, risk_count=1)
+        analysis.reopen(at(6))
+        analysis.complete(at(7), unscored_risks=0, risk_count=1)
+        analysis.follow_up(at(8), open_actions=0)
+        first = risk.escalate(to_unit_id=administration, reason="Bemanning", units_above=[administration, board],
+                              at=at(9), by="chef-1")
+        risk.decide_escalation(first.id, accept=False, reason="Hanteras på enheten", at=at(10), by="chef-2")
+        second = risk.escalate(to_unit_id=administration, reason="Igen", units_above=[administration, board],
+                               at=at(11), by="chef-1")
+        risk.decide_escalation(second.id, accept=True, reason=None, at=at(12), by="chef-2")
+        events += analysis.events + risk.events
+    return events + proposal_events(unit, administration)
+
+
+def proposal_events(unit: str, analysis_id: str) -> list[DomainEvent]:
+    """Risk proposals from cases of every kind, for both reasons, through every change of a proposal."""
+    events: list[DomainEvent] = []
+    for kind in dev.Kind:
+        for reason in risk_proposal.ProposalReason:
+            for accepted in (True, False):
+                proposal = risk_proposal.RiskProposal.propose(
+                    tenant=TENANT, reason=reason, deviation_id=new_id(), deviation_kind=kind.value,
+                    source_unit_id=unit,
+                    unit_id=unit if reason is risk_proposal.ProposalReason.serious_deviation else new_id(), at=at(0))
+                proposal.withdraw(at(1))
+                proposal.reopen(at(2))
+                if accepted:
+                    proposal.accept(analysis_id=analysis_id, risk_id=new_id(), at=at(3), by="chef-1")
+                else:
+                    proposal.dismiss(reason="Redan analyserad", at=at(3), by="chef-1")
+                events += proposal.events
+    return events
+
+
+def document_events() -> list[DomainEvent]:
+    """A governing document's versions: the first established, a second superseding it, its review due."""
+    unit, linked, step = new_id(), new_id(), new_id()
+    kinds = list(docs.DocumentKind)
+    events = []
+    for index, kind in enumerate(kinds):
+        first = docs.DocumentVersion.first_draft(tenant=TENANT, kind=kind, owner_unit_id=unit, title="Rutin",
+                                                 body="Text", unit_ids=[linked], step_ids=[step], author="a",
+                                                 at=at(0))
+        first.submit(by="a", at=at(1))
+        first.establish(by="b", at=at(2), decision_reference="SN 1", review_date=date(2027, 1, 1 + index),
+                        self_approval_allowed=False, previous=None)
+        second = first.new_version(author="a", at=at(3))
+        second.submit(by="a", at=at(4))
+        second.establish(by="b", at=at(5), decision_reference="SN 2", review_date=date(2028, 1, 1),
+                         self_approval_allowed=False, previous=first)
+        due = docs.review_due_event(tenant=TENANT, document_id=first.document_id,
+                                    revision=second.document_revision + 1, kind=kind.value, owner_unit_id=unit,
+                                    version=second.number, review_date=date(2028, 1, 1))
+        events += first.events + second.events + [due]
+    return events
+
+
+def role_events() -> list[DomainEvent]:
+    events: list[DomainEvent] = []
+    for index, role in enumerate(list(org.RoleKind) * 2):  # every role assigned, and ended
+        place = {"process_id": new_id()} if role in org.PROCESS_ROLES else {"unit_id": new_id()}
+        assignment = org.RoleAssignment.assign(
+            tenant=TENANT, role=role, user_id=f"demo-user-{index}", display_name="Anna Andersson",
+            valid_from=date(2025, 1, 1), valid_to=date(2025, 12, 31) if index % 2 else None, at=at(0), **place)
+        if index % 2 == 0 or index >= len(org.RoleKind):
+            assignment.end(at(24 * 30))
+        events += assignment.pull_events()
+    return events
+
+
+def process_events() -> list[DomainEvent]:
+    """Each kind of process, of its own and as a delprocess: established, revised twice."""
+    events: list[DomainEvent] = []
+    unit = new_id()
+    parent = None
+    for kind in org.ProcessKind:
+        process = org.Process.draft_new(tenant=TENANT, unit_id=unit, kind=kind, parent=parent, at=at(0), by="admin",
+                                        content={"name": "Myndighetsutövning", "steps": [{"name": "Utreda"}]})
+        process.establish(at=at(1), by="admin", established_on=date(2025, 3, 3), decision_reference="SN § 1/2025")
+        for hours in (2, 3):
+            process.revise(at=at(hours), by="admin")
+            process.establish(at=at(hours), by="admin", established_on=date(2025, 4, hours), decision_reference=None)
+        events += process.events
+        parent = process
+    return events
 
 
 def all_events() -> list[DomainEvent]:
-    return deviation_events() + org_unit_events() + action_events()
+    return (deviation_events() + org_unit_events() + action_events() + risk_events() + document_events()
+            + role_events() + process_events() + goal_events())
 
 
 def aggregate_of(event_type: str) -> str:
     return event_type.split(".")[2]
+
+
+def subject_key(event_type: str) -> str:
+    """The data field the subject names: a risk analysis's events are the analysis's, a risk proposal's the
+    proposal's, the other risk events the risk's."""
+    if event_type.startswith("se.ordning.risk.analysis_"):
+        return "analysis_id"
+    if event_type.startswith("se.ordning.risk.proposal_"):
+        return "proposal_id"
+    return SUBJECT_KEY[aggregate_of(event_type)]
 
 
 def envelope(event: DomainEvent, traceparent: str | None = TRACEPARENT) -> dict:
@@ -331,7 +501,7 @@ def test_emitted_event_matches_its_payload_schema(index):
         body = envelope(event, traceparent)
         errors = sorted(validator(key, "payload").iter_errors(body), key=lambda e: list(e.path))
         assert not errors, "\n".join(f"{list(e.path)}: {e.message}" for e in errors)
-        assert body["subject"] == body["data"][SUBJECT_KEY[aggregate_of(event.type)]]
+        assert body["subject"] == body["data"][subject_key(event.type)]
         assert ("traceparent" in body) is (traceparent is not None)
 
         headers = amqp_headers(body)
@@ -344,7 +514,8 @@ def test_every_event_carries_its_aggregates_version_as_sequence():
     last: dict[str, int] = {}
     for event in EVENTS:
         wire = envelope(event)
-        number = wire["data"]["revision" if aggregate_of(event.type) == "org_unit" else "version"]
+        # an org unit's and a document's events carry their revision; a document's `version` is the one it is about
+        number = wire["data"]["revision" if aggregate_of(event.type) in ("org_unit", "document") else "version"]
         assert wire["sequence"] == f"{number:010d}", event.type
         assert number > last.get(event.subject, 0), f"{event.type} does not advance {event.subject}'s sequence"
         last[event.subject] = number
@@ -355,6 +526,8 @@ def test_every_event_type_is_emitted_in_each_of_its_variants():
     seen: dict[tuple[str, str], set] = {}
     for event in EVENTS:
         for name, value in event.data.items():
+            if isinstance(value, list):  # a list of ids (a document's linked units): its items are ids, no enum
+                value = tuple(value)
             seen.setdefault((event.type, name), set()).add(value if not isinstance(value, bool) else str(value))
     for event_type in EMITTED_TYPES:
         for name, schema in data_properties(event_type).items():
@@ -372,7 +545,10 @@ def test_emitted_types_are_exactly_the_documented_types():
     assert emitted - documented == set(), "emitted but undocumented"
     assert documented - emitted == set(), "documented but never emitted"
     # and the domain modules name no type the drive missed
-    assert set(dev.EVENT_PAYLOAD_FIELDS) | set(org.ORG_EVENT_TYPES) <= emitted
+    assert set(dev.EVENT_PAYLOAD_FIELDS) | set(org.ORG_EVENT_TYPES) | set(risks.EVENT_PAYLOAD_FIELDS) \
+        | set(org.ROLE_EVENT_FIELDS) <= emitted
+    assert set(org.PROCESS_EVENT_PAYLOAD_FIELDS) <= emitted
+    assert set(org.GOAL_EVENT_TYPES) <= emitted
 
 
 def test_document_shape_and_routing():
@@ -395,7 +571,7 @@ def test_document_shape_and_routing():
         assert operation["action"] == "send", name
         channel_key = operation["channel"]["$ref"].removeprefix("#/channels/")
         event_type = channel_types[channel_key]
-        assert [tag["name"] for tag in operation["tags"]] == [SERVICE_OF[aggregate_of(event_type)]], name
+        assert [tag["name"] for tag in operation["tags"]] == PUBLISHERS[aggregate_of(event_type)], name
         sent[event_type] = name
     assert sorted(sent) == sorted(messages), "one send operation per event type"
     for key, message in doc["components"]["messages"].items():
@@ -407,13 +583,24 @@ def test_document_shape_and_routing():
 def test_data_schemas_follow_the_domain_allow_lists():
     for event_type, fields in dev.EVENT_PAYLOAD_FIELDS.items():
         assert set(data_properties(event_type)) == fields, event_type
+    for event_type, fields in risks.EVENT_PAYLOAD_FIELDS.items():
+        assert set(data_properties(event_type)) == fields | {"version"}, event_type
+    for event_type, fields in org.PROCESS_EVENT_PAYLOAD_FIELDS.items():
+        assert set(data_properties(event_type)) == fields, event_type
     for event_type in EMITTED_TYPES:
         if aggregate_of(event_type) == "action":
             assert set(data_properties(event_type)) == ACTION_EVENT_FIELDS, event_type
+    for event_type, fields in docs.DOCUMENT_EVENT_FIELDS.items():
+        assert set(data_properties(event_type)) == set(fields), event_type
+    for event_type, fields in org.ROLE_EVENT_FIELDS.items():
+        assert set(data_properties(event_type)) == fields, event_type
+        assert set(RoleEventDataSchema().fields) >= fields
     org_fields = set()
     for event_type in org.ORG_EVENT_TYPES:
         org_fields |= set(data_properties(event_type))
     assert org_fields == set(OrgUnitEventDataSchema().fields)
+    for event_type in org.GOAL_EVENT_TYPES:
+        assert set(data_properties(event_type)) == set(MeasurementRecordedEventDataSchema().fields), event_type
 
 
 def test_enums_follow_the_domain():
@@ -422,10 +609,22 @@ def test_enums_follow_the_domain():
     assert set(schemas["LexKind"]["enum"]) == {k.value for k in dev.LEX_KINDS}
     assert schemas["DeviationOrigin"]["enum"] == [o.value for o in dev.Origin]
     assert schemas["OrgUnitKind"]["enum"] == [k.value for k in org.UnitKind]
-    statuses = {"deviation": {s.value for s in dev.Status}, "action": {s.value for s in ActionStatus}}
+    assert schemas["DocumentKind"]["enum"] == [k.value for k in docs.DocumentKind]
+    assert schemas["RoleCode"]["enum"] == [k.value for k in org.RoleKind]
+    assert schemas["UserId"]["pattern"] == org.USER_ID_PATTERN.pattern
+    assert schemas["ProcessKind"]["enum"] == [k.value for k in org.ProcessKind]
+    assert schemas["RiskScopeType"]["enum"] == [k.value for k in risks.ScopeType]
+    assert schemas["RiskTrigger"]["enum"] == [k.value for k in risks.Trigger]
+    assert schemas["RiskTriggerChange"]["enum"] == [k.value for k in risks.ChangeKind] + [None]
+    assert schemas["RiskScoringKind"]["enum"] == [k.value for k in risks.ScoringKind]
+    assert schemas["RiskProposalReason"]["enum"] == [r.value for r in risk_proposal.ProposalReason]
+    assert schemas["RiskLevelCode"]["pattern"] == risks.matrix.LEVEL_CODE.pattern
+    assert all(risks.matrix.LEVEL_CODE.match(level.code) for level in risks.DEFAULT_LEVELS)
+    statuses = {"deviation": {s.value for s in dev.Status}, "action": {s.value for s in ActionStatus},
+                "risk": {s.value for s in risks.AnalysisStatus}}
     for event_type in EMITTED_TYPES:
         aggregate = aggregate_of(event_type)
-        if aggregate in statuses:
+        if aggregate in statuses and "status" in data_properties(event_type):  # the flag's events carry none
             assert set(data_properties(event_type)["status"]["enum"]) <= statuses[aggregate], event_type
 
 
@@ -459,6 +658,10 @@ def test_every_documented_string_field_is_an_id_a_date_or_an_enum():
             if schema.get(FREE_TEXT_MARK):
                 assert (event_type, name) in ALLOWED_FREE_TEXT, f"{event_type}.{name} is free text"
                 continue
+            if schema.get(CODE_MARK):
+                assert schema["pattern"].startswith("^") and schema["pattern"].endswith("$")
+                assert " " not in schema["pattern"] and "\\s" not in schema["pattern"], (event_type, name)
+                continue
             assert schema.get("format") in STRING_FORMATS or "enum" in schema or "const" in schema, (
                 f"{event_type}.{name} is a string that is neither an id, a date nor an enum")
 
@@ -467,6 +670,10 @@ def test_every_emitted_string_value_is_an_id_a_date_or_an_enum_value():
     for event in EVENTS:
         schemas = data_properties(event.type)
         for name, value in event.data.items():
+            if isinstance(value, list):  # a list of ids: every item is an id of the items' schema
+                items = resolve(schemas[name]["items"])
+                assert items.get("format") == "uuid" and all(_is_typed(item) for item in value), (event.type, name)
+                continue
             if not isinstance(value, str):
                 assert value is None or isinstance(value, (bool, int)), (event.type, name, value)
                 continue
@@ -475,6 +682,8 @@ def test_every_emitted_string_value_is_an_id_a_date_or_an_enum_value():
             schema = schemas[name]
             if "enum" in schema:
                 assert value in schema["enum"], (event.type, name, value)
+            elif schema.get(CODE_MARK):
+                assert re.fullmatch(schema["pattern"], value), (event.type, name, value)
             else:
                 assert _is_typed(value), (event.type, name, value)
 
@@ -493,7 +702,7 @@ def test_an_undeclared_data_field_fails_validation(event_type, extra):
 @pytest.mark.parametrize("event_type", EMITTED_TYPES)
 def test_text_in_an_id_or_date_field_fails_validation(event_type):
     body = envelope(first_of(event_type))
-    key = SUBJECT_KEY[aggregate_of(event_type)]
+    key = subject_key(event_type)
     tampered = copy.deepcopy(body)
     tampered["data"][key] = "Anna Andersson"
     with pytest.raises(jsonschema.ValidationError):
@@ -512,3 +721,33 @@ def test_an_undeclared_envelope_attribute_fails_validation():
     body["reporter"] = "anna.andersson@example.se"
     with pytest.raises(jsonschema.ValidationError):
         validator(messages_by_type()[dev.REPORTED], "payload").validate(body)
+
+
+# --------------------------------------------------------------------------
+# 4. What the risks service consumes (docs/deviation-events-for-subscribers.md)
+# --------------------------------------------------------------------------
+
+RISKS_CONSUMES = {dev.SERIOUSNESS_DECIDED: "decided_at", dev.IVO_REPORTED: "ivo_reported_on",
+                  dev.FLAGGED_POSSIBLE_ELSEWHERE: "flagged_at", dev.CLEARED_POSSIBLE_ELSEWHERE: "cleared_at"}
+
+
+@pytest.mark.parametrize("event_type", sorted(RISKS_CONSUMES))
+def test_each_event_the_risks_service_consumes_requires_what_a_proposal_needs(event_type):
+    """The tenant and the order (sequence) in the envelope; the case, its kind and unit, its version and the
+    date in data: a proposal for the case's unit is made, de-duplicated and ordered from the event alone."""
+    message = catalogue()["components"]["messages"][messages_by_type()[event_type]]
+    assert {"id", "source", "subject", "tenant", "sequence"} <= set(message["payload"]["required"])
+    data = message["payload"]["properties"]["data"]
+    assert {"deviation_id", "kind", "unit_id", "version", RISKS_CONSUMES[event_type]} <= set(data["required"])
+    wire = envelope(first_of(event_type))
+    assert wire["tenant"] == TENANT and wire["sequence"] == f"{wire['data']['version']:010d}"
+    assert wire["data"][RISKS_CONSUMES[event_type]] is not None
+
+
+def test_the_flag_events_carry_nothing_but_the_case_identity_and_their_moment():
+    identity = {"deviation_id", "kind", "unit_id", "version"}
+    assert set(data_properties(dev.FLAGGED_POSSIBLE_ELSEWHERE)) == identity | {"flagged_at"}
+    assert set(data_properties(dev.CLEARED_POSSIBLE_ELSEWHERE)) == identity | {"cleared_at"}
+    for event_type in (dev.FLAGGED_POSSIBLE_ELSEWHERE, dev.CLEARED_POSSIBLE_ELSEWHERE):
+        for event in (e for e in EVENTS if e.type == event_type):
+            assert set(event.data) == set(data_properties(event_type)), event_type

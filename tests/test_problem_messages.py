@@ -20,8 +20,10 @@ SOURCES = sorted([*ROOT.glob("shared/ordning_shared/**/*.py"), *ROOT.glob("servi
 
 
 def problem_classes() -> list[type[Problem]]:
-    import ordning_deviations.app  # noqa: F401 (loads every error class of both services)
+    import ordning_deviations.app  # noqa: F401 (loads every error class of the services)
     import ordning_processes.app  # noqa: F401
+    import ordning_risks.app  # noqa: F401
+    import ordning_reporting.app  # noqa: F401
 
     found, stack = [], [Problem]
     while stack:

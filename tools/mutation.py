@@ -28,7 +28,7 @@ MODULES = {
                                              "test_contract.py", "test_boundaries.py", "test_refusals.py"))),
     "shared.auth": ("shared/ordning_shared/auth.py",
                     "shared/tests/unit/test_auth.py shared/tests/unit/test_http.py"),
-    "processes.domain": ("services/processes/ordning_processes/domain.py",
+    "processes.domain": ("services/processes/ordning_processes/domain/org.py",
                          "--noconftest services/processes/tests/unit/test_org_domain.py"),
 }
 STATUSES = ("killed", "timeout", "suspicious", "survived", "skipped", "untested")

@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
 from . import fields as f
+from . import pagination
 
 from .db import Id, UTCDateTime, UnitOfWork
 from .events import DomainEvent
@@ -83,6 +84,11 @@ class ImprovementAction:
     @property
     def is_open(self) -> bool:
         return self.status not in CLOSED_STATUSES
+
+    @property
+    def effect_followed_up(self) -> bool:
+        """A follow-up of the action's effect is written (the events carry this flag, never the text)."""
+        return bool((self.effect_followup or "").strip())
 
     def is_overdue(self, today: date) -> bool:
         return self.is_open and self.due_date < today
@@ -155,12 +161,13 @@ class ImprovementAction:
             data={"action_id": self.id, "origin_type": self.origin_type, "origin_id": self.origin_id,
                   "unit_id": self.unit_id, "status": self.status.value, "due_date": self.due_date.isoformat(),
                   "completed_at": self.completed_at.isoformat() if self.completed_at else None,
-                  "version": self.version},
+                  # Whether the effect is followed up (reporting counts it), never the follow-up's text.
+                  "effect_followed_up": self.effect_followed_up, "version": self.version},
             sequence=self.version))
 
 
 ACTION_EVENT_FIELDS = {"action_id", "origin_type", "origin_id", "unit_id", "status", "due_date", "completed_at",
-                       "version"}
+                       "effect_followed_up", "version"}
 
 
 def action_table(metadata: sa.MetaData) -> sa.Table:
@@ -298,3 +305,41 @@ class ActionTransitionSchema(Schema):
                        "(done to in_progress, cancelled to planned).", "example": "complete"})
     effect_followup = f.Text(metadata={"description": "How the effect will be or was followed up.",
                                        "example": "Stickprov i journalerna efter tre månader."})
+
+
+# An owner's actions across the cases of one service (Mina åtgärder: GET /api/v1/actions in deviations,
+# GET /api/v1/risk-actions in risks). A service subclasses the page with `items` of its own OwnedActionSchema,
+# which adds the origin's columns (the case's reference, the analysis's title).
+ACTION_STATUSES = [s.value for s in ActionStatus]
+
+
+class OwnedActionArgsSchema(Schema):
+    owner = f.Name(max_length=200, load_default="me", metadata={
+        "description": "Whose actions: me (the default) for your own, or a user (subject); only actions whose "
+                       "origin (the case, the risk analysis) you may read are listed.",
+        "example": "me"})
+    status = fields.List(f.Choice(ACTION_STATUSES), validate=validate.Length(max=len(ACTION_STATUSES)), metadata={
+        "description": "Only actions in these statuses; repeat the parameter for several.",
+        "example": ["planned", "in_progress"]})
+    cursor = fields.String(validate=validate.Length(max=pagination.CURSOR_MAX_CHARS), metadata={
+        "description": "next_cursor of the page before: the next page after it. Anything else is a 400 "
+                       "invalid_cursor.",
+        "example": "WzEsImR1ZV9kYXRlIiwiMjAyNi0wNC0zMCIsIjlhMWU0YzdiLTNkMmYtNGI4YS04ZTZjLTFmMGQyYjNhNGM1ZSJd"})
+    limit = f.BoundedInteger(1, 200, strict=False, load_default=50, metadata={
+        "description": "The page size, 1 to 200.", "example": 50})
+    offset = f.BoundedInteger(0, 10_000_000, strict=False, load_default=0, metadata={
+        "description": "How many matching actions to skip.", "example": 0})
+
+
+class OwnedActionPageSchema(Schema):
+    items = fields.List(fields.Nested(ActionSchema), metadata={
+        "description": "The actions of this page, by due date, the earliest first."})
+    total = fields.Integer(metadata={
+        "description": "How many actions match, among those whose origin you may read, on every page together.",
+        "example": 4})
+    limit = fields.Integer(metadata={"description": "The page size asked for.", "example": 50})
+    offset = fields.Integer(metadata={"description": "How many matching actions come before this page.",
+                                      "example": 0})
+    next_cursor = fields.String(allow_none=True, metadata={
+        "description": "Give it as cursor (with the same filters) for the next page; null on the last page.",
+        "example": None})

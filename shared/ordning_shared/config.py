@@ -56,6 +56,16 @@ def _seconds_list(environ, name, default):
     return values
 
 
+def _seconds(environ, name, default):
+    raw = environ.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be seconds, e.g. 0.2, got {raw!r}") from None
+
+
 RATE_PERIODS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
 
 
@@ -130,7 +140,11 @@ class Settings:
     bus_namespace: str = "ordning"
     metrics_port: int = 0
     relay_batch_size: int = 100
+    # How long an idle outbox relay waits before it looks again (ORDNING_RELAY_POLL_SECONDS): the most an event
+    # waits in the outbox of a quiet service; a busy relay does not wait between batches.
     relay_poll_seconds: float = 0.2
+    # Events a consumer whose handlers fold batches (reporting) takes in one transaction, at most.
+    consumer_batch_size: int = 100
     # Seconds a failed event waits before each retry; dead-lettered after the last (here 6 min in all).
     retry_delays: tuple = (1, 5, 15, 30, 60, 120, 130)
     worker_stall_seconds: float = 120.0  # a worker loop silent for longer fails the liveness probe
@@ -200,6 +214,8 @@ class Settings:
             bus_namespace=environ.get("ORDNING_BUS_NAMESPACE", "ordning"),
             metrics_port=_int(environ, "ORDNING_WORKER_METRICS_PORT", 0),
             relay_batch_size=_int(environ, "ORDNING_RELAY_BATCH_SIZE", 100),
+            consumer_batch_size=_int(environ, "ORDNING_CONSUMER_BATCH_SIZE", 100),
+            relay_poll_seconds=_seconds(environ, "ORDNING_RELAY_POLL_SECONDS", cls.relay_poll_seconds),
             retry_delays=_seconds_list(environ, "ORDNING_RETRY_DELAYS", cls.retry_delays),
             worker_stall_seconds=_int(environ, "ORDNING_WORKER_STALL_SECONDS", 120),
             public_rate_limit_per_client=_rate_limit(environ, "ORDNING_PUBLIC_RATE_LIMIT_PER_CLIENT", "10/minute"),
@@ -234,6 +250,10 @@ class Settings:
             raise ConfigError("ORDNING_TRUSTED_PROXIES must be between 0 and 10")
         if self.client_hash_key is not None and len(self.client_hash_key) < 32:
             raise ConfigError("ORDNING_CLIENT_HASH_KEY must be at least 32 characters")
+        if not 0.01 <= self.relay_poll_seconds <= 10:
+            raise ConfigError("ORDNING_RELAY_POLL_SECONDS must be between 0.01 and 10")
+        if not 1 <= self.consumer_batch_size <= 1000:  # a batch's rows go into single multi-row statements
+            raise ConfigError("ORDNING_CONSUMER_BATCH_SIZE must be between 1 and 1000")
         if self.max_request_bytes < 1024:
             raise ConfigError("ORDNING_MAX_REQUEST_BYTES must be at least 1024")
 

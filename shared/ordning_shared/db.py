@@ -61,7 +61,7 @@ class PlatformTables:
     classifications, statuses, dates, versions); of every other field it records the name only.
     """
 
-    def __init__(self, metadata: sa.MetaData, *, org_replica: bool = True,
+    def __init__(self, metadata: sa.MetaData, *, org_replica: bool = True, role_replica: bool = False,
                  audit_value_fields: dict[str, frozenset] | None = None):
         self.metadata = metadata
         self.audit_value_fields = dict(audit_value_fields or {})
@@ -147,6 +147,24 @@ class PlatformTables:
                 sa.Column("name", sa.String(200), nullable=False),
                 sa.Column("closed_at", UTCDateTime),
                 sa.Column("revision", sa.Integer, nullable=False),
+            )
+        # Who holds which role where, from the processes service's se.ordning.role.* events (ordning_shared.roles).
+        self.role_holders = None
+        if role_replica:
+            self.role_holders = sa.Table(
+                "role_holder_replica", metadata,
+                sa.Column("tenant", sa.String(16), primary_key=True),
+                Id(name="assignment_id", primary_key=True),
+                sa.Column("role", sa.String(40), nullable=False),
+                Id(name="unit_id"),
+                Id(name="process_id"),
+                sa.Column("user_id", sa.String(200), nullable=False),
+                sa.Column("valid_from", sa.Date, nullable=False),
+                sa.Column("valid_to", sa.Date),
+                sa.Column("ended_at", UTCDateTime),
+                sa.Column("version", sa.Integer, nullable=False),
+                sa.Index("ix_role_holder_replica_unit", "tenant", "unit_id", "role"),
+                sa.Index("ix_role_holder_replica_process", "tenant", "process_id", "role"),
             )
 
 

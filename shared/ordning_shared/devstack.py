@@ -18,16 +18,16 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from . import demo, embedded
+from . import demo, demo_goals, demo_risks, embedded
 from .auth import LocalIssuer
 from .config import Settings
 
 # In start order, one port each from ORDNING_RUN_PORT_BASE: the web on the base port (8000), then the
-# APIs, the org tree first (processes 8001, deviations 8002).
-SERVICES = ["web", "processes", "deviations"]
+# APIs, the org tree first (processes 8001, deviations 8002, risks 8003, reporting 8004).
+SERVICES = ["web", "processes", "deviations", "risks", "reporting"]
 WEB = "web"
 APIS = [service for service in SERVICES if service != WEB]
 
@@ -90,6 +90,11 @@ def seed(data_dir: Path, check=lambda: None) -> None:
                                      {"Idempotency-Key": f"demo-{body['id']}"})
         if status not in (200, 201):
             raise ServiceFailed(f"seeding {name} failed: {status} {answer}")
+    seed_roles(data_dir, check)
+
+    seed_documents(data_dir, check)
+
+    step_ids = seed_process_map(data_dir, check)
 
     deviations = base_url("deviations") + "/api/v1/deviations"
     anna, erik, sara = (demo_token(data_dir, user) for user in ("anna", "erik", "sara"))
@@ -97,7 +102,8 @@ def seed(data_dir: Path, check=lambda: None) -> None:
     solgarden = demo.unit_id("0138", "Särskilt boende Solgården")
     cases = [
         (anna, {"kind": "avvikelse", "unit_id": norr,
-                "description": "Insatsen hos brukaren uteblev på morgonen; schemat visade fel tid."}),
+                "description": "Insatsen hos brukaren uteblev på morgonen; schemat visade fel tid.",
+                "process_step_id": step_ids["Genomföra uppdrag"]}),
         (anna, {"kind": "lex_sarah", "unit_id": norr,
                 "description": "Brukaren lämnades ensam längre än planerat vid dubbelbemanning."}),
         (sara, {"kind": "lex_maria", "unit_id": solgarden,
@@ -127,6 +133,88 @@ def seed(data_dir: Path, check=lambda: None) -> None:
              {"kind": "klagomal", "unit_id": norr, "anonymous": True,
               "description": "Hemtjänsten kom inte på utsatt tid tre dagar i rad."},
              headers={"Idempotency-Key": "demo-citizen-klagomal"})
+    demo_risks.seed(data_dir, check)
+    demo_goals.seed(data_dir, check)
+    seed_region_consents(data_dir, check)
+
+
+def seed_region_consents(data_dir: Path, check=lambda: None) -> None:
+    """The municipalities that agree to be shown in their region's view (demo.REGION_CONSENTS), each by its
+    administrator, so that the region host's page shows real figures (small counts suppressed) from the start."""
+    consent = base_url("reporting") + "/api/v1/region/consent"
+    for tenant in demo.REGION_CONSENTS:
+        admin = demo_token(data_dir, "admin" if tenant == "0138" else "olle")
+        check()
+        status, answer, headers = _request("GET", consent, token=admin)
+        if status != 200:
+            raise ServiceFailed(f"reading the region consent of {tenant} failed: {status} {answer}")
+        if answer["agreed"]:
+            continue
+        status, answer, _ = _request("PUT", consent, {"region": tenant[:2]}, admin,
+                                     {"If-Match": headers.get("ETag", "")})
+        if status != 200:
+            raise ServiceFailed(f"seeding the region consent of {tenant} failed: {status} {answer}")
+
+
+def seed_documents(data_dir: Path, check=lambda: None) -> None:
+    """The demo municipality's established routines: drafted, put up for approval and established."""
+    documents = base_url("processes") + "/api/v1/documents"
+    author, approver = demo_token(data_dir, demo.DOCUMENT_AUTHOR), demo_token(data_dir, demo.DOCUMENT_APPROVER)
+    review = (datetime.now(timezone.utc).date() + timedelta(days=365)).isoformat()
+    for tenant, owner, title, text, decision in demo.DOCUMENTS:
+        check()
+        status, answer, _ = _request("POST", documents, {
+            "kind": "rutin", "owner_unit_id": demo.unit_id(tenant, owner), "title": title, "body": text},
+            author, {"Idempotency-Key": f"demo-document-{demo.unit_id(tenant, title)}"})
+        if status not in (200, 201):
+            raise ServiceFailed(f"seeding {title} failed: {status} {answer}")
+        version = answer["version"]
+        path = f"{documents}/{answer['id']}/versions/{version['number']}"
+        for command, body, token in (("submit", {}, author),
+                                     ("establish", {"decision_reference": decision, "review_date": review},
+                                      approver)):
+            status, version, _ = _request("POST", f"{path}/{command}", body, token,
+                                          {"If-Match": f'"{answer["id"]}.{version["number"]}.{version["revision"]}"'})
+            if status != 200:
+                raise ServiceFailed(f"seeding {title} failed at {command}: {status} {version}")
+
+
+def seed_roles(data_dir: Path, check=lambda: None) -> None:
+    """The demo users' roles at their units (demo.ROLE_ASSIGNMENTS), assigned by each tenant's administrator."""
+    assignments = base_url("processes") + "/api/v1/role-assignments"
+    for user, role, unit in demo.ROLE_ASSIGNMENTS:
+        tenant, name, _roles, _units = demo.USERS[user]
+        admin = "admin" if tenant == "0138" else "olle"
+        body = {"role": role, "unit_id": demo.unit_id(tenant, unit), "user_id": f"demo-{user}",
+                "display_name": name.split(",")[0], "valid_from": "2026-01-01"}
+        check()
+        status, answer, _ = _request("POST", assignments, body, demo_token(data_dir, admin),
+                                     {"Idempotency-Key": f"demo-role-{user}-{role}"})
+        if status not in (200, 201):
+            raise ServiceFailed(f"seeding the role {role} of {user} failed: {status} {answer}")
+
+
+def seed_process_map(data_dir: Path, check=lambda: None) -> dict[str, str]:
+    """Both process templates copied for Tyresö's Socialförvaltningen and established; the step ids by name."""
+    admin = demo_token(data_dir, "admin")
+    processes = base_url("processes") + "/api/v1/processes"
+    step_ids: dict[str, str] = {}
+    for code in demo.PROCESS_TEMPLATES:
+        check()
+        status, answer, _ = _request("POST", base_url("processes") + f"/api/v1/process-templates/{code}/copy",
+                                     {"unit_id": demo.unit_id("0138", "Socialförvaltningen")}, admin,
+                                     {"Idempotency-Key": f"demo-process-{code}"})
+        if status not in (200, 201):
+            raise ServiceFailed(f"seeding the process {code} failed: {status} {answer}")
+        if answer["draft"] is not None:
+            status, answer, _ = _request("POST", f"{processes}/{answer['id']}/establish",
+                                         {"established_on": demo.PROCESSES_ESTABLISHED_ON,
+                                          "decision_reference": demo.PROCESSES_DECISION},
+                                         admin, {"If-Match": f'"{answer["id"]}.{answer["revision"]}"'})
+            if status != 200:
+                raise ServiceFailed(f"establishing the process {code} failed: {status} {answer}")
+        step_ids.update({step["name"]: step["id"] for step in answer["established"]["steps"]})
+    return step_ids
 
 
 def stop_processes(processes: list[subprocess.Popen], timeout: float) -> None:

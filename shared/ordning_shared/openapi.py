@@ -57,6 +57,15 @@ PROBLEM_SCHEMA = {
                    "description": "Only when the request does not match the operation's schema (code "
                                   "unprocessable_entity): the messages per location (json, query) and field.",
                    "example": {"json": {"unit_id": ["Missing data for required field."]}}},
+        "rows": {"type": "array", "description": "Only when an uploaded file is refused (code csv_rejected): each bad "
+                                                 "row, with its line (the header is line 1), column, code and "
+                                                 "message (Swedish; message_en in English). Nothing was stored.",
+                 "items": {"type": "object", "properties": {
+                     "row": {"type": "integer"}, "column": {"type": "string"}, "code": {"type": "string"},
+                     "message": {"type": "string"}, "message_en": {"type": "string"}}},
+                 "example": [{"row": 3, "column": "value", "code": "invalid_value",
+                              "message": "Värdet ska vara ett tal, till exempel 92,5.",
+                              "message_en": "The value must be a number, e.g. 92.5."}]},
     },
 }
 

@@ -10,8 +10,9 @@ import os
 import re
 import threading
 import uuid
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import ClassVar
 
 import psycopg
 import pytest
@@ -224,6 +225,103 @@ def issue_token(settings: Settings, subject: str, tenant: str, roles, org_units=
         subject, tenant, roles, org_units, name)
 
 
+# The org tree every service's integration tests start from, fed through org events as the processes service
+# publishes them (its kinds: board, administration, division, unit).
+# Tenant A: nämnd N > förvaltning F > verksamhetsområde V > enheter E1, E2;  N > förvaltning F2 > enhet E3.
+# Tenant B: förvaltning FB > enhet EB.
+TENANT_A, TENANT_B = "0138", "1407"  # Tyresö, Öckerö
+ORG_TREE = [
+    (TENANT_A, "a0000000-0000-0000-0000-00000000000c", "board", None),
+    (TENANT_A, "a0000000-0000-0000-0000-00000000000f", "administration", "a0000000-0000-0000-0000-00000000000c"),
+    (TENANT_A, "a0000000-0000-0000-0000-00000000000d", "division", "a0000000-0000-0000-0000-00000000000f"),
+    (TENANT_A, "a0000000-0000-0000-0000-0000000000e1", "unit", "a0000000-0000-0000-0000-00000000000d"),
+    (TENANT_A, "a0000000-0000-0000-0000-0000000000e2", "unit", "a0000000-0000-0000-0000-00000000000d"),
+    (TENANT_A, "a0000000-0000-0000-0000-0000000000f2", "administration", "a0000000-0000-0000-0000-00000000000c"),
+    (TENANT_A, "a0000000-0000-0000-0000-0000000000e3", "unit", "a0000000-0000-0000-0000-0000000000f2"),
+    (TENANT_B, "b0000000-0000-0000-0000-0000000000fb", "administration", None),
+    (TENANT_B, "b0000000-0000-0000-0000-0000000000eb", "unit", "b0000000-0000-0000-0000-0000000000fb"),
+]
+# UNITS["e1"], UNITS["f"], UNITS["fb"], ...: the last two hex digits name the unit (0c is N, 0d is V).
+UNITS = {{"c": "n", "d": "v"}.get(key, key): uid
+         for key, uid in ((uid[-2:].lstrip("0"), uid) for _t, uid, _k, _p in ORG_TREE)}
+
+
+ORG_KIND_NAMES = {"board": "nämnd", "administration": "förvaltning", "division": "verksamhetsområde",
+                  "unit": "enhet", "external_provider": "utförare"}
+
+
+def org_event_body(tenant, unit_id, kind, parent_id, revision=1, closed_at=None) -> bytes:
+    """A se.ordning.org_unit.created.v1 CloudEvent as the processes service sends it, serialized. The unit is
+    named by its kind in Swedish and the last two digits of its id: "enhet e1", "förvaltning 0f"."""
+    from . import events
+
+    name = f"{ORG_KIND_NAMES.get(kind, kind)} {unit_id[-2:]}"
+    event = events.DomainEvent(type="se.ordning.org_unit.created.v1", tenant=tenant, subject=unit_id,
+                               data={"unit_id": unit_id, "kind": kind, "name": name,
+                                     "parent_id": parent_id, "closed_at": closed_at, "revision": revision})
+    return events.serialize(events.to_cloudevent(event, "processes"))
+
+
+@dataclass
+class ServiceEnv:
+    """One service's app over a migrated database, as its integration tests drive it. A service's conftest
+    subclasses it with the shortcuts of its own API (report, analysis, ...)."""
+    app: object
+    client: object
+    platform: object
+    settings: Settings
+    handlers: dict = field(default_factory=dict)
+    units: ClassVar[dict] = UNITS  # the short names tokens may give units by ("e1"); a service may add its own
+
+    def token(self, subject, roles, units=(), tenant=TENANT_A, name=""):
+        return issue_token(self.settings, subject, tenant, list(roles), [self.units.get(u, u) for u in units], name)
+
+    def auth(self, subject, roles, units=(), tenant=TENANT_A, name="", **headers):
+        """The Authorization header of a token for them; `name` is its display-name claim."""
+        return {"Authorization": "Bearer " + self.token(subject, roles, units, tenant, name), **headers}
+
+    def count(self, table) -> int:
+        with self.platform.engine.connect() as conn:
+            return conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
+
+    def counts(self) -> dict:
+        """Every table's row count: what a refused request must leave as it was."""
+        with self.platform.engine.connect() as conn:
+            return {t.name: conn.execute(sa.select(sa.func.count()).select_from(t)).scalar_one()
+                    for t in self.platform.metadata.sorted_tables}
+
+    def feed(self, body) -> str:
+        """Hand one serialized event to the service's handlers, as its consumer would."""
+        from . import consumer
+
+        return consumer.handle_event(self.platform, self.handlers, body)
+
+    def outbox_types(self) -> list[str]:
+        outbox = self.platform.tables.outbox
+        with self.platform.engine.connect() as conn:
+            return list(conn.execute(sa.select(outbox.c.type).order_by(outbox.c.id)).scalars())
+
+    def etag(self, path, headers):
+        return self.client.get(path, headers=headers).headers["ETag"]
+
+
+def service_env(env_class, settings: Settings, create_app, handlers: dict | None = None, *, org_tree=ORG_TREE):
+    """Yield an `env_class` for the app `create_app(settings)` with `org_tree` fed to it; after the test, fail
+    if an answer was not in /openapi.json or a problem's message was not worded as the house style says."""
+    app = create_app(settings)
+    undocumented = watch_documented_answers(app)
+    badly_worded = watch_problem_messages(app)
+    platform = app.extensions["ordning"]
+    environment = env_class(app=app, client=app.test_client(), platform=platform, settings=settings,
+                            **({"handlers": handlers} if handlers is not None else {}))
+    for tenant, unit_id, kind, parent in org_tree:
+        assert environment.feed(org_event_body(tenant, unit_id, kind, parent)) == "processed"
+    yield environment
+    platform.dispose()
+    assert not undocumented, "answers missing from /openapi.json"
+    assert not badly_worded, "problems not worded as a Swedish sentence, then an English one"
+
+
 class BackgroundWorker:
     """A service's worker (relay and consumer) in a thread, for integration tests."""
 
@@ -300,7 +398,7 @@ def openapi_property_failures(app, headers: dict, known: dict[str, str] | None =
     import time
 
     import schemathesis
-    from hypothesis import HealthCheck, Phase, given, settings
+    from hypothesis import HealthCheck, Phase, given, reject, settings
     from hypothesis import strategies as st
     from hypothesis.errors import Unsatisfiable
     from schemathesis import GenerationMode
@@ -337,6 +435,10 @@ def openapi_property_failures(app, headers: dict, known: dict[str, str] | None =
             def run(case):
                 if time.monotonic() >= until:
                     raise _OutOfTime  # not an Exception: hypothesis stops at once, generating no more
+                if mode is GenerationMode.NEGATIVE and any(value == [] for value in (case.query or {}).values()):
+                    # A parameter holding an empty list is sent as nothing (e.g. {"": []} for a query that admits
+                    # no other keys): the request that goes out fits, and its acceptance is no failure.
+                    reject()
                 case.call_and_validate(headers=headers, checks=mode_checks)
 
             try:

@@ -56,17 +56,17 @@ def require_browser() -> None:
 
 
 def free_port_base() -> int:
-    """Three free ports in a row (the web and two APIs), in a range of this test run's own."""
+    """Five free ports in a row (the web and four APIs), in a range of this test run's own."""
     start = 24000 + os.getpid() % 600 * 10
     for base in list(range(start, 30000, 10)) + list(range(24000, start, 10)):
         try:
-            for port in (base, base + 1, base + 2):
+            for port in range(base, base + 5):
                 with socket.socket() as sock:
                     sock.bind(("127.0.0.1", port))
             return base
         except OSError:
             continue
-    raise AssertionError("no three free ports in a row between 24000 and 30000")
+    raise AssertionError("no five free ports in a row between 24000 and 30000")
 
 
 class Stack:
@@ -84,10 +84,15 @@ class Stack:
         threading.Thread(target=lambda: self.output.extend(iter(self.process.stdout.readline, "")),
                          daemon=True).start()
         self.web_url = ""
+        self.data_dir = data_dir
 
     @property
     def text(self) -> str:
         return "".join(self.output)
+
+    def api_url(self, service: str) -> str:
+        """A service's API address, as the launcher's banner lists it."""
+        return re.search(rf"^\s+{service}\s+(http://127\.0\.0\.1:\d+)", self.text, re.MULTILINE).group(1)
 
     def wait_running(self, timeout: float = 180) -> None:
         deadline = time.monotonic() + timeout
@@ -361,6 +366,22 @@ class Browser:
         self.tab_to_text(name)
         self.enter()
         assert f"Inloggad som {name}" in self.text("header")
+
+    def edit_session(self, data_dir: Path, change) -> None:
+        """The web's session cookie decoded with the stack's key, changed by `change(session)`, signed again: to
+        make time pass (a token's end, a day's sign-in) without waiting for it."""
+        from flask import Flask
+        from flask.sessions import SecureCookieSessionInterface
+
+        app = Flask("browser_tests")
+        app.secret_key = (data_dir / "web" / "secret-key").read_text(encoding="utf-8").strip()
+        serializer = SecureCookieSessionInterface().get_signing_serializer(app)
+        cookie = self.driver.get_cookie("ordning_session")
+        session = serializer.loads(cookie["value"])
+        change(session)
+        self.driver.delete_cookie("ordning_session")
+        self.driver.add_cookie({"name": "ordning_session", "value": serializer.dumps(session), "path": "/",
+                                "httpOnly": True})
 
     def selected_option(self, element_id: str) -> str:
         return self.driver.execute_script(

@@ -86,3 +86,92 @@ def test_a_chef_of_another_unit_or_another_municipality_cannot_open_the_case(ope
             other.open(path)
             assert "Ärendet finns inte eller så får du inte se det" in other.text(), (person, path)
             assert "Dörrlarmet" not in other.text()
+
+
+def report_lex_sarah(anna, description: str) -> tuple[str, str]:
+    """Anna reports a lex Sarah case on Rapportera by keyboard; (reference, case id)."""
+    anna.tab_to_text("Rapportera")
+    anna.enter()
+    anna.tab_to_id("description")
+    anna.type(description)
+    anna.tab_to_id("unit_id")
+    anna.type("Hemtjänst Norr")
+    state = anna.tab_to_name("kind")
+    assert state["id"] == "kind-avvikelse", state
+    anna.arrow_down()  # the next kind in the group: lex Sarah
+    assert anna.driver.execute_script("return document.getElementById('kind-lex_sarah').checked")
+    anna.tab_to_id("skicka")
+    anna.enter()
+    heading = anna.text("h1")
+    assert heading.startswith("Tack! Ditt ärende har nummer"), heading
+    return heading.rsplit(" ", 1)[1].strip("."), anna.path.rsplit("/", 1)[1]
+
+
+def blocked_reasons(browser) -> str:
+    return browser.text("#sparrade") if browser.driver.find_elements("id", "sparrade") else ""
+
+
+def test_the_seriousness_decision_and_the_ivo_report_of_a_lex_sarah_case_on_a_phone_by_keyboard(open_browser):
+    anna = open_browser("phone", "anna")
+    anna.sign_in("Anna Andersson")
+    reference, case_id = report_lex_sarah(anna, "Brukaren lämnades utan tillsyn i fyra timmar trots beslut.")
+
+    erik = open_browser("phone", "erik")
+    erik.sign_in("Erik Eriksson")
+    erik.open(f"/arenden/nummer/{reference}")
+    assert reference in erik.text("h1")
+    # Not yet: no form, and why not, where it will be.
+    assert not erik.driver.find_elements("id", "allvarlighet-formular")
+    assert "när utredningen har startat" in erik.text("#allvarlighet-sparrad")
+    assert "allvarligt anmäls till IVO" in erik.text("#ivo-sparrad")
+    press(erik, "kommando-receive")
+    press(erik, "kommando-start_investigation")
+    assert not erik.driver.find_elements("id", "allvarlighet-sparrad")
+
+    for field, text in (("utr-what_happened", "Personalen gick utan att överlämna."),
+                        ("utr-why", "Ingen rutin för överlämning vid sjukdom."),
+                        ("utr-what_must_change", "Rutin för överlämning och bemanning.")):
+        erik.tab_to_id(field, limit=CASE_PAGE_TABS)
+        erik.type(text)
+    press(erik, "spara-utredning")
+    press(erik, "kommando-complete_investigation")
+    # Closing waits for the decision, and says so instead of offering the button.
+    assert not erik.driver.find_elements("id", "kommando-close")
+    assert "Beslut om allvarlighetsgrad krävs" in blocked_reasons(erik), blocked_reasons(erik)
+
+    state = erik.tab_to_name("serious", limit=CASE_PAGE_TABS)  # no choice made: Tab lands on the first
+    assert state["id"] == "allv-ja", state
+    erik.space()
+    press(erik, "spara-allvarlighet")
+    assert "allvarligt" in erik.text("#allvarlighet-beslut") and "inte allvarligt" not in erik.text(
+        "#allvarlighet-beslut")
+    assert "måste anmälas till IVO" in blocked_reasons(erik), blocked_reasons(erik)
+    assert not erik.driver.find_elements("id", "kommando-close")
+
+    # The IVO record: the date defaults to today; the reference is typed.
+    assert erik.driver.execute_script("return document.getElementById('ivo-reported_on').value") != ""
+    erik.tab_to_id("ivo-ivo_reference", limit=CASE_PAGE_TABS)
+    erik.type("3.5.1-12345/2026")
+    press(erik, "spara-ivo")
+    assert "diarienummer 3.5.1-12345/2026" in erik.text("#ivo-anmalan")
+    assert not erik.driver.find_elements("id", "ivo-sparrad")
+
+    press(erik, "kommando-close")
+    assert "Avslutat" in erik.text("#fakta-status")
+    assert not erik.driver.find_elements("id", "allvarlighet-formular")  # a closed case's decision stands
+    assert erik.driver.execute_script("return document.documentElement.scrollWidth") <= 360
+
+    # The reporter reads her case, with none of the handler's forms or buttons.
+    anna.open(f"/arenden/{case_id}")
+    assert reference in anna.text("h1")
+    for element_id in ("allvarlighet-formular", "ivo", "kommandon", "allvarlighet-sparrad"):
+        assert not anna.driver.find_elements("id", element_id), element_id
+
+    # Another unit's chef and another municipality's are refused, as for a case that does not exist.
+    for person, name in (("sara", "Sara Svensson"), ("olle", "Olle Olsson")):
+        other = open_browser("phone", person)
+        other.sign_in(name)
+        for path in (f"/arenden/{case_id}", f"/arenden/nummer/{reference}"):
+            other.open(path)
+            assert "Ärendet finns inte eller så får du inte se det" in other.text(), (person, path)
+            assert "tillsyn" not in other.text() and "12345" not in other.text()

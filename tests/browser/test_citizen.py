@@ -13,6 +13,7 @@ def test_a_citizen_files_a_complaint_anonymously_and_follows_it_with_the_receipt
     citizen = open_browser("phone", "citizen")
     citizen.open("/kommun/0138/lamna-synpunkt")
     assert "Lämna klagomål eller synpunkt" in citizen.text("h1")
+    assert citizen.text("#kommun") == "Tyresö kommun"  # the municipality's name, not its code
 
     state = citizen.tab_to_name("kind")  # no kind is chosen yet: Tab lands on the first, arrows move
     for _ in range(6):

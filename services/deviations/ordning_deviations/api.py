@@ -1,10 +1,10 @@
 """HTTP: thin blueprints that parse, call service.py and render."""
 from __future__ import annotations
 
-from flask import current_app, url_for
+from flask import current_app, jsonify, url_for
 from marshmallow import RAISE
 from ordning_shared.actions import (ActionRuleViolation, ActionSchema, ActionTransitionSchema, ActionUpdateSchema,
-                                    IllegalActionTransition)
+                                    IllegalActionTransition, OwnedActionArgsSchema)
 from ordning_shared import openapi
 from ordning_shared.http import Blueprint, check_if_match, current_principal, etag
 from ordning_shared.idempotency import create_once
@@ -19,8 +19,9 @@ from .schemas import (AuditEntrySchema, CategorySchema, CategoryUpdateSchema, De
                       DeviationPageSchema, DeviationPatchSchema, DeviationSchema, FeedbackStatusQuerySchema,
                       FeedbackStatusSchema, InvestigationUpdateSchema,
                       IvoReportSchema, ListArgsSchema, PublicFeedbackSchema, ReceiptSchema,
-                      ReportDeviationSchema, RetentionPolicySchema, SeriousnessDecisionSchema, TransitionSchema,
-                      WorkingCalendarSchema, OwnedActionArgsSchema, OwnedActionPageSchema)
+                      ReportDeviationSchema, RetentionPolicySchema, SUMMARY_FIELDS, SeriousnessDecisionSchema,
+                      TransitionSchema,
+                      WorkingCalendarSchema, OwnedActionPageSchema)
 
 CASE_PARAMETERS = {
     "deviation_id": {"description": "The case's id (a UUID).", "example": "3f6c2b1e-8d4a-4c59-9f0e-2a7b5d1c9e84"},
@@ -106,14 +107,23 @@ def list_all(args):
 
     The cases you may read, newest first, a page at a time: those of the units in your scope that your roles
     may read, and those you reported. Filtered by unit, kind, status, period, category, overdue and mine.
-    Reading a lex Sarah or lex Maria case on a page is recorded in the read log.
+    Reading a lex Sarah or lex Maria case on a page is recorded in the read log. view=summary gives each case's
+    list fields only (see the parameter), for lists of many cases.
     """
     flt = db.ListFilter(unit_id=args.get("unit_id"), kinds=args.get("kind"), statuses=args.get("status"),
                         reported_from=args.get("reported_from"), reported_to=args.get("reported_to"),
                         overdue=args.get("overdue"), category_id=args.get("category_id"), mine=args["mine"],
                         q=args.get("q"), sort=Sort.parse(args["sort"]), cursor=args.get("cursor"),
                         limit=args["limit"], offset=args["offset"])
-    return service.list_deviations(_platform(), current_principal(), flt)
+    page = service.list_deviations(_platform(), current_principal(), flt, view=args["view"])
+    if args["view"] == "summary":
+        # Dumped with the summary's fields only: the page schema would visit every field of every case.
+        return jsonify(SUMMARY_PAGE_SCHEMA.dump(page))
+    return page
+
+
+SUMMARY_PAGE_SCHEMA = DeviationPageSchema(only=("total", "limit", "offset", "next_cursor",
+                                                *(f"items.{name}" for name in SUMMARY_FIELDS)))
 
 
 REFERENCE_PARAMETER = {
@@ -178,6 +188,9 @@ def transition(data, deviation_id):
     If-Match. The case's allowed_commands say which its status allows; closing needs a completed
     investigation, no open actions, and for lex Sarah and lex Maria a seriousness decision (and, if serious,
     the IVO report); a synpunkt may be closed once received. Rejecting needs a rejection reason.
+    flag_possible_elsewhere and clear_possible_elsewhere set and clear the investigation's finding that the
+    event may happen at other units (kan inträffa på andra enheter), keeping the status: for the case's
+    handlers while it is investigating or investigated.
     """
     service.transition(_platform(), current_principal(), deviation_id, data["command"], check_if_match,
                        rejection=data.get("rejection"))

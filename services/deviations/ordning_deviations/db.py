@@ -22,7 +22,7 @@ AUDIT_VALUE_FIELDS = {
         "id", "tenant", "kind", "status", "origin", "unit_id", "category_id", "reported_at", "occurred_at",
         "received_at", "receipt_due", "investigation_due", "ivo_due", "investigation_started_at",
         "investigation_completed_at", "seriousness_serious", "seriousness_decided_at", "ivo_reported_on",
-        "closed_at", "pseudonymised_at", "version"}),
+        "closed_at", "pseudonymised_at", "possible_elsewhere_flagged_at", "process_step_id", "version"}),
     "improvement_action": ACTION_AUDIT_VALUE_FIELDS,
     "category": frozenset({"id", "kinds", "active", "version"}),
     "deadline_policy": frozenset({"receipt_days", "investigation_days", "ivo_report_days"}),
@@ -31,7 +31,13 @@ AUDIT_VALUE_FIELDS = {
 }
 
 metadata = new_metadata()
-tables = PlatformTables(metadata, org_replica=True, audit_value_fields=AUDIT_VALUE_FIELDS)
+tables = PlatformTables(metadata, org_replica=True, role_replica=True, audit_value_fields=AUDIT_VALUE_FIELDS)
+
+# Not ended (domain.END_STATUSES): the predicate of migration 0009's partial indexes. A query uses them only
+# if it says the same with the values in its text (overdue_clause), not as bound parameters, which a cached
+# generic plan cannot prove to imply the predicate.
+_END_STATUS_VALUES = sorted(status.value for status in d.END_STATUSES)
+_UNENDED = sa.text(f"status NOT IN ({', '.join(repr(value) for value in _END_STATUS_VALUES)})")
 
 deviations = sa.Table(
     "deviations", metadata,
@@ -76,10 +82,19 @@ deviations = sa.Table(
     sa.Column("contact_email", sa.String(320)),
     sa.Column("contact_phone", sa.String(40)),
     sa.Column("pseudonymised_at", UTCDateTime),  # gallring done: text and people replaced, the case final
+    sa.Column("possible_elsewhere_flagged_at", UTCDateTime),  # set: "kan inträffa på andra enheter"
+    Id(name="process_step_id"),  # a step of the processes service's process map (stable across its versions)
     sa.Column("version", sa.Integer, nullable=False),
     sa.UniqueConstraint("tenant", "reference", name="uq_deviations_tenant_reference"),
     sa.Index("ix_deviations_tenant_unit", "tenant", "unit_id"),
-    sa.Index("ix_deviations_tenant_status", "tenant", "status"),
+    # Inkorgen's lists (migration 0009): new cases by receipt due, open ones by investigation due, read in
+    # that order from the index; (tenant, status) lookups use either one's prefix.
+    sa.Index("ix_deviations_tenant_status_receipt_due", "tenant", "status", "receipt_due"),
+    sa.Index("ix_deviations_tenant_status_investigation_due", "tenant", "status", "investigation_due"),
+    # Overdue (overdue_clause): one index per deadline, of the cases not yet ended only (few, once most are
+    # closed), which PostgreSQL ORs together instead of reading every case of the tenant.
+    *(sa.Index(f"ix_deviations_unended_{due}", "tenant", due, postgresql_where=_UNENDED, sqlite_where=_UNENDED)
+      for due in ("receipt_due", "investigation_due", "ivo_due")),
     sa.Index("ix_deviations_tenant_reported_at", "tenant", "reported_at"),
     sa.Index("ix_deviations_status_closed_at", "status", "closed_at"),  # the retention job's search
 )
@@ -172,7 +187,8 @@ def to_entity(row) -> d.Deviation:
             what_must_change=m["investigation_what_must_change"],
             started_at=m["investigation_started_at"], completed_at=m["investigation_completed_at"]),
         seriousness=seriousness, ivo_report=ivo, closed_at=m["closed_at"], rejection=rejection,
-        pseudonymised_at=m["pseudonymised_at"], version=m["version"],
+        pseudonymised_at=m["pseudonymised_at"], possible_elsewhere_flagged_at=m["possible_elsewhere_flagged_at"],
+        process_step_id=m["process_step_id"], version=m["version"],
     )
 
 
@@ -201,6 +217,8 @@ def entity_values(dev: d.Deviation) -> dict:
         "rejected_reason": dev.rejection.reason.value if dev.rejection else None,
         "rejected_duplicate_of": dev.rejection.duplicate_of if dev.rejection else None,
         "rejected_note": dev.rejection.note if dev.rejection else None,
+        "possible_elsewhere_flagged_at": dev.possible_elsewhere_flagged_at,
+        "process_step_id": dev.process_step_id,
         "version": dev.version,
     }
 
@@ -298,7 +316,7 @@ def overdue_clause(today: date):
     """SQL twin of domain.Deviation.overdue(today) != []."""
     c = deviations.c
     return sa.and_(
-        c.status.not_in([status.value for status in d.END_STATUSES]),
+        c.status.not_in(sa.bindparam("end_statuses", _END_STATUS_VALUES, expanding=True, literal_execute=True)),
         sa.or_(
             sa.and_(c.received_at.is_(None), c.receipt_due.is_not(None), c.receipt_due < today),
             sa.and_(c.status != d.Status.investigated.value, c.investigation_due.is_not(None),
@@ -313,17 +331,17 @@ def scope_units(conn, tenant: str, org_units) -> set[str]:
     return subtree_ids(conn, tables.org_units, tenant, org_units)
 
 
-def readable_clause(conn, principal):
-    """Cases a principal may see: readable kinds in their subtree, and what they reported themselves."""
+def readable_clause(principal, scope):
+    """Cases a principal may see: readable kinds in their subtree, and what they reported themselves.
+
+    `scope` is the principal's subtree, scope_units(...), resolved by the caller once per request (it also
+    decides the buttons); resolved apart from the statement since orgtree.subtree_select uses one fixed CTE
+    name, so two of them (scope and the unit filter) cannot share a statement."""
     c = deviations.c
     kinds = [kind.value for kind in d.Kind if set(principal.roles) & d.READERS[kind]]
     clauses = []
-    if kinds and principal.org_units:
-        # The scope is resolved first: orgtree.subtree_select uses one fixed CTE name, so two of them
-        # (scope and the unit filter) cannot share a statement.
-        units = scope_units(conn, principal.tenant, principal.org_units)
-        if units:
-            clauses.append(sa.and_(c.kind.in_(kinds), c.unit_id.in_(sorted(units))))
+    if kinds and principal.org_units and scope:
+        clauses.append(sa.and_(c.kind.in_(kinds), c.unit_id.in_(sorted(scope))))
     if set(principal.roles) & d.STAFF_ROLES:
         clauses.append(c.reported_by == principal.subject)
     return sa.or_(*clauses) if clauses else sa.false()
@@ -389,11 +407,12 @@ class Page:
     next_cursor: str | None  # None: this is the last page
 
 
-def list_rows(conn, principal, flt: ListFilter, today: date) -> Page:
+def list_rows(conn, principal, scope, flt: ListFilter, today: date) -> Page:
+    """`scope`: the principal's units, scope_units(...)."""
     c = deviations.c
     column = SORT_COLUMNS[flt.sort.key]
     position = None if flt.cursor is None else pagination.decode_cursor(flt.cursor, flt.sort, column)
-    where = [c.tenant == principal.tenant, readable_clause(conn, principal)]
+    where = [c.tenant == principal.tenant, readable_clause(principal, scope)]
     if flt.unit_id:
         where.append(c.unit_id.in_(subtree_select(tables.org_units, principal.tenant, [flt.unit_id])))
     if flt.kinds:
@@ -463,15 +482,15 @@ class OwnedActionFilter:
 OWNED_ACTIONS_SORT = pagination.Sort("due_date")
 
 
-def owned_action_rows(conn, principal, flt: OwnedActionFilter) -> Page:
-    """A page of an owner's improvement actions, of the cases the principal may read, each row with its
-    case's reference and unit name."""
+def owned_action_rows(conn, principal, scope, flt: OwnedActionFilter) -> Page:
+    """A page of an owner's improvement actions, of the cases the principal may read (`scope`: the principal's
+    units, scope_units(...)), each row with its case's reference and unit name."""
     a, c = actions.c, deviations.c
     column = a.due_date
     position = None if flt.cursor is None else pagination.decode_cursor(flt.cursor, OWNED_ACTIONS_SORT, column)
     joined = actions.join(deviations, sa.and_(c.tenant == a.tenant, c.id == a.origin_id))
     where = [a.tenant == principal.tenant, a.origin_type == ORIGIN_TYPE, a.owner == flt.owner,
-             readable_clause(conn, principal)]
+             readable_clause(principal, scope)]
     if flt.statuses:
         where.append(a.status.in_(list(flt.statuses)))
     total = conn.execute(sa.select(sa.func.count()).select_from(joined).where(*where)).scalar_one()

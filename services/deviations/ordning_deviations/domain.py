@@ -111,6 +111,10 @@ class Command(str, Enum):
     reopen = "reopen"
     reopen_investigation = "reopen_investigation"
     reject = "reject"
+    # Not transitions (the status stays): the investigator's finding that the event may happen at other units
+    # ("kan inträffa på andra enheter"), which the risks service turns into proposed analyses at sibling units.
+    flag_possible_elsewhere = "flag_possible_elsewhere"
+    clear_possible_elsewhere = "clear_possible_elsewhere"
 
 
 COMMAND_LABELS = {
@@ -121,6 +125,10 @@ COMMAND_LABELS = {
     Command.reopen: ("återöppna", "reopen"),
     Command.reopen_investigation: ("återuppta utredningen av", "reopen the investigation of"),
     Command.reject: ("avvisa", "reject"),
+    Command.flag_possible_elsewhere: ("markera att det kan inträffa på andra enheter för",
+                                      "flag as possibly happening at other units"),
+    Command.clear_possible_elsewhere: ("ta bort markeringen att det kan inträffa på andra enheter för",
+                                       "clear the flag of possibly happening at other units on"),
 }
 
 
@@ -147,6 +155,11 @@ TRANSITIONS: dict[tuple[Status, Command], Status] = {
 TRANSITION_KINDS: dict[tuple[Status, Command], frozenset[Kind]] = {
     (Status.received, Command.close): frozenset({Kind.synpunkt}),
 }
+
+# The flag "kan inträffa på andra enheter" is the investigation's finding: set and cleared by the case's handlers
+# while it is investigated or investigating, kept through closing and reopening (it stays true of the event).
+POSSIBLE_ELSEWHERE_COMMANDS = frozenset({Command.flag_possible_elsewhere, Command.clear_possible_elsewhere})
+POSSIBLE_ELSEWHERE_STATUSES = frozenset({Status.investigating, Status.investigated})
 
 
 # --------------------------------------------------------------------------
@@ -274,7 +287,8 @@ def next_status(status: Status, command: Command, kind: Kind) -> Status:
 
 
 def allowed_commands(status: Status, kind: Kind) -> list[Command]:
-    """State-machine commands legal from `status` for `kind` (rules not checked)."""
+    """State-machine commands legal from `status` for `kind` (rules not checked; the flag commands, which depend
+    on the case's flag, are added by `Deviation.command_options`)."""
     return [command for (from_status, command) in TRANSITIONS
             if from_status == status and kind in TRANSITION_KINDS.get((from_status, command), frozenset(Kind))]
 
@@ -525,14 +539,20 @@ UNIT_CHANGED = EVENT_PREFIX + "unit_changed.v1"
 CATEGORY_CHANGED = EVENT_PREFIX + "category_changed.v1"
 PSEUDONYMISED = EVENT_PREFIX + "pseudonymised.v1"
 REJECTED = EVENT_PREFIX + "rejected.v1"
+FLAGGED_POSSIBLE_ELSEWHERE = EVENT_PREFIX + "flagged_possible_elsewhere.v1"
+CLEARED_POSSIBLE_ELSEWHERE = EVENT_PREFIX + "cleared_possible_elsewhere.v1"
+PROCESS_STEP_CHANGED = EVENT_PREFIX + "process_step_changed.v1"
 
 _COMMON = {"deviation_id", "kind", "unit_id", "category_id", "status", "version"}
+# What a subscriber outside the case's own workflow (the risks service) needs to act for the case's unit and to
+# order and de-duplicate: the envelope adds the tenant, the event id and the sequence.
+_IDENTITY = {"deviation_id", "kind", "unit_id", "version"}
 
 # Allowed payload keys per event type: ids, classifications, statuses, dates, booleans. No free text,
 # no reporter, no IVO reference (it could identify the case at IVO).
 EVENT_PAYLOAD_FIELDS: dict[str, set[str]] = {
     REPORTED: _COMMON | {"origin", "anonymous", "occurred_at", "reported_at",
-                         "receipt_due", "investigation_due", "ivo_due"},
+                         "receipt_due", "investigation_due", "ivo_due", "process_step_id"},
     RECEIVED: _COMMON | {"received_at"},
     INVESTIGATION_STARTED: _COMMON | {"started_at"},
     INVESTIGATION_COMPLETED: _COMMON | {"completed_at"},
@@ -542,8 +562,13 @@ EVENT_PAYLOAD_FIELDS: dict[str, set[str]] = {
     REOPENED: _COMMON | {"reopened_at", "reopened_from"},
     UNIT_CHANGED: _COMMON | {"previous_unit_id"},
     CATEGORY_CHANGED: _COMMON | {"previous_category_id"},
+    # The process step (an id of the processes service's map) linked, changed or cleared (None).
+    PROCESS_STEP_CHANGED: _COMMON | {"process_step_id", "previous_process_step_id"},
     PSEUDONYMISED: _COMMON | {"origin", "reported_at", "closed_at", "pseudonymised_at"},
     REJECTED: _COMMON | {"rejected_at", "rejected_from", "reason"},  # the reason's code: no note, no reference
+    # Only the identity and the moment: the flag's events say nothing of the case's workflow.
+    FLAGGED_POSSIBLE_ELSEWHERE: _IDENTITY | {"flagged_at"},
+    CLEARED_POSSIBLE_ELSEWHERE: _IDENTITY | {"cleared_at"},
 }
 
 
@@ -645,6 +670,10 @@ class Deviation:
     closed_at: datetime | None = None
     pseudonymised_at: datetime | None = None
     rejection: Rejection | None = None
+    possible_elsewhere_flagged_at: datetime | None = None  # set: "kan inträffa på andra enheter"
+    # The process step (aktivitet) the case concerns, as the processes service names it. A step's id is stable
+    # across the process's versions, so the link survives a revision of the process.
+    process_step_id: str | None = None
     version: int = 1
     events: list[DomainEvent] = field(default_factory=list)
 
@@ -662,7 +691,8 @@ class Deviation:
                origin: Origin | str = Origin.staff, category_id: str | None = None,
                occurred_at: datetime | None = None, immediate_action: str | None = None,
                policy: DeadlinePolicy | None = None, id: str | None = None,
-               anonymous: bool | None = None, calendar: WorkingCalendar = DEFAULT_CALENDAR) -> "Deviation":
+               anonymous: bool | None = None, calendar: WorkingCalendar = DEFAULT_CALENDAR,
+               process_step_id: str | None = None) -> "Deviation":
         """A new case in status `reported`, its due dates computed from `policy` (default per kind) and `calendar`.
 
         `anonymous` (event flag) defaults to "no reporter"; a citizen who leaves contact details has no
@@ -703,11 +733,12 @@ class Deviation:
             reported_by=None if _blank(reported_by) else reported_by, category_id=category_id,
             occurred_at=occurred_at, immediate_action=None if _blank(immediate_action) else immediate_action,
             receipt_due=receipt_due, investigation_due=investigation_due, ivo_due=ivo_due,
+            process_step_id=None if _blank(process_step_id) else process_step_id,
         )
         deviation._record(REPORTED, origin=origin.value, anonymous=(deviation.reported_by is None) if anonymous is None else bool(anonymous),
                           occurred_at=_iso(occurred_at), reported_at=_iso(reported_at),
                           receipt_due=_iso(receipt_due), investigation_due=_iso(investigation_due),
-                          ivo_due=_iso(ivo_due))
+                          ivo_due=_iso(ivo_due), process_step_id=deviation.process_step_id)
         return deviation
 
     # ---- queries ---------------------------------------------------------
@@ -719,6 +750,17 @@ class Deviation:
     @property
     def anonymous(self) -> bool:
         return self.reported_by is None
+
+    @property
+    def possible_elsewhere(self) -> bool:
+        """Flagged by its investigator: the event may happen at other units too."""
+        return self.possible_elsewhere_flagged_at is not None
+
+    def _possible_elsewhere_commands(self) -> list[Command]:
+        """The flag command the case offers now: set it or clear it, while investigating or investigated."""
+        if self.status not in POSSIBLE_ELSEWHERE_STATUSES:
+            return []
+        return [Command.clear_possible_elsewhere if self.possible_elsewhere else Command.flag_possible_elsewhere]
 
     def allowed_commands(self, roles: Iterable[str] | None = None, in_scope: bool = True,
                          open_action_count: int = 0) -> list[Command]:
@@ -737,7 +779,7 @@ class Deviation:
         """
         allowed: list[Command] = []
         blocked: list[BlockedCommand] = []
-        for command in allowed_commands(self.status, self.kind):
+        for command in allowed_commands(self.status, self.kind) + self._possible_elsewhere_commands():
             if roles is not None and not (in_scope and may(roles, command, self.kind)):
                 continue
             try:
@@ -751,6 +793,8 @@ class Deviation:
     def _check(self, command: Command, open_action_count: int = 0) -> Status:
         """The status `command` leads to, or the error it is refused with: the one check both the command
         and `command_options` run, so that what a case offers is what it does."""
+        if command in POSSIBLE_ELSEWHERE_COMMANDS:
+            return self._check_possible_elsewhere(command)
         self._guard_not_pseudonymised()
         target = next_status(self.status, command, self.kind)
         if command is Command.complete_investigation:
@@ -771,6 +815,28 @@ class Deviation:
         if command in (Command.close, Command.reject):
             _guard_no_open_actions(open_action_count)
         return target
+
+    def _check_possible_elsewhere(self, command: Command) -> Status:
+        """The flag commands keep the status; each is refused (409) where the case does not offer it."""
+        if self.status not in POSSIBLE_ELSEWHERE_STATUSES:
+            raise IllegalTransition(
+                f"Markeringen att det kan inträffa på andra enheter sätts och tas bort under eller efter "
+                f"utredningen, inte i ett ärende som är {STATUS_LABELS_SV[self.status]}.",
+                f"The flag of possibly happening at other units is set and cleared while or after the case is "
+                f"investigated, not on a case in status {self.status.value}.",
+                status=self.status, command=command)
+        if command is Command.flag_possible_elsewhere and self.possible_elsewhere:
+            raise IllegalTransition("Ärendet är redan markerat att det kan inträffa på andra enheter.",
+                                    "The case is already flagged as possibly happening at other units.",
+                                    status=self.status, command=command)
+        if command is Command.clear_possible_elsewhere and not self.possible_elsewhere:
+            raise IllegalTransition("Ärendet är inte markerat att det kan inträffa på andra enheter; det finns "
+                                    "ingen markering att ta bort.",
+                                    "The case is not flagged as possibly happening at other units; there is no "
+                                    "flag to clear.",
+                                    status=self.status, command=command)
+        self._guard_not_pseudonymised()  # a gallrad case is closed or rejected: a guard against a future status
+        return self.status
 
     @property
     def ended_at(self) -> datetime | None:
@@ -875,6 +941,18 @@ class Deviation:
         self.investigation.completed_at = None
         self._record(REOPENED, reopened_at=_iso(at), reopened_from=Status.investigated.value)
 
+    def flag_possible_elsewhere(self, by: str, at: datetime) -> None:
+        """The investigator finds that the event may happen at other units (kan inträffa på andra enheter)."""
+        self._check(Command.flag_possible_elsewhere)
+        self.possible_elsewhere_flagged_at = at
+        self._record(FLAGGED_POSSIBLE_ELSEWHERE, flagged_at=_iso(at))
+
+    def clear_possible_elsewhere(self, by: str, at: datetime) -> None:
+        """The flag was set in error or the investigation found otherwise: subscribers may withdraw proposals."""
+        self._check(Command.clear_possible_elsewhere)
+        self.possible_elsewhere_flagged_at = None
+        self._record(CLEARED_POSSIBLE_ELSEWHERE, cleared_at=_iso(at))
+
     # ---- rule-guarded commands outside the state machine -------------------
 
     def update_investigation(self, what_happened: str | None = None, why: str | None = None,
@@ -946,6 +1024,18 @@ class Deviation:
         self.category_id = category_id
         self._record(CATEGORY_CHANGED, previous_category_id=previous)
 
+    def link_process_step(self, step_id: str | None) -> None:
+        """Name (or, None, clear) the process step the case concerns; not on a closed case.
+
+        The step's id (no text) is published, so that reporting counts the cases per process step."""
+        self._guard_not_closed()
+        step_id = None if _blank(step_id) else step_id
+        if step_id == self.process_step_id:
+            return
+        previous = self.process_step_id
+        self.process_step_id = step_id
+        self._record(PROCESS_STEP_CHANGED, process_step_id=step_id, previous_process_step_id=previous)
+
     def reassign_unit(self, unit_id: str) -> None:
         """Move a case reported to the wrong unit; not on a closed case."""
         self._guard_not_closed()
@@ -1009,10 +1099,13 @@ class Deviation:
             raise CaseClosed("Ärendet är avvisat och kan inte ändras.", "The case is rejected and cannot change.")
 
     def _record(self, event_type: str, **data) -> None:
-        """Count the change in `version` and append an event (common fields and that version added)."""
-        payload = {"deviation_id": self.id, "kind": self.kind.value, "unit_id": self.unit_id,
-                   "category_id": self.category_id, "status": self.status.value, **data}
-        unknown = set(payload) - EVENT_PAYLOAD_FIELDS[event_type]
+        """Count the change in `version` and append an event (the common fields its allow-list names, and that
+        version, added)."""
+        allowed = EVENT_PAYLOAD_FIELDS[event_type]
+        common = {"deviation_id": self.id, "kind": self.kind.value, "unit_id": self.unit_id,
+                  "category_id": self.category_id, "status": self.status.value}
+        payload = {**{name: value for name, value in common.items() if name in allowed}, **data}
+        unknown = set(payload) - allowed
         if unknown:  # a programming error: the payload allow-list is the contract
             raise ValueError(f"{event_type} payload has fields outside its allow-list: {sorted(unknown)}")
         if event_type != REPORTED:
@@ -1051,7 +1144,7 @@ _SERIOUSNESS_DECIDERS: dict[Kind, frozenset[str]] = {
 
 _HANDLING_COMMANDS = ("receive", "start_investigation", "update_investigation", "complete_investigation",
                       "close", "reopen", "reopen_investigation", "reject", "change_category", "reassign_unit",
-                      "manage_actions")
+                      "manage_actions", "flag_possible_elsewhere", "clear_possible_elsewhere")
 
 # command -> kind -> roles allowed
 PERMISSIONS: dict[str, dict[Kind, frozenset[str]]] = {
@@ -1088,7 +1181,8 @@ def may_read(roles: Iterable[str], kind: Kind | str, is_reporter: bool) -> bool:
 
 __all__ = [
     "Kind", "Origin", "Reporter", "Status", "Command", "LEX_KINDS", "CITIZEN_KINDS",
-    "TRANSITIONS", "TRANSITION_KINDS", "next_status", "allowed_commands", "BlockedCommand",
+    "TRANSITIONS", "TRANSITION_KINDS", "POSSIBLE_ELSEWHERE_COMMANDS", "POSSIBLE_ELSEWHERE_STATUSES", "next_status",
+    "allowed_commands", "BlockedCommand",
     "DomainError", "IllegalTransition", "RuleViolation", "InvalidReport", "InvalidInput",
     "InvestigationIncomplete", "InvestigationNotEditable", "SeriousnessNotApplicable",
     "SeriousnessDecisionTooEarly", "SeriousnessDecisionRequired", "IvoReportRequired",
@@ -1104,7 +1198,7 @@ __all__ = [
     "ActionSummary", "ACTION_FINISHED_STATUSES", "count_open_actions",
     "EVENT_PAYLOAD_FIELDS", "REPORTED", "RECEIVED", "INVESTIGATION_STARTED", "INVESTIGATION_COMPLETED",
     "SERIOUSNESS_DECIDED", "IVO_REPORTED", "CLOSED", "REOPENED", "UNIT_CHANGED", "CATEGORY_CHANGED",
-    "PSEUDONYMISED", "REJECTED",
+    "PSEUDONYMISED", "REJECTED", "FLAGGED_POSSIBLE_ELSEWHERE", "PROCESS_STEP_CHANGED", "CLEARED_POSSIBLE_ELSEWHERE",
     "Investigation", "Seriousness", "IvoReport", "Deviation",
     "ROLES", "STAFF_ROLES", "MANAGERS", "HANDLERS", "PERMISSIONS", "READERS", "may", "may_read",
 ]

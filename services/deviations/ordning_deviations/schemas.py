@@ -6,7 +6,8 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 from ordning_shared import fields as f
 from ordning_shared import pagination
-from ordning_shared.actions import ActionSchema, ActionStatus
+from ordning_shared import actions
+from ordning_shared.actions import ActionSchema
 
 from .db import SORT_COLUMNS
 from .domain import (CITIZEN_KINDS, EVES, REFERENCE_PATTERN, RETENTION_YEARS_MAX, RETENTION_YEARS_MIN, Command, Kind,
@@ -39,6 +40,11 @@ class ReportDeviationSchema(Schema):
     immediate_action = f.Text(allow_none=True, metadata={
         "description": "What was done at once to limit the harm; optional.",
         "example": "Sjuksköterskan kontaktades och brukaren observerades."})
+    process_step_id = f.UUIDString(allow_none=True, metadata={
+        "description": "The process step (aktivitet) the case concerns: a step id of the processes service's "
+                       "process map (GET /api/v1/processes in that service). Step ids are stable across a "
+                       "process's versions, so the link survives a revision; optional.",
+        "example": "0f9e8d7c-6b5a-4c3d-9e2f-1a0b9c8d7e6f"})
 
 
 class ContactSchema(Schema):
@@ -179,6 +185,9 @@ class DeviationSchema(Schema):
         "example": "Hemtjänst Norr"})
     category_id = fields.String(allow_none=True, metadata={
         "description": "The case's category, if any.", "example": CATEGORY_ID})
+    process_step_id = fields.String(allow_none=True, metadata={
+        "description": "The process step the case concerns, if any (an id of the processes service's map).",
+        "example": "0f9e8d7c-6b5a-4c3d-9e2f-1a0b9c8d7e6f"})
     description = fields.String(metadata={
         "description": "What happened, in the reporter's words.",
         "example": "Brukaren fick fel dos av sitt läkemedel vid kvällsbesöket."})
@@ -222,6 +231,14 @@ class DeviationSchema(Schema):
         "example": None})
     rejection = fields.Nested(RejectionOutSchema, allow_none=True, metadata={
         "description": "Why the case was rejected (avvisat); null unless it was."})
+    possible_elsewhere = fields.Boolean(metadata={
+        "description": "true when its investigator flagged that the event may happen at other units (kan inträffa "
+                       "på andra enheter): the risks service proposes risk analyses at the sibling units. Set with "
+                       "the command flag_possible_elsewhere, cleared with clear_possible_elsewhere.",
+        "example": True})
+    possible_elsewhere_flagged_at = f.AwareDateTime(allow_none=True, metadata={
+        "description": "When the flag was set; null while the case is not flagged.",
+        "example": "2026-03-05T14:10:00+01:00"})
     contact = fields.Nested(ContactOutSchema, allow_none=True, metadata={
         "description": "A citizen's contact details, if given; null otherwise."})
     version = fields.Integer(metadata={
@@ -231,9 +248,11 @@ class DeviationSchema(Schema):
                        "empty when none, and always for a closed or rejected case.",
         "example": ["investigation"]})
     allowed_commands = fields.List(fields.String(metadata={"enum": [c.value for c in Command]}), metadata={
-        "description": "The transitions the caller may run now (POST .../transitions): their roles on the case's "
+        "description": "The commands the caller may run now (POST .../transitions): their roles on the case's "
                        "unit, its status and kind, and its rules (investigation complete, seriousness decided, IVO "
-                       "report, no open actions) all allow them.",
+                       "report, no open actions) all allow them. Besides the transitions: flag_possible_elsewhere "
+                       "or clear_possible_elsewhere, offered to the case's handlers while it is investigating or "
+                       "investigated.",
         "example": ["start_investigation", "reject"]})
     blocked_commands = fields.List(fields.Nested(BlockedCommandSchema), metadata={
         "description": "The transitions the caller's roles allow in this status that a rule refuses now, each with "
@@ -287,7 +306,9 @@ class RejectionSchema(Schema):
 class TransitionSchema(Schema):
     command = f.Choice([c.value for c in Command], required=True, metadata={
         "description": "What to do: receive, start_investigation, complete_investigation, close, reopen, "
-                       "reopen_investigation or reject; the case's allowed_commands say which its status allows.",
+                       "reopen_investigation or reject; or, keeping the status, flag_possible_elsewhere or "
+                       "clear_possible_elsewhere (may happen at other units). The case's allowed_commands say "
+                       "which it allows now.",
         "example": "receive"})
     rejection = fields.Nested(RejectionSchema, metadata={"description": "Why: required for reject, only there."})
 
@@ -318,11 +339,17 @@ class DeviationPatchSchema(Schema):
     unit_id = f.UUIDString(metadata={
         "description": "Another open unit of the tenant: the case moves there, with its open actions.",
         "example": UNIT_ID})
+    process_step_id = f.UUIDString(allow_none=True, metadata={
+        "description": "The process step (aktivitet) the case concerns: a step id of the processes service's "
+                       "process map (GET /api/v1/processes in that service). Step ids are stable across a "
+                       "process's versions, so the link survives a revision; optional. null removes the link.",
+        "example": "0f9e8d7c-6b5a-4c3d-9e2f-1a0b9c8d7e6f"})
 
     @validates_schema
     def _something(self, data, **kwargs):
         if not data:
-            raise ValidationError("Ange category_id eller unit_id. Give category_id or unit_id.")
+            raise ValidationError("Ange category_id, unit_id eller process_step_id. "
+                                  "Give category_id, unit_id or process_step_id.")
 
 
 class CategorySchema(Schema):
@@ -390,6 +417,10 @@ class WorkingCalendarSchema(Schema):
 
 
 SORT_CHOICES = pagination.sort_choices(SORT_COLUMNS)
+LIST_VIEWS = ("full", "summary")
+# A list row's fields (view=summary): what Inkorgen and other lists show, and the deadlines they sort by.
+SUMMARY_FIELDS = ("id", "reference", "kind", "kind_label_sv", "status", "status_label_sv", "unit_id", "unit_name",
+                  "reported_at", "receipt_due", "investigation_due", "ivo_due", "overdue", "version")
 SEARCH_MAX = 200
 
 
@@ -431,6 +462,12 @@ class ListArgsSchema(Schema):
         "description": "The page size, 1 to 200.", "example": 50})
     offset = f.BoundedInteger(0, 10_000_000, strict=False, load_default=0, metadata={
         "description": "How many matching cases to skip.", "example": 0})
+    view = f.Choice(LIST_VIEWS, load_default="full", metadata={
+        "description": "How much of each case: full (the default), the whole case as GET .../{deviation_id} "
+                       "answers it; summary, what a row of a list shows: " + ", ".join(SUMMARY_FIELDS) + ". The "
+                       "summary leaves out the text, the investigation, the actions' counts and the commands, so a "
+                       "list of many cases costs the service much less; open the case for the rest.",
+        "example": "summary"})
 
 
 class ReceiptSchema(Schema):
@@ -501,27 +538,6 @@ class AuditEntrySchema(Schema):
                                            "example": {"status": ["reported", "received"]}})
 
 
-ACTION_STATUSES = [s.value for s in ActionStatus]
-
-
-class OwnedActionArgsSchema(Schema):
-    owner = f.Name(max_length=200, load_default="me", metadata={
-        "description": "Whose actions: me (the default) for your own, or a user (subject); only actions of cases "
-                       "you may read are listed.",
-        "example": "me"})
-    status = fields.List(f.Choice(ACTION_STATUSES), validate=validate.Length(max=len(ACTION_STATUSES)), metadata={
-        "description": "Only actions in these statuses; repeat the parameter for several.",
-        "example": ["planned", "in_progress"]})
-    cursor = fields.String(metadata={
-        "description": "next_cursor of the page before: the next page after it. Anything else is a 400 "
-                       "invalid_cursor.",
-        "example": "WzEsImR1ZV9kYXRlIiwiMjAyNi0wNC0zMCIsIjlhMWU0YzdiLTNkMmYtNGI4YS04ZTZjLTFmMGQyYjNhNGM1ZSJd"})
-    limit = f.BoundedInteger(1, 200, strict=False, load_default=50, metadata={
-        "description": "The page size, 1 to 200.", "example": 50})
-    offset = f.BoundedInteger(0, 10_000_000, strict=False, load_default=0, metadata={
-        "description": "How many matching actions to skip.", "example": 0})
-
-
 class OwnedActionSchema(ActionSchema):
     reference = fields.String(dump_only=True, metadata={
         "description": "The reference number (ärendenummer) of the case that raised the action.",
@@ -530,15 +546,6 @@ class OwnedActionSchema(ActionSchema):
         "description": "The name of the case's unit; null if not known yet.", "example": "Hemtjänst Norr"})
 
 
-class OwnedActionPageSchema(Schema):
+class OwnedActionPageSchema(actions.OwnedActionPageSchema):
     items = fields.List(fields.Nested(OwnedActionSchema), metadata={
         "description": "The actions of this page, by due date, the earliest first."})
-    total = fields.Integer(metadata={
-        "description": "How many actions match, among those of cases you may read, on every page together.",
-        "example": 4})
-    limit = fields.Integer(metadata={"description": "The page size asked for.", "example": 50})
-    offset = fields.Integer(metadata={"description": "How many matching actions come before this page.",
-                                      "example": 0})
-    next_cursor = fields.String(allow_none=True, metadata={
-        "description": "Give it as cursor (with the same filters) for the next page; null on the last page.",
-        "example": None})

@@ -98,6 +98,8 @@ class Caller:
 
 
 def caller_of(conn, principal) -> Caller:
+    """The principal as a Caller, their scope resolved: once per request, for the reading check, the list's
+    filter and the buttons alike (the recursive query over the org tree is not cheap to repeat)."""
     return Caller(frozenset(principal.roles), frozenset(db.scope_units(conn, principal.tenant, principal.org_units)))
 
 
@@ -131,7 +133,9 @@ def present_entity(dev: d.Deviation, reference: str, contact: dict | None, count
         "seriousness": vars(dev.seriousness) if dev.seriousness else None,
         "ivo_report": vars(dev.ivo_report) if dev.ivo_report else None,
         "closed_at": dev.closed_at, "pseudonymised_at": dev.pseudonymised_at,
-        "rejection": _rejection_view(dev.rejection), "contact": contact, "version": dev.version,
+        "rejection": _rejection_view(dev.rejection), "possible_elsewhere": dev.possible_elsewhere,
+        "possible_elsewhere_flagged_at": dev.possible_elsewhere_flagged_at, "contact": contact, "version": dev.version,
+        "process_step_id": dev.process_step_id,
         "overdue": dev.overdue(today),
         "allowed_commands": [c.value for c in allowed],
         "blocked_commands": [{"command": b.command.value, "code": b.code, "reason": b.reason} for b in blocked],
@@ -158,9 +162,11 @@ def _in_scope(conn, principal, unit_id: str) -> bool:
     return unit_id in db.scope_units(conn, principal.tenant, principal.org_units)
 
 
-def _can_read(conn, principal, dev: d.Deviation) -> bool:
+def _can_read(conn, principal, dev: d.Deviation, caller: Caller | None = None) -> bool:
+    """`caller`: the principal's scope if already resolved in this request."""
     roles = set(principal.roles)
-    if roles & d.READERS[dev.kind] and _in_scope(conn, principal, dev.unit_id):
+    if roles & d.READERS[dev.kind] and (dev.unit_id in caller.units if caller is not None
+                                        else _in_scope(conn, principal, dev.unit_id)):
         return True
     return bool(dev.reported_by is not None and dev.reported_by == principal.subject and roles & d.STAFF_ROLES)
 
@@ -183,12 +189,12 @@ def _load(uow, principal, deviation_id: str, command: str | None = None, lock: b
     return row, dev
 
 
-def _readable(conn, principal, row):
+def _readable(conn, principal, row, caller: Caller | None = None):
     """(row, entity) of a case's row (None: no such case) if the principal may read it, else 404."""
     if row is None:
         raise _not_found()
     dev = db.to_entity(row)
-    if not _can_read(conn, principal, dev):
+    if not _can_read(conn, principal, dev, caller):
         raise _not_found()
     return row, dev
 
@@ -279,7 +285,7 @@ def report_deviation(platform, principal, data: dict, claim=None, now: datetime 
             reported_at=now, reported_by=principal.subject, origin=d.Origin.staff,
             category_id=data.get("category_id"), occurred_at=data.get("occurred_at"),
             immediate_action=data.get("immediate_action"), policy=context.policy, calendar=context.calendar,
-            id=str(uuid.uuid4()))
+            id=str(uuid.uuid4()), process_step_id=data.get("process_step_id"))
         reference = (db.reference(year, context.reference_number) if context.reference_number is not None
                      else db.next_reference(conn, principal.tenant, year))
         name = display_name(principal)
@@ -408,12 +414,13 @@ def read_deviation_by_reference(platform, principal, reference: str, now: dateti
 
 def _read(platform, principal, find: Callable, now: datetime | None) -> dict:
     with platform.uow() as uow:
-        row, dev = _readable(uow.connection, principal, find(uow.connection))
+        caller = caller_of(uow.connection, principal)
+        row, dev = _readable(uow.connection, principal, find(uow.connection), caller)
         if dev.is_lex:
             _log_reads(uow, principal, [dev.id], readlog.READ)
         today = _today(now)
         counts = db.action_counts(uow.connection, dev.tenant, [dev.id], today)
-        return present(row, counts[dev.id], today, caller_of(uow.connection, principal))
+        return present(row, counts[dev.id], today, caller)
 
 
 def _log_reads(uow, principal, deviation_ids: list[str], how: str) -> None:
@@ -433,17 +440,35 @@ def view(platform, principal, deviation_id: str, now: datetime | None = None) ->
                        caller_of(conn, principal))
 
 
-def list_deviations(platform, principal, flt: db.ListFilter, now: datetime | None = None) -> dict:
-    """A page of the cases the principal may read; lex cases on the page go to the read log."""
+def present_summary(row, today: date) -> dict:
+    """A case's row as a list shows it (view=summary): no text, no actions' counts, no commands, so that a page
+    of many cases needs neither the actions query nor the command rules per case."""
+    m = row._mapping
+    dev = db.to_entity(row)
+    return {"id": dev.id, "reference": m["reference"], "kind": dev.kind.value,
+            "kind_label_sv": d.KIND_LABELS_SV[dev.kind], "status": dev.status.value,
+            "status_label_sv": d.STATUS_LABELS_SV[dev.status], "unit_id": dev.unit_id, "unit_name": m["unit_name"],
+            "reported_at": dev.reported_at, "receipt_due": dev.receipt_due,
+            "investigation_due": dev.investigation_due, "ivo_due": dev.ivo_due, "overdue": dev.overdue(today),
+            "version": dev.version}
+
+
+def list_deviations(platform, principal, flt: db.ListFilter, now: datetime | None = None,
+                    view: str = "full") -> dict:
+    """A page of the cases the principal may read, whole or as list rows (view summary); lex cases on the page
+    go to the read log either way."""
     today = _today(now)
     with platform.uow() as uow:
-        page = db.list_rows(uow.connection, principal, flt, today)
-        counts = db.action_counts(uow.connection, principal.tenant, [r.id for r in page.rows], today)
+        caller = caller_of(uow.connection, principal)
+        page = db.list_rows(uow.connection, principal, caller.units, flt, today)
         lex = [r.id for r in page.rows if d.Kind(r.kind) in d.LEX_KINDS]
         if lex:
             _log_reads(uow, principal, lex, readlog.LIST)
-        caller = caller_of(uow.connection, principal)
-        items = [present(r, counts[r.id], today, caller) for r in page.rows]
+        if view == "summary":
+            items = [present_summary(r, today) for r in page.rows]
+        else:
+            counts = db.action_counts(uow.connection, principal.tenant, [r.id for r in page.rows], today)
+            items = [present(r, counts[r.id], today, caller) for r in page.rows]
     return {"items": items, "total": page.total, "limit": flt.limit, "offset": flt.offset,
             "next_cursor": page.next_cursor}
 
@@ -538,12 +563,16 @@ def change_case(platform, principal, deviation_id: str, data: dict, precondition
             _load(uow, principal, deviation_id, "change_category")
         if "unit_id" in data:
             _load(uow, principal, deviation_id, "reassign_unit")
+        if "process_step_id" in data:  # who may classify a case may name its process step
+            _load(uow, principal, deviation_id, "change_category")
         if precondition is not None:
             precondition(dev.id, dev.version)
         before, expected = _snapshot(dev), dev.version
         if "category_id" in data:
             _check_category(conn, dev.tenant, data["category_id"], dev.kind)
             dev.change_category(data["category_id"])
+        if "process_step_id" in data:
+            dev.link_process_step(data["process_step_id"])
         if "unit_id" in data and data["unit_id"] != dev.unit_id:
             _check_unit(conn, dev.tenant, data["unit_id"])
             if not _in_scope(conn, principal, data["unit_id"]):
@@ -580,7 +609,8 @@ def list_owned_actions(platform, principal, flt: db.OwnedActionFilter, now: date
     """A page of an owner's improvement actions across the cases the principal may read, by due date."""
     today = _today(now)
     with platform.uow() as uow:
-        page = db.owned_action_rows(uow.connection, principal, flt)
+        scope = caller_of(uow.connection, principal).units
+        page = db.owned_action_rows(uow.connection, principal, scope, flt)
         repository = ActionRepository(uow, db.actions)
         items = [{**action_view(repository._from_row(row), today), "reference": row.reference,
                   "unit_name": row.unit_name} for row in page.rows]
@@ -933,3 +963,17 @@ def _pseudonymise_case(platform, tenant: str, deviation_id: str, now: datetime) 
     except Exception as error:  # one case's failure must not stop the others; its text stays out of the log
         log.error("pseudonymising case %s of tenant %s failed: %s", deviation_id, tenant, type(error).__name__)
         return False
+
+
+# =====================================================================================================
+# Who holds a role (issue 11): from the copy the role events keep, without a call to the processes service.
+# =====================================================================================================
+
+from ordning_shared import roles as _roles  # noqa: E402
+
+
+def role_holders(connection, tenant: str, role: str, unit_id: str, *, on: date | None = None) -> list[str]:
+    """The user ids of who holds `role` for `unit_id` on `on` (default today): those at the unit itself, or else
+    at the nearest unit above it that has one ("the enhetschef of X", "the MAS for X's förvaltning")."""
+    return [holder.user_id for holder in
+            _roles.holders_at_unit(connection, db.tables, tenant, role, str(unit_id), on=on)]

@@ -1,10 +1,11 @@
-"""Mina åtgärder: the improvement actions the signed-in person owns, across cases, what is due first at the top."""
+"""Mina åtgärder: the improvement actions the signed-in person owns, across cases and risk analyses, what is due
+first at the top."""
 from __future__ import annotations
 
 from flask import abort, render_template, request
 
 from . import client
-from .client import ServiceUnavailable
+from .client import ApiError, ServiceUnavailable, SignInRequired
 from .pages import blueprint
 from .signin import signin_required
 
@@ -35,6 +36,32 @@ def load(statuses, cursor: str | None = None) -> dict:
             "next_cursor": page.get("next_cursor")}
 
 
+def risk_row(action: dict) -> dict:
+    return {
+        "analysis_id": action.get("analysis_id"),
+        "risk_id": action["origin_id"],
+        "analysis_title": action.get("analysis_title") or "Riskanalys",
+        "unit_name": action.get("unit_name") or "Okänd enhet",
+        "title": action.get("title"),
+        "due": action.get("due_date"),
+        "overdue": bool(action.get("overdue")),
+        "status": STATUS_LABELS.get(action.get("status"), action.get("status")),
+    }
+
+
+def load_risk_actions(statuses) -> tuple[dict | None, str | None]:
+    """The person's actions of risks (the risks service), or None and why: a section of the page, so that the
+    actions of cases are shown even when the risks service is not there."""
+    params = [("owner", "me"), *(("status", status) for status in statuses), ("limit", "100")]
+    try:
+        page = client.risks().get("/api/v1/risk-actions", params=params)
+    except ServiceUnavailable as error:
+        return None, error.short + " Dina åtgärder för risker kan inte visas."
+    except (ApiError, SignInRequired):
+        return None, "Dina åtgärder för risker kan inte visas just nu."
+    return {"rows": [risk_row(action) for action in page["items"]], "total": page["total"]}, None
+
+
 @blueprint.get("/mina-atgarder")
 @signin_required
 def my_actions():
@@ -48,5 +75,7 @@ def my_actions():
         done = load(("done",), cursor) if show_done else None
     except ServiceUnavailable as error:
         return render_template("my_actions.html", open=None, done=None, show_done=show_done,
-                               notices=[error.message]), 503
-    return render_template("my_actions.html", open=open_, done=done, show_done=show_done, notices=[])
+                               notices=[error.message], risks=None, risk_notice=None), 503
+    risks, risk_notice = load_risk_actions(OPEN_STATUSES + (("done",) if show_done else ()))
+    return render_template("my_actions.html", open=open_, done=done, show_done=show_done, notices=[], risks=risks,
+                           risk_notice=risk_notice)

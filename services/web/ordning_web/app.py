@@ -14,7 +14,10 @@ from ordning_shared.observability import log_access, setup_logging
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import actions, case, citizen, inbox, organisation, pages, report, signin
+from . import actions, case, citizen, documents, goals, inbox, organisation, pages, process_map, report
+from . import annual_reports, follow_up, patterns, region
+from . import risk_plan, risk_proposals, roles, signin
+from . import risk_matrix, risks  # noqa: F401 - risk_matrix adds its routes to risks.blueprint
 from .client import ApiProblem, ServiceUnavailable, SignInRequired
 from .config import WebSettings
 
@@ -62,6 +65,18 @@ def create_app(settings: WebSettings | None = None) -> Flask:
     app.register_blueprint(case.blueprint)
     app.register_blueprint(citizen.blueprint)
     app.register_blueprint(organisation.blueprint)
+    app.register_blueprint(risks.blueprint)
+    app.register_blueprint(risk_plan.blueprint)
+    app.register_blueprint(risk_proposals.blueprint)
+    app.register_blueprint(documents.blueprint)  # Styrdokument (proc-docs)
+    app.register_blueprint(roles.blueprint)
+    app.register_blueprint(process_map.blueprint)
+    app.register_blueprint(goals.blueprint)
+    if settings.reporting_url:  # Uppföljning and Årsberättelser, where the installation has reporting
+        app.register_blueprint(follow_up.blueprint)
+        app.register_blueprint(patterns.blueprint)
+        app.register_blueprint(annual_reports.blueprint)
+        app.register_blueprint(region.blueprint)
 
     @app.before_request
     def _start():
@@ -92,10 +107,16 @@ def create_app(settings: WebSettings | None = None) -> Flask:
 
     @app.errorhandler(SignInRequired)
     def _sign_in_again(exc: SignInRequired):
-        # The token ran out or was refused: sign in again, and come back here (a form's POST: to its page).
+        # A service refused the token (it ran out between the check and the call, or was revoked). Renewed,
+        # the same request is made again: a GET followed, a form sent again by the browser with what it held
+        # (307), which is safe since the refusal changed nothing. Else sign in again, keeping a form.
+        if not signin.renewed_recently() and signin.renew():
+            return redirect(request.full_path.rstrip("?"), 307 if request.method == "POST" else 302)
+        subject = (session.get("person") or {}).get("sub")
         session.clear()
-        return redirect(url_for("signin.login", next=request.full_path.rstrip("?") if request.method == "GET"
-                                else request.path))
+        if request.method == "POST":
+            return signin.keep_form(subject)
+        return redirect(url_for("signin.login", next=request.full_path.rstrip("?")))
 
     @app.errorhandler(ApiProblem)
     def _api_problem(exc: ApiProblem):

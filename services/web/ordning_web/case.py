@@ -32,10 +32,14 @@ COMMAND_LABELS = {
     "reopen": "Öppna ärendet igen",
     "reopen_investigation": "Öppna utredningen igen",
     "reject": "Avvisa ärendet",
+    "flag_possible_elsewhere": "Markera: kan inträffa på andra enheter",
+    "clear_possible_elsewhere": "Ta bort markeringen: kan inträffa på andra enheter",
 }
 COMMAND_SHORT = {
     "receive": "Ta emot", "start_investigation": "Starta utredningen", "complete_investigation": "Slutför utredningen",
     "close": "Avsluta", "reopen": "Öppna igen", "reopen_investigation": "Öppna utredningen igen", "reject": "Avvisa",
+    "flag_possible_elsewhere": "Markera att det kan inträffa på andra enheter",
+    "clear_possible_elsewhere": "Ta bort markeringen att det kan inträffa på andra enheter",
 }
 ACTION_STATUS_LABELS = {"planned": "planerad", "in_progress": "påbörjad", "done": "klar", "cancelled": "avbruten"}
 OVERDUE_LABELS = {"receipt": "Ärendet skulle ha tagits emot", "investigation": "Utredningen skulle ha varit klar",
@@ -49,6 +53,8 @@ AUDIT_ACTIONS = {
     "update_investigation": "skrev i utredningen", "decide_seriousness": "beslutade om allvarlighetsgraden",
     "record_ivo_report": "registrerade anmälan till IVO", "change_category": "ändrade kategori",
     "reassign_unit": "flyttade ärendet till en annan enhet", "pseudonymise": "gallrade ärendet",
+    "flag_possible_elsewhere": "markerade att det kan inträffa på andra enheter",
+    "clear_possible_elsewhere": "tog bort markeringen att det kan inträffa på andra enheter",
 }
 AUDIT_ACTION_ACTIONS = {
     "create": "lade till en åtgärd", "update": "ändrade en åtgärd", "start": "påbörjade en åtgärd",
@@ -149,12 +155,26 @@ def _view_model(case: dict, actions: list[dict], audit: list[dict] | None) -> di
         and bool(roles & SERIOUSNESS_DECIDERS[case["kind"]]),
         "can_record_ivo": is_lex and is_open and bool((case.get("seriousness") or {}).get("serious"))
         and bool(roles & SERIOUSNESS_DECIDERS.get(case["kind"], set())),
+        **_lex_blocks(case, is_lex and is_open and bool(roles & SERIOUSNESS_DECIDERS.get(case["kind"], set()))),
         "allowed": [{"command": c, "label": COMMAND_LABELS.get(c, c)} for c in case["allowed_commands"]],
         "blocked": blocked, "overdue": overdue, "overdue_keys": set(case["overdue"]),
         "action_labels": ACTION_STATUS_LABELS, "rejection_reasons": REJECTION_REASONS,
         "audit_label": audit_label, "etag": etag_of(case), "today": date.today().isoformat(),
         "me": user.subject if user else "",
     }
+
+
+def _lex_blocks(case: dict, decider: bool) -> dict:
+    """Why the person who decides on a lex case cannot yet decide its seriousness or record the IVO report: said
+    where the form will be, as a blocked command's reason is (the API's rules, in its words)."""
+    if not decider:
+        return {"seriousness_blocked": None, "ivo_blocked": None}
+    too_early = case["status"] not in ("investigating", "investigated")
+    serious = bool((case.get("seriousness") or {}).get("serious"))
+    return {"seriousness_blocked": "Allvarlighetsgraden kan beslutas först när utredningen har startat."
+            if too_early else None,
+            "ivo_blocked": None if serious else "Bara ett ärende som bedömts som allvarligt anmäls till IVO. "
+                                                "Besluta om allvarlighetsgraden först."}
 
 
 def render_case(case_id: str, *, status: int = 200, form: str | None = None, values: dict | None = None,

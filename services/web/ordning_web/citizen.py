@@ -10,12 +10,25 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, abort, make_response, render_template, request
+from flask import Blueprint, abort, current_app, make_response, render_template, request
 
 from . import client
 from .client import ApiProblem, ServiceUnavailable
 
 blueprint = Blueprint("citizen", __name__)
+
+
+def _served(tenant: str) -> bool:
+    """A code of the tenant configuration (ORDNING_WEB_TENANTS), when there is one: another is no page here."""
+    settings = current_app.extensions["ordning_web"]
+    return bool(TENANT_PATTERN.match(tenant)) and (not settings.tenants or settings.municipality(tenant) is not None)
+
+
+@blueprint.context_processor
+def _municipality() -> dict:
+    """The municipality's name from the tenant configuration, for the pages to say whose form it is."""
+    tenant = (request.view_args or {}).get("tenant") or ""
+    return {"municipality": current_app.extensions["ordning_web"].municipality(tenant)}
 
 TENANT_PATTERN = re.compile(r"^[0-9A-Za-z_-]{1,16}$")
 REFERENCE_PATTERN = re.compile(r"^[0-9]{4}-[0-9]{6}$")
@@ -37,8 +50,16 @@ DOWN = ("Vi kan inte ta emot det just nu, eftersom en av kommunens tjänster int
 
 
 def _client_address() -> dict:
-    """The citizen's address for the service's rate limit per client, which would otherwise count every
-    citizen as the web itself; the service trusts it as far as its ORDNING_TRUSTED_PROXIES allows."""
+    """X-Forwarded-For for a public call, so that the service's rate limit per client counts the citizen, not the
+    web. The web counts ORDNING_TRUSTED_PROXIES as the services do (ProxyFix, the entries its trusted proxies
+    added) and passes on just those entries: a service counting the same proxies reads the citizen from them as
+    if called through the ingress directly (the chart's public paths are). With no proxy in front of the web, the
+    address the web saw, which a service behind the web alone trusts with ORDNING_TRUSTED_PROXIES=1."""
+    trusted = current_app.extensions["ordning_web"].trusted_proxies
+    if trusted:
+        hops = [hop.strip() for hop in request.headers.get("X-Forwarded-For", "").split(",") if hop.strip()]
+        if len(hops) >= trusted:
+            return {"X-Forwarded-For": ", ".join(hops[-trusted:])}
     return {"X-Forwarded-For": request.remote_addr or ""}
 
 
@@ -57,7 +78,7 @@ def _unit_groups(units: list[dict]) -> list[tuple[str, list[dict]]]:
 
 
 def _tenant_or_404(tenant: str) -> list[dict]:
-    if not TENANT_PATTERN.match(tenant):
+    if not _served(tenant):
         abort(404)
     try:
         units = _units(tenant)
@@ -142,7 +163,7 @@ def feedback_send(tenant):
 
 @blueprint.route("/kommun/<tenant>/folj-arende", methods=["GET", "POST"])
 def follow(tenant):
-    if not TENANT_PATTERN.match(tenant):
+    if not _served(tenant):
         abort(404)
     if request.method == "GET":
         return render_template("citizen/follow.html", tenant=tenant, values={}, errors={}, labels=LABELS,

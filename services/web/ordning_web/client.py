@@ -18,7 +18,8 @@ from .signin import current_token
 log = logging.getLogger(__name__)
 
 # What a page calls each service when it does not answer ("Tjänsten för avvikelser svarar inte just nu").
-SERVICE_NAMES = {"deviations": "avvikelser", "processes": "organisationen"}
+SERVICE_NAMES = {"deviations": "avvikelser", "processes": "organisationen", "risks": "risker",
+                 "reporting": "uppföljning och rapporter"}
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÅÄÖ0-9\"'(])")
 GENERIC_FIELD_ERROR = "Kontrollera det du har skrivit här."
 
@@ -101,7 +102,15 @@ class Api:
     def __init__(self, service: str, base_url: str, timeout: float, session: requests.Session):
         self.service, self.base_url, self.timeout, self.session = service, base_url, timeout, session
 
-    def request(self, method: str, path: str, *, json=None, params=None, headers=None, token: str | None = None):
+    def request(self, method: str, path: str, **kwargs):
+        answer = self.response(method, path, **kwargs)
+        if answer.status_code == 204 or not answer.content:
+            return None
+        return answer.json()
+
+    def response(self, method: str, path: str, *, json=None, params=None, headers=None,
+                 token: str | None = None) -> requests.Response:
+        """The answer itself (its headers, a CSV body), once it is known to be no error."""
         headers = dict(headers or {})
         token = token or current_token()
         if token:
@@ -123,9 +132,7 @@ class Api:
             except ValueError:
                 document = {}
             raise ApiProblem(answer.status_code, document if isinstance(document, dict) else {})
-        if answer.status_code == 204 or not answer.content:
-            return None
-        return answer.json()
+        return answer
 
     def get(self, path: str, **kwargs):
         return self.request("GET", path, **kwargs)
@@ -149,6 +156,16 @@ def deviations() -> Api:
 def processes() -> Api:
     settings = current_app.extensions["ordning_web"]
     return Api("processes", settings.processes_url, settings.api_timeout, _session())
+
+
+def risks() -> Api:
+    settings = current_app.extensions["ordning_web"]
+    return Api("risks", settings.risks_url, settings.api_timeout, _session())
+
+
+def reporting() -> Api:
+    settings = current_app.extensions["ordning_web"]
+    return Api("reporting", settings.reporting_url, settings.api_timeout, _session())
 
 
 def new_idempotency_key() -> str:

@@ -5,15 +5,39 @@ and (in production) the identity provider people sign in with.
 """
 from __future__ import annotations
 
+import json
 import os
+import re
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
+from ordning_shared import demo
 from ordning_shared.config import EMBEDDED, PRODUCTION, ConfigError, _int, _secret
 from ordning_shared.devstack import base_url
 
 SECRET_KEY_MIN = 32
+TENANT_CODE = re.compile(r"^[0-9]{2}([0-9]{2})?$")  # SCB's kommunkod (four digits) or länskod (two)
+
+
+def parse_tenants(text: str) -> tuple[tuple[str, str], ...]:
+    """ORDNING_WEB_TENANTS: the installation's tenants as the chart's `tenants` list, in JSON
+    ([{"code": "0138", "name": "Tyresö kommun"}, ...]): what the citizens' pages call each municipality."""
+    try:
+        items = json.loads(text)
+    except ValueError:
+        raise ConfigError("ORDNING_WEB_TENANTS must be JSON: a list of {\"code\": ..., \"name\": ...}") from None
+    if not isinstance(items, list):
+        raise ConfigError("ORDNING_WEB_TENANTS must be a list of {\"code\": ..., \"name\": ...}")
+    tenants = []
+    for item in items:
+        code, name = (item.get("code"), item.get("name")) if isinstance(item, dict) else (None, None)
+        if not isinstance(code, str) or not TENANT_CODE.match(code):
+            raise ConfigError(f"ORDNING_WEB_TENANTS: a code must be two or four digits, got {code!r}")
+        if not isinstance(name, str) or not 0 < len(name.strip()) <= 100:
+            raise ConfigError(f"ORDNING_WEB_TENANTS: the tenant {code} needs a name of at most 100 characters")
+        tenants.append((code, name.strip()))
+    return tuple(tenants)
 
 
 @dataclass(frozen=True)
@@ -22,6 +46,8 @@ class WebSettings:
     data_dir: Path = Path("var")
     processes_url: str = "http://127.0.0.1:8001"
     deviations_url: str = "http://127.0.0.1:8002"
+    risks_url: str = "http://127.0.0.1:8003"
+    reporting_url: str = "http://127.0.0.1:8004"  # its pages come with issue 12's web part
     secret_key: str = ""
     oidc_issuer: str | None = None
     oidc_client_id: str | None = None
@@ -33,8 +59,14 @@ class WebSettings:
     # The local issuer's name and audience, to sign demo users in (embedded only); as ordning_shared.config.
     auth_issuer: str = "ordning-local"
     auth_audience: str = "ordning"
+    # (code, name) of each municipality this installation serves; the embedded default: the demo's.
+    tenants: tuple = ()
 
     service = "web"
+
+    def municipality(self, tenant: str) -> str | None:
+        """The name of the municipality of a tenant code, None if this installation does not serve it."""
+        return dict(self.tenants).get(tenant)
 
     @property
     def production(self) -> bool:
@@ -59,6 +91,9 @@ class WebSettings:
             api_timeout = float(timeout) if timeout else cls.api_timeout
         except ValueError:
             raise ConfigError(f"ORDNING_WEB_API_TIMEOUT_SECONDS must be seconds, got {timeout!r}") from None
+        tenants_text = environ.get("ORDNING_WEB_TENANTS")
+        tenants = parse_tenants(tenants_text) if tenants_text else (
+            tuple(demo.TENANTS.items()) if embedded else ())
         settings = cls(
             env=env,
             data_dir=data_dir,
@@ -66,6 +101,9 @@ class WebSettings:
                            ).rstrip("/"),
             deviations_url=(environ.get("ORDNING_WEB_DEVIATIONS_URL") or (base_url("deviations") if embedded else "")
                             ).rstrip("/"),
+            risks_url=(environ.get("ORDNING_WEB_RISKS_URL") or (base_url("risks") if embedded else "")).rstrip("/"),
+            reporting_url=(environ.get("ORDNING_WEB_REPORTING_URL") or (base_url("reporting") if embedded else "")
+                           ).rstrip("/"),
             secret_key=secret_key,
             oidc_issuer=(environ.get("ORDNING_WEB_OIDC_ISSUER") or "").rstrip("/") or None,
             oidc_client_id=environ.get("ORDNING_WEB_OIDC_CLIENT_ID") or None,
@@ -76,6 +114,7 @@ class WebSettings:
             trusted_proxies=_int(environ, "ORDNING_TRUSTED_PROXIES", 0),
             auth_issuer=environ.get("ORDNING_AUTH_ISSUER") or "ordning-local",
             auth_audience=environ.get("ORDNING_AUTH_AUDIENCE", "ordning"),
+            tenants=tenants,
         )
         settings.validate()
         return settings
@@ -84,6 +123,7 @@ class WebSettings:
         if self.production:
             required = [("ORDNING_WEB_PROCESSES_URL", self.processes_url),
                         ("ORDNING_WEB_DEVIATIONS_URL", self.deviations_url),
+                        ("ORDNING_WEB_RISKS_URL", self.risks_url),
                         ("ORDNING_WEB_SECRET_KEY", self.secret_key),
                         ("ORDNING_WEB_OIDC_ISSUER", self.oidc_issuer),
                         ("ORDNING_WEB_OIDC_CLIENT_ID", self.oidc_client_id)]

@@ -51,7 +51,9 @@ def row(case: dict) -> dict:
 
 
 def load(group: Group, cursor: str | None = None, *, api: client.Api | None = None, token: str | None = None) -> dict:
-    params = list(group.params) + [("limit", str(PAGE_SIZE))]
+    # The summary view: a row needs none of the case's text, actions or commands, which the service would
+    # otherwise build for every case on the page (issue 9: most of the inbox's CPU).
+    params = list(group.params) + [("limit", str(PAGE_SIZE)), ("view", "summary")]
     if cursor:
         params.append(("cursor", cursor))
     page = (api or client.deviations()).get("/api/v1/deviations", params=params, token=token)
@@ -81,4 +83,4 @@ def inbox():
         sections = [load(only, cursor)] if only else load_all()
     except ServiceUnavailable as error:
         return render_template("inbox.html", sections=[], only=only, notices=[error.message]), 503
-    return render_template("inbox.html", sections=sections, only=only, notices=[])
+    return render_template("inbox.html", sections=sections, only=only, notices=[], later_page=bool(cursor))

@@ -62,8 +62,30 @@ def finish():
     claims.setdefault("name", userinfo.get("name"))
     if token.get("expires_at"):
         claims["exp"] = min(int(token["expires_at"]), int(claims.get("exp") or token["expires_at"]))
-    sign_in(access_token, claims, id_token=token.get("id_token"))
+    sign_in(access_token, claims, id_token=token.get("id_token"), refresh_token=token.get("refresh_token"))
     return redirect(safe_next(next_url))
+
+
+def refresh(refresh_token: str | None):
+    """A new access token from the provider for the refresh token (OAuth 2.0 refresh_token grant):
+    (access token, its claims, the new refresh token if the provider rotates them), or None when there is
+    no refresh token, the provider refuses it (the person's sign-in there has ended) or does not answer."""
+    from .signin import unverified_claims
+
+    if not refresh_token:
+        return None
+    try:
+        token = _idp().fetch_access_token(grant_type="refresh_token", refresh_token=refresh_token)
+    except (OAuthError, requests.RequestException, ValueError, KeyError) as error:
+        log.info("the token could not be renewed: %s %s", type(error).__qualname__, getattr(error, "error", ""))
+        return None
+    access_token = token.get("access_token")
+    claims = unverified_claims(access_token) if access_token else {}
+    if not claims.get("sub"):
+        return None
+    if token.get("expires_at"):
+        claims["exp"] = min(int(token["expires_at"]), int(claims.get("exp") or token["expires_at"]))
+    return access_token, claims, token.get("refresh_token")
 
 
 def failed():

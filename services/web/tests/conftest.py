@@ -52,7 +52,8 @@ class Services:
     def web_settings(self, **overrides) -> WebSettings:
         settings = WebSettings.from_env({"ORDNING_DATA_DIR": str(self.data_dir),
                                          "ORDNING_WEB_PROCESSES_URL": self.urls["processes"],
-                                         "ORDNING_WEB_DEVIATIONS_URL": self.urls["deviations"]})
+                                         "ORDNING_WEB_DEVIATIONS_URL": self.urls["deviations"],
+                                         "ORDNING_WEB_REPORTING_URL": self.urls["reporting"]})
         return replace(settings, **overrides)
 
 
@@ -71,28 +72,32 @@ def _seed(services: "Services") -> None:
         admin = services.token("admin" if tenant == "0138" else "olle")
         answer = _post(services.urls["processes"] + "/api/v1/org-units", body, admin, f"seed-{body['id']}")
         assert answer.status_code in (200, 201), answer.text
-    replica = services.platforms["deviations"].tables.org_units
-    deadline = time.monotonic() + 30
-    while True:
-        with services.platforms["deviations"].engine.connect() as connection:
-            known = connection.execute(sa.select(sa.func.count()).select_from(replica)).scalar_one()
-        if known == len(demo.ORG_UNITS):
-            return
-        assert time.monotonic() < deadline, f"the deviations service knows {known} of {len(demo.ORG_UNITS)} units"
-        time.sleep(0.2)
+    for service in ("deviations", "reporting"):
+        replica = services.platforms[service].tables.org_units
+        deadline = time.monotonic() + 30
+        while True:
+            with services.platforms[service].engine.connect() as connection:
+                known = connection.execute(sa.select(sa.func.count()).select_from(replica)).scalar_one()
+            if known == len(demo.ORG_UNITS):
+                break
+            assert time.monotonic() < deadline, f"the {service} service knows {known} of {len(demo.ORG_UNITS)} units"
+            time.sleep(0.2)
 
 
 @pytest.fixture(scope="session")
 def services(tmp_path_factory):
-    """processes and deviations, served and with their workers, and the demo org tree in both."""
+    """processes, deviations and reporting, served and with their workers, and the demo org tree in each."""
     from ordning_deviations import app as deviations_app
     from ordning_deviations.handlers import HANDLERS as DEVIATIONS_HANDLERS
     from ordning_processes import app as processes_app
     from ordning_processes.handlers import HANDLERS as PROCESSES_HANDLERS
+    from ordning_reporting import app as reporting_app
+    from ordning_reporting.handlers import HANDLERS as REPORTING_HANDLERS
 
     data_dir = tmp_path_factory.mktemp("web-services")
     namespace = f"web{uuid.uuid4().hex[:8]}"
-    modules = {"processes": (processes_app, PROCESSES_HANDLERS), "deviations": (deviations_app, DEVIATIONS_HANDLERS)}
+    modules = {"processes": (processes_app, PROCESSES_HANDLERS), "deviations": (deviations_app, DEVIATIONS_HANDLERS),
+               "reporting": (reporting_app, REPORTING_HANDLERS)}
     served, workers, platforms, urls = [], [], {}, {}
     try:
         for service, (module, handlers) in modules.items():

@@ -13,6 +13,7 @@ def test_embedded_defaults_point_at_the_launchers_ports_and_keep_one_session_key
     again = WebSettings.from_env({"ORDNING_DATA_DIR": str(tmp_path)})
     assert first.processes_url == "http://127.0.0.1:9101"
     assert first.deviations_url == "http://127.0.0.1:9102"
+    assert first.risks_url == "http://127.0.0.1:9103"
     assert len(first.secret_key) >= 32 and first.secret_key == again.secret_key
     assert (tmp_path / "web" / "secret-key").stat().st_mode & 0o077 == 0
 
@@ -20,7 +21,8 @@ def test_embedded_defaults_point_at_the_launchers_ports_and_keep_one_session_key
 def test_production_names_what_it_needs(tmp_path):
     with pytest.raises(ConfigError) as refused:
         WebSettings.from_env({"ORDNING_ENV": "production", "ORDNING_DATA_DIR": str(tmp_path)})
-    for name in ("ORDNING_WEB_PROCESSES_URL", "ORDNING_WEB_DEVIATIONS_URL", "ORDNING_WEB_SECRET_KEY",
+    for name in ("ORDNING_WEB_PROCESSES_URL", "ORDNING_WEB_DEVIATIONS_URL", "ORDNING_WEB_RISKS_URL",
+                 "ORDNING_WEB_SECRET_KEY",
                  "ORDNING_WEB_OIDC_ISSUER", "ORDNING_WEB_OIDC_CLIENT_ID"):
         assert name in str(refused.value)
     assert not (tmp_path / "web").exists()  # production never makes a key of its own
@@ -31,7 +33,8 @@ def test_production_reads_secrets_from_files(tmp_path):
     (tmp_path / "client").write_text("client-secret\n")
     settings = WebSettings.from_env({
         "ORDNING_ENV": "production", "ORDNING_WEB_PROCESSES_URL": "http://processes/",
-        "ORDNING_WEB_DEVIATIONS_URL": "http://deviations", "ORDNING_WEB_SECRET_KEY_FILE": str(tmp_path / "key"),
+        "ORDNING_WEB_DEVIATIONS_URL": "http://deviations", "ORDNING_WEB_RISKS_URL": "http://risks",
+        "ORDNING_WEB_SECRET_KEY_FILE": str(tmp_path / "key"),
         "ORDNING_WEB_OIDC_ISSUER": "https://idp.example.se/", "ORDNING_WEB_OIDC_CLIENT_ID": "ordning-web",
         "ORDNING_WEB_OIDC_CLIENT_SECRET_FILE": str(tmp_path / "client")})
     assert settings.secret_key == "k" * 40 and settings.oidc_client_secret == "client-secret"

@@ -30,6 +30,7 @@ class Provider:
     def __init__(self):
         self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         self.codes: dict[str, dict] = {}
+        self.refresh_tokens: set[str] = set()  # those still good; each is used once (rotated)
         self.token_requests: list[dict] = []
         self.app = Flask("fake_idp")
         self.served = Served(self.app)
@@ -64,20 +65,27 @@ class Provider:
         def token():
             form = request.form
             self.token_requests.append(dict(form))
-            asked = self.codes.pop(form.get("code", ""), None)
-            if asked is None or request.authorization is None or (
+            if request.authorization is None or (
                     request.authorization.username, request.authorization.password) != (CLIENT_ID, CLIENT_SECRET):
+                return jsonify(error="invalid_client"), 401
+            if form.get("grant_type") == "refresh_token":
+                if form.get("refresh_token") not in self.refresh_tokens:
+                    return jsonify(error="invalid_grant"), 400
+                self.refresh_tokens.discard(form["refresh_token"])
+                return jsonify(access_token=self.access_token(), refresh_token=self.new_refresh_token(),
+                               token_type="Bearer", expires_in=600)
+            asked = self.codes.pop(form.get("code", ""), None)
+            if asked is None:
                 return jsonify(error="invalid_grant"), 400
             verifier = form.get("code_verifier", "")
             challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
             if challenge != asked["code_challenge"] or form.get("redirect_uri") != asked["redirect_uri"]:
                 return jsonify(error="invalid_grant"), 400
             now = int(time.time())
-            access = self.sign({"iss": self.issuer, "aud": "ordning", "sub": "idp-erik", "iat": now, "exp": now + 600,
-                                "tenant": "0138", "roles": ["enhetschef"], "org_units": [ERIK_UNIT]})
             identity = self.sign({"iss": self.issuer, "aud": CLIENT_ID, "sub": "idp-erik", "iat": now,
                                   "exp": now + 600, "nonce": asked.get("nonce"), "name": "Erik Eriksson"})
-            return jsonify(access_token=access, id_token=identity, token_type="Bearer", expires_in=600)
+            return jsonify(access_token=self.access_token(), id_token=identity, refresh_token=self.new_refresh_token(),
+                           token_type="Bearer", expires_in=600)
 
         @app.get("/logout")
         def logout():
@@ -85,6 +93,17 @@ class Provider:
 
     def sign(self, claims: dict) -> str:
         return jwt.encode(claims, self.key, algorithm="RS256", headers={"kid": "idp-1"})
+
+    def access_token(self) -> str:
+        now = int(time.time())
+        return self.sign({"iss": self.issuer, "aud": "ordning", "sub": "idp-erik", "iat": now, "exp": now + 600,
+                          "jti": secrets.token_hex(8),
+                          "tenant": "0138", "roles": ["enhetschef"], "org_units": [ERIK_UNIT]})
+
+    def new_refresh_token(self) -> str:
+        token = secrets.token_urlsafe(24)
+        self.refresh_tokens.add(token)
+        return token
 
 
 @pytest.fixture(scope="module")
@@ -99,6 +118,7 @@ def web(provider, tmp_path):
     settings = WebSettings.from_env({
         "ORDNING_ENV": "production", "ORDNING_DATA_DIR": str(tmp_path), "ORDNING_WEB_SECRET_KEY": "x" * 40,
         "ORDNING_WEB_PROCESSES_URL": "http://127.0.0.1:9", "ORDNING_WEB_DEVIATIONS_URL": "http://127.0.0.1:9",
+        "ORDNING_WEB_RISKS_URL": "http://127.0.0.1:9",
         "ORDNING_WEB_OIDC_ISSUER": provider.issuer, "ORDNING_WEB_OIDC_CLIENT_ID": CLIENT_ID,
         "ORDNING_WEB_OIDC_CLIENT_SECRET": CLIENT_SECRET})
     return create_app(settings).test_client()
@@ -176,7 +196,47 @@ def test_a_provider_that_does_not_answer_gives_a_page_that_says_so(tmp_path):
     settings = WebSettings.from_env({
         "ORDNING_ENV": "production", "ORDNING_DATA_DIR": str(tmp_path), "ORDNING_WEB_SECRET_KEY": "x" * 40,
         "ORDNING_WEB_PROCESSES_URL": "http://127.0.0.1:9", "ORDNING_WEB_DEVIATIONS_URL": "http://127.0.0.1:9",
+        "ORDNING_WEB_RISKS_URL": "http://127.0.0.1:9",
         "ORDNING_WEB_OIDC_ISSUER": "http://127.0.0.1:9", "ORDNING_WEB_OIDC_CLIENT_ID": CLIENT_ID})
     answer = create_app(settings).test_client().get("/logga-in?next=/inkorg")
     assert answer.status_code == 503
     assert "Kommunens inloggningstjänst svarar inte" in answer.text and "Traceback" not in answer.text
+
+
+def signed_in(web, provider):
+    _, callback = to_provider_and_back(web, provider)
+    assert web.get(callback).status_code == 302
+
+
+def run_out(web) -> str:
+    """The access token's end reached (as after ten minutes at the provider): the session's old token."""
+    with web.session_transaction() as session:
+        session["expires_at"] = int(time.time()) - 1
+        return session["token"]
+
+
+def test_a_token_that_ran_out_is_renewed_with_the_refresh_token_without_asking_the_person(web, provider):
+    signed_in(web, provider)
+    with web.session_transaction() as session:
+        first_refresh = session["refresh_token"]
+    old = run_out(web)
+    answer = web.get("/")
+    assert answer.status_code == 302 and answer.headers["Location"] == "/inkorg"  # still signed in, as a chef
+    asked = provider.token_requests[-1]
+    assert asked["grant_type"] == "refresh_token" and asked["refresh_token"] == first_refresh
+    with web.session_transaction() as session:
+        assert session["token"] != old and session["expires_at"] > time.time() + 500
+        assert session["refresh_token"] != first_refresh  # the provider rotated it; the new one is kept
+        assert session["person"]["name"] == "Erik Eriksson"  # kept from sign-in: the access token has no name
+
+
+def test_a_refresh_token_the_provider_refuses_means_signing_in_again_with_a_form_kept(web, provider):
+    signed_in(web, provider)
+    csrf = web.get("/utloggad").text.split('name="csrf_token" value="')[1].split('"')[0]  # a form's, shown before
+    with web.session_transaction() as session:
+        provider.refresh_tokens.discard(session["refresh_token"])  # the person's sign-in there has ended
+    run_out(web)
+    assert web.get("/inkorg").headers["Location"].startswith("/logga-in")
+    page = web.post("/rapportera", data={"csrf_token": csrf, "description": "Dörren var olåst hela natten."})
+    assert page.status_code == 401 and "Du behöver logga in igen" in page.text
+    assert 'data-person="idp-erik"' in page.text and "Dörren var olåst hela natten." in page.text

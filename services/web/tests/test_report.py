@@ -112,10 +112,20 @@ def test_not_signed_in_is_sent_to_sign_in(web):
     assert web.get("/rapportera").headers["Location"].startswith("/logga-in?next=/rapportera")
 
 
-def test_a_token_the_services_refuse_sends_the_person_to_sign_in_again(web):
+def test_a_token_the_services_refuse_is_renewed_once_and_the_page_asked_for_again(web):
     sign_in(web, "anna")
     with web.session_transaction() as session:
         session["token"] = session["token"][:-8] + "AAAAAAAA"  # its signature no longer holds
+    answer = web.get("/rapportera")
+    assert answer.status_code == 302 and answer.headers["Location"] == "/rapportera"
+    assert web.get("/rapportera").status_code == 200
+
+
+def test_a_token_the_services_refuse_sends_the_person_to_sign_in_again_when_it_cannot_be_renewed(web):
+    sign_in(web, "anna")
+    with web.session_transaction() as session:
+        session["token"] = session["token"][:-8] + "AAAAAAAA"
+        session["signed_in_at"] -= 9 * 3600  # the day's sign-in has ended: the embedded issuer renews no more
     answer = web.get("/rapportera")
     assert answer.status_code == 302 and answer.headers["Location"].startswith("/logga-in?next=/rapportera")
     with web.session_transaction() as session:

@@ -14,6 +14,8 @@ def test_the_sign_in_page_lists_the_demo_users_with_their_roles_in_swedish(clien
     assert page.status_code == 200
     assert '<html lang="sv">' in page.text
     assert "Erik Eriksson, enhetschef" in page.text and "Enhetschef" in page.text
+    # The region's host, of the region tenant 01 (Stockholms län), for the region view
+    assert 'id="logga-in-regina"' in page.text and "Regina Region, Stockholms län" in page.text
 
 
 def test_rapportera_asks_for_sign_in_first_and_opens_after(client):

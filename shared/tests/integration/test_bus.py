@@ -287,3 +287,52 @@ def test_poison_message_is_dead_lettered_and_replayed(make_platform, broker_url,
         assert count(consumer, consumer.tables.inbox) == 1
     finally:
         worker.stop()
+
+
+class BatchHandlers(dict):
+    """Handlers with a batch fold (as reporting's): what has been delivered is folded in one unit of work."""
+
+    def __init__(self, table, batches):
+        self.table, self.batches = table, batches
+        super().__init__({TYPE: self.one})
+
+    def one(self, uow, event):
+        if event.get_subject() == "poison":
+            raise RuntimeError("this event always fails")
+        uow.execute(self.table.insert().values(event_id=event.get_id(), subject=event.get_subject()))
+
+    def handle_batch(self, uow, events):
+        self.batches.append([event.get_subject() for event in events])
+        for event in events:
+            self.one(uow, event)
+        return ["processed"] * len(events)
+
+
+def test_a_batch_is_folded_in_one_unit_of_work_and_a_failing_one_event_by_event(
+        make_platform, broker_url, bus_namespace, applied_table, start_consumer, queue_info):
+    consumer = make_platform("deviations", retry_delays=(0.05,))
+    start_consumer(consumer, {TYPE: recording_handler(applied_table)}, broker_url).stop()  # declares the queue
+    batches = []
+
+    def publish(subjects):
+        with Connection(broker_url) as connection:
+            producer = Producer(connection.default_channel,
+                                exchange=Exchange(f"{bus_namespace}.events", type="topic", durable=True))
+            for subject in subjects:
+                body = serialize(to_cloudevent(DomainEvent(TYPE, "0180", subject), "processes"))
+                producer.publish(body, routing_key=TYPE, content_type=CONTENT_TYPE, content_encoding="utf-8",
+                                 headers=amqp_headers(json.loads(body)), delivery_mode=2)
+
+    publish([f"ok{i}" for i in range(20)])  # waiting before the consumer starts: they come in batches
+    worker = start_consumer(consumer, BatchHandlers(applied_table, batches), broker_url)
+    try:
+        wait_until(lambda: count(consumer, applied_table) == 20, timeout=20, message="the batch applied")
+        assert max(len(batch) for batch in batches) > 1
+        assert count(consumer, consumer.tables.inbox) == 0  # the batch handler keeps its own key, not the inbox
+        publish(["a", "poison", "b"])
+        wait_until(lambda: (queue_info(broker_url, f"{bus_namespace}.deviations.dead-letter") or (0, 0))[0] == 1,
+                   timeout=30, message="the poison event dead-lettered")
+        wait_until(lambda: count(consumer, applied_table) == 22, timeout=20, message="its neighbours applied")
+        assert queue_info(broker_url, f"{bus_namespace}.deviations")[0] == 0
+    finally:
+        worker.stop()

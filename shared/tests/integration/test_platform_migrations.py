@@ -19,8 +19,9 @@ from ordning_shared.testing import make_settings
 
 pytestmark = pytest.mark.integration
 
-SERVICES = ("processes", "deviations")
-PLATFORM_TABLES = ("outbox", "inbox", "audit_log", "read_log", "idempotency_keys", "org_unit_replica")
+SERVICES = ("processes", "deviations", "risks", "reporting")
+PLATFORM_TABLES = ("outbox", "inbox", "audit_log", "read_log", "idempotency_keys", "org_unit_replica",
+                   "role_holder_replica")
 
 
 def _service_metadata(service: str) -> sa.MetaData:

@@ -102,6 +102,22 @@ def test_events_carry_no_free_text():
     assert action.events[-1].data["status"] == "cancelled"
 
 
+def test_events_say_whether_the_effect_is_followed_up_as_a_flag():
+    """effect_followed_up is a boolean on every action event: false until a follow-up is written, never its text."""
+    action = new_action()
+    action.start()
+    blank = new_action()
+    blank.complete(NOW, effect_followup="   ")  # only blanks: no follow-up
+    assert [e.data["effect_followed_up"] for e in blank.events] == [False, False]
+    action.complete(NOW, effect_followup=SECRET)
+    flags = [(e.type.split(".")[3], e.data["effect_followed_up"]) for e in action.events]
+    assert flags == [("created", False), ("started", False), ("completed", True)]
+    assert all(isinstance(e.data["effect_followed_up"], bool) for e in action.events)
+    action.reopen()  # the follow-up written stays with the action
+    assert action.events[-1].data["effect_followed_up"] is True
+    assert SECRET not in repr([e.data for e in action.events])
+
+
 def test_overdue():
     action = new_action(due_date=date(2025, 4, 1))
     assert not action.is_overdue(date(2025, 4, 1))

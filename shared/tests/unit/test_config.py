@@ -65,10 +65,17 @@ def test_per_service_database_url_wins(tmp_path):
 
 
 @pytest.mark.parametrize("name", ["ORDNING_MAX_REQUEST_BYTES", "ORDNING_DELIVERY_LIMIT",
-                                  "ORDNING_RELAY_BATCH_SIZE"])
+                                  "ORDNING_RELAY_BATCH_SIZE", "ORDNING_CONSUMER_BATCH_SIZE"])
 def test_bad_integer_is_a_config_error(tmp_path, name):
     with pytest.raises(ConfigError, match=name):
         Settings.from_env("risks", {"ORDNING_DATA_DIR": str(tmp_path), name: "many"})
+
+
+@pytest.mark.parametrize("value", ["0", "1001"])
+def test_consumer_batch_size_is_bounded(tmp_path, value):
+    with pytest.raises(ConfigError, match="ORDNING_CONSUMER_BATCH_SIZE"):
+        Settings.from_env("reporting", {"ORDNING_DATA_DIR": str(tmp_path), "ORDNING_CONSUMER_BATCH_SIZE": value})
+    assert Settings.from_env("reporting", {"ORDNING_DATA_DIR": str(tmp_path)}).consumer_batch_size == 100
 
 
 def test_integers_are_read(tmp_path):
@@ -166,3 +173,12 @@ def test_retry_delays_and_stall_bound_are_read(tmp_path):
 def test_bad_retry_delays_are_a_config_error(tmp_path, delays):
     with pytest.raises(ConfigError, match="ORDNING_RETRY_DELAYS"):
         Settings.from_env("risks", {"ORDNING_DATA_DIR": str(tmp_path), "ORDNING_RETRY_DELAYS": delays})
+
+
+def test_relay_poll_seconds_from_the_environment(tmp_path):
+    base = {"ORDNING_DATA_DIR": str(tmp_path)}
+    assert Settings.from_env("deviations", base).relay_poll_seconds == 0.2
+    assert Settings.from_env("deviations", {**base, "ORDNING_RELAY_POLL_SECONDS": "0.05"}).relay_poll_seconds == 0.05
+    for bad in ("0", "11", "soon"):
+        with pytest.raises(ConfigError, match="ORDNING_RELAY_POLL_SECONDS"):
+            Settings.from_env("deviations", {**base, "ORDNING_RELAY_POLL_SECONDS": bad})

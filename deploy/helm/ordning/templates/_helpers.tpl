@@ -258,6 +258,7 @@ ORDNING_WEB_{{ upper $name }}_URL: {{ printf "http://%s.%s.svc" (include "ordnin
 ORDNING_WEB_OIDC_ISSUER: {{ required "web.oidc.issuer (or auth.issuer): the identity provider people sign in to the web with" (default .Values.auth.issuer $w.oidc.issuer) | quote }}
 ORDNING_WEB_OIDC_CLIENT_ID: {{ required "web.oidc.clientId: the web's client id at the identity provider" $w.oidc.clientId | quote }}
 ORDNING_WEB_OIDC_SCOPE: {{ $w.oidc.scope | quote }}
+ORDNING_WEB_TENANTS: {{ .Values.tenants | toJson | quote }}
 ORDNING_WEB_OIDC_CLIENT_SECRET_FILE: "/var/run/secrets/ordning/oidc/client-secret"
 ORDNING_WEB_SECRET_KEY_FILE: "/var/run/secrets/ordning/session/key"
 ORDNING_WEB_API_TIMEOUT_SECONDS: {{ $w.apiTimeoutSeconds | quote }}

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from ordning_shared.auth import Principal
 
 from ordning_deviations import db, service
+from ordning_deviations.schemas import SUMMARY_FIELDS
 
 from .conftest import ADMIN, CHEF_E1, CHEF_E2, FCHEF_F, KVAL_N, MAS_F, STAFF_E1, U
 
@@ -68,6 +69,22 @@ def test_list_filters(env):
     assert page["total"] == 3 and len(page["items"]) == 2 and page["items"][0]["id"] == k3  # newest first
     assert c.get("/api/v1/deviations?limit=201", headers=kval).status_code == 422
     assert c.get("/api/v1/deviations?kind=nope", headers=kval).status_code == 422
+
+
+def test_summary_view_is_the_full_cases_list_fields(env):
+    c, kval = env.client, env.auth(*KVAL_N)
+    env.report("avvikelse", unit="e1")
+    sarah = env.report("lex_sarah", unit="e1")["id"]
+    env.act(sarah, "receive", env.auth(*CHEF_E1))
+    full = c.get("/api/v1/deviations?sort=receipt_due", headers=kval).get_json()
+    summary = c.get("/api/v1/deviations?sort=receipt_due&view=summary", headers=kval).get_json()
+    assert [item["id"] for item in summary["items"]] == [item["id"] for item in full["items"]]
+    assert {key: summary[key] for key in ("total", "limit", "offset", "next_cursor")} == {
+        key: full[key] for key in ("total", "limit", "offset", "next_cursor")}
+    for whole, row in zip(full["items"], summary["items"]):
+        assert row == {name: whole[name] for name in SUMMARY_FIELDS}
+    r = c.get("/api/v1/deviations?view=everything", headers=kval)
+    assert r.status_code == 422 and r.headers["Content-Type"] == PROBLEM
 
 
 def test_overdue_filter(env):

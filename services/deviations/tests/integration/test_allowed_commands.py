@@ -159,7 +159,7 @@ def test_what_a_caller_is_offered_depends_on_who_they_are(env):
         return case["allowed_commands"], [(b["command"], b["code"]) for b in case["blocked_commands"]]
 
     # a handler of the unit: may reopen the investigation; closing waits for the open action, and says so
-    assert offered(KVAL_N) == (["reopen_investigation"], [("close", "open_actions_remain")])
+    assert offered(KVAL_N) == (["reopen_investigation", "flag_possible_elsewhere"], [("close", "open_actions_remain")])
     assert offered(CHEF_E1) == offered(KVAL_N)
     # MAS reads avvikelser but does not handle them; the reporter reads their own case only
     assert offered(MAS_F) == ([], [])
@@ -169,4 +169,4 @@ def test_what_a_caller_is_offered_depends_on_who_they_are(env):
     # a lex Maria case: MAS handles it
     lex = cases.build(SETUPS[15])  # lex Maria investigated, not serious
     maria = env.client.get(f"/api/v1/deviations/{lex}", headers=env.auth(*MAS_F)).get_json()
-    assert maria["allowed_commands"] == ["close", "reopen_investigation"]
+    assert maria["allowed_commands"] == ["close", "reopen_investigation", "flag_possible_elsewhere"]

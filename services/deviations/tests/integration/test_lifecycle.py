@@ -5,7 +5,8 @@ import pytest
 import sqlalchemy as sa
 
 from ordning_deviations import db
-from ordning_deviations.domain import TRANSITIONS, TRANSITION_KINDS, Command, Status
+from ordning_deviations.domain import (POSSIBLE_ELSEWHERE_COMMANDS, POSSIBLE_ELSEWHERE_STATUSES, TRANSITIONS,
+                                       TRANSITION_KINDS, Command, Status)
 
 from .conftest import CHEF_E1, KVAL_N, MAS_F, STAFF_E1, U, org_event_body
 
@@ -179,6 +180,8 @@ def test_every_illegal_transition_is_a_409_problem(env, kind):
             legal = target is not None and any(
                 k.value == kind for k in TRANSITION_KINDS.get((status, command), [k for k in __import__(
                     "ordning_deviations.domain", fromlist=["Kind"]).Kind]))
+            if command in POSSIBLE_ELSEWHERE_COMMANDS:  # keeps the status; the case is not flagged
+                legal = status in POSSIBLE_ELSEWHERE_STATUSES and command is Command.flag_possible_elsewhere
             if legal:
                 continue
             r = env.act(did, command.value, chef)
@@ -312,6 +315,11 @@ def test_every_outbox_event_keeps_to_its_payload_allow_list(env):
     assert {"se.ordning.deviation.reported.v1", "se.ordning.deviation.closed.v1",
             "se.ordning.deviation.seriousness_decided.v1", "se.ordning.deviation.ivo_reported.v1",
             "se.ordning.action.created.v1", "se.ordning.action.completed.v1"} <= types
+    # the action's effect follow-up travels as a flag (reporting counts it), its text never
+    flags = [(b["type"], b["data"]["effect_followed_up"]) for b in bodies if b["type"].startswith("se.ordning.action.")]
+    assert all(flag is False for kind, flag in flags if kind == "se.ordning.action.created.v1")
+    assert ("se.ordning.action.completed.v1", True) in flags
+    assert "kvalitetsrådet" not in json.dumps(bodies)
 
 
 def test_openapi_and_health(env):
@@ -384,3 +392,30 @@ def test_a_handler_rejects_spam_and_duplicates_with_a_reason(env):
         bodies = conn.execute(sa.select(outbox.c.body).where(outbox.c.type == "se.ordning.deviation.rejected.v1")
                               ).scalars().all()
     assert len(bodies) == 2 and not any("Testärende" in body or original["reference"] in body for body in bodies)
+
+
+def test_the_process_step_is_published_when_named_linked_changed_and_cleared(env):
+    """The step's id (never text) rides on reported.v1 and on process_step_changed.v1, each with the case's
+    version as its sequence, in the outbox of the same transaction as the change."""
+    import json
+
+    c, chef = env.client, h(env, CHEF_E1)
+    step1, step2 = "d0000000-0000-0000-0000-000000000001", "d0000000-0000-0000-0000-000000000002"
+    did = env.report(process_step_id=step1)["id"]
+    etag = c.get(f"/api/v1/deviations/{did}", headers=chef).headers["ETag"]
+    for step in (step2, step2, None):  # the second changes nothing: no version, no event
+        r = c.patch(f"/api/v1/deviations/{did}", headers={**chef, "If-Match": etag}, json={"process_step_id": step})
+        assert r.status_code == 200, r.get_json()
+        assert r.get_json()["process_step_id"] == step
+        etag = r.headers["ETag"]
+    outbox = env.platform.tables.outbox
+    with env.platform.engine.connect() as conn:
+        bodies = [json.loads(b) for b in conn.execute(sa.select(outbox.c.body)).scalars()]
+    mine = sorted((b for b in bodies if b["subject"] == did), key=lambda b: int(b["sequence"]))
+    assert [(b["type"].split(".")[3], int(b["sequence"]), b["data"]["version"]) for b in mine] == [
+        ("reported", 1, 1), ("process_step_changed", 2, 2), ("process_step_changed", 3, 3)]
+    assert mine[0]["data"]["process_step_id"] == step1
+    assert [(b["data"]["process_step_id"], b["data"]["previous_process_step_id"]) for b in mine[1:]] == [
+        (step2, step1), (None, step2)]
+    assert all(b["data"]["unit_id"] == U["e1"] and b["data"]["kind"] == "avvikelse" for b in mine)
+    assert "Fallolycka" not in json.dumps(mine)

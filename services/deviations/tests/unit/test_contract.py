@@ -17,7 +17,8 @@ def test_wire_values():
     assert [status.value for status in Status] == ["reported", "received", "investigating", "investigated",
                                                    "closed", "rejected"]
     assert [command.value for command in Command] == ["receive", "start_investigation", "complete_investigation",
-                                                      "close", "reopen", "reopen_investigation", "reject"]
+                                                      "close", "reopen", "reopen_investigation", "reject",
+                                                      "flag_possible_elsewhere", "clear_possible_elsewhere"]
     assert d.LEX_KINDS == {Kind.lex_sarah, Kind.lex_maria}
     assert d.CITIZEN_KINDS == {Kind.klagomal, Kind.synpunkt}
 

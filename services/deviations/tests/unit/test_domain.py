@@ -107,7 +107,9 @@ def test_every_legal_transition(from_status, command, to_status, kind):
     assert dev.events[-1].data["status"] == to_status.value
 
 
-ILLEGAL = [(s, c) for s, c in itertools.product(Status, Command) if (s, c) not in TRANSITIONS]
+# The flag commands keep the status and depend on the flag: test_possible_elsewhere.py has them.
+ILLEGAL = [(s, c) for s, c in itertools.product(Status, Command)
+           if (s, c) not in TRANSITIONS and c not in d.POSSIBLE_ELSEWHERE_COMMANDS]
 
 
 @pytest.mark.parametrize("from_status,command", ILLEGAL)
@@ -144,7 +146,8 @@ def test_allowed_commands():
     assert d.allowed_commands(Status.received, Kind.synpunkt) == [Command.start_investigation, Command.close,
                                                                 Command.reject]
     assert d.allowed_commands(Status.received, Kind.klagomal) == [Command.start_investigation, Command.reject]
-    assert in_status(Status.investigated).allowed_commands() == [Command.close, Command.reopen_investigation]
+    assert in_status(Status.investigated).allowed_commands() == [Command.close, Command.reopen_investigation,
+                                                                 Command.flag_possible_elsewhere]
 
 
 def test_reopen_clears_closed_and_completed_and_keeps_text():
@@ -571,12 +574,15 @@ def full_lifecycle() -> Deviation:
     dev = new(Kind.lex_maria, category_id="cat-1", occurred_at=T0 - timedelta(hours=3))
     dev.reassign_unit("unit-2")
     dev.change_category("cat-2")
+    dev.link_process_step("step-1")
     dev.receive("mas", at(1))
     dev.start_investigation("mas", at(2))
     fill(dev)
     dev.decide_seriousness(True, "mas", at(3))
+    dev.flag_possible_elsewhere("mas", at(3))
     dev.record_ivo_report(date(2026, 3, 4), "IVO 3.5.1-99999/2026", by="mas")
     dev.complete_investigation("mas", at(4))
+    dev.clear_possible_elsewhere("mas", at(4))
     dev.reopen_investigation("mas", at(5))
     dev.complete_investigation("mas", at(6))
     dev.close("mas", at(7), open_action_count=0)
@@ -601,7 +607,10 @@ def test_event_payloads_stay_within_allow_list_and_carry_no_free_text_or_persona
     allowed_scalars = (str, bool, int, type(None))
     for event in dev.events:
         assert set(event.data) <= EVENT_PAYLOAD_FIELDS[event.type], event.type
-        assert {"deviation_id", "kind", "unit_id", "status"} <= set(event.data)
+        assert {"deviation_id", "kind", "unit_id", "version"} <= set(event.data)
+        # the flag's events carry the case's identity and their moment only, not where its workflow is
+        assert ("status" in event.data) is (event.type not in (d.FLAGGED_POSSIBLE_ELSEWHERE,
+                                                               d.CLEARED_POSSIBLE_ELSEWHERE)), event.type
         for key, value in event.data.items():
             assert isinstance(value, allowed_scalars), (event.type, key)
             assert value not in free_text, (event.type, key)
@@ -611,6 +620,24 @@ def test_event_payloads_stay_within_allow_list_and_carry_no_free_text_or_persona
                     "what_happened", "why", "what_must_change", "decided_by", "recorded_by"} & set(event.data)
     ivo = next(e for e in dev.events if e.type == d.IVO_REPORTED)
     assert ivo.data["ivo_reported_on"] == "2026-03-04"
+
+
+def test_the_process_step_is_published_as_an_id_at_report_and_when_it_changes():
+    dev = new(process_step_id="step-1")
+    reported = dev.events[0]
+    assert reported.type == d.REPORTED and reported.data["process_step_id"] == "step-1"
+    assert new().events[0].data["process_step_id"] is None  # no step named: null, not missing
+    dev.link_process_step("step-1")  # unchanged: no new version, no event
+    assert len(dev.events) == 1 and dev.version == 1
+    dev.link_process_step("step-2")
+    dev.link_process_step(None)
+    dev.link_process_step("  ")  # blank is none: unchanged
+    changed = dev.events[1:]
+    assert [e.type for e in changed] == [d.PROCESS_STEP_CHANGED] * 2
+    assert [(e.data["process_step_id"], e.data["previous_process_step_id"]) for e in changed] == [
+        ("step-2", "step-1"), (None, "step-2")]
+    assert [(e.sequence, e.data["version"]) for e in changed] == [(2, 2), (3, 3)] and dev.version == 3
+    assert {"deviation_id", "kind", "unit_id", "category_id", "status"} <= set(changed[0].data)
 
 
 def test_recording_an_event_outside_the_allow_list_fails():

@@ -16,7 +16,7 @@ HANDLERS = MANAGERS | {"kvalitetsutvecklare"}
 MEDICAL = {"mas", "mar"}
 HANDLING_COMMANDS = ["receive", "start_investigation", "update_investigation", "complete_investigation", "close",
                      "reopen", "reopen_investigation", "reject", "change_category", "reassign_unit",
-                     "manage_actions"]
+                     "manage_actions", "flag_possible_elsewhere", "clear_possible_elsewhere"]
 LEX_DECIDERS = {"avvikelse": set(), "lex_sarah": MANAGERS, "lex_maria": MEDICAL, "klagomal": set(),
                 "synpunkt": set()}
 

@@ -25,8 +25,15 @@ def test_the_runtime_role_changes_units_and_only_adds_to_the_audit_trail(runtime
         r = client.patch(f"{BASE}/{r.get_json()['id']}", json={"name": "Vård- och omsorgsnämnden"},
                          headers={**admin, "If-Match": r.headers["ETag"]})
         assert r.status_code == 200, r.get_json()
+        # the process map's tables too: a draft process established
+        process = client.post("/api/v1/processes", headers=admin, json={
+            "unit_id": r.get_json()["id"], "kind": "ledningsprocess", "name": "Styrning", "steps": [{"name": "Planera"}]})
+        assert process.status_code == 201, process.get_json()
+        established = client.post(f"/api/v1/processes/{process.get_json()['id']}/establish", json={},
+                                  headers={**admin, "If-Match": process.headers["ETag"]})
+        assert established.status_code == 200, established.get_json()
         with engine.connect() as connection:
-            assert connection.execute(sa.text("SELECT count(*) FROM audit_log")).scalar_one() == 2
+            assert connection.execute(sa.text("SELECT count(*) FROM audit_log")).scalar_one() == 4
         for statement in ("UPDATE audit_log SET actor = 'eve'", "DELETE FROM audit_log", "TRUNCATE audit_log",
                           "ALTER TABLE audit_log DISABLE TRIGGER ALL"):
             with pytest.raises(sa.exc.DBAPIError, match="permission denied|must be owner"):

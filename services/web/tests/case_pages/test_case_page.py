@@ -61,7 +61,9 @@ def test_the_buttons_are_the_allowed_commands_of_each_role(stack, browser):
             seen |= allowed
     assert {"receive", "reject", "start_investigation"} <= seen
     page = browser("erik").get(f"/arenden/{case['id']}").text
-    assert buttons(page) == set()  # completing waits for the investigation's text: shown as blocked, no button
+    # completing waits for the investigation's text: shown as blocked, no button; flagging does not wait
+    assert buttons(page) == {"flag_possible_elsewhere"}
+    assert "Markera: kan inträffa på andra enheter" in page
     assert ('data-blocked="complete_investigation"><span class="blocked__label">Slutför utredningen:</span> '
             'Utredningen saknar vad hände, varför, vad måste ändras.</li>') in page
     reporter = browser("anna").get(f"/arenden/{case['id']}").text

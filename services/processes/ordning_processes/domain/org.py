@@ -22,6 +22,14 @@ from enum import Enum
 from ordning_shared.events import DomainEvent
 from ordning_shared.problems import Problem
 
+__all__ = [
+    "NAME_MAX_LENGTH", "UnitKind", "UNIT_KIND_LABELS_SV", "ALLOWED_PARENT_KINDS", "ORG_UNIT_CREATED",
+    "ORG_UNIT_RENAMED", "ORG_UNIT_MOVED", "ORG_UNIT_CLOSED", "ORG_EVENT_TYPES", "OrgRuleViolation",
+    "InvalidParent", "UnitClosed", "HasOpenChildren", "CycleError", "CrossTenant", "ParentNotFound",
+    "InvalidName", "InvalidKind", "parse_kind", "normalize_name", "is_allowed_parent_kind",
+    "check_parent_kind", "would_create_cycle", "OrgUnit",
+]
+
 NAME_MAX_LENGTH = 200
 
 

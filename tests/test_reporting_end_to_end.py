@@ -1,0 +1,241 @@
+"""Issue 12, "Done when": cases driven through the deviations service (the org tree through the processes service,
+a serious case's proposal through the risks service) are counted in the figures of the right förvaltning and not
+in another's; the region view shows "< 5" where it must; a rebuild gives the same figures as the incremental path.
+Over real PostgreSQL and RabbitMQ, with the services as processes (tests/conftest.py's stack).
+"""
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+import uuid
+
+import pytest
+import requests
+import sqlalchemy as sa
+
+from ordning_shared.db import make_engine
+from ordning_shared.testing import wait_until
+
+pytestmark = [pytest.mark.integration, pytest.mark.e2e]
+SUNDSVALL, REGION = "2281", "22"
+YEAR = time.gmtime().tm_year
+
+
+def auth(token, **headers):
+    return {"Authorization": f"Bearer {token}", **headers}
+
+
+def create_unit(stack, admin, kind, name, parent_id=None):
+    body = {"kind": kind, "name": name, **({"parent_id": parent_id} if parent_id else {})}
+    response = requests.post(f"{stack.urls['processes']}/api/v1/org-units", json=body, headers=auth(admin),
+                             timeout=10)
+    assert response.status_code == 201, response.text
+    return response.json()["id"]
+
+
+def report(stack, token, kind, unit):
+    deadline = time.monotonic() + 30
+    while True:  # the deviations service learns of a new unit through the org events
+        response = requests.post(f"{stack.urls['deviations']}/api/v1/deviations", json={
+            "kind": kind, "unit_id": unit, "description": "Insatsen uteblev; schemat visade fel tid."},
+            headers=auth(token, **{"Idempotency-Key": str(uuid.uuid4())}), timeout=10)
+        if response.status_code == 201 or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert response.status_code == 201, response.text
+    return response.json()["id"]
+
+
+def move_on(stack, token, case, *commands, serious=None, ivo_on=None):
+    url = f"{stack.urls['deviations']}/api/v1/deviations/{case}"
+    etag = requests.get(url, headers=auth(token), timeout=10).headers["ETag"]
+    for command in commands:
+        moved = requests.post(f"{url}/transitions", json={"command": command},
+                              headers=auth(token, **{"If-Match": etag}), timeout=10)
+        assert moved.status_code == 200, moved.text
+        etag = moved.headers["ETag"]
+    if serious is not None:
+        decided = requests.put(f"{url}/seriousness", json={"serious": serious},
+                               headers=auth(token, **{"If-Match": etag}), timeout=10)
+        assert decided.status_code == 200, decided.text
+        etag = decided.headers["ETag"]
+    if ivo_on is not None:
+        ivo = requests.put(f"{url}/ivo-report", json={"reported_on": ivo_on, "reference": "3.5.1-7/2026"},
+                           headers=auth(token, **{"If-Match": etag}), timeout=10)
+        assert ivo.status_code == 200, ivo.text
+
+
+def figures(stack, token, **query):
+    query = {"from": f"{YEAR}-01-01", "to": f"{YEAR}-12-31", **query}
+    response = requests.get(f"{stack.urls['reporting']}/api/v1/figures", params=query, headers=auth(token),
+                            timeout=10)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def value(document, section, figure):
+    sect = next(s for s in document["sections"] if s["key"] == section)
+    fig = next(f for f in sect["figures"] if f["key"] == figure)
+    return fig["value"] if fig["type"] == "value" else fig["rows"]
+
+
+def region_view(stack, token):
+    response = requests.get(f"{stack.urls['reporting']}/api/v1/region/figures", params={"year": YEAR},
+                            headers=auth(token), timeout=10)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_cases_count_in_their_forvaltning_the_region_sees_small_counts_suppressed_and_a_rebuild_agrees(stack):
+    admin = stack.token("admin-rep-e2e", SUNDSVALL, ["administrator"])
+    board = create_unit(stack, admin, "board", "Socialnämnden")
+    f1 = create_unit(stack, admin, "administration", "Socialförvaltningen", board)
+    home_care = create_unit(stack, admin, "unit", "Hemtjänst Norr", f1)
+    housing = create_unit(stack, admin, "unit", "Vård- och omsorgsboendet Solbacken", f1)
+    f2 = create_unit(stack, admin, "administration", "Barn- och utbildningsförvaltningen", board)
+    school = create_unit(stack, admin, "unit", "Skönsbergsskolan", f2)
+
+    staff = stack.token("staff-rep-e2e", SUNDSVALL, ["medarbetare"], [f1, f2])
+    chief = stack.token("chief-rep-e2e", SUNDSVALL, ["enhetschef"], [f1])
+    # Socialförvaltningen: 4 avvikelser, 1 lex Sarah (serious, reported to IVO), 1 synpunkt (answered)
+    for unit in (home_care, home_care, housing, housing):
+        report(stack, staff, "avvikelse", unit)
+    lex_sarah = report(stack, staff, "lex_sarah", home_care)
+    move_on(stack, chief, lex_sarah, "receive", "start_investigation", serious=True,
+            ivo_on=time.strftime("%Y-%m-%d", time.gmtime()))
+    feedback = report(stack, staff, "synpunkt", housing)
+    move_on(stack, chief, feedback, "receive", "close")
+    action = requests.post(f"{stack.urls['deviations']}/api/v1/deviations/{lex_sarah}/actions", json={
+        "title": "Ny rutin för helgbemanning", "owner": "chief-rep-e2e", "due_date": f"{YEAR + 1}-03-31"},
+        headers=auth(chief), timeout=10)
+    assert action.status_code == 201, action.text
+    # Barn- och utbildningsförvaltningen: 2 avvikelser
+    for _ in range(2):
+        report(stack, staff, "avvikelse", school)
+
+    fchef1 = stack.token("fchef1-rep-e2e", SUNDSVALL, ["forvaltningschef"], [f1])
+    fchef2 = stack.token("fchef2-rep-e2e", SUNDSVALL, ["forvaltningschef"], [f2])
+    quality = stack.token("kval-rep-e2e", SUNDSVALL, ["kvalitetsutvecklare"], [board])
+
+    def settled():
+        whole = figures(stack, quality)
+        done = value(whole, "deviations", "total") == 8 and value(whole, "lex_sarah", "reported_to_ivo") == 1 \
+            and value(whole, "complaints_and_feedback", "answered") == 1 and value(whole, "actions", "created") == 1
+        return whole if done else None
+
+    whole = wait_until(settled, timeout=60, interval=0.3, message="reporting to count the 8 cases")
+    first = figures(stack, fchef1, unit_id=f1)
+    second = figures(stack, fchef2, unit_id=f2)
+    # The right förvaltning counts its cases, the other does not
+    assert value(first, "deviations", "total") == 6 and value(second, "deviations", "total") == 2
+    assert {row["kind"]: row["reported"] for row in value(first, "deviations", "by_kind")} == {
+        "avvikelse": 4, "lex_sarah": 1, "lex_maria": 0, "klagomal": 0, "synpunkt": 1}
+    assert {row["unit_id"] for row in value(first, "deviations", "by_unit")} == {home_care, housing}
+    assert {row["unit_id"] for row in value(second, "deviations", "by_unit")} == {school}
+    assert value(first, "lex_sarah", "judged_serious") == 1 and value(first, "lex_sarah", "reported_to_ivo") == 1
+    assert value(second, "lex_sarah", "reported") == 0
+    assert value(first, "complaints_and_feedback", "answered") == 1
+    assert value(first, "actions", "created") == 1 and value(second, "actions", "created") == 0
+    # a förvaltningschef of the other förvaltning does not see the first one's figures
+    refused = requests.get(f"{stack.urls['reporting']}/api/v1/figures", params={"unit_id": f1},
+                           headers=auth(fchef2), timeout=10)
+    assert refused.status_code == 404
+
+    # The serious case went on to the risks service as a proposal, and reporting stored that event too
+    reporting_db = make_engine(stack.env["ORDNING_REPORTING_DATABASE_URL"])
+    try:
+        def proposal_stored():
+            with reporting_db.connect() as connection:
+                return connection.execute(sa.text(
+                    "SELECT count(*) FROM event_store WHERE tenant = :t AND type LIKE 'se.ordning.risk.proposal_%'"
+                ), {"t": SUNDSVALL}).scalar()
+        wait_until(proposal_stored, timeout=30, interval=0.3, message="the risks service's proposal in reporting")
+    finally:
+        reporting_db.dispose()
+
+    # The region: Sundsvall agrees to be shown; the region sees "< 5" for its one lex Sarah case and its one
+    # synpunkt (and the kinds it has none of), and cannot subtract them back from the total
+    host = stack.token("host-rep-e2e", REGION, ["region_host"])
+    assert region_view(stack, host)["municipalities"] == []
+    consent_url = f"{stack.urls['reporting']}/api/v1/region/consent"
+    etag = requests.get(consent_url, headers=auth(admin), timeout=10).headers["ETag"]
+    agreed = requests.put(consent_url, json={"region": REGION}, headers=auth(admin, **{"If-Match": etag}), timeout=10)
+    assert agreed.status_code == 200 and agreed.json()["agreed_by"] == "admin-rep-e2e", agreed.text
+    region = region_view(stack, host)
+    assert [m["tenant"] for m in region["municipalities"]] == [SUNDSVALL]
+    sections = {s["key"]: {f["key"]: f for f in s["figures"]} for s in region["sections"]}
+    kinds = {row["kind"]: row[SUNDSVALL] for row in sections["deviations"]["by_kind"]["rows"]}
+    assert kinds["lex_sarah"] == "< 5" and kinds["synpunkt"] == "< 5" and kinds["lex_maria"] == "< 5"
+    assert sections["lex_sarah"]["reported"]["by_municipality"][SUNDSVALL] == "< 5"
+    assert sections["lex_sarah"]["days_to_ivo_mean"]["by_municipality"][SUNDSVALL] == ".."
+    total = sections["deviations"]["total"]["by_municipality"][SUNDSVALL]
+    assert total == 8
+    shown = [count for count in kinds.values() if isinstance(count, int)]
+    assert total - sum(shown) >= 5, kinds  # what the hidden kinds hold together is no small count
+    assert not any(unit in str(region) for unit in (home_care, housing, school, f1, f2))
+    municipality_refused = requests.get(f"{stack.urls['reporting']}/api/v1/region/figures",
+                                        headers=auth(quality), timeout=10)
+    assert municipality_refused.status_code == 403
+
+    # A rebuild from the stored events gives the figures of the incremental path, while the worker runs
+    before = {"whole": whole, "first": first, "second": second, "region": region}
+    rebuilt = subprocess.run([sys.executable, "-m", "ordning_reporting.rebuild", "--quiet"], env=stack.env,
+                             capture_output=True, text=True, timeout=300)
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    after = {"whole": figures(stack, quality), "first": figures(stack, fchef1, unit_id=f1),
+             "second": figures(stack, fchef2, unit_id=f2), "region": region_view(stack, host)}
+    for key in before:
+        assert after[key]["sections"] == before[key]["sections"], key
+
+
+def test_a_case_linked_to_a_process_step_counts_under_it_and_an_action_with_effect_follow_up_counts(stack):
+    """The step a case is linked to (at report or later, by the deviations service's events) and an action's effect
+    follow-up (the action events' flag) fill deviations.by_process and actions.effect_followed_up."""
+    tenant = "2262"
+    admin = stack.token("admin-links-e2e", tenant, ["administrator"])
+    board = create_unit(stack, admin, "board", "Socialnämnden")
+    forvaltning = create_unit(stack, admin, "administration", "Socialförvaltningen", board)
+    unit = create_unit(stack, admin, "unit", "Hemtjänst Väst", forvaltning)
+    copied = requests.post(f"{stack.urls['processes']}/api/v1/process-templates/socialtjanst_ni_2021_2/copy",
+                           json={"unit_id": forvaltning}, headers=auth(admin), timeout=10)
+    assert copied.status_code == 201, copied.text
+    steps = {step["name"]: step["id"] for step in copied.json()["draft"]["steps"]}
+    utreda, other = steps["Utreda"], next(step for name, step in steps.items() if name != "Utreda")
+
+    staff = stack.token("staff-links-e2e", tenant, ["medarbetare"], [unit])
+    chief = stack.token("chief-links-e2e", tenant, ["enhetschef"], [unit])
+    named = report(stack, staff, "avvikelse", unit)
+    linked = report(stack, staff, "avvikelse", unit)
+    report(stack, staff, "avvikelse", unit)  # no step
+    deviations = f"{stack.urls['deviations']}/api/v1/deviations"
+
+    def link(case, step):
+        etag = requests.get(f"{deviations}/{case}", headers=auth(chief), timeout=10).headers["ETag"]
+        changed = requests.patch(f"{deviations}/{case}", json={"process_step_id": step},
+                                 headers=auth(chief, **{"If-Match": etag}), timeout=10)
+        assert changed.status_code == 200 and changed.json()["process_step_id"] == step, changed.text
+
+    link(named, other)
+    link(named, utreda)  # changed: counts under its step now, not the one before
+    link(linked, utreda)
+    done, left_open = (requests.post(f"{deviations}/{named}/actions", json={
+        "title": title, "owner": "chief-links-e2e", "due_date": f"{YEAR + 1}-03-31"},
+        headers=auth(chief), timeout=10) for title in ("Checklista vid utredning", "Utbildning"))
+    assert done.status_code == 201 and left_open.status_code == 201, (done.text, left_open.text)
+    completed = requests.post(f"{deviations}/{named}/actions/{done.json()['id']}/transitions",
+                              json={"command": "complete", "effect_followup": "Stickprov i september"},
+                              headers=auth(chief, **{"If-Match": done.headers["ETag"]}), timeout=10)
+    assert completed.status_code == 200, completed.text
+
+    quality = stack.token("kval-links-e2e", tenant, ["kvalitetsutvecklare"], [board])
+
+    def settled():
+        whole = figures(stack, quality)
+        by_process = {row["process_step_id"]: row["reported"] for row in value(whole, "deviations", "by_process")}
+        done = by_process == {utreda: 2, None: 1} and value(whole, "actions", "done") == 1
+        return whole if done else None
+
+    whole = wait_until(settled, timeout=60, interval=0.3, message="reporting to count the cases per process step")
+    assert value(whole, "actions", "created") == 2 and value(whole, "actions", "effect_followed_up") == 1
+    assert value(figures(stack, quality, unit_id=unit), "actions", "effect_followed_up") == 1
