@@ -19,12 +19,12 @@ import uuid
 import pytest
 import requests
 import sqlalchemy as sa
-from kombu import Connection, Exchange, Producer
+from kombu import Connection
 
 from ordning_shared.db import make_engine
-from ordning_shared.events import CONTENT_TYPE, DomainEvent, amqp_headers, serialize, to_cloudevent
+from ordning_shared.events import DomainEvent, serialize, to_cloudevent
 from ordning_shared.migrations import upgrade
-from ordning_shared.testing import make_settings, wait_until
+from ordning_shared.testing import make_settings, publish_on_bus, wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
 TENANT = "0138"
@@ -72,11 +72,7 @@ def risks_db(stack):
 
 def publish(broker_url, namespace, cloudevent_body: bytes):
     """Put an event on the stack's bus as a publisher would (a redelivery is the same body again)."""
-    with Connection(broker_url) as connection:
-        producer = Producer(connection.default_channel,
-                            exchange=Exchange(f"{namespace}.events", type="topic", durable=True))
-        producer.publish(cloudevent_body, routing_key=json.loads(cloudevent_body)["type"], content_type=CONTENT_TYPE,
-                         content_encoding="utf-8", headers=amqp_headers(json.loads(cloudevent_body)), delivery_mode=2)
+    publish_on_bus(broker_url, namespace, cloudevent_body)
 
 
 def seriousness_event(deviation_id, unit_id, version, serious=True, tenant=TENANT) -> bytes:

@@ -5,15 +5,14 @@ import pytest
 import sqlalchemy as sa
 from cloudevents.core.formats.json import JSONFormat
 from cloudevents.core.v1.event import CloudEvent
-from kombu import Connection, Exchange, Producer, Queue
+from kombu import Connection, Exchange, Queue
 from prometheus_client import REGISTRY
 
 from ordning_shared import observability
 from ordning_shared.bus import replay_dead_letters, service_queues
-from ordning_shared.consumer import EventConsumer
-from ordning_shared.events import CONTENT_TYPE, DomainEvent, amqp_headers, serialize, to_cloudevent
+from ordning_shared.events import CONTENT_TYPE, DomainEvent, serialize, to_cloudevent
 from ordning_shared.outbox import OutboxRelay
-from ordning_shared.testing import wait_until
+from ordning_shared.testing import publish_on_bus, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -207,15 +206,15 @@ def test_duplicate_delivery_applies_once(make_platform, broker_url, bus_namespac
         before = consumed("deviations", "duplicate")
         event = to_cloudevent(DomainEvent(TYPE, "0180", "twice"), "processes")
         body = serialize(event)
-        attributes = json.loads(body)
-        with Connection(broker_url) as connection:
-            producer = Producer(connection.default_channel,
-                                exchange=Exchange(f"{bus_namespace}.events", type="topic", durable=True))
-            for _ in range(2):
-                producer.publish(body, routing_key=TYPE, content_type=CONTENT_TYPE, content_encoding="utf-8",
-                                 headers=amqp_headers(attributes), delivery_mode=2)
-        wait_until(lambda: consumed("deviations", "duplicate") >= before + 1, timeout=20,
-                   message="the second delivery to be seen as a duplicate")
+        for _ in range(2):
+            publish_on_bus(broker_url, bus_namespace, body)
+        try:
+            wait_until(lambda: consumed("deviations", "duplicate") >= before + 1, timeout=20,
+                       message="the second delivery to be seen as a duplicate")
+        except AssertionError as timed_out:  # say where the deliveries went, should it ever happen again
+            outcomes = {outcome: consumed("deviations", outcome) for outcome in ("processed", "duplicate", "failed")}
+            raise AssertionError(f"{timed_out}; outcomes {outcomes}, handled {calls}, (ready, consumers) "
+                                 f"{queue_info(broker_url, f'{bus_namespace}.deviations')}") from None
         assert count(consumer, applied_table) == 1
         assert count(consumer, consumer.tables.inbox) == 1
         assert calls == [event.get_id()]
@@ -315,13 +314,9 @@ def test_a_batch_is_folded_in_one_unit_of_work_and_a_failing_one_event_by_event(
     batches = []
 
     def publish(subjects):
-        with Connection(broker_url) as connection:
-            producer = Producer(connection.default_channel,
-                                exchange=Exchange(f"{bus_namespace}.events", type="topic", durable=True))
-            for subject in subjects:
-                body = serialize(to_cloudevent(DomainEvent(TYPE, "0180", subject), "processes"))
-                producer.publish(body, routing_key=TYPE, content_type=CONTENT_TYPE, content_encoding="utf-8",
-                                 headers=amqp_headers(json.loads(body)), delivery_mode=2)
+        for subject in subjects:
+            publish_on_bus(broker_url, bus_namespace, serialize(to_cloudevent(DomainEvent(TYPE, "0180", subject),
+                                                                              "processes")))
 
     publish([f"ok{i}" for i in range(20)])  # waiting before the consumer starts: they come in batches
     worker = start_consumer(consumer, BatchHandlers(applied_table, batches), broker_url)

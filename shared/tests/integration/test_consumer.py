@@ -9,12 +9,12 @@ import urllib.request
 
 import pytest
 import sqlalchemy as sa
-from kombu import Connection, Exchange, Producer
+from kombu import Connection
 from prometheus_client import REGISTRY
 
-from ordning_shared.events import CONTENT_TYPE, DomainEvent, amqp_headers, serialize, to_cloudevent
+from ordning_shared.events import DomainEvent, serialize, to_cloudevent
 from ordning_shared.platform import Platform
-from ordning_shared.testing import wait_until
+from ordning_shared.testing import publish_on_bus, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -22,12 +22,7 @@ TYPE = "se.ordning.thing.created.v1"
 
 
 def publish(broker_url, bus_namespace, cloudevent):
-    body = serialize(cloudevent)
-    with Connection(broker_url) as connection:
-        producer = Producer(connection.default_channel,
-                            exchange=Exchange(f"{bus_namespace}.events", type="topic", durable=True))
-        producer.publish(body, routing_key=cloudevent.get_type(), content_type=CONTENT_TYPE,
-                         content_encoding="utf-8", headers=amqp_headers(json.loads(body)), delivery_mode=2)
+    publish_on_bus(broker_url, bus_namespace, serialize(cloudevent))
 
 
 def count(platform, table, *where):
