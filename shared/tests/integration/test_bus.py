@@ -81,7 +81,7 @@ def test_outbox_relay_publishes_cloudevents_in_order(make_platform, broker_url, 
     with Connection(broker_url) as connection:
         queue = probe(connection.default_channel)
         for _ in range(3):
-            message = wait_until(lambda: queue.get(no_ack=True), timeout=10, message="a probe message")
+            message = wait_until(lambda: queue.get(no_ack=True), timeout=30, message="a probe message")
             received.append(message)
         assert queue.get(no_ack=True) is None
     relay.publisher.close()
@@ -277,7 +277,7 @@ def test_poison_message_is_dead_lettered_and_replayed(make_platform, broker_url,
 
     assert replay_dead_letters(consumer.settings) == 1
     assert queue_info(broker_url, dead_letter)[0] == 0
-    wait_until(lambda: queue_info(broker_url, work)[0] == 1, timeout=10, message="the replayed message queued")
+    wait_until(lambda: queue_info(broker_url, work)[0] == 1, timeout=30, message="the replayed message queued")
 
     # with the handler fixed, the replayed event is applied once
     worker = start_consumer(consumer, {TYPE: recording_handler(applied_table)}, broker_url)

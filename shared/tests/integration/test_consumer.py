@@ -128,10 +128,10 @@ def test_worker_liveness_fails_while_a_loop_stalls(make_platform, broker_url, bu
         assert status == 200 and body["loops"] == ["consumer", "relay"]
         publish(broker_url, bus_namespace, to_cloudevent(DomainEvent(TYPE, "0180", "stuck"), "processes"))
         status, body = wait_until(lambda: (lambda answer: answer if answer[0] == 503 else None)(get(healthz)),
-                                  timeout=15, message="the probe to fail")
+                                  timeout=30, message="the probe to fail")
         assert list(body["stalled"]) == ["consumer"]
         release.set()
-        wait_until(lambda: get(healthz)[0] == 200, timeout=15, message="the probe to pass again")
+        wait_until(lambda: get(healthz)[0] == 200, timeout=30, message="the probe to pass again")
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
             assert b'ordning_worker_heartbeat_timestamp_seconds{loop="relay",service="deviations"}' in response.read()
     finally:

@@ -34,7 +34,7 @@ def test_event_travels_through_filesystem_bus(tmp_path):
         # the consumer must have declared its queue before anything is published
         exchange_file = tmp_path / "bus" / "control" / "ordning.events.exchange"
         wait_until(lambda: exchange_file.exists() and "ordning.deviations" in exchange_file.read_text(),
-                   timeout=10, message="the consumer's binding")
+                   timeout=30, message="the consumer's binding")
         with producer.uow() as uow:
             uow.add_event(DomainEvent(TYPE, "0180", "a"))
             uow.add_event(DomainEvent(OTHER, "0180", "not-subscribed"))
@@ -43,7 +43,7 @@ def test_event_travels_through_filesystem_bus(tmp_path):
         relay = OutboxRelay(producer)
         assert relay.publish_pending() == 3
         relay.publisher.close()
-        wait_until(lambda: applied_subjects() == ["a", "b"], timeout=15, message="both events applied")
+        wait_until(lambda: applied_subjects() == ["a", "b"], timeout=30, message="both events applied")
     assert applied_subjects() == ["a", "b"]
     producer.dispose()
     consumer.dispose()

@@ -24,7 +24,7 @@ def test_each_job_runs_at_once_and_then_every_interval_and_a_failure_stops_nothi
     jobs = [PeriodicJob("fast", 0.05, count("fast")), PeriodicJob("slow", 60, count("slow")),
             PeriodicJob("broken", 0.05, count("broken"))]
     thread = start_jobs(jobs, stop)
-    wait_until(lambda: runs["fast"] >= 4 and runs["broken"] >= 4, timeout=10, message="repeated runs")
+    wait_until(lambda: runs["fast"] >= 4 and runs["broken"] >= 4, timeout=30, message="repeated runs")
     stop.set()
     thread.join(timeout=5)
     assert not thread.is_alive()
