@@ -487,7 +487,7 @@ def test_services_stop_when_the_launcher_is_killed(tmp_path):
         seen = descendants(launcher.process.pid)
         launcher.process.kill()  # no chance to stop anything: the services notice on their own
         launcher.process.wait()
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 40
         while time.monotonic() < deadline and stack_processes_left(launcher.process.pid, seen):
             time.sleep(0.1)
     finally:

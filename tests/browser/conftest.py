@@ -233,7 +233,7 @@ class Browser:
         self._emulate(self.size)
         self.driver.execute_script("window.__ordningChecked = true")
 
-    def _wait_loaded(self, timeout: float = 15) -> None:
+    def _wait_loaded(self, timeout: float = 30) -> None:
         deadline = time.monotonic() + timeout
         while self.driver.execute_script("return document.readyState") != "complete":
             assert time.monotonic() < deadline, f"{self.path} did not finish loading"
@@ -255,7 +255,7 @@ class Browser:
                                                                       "captureBeyondViewport": True})
         (folder / f"{name}.png").write_bytes(base64.b64decode(shot["data"]))
 
-    def wait_for_new_page(self, timeout: float = 20) -> None:
+    def wait_for_new_page(self, timeout: float = 40) -> None:
         """After a key that submits or follows a link: wait for the next document, then check it."""
         deadline = time.monotonic() + timeout
         while True:

@@ -25,31 +25,31 @@ def api_urls(web_stack) -> dict:
 
 def serious_lex_sarah_case(urls: dict) -> tuple[str, dict]:
     """Erik's lex Sarah case at Hemtjänst Norr, received, investigated and decided serious, through the API."""
-    token = requests.post(f"{urls['deviations']}/dev/token", json={"user": "erik"}, timeout=10).json()["access_token"]
+    token = requests.post(f"{urls['deviations']}/dev/token", json={"user": "erik"}, timeout=30).json()["access_token"]
     headers = {"Authorization": f"Bearer {token}"}
     reported = requests.post(f"{urls['deviations']}/api/v1/deviations", json={
         "kind": "lex_sarah", "unit_id": NORR, "description": "Brukaren blev utan sina insatser en helg."},
-        headers={**headers, "Idempotency-Key": str(uuid.uuid4())}, timeout=10)
+        headers={**headers, "Idempotency-Key": str(uuid.uuid4())}, timeout=30)
     assert reported.status_code == 201, reported.text
     url = f"{urls['deviations']}/api/v1/deviations/{reported.json()['id']}"
-    etag = requests.get(url, headers=headers, timeout=10).headers["ETag"]
+    etag = requests.get(url, headers=headers, timeout=30).headers["ETag"]
     for command in ("receive", "start_investigation"):
         moved = requests.post(f"{url}/transitions", json={"command": command}, headers={**headers, "If-Match": etag},
-                              timeout=10)
+                              timeout=30)
         assert moved.status_code == 200, moved.text
         etag = moved.headers["ETag"]
     decided = requests.put(f"{url}/seriousness", json={"serious": True}, headers={**headers, "If-Match": etag},
-                           timeout=10)
+                           timeout=30)
     assert decided.status_code == 200, decided.text
     return reported.json()["id"], headers
 
 
-def proposal_of(urls: dict, headers: dict, deviation_id: str, timeout: float = 30) -> dict:
+def proposal_of(urls: dict, headers: dict, deviation_id: str, timeout: float = 60) -> dict:
     """The proposal the risks worker makes of the case's event (it arrives asynchronously)."""
     deadline = time.monotonic() + timeout
     while True:
         items = requests.get(f"{urls['risks']}/api/v1/risk-proposals", params={"deviation_id": deviation_id},
-                             headers=headers, timeout=10).json()["items"]
+                             headers=headers, timeout=30).json()["items"]
         if items or time.monotonic() > deadline:
             assert items, "no risk proposal for the serious case"
             return items[0]
@@ -90,8 +90,8 @@ def test_the_enhetschef_accepts_a_serious_cases_risk_proposal_into_a_new_analysi
     assert "Förslaget är accepterat" in browser.text("main")
 
     decided = requests.get(f"{urls['risks']}/api/v1/risk-proposals/{proposal['id']}", headers=headers,
-                           timeout=10).json()
+                           timeout=30).json()
     assert decided["status"] == "accepted"
     risk = requests.get(f"{urls['risks']}/api/v1/risk-analyses/{decided['analysis_id']}/risks/{decided['risk_id']}",
-                        headers=headers, timeout=10).json()
+                        headers=headers, timeout=30).json()
     assert risk["description"] == "Brukare blir utan insatser när helgbemanningen inte räcker."

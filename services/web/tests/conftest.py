@@ -74,7 +74,7 @@ def _seed(services: "Services") -> None:
         assert answer.status_code in (200, 201), answer.text
     for service in ("deviations", "reporting"):
         replica = services.platforms[service].tables.org_units
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60
         while True:
             with services.platforms[service].engine.connect() as connection:
                 known = connection.execute(sa.select(sa.func.count()).select_from(replica)).scalar_one()
