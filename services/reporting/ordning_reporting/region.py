@@ -119,14 +119,7 @@ def put_consent(platform, principal, data: dict, precondition: Precondition = No
             return before
         values = {"region": region, "agreed_by": principal.subject, "agreed_at": utcnow(), "withdrawn_by": None,
                   "withdrawn_at": None}
-        if not write_versioned(uow.connection, db.region_consents, {"tenant": principal.tenant}, values,
-                               before["version"]):
-            raise _stale()
-        after = _consent_view(principal.tenant, _consent_row(uow.connection, principal.tenant))
-        uow.audit(tenant=principal.tenant, actor=principal.subject, action="agree", entity_type="region_consent",
-                  entity_id=principal.tenant, before=_audit_state(before), after=_audit_state(after))
-        uow.commit()
-    return after
+        return _save_consent(uow, principal, before, values, "agree")
 
 
 def withdraw_consent(platform, principal, precondition: Precondition = None) -> dict:
@@ -142,13 +135,18 @@ def withdraw_consent(platform, principal, precondition: Precondition = None) -> 
         if precondition is not None:
             precondition(CONSENT_ETAG_ID, before["version"])
         values = {"withdrawn_by": principal.subject, "withdrawn_at": utcnow()}
-        if not write_versioned(uow.connection, db.region_consents, {"tenant": principal.tenant}, values,
-                               before["version"]):
-            raise _stale()
-        after = _consent_view(principal.tenant, _consent_row(uow.connection, principal.tenant))
-        uow.audit(tenant=principal.tenant, actor=principal.subject, action="withdraw", entity_type="region_consent",
-                  entity_id=principal.tenant, before=_audit_state(before), after=_audit_state(after))
-        uow.commit()
+        return _save_consent(uow, principal, before, values, "withdraw")
+
+
+def _save_consent(uow, principal, before: dict, values: dict, action: str) -> dict:
+    """Write the consent over the version read (a concurrent change makes this a 412), audit it and commit."""
+    if not write_versioned(uow.connection, db.region_consents, {"tenant": principal.tenant}, values,
+                           before["version"]):
+        raise _stale()
+    after = _consent_view(principal.tenant, _consent_row(uow.connection, principal.tenant))
+    uow.audit(tenant=principal.tenant, actor=principal.subject, action=action, entity_type="region_consent",
+              entity_id=principal.tenant, before=_audit_state(before), after=_audit_state(after))
+    uow.commit()
     return after
 
 
