@@ -14,7 +14,7 @@ import requests
 from kombu import Connection
 
 from ordning_shared.devstack import stop_processes
-from ordning_shared.testing import issue_token, make_settings
+from ordning_shared.testing import bearer, issue_token, make_settings
 
 SERVICES = ("processes", "deviations", "risks", "reporting")
 
@@ -62,6 +62,14 @@ class Stack:
         settings = make_settings("deviations", database_url="sqlite://", broker_url="filesystem://",
                                  data_dir=self.data_dir)
         return issue_token(settings, subject, tenant, roles, list(org_units))
+
+    def create_unit(self, token, kind, name, parent_id=None) -> str:
+        """A unit made in the processes service, as an administrator does; its id."""
+        body = {"kind": kind, "name": name, **({"parent_id": parent_id} if parent_id else {})}
+        response = requests.post(f"{self.urls['processes']}/api/v1/org-units", json=body, headers=bearer(token),
+                                 timeout=30)
+        assert response.status_code == 201, response.text
+        return response.json()["id"]
 
 
 @pytest.fixture(scope="module")

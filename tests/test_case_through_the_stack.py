@@ -8,22 +8,12 @@ import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
+from ordning_shared.testing import bearer
+
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
 TENANT = "0138"
 
 
-def auth(token, **headers):
-    return {"Authorization": f"Bearer {token}", **headers}
-
-
-def create_unit(stack, admin, kind, name, parent_id=None):
-    body = {"kind": kind, "name": name}
-    if parent_id:
-        body["parent_id"] = parent_id
-    response = requests.post(f"{stack.urls['processes']}/api/v1/org-units", json=body, headers=auth(admin),
-                             timeout=10)
-    assert response.status_code == 201, response.text
-    return response.json()["id"]
 
 
 def report_when_unit_known(stack, token, body, timeout=30):
@@ -31,7 +21,7 @@ def report_when_unit_known(stack, token, body, timeout=30):
     deadline = time.monotonic() + timeout
     while True:
         response = requests.post(f"{stack.urls['deviations']}/api/v1/deviations", json=body,
-                                 headers=auth(token, **{"Idempotency-Key": str(uuid.uuid4())}), timeout=10)
+                                 headers=bearer(token, **{"Idempotency-Key": str(uuid.uuid4())}), timeout=10)
         if response.status_code == 201 or time.monotonic() > deadline:
             return response
         assert response.status_code == 422 and response.json()["code"] == "unknown_unit", response.text
@@ -40,11 +30,11 @@ def report_when_unit_known(stack, token, body, timeout=30):
 
 def test_a_unit_created_in_processes_scopes_deviations_for_the_forvaltningschef(stack):
     admin = stack.token("admin-e2e", TENANT, ["administrator"])
-    board = create_unit(stack, admin, "board", "Socialnämnden")
-    administration = create_unit(stack, admin, "administration", "Socialförvaltningen", board)
-    division = create_unit(stack, admin, "division", "Äldreomsorg", administration)
-    unit = create_unit(stack, admin, "unit", "Hemtjänst Väster", division)
-    sibling = create_unit(stack, admin, "unit", "Hemtjänst Öster", division)
+    board = stack.create_unit(admin, "board", "Socialnämnden")
+    administration = stack.create_unit(admin, "administration", "Socialförvaltningen", board)
+    division = stack.create_unit(admin, "division", "Äldreomsorg", administration)
+    unit = stack.create_unit(admin, "unit", "Hemtjänst Väster", division)
+    sibling = stack.create_unit(admin, "unit", "Hemtjänst Öster", division)
 
     staff = stack.token("staff-1", TENANT, ["medarbetare"], [unit])
     reported = report_when_unit_known(stack, staff, {
@@ -54,50 +44,50 @@ def test_a_unit_created_in_processes_scopes_deviations_for_the_forvaltningschef(
     assert case["status"] == "reported"
 
     chief = stack.token("chief-1", TENANT, ["forvaltningschef"], [administration])
-    listed = requests.get(f"{stack.urls['deviations']}/api/v1/deviations", headers=auth(chief), timeout=10)
+    listed = requests.get(f"{stack.urls['deviations']}/api/v1/deviations", headers=bearer(chief), timeout=10)
     assert listed.status_code == 200, listed.text
     assert case["id"] in [item["id"] for item in listed.json()["items"]]
 
     other_manager = stack.token("chief-2", TENANT, ["enhetschef"], [sibling])
-    hidden = requests.get(f"{stack.urls['deviations']}/api/v1/deviations", headers=auth(other_manager), timeout=10)
+    hidden = requests.get(f"{stack.urls['deviations']}/api/v1/deviations", headers=bearer(other_manager), timeout=10)
     assert hidden.status_code == 200
     assert case["id"] not in [item["id"] for item in hidden.json()["items"]]
 
     # The enhetschef takes the case through to closing, with an action on the way.
     manager = stack.token("manager-1", TENANT, ["enhetschef"], [unit])
     url = f"{stack.urls['deviations']}/api/v1/deviations/{case['id']}"
-    etag = requests.get(url, headers=auth(manager), timeout=10).headers["ETag"]
+    etag = requests.get(url, headers=bearer(manager), timeout=10).headers["ETag"]
     for command in ("receive", "start_investigation"):
         response = requests.post(f"{url}/transitions", json={"command": command},
-                                 headers=auth(manager, **{"If-Match": etag}), timeout=10)
+                                 headers=bearer(manager, **{"If-Match": etag}), timeout=10)
         assert response.status_code == 200, response.text
         etag = response.headers["ETag"]
     response = requests.put(f"{url}/investigation", json={
         "what_happened": "Listan var inaktuell.", "why": "Ingen avstämning vid utskrivning.",
-        "what_must_change": "Avstämning mot journalen före utskick."}, headers=auth(manager, **{"If-Match": etag}),
+        "what_must_change": "Avstämning mot journalen före utskick."}, headers=bearer(manager, **{"If-Match": etag}),
         timeout=10)
     assert response.status_code == 200, response.text
     etag = response.headers["ETag"]
     action = requests.post(f"{url}/actions", json={
         "title": "Inför avstämningsrutin", "owner": "manager-1", "due_date": "2030-01-31"},
-        headers=auth(manager, **{"Idempotency-Key": str(uuid.uuid4())}), timeout=10)
+        headers=bearer(manager, **{"Idempotency-Key": str(uuid.uuid4())}), timeout=10)
     assert action.status_code == 201, action.text
-    etag = requests.get(url, headers=auth(manager), timeout=10).headers["ETag"]
+    etag = requests.get(url, headers=bearer(manager), timeout=10).headers["ETag"]
     response = requests.post(f"{url}/transitions", json={"command": "complete_investigation"},
-                             headers=auth(manager, **{"If-Match": etag}), timeout=10)
+                             headers=bearer(manager, **{"If-Match": etag}), timeout=10)
     assert response.status_code == 200, response.text
     etag = response.headers["ETag"]
     refused = requests.post(f"{url}/transitions", json={"command": "close"},
-                            headers=auth(manager, **{"If-Match": etag}), timeout=10)
+                            headers=bearer(manager, **{"If-Match": etag}), timeout=10)
     assert refused.status_code == 409
     assert refused.headers["Content-Type"].startswith("application/problem+json")
 
     action_url = f"{url}/actions/{action.json()['id']}"
     done = requests.post(f"{action_url}/transitions", json={"command": "complete"},
-                         headers=auth(manager, **{"If-Match": action.headers["ETag"]}), timeout=10)
+                         headers=bearer(manager, **{"If-Match": action.headers["ETag"]}), timeout=10)
     assert done.status_code == 200, done.text
     closed = requests.post(f"{url}/transitions", json={"command": "close"},
-                           headers=auth(manager, **{"If-Match": etag}), timeout=10)
+                           headers=bearer(manager, **{"If-Match": etag}), timeout=10)
     assert closed.status_code == 200, closed.text
     assert closed.json()["status"] == "closed"
 
@@ -119,15 +109,15 @@ def test_metrics_and_health_of_every_service(stack):
 def test_a_unit_created_in_processes_can_be_risk_analysed_in_risks(stack):
     """The risks worker keeps its org-tree copy from the processes service's events, as deviations' does."""
     admin = stack.token("admin-e2e", TENANT, ["administrator"])
-    board = create_unit(stack, admin, "board", "Omsorgsnämnden")
-    administration = create_unit(stack, admin, "administration", "Omsorgsförvaltningen", board)
-    unit = create_unit(stack, admin, "unit", "Boende Sjöudden", administration)
+    board = stack.create_unit(admin, "board", "Omsorgsnämnden")
+    administration = stack.create_unit(admin, "administration", "Omsorgsförvaltningen", board)
+    unit = stack.create_unit(admin, "unit", "Boende Sjöudden", administration)
     chief = stack.token("chief-2", TENANT, ["enhetschef"], [unit])
     body = {"title": "Sommarbemanning", "scope_type": "unit", "scope_id": unit, "trigger": "larger_change",
             "trigger_change": "summer_staffing", "analysis_date": "2026-05-12"}
     deadline = time.monotonic() + 30
     while True:
-        response = requests.post(f"{stack.urls['risks']}/api/v1/risk-analyses", json=body, headers=auth(chief),
+        response = requests.post(f"{stack.urls['risks']}/api/v1/risk-analyses", json=body, headers=bearer(chief),
                                  timeout=10)
         if response.status_code == 201 or time.monotonic() > deadline:
             break
@@ -137,17 +127,17 @@ def test_a_unit_created_in_processes_can_be_risk_analysed_in_risks(stack):
     analysis = response.json()
     assert analysis["unit_name"] == "Boende Sjöudden" and analysis["matrix_version"] == 1
     manager = stack.token("f-chief-2", TENANT, ["forvaltningschef"], [administration])
-    listed = requests.get(f"{stack.urls['risks']}/api/v1/risk-analyses", headers=auth(manager), timeout=10)
+    listed = requests.get(f"{stack.urls['risks']}/api/v1/risk-analyses", headers=bearer(manager), timeout=10)
     assert [item["id"] for item in listed.json()["items"]] == [analysis["id"]]
 
 
 def test_a_case_reported_in_deviations_is_counted_in_reporting_for_its_forvaltning_only(stack):
     """Reporting stores every event from the bus (on its own broker user) and counts the case where it belongs."""
     admin = stack.token("admin-e2e", TENANT, ["administrator"])
-    board = create_unit(stack, admin, "board", "Vård- och omsorgsnämnden")
-    administration = create_unit(stack, admin, "administration", "Vård- och omsorgsförvaltningen", board)
-    other = create_unit(stack, admin, "administration", "Individ- och familjeförvaltningen", board)
-    unit = create_unit(stack, admin, "unit", "Korttidsboendet Ekbacken", administration)
+    board = stack.create_unit(admin, "board", "Vård- och omsorgsnämnden")
+    administration = stack.create_unit(admin, "administration", "Vård- och omsorgsförvaltningen", board)
+    other = stack.create_unit(admin, "administration", "Individ- och familjeförvaltningen", board)
+    unit = stack.create_unit(admin, "unit", "Korttidsboendet Ekbacken", administration)
     staff = stack.token("staff-3", TENANT, ["medarbetare"], [unit])
     reported = report_when_unit_known(stack, staff, {
         "kind": "lex_maria", "unit_id": unit, "description": "Fel dos insulin gavs på kvällen."})
@@ -155,7 +145,7 @@ def test_a_case_reported_in_deviations_is_counted_in_reporting_for_its_forvaltni
     year = reported.json()["reported_at"][:4]
 
     def lex_maria(token, unit_id):
-        response = requests.get(f"{stack.urls['reporting']}/api/v1/figures", headers=auth(token), timeout=10,
+        response = requests.get(f"{stack.urls['reporting']}/api/v1/figures", headers=bearer(token), timeout=10,
                                 params={"unit_id": unit_id, "from": f"{year}-01-01", "to": f"{year}-12-31",
                                         "section": "lex_maria"})
         if response.status_code != 200:

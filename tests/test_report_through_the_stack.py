@@ -13,7 +13,9 @@ import pypdf
 import pytest
 import requests
 
-from .test_case_through_the_stack import auth, create_unit, report_when_unit_known
+from ordning_shared.testing import bearer
+
+from .test_case_through_the_stack import report_when_unit_known
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
 TENANT = "0138"
@@ -24,7 +26,7 @@ def counted(stack, token, unit_id, at_least: int, timeout: float = 60) -> int:
     """The deviations counted for a scope once reporting has taken in at least `at_least` of them."""
     deadline = time.monotonic() + timeout
     while True:
-        answer = requests.get(f"{stack.urls['reporting']}/api/v1/figures", headers=auth(token), timeout=10,
+        answer = requests.get(f"{stack.urls['reporting']}/api/v1/figures", headers=bearer(token), timeout=10,
                               params={"unit_id": unit_id, "section": "deviations"})
         assert answer.status_code == 200, answer.text
         total = next(f["value"] for f in answer.json()["sections"][0]["figures"] if f["key"] == "total")
@@ -34,7 +36,7 @@ def counted(stack, token, unit_id, at_least: int, timeout: float = 60) -> int:
 
 
 def create_report(stack, token, unit_id):
-    response = requests.post(f"{stack.urls['reporting']}/api/v1/reports", headers=auth(
+    response = requests.post(f"{stack.urls['reporting']}/api/v1/reports", headers=bearer(
         token, **{"Idempotency-Key": str(uuid.uuid4())}), timeout=60, json={
         "kind": "quality_report", "scope_type": "administration", "unit_id": unit_id, "year": YEAR})
     assert response.status_code == 201, response.text
@@ -48,11 +50,11 @@ def total_of(report: dict) -> int:
 
 def test_each_förvaltnings_kvalitetsberättelse_counts_its_own_cases(stack):
     admin = stack.token("admin-report", TENANT, ["administrator"])
-    board = create_unit(stack, admin, "board", "Nämnden för berättelser")
-    social = create_unit(stack, admin, "administration", "Socialförvaltningen B", board)
-    home_care = create_unit(stack, admin, "unit", "Hemtjänst Berättelse", social)
-    school = create_unit(stack, admin, "administration", "Utbildningsförvaltningen B", board)
-    pupils = create_unit(stack, admin, "unit", "Elevhälsan Berättelse", school)
+    board = stack.create_unit(admin, "board", "Nämnden för berättelser")
+    social = stack.create_unit(admin, "administration", "Socialförvaltningen B", board)
+    home_care = stack.create_unit(admin, "unit", "Hemtjänst Berättelse", social)
+    school = stack.create_unit(admin, "administration", "Utbildningsförvaltningen B", board)
+    pupils = stack.create_unit(admin, "unit", "Elevhälsan Berättelse", school)
 
     staff = stack.token("staff-report", TENANT, ["medarbetare"], [home_care])
     for description in ("Larmet gick inte att återställa.", "Fel dos gavs på kvällen.", "Dörren stod olåst."):
@@ -73,19 +75,19 @@ def test_each_förvaltnings_kvalitetsberättelse_counts_its_own_cases(stack):
     assert total_of(report) == 3
     other = create_report(stack, school_chief, school).json()
     assert total_of(other) == 1
-    hidden = requests.get(f"{stack.urls['reporting']}/api/v1/reports/{report['id']}", headers=auth(school_chief),
+    hidden = requests.get(f"{stack.urls['reporting']}/api/v1/reports/{report['id']}", headers=bearer(school_chief),
                           timeout=10)
     assert hidden.status_code == 404  # the other förvaltning's report is not revealed
 
     url = f"{stack.urls['reporting']}/api/v1/reports/{report['id']}"
     written = requests.put(f"{url}/sections/avvikelser", json={"text": "Tre avvikelser i hemtjänsten."},
-                           headers=auth(social_chief, **{"If-Match": created.headers["ETag"]}), timeout=10)
+                           headers=bearer(social_chief, **{"If-Match": created.headers["ETag"]}), timeout=10)
     assert written.status_code == 200, written.text
-    finished = requests.post(f"{url}/finish", headers=auth(social_chief, **{"If-Match": written.headers["ETag"]}),
+    finished = requests.post(f"{url}/finish", headers=bearer(social_chief, **{"If-Match": written.headers["ETag"]}),
                              timeout=60)
     assert finished.status_code == 200, finished.text
 
-    document = requests.get(url, headers=auth(social_chief, Accept="application/pdf"), timeout=120)
+    document = requests.get(url, headers=bearer(social_chief, Accept="application/pdf"), timeout=120)
     assert document.status_code == 200 and document.headers["Content-Type"] == "application/pdf"
     text = " ".join(" ".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(document.content)).pages)
                     .split())

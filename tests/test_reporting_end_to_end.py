@@ -15,23 +15,13 @@ import requests
 import sqlalchemy as sa
 
 from ordning_shared.db import make_engine
-from ordning_shared.testing import wait_until
+from ordning_shared.testing import bearer, wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
 SUNDSVALL, REGION = "2281", "22"
 YEAR = time.gmtime().tm_year
 
 
-def auth(token, **headers):
-    return {"Authorization": f"Bearer {token}", **headers}
-
-
-def create_unit(stack, admin, kind, name, parent_id=None):
-    body = {"kind": kind, "name": name, **({"parent_id": parent_id} if parent_id else {})}
-    response = requests.post(f"{stack.urls['processes']}/api/v1/org-units", json=body, headers=auth(admin),
-                             timeout=10)
-    assert response.status_code == 201, response.text
-    return response.json()["id"]
 
 
 def report(stack, token, kind, unit):
@@ -39,7 +29,7 @@ def report(stack, token, kind, unit):
     while True:  # the deviations service learns of a new unit through the org events
         response = requests.post(f"{stack.urls['deviations']}/api/v1/deviations", json={
             "kind": kind, "unit_id": unit, "description": "Insatsen uteblev; schemat visade fel tid."},
-            headers=auth(token, **{"Idempotency-Key": str(uuid.uuid4())}), timeout=10)
+            headers=bearer(token, **{"Idempotency-Key": str(uuid.uuid4())}), timeout=10)
         if response.status_code == 201 or time.monotonic() > deadline:
             break
         time.sleep(0.2)
@@ -49,26 +39,26 @@ def report(stack, token, kind, unit):
 
 def move_on(stack, token, case, *commands, serious=None, ivo_on=None):
     url = f"{stack.urls['deviations']}/api/v1/deviations/{case}"
-    etag = requests.get(url, headers=auth(token), timeout=10).headers["ETag"]
+    etag = requests.get(url, headers=bearer(token), timeout=10).headers["ETag"]
     for command in commands:
         moved = requests.post(f"{url}/transitions", json={"command": command},
-                              headers=auth(token, **{"If-Match": etag}), timeout=10)
+                              headers=bearer(token, **{"If-Match": etag}), timeout=10)
         assert moved.status_code == 200, moved.text
         etag = moved.headers["ETag"]
     if serious is not None:
         decided = requests.put(f"{url}/seriousness", json={"serious": serious},
-                               headers=auth(token, **{"If-Match": etag}), timeout=10)
+                               headers=bearer(token, **{"If-Match": etag}), timeout=10)
         assert decided.status_code == 200, decided.text
         etag = decided.headers["ETag"]
     if ivo_on is not None:
         ivo = requests.put(f"{url}/ivo-report", json={"reported_on": ivo_on, "reference": "3.5.1-7/2026"},
-                           headers=auth(token, **{"If-Match": etag}), timeout=10)
+                           headers=bearer(token, **{"If-Match": etag}), timeout=10)
         assert ivo.status_code == 200, ivo.text
 
 
 def figures(stack, token, **query):
     query = {"from": f"{YEAR}-01-01", "to": f"{YEAR}-12-31", **query}
-    response = requests.get(f"{stack.urls['reporting']}/api/v1/figures", params=query, headers=auth(token),
+    response = requests.get(f"{stack.urls['reporting']}/api/v1/figures", params=query, headers=bearer(token),
                             timeout=10)
     assert response.status_code == 200, response.text
     return response.json()
@@ -82,19 +72,19 @@ def value(document, section, figure):
 
 def region_view(stack, token):
     response = requests.get(f"{stack.urls['reporting']}/api/v1/region/figures", params={"year": YEAR},
-                            headers=auth(token), timeout=10)
+                            headers=bearer(token), timeout=10)
     assert response.status_code == 200, response.text
     return response.json()
 
 
 def test_cases_count_in_their_forvaltning_the_region_sees_small_counts_suppressed_and_a_rebuild_agrees(stack):
     admin = stack.token("admin-rep-e2e", SUNDSVALL, ["administrator"])
-    board = create_unit(stack, admin, "board", "Socialnämnden")
-    f1 = create_unit(stack, admin, "administration", "Socialförvaltningen", board)
-    home_care = create_unit(stack, admin, "unit", "Hemtjänst Norr", f1)
-    housing = create_unit(stack, admin, "unit", "Vård- och omsorgsboendet Solbacken", f1)
-    f2 = create_unit(stack, admin, "administration", "Barn- och utbildningsförvaltningen", board)
-    school = create_unit(stack, admin, "unit", "Skönsbergsskolan", f2)
+    board = stack.create_unit(admin, "board", "Socialnämnden")
+    f1 = stack.create_unit(admin, "administration", "Socialförvaltningen", board)
+    home_care = stack.create_unit(admin, "unit", "Hemtjänst Norr", f1)
+    housing = stack.create_unit(admin, "unit", "Vård- och omsorgsboendet Solbacken", f1)
+    f2 = stack.create_unit(admin, "administration", "Barn- och utbildningsförvaltningen", board)
+    school = stack.create_unit(admin, "unit", "Skönsbergsskolan", f2)
 
     staff = stack.token("staff-rep-e2e", SUNDSVALL, ["medarbetare"], [f1, f2])
     chief = stack.token("chief-rep-e2e", SUNDSVALL, ["enhetschef"], [f1])
@@ -108,7 +98,7 @@ def test_cases_count_in_their_forvaltning_the_region_sees_small_counts_suppresse
     move_on(stack, chief, feedback, "receive", "close")
     action = requests.post(f"{stack.urls['deviations']}/api/v1/deviations/{lex_sarah}/actions", json={
         "title": "Ny rutin för helgbemanning", "owner": "chief-rep-e2e", "due_date": f"{YEAR + 1}-03-31"},
-        headers=auth(chief), timeout=10)
+        headers=bearer(chief), timeout=10)
     assert action.status_code == 201, action.text
     # Barn- och utbildningsförvaltningen: 2 avvikelser
     for _ in range(2):
@@ -139,7 +129,7 @@ def test_cases_count_in_their_forvaltning_the_region_sees_small_counts_suppresse
     assert value(first, "actions", "created") == 1 and value(second, "actions", "created") == 0
     # a förvaltningschef of the other förvaltning does not see the first one's figures
     refused = requests.get(f"{stack.urls['reporting']}/api/v1/figures", params={"unit_id": f1},
-                           headers=auth(fchef2), timeout=10)
+                           headers=bearer(fchef2), timeout=10)
     assert refused.status_code == 404
 
     # The serious case went on to the risks service as a proposal, and reporting stored that event too
@@ -159,8 +149,8 @@ def test_cases_count_in_their_forvaltning_the_region_sees_small_counts_suppresse
     host = stack.token("host-rep-e2e", REGION, ["region_host"])
     assert region_view(stack, host)["municipalities"] == []
     consent_url = f"{stack.urls['reporting']}/api/v1/region/consent"
-    etag = requests.get(consent_url, headers=auth(admin), timeout=10).headers["ETag"]
-    agreed = requests.put(consent_url, json={"region": REGION}, headers=auth(admin, **{"If-Match": etag}), timeout=10)
+    etag = requests.get(consent_url, headers=bearer(admin), timeout=10).headers["ETag"]
+    agreed = requests.put(consent_url, json={"region": REGION}, headers=bearer(admin, **{"If-Match": etag}), timeout=10)
     assert agreed.status_code == 200 and agreed.json()["agreed_by"] == "admin-rep-e2e", agreed.text
     region = region_view(stack, host)
     assert [m["tenant"] for m in region["municipalities"]] == [SUNDSVALL]
@@ -175,7 +165,7 @@ def test_cases_count_in_their_forvaltning_the_region_sees_small_counts_suppresse
     assert total - sum(shown) >= 5, kinds  # what the hidden kinds hold together is no small count
     assert not any(unit in str(region) for unit in (home_care, housing, school, f1, f2))
     municipality_refused = requests.get(f"{stack.urls['reporting']}/api/v1/region/figures",
-                                        headers=auth(quality), timeout=10)
+                                        headers=bearer(quality), timeout=10)
     assert municipality_refused.status_code == 403
 
     # A rebuild from the stored events gives the figures of the incremental path, while the worker runs
@@ -194,11 +184,11 @@ def test_a_case_linked_to_a_process_step_counts_under_it_and_an_action_with_effe
     follow-up (the action events' flag) fill deviations.by_process and actions.effect_followed_up."""
     tenant = "2262"
     admin = stack.token("admin-links-e2e", tenant, ["administrator"])
-    board = create_unit(stack, admin, "board", "Socialnämnden")
-    forvaltning = create_unit(stack, admin, "administration", "Socialförvaltningen", board)
-    unit = create_unit(stack, admin, "unit", "Hemtjänst Väst", forvaltning)
+    board = stack.create_unit(admin, "board", "Socialnämnden")
+    forvaltning = stack.create_unit(admin, "administration", "Socialförvaltningen", board)
+    unit = stack.create_unit(admin, "unit", "Hemtjänst Väst", forvaltning)
     copied = requests.post(f"{stack.urls['processes']}/api/v1/process-templates/socialtjanst_ni_2021_2/copy",
-                           json={"unit_id": forvaltning}, headers=auth(admin), timeout=10)
+                           json={"unit_id": forvaltning}, headers=bearer(admin), timeout=10)
     assert copied.status_code == 201, copied.text
     steps = {step["name"]: step["id"] for step in copied.json()["draft"]["steps"]}
     utreda, other = steps["Utreda"], next(step for name, step in steps.items() if name != "Utreda")
@@ -211,9 +201,9 @@ def test_a_case_linked_to_a_process_step_counts_under_it_and_an_action_with_effe
     deviations = f"{stack.urls['deviations']}/api/v1/deviations"
 
     def link(case, step):
-        etag = requests.get(f"{deviations}/{case}", headers=auth(chief), timeout=10).headers["ETag"]
+        etag = requests.get(f"{deviations}/{case}", headers=bearer(chief), timeout=10).headers["ETag"]
         changed = requests.patch(f"{deviations}/{case}", json={"process_step_id": step},
-                                 headers=auth(chief, **{"If-Match": etag}), timeout=10)
+                                 headers=bearer(chief, **{"If-Match": etag}), timeout=10)
         assert changed.status_code == 200 and changed.json()["process_step_id"] == step, changed.text
 
     link(named, other)
@@ -221,11 +211,11 @@ def test_a_case_linked_to_a_process_step_counts_under_it_and_an_action_with_effe
     link(linked, utreda)
     done, left_open = (requests.post(f"{deviations}/{named}/actions", json={
         "title": title, "owner": "chief-links-e2e", "due_date": f"{YEAR + 1}-03-31"},
-        headers=auth(chief), timeout=10) for title in ("Checklista vid utredning", "Utbildning"))
+        headers=bearer(chief), timeout=10) for title in ("Checklista vid utredning", "Utbildning"))
     assert done.status_code == 201 and left_open.status_code == 201, (done.text, left_open.text)
     completed = requests.post(f"{deviations}/{named}/actions/{done.json()['id']}/transitions",
                               json={"command": "complete", "effect_followup": "Stickprov i september"},
-                              headers=auth(chief, **{"If-Match": done.headers["ETag"]}), timeout=10)
+                              headers=bearer(chief, **{"If-Match": done.headers["ETag"]}), timeout=10)
     assert completed.status_code == 200, completed.text
 
     quality = stack.token("kval-links-e2e", tenant, ["kvalitetsutvecklare"], [board])

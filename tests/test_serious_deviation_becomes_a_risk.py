@@ -24,33 +24,23 @@ from kombu import Connection
 from ordning_shared.db import make_engine
 from ordning_shared.events import DomainEvent, serialize, to_cloudevent
 from ordning_shared.migrations import upgrade
-from ordning_shared.testing import make_settings, publish_on_bus, wait_until
+from ordning_shared.testing import bearer, make_settings, publish_on_bus, wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
 TENANT = "0138"
 SERIOUSNESS = "se.ordning.deviation.seriousness_decided.v1"
 
 
-def auth(token, **headers):
-    return {"Authorization": f"Bearer {token}", **headers}
-
-
-def create_unit(stack, admin, kind, name, parent_id=None):
-    body = {"kind": kind, "name": name, **({"parent_id": parent_id} if parent_id else {})}
-    response = requests.post(f"{stack.urls['processes']}/api/v1/org-units", json=body, headers=auth(admin),
-                             timeout=10)
-    assert response.status_code == 201, response.text
-    return response.json()["id"]
 
 
 def org_tree(stack, suffix):
     """nämnd > förvaltning > verksamhetsområde > two enheter, created in the processes service."""
     admin = stack.token("admin-risk-e2e", TENANT, ["administrator"])
-    board = create_unit(stack, admin, "board", f"Omsorgsnämnden {suffix}")
-    administration = create_unit(stack, admin, "administration", f"Omsorgsförvaltningen {suffix}", board)
-    division = create_unit(stack, admin, "division", f"Äldreomsorg {suffix}", administration)
-    unit = create_unit(stack, admin, "unit", f"Hemtjänst Norr {suffix}", division)
-    sibling = create_unit(stack, admin, "unit", f"Hemtjänst Syd {suffix}", division)
+    board = stack.create_unit(admin, "board", f"Omsorgsnämnden {suffix}")
+    administration = stack.create_unit(admin, "administration", f"Omsorgsförvaltningen {suffix}", board)
+    division = stack.create_unit(admin, "division", f"Äldreomsorg {suffix}", administration)
+    unit = stack.create_unit(admin, "unit", f"Hemtjänst Norr {suffix}", division)
+    sibling = stack.create_unit(admin, "unit", f"Hemtjänst Syd {suffix}", division)
     return board, administration, unit, sibling
 
 
@@ -61,7 +51,7 @@ def wait_for(fetch, timeout=30, message="the risks service to catch up"):
 
 def proposals_of(stack, token, deviation_id, status="open"):
     response = requests.get(f"{stack.urls['risks']}/api/v1/risk-proposals",
-                            params={"deviation_id": deviation_id, "status": status}, headers=auth(token), timeout=10)
+                            params={"deviation_id": deviation_id, "status": status}, headers=bearer(token), timeout=10)
     assert response.status_code == 200, response.text
     return response.json()["items"]
 
@@ -98,7 +88,7 @@ def the_forvaltnings_treatment_plan_and_heat_map_show_the_risk(stack, token, adm
     `year` once, with its action and owner, and counted in its heat map's cell, before and after actions."""
     risks = stack.urls["risks"]
     plan = requests.get(f"{risks}/api/v1/risk-treatment-plan", params={"unit_id": administration, "year": year},
-                        headers=auth(token), timeout=10)
+                        headers=bearer(token), timeout=10)
     assert plan.status_code == 200, plan.text
     held = [item for item in plan.json()["risks"] if item["risk_id"] == risk_id]
     assert len(held) == 1, plan.json()
@@ -107,7 +97,7 @@ def the_forvaltnings_treatment_plan_and_heat_map_show_the_risk(stack, token, adm
     assert risk_id not in [item["risk_id"] for item in plan.json()["awaiting_decision"]]
 
     heat = requests.get(f"{risks}/api/v1/risk-heat-map", params={
-        "unit_id": administration, "from": f"{year}-01-01", "to": f"{year}-12-31"}, headers=auth(token), timeout=10)
+        "unit_id": administration, "from": f"{year}-01-01", "to": f"{year}-12-31"}, headers=bearer(token), timeout=10)
     assert heat.status_code == 200, heat.text
     grid = next(g for g in heat.json()["grids"] if g["current"])
     counted = {(cell["probability"], cell["consequence"]): (cell["initial"], cell["residual"])
@@ -130,7 +120,7 @@ def test_a_serious_lex_sarah_case_becomes_a_risk_accepted_by_the_forvaltning(sta
     while True:  # the deviations service learns of the new unit through the org events
         reported = requests.post(f"{deviations}/api/v1/deviations", json={
             "kind": "lex_sarah", "unit_id": unit, "description": "Brukaren fick inte sina insatser under helgen."},
-            headers=auth(staff, **{"Idempotency-Key": str(uuid.uuid4())}), timeout=10)
+            headers=bearer(staff, **{"Idempotency-Key": str(uuid.uuid4())}), timeout=10)
         if reported.status_code == 201 or time.monotonic() > deadline:
             break
         time.sleep(0.2)
@@ -138,13 +128,13 @@ def test_a_serious_lex_sarah_case_becomes_a_risk_accepted_by_the_forvaltning(sta
     case = reported.json()["id"]
     chief = stack.token("chief-risk-e2e", TENANT, ["enhetschef"], [unit])
     url = f"{deviations}/api/v1/deviations/{case}"
-    etag = requests.get(url, headers=auth(chief), timeout=10).headers["ETag"]
+    etag = requests.get(url, headers=bearer(chief), timeout=10).headers["ETag"]
     for command in ("receive", "start_investigation"):
         moved = requests.post(f"{url}/transitions", json={"command": command},
-                              headers=auth(chief, **{"If-Match": etag}), timeout=10)
+                              headers=bearer(chief, **{"If-Match": etag}), timeout=10)
         assert moved.status_code == 200, moved.text
         etag = moved.headers["ETag"]
-    decided = requests.put(f"{url}/seriousness", json={"serious": True}, headers=auth(chief, **{"If-Match": etag}),
+    decided = requests.put(f"{url}/seriousness", json={"serious": True}, headers=bearer(chief, **{"If-Match": etag}),
                            timeout=10)
     assert decided.status_code == 200, decided.text
 
@@ -154,7 +144,7 @@ def test_a_serious_lex_sarah_case_becomes_a_risk_accepted_by_the_forvaltning(sta
         "serious_deviation", unit, "lex_sarah")
     # the IVO report of the same case makes no second proposal: it dates the one there is
     reported_to_ivo = requests.put(f"{url}/ivo-report", json={"reported_on": "2026-05-20", "reference": "3.5.1-1/2026"},
-                                   headers=auth(chief, **{"If-Match": decided.headers["ETag"]}), timeout=10)
+                                   headers=bearer(chief, **{"If-Match": decided.headers["ETag"]}), timeout=10)
     assert reported_to_ivo.status_code == 200, reported_to_ivo.text
     dated = wait_for(lambda: next((p for p in proposals_of(stack, chief, case) if p["ivo_reported_on"]), None),
                      message="the IVO report's date")
@@ -166,28 +156,28 @@ def test_a_serious_lex_sarah_case_becomes_a_risk_accepted_by_the_forvaltning(sta
     accepted = requests.post(f"{proposal_url}/decision", json={
         "decision": "accept", "new_analysis": {"title": "Insatser under helger", "analysis_date": "2026-05-25"},
         "description": "Brukare blir utan insatser när helgbemanningen inte räcker.", "causes": ["Få vikarier"]},
-        headers=auth(chief, **{"If-Match": requests.get(proposal_url, headers=auth(chief), timeout=10)
+        headers=bearer(chief, **{"If-Match": requests.get(proposal_url, headers=bearer(chief), timeout=10)
                                .headers["ETag"]}), timeout=10)
     assert accepted.status_code == 200, accepted.text
     analysis_id, risk_id = accepted.json()["analysis_id"], accepted.json()["risk_id"]
     analysis_url = f"{risks}/api/v1/risk-analyses/{analysis_id}"
-    analysis = requests.get(analysis_url, headers=auth(chief), timeout=10)
+    analysis = requests.get(analysis_url, headers=bearer(chief), timeout=10)
     assert analysis.json()["trigger"] == "serious_deviation"
     started = requests.post(f"{analysis_url}/transitions", json={"command": "start"},
-                            headers=auth(chief, **{"If-Match": analysis.headers["ETag"]}), timeout=10)
+                            headers=bearer(chief, **{"If-Match": analysis.headers["ETag"]}), timeout=10)
     assert started.status_code == 200, started.text
 
     # Scored, given an action, escalated to the förvaltning ...
     risk_url = f"{analysis_url}/risks/{risk_id}"
     scored = requests.post(f"{risk_url}/scorings", json={"probability": 3, "consequence": 4, "kind": "initial"},
-                           headers=auth(chief), timeout=10)
+                           headers=bearer(chief), timeout=10)
     assert scored.status_code == 201 and scored.json()["in_plan"] is True, scored.text
     action = requests.post(f"{risk_url}/actions", json={
         "title": "Helgpool med vikarier", "owner": "chief-risk-e2e", "due_date": "2026-09-30"},
-        headers=auth(chief), timeout=10)
+        headers=bearer(chief), timeout=10)
     assert action.status_code == 201, action.text
     escalated = requests.post(f"{risk_url}/escalations", json={
-        "to_unit_id": administration, "reason": "Bemanningen beslutas av förvaltningen."}, headers=auth(chief),
+        "to_unit_id": administration, "reason": "Bemanningen beslutas av förvaltningen."}, headers=bearer(chief),
         timeout=10)
     assert escalated.status_code == 201, escalated.text
 
@@ -195,21 +185,21 @@ def test_a_serious_lex_sarah_case_becomes_a_risk_accepted_by_the_forvaltning(sta
     forvaltningschef = stack.token("fchef-risk-e2e", TENANT, ["forvaltningschef"], [administration])
     inbox = requests.get(f"{risks}/api/v1/risk-escalations", params={"to_unit_id": administration,
                                                                      "status": "pending"},
-                         headers=auth(forvaltningschef), timeout=10).json()["items"]
+                         headers=bearer(forvaltningschef), timeout=10).json()["items"]
     assert [e["risk_id"] for e in inbox] == [risk_id]
     escalation_url = f"{risks}/api/v1/risk-escalations/{inbox[0]['id']}"
-    answer = requests.post(f"{escalation_url}/decision", json={"decision": "accept"}, headers=auth(
-        forvaltningschef, **{"If-Match": requests.get(escalation_url, headers=auth(forvaltningschef), timeout=10)
+    answer = requests.post(f"{escalation_url}/decision", json={"decision": "accept"}, headers=bearer(
+        forvaltningschef, **{"If-Match": requests.get(escalation_url, headers=bearer(forvaltningschef), timeout=10)
                              .headers["ETag"]}), timeout=10)
     assert answer.status_code == 200, answer.text
-    risk = requests.get(risk_url, headers=auth(forvaltningschef), timeout=10).json()
+    risk = requests.get(risk_url, headers=bearer(forvaltningschef), timeout=10).json()
     assert (risk["holder_unit_id"], risk["escalation_status"]) == (administration, "accepted")
     assert risk["actions"]["total"] == 1 and risk["in_plan"] is True
 
     the_forvaltnings_treatment_plan_and_heat_map_show_the_risk(stack, forvaltningschef, administration, risk_id, 2026)
 
     # The proposal is decided once, and shows what it became.
-    done = requests.get(proposal_url, headers=auth(forvaltningschef), timeout=10).json()
+    done = requests.get(proposal_url, headers=bearer(forvaltningschef), timeout=10).json()
     assert (done["status"], done["analysis_id"], done["risk_id"]) == ("accepted", analysis_id, risk_id)
 
 

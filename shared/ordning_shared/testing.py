@@ -345,6 +345,11 @@ class BackgroundWorker:
         self.thread.join(timeout=15)
 
 
+def bearer(token: str, **headers) -> dict:
+    """Request headers carrying `token` (and any others, e.g. an Idempotency-Key)."""
+    return {"Authorization": f"Bearer {token}", **headers}
+
+
 def publish_on_bus(broker_url: str, namespace: str, body: bytes | str, routing_key: str | None = None) -> None:
     """Put a serialized CloudEvent on the namespace's events exchange as the outbox relay does: persistent, and
     confirmed by the broker before this returns (a redelivery is the same body again). Without confirms a message
