@@ -215,6 +215,18 @@ def insert_if_absent(connection: sa.Connection, table: sa.Table, values: dict) -
     return connection.execute(statement).first() is not None  # rowcount is not reliable here on every driver
 
 
+def write_if_newer(connection: sa.Connection, table: sa.Table, key: dict, values: dict,
+                   version_column: str = "version") -> bool:
+    """Keep the newest version of a row copied from events: insert it when absent, else update it only if `values`
+    carry a higher version than the row's. An event delivered twice, or an older one arriving after a newer one,
+    then changes nothing, so a copy converges whatever the order. True when this call wrote the row."""
+    if insert_if_absent(connection, table, {**key, **values}):
+        return True
+    where = [table.c[name] == value for name, value in key.items()]
+    newer = table.c[version_column] < values[version_column]
+    return connection.execute(table.update().where(*where, newer).values(**values)).rowcount == 1
+
+
 def write_versioned(connection: sa.Connection, table: sa.Table, key: dict, values: dict, read_version: int) -> bool:
     """Write a row (a tenant's setting) at the version that was read, 0 meaning no row yet: the first write
     inserts it as version 1, a later one updates only the version read. False: another writer came first."""

@@ -11,7 +11,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from .db import UnitOfWork
+from .db import UnitOfWork, write_if_newer
 from .events import require_source
 
 ORG_UNIT_EVENT_TYPES = (
@@ -31,15 +31,11 @@ def apply_org_unit_event(uow: UnitOfWork, cloudevent) -> None:
     revision = int(data["revision"])
     closed_at = data.get("closed_at")
     values = {
-        "tenant": tenant, "kind": data["kind"], "name": data["name"], "parent_id": data.get("parent_id"),
+        "kind": data["kind"], "name": data["name"], "parent_id": data.get("parent_id"),
         "closed_at": datetime.fromisoformat(closed_at) if closed_at else None, "revision": revision,
     }
-    key = sa.and_(table.c.tenant == tenant, table.c.id == unit_id)  # another tenant's unit may share the id
-    current = uow.execute(sa.select(table.c.revision).where(key)).first()
-    if current is None:
-        uow.execute(table.insert().values(id=unit_id, **values))
-    elif current.revision < revision:  # an older event arriving late changes nothing
-        uow.execute(table.update().where(key).values(**values))
+    # Keyed by tenant too: another tenant's unit may share the id. An older event arriving late changes nothing.
+    write_if_newer(uow.connection, table, {"tenant": tenant, "id": unit_id}, values, "revision")
 
 
 def org_unit_handlers() -> dict:

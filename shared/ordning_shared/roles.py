@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from .db import UnitOfWork
+from .db import UnitOfWork, write_if_newer
 from .events import require_source
 from .orgtree import ancestor_ids
 
@@ -51,12 +51,8 @@ def apply_role_event(uow: UnitOfWork, cloudevent) -> None:
         "valid_to": date.fromisoformat(data["valid_to"]) if data.get("valid_to") else None,
         "ended_at": datetime.fromisoformat(ended_at) if ended_at else None, "version": version,
     }
-    key = sa.and_(table.c.tenant == tenant, table.c.assignment_id == assignment_id)
-    current = uow.execute(sa.select(table.c.version).where(key)).first()
-    if current is None:
-        uow.execute(table.insert().values(tenant=tenant, assignment_id=assignment_id, **values))
-    elif current.version < version:  # an older event arriving late changes nothing
-        uow.execute(table.update().where(key).values(**values))
+    # An older event arriving late changes nothing.
+    write_if_newer(uow.connection, table, {"tenant": tenant, "assignment_id": assignment_id}, values)
 
 
 def role_handlers() -> dict:
