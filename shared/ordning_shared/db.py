@@ -62,7 +62,7 @@ class PlatformTables:
     """
 
     def __init__(self, metadata: sa.MetaData, *, org_replica: bool = True, role_replica: bool = False,
-                 audit_value_fields: dict[str, frozenset] | None = None):
+                 process_replica: bool = False, audit_value_fields: dict[str, frozenset] | None = None):
         self.metadata = metadata
         self.audit_value_fields = dict(audit_value_fields or {})
         self.outbox = sa.Table(
@@ -165,6 +165,29 @@ class PlatformTables:
                 sa.Column("version", sa.Integer, nullable=False),
                 sa.Index("ix_role_holder_replica_unit", "tenant", "unit_id", "role"),
                 sa.Index("ix_role_holder_replica_process", "tenant", "process_id", "role"),
+            )
+
+        # The tenants' established processes and their steps (ids only), from the processes service's
+        # se.ordning.process.* events (ordning_shared.processmap).
+        self.processes = self.process_steps = None
+        if process_replica:
+            self.processes = sa.Table(
+                "process_replica", metadata,
+                sa.Column("tenant", sa.String(16), primary_key=True),
+                Id(name="process_id", primary_key=True),
+                Id(name="unit_id", nullable=False),
+                Id(name="parent_id"),  # the process it is a delprocess of
+                sa.Column("kind", sa.String(20), nullable=False),
+                sa.Column("version", sa.Integer, nullable=False),  # the newest established version seen
+                sa.Column("established_on", sa.Date, nullable=False),
+            )
+            self.process_steps = sa.Table(
+                "process_step_replica", metadata,
+                sa.Column("tenant", sa.String(16), primary_key=True),
+                Id(name="step_id", primary_key=True),  # stable across the process's versions
+                Id(name="process_id", nullable=False),
+                sa.Column("version", sa.Integer, nullable=False),  # the newest established version naming it
+                sa.Index("ix_process_step_replica_process", "tenant", "process_id"),
             )
 
 

@@ -2,13 +2,14 @@
 
 `platform` holds the tables every service keeps (outbox, inbox, audit_log,
 idempotency_keys); `org_replica` the copy of the organisation tree that services
-scoping by organisation keep; `role_replica` the copy of who holds which role where. A service's first migration depends on the branches
+scoping by organisation keep; `role_replica` the copy of who holds which role where; `process_replica` the
+copy of the established processes and their step ids. A service's first migration depends on the branches
 it uses (its migrations package lists them in PLATFORM_BRANCHES), so a change to a
 platform table is one migration here that every service's `ordning-migrate` runs.
 """
 import os
 
-BRANCHES = ("platform", "org_replica", "role_replica")
+BRANCHES = ("platform", "org_replica", "role_replica", "process_replica")
 
 
 def location(branch: str) -> str:

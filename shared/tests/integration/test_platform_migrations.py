@@ -21,7 +21,7 @@ pytestmark = pytest.mark.integration
 
 SERVICES = ("processes", "deviations", "risks", "reporting")
 PLATFORM_TABLES = ("outbox", "inbox", "audit_log", "read_log", "idempotency_keys", "org_unit_replica",
-                   "role_holder_replica")
+                   "role_holder_replica", "process_replica", "process_step_replica")
 
 
 def _service_metadata(service: str) -> sa.MetaData:
