@@ -68,8 +68,10 @@ class ProcessVersionStatus(str, Enum):
 PROCESS_ESTABLISHED = "se.ordning.process.established.v1"   # a process's first established version
 PROCESS_REVISED = "se.ordning.process.revised.v1"           # a later version established, the earlier superseded
 PROCESS_EVENT_TYPES = (PROCESS_ESTABLISHED, PROCESS_REVISED)
-# The allow-list of each event's data: ids, codes, version numbers and dates, never a name or a step's text.
-_PROCESS_FIELDS = frozenset({"process_id", "unit_id", "parent_id", "kind", "version", "established_on"})
+# The allow-list of each event's data: ids, codes, version numbers and dates, never a name or a step's text. The
+# version's step ids (in order) let other services check a step they are given from their copy of the map
+# (ordning_shared.processmap).
+_PROCESS_FIELDS = frozenset({"process_id", "unit_id", "parent_id", "kind", "version", "established_on", "step_ids"})
 PROCESS_EVENT_PAYLOAD_FIELDS = {PROCESS_ESTABLISHED: _PROCESS_FIELDS,
                                 PROCESS_REVISED: _PROCESS_FIELDS | {"previous_version"}}
 
@@ -258,7 +260,8 @@ class Process:
         draft.established_on, draft.decision_reference = established_on, decision_reference
         self.revision += 1
         data = {"process_id": self.id, "unit_id": self.unit_id, "parent_id": self.parent_id,
-                "kind": self.kind.value, "version": draft.number, "established_on": established_on.isoformat()}
+                "kind": self.kind.value, "version": draft.number, "established_on": established_on.isoformat(),
+                "step_ids": [step.id for step in draft.steps]}
         if previous is None:
             self._record(PROCESS_ESTABLISHED, data, draft.number)
         else:
