@@ -279,12 +279,12 @@ def processes_service(settings) -> Service:
         ("POST", "/api/v1/documents"): lambda v: {
             "kind": "checklista", "owner_unit_id": v["unit_id"], "title": "Checklista vid fall",
             "body": "1. Hjälp\n2. Rapportera", "unit_ids": [v["administration"]],
-            "step_ids": ["c2a4e6f8-1b3d-4f5a-8c7e-9d0b2a4c6e8f"]},
+            "step_ids": [v["step_ids"][0]]},
         ("PUT", "/api/v1/documents/settings"): lambda v: {"self_approval_allowed": False},
         ("POST", "/api/v1/documents/<uuid:document_id>/versions"): on("established", {}),
         ("PATCH", "/api/v1/documents/<uuid:document_id>/versions/<int:number>"): on("draft", lambda v: {
             "title": "Rutin vid avvikelser", "body": "## Syfte\n\nNy text.", "unit_ids": [v["administration"]],
-            "step_ids": ["c2a4e6f8-1b3d-4f5a-8c7e-9d0b2a4c6e8f"]}),
+            "step_ids": [v["step_ids"][0]]}),
         ("POST", "/api/v1/documents/<uuid:document_id>/versions/<int:number>/submit"): on("draft", {}),
         ("POST", "/api/v1/documents/<uuid:document_id>/versions/<int:number>/establish"): on("for_approval", {
             "decision_reference": "SN 2026/123 § 45", "review_date": "2099-06-30"}),

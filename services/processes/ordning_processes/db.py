@@ -506,7 +506,7 @@ role_assignments = sa.Table(
     Id(name="id", primary_key=True),
     sa.Column("role", sa.String(40), nullable=False),
     Id(name="unit_id"),
-    Id(name="process_id"),  # as given: the process map validates it through service.check_process_exists
+    Id(name="process_id"),  # a process of the tenant's map (service.check_process_exists)
     sa.Column("user_id", sa.String(200), nullable=False),
     sa.Column("display_name", sa.String(DISPLAY_NAME_MAX_LENGTH), nullable=False),
     sa.Column("valid_from", sa.Date, nullable=False),
@@ -618,7 +618,7 @@ def write_duties(conn, tenant: str, role: str, phase: str, duties: list[str], *,
 
 
 __all__ = ["metadata", "tables", "org_units", "org_unit_history", "role_assignments", "role_duties", "processes",
-           "process_versions", "quality_goals", "goal_indicators", "goal_measurements"]
+           "process_versions", "process_steps", "quality_goals", "goal_indicators", "goal_measurements"]
 
 
 # =============================================================================
@@ -685,6 +685,20 @@ process_versions = sa.Table(
              postgresql_where=sa.text("status = 'draft'"), sqlite_where=sa.text("status = 'draft'")),
     sa.Index("uq_process_versions_one_established", "tenant", "process_id", unique=True,
              postgresql_where=sa.text("status = 'established'"), sqlite_where=sa.text("status = 'established'")),
+)
+
+# Every step id of every version of a process (drafts too), one row each: the lookup that tells whether an id is
+# one of the tenant's process steps (documents link steps) without reading the versions' JSON. Kept by
+# save_process in the same transaction as the versions; a step id belongs to one process (the domain refuses
+# another process's ids), so (tenant, step_id) is its key.
+process_steps = sa.Table(
+    "process_steps", metadata,
+    sa.Column("tenant", sa.String(16), primary_key=True),
+    Id(name="step_id", primary_key=True),
+    Id(name="process_id", nullable=False),
+    sa.ForeignKeyConstraint(["tenant", "process_id"], ["processes.tenant", "processes.id"],
+                            name="fk_process_steps_process_same_tenant"),
+    sa.Index("ix_process_steps_tenant_process", "tenant", "process_id"),
 )
 
 
@@ -782,7 +796,40 @@ def save_process(conn, process: Process, previous_revision: int | None, at) -> b
             conn.execute(process_versions.insert().values(
                 tenant=process.tenant, process_id=process.id, number=version.number, created_at=version.created_at,
                 created_by=version.created_by, **_process_version_values(process, version)))
+    _index_steps(conn, process)
     return True
+
+
+def _index_steps(conn, process: Process) -> None:
+    """Make `process_steps` hold exactly the step ids of the process's versions."""
+    t = process_steps
+    wanted = process.known_step_ids()
+    held = set(conn.execute(sa.select(t.c.step_id).where(
+        t.c.tenant == process.tenant, t.c.process_id == process.id)).scalars())
+    if held - wanted:  # a step dropped from the draft before any version kept it
+        conn.execute(t.delete().where(t.c.tenant == process.tenant, t.c.process_id == process.id,
+                                      t.c.step_id.in_(sorted(held - wanted))))
+    if wanted - held:
+        conn.execute(t.insert(), [{"tenant": process.tenant, "step_id": step_id, "process_id": process.id}
+                                  for step_id in sorted(wanted - held)])
+
+
+def unknown_step_ids(conn, tenant: str, step_ids) -> set[str]:
+    """Which of `step_ids` are not steps of any version (drafts too) of any process of this tenant (as given;
+    compared as the process map spells its ids, lower case). Another tenant's steps are not looked at."""
+    ids = {str(s) for s in step_ids}
+    if not ids:
+        return set()
+    t = process_steps
+    known = set(conn.execute(sa.select(t.c.step_id).where(
+        t.c.tenant == tenant, t.c.step_id.in_(sorted({i.lower() for i in ids})))).scalars())
+    return {i for i in ids if i.lower() not in known}
+
+
+def process_exists(conn, tenant: str, process_id: str) -> bool:
+    """Whether `process_id` is a process of this tenant (drafted or established)."""
+    return conn.execute(sa.select(processes.c.id).where(
+        processes.c.tenant == tenant, processes.c.id == str(process_id).lower())).first() is not None
 
 
 def lock_tenant_processes(connection, tenant: str) -> None:

@@ -234,13 +234,16 @@ class StaleSettings(PreconditionFailed):
 
 
 def validate_step_ids(conn, tenant: str, step_ids: list[str]) -> set[str]:
-    """The process-step hook: which of `step_ids` are not steps of this tenant's processes.
+    """Which of `step_ids` are not steps of this tenant's processes: a step of any version (a draft's too) of any
+    of its processes is known, and keeps its id from version to version. Documents call it on create and on every
+    edit of a draft, and refuse the request with 422 unknown_process_step when it names any id. Another tenant's
+    steps are unknown here, answered exactly as ids that exist nowhere."""
+    return db.unknown_step_ids(conn, tenant, step_ids)
 
-    The process map (proc-map) keeps stable step ids; until it is merged every id is taken as it is. Replace
-    the body with a lookup in the process map's tables (scoped by tenant): documents call it on create and on
-    every edit of a draft, and refuse the request with 422 unknown_process_step when it names any id.
-    """
-    return set()
+
+def _step_links(step_ids):
+    """Step ids as the process map spells them (lower case), whatever case a client sent; None stays None."""
+    return None if step_ids is None else [str(step_id).lower() for step_id in step_ids]
 
 
 def _reach(conn, principal: Principal, owner_unit_id: str) -> bool:
@@ -283,7 +286,7 @@ def _check_units(conn, tenant: str, owner_unit_id: str, unit_ids, step_ids) -> N
     missing = sorted(wanted - db.existing_unit_ids(conn, tenant, wanted))
     if missing:
         raise UnknownUnit(missing[0])
-    if step_ids and validate_step_ids(conn, tenant, [str(s) for s in step_ids]):
+    if step_ids and validate_step_ids(conn, tenant, step_ids):
         raise UnknownProcessStep()
 
 
@@ -308,6 +311,7 @@ def load_version(conn, principal: Principal, document_id, number: int | None = N
 def create_document(platform: Platform, principal: Principal, *, kind: str, owner_unit_id, title: str, body: str,
                     unit_ids=(), step_ids=(), claim: idempotency.IdempotencyClaim | None = None) -> str:
     tenant = principal.tenant
+    step_ids = _step_links(step_ids)
     with platform.uow() as uow:
         _check_units(uow, tenant, str(owner_unit_id), unit_ids, step_ids)
         if not may_draft(uow, principal, str(owner_unit_id)):
@@ -370,8 +374,10 @@ def update_draft(platform: Platform, principal: Principal, document_id, number: 
         if version.author != principal.subject and not may_approve(uow, principal, version.owner_unit_id):
             raise NotYourDocument("Bara utkastets författare och beslutsfattare får ändra det.",
                                   "Only the draft's author and its approvers may edit it.")
-        version.edit(title=title, body=body, unit_ids=unit_ids, step_ids=step_ids)
-        _check_units(uow, principal.tenant, version.owner_unit_id, version.unit_ids, version.step_ids)
+        version.edit(title=title, body=body, unit_ids=unit_ids, step_ids=_step_links(step_ids))
+        # The steps are checked when the edit names them: a link kept from before is never the edit's refusal.
+        _check_units(uow, principal.tenant, version.owner_unit_id, version.unit_ids,
+                     version.step_ids if step_ids is not None else ())
     return _change(platform, principal, document_id, number, "edited", change, precondition)
 
 
@@ -536,11 +542,10 @@ class MayNotAssign(Forbidden):
 
 
 def check_process_exists(connection, tenant: str, process_id: str) -> None:
-    """The hook where the process map checks that a process id is the tenant's (raise UnknownProcessForRole).
-
-    The process map is built beside the roles; until it lands here, a process id is stored as given.
-    """
-    return None
+    """A process role is held at a process of the tenant's map, drafted or established (a processägare is named
+    while the process is drafted); else 422 unknown_process. Another tenant's process is answered the same."""
+    if not db.process_exists(connection, tenant, process_id):
+        raise UnknownProcessForRole(process_id)
 
 
 def _check_may_assign(connection, principal: Principal, role: RoleKind, unit_id: str | None) -> None:

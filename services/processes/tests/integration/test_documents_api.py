@@ -20,6 +20,9 @@ from ordning_processes.handlers import HANDLERS
 from ordning_processes.schemas import DocumentVersionEventDataSchema
 
 from .conftest import TENANT_B, OrgClient
+from .test_process_map_api import P as PROCESS_MAP
+from .test_process_map_api import create as create_process
+from .test_process_map_api import if_match as process_etag
 
 pytestmark = pytest.mark.integration
 PROBLEM = "application/problem+json"
@@ -197,6 +200,49 @@ def test_bad_input_is_a_clear_4xx_and_changes_nothing(env, token, admin_b, clien
     assert_problem(env.act(doc, 1, "establish", submitted.headers["ETag"], env.approver,
                            {"decision_reference": "X", "review_date": date.today().isoformat()}), 422)
     assert rows(env.platform, db.document_versions, document_id=doc)[0]["status"] == "for_approval"
+
+
+def test_a_document_links_only_steps_of_its_tenants_process_map(env, admin_b, client):
+    """Create and every draft edit naming a step: a step of any version of any process of the tenant (a draft's,
+    a superseded version's) is accepted; an id of no step, or of another tenant's step, is 422
+    unknown_process_step and nothing is stored."""
+    process = create_process(client, env.admin, env.administration["id"])
+    pid, (kept, dropped) = process["id"], [step["id"] for step in process["draft"]["steps"]]
+    theirs = create_process(client, admin_b, OrgClient(client, admin_b).tree()[1]["id"])["draft"]["steps"][0]["id"]
+    nowhere = "c2a4e6f8-1b3d-4f5a-8c7e-9d0b2a4c6e8f"
+    stored = (db.documents, db.document_versions, env.platform.tables.audit_log, env.platform.tables.outbox)
+    before = {table.name: rows(env.platform, table) for table in stored}
+    for step_ids in ([nowhere], [theirs], [kept, nowhere]):
+        assert_problem(client.post(DOCS, json={"kind": "rutin", "owner_unit_id": env.unit["id"], "title": "X",
+                                               "body": "Text", "step_ids": step_ids}, headers=env.author),
+                       422, "unknown_process_step")
+    assert {table.name: rows(env.platform, table) for table in stored} == before
+
+    created, etag = env.create(step_ids=[kept.upper()])  # a draft process's step, in any case
+    assert created["version"]["step_ids"] == [kept]
+    doc = created["id"]
+    for step_ids in ([theirs], [nowhere, kept]):
+        assert_problem(client.patch(f"{DOCS}/{doc}/versions/1", json={"title": "Ändrad", "step_ids": step_ids},
+                                    headers={**env.author, "If-Match": etag}), 422, "unknown_process_step")
+    version = rows(env.platform, db.document_versions, document_id=doc)[0]
+    assert (version["title"], version["step_ids"], version["revision"]) == ("Rutin för avvikelsehantering", [kept], 1)
+
+    # a step a later version of the process drops keeps its id, and stays a step of the tenant's map
+    establish = client.post(f"{PROCESS_MAP}/{pid}/establish", json={}, headers=process_etag(client, env.admin, pid))
+    assert establish.status_code == 200, establish.get_json()
+    client.post(f"{PROCESS_MAP}/{pid}/revisions", json={}, headers=process_etag(client, env.admin, pid))
+    revised = client.patch(f"{PROCESS_MAP}/{pid}/draft", json={"steps": [{"id": kept, "name": "Utreda"}]},
+                           headers=process_etag(client, env.admin, pid))
+    assert revised.status_code == 200, revised.get_json()
+    established = client.post(f"{PROCESS_MAP}/{pid}/establish", json={}, headers=process_etag(client, env.admin, pid))
+    assert [step["id"] for step in established.get_json()["established"]["steps"]] == [kept]
+    edited = client.patch(f"{DOCS}/{doc}/versions/1", json={"step_ids": [kept, dropped]},
+                          headers={**env.author, "If-Match": etag})
+    assert edited.status_code == 200 and edited.get_json()["step_ids"] == [kept, dropped], edited.get_json()
+    # an edit that names no steps leaves the links as they are, whatever became of them
+    retitled = client.patch(f"{DOCS}/{doc}/versions/1", json={"title": "Rutin vid avvikelser"},
+                            headers={**env.author, "If-Match": edited.headers["ETag"]})
+    assert retitled.status_code == 200 and retitled.get_json()["step_ids"] == [kept, dropped]
 
 
 def test_tenant_isolation(env, token, admin_b, client):

@@ -28,7 +28,8 @@ def problem(response, status, code=None):
 @pytest.fixture
 def counts(platform):
     def _counts() -> dict:
-        tables = [db.processes, db.process_versions, db.tables.audit_log, db.tables.outbox, db.org_units]
+        tables = [db.processes, db.process_versions, db.process_steps, db.tables.audit_log, db.tables.outbox,
+                  db.org_units]
         with platform.engine.connect() as connection:
             return {t.name: connection.execute(sa.select(sa.func.count()).select_from(t)).scalar_one()
                     for t in tables}
@@ -136,6 +137,33 @@ def test_draft_establish_revise_keeps_step_ids_and_the_established_version_reada
     data = [json.loads(r["body"])["data"] for r in rows if json.loads(r["body"])["type"].startswith("se.ordning.process.")]
     assert [(d["version"], d["step_ids"]) for d in data] == [(1, ids), (2, list(reversed(ids)))]
     assert "Utreda" not in text and "SIP" not in text
+
+
+def test_the_step_index_holds_the_steps_of_every_version_and_a_step_dropped_from_a_draft_leaves_it(
+        client, admin, units, platform):
+    from ordning_processes import service
+
+    _administration, unit = units
+    process = create(client, admin, unit)
+    pid, (first, second) = process["id"], [s["id"] for s in process["draft"]["steps"]]
+
+    def indexed():
+        with platform.engine.connect() as connection:
+            return set(connection.execute(sa.select(db.process_steps.c.step_id).where(
+                db.process_steps.c.tenant == TENANT_A, db.process_steps.c.process_id == pid)).scalars())
+
+    assert indexed() == {first, second}
+    kept = client.patch(f"{P}/{pid}/draft", json={"steps": [{"id": first, "name": "Aktualisera"}, {"name": "Ny"}]},
+                        headers=if_match(client, admin, pid)).get_json()["draft"]["steps"]
+    new = kept[1]["id"]
+    assert indexed() == {first, new}  # the dropped step was in no version but the draft: no longer a step
+    client.post(f"{P}/{pid}/establish", json={}, headers=if_match(client, admin, pid))
+    client.post(f"{P}/{pid}/revisions", json={}, headers=if_match(client, admin, pid))
+    client.patch(f"{P}/{pid}/draft", json={"steps": [{"id": new, "name": "Ny"}]}, headers=if_match(client, admin, pid))
+    assert indexed() == {first, new}  # dropped from the new draft, still a step of the established version
+    with platform.engine.connect() as connection:
+        assert service.validate_step_ids(connection, TENANT_A, [first, new, second]) == {second}
+        assert service.validate_step_ids(connection, "1407", [first]) == {first}
 
 
 def test_delprocess_and_a_cycle_is_refused_and_changes_nothing(client, admin, units, counts):

@@ -10,10 +10,11 @@ from ordning_processes import db
 
 from .conftest import TENANT_B
 from .test_org_api import assert_problem
+from .test_process_map_api import create as create_process
 
 pytestmark = pytest.mark.integration
 RA = "/api/v1/role-assignments"
-PROCESS = "0e5c8d1a-7b3f-4a2e-8c9d-6f1a2b3c4d5e"
+PROCESS = "0e5c8d1a-7b3f-4a2e-8c9d-6f1a2b3c4d5e"  # no process of anyone's: enough where the domain refuses first
 
 
 @pytest.fixture
@@ -40,6 +41,7 @@ def assign(client, headers, expect=201, **kw):
 
 def test_assign_read_list_and_end(org, client, admin, platform):
     _, administration, unit = org.tree()
+    process = create_process(client, admin, administration["id"])["id"]  # a draft process takes its owner too
     created = assign(client, admin, unit_id=unit["id"])
     assignment = created.get_json()
     assert created.headers["Location"] == f"{RA}/{assignment['id']}"
@@ -47,14 +49,14 @@ def test_assign_read_list_and_end(org, client, admin, platform):
     assert assignment["display_name"] == "Erik Enhetschef" and assignment["valid_to"] is None
     mas = assign(client, admin, role="mas", unit_id=administration["id"], user_id="demo-maria",
                  display_name="Maria MAS").get_json()
-    owner = assign(client, admin, role="processagare", process_id=PROCESS, user_id="demo-karl",
+    owner = assign(client, admin, role="processagare", process_id=process, user_id="demo-karl",
                    display_name="Karl").get_json()
-    assert owner["process_id"] == PROCESS and owner["unit_id"] is None
+    assert owner["process_id"] == process and owner["unit_id"] is None
 
     listed = client.get(f"{RA}?unit_id={unit['id']}&role=enhetschef&current=true", headers=admin).get_json()
     assert [i["id"] for i in listed["items"]] == [assignment["id"]]
     assert {i["id"] for i in client.get(f"{RA}?user=demo-maria", headers=admin).get_json()["items"]} == {mas["id"]}
-    assert client.get(f"{RA}?process_id={PROCESS}", headers=admin).get_json()["count"] == 1
+    assert client.get(f"{RA}?process_id={process}", headers=admin).get_json()["count"] == 1
 
     url = f"{RA}/{assignment['id']}"
     read = client.get(url, headers=admin)
@@ -111,8 +113,26 @@ def test_a_unit_of_another_tenant_is_unknown(org, org_b, client, admin, admin_b,
     assert client.get(RA, headers=admin).get_json()["count"] == 0
 
 
-def test_who_may_assign(org, client, token, role_counts):
+def test_a_process_role_needs_a_process_of_the_tenant(org, org_b, client, admin, admin_b, role_counts):
+    """A process role is held at a process of the caller's tenant's map: an id of no process, or of another
+    tenant's, is 422 unknown_process (the same answer for both), and nothing is stored."""
+    _, administration, _ = org.tree()
+    _, theirs, _ = org_b.tree()
+    ours = create_process(client, admin, administration["id"])["id"]
+    other_tenants = create_process(client, admin_b, theirs["id"])["id"]
+    before = role_counts()
+    for process_id in (PROCESS, other_tenants):
+        assert_problem(client.post(RA, json=body(role="processagare", process_id=process_id), headers=admin), 422,
+                       "unknown_process")
+    assert role_counts() == before
+    # the id in any case is the same process
+    held = assign(client, admin, role="processagare", process_id=ours.upper()).get_json()
+    assert held["process_id"] == ours
+
+
+def test_who_may_assign(org, client, admin, token, role_counts):
     _, administration, unit = org.tree()
+    process = create_process(client, admin, administration["id"])["id"]
     other_administration = org.create("administration", "Kulturförvaltningen", org.tree()[0]["id"])
     chef = token("frida", roles=("forvaltningschef",), org_units=(administration["id"],))
     staff = token("anna", roles=("medarbetare",), org_units=(unit["id"],))
@@ -121,7 +141,7 @@ def test_who_may_assign(org, client, token, role_counts):
     # a förvaltningschef: not their own role, not outside their förvaltning, not a process role
     assert_problem(client.post(RA, json=body(unit_id=unit["id"], role="forvaltningschef"), headers=chef), 403)
     assert_problem(client.post(RA, json=body(unit_id=other_administration["id"]), headers=chef), 403)
-    assert_problem(client.post(RA, json=body(role="processledare", process_id=PROCESS), headers=chef), 403)
+    assert_problem(client.post(RA, json=body(role="processledare", process_id=process), headers=chef), 403)
     assert role_counts() == before
     made = assign(client, chef, unit_id=unit["id"]).get_json()  # an enhetschef in their förvaltning
     assert client.get(RA, headers=staff).get_json()["count"] == 1  # everyone of the tenant reads
