@@ -263,6 +263,21 @@ def org_event_body(tenant, unit_id, kind, parent_id, revision=1, closed_at=None)
     return events.serialize(events.to_cloudevent(event, "processes"))
 
 
+def process_event_body(tenant, process_id, unit_id, step_ids=(), *, version=1, parent_id=None, kind="huvudprocess",
+                       established_on="2026-03-01") -> bytes:
+    """A process's version established, as the processes service sends it, serialized: version 1 is
+    se.ordning.process.established.v1, a later one se.ordning.process.revised.v1 (superseding the one before)."""
+    from . import events
+
+    data = {"process_id": process_id, "unit_id": unit_id, "parent_id": parent_id, "kind": kind, "version": version,
+            "established_on": established_on, "step_ids": list(step_ids)}
+    if version > 1:
+        data["previous_version"] = version - 1
+    event_type = "se.ordning.process.established.v1" if version == 1 else "se.ordning.process.revised.v1"
+    event = events.DomainEvent(type=event_type, tenant=tenant, subject=process_id, data=data, sequence=version)
+    return events.serialize(events.to_cloudevent(event, "processes"))
+
+
 @dataclass
 class ServiceEnv:
     """One service's app over a migrated database, as its integration tests drive it. A service's conftest

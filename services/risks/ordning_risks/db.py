@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from ordning_shared import pagination
+from ordning_shared import pagination, processmap
 from ordning_shared.actions import AUDIT_VALUE_FIELDS as ACTION_AUDIT_VALUE_FIELDS
 from ordning_shared.actions import action_table
 from ordning_shared.db import Id, PlatformTables, UTCDateTime, new_metadata
@@ -29,7 +29,8 @@ AUDIT_VALUE_FIELDS = {
 }
 
 metadata = new_metadata()
-tables = PlatformTables(metadata, org_replica=True, role_replica=True, audit_value_fields=AUDIT_VALUE_FIELDS)
+tables = PlatformTables(metadata, org_replica=True, role_replica=True, process_replica=True,
+                        audit_value_fields=AUDIT_VALUE_FIELDS)
 
 # Every version of every tenant's matrix; the highest is the current one. A version is never changed.
 risk_matrices = sa.Table(
@@ -247,6 +248,14 @@ def scope_units(conn, tenant: str, org_units) -> set[str]:
 def units_above(conn, tenant: str, unit_id: str) -> list[str]:
     """The ancestors of a unit in the org-tree copy, nearest first (the unit itself not included)."""
     return ancestor_ids(conn, tables.org_units, tenant, unit_id)[1:]
+
+
+def established_process(conn, tenant: str, process_id: str):
+    return processmap.established_process(conn, tables, tenant, process_id)
+
+
+def step_process_ids(conn, tenant: str, step_ids) -> dict[str, str]:
+    return processmap.step_process_ids(conn, tables, tenant, step_ids)
 
 
 def open_unit(conn, tenant: str, unit_id: str):

@@ -1,11 +1,13 @@
-"""What the service does when another service's event arrives: keep its copies of the org tree and of who holds
-which role where (both from the processes service), and turn serious deviations and deviations possible
-elsewhere into risk proposals (proposals.py). The worker's queue is bound to exactly these types."""
+"""What the service does when another service's event arrives: keep its copies of the org tree, of who holds
+which role where and of the established processes and their steps (all from the processes service), and turn
+serious deviations and deviations possible elsewhere into risk proposals (proposals.py). The worker's queue is
+bound to exactly these types."""
 from __future__ import annotations
 
 from ordning_shared.orgtree import org_unit_handlers
+from ordning_shared.processmap import process_handlers
 from ordning_shared.roles import role_handlers
 
 from .proposals import HANDLERS as PROPOSAL_HANDLERS
 
-HANDLERS = {**org_unit_handlers(), **role_handlers(), **PROPOSAL_HANDLERS}
+HANDLERS = {**org_unit_handlers(), **role_handlers(), **process_handlers(), **PROPOSAL_HANDLERS}

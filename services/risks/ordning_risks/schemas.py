@@ -120,7 +120,8 @@ class AnalysisCreateSchema(_TriggerRules):
     scope_type = f.Choice(SCOPE_TYPES, required=True, metadata={"description": SCOPE_TYPE, "example": "unit"})
     scope_id = f.UUIDString(required=True, metadata={
         "description": "The id of what is analysed: an open enhet (scope unit) or förvaltning (administration) of "
-                       "the org tree, or a process or delprocess.", "example": UNIT_ID})
+                       "the org tree; an established process of the process map (process); a step of one, or an "
+                       "established delprocess (subprocess).", "example": UNIT_ID})
     unit_id = f.UUIDString(metadata={
         "description": "For a process or subprocess only: the org unit the analysis belongs to (who sees it). For a "
                        "unit or administration it is the scope_id; leave it out.", "example": UNIT_ID})

@@ -31,6 +31,32 @@ class UnknownUnit(Unprocessable):
     code = "unknown_unit"
 
 
+class UnknownProcess(Unprocessable):
+    code = "unknown_process"
+
+
+class UnknownProcessStep(Unprocessable):
+    code = "unknown_process_step"
+
+
+def _process_scope(conn, tenant: str, scope_type: d.ScopeType, scope_id: str) -> str:
+    """The scope id of a process or subprocess analysis, as the process map spells it (lower case), once the
+    copy of the map (ordning_shared.processmap) knows it: a process scope names an established process of the
+    tenant; a subprocess scope a step of one, or an established delprocess. Another tenant's process is
+    answered like one that does not exist."""
+    scope_id = scope_id.lower()
+    process = db.established_process(conn, tenant, scope_id)
+    if scope_type is d.ScopeType.process:
+        if process is None:
+            raise UnknownProcess(f"Det finns ingen fastställd process med id {scope_id}.",
+                                 f"There is no established process with id {scope_id}.")
+    elif not (process is not None and process.parent_id) and not db.step_process_ids(conn, tenant, [scope_id]):
+        raise UnknownProcessStep(f"Det finns ingen delprocess eller inget steg i en fastställd process med id "
+                                 f"{scope_id}.", f"There is no subprocess or step of an established process with id "
+                                 f"{scope_id}.")
+    return scope_id
+
+
 def _today(now: datetime | None = None) -> date:
     return (now or utcnow()).astimezone(STOCKHOLM).date()
 
@@ -246,7 +272,7 @@ def _flush(uow, aggregate) -> None:
 
 def create_analysis(platform, principal, data: dict, claim=None, now: datetime | None = None) -> str:
     """An analysis in draft, for a unit or förvaltning (its id) or a process or delprocess (with the unit that
-    owns it), on the tenant's current matrix."""
+    owns it; _process_scope), on the tenant's current matrix."""
     now = now or utcnow()
     if not d.may(principal.roles, "create"):
         raise _forbidden("create")
@@ -258,7 +284,7 @@ def create_analysis(platform, principal, data: dict, claim=None, now: datetime |
                 raise d.InvalidAnalysis("För en enhet eller förvaltning är unit_id detsamma som scope_id; utelämna "
                                         "det.", "For a unit or administration scope unit_id is the scope_id; leave "
                                         "it out.")
-            unit_id = data["scope_id"]
+            unit_id = scope_id = data["scope_id"]
             unit = db.open_unit(conn, principal.tenant, unit_id)
             if unit is None or unit.kind not in d.ORG_SCOPE_KINDS[scope_type]:
                 raise UnknownUnit(f"Det finns ingen öppen enhet av rätt slag ({scope_type.value}) med id {unit_id}.",
@@ -271,11 +297,12 @@ def create_analysis(platform, principal, data: dict, claim=None, now: datetime |
             if db.open_unit(conn, principal.tenant, unit_id) is None:
                 raise UnknownUnit(f"Enheten {unit_id} är okänd eller stängd.",
                                   f"The unit {unit_id} is unknown or closed.")
+            scope_id = _process_scope(conn, principal.tenant, scope_type, data["scope_id"])
         if unit_id not in db.scope_units(conn, principal.tenant, principal.org_units):
             raise Forbidden("Enheten ligger utanför dina enheter.", "The unit is outside your org units.")
         version, _matrix = current_matrix(conn, principal.tenant)
         analysis = d.RiskAnalysis.create(
-            tenant=principal.tenant, title=data["title"], scope_type=scope_type, scope_id=data["scope_id"],
+            tenant=principal.tenant, title=data["title"], scope_type=scope_type, scope_id=scope_id,
             unit_id=unit_id, trigger=data["trigger"], trigger_change=data.get("trigger_change"),
             trigger_note=data.get("trigger_note"), participants=data.get("participants", []),
             analysis_date=data["analysis_date"], matrix_version=version, at=now, by=principal.subject)

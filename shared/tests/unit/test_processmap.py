@@ -8,10 +8,10 @@ import sqlalchemy as sa
 
 from ordning_shared.consumer import handle_event
 from ordning_shared.db import PlatformTables, new_metadata, write_if_newer
-from ordning_shared.events import DomainEvent, UntrustedEvent, serialize, to_cloudevent
+from ordning_shared.events import UntrustedEvent
 from ordning_shared.platform import Platform
-from ordning_shared.processmap import (PROCESS_ESTABLISHED, PROCESS_REVISED, established_process, process_handlers,
-                                       step_process_ids, unknown_step_ids)
+from ordning_shared.processmap import established_process, process_handlers, step_process_ids, unknown_step_ids
+from ordning_shared.testing import process_event_body
 
 A, B = "0138", "1407"
 P, SUB = "11111111-1111-4111-8111-111111111111", "22222222-2222-4222-8222-222222222222"
@@ -19,15 +19,9 @@ UNIT = "33333333-3333-4333-8333-333333333333"
 S1, S2, S3 = ("a1a1a1a1-0000-4000-8000-00000000000" + n for n in "123")
 
 
-def process_event(version, step_ids, *, process_id=P, tenant=A, parent_id=None, service="processes",
-                  established_on="2026-03-01"):
-    data = {"process_id": process_id, "unit_id": UNIT, "parent_id": parent_id, "kind": "huvudprocess",
-            "version": version, "established_on": established_on, "step_ids": list(step_ids)}
-    if version > 1:
-        data["previous_version"] = version - 1
-    event = DomainEvent(PROCESS_ESTABLISHED if version == 1 else PROCESS_REVISED, tenant, process_id, data,
-                        sequence=version)
-    return serialize(to_cloudevent(event, service))
+def process_event(version, step_ids, *, process_id=P, tenant=A, parent_id=None, established_on="2026-03-01"):
+    return process_event_body(tenant, process_id, UNIT, step_ids, version=version, parent_id=parent_id,
+                              established_on=established_on)
 
 
 @pytest.fixture
@@ -98,7 +92,7 @@ def test_a_delprocess_names_its_parent(platform):
 
 def test_an_event_from_another_service_is_refused(platform):
     with pytest.raises(UntrustedEvent):
-        apply(platform, process_event(1, [S1], service="deviations"))
+        apply(platform, process_event(1, [S1]).replace(b"/processes", b"/deviations"))
     assert process(platform, A) is None and known(platform, A, S1) == {}
 
 

@@ -59,8 +59,8 @@ TRANSITIONS: dict[tuple[AnalysisStatus, Command], AnalysisStatus] = {
 class ScopeType(str, Enum):
     unit = "unit"                        # an enhet
     administration = "administration"    # a förvaltning
-    process = "process"                  # a huvudprocess, once the processes service has them
-    subprocess = "subprocess"            # a delprocess
+    process = "process"                  # an established process of the process map
+    subprocess = "subprocess"            # a delprocess, or a step (aktivitet) of an established process
 
 
 # The org-tree kinds (as the processes service names them) an org scope must name.

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import pytest
 
+from ordning_shared.testing import TENANT_A, TENANT_B, process_event_body
+
 from .conftest import ADMIN, CHEF_E1, CHEF_E2, FCHEF_F, KVAL_N, PAGARE_F, STAFF_E1, U
 
 pytestmark = pytest.mark.integration
 PROBLEM = "application/problem+json"
 A = "/api/v1/risk-analyses"
+PROCESS = "11111111-2222-4333-8444-555555555555"
+STEP, OTHER_STEP = "5a5a5a5a-0000-4000-8000-000000000001", "5a5a5a5a-0000-4000-8000-000000000002"
+B_STEP = "5b5b5b5b-0000-4000-8000-000000000001"
 
 
 def ids(response):
@@ -33,12 +38,12 @@ def test_an_enhetschef_creates_an_analysis_of_their_unit(env):
 def test_a_forvaltning_analysis_and_a_process_analysis(env):
     f = env.analysis(unit="f", who=FCHEF_F, scope_type="administration", trigger="yearly", trigger_change=None)
     assert f["unit_id"] == U["f"] and f["scope_type"] == "administration"
-    process_id = "11111111-2222-4333-8444-555555555555"
+    assert env.feed(process_event_body(TENANT_A, PROCESS, U["f"], [STEP])) == "processed"
     p = env.client.post(A, headers=env.auth(*PAGARE_F), json={
-        "title": "Läkemedelsprocessen", "scope_type": "process", "scope_id": process_id, "unit_id": U["f"],
+        "title": "Läkemedelsprocessen", "scope_type": "process", "scope_id": PROCESS, "unit_id": U["f"],
         "trigger": "new_process", "analysis_date": "2026-06-01"})
     assert p.status_code == 201, p.get_json()
-    assert p.get_json()["scope_id"] == process_id and p.get_json()["unit_id"] == U["f"]
+    assert p.get_json()["scope_id"] == PROCESS and p.get_json()["unit_id"] == U["f"]
     # a unit scope must name a unit, an administration scope a förvaltning
     for scope_type, unit in (("unit", "f"), ("administration", "e1"), ("unit", "v")):
         r = env.client.post(A, headers=env.auth(*FCHEF_F), json={
@@ -46,9 +51,60 @@ def test_a_forvaltning_analysis_and_a_process_analysis(env):
             "analysis_date": "2026-06-01"})
         assert r.status_code == 422 and r.get_json()["code"] == "unknown_unit", (scope_type, unit)
     r = env.client.post(A, headers=env.auth(*PAGARE_F), json={
-        "title": "x", "scope_type": "subprocess", "scope_id": process_id, "trigger": "yearly",
+        "title": "x", "scope_type": "subprocess", "scope_id": PROCESS, "trigger": "yearly",
         "analysis_date": "2026-06-01"})
     assert r.status_code == 422 and r.get_json()["code"] == "invalid_risk_analysis"
+
+
+def test_a_process_scope_names_an_established_process_and_a_subprocess_scope_a_step_or_delprocess_of_one(env):
+    """The risks service knows the tenant's established processes and their steps from the processes service's
+    events (its copy, ordning_shared.processmap): a scope it does not know there is 422, and nothing is stored."""
+    top, delprocess, draft_only = PROCESS, "22222222-3333-4444-8555-666666666666", "33333333-4444-4555-8666-777777777777"
+    other_tenants = "44444444-5555-4666-8777-888888888888"
+    for body in (process_event_body(TENANT_A, top, U["f"], [STEP, OTHER_STEP]),
+                 process_event_body(TENANT_A, delprocess, U["f"], [], parent_id=top, kind="stodprocess"),
+                 process_event_body(TENANT_B, other_tenants, U["fb"], [B_STEP])):
+        assert env.feed(body) == "processed"
+
+    def create(scope_type, scope_id):
+        return env.client.post(A, headers=env.auth(*PAGARE_F), json={
+            "title": "Läkemedelsprocessen", "scope_type": scope_type, "scope_id": scope_id, "unit_id": U["f"],
+            "trigger": "new_process", "analysis_date": "2026-06-01"})
+
+    before = env.counts()
+    for scope_type, scope_id, code in (
+            ("process", draft_only, "unknown_process"),          # never established: the copy has no event of it
+            ("process", other_tenants, "unknown_process"),       # another tenant's, answered as none
+            ("process", STEP, "unknown_process"),                # a step is no process
+            ("subprocess", draft_only, "unknown_process_step"),
+            ("subprocess", top, "unknown_process_step"),         # a process of its own is no delprocess
+            ("subprocess", B_STEP, "unknown_process_step")):     # tenant B's step is unknown to tenant A
+        r = create(scope_type, scope_id)
+        assert r.status_code == 422 and r.get_json()["code"] == code, (scope_type, scope_id, r.get_json())
+        assert r.content_type == PROBLEM
+    assert env.counts() == before
+
+    for scope_type, scope_id in (("process", top), ("process", delprocess), ("subprocess", STEP),
+                                 ("subprocess", delprocess), ("subprocess", OTHER_STEP.upper())):
+        r = create(scope_type, scope_id)
+        assert r.status_code == 201, (scope_type, scope_id, r.get_json())
+        assert r.get_json()["scope_id"] == scope_id.lower()  # as the process map spells it
+
+
+def test_the_process_copy_converges_when_versions_arrive_late_or_twice(env):
+    """A newer version first, then the older one, then the newer again: every step either version named is known
+    (a step keeps its id across versions), and the process is at the newer version."""
+    newer = process_event_body(TENANT_A, PROCESS, U["f"], [OTHER_STEP], version=2, established_on="2026-09-01")
+    assert env.feed(newer) == "processed"
+    assert env.feed(process_event_body(TENANT_A, PROCESS, U["f"], [STEP, OTHER_STEP])) == "processed"
+    assert env.feed(newer) == "duplicate"
+    from ordning_risks import db
+
+    with env.platform.engine.connect() as connection:
+        process = db.established_process(connection, TENANT_A, PROCESS)
+        steps = db.step_process_ids(connection, TENANT_A, [STEP, OTHER_STEP])
+    assert (process.version, process.established_on.isoformat()) == (2, "2026-09-01")
+    assert steps == {STEP: PROCESS, OTHER_STEP: PROCESS}
 
 
 def test_who_may_create(env):
