@@ -28,7 +28,7 @@ import sqlalchemy as sa
 from marshmallow import Schema, fields
 from ordning_shared import consumer, events
 from ordning_shared.events import DomainEvent
-from ordning_shared.testing import issue_token
+from ordning_shared.testing import issue_token, process_event_body
 
 pytestmark = pytest.mark.integration
 
@@ -49,6 +49,7 @@ SKIPPED_PREFIXES = ("/static/", "/docs/assets/")
 # the limit's windows and the key its client hashes are made with change on refused requests too.
 RATE_LIMIT_BOOKKEEPING = {"rate_limit_windows", "installation_keys"}
 UNLIMITED = (1_000_000, 60)  # this test sends hundreds of public calls from one address on purpose
+PROCESS_STEP = "0f9e8d7c-6b5a-4c3d-9e2f-1a0b9c8d7e6f"  # a step of an established process of TENANT
 
 
 # --------------------------------------------------------------------------
@@ -91,6 +92,9 @@ def deviations_service(settings) -> Service:
                                   "parent_id": parent, "closed_at": None, "revision": 1})
         assert consumer.handle_event(platform, HANDLERS, events.serialize(events.to_cloudevent(event, "processes"))) \
             == "processed"
+    # the process step the valid requests name, known as the processes service's established event makes it
+    assert consumer.handle_event(platform, HANDLERS, process_event_body(
+        TENANT, "0e1d2c3b-4a59-4687-9766-554433221100", board, [PROCESS_STEP])) == "processed"
     roles = ["administrator", "kvalitetsutvecklare", "enhetschef", "verksamhetschef", "forvaltningschef", "mas",
              "medarbetare", "dataskyddsombud"]
     headers = {"Authorization": "Bearer " + issue_token(settings, "adam", TENANT, roles, [board])}
@@ -140,9 +144,9 @@ def deviations_service(settings) -> Service:
         ("POST", "/api/v1/deviations"): lambda v: {
             "kind": "avvikelse", "unit_id": v["unit"], "description": "Fallolycka i korridoren",
             "category_id": v["category_id"], "occurred_at": "2026-01-01T10:00:00+01:00",
-            "immediate_action": "Plåster", "process_step_id": "0f9e8d7c-6b5a-4c3d-9e2f-1a0b9c8d7e6f"},
+            "immediate_action": "Plåster", "process_step_id": PROCESS_STEP},
         ("PATCH", d): lambda v: {"category_id": v["category_id"], "unit_id": v["unit"],
-                                 "process_step_id": "0f9e8d7c-6b5a-4c3d-9e2f-1a0b9c8d7e6f"},
+                                 "process_step_id": PROCESS_STEP},
         ("POST", d + "/transitions"): lambda v: {"command": "complete_investigation"},
         ("PUT", d + "/investigation"): lambda v: {"what_happened": "Föll igen", "why": "Blankt golv",
                                                   "what_must_change": "Halkskydd"},

@@ -3,6 +3,7 @@ PostgreSQL: the processes service and the deviations service, each on its own da
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 from ordning_shared import consumer, events
 from ordning_shared.events import DomainEvent
 from ordning_shared.testing import issue_token
@@ -42,6 +43,15 @@ def test_a_deviations_process_step_survives_a_new_version_of_the_process(migrate
                                  headers=if_match())).get_json()["established"]
         utreda = next(step["id"] for step in established["steps"] if step["name"] == "Utreda")
 
+        def feed_process_events():
+            """The processes service's process events not fed yet, handed to the deviations service's handlers."""
+            outbox = processes.extensions["ordning"].tables.outbox
+            with processes.extensions["ordning"].engine.connect() as connection:
+                bodies = connection.execute(sa.select(outbox.c.body).where(
+                    outbox.c.type.like("se.ordning.process.%")).order_by(outbox.c.id)).scalars().all()
+            outcomes = [consumer.handle_event(deviations.extensions["ordning"], HANDLERS, body) for body in bodies]
+            return [outcome for outcome in outcomes if outcome != "duplicate"]
+
         # the deviations service knows the unit from the org tree's event, as in production
         for unit_event in (board, unit):
             data = unit_event.get_json()
@@ -53,9 +63,13 @@ def test_a_deviations_process_step_survives_a_new_version_of_the_process(migrate
         staff = {"Authorization": "Bearer " + issue_token(deviations_settings, "staff-1", TENANT,
                                                           ["medarbetare", "enhetschef"], [unit_id])}
         d = deviations.test_client()
-        case = _ok(d.post("/api/v1/deviations", json={
-            "kind": "avvikelse", "unit_id": unit_id, "description": "Utredningen drog ut på tiden",
-            "process_step_id": utreda}, headers=staff)).get_json()
+        report = {"kind": "avvikelse", "unit_id": unit_id, "description": "Utredningen drog ut på tiden",
+                  "process_step_id": utreda}
+        # until the process's established event reaches it, the deviations service knows no such step
+        refused = d.post("/api/v1/deviations", json=report, headers=staff)
+        assert refused.status_code == 422 and refused.get_json()["code"] == "unknown_process_step"
+        assert feed_process_events() == ["processed"]
+        case = _ok(d.post("/api/v1/deviations", json=report, headers=staff)).get_json()
         assert case["process_step_id"] == utreda
 
         # a new version of the process: a step added before Utreda, Utreda renamed; its id stays
@@ -68,6 +82,10 @@ def test_a_deviations_process_step_survives_a_new_version_of_the_process(migrate
         assert now["established"]["number"] == 2
         step = next(s for s in now["established"]["steps"] if s["id"] == utreda)
         assert step["name"] == "Utreda behov" and step["position"] == 3
+        assert feed_process_events() == ["processed"]  # the revised event: its new step can be named now
+        added = next(s["id"] for s in now["established"]["steps"] if s["name"] == "Förhandsbedöma")
+        assert _ok(d.post("/api/v1/deviations", json={**report, "process_step_id": added},
+                          headers=staff)).get_json()["process_step_id"] == added
 
         kept = _ok(d.get(f"/api/v1/deviations/{case['id']}", headers=staff)).get_json()
         assert kept["process_step_id"] == utreda

@@ -113,14 +113,15 @@ def seed(data_dir: Path, check=lambda: None) -> None:
     deadline = time.monotonic() + 60
     created = []
     for token, body in cases:
-        while True:  # the deviations worker builds its copy of the org tree from events first
+        while True:  # the deviations worker builds its copies of the org tree and the process map from events first
             check()
             status, answer, _ = _request("POST", deviations, body, token,
                                          {"Idempotency-Key": f"demo-{body['kind']}-{body['unit_id']}"})
             if status == 201:
                 created.append(answer)
                 break
-            if status == 422 and (answer or {}).get("code") == "unknown_unit" and time.monotonic() < deadline:
+            if status == 422 and (answer or {}).get("code") in ("unknown_unit", "unknown_process_step") \
+                    and time.monotonic() < deadline:
                 time.sleep(0.3)
                 continue
             raise ServiceFailed(f"seeding a {body['kind']} failed: {status} {answer}")

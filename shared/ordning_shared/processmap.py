@@ -20,10 +20,37 @@ import sqlalchemy as sa
 
 from .db import UnitOfWork, write_if_newer
 from .events import require_source
+from .problems import Unprocessable
 
 PROCESS_ESTABLISHED = "se.ordning.process.established.v1"
 PROCESS_REVISED = "se.ordning.process.revised.v1"
 PROCESS_EVENT_TYPES = (PROCESS_ESTABLISHED, PROCESS_REVISED)
+
+
+class UnknownProcess(Unprocessable):
+    """A process id the copy does not know as an established process of the caller's tenant (another tenant's
+    is answered the same, so its ids are never confirmed)."""
+
+    code = "unknown_process"
+
+    def __init__(self, process_id):
+        super().__init__(f"Det finns ingen fastställd process med id {process_id}.",
+                         f"There is no established process with id {process_id}.")
+
+
+class UnknownProcessStep(Unprocessable):
+    """A step id the copy does not know as a step of an established process of the caller's tenant; with
+    `or_delprocess`, the request would have taken an established delprocess as well."""
+
+    code = "unknown_process_step"
+
+    def __init__(self, step_id, *, or_delprocess: bool = False):
+        if or_delprocess:
+            super().__init__(f"Det finns ingen delprocess eller inget steg i en fastställd process med id {step_id}.",
+                             f"There is no subprocess or step of an established process with id {step_id}.")
+        else:
+            super().__init__(f"Det finns inget steg i en fastställd process med id {step_id}.",
+                             f"There is no step of an established process with id {step_id}.")
 
 
 def apply_process_event(uow: UnitOfWork, cloudevent) -> None:
@@ -70,5 +97,6 @@ def unknown_step_ids(connection, tables, tenant: str, step_ids) -> set[str]:
     return {str(step_id) for step_id in step_ids if str(step_id).lower() not in known}
 
 
-__all__ = ["PROCESS_ESTABLISHED", "PROCESS_REVISED", "PROCESS_EVENT_TYPES", "apply_process_event",
+__all__ = ["PROCESS_ESTABLISHED", "PROCESS_REVISED", "PROCESS_EVENT_TYPES", "UnknownProcess", "UnknownProcessStep",
+           "apply_process_event",
            "process_handlers", "established_process", "step_process_ids", "unknown_step_ids"]

@@ -31,7 +31,8 @@ AUDIT_VALUE_FIELDS = {
 }
 
 metadata = new_metadata()
-tables = PlatformTables(metadata, org_replica=True, role_replica=True, audit_value_fields=AUDIT_VALUE_FIELDS)
+tables = PlatformTables(metadata, org_replica=True, role_replica=True, process_replica=True,
+                        audit_value_fields=AUDIT_VALUE_FIELDS)
 
 # Not ended (domain.END_STATUSES): the predicate of migration 0009's partial indexes. A query uses them only
 # if it says the same with the values in its text (overdue_clause), not as bound parameters, which a cached
@@ -83,7 +84,7 @@ deviations = sa.Table(
     sa.Column("contact_phone", sa.String(40)),
     sa.Column("pseudonymised_at", UTCDateTime),  # gallring done: text and people replaced, the case final
     sa.Column("possible_elsewhere_flagged_at", UTCDateTime),  # set: "kan inträffa på andra enheter"
-    Id(name="process_step_id"),  # a step of the processes service's process map (stable across its versions)
+    Id(name="process_step_id"),  # a step of an established process (the process-map copy); stable across versions
     sa.Column("version", sa.Integer, nullable=False),
     sa.UniqueConstraint("tenant", "reference", name="uq_deviations_tenant_reference"),
     sa.Index("ix_deviations_tenant_unit", "tenant", "unit_id"),

@@ -41,9 +41,10 @@ class ReportDeviationSchema(Schema):
         "description": "What was done at once to limit the harm; optional.",
         "example": "Sjuksköterskan kontaktades och brukaren observerades."})
     process_step_id = f.UUIDString(allow_none=True, metadata={
-        "description": "The process step (aktivitet) the case concerns: a step id of the processes service's "
-                       "process map (GET /api/v1/processes in that service). Step ids are stable across a "
-                       "process's versions, so the link survives a revision; optional.",
+        "description": "The process step (aktivitet) the case concerns: a step id of an established process of "
+                       "the processes service's process map (GET /api/v1/processes in that service), as this "
+                       "service knows it from that service's events; another id is 422 unknown_process_step. Step "
+                       "ids are stable across a process's versions, so the link survives a revision; optional.",
         "example": "0f9e8d7c-6b5a-4c3d-9e2f-1a0b9c8d7e6f"})
 
 
@@ -340,9 +341,10 @@ class DeviationPatchSchema(Schema):
         "description": "Another open unit of the tenant: the case moves there, with its open actions.",
         "example": UNIT_ID})
     process_step_id = f.UUIDString(allow_none=True, metadata={
-        "description": "The process step (aktivitet) the case concerns: a step id of the processes service's "
-                       "process map (GET /api/v1/processes in that service). Step ids are stable across a "
-                       "process's versions, so the link survives a revision; optional. null removes the link.",
+        "description": "The process step (aktivitet) the case concerns: a step id of an established process of "
+                       "the processes service's process map, as this service knows it from that service's events "
+                       "(another id is 422 unknown_process_step; the step the case names already is kept whatever "
+                       "became of it). Step ids are stable across a process's versions; null removes the link.",
         "example": "0f9e8d7c-6b5a-4c3d-9e2f-1a0b9c8d7e6f"})
 
     @validates_schema

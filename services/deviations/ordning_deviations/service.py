@@ -18,7 +18,7 @@ from datetime import date, datetime
 from typing import Callable
 
 import sqlalchemy as sa
-from ordning_shared import idempotency, readlog
+from ordning_shared import idempotency, processmap, readlog
 from ordning_shared.actions import ActionRepository, ImprovementAction
 from ordning_shared.db import utcnow, write_versioned
 from ordning_shared.problems import Conflict, Forbidden, NotFound, PreconditionFailed, Unprocessable
@@ -232,6 +232,19 @@ def _check_unit(conn, tenant: str, unit_id: str):
     return unit
 
 
+def _process_step(conn, tenant: str, step_id: str | None, current: str | None = None) -> str | None:
+    """The process step a report or a PATCH names, as the process map spells it (lower case), once the copy of
+    the map (ordning_shared.processmap) knows it as a step of an established process of the tenant; else 422
+    unknown_process_step. None (or blank) removes the link. The step the case names already passes unchecked: a
+    link is kept whatever became of its step."""
+    if step_id is None or not step_id.strip():
+        return step_id
+    step_id = step_id.lower()
+    if step_id != (current or "").lower() and processmap.unknown_step_ids(conn, db.tables, tenant, [step_id]):
+        raise processmap.UnknownProcessStep(step_id)
+    return step_id
+
+
 def _unknown_unit(unit_id: str) -> Unprocessable:
     return UnknownUnit(f"Enheten {unit_id} är okänd eller stängd.", f"The unit {unit_id} is unknown or closed.")
 
@@ -280,12 +293,13 @@ def report_deviation(platform, principal, data: dict, claim=None, now: datetime 
         if not context.in_scope:
             raise Forbidden("Enheten ligger utanför dina enheter.", "The unit is outside your org units.")
         _require_category(context.category, data.get("category_id"), kind)
+        step_id = _process_step(conn, principal.tenant, data.get("process_step_id"))
         dev = d.Deviation.report(
             tenant=principal.tenant, kind=kind, unit_id=data["unit_id"], description=data["description"],
             reported_at=now, reported_by=principal.subject, origin=d.Origin.staff,
             category_id=data.get("category_id"), occurred_at=data.get("occurred_at"),
             immediate_action=data.get("immediate_action"), policy=context.policy, calendar=context.calendar,
-            id=str(uuid.uuid4()), process_step_id=data.get("process_step_id"))
+            id=str(uuid.uuid4()), process_step_id=step_id)
         reference = (db.reference(year, context.reference_number) if context.reference_number is not None
                      else db.next_reference(conn, principal.tenant, year))
         name = display_name(principal)
@@ -572,7 +586,7 @@ def change_case(platform, principal, deviation_id: str, data: dict, precondition
             _check_category(conn, dev.tenant, data["category_id"], dev.kind)
             dev.change_category(data["category_id"])
         if "process_step_id" in data:
-            dev.link_process_step(data["process_step_id"])
+            dev.link_process_step(_process_step(conn, dev.tenant, data["process_step_id"], dev.process_step_id))
         if "unit_id" in data and data["unit_id"] != dev.unit_id:
             _check_unit(conn, dev.tenant, data["unit_id"])
             if not _in_scope(conn, principal, data["unit_id"]):

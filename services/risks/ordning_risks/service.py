@@ -16,6 +16,7 @@ from ordning_shared import idempotency
 from ordning_shared.actions import ActionRepository, ImprovementAction
 from ordning_shared.db import utcnow
 from ordning_shared.problems import Forbidden, NotFound, PreconditionFailed, Unprocessable
+from ordning_shared.processmap import UnknownProcess, UnknownProcessStep
 
 from . import db
 from . import domain as d
@@ -31,14 +32,6 @@ class UnknownUnit(Unprocessable):
     code = "unknown_unit"
 
 
-class UnknownProcess(Unprocessable):
-    code = "unknown_process"
-
-
-class UnknownProcessStep(Unprocessable):
-    code = "unknown_process_step"
-
-
 def _process_scope(conn, tenant: str, scope_type: d.ScopeType, scope_id: str) -> str:
     """The scope id of a process or subprocess analysis, as the process map spells it (lower case), once the
     copy of the map (ordning_shared.processmap) knows it: a process scope names an established process of the
@@ -48,12 +41,9 @@ def _process_scope(conn, tenant: str, scope_type: d.ScopeType, scope_id: str) ->
     process = db.established_process(conn, tenant, scope_id)
     if scope_type is d.ScopeType.process:
         if process is None:
-            raise UnknownProcess(f"Det finns ingen fastställd process med id {scope_id}.",
-                                 f"There is no established process with id {scope_id}.")
+            raise UnknownProcess(scope_id)
     elif not (process is not None and process.parent_id) and not db.step_process_ids(conn, tenant, [scope_id]):
-        raise UnknownProcessStep(f"Det finns ingen delprocess eller inget steg i en fastställd process med id "
-                                 f"{scope_id}.", f"There is no subprocess or step of an established process with id "
-                                 f"{scope_id}.")
+        raise UnknownProcessStep(scope_id, or_delprocess=True)
     return scope_id
 
 

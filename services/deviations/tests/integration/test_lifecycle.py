@@ -8,10 +8,13 @@ from ordning_deviations import db
 from ordning_deviations.domain import (POSSIBLE_ELSEWHERE_COMMANDS, POSSIBLE_ELSEWHERE_STATUSES, TRANSITIONS,
                                        TRANSITION_KINDS, Command, Status)
 
+from ordning_shared.testing import process_event_body
+
 from .conftest import CHEF_E1, KVAL_N, MAS_F, STAFF_E1, U, org_event_body
 
 pytestmark = pytest.mark.integration
 PROBLEM = "application/problem+json"
+PROCESS = "e0000000-0000-4000-8000-000000000001"
 
 
 def h(env, who, **extra):
@@ -401,6 +404,7 @@ def test_the_process_step_is_published_when_named_linked_changed_and_cleared(env
 
     c, chef = env.client, h(env, CHEF_E1)
     step1, step2 = "d0000000-0000-0000-0000-000000000001", "d0000000-0000-0000-0000-000000000002"
+    assert env.feed(process_event_body("0138", PROCESS, U["f"], [step1, step2])) == "processed"
     did = env.report(process_step_id=step1)["id"]
     etag = c.get(f"/api/v1/deviations/{did}", headers=chef).headers["ETag"]
     for step in (step2, step2, None):  # the second changes nothing: no version, no event
@@ -419,3 +423,39 @@ def test_the_process_step_is_published_when_named_linked_changed_and_cleared(env
         (step2, step1), (None, step2)]
     assert all(b["data"]["unit_id"] == U["e1"] and b["data"]["kind"] == "avvikelse" for b in mine)
     assert "Fallolycka" not in json.dumps(mine)
+
+
+def test_a_process_step_must_be_a_step_of_an_established_process_of_the_tenant(env):
+    """Report and PATCH name a step the service's copy of the process map knows (from the processes service's
+    events): else 422 unknown_process_step and nothing stored. A step keeps its id across versions, so a case
+    keeps its link when a later version drops the step, and naming the case's own step again passes."""
+    kept, dropped, new = (f"d0000000-0000-4000-8000-00000000000{n}" for n in "123")
+    tenant_bs, nowhere = "d0000000-0000-4000-8000-0000000000b1", "d0000000-0000-4000-8000-0000000000ff"
+    assert env.feed(process_event_body("0138", PROCESS, U["f"], [kept, dropped])) == "processed"
+    assert env.feed(process_event_body("1407", PROCESS, U["fb"], [tenant_bs])) == "processed"
+    c, staff, chef = env.client, h(env, STAFF_E1), h(env, CHEF_E1)
+    before = env.counts()
+    for step in (nowhere, tenant_bs):
+        r = c.post("/api/v1/deviations", headers=staff, json={
+            "kind": "avvikelse", "unit_id": U["e1"], "description": "Fallolycka", "process_step_id": step})
+        assert r.status_code == 422 and r.content_type == PROBLEM, r.get_json()
+        assert r.get_json()["code"] == "unknown_process_step"
+    assert env.counts() == before
+
+    case = env.report(process_step_id=dropped.upper())  # an id is an id in any case; kept as the map spells it
+    assert case["process_step_id"] == dropped
+    path = f"/api/v1/deviations/{case['id']}"
+    etag = c.get(path, headers=chef).headers["ETag"]
+    before = env.counts()
+    for step in (nowhere, tenant_bs):
+        r = c.patch(path, headers={**chef, "If-Match": etag}, json={"process_step_id": step})
+        assert r.status_code == 422 and r.get_json()["code"] == "unknown_process_step", r.get_json()
+    assert env.counts() == before and c.get(path, headers=chef).headers["ETag"] == etag
+
+    # version 2 of the process drops the step and adds another: the case keeps its link, the new step is known
+    assert env.feed(process_event_body("0138", PROCESS, U["f"], [kept, new], version=2)) == "processed"
+    assert c.get(path, headers=chef).get_json()["process_step_id"] == dropped
+    r = c.patch(path, headers={**chef, "If-Match": etag}, json={"process_step_id": dropped, "category_id": None})
+    assert r.status_code == 200 and r.get_json()["process_step_id"] == dropped, r.get_json()
+    r = c.patch(path, headers={**chef, "If-Match": r.headers["ETag"]}, json={"process_step_id": new})
+    assert r.status_code == 200 and r.get_json()["process_step_id"] == new, r.get_json()
