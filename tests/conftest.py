@@ -72,6 +72,31 @@ class Stack:
         return response.json()["id"]
 
 
+@pytest.fixture
+def processes_and(migrated_settings):
+    """Factory: the processes service's app and another service's (by name), in this process, each on a database
+    of its own, with the other's queue declared before anything is published (events nobody's queue holds are not
+    kept); returns (processes app, other app, the other's handlers). A test runs their workers as it needs."""
+    made = []
+
+    def _apps(service: str):
+        from ordning_shared.bus import connect, declare_topology, service_queues
+
+        processes = importlib.import_module("ordning_processes.app").create_app(migrated_settings("processes"))
+        made.append(processes)
+        other = importlib.import_module(f"ordning_{service}.app").create_app(migrated_settings(service))
+        made.append(other)
+        handlers = importlib.import_module(f"ordning_{service}.handlers").HANDLERS
+        platform = other.extensions["ordning"]
+        with connect(platform.settings) as connection:
+            declare_topology(platform.settings, connection, service_queues(platform.settings, list(handlers)))
+        return processes, other, handlers
+
+    yield _apps
+    for app in made:
+        app.extensions["ordning"].dispose()
+
+
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory, create_database, broker_url, service_broker_url):
     data_dir = tmp_path_factory.mktemp("stack")

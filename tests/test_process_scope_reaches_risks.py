@@ -8,8 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from ordning_shared import consumer
-from ordning_shared.bus import connect, declare_topology, service_queues
-from ordning_shared.testing import BackgroundWorker, bearer, issue_token, wait_until
+from ordning_shared.testing import BackgroundWorker, bearer, issue_token, outbox_bodies, wait_until
 
 pytestmark = pytest.mark.integration
 A, B = "0138", "1407"
@@ -17,19 +16,8 @@ P = "/api/v1/processes"
 
 
 @pytest.fixture
-def apps(migrated_settings):
-    from ordning_processes.app import create_app as processes_app
-    from ordning_risks.app import create_app as risks_app
-    from ordning_risks.handlers import HANDLERS
-
-    processes, risks = processes_app(migrated_settings("processes")), risks_app(migrated_settings("risks"))
-    risk_platform = risks.extensions["ordning"]
-    # The risks queue exists before anything is published (events nobody's queue holds are not kept).
-    with connect(risk_platform.settings) as connection:
-        declare_topology(risk_platform.settings, connection, service_queues(risk_platform.settings, list(HANDLERS)))
-    yield processes, risks, HANDLERS
-    processes.extensions["ordning"].dispose()
-    risk_platform.dispose()
+def apps(processes_and):
+    return processes_and("risks")
 
 
 def _ok(response, status=(200, 201)):
@@ -110,10 +98,7 @@ def test_an_established_process_becomes_a_risk_scope_through_events(apps):
         assert analyse("subprocess", steps["Aktualisera"]).status_code == 201
 
         # Redelivery: every process event again changes nothing (the inbox drops it; the versions would too).
-        outbox = proc_platform.tables.outbox
-        with proc_platform.engine.connect() as connection:
-            bodies = connection.execute(sa.select(outbox.c.body).where(outbox.c.type.like("se.ordning.process.%"))
-                                        .order_by(outbox.c.id)).scalars().all()
+        bodies = outbox_bodies(proc_platform, "se.ordning.process.")
         copied = risk_platform.tables.processes
         with risk_platform.engine.connect() as connection:
             before = connection.execute(sa.select(copied).order_by(copied.c.tenant, copied.c.process_id)).all()

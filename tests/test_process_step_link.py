@@ -3,10 +3,9 @@ PostgreSQL: the processes service and the deviations service, each on its own da
 from __future__ import annotations
 
 import pytest
-import sqlalchemy as sa
 from ordning_shared import consumer, events
 from ordning_shared.events import DomainEvent
-from ordning_shared.testing import issue_token
+from ordning_shared.testing import issue_token, outbox_bodies
 
 pytestmark = pytest.mark.integration
 TENANT = "0138"
@@ -45,11 +44,8 @@ def test_a_deviations_process_step_survives_a_new_version_of_the_process(migrate
 
         def feed_process_events():
             """The processes service's process events not fed yet, handed to the deviations service's handlers."""
-            outbox = processes.extensions["ordning"].tables.outbox
-            with processes.extensions["ordning"].engine.connect() as connection:
-                bodies = connection.execute(sa.select(outbox.c.body).where(
-                    outbox.c.type.like("se.ordning.process.%")).order_by(outbox.c.id)).scalars().all()
-            outcomes = [consumer.handle_event(deviations.extensions["ordning"], HANDLERS, body) for body in bodies]
+            outcomes = [consumer.handle_event(deviations.extensions["ordning"], HANDLERS, body)
+                        for body in outbox_bodies(processes.extensions["ordning"], "se.ordning.process.")]
             return [outcome for outcome in outcomes if outcome != "duplicate"]
 
         # the deviations service knows the unit from the org tree's event, as in production

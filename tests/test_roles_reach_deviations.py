@@ -7,27 +7,15 @@ import pytest
 import sqlalchemy as sa
 
 from ordning_shared import consumer
-from ordning_shared.bus import connect, declare_topology, service_queues
-from ordning_shared.testing import BackgroundWorker, issue_token, wait_until
+from ordning_shared.testing import BackgroundWorker, issue_token, outbox_bodies, wait_until
 
 pytestmark = pytest.mark.integration
 A, B = "0138", "1407"
 
 
 @pytest.fixture
-def apps(migrated_settings):
-    from ordning_deviations.app import create_app as deviations_app
-    from ordning_deviations.handlers import HANDLERS
-    from ordning_processes.app import create_app as processes_app
-
-    processes, deviations = processes_app(migrated_settings("processes")), deviations_app(migrated_settings("deviations"))
-    dev_platform = deviations.extensions["ordning"]
-    # The deviations queue exists before anything is published (events nobody's queue holds are not kept).
-    with connect(dev_platform.settings) as connection:
-        declare_topology(dev_platform.settings, connection, service_queues(dev_platform.settings, list(HANDLERS)))
-    yield processes, deviations, HANDLERS
-    processes.extensions["ordning"].dispose()
-    dev_platform.dispose()
+def apps(processes_and):
+    return processes_and("deviations")
 
 
 def test_a_role_assigned_in_processes_answers_who_in_deviations_from_events_alone(apps):
@@ -76,10 +64,7 @@ def test_a_role_assigned_in_processes_answers_who_in_deviations_from_events_alon
         assert who("enhetschef", other_board, B) == ["b-chef"]
 
         # Redelivery: every role event again changes nothing (the inbox drops it; the version would too).
-        outbox = proc_platform.tables.outbox
-        with proc_platform.engine.connect() as connection:
-            bodies = connection.execute(sa.select(outbox.c.body).where(outbox.c.type.like("se.ordning.role.%"))
-                                        .order_by(outbox.c.id)).scalars().all()
+        bodies = outbox_bodies(proc_platform, "se.ordning.role.")
         holders = dev_platform.tables.role_holders
         with dev_platform.engine.connect() as connection:
             before = connection.execute(sa.select(holders).order_by(holders.c.assignment_id)).all()

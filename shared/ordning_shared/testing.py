@@ -382,6 +382,15 @@ def publish_on_bus(broker_url: str, namespace: str, body: bytes | str, routing_k
                          content_encoding="utf-8", headers=amqp_headers(attributes), delivery_mode=2)
 
 
+def outbox_bodies(platform, type_prefix: str) -> list:
+    """The serialized events in a service's outbox whose type starts with `type_prefix`, oldest first: what its relay
+    publishes, for a test to hand to another service's handlers (again, to show a redelivery changes nothing)."""
+    outbox = platform.tables.outbox
+    with platform.engine.connect() as connection:
+        return list(connection.execute(sa.select(outbox.c.body).where(outbox.c.type.startswith(type_prefix))
+                                       .order_by(outbox.c.id)).scalars())
+
+
 def wait_until(predicate, timeout: float = 15.0, interval: float = 0.05, message: str = "condition"):
     import time
 

@@ -134,7 +134,7 @@ def test_draft_establish_revise_keeps_step_ids_and_the_established_version_reada
     assert "se.ordning.process.established.v1" in text and "se.ordning.process.revised.v1" in text
     assert "anna" not in text and "SN § 45" not in text  # no names, no free text in events
     # each names its version's step ids, in the version's order, and nothing of the steps' text
-    data = [json.loads(r["body"])["data"] for r in rows if json.loads(r["body"])["type"].startswith("se.ordning.process.")]
+    data = [json.loads(r["body"])["data"] for r in rows if r["type"].startswith("se.ordning.process.")]
     assert [(d["version"], d["step_ids"]) for d in data] == [(1, ids), (2, list(reversed(ids)))]
     assert "Utreda" not in text and "SIP" not in text
 

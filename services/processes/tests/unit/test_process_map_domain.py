@@ -46,7 +46,8 @@ def test_a_revision_keeps_every_step_id_and_the_established_version():
     assert events[1].data["previous_version"] == 1 and events[1].data["established_on"] == "2026-04-01"
     # each event names the established version's steps by id, in order: the kept step first, then the new one
     assert events[0].data["step_ids"] == ids
-    assert events[1].data["step_ids"] == [s.id for s in process.established.steps] and events[1].data["step_ids"][0] == ids[1]
+    assert events[1].data["step_ids"] == [s.id for s in process.established.steps]
+    assert events[1].data["step_ids"][0] == ids[1]
 
 
 def test_a_step_id_must_be_the_processes_own_and_named_once():

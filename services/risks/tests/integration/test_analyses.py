@@ -59,7 +59,8 @@ def test_a_forvaltning_analysis_and_a_process_analysis(env):
 def test_a_process_scope_names_an_established_process_and_a_subprocess_scope_a_step_or_delprocess_of_one(env):
     """The risks service knows the tenant's established processes and their steps from the processes service's
     events (its copy, ordning_shared.processmap): a scope it does not know there is 422, and nothing is stored."""
-    top, delprocess, draft_only = PROCESS, "22222222-3333-4444-8555-666666666666", "33333333-4444-4555-8666-777777777777"
+    top, delprocess = PROCESS, "22222222-3333-4444-8555-666666666666"
+    draft_only = "33333333-4444-4555-8666-777777777777"
     other_tenants = "44444444-5555-4666-8777-888888888888"
     for body in (process_event_body(TENANT_A, top, U["f"], [STEP, OTHER_STEP]),
                  process_event_body(TENANT_A, delprocess, U["f"], [], parent_id=top, kind="stodprocess"),
