@@ -23,13 +23,13 @@ pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parent.parent
 BANNER = "Ordning is running"
-STACK = ["web", "processes", "deviations", "risks", "reporting"]  # one process each, on base + 0, 1, 2, 3, 4
+STACK = ["web", "processes", "deviations", "risks", "reporting", "notify"]  # one process each, on base + 0 to 5
 
 
 def port_base(offset: int) -> int:
     # Apart from other test runs on this machine (other pids) and from the other tests of this module
-    # (a stack takes base to base + 4: the web and four APIs), below the ephemeral ports (32768).
-    return 18000 + os.getpid() % 600 * 24 + offset * 5
+    # (a stack takes base to base + 5: the web and five APIs), below the ephemeral ports (32768).
+    return 18000 + os.getpid() % 600 * 24 + offset * 6
 
 
 def shell_env(**extra) -> dict:
