@@ -48,26 +48,29 @@ EVENT_FIELDS: dict[str, frozenset[str]] = {
         "closed_at", "kind", "name", "parent_id", "previous_parent_id", "revision", "unit_id"}),
     "se.ordning.org_unit.closed.v1": frozenset({"closed_at", "kind", "name", "parent_id", "revision", "unit_id"}),
     "se.ordning.action.created.v1": frozenset({
-        "action_id", "completed_at", "due_date", "effect_followed_up", "origin_id", "origin_type", "status",
-        "unit_id", "version"}),
+        "action_id", "completed_at", "due_date", "effect_followed_up", "origin_id", "origin_type", "owner_id",
+        "status", "unit_id", "version"}),
     "se.ordning.action.updated.v1": frozenset({
-        "action_id", "completed_at", "due_date", "effect_followed_up", "origin_id", "origin_type", "status",
-        "unit_id", "version"}),
+        "action_id", "completed_at", "due_date", "effect_followed_up", "origin_id", "origin_type", "owner_id",
+        "status", "unit_id", "version"}),
+    "se.ordning.action.assigned.v1": frozenset({
+        "action_id", "completed_at", "due_date", "effect_followed_up", "origin_id", "origin_type", "owner_id",
+        "status", "unit_id", "version"}),
     "se.ordning.action.rescheduled.v1": frozenset({
-        "action_id", "completed_at", "due_date", "effect_followed_up", "origin_id", "origin_type", "status",
-        "unit_id", "version"}),
+        "action_id", "completed_at", "due_date", "effect_followed_up", "origin_id", "origin_type", "owner_id",
+        "status", "unit_id", "version"}),
     "se.ordning.action.started.v1": frozenset({
-        "action_id", "completed_at", "due_date", "effect_followed_up", "origin_id", "origin_type", "status",
-        "unit_id", "version"}),
+        "action_id", "completed_at", "due_date", "effect_followed_up", "origin_id", "origin_type", "owner_id",
+        "status", "unit_id", "version"}),
     "se.ordning.action.completed.v1": frozenset({
-        "action_id", "completed_at", "due_date", "effect_followed_up", "origin_id", "origin_type", "status",
-        "unit_id", "version"}),
+        "action_id", "completed_at", "due_date", "effect_followed_up", "origin_id", "origin_type", "owner_id",
+        "status", "unit_id", "version"}),
     "se.ordning.action.cancelled.v1": frozenset({
-        "action_id", "completed_at", "due_date", "effect_followed_up", "origin_id", "origin_type", "status",
-        "unit_id", "version"}),
+        "action_id", "completed_at", "due_date", "effect_followed_up", "origin_id", "origin_type", "owner_id",
+        "status", "unit_id", "version"}),
     "se.ordning.action.reopened.v1": frozenset({
-        "action_id", "completed_at", "due_date", "effect_followed_up", "origin_id", "origin_type", "status",
-        "unit_id", "version"}),
+        "action_id", "completed_at", "due_date", "effect_followed_up", "origin_id", "origin_type", "owner_id",
+        "status", "unit_id", "version"}),
     "se.ordning.risk.analysis_started.v1": frozenset({
         "analysis_date", "analysis_id", "matrix_version", "scope_id", "scope_type", "started_at", "status",
         "trigger", "trigger_change", "unit_id", "version"}),

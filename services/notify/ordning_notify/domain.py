@@ -215,13 +215,19 @@ DEFAULT_RULES: dict[str, dict] = {
     "risk_escalated": {
         "event_type": RISK_ESCALATED, "notice_kind": "risk_escalated", "unit_field": "to_unit_id",
         "recipients": [{"role": "forvaltningschef", "at": "forvaltning"}]},
+    "action_created": {
+        "event_type": ACTION_CREATED, "notice_kind": "action_assigned",
+        "recipients": [{"payload": "owner_id"}]},
+    "action_assigned": {
+        "event_type": ACTION_ASSIGNED, "notice_kind": "action_assigned",
+        "recipients": [{"payload": "owner_id"}]},
 }
 
 
 def default_rules(tenant: str, at: datetime) -> list[Rule]:
-    """The tenant's starting rules (only those whose event type this catalogue has)."""
+    """The tenant's starting rules."""
     return [rule_from_fields(tenant=tenant, default_key=key, created_at=at, updated_at=at, **parts)
-            for key, parts in DEFAULT_RULES.items() if parts["event_type"] in EVENT_TYPES]
+            for key, parts in DEFAULT_RULES.items()]
 
 
 # --------------------------------------------------------------------------
