@@ -311,32 +311,20 @@ def subject_of(event_type: str, data: Mapping, subject: str | None) -> tuple[str
     return kind, str(data.get(key) or subject or "")
 
 
+# The web's page of each kind of subject (the owning service's; notify only links to it).
+PAGES = {"deviation": "/arenden/", "risk": "/risker/", "risk_analysis": "/riskanalyser/",
+         "risk_proposal": "/riskforslag/", "document": "/styrdokument/", "process": "/processer/",
+         "goal": "/kvalitetsmal/", "org_unit": "/organisation/"}
+# An action's page is its case's: /arenden/<origin_id> for a deviation's, /risker/<origin_id> for a risk's.
+ACTION_ORIGIN_PAGES = {"deviation": "/arenden/", "risk": "/risker/"}
+
+
 def link_of(subject_type: str, subject_id: str, data: Mapping) -> str:
-    """The path of the owning service's web page about the subject (the web serves it; notify only links)."""
-    if subject_type == "deviation":
-        return f"/arenden/{subject_id}"
+    """The path of the web page about the subject."""
     if subject_type == "action":
-        origin, origin_id = data.get("origin_type"), data.get("origin_id")
-        if origin == "deviation" and origin_id:
-            return f"/arenden/{origin_id}"
-        if origin == "risk" and origin_id:
-            return f"/risker/{origin_id}"
-        return "/mina-atgarder"
-    if subject_type == "risk":
-        return f"/risker/{subject_id}"
-    if subject_type == "risk_analysis":
-        return f"/riskanalyser/{subject_id}"
-    if subject_type == "risk_proposal":
-        return f"/riskforslag/{subject_id}"
-    if subject_type == "document":
-        return f"/styrdokument/{subject_id}"
-    if subject_type == "process":
-        return f"/processer/{subject_id}"
-    if subject_type == "goal":
-        return f"/kvalitetsmal/{subject_id}"
-    if subject_type == "org_unit":
-        return f"/organisation/{subject_id}"
-    return "/"
+        page, origin_id = ACTION_ORIGIN_PAGES.get(data.get("origin_type")), data.get("origin_id")
+        return f"{page}{origin_id}" if page and origin_id else "/mina-atgarder"
+    return f"{PAGES[subject_type]}{subject_id}" if subject_type in PAGES else "/"
 
 
 __all__ = ["RECIPIENT_ROLES", "LEVELS", "RULE_ADMIN_ROLES", "UnknownEventType", "UnknownRole", "InvalidRule",

@@ -4,7 +4,6 @@ with the worker on its own broker user: when an event is delivered twice, and wh
 in the middle of its deliveries, before or after a commit, and a new one takes over."""
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time
@@ -14,7 +13,7 @@ from dataclasses import replace
 import pytest
 import sqlalchemy as sa
 from ordning_shared.bus import connect, declare_topology, retry_queues, service_queues
-from ordning_shared.testing import BackgroundWorker, publish_on_bus, wait_until
+from ordning_shared.testing import BackgroundWorker, process_env, publish_on_bus, wait_until
 
 from ordning_notify.app import create_app
 from ordning_notify.db import notices
@@ -105,12 +104,6 @@ worker()
 """
 
 
-def _worker_env(settings) -> dict:
-    return dict(os.environ, ORDNING_ENV="embedded", ORDNING_DATA_DIR=str(settings.data_dir),
-                ORDNING_BROKER_URL=settings.broker_url, ORDNING_BUS_NAMESPACE=settings.bus_namespace,
-                ORDNING_NOTIFY_DATABASE_URL=settings.database_url, ORDNING_LOG_LEVEL="WARNING")
-
-
 @pytest.mark.parametrize("when", ["before-commit", "after-commit"])
 def test_a_worker_killed_mid_batch_loses_no_notice_and_gives_none_twice(bus_env, broker_url, when):
     env, namespace = bus_env, bus_env.settings.bus_namespace
@@ -120,7 +113,7 @@ def test_a_worker_killed_mid_batch_loses_no_notice_and_gives_none_twice(bus_env,
     for report in reports:
         publish_on_bus(broker_url, namespace, report)
 
-    dying = subprocess.Popen([sys.executable, "-c", DYING_WORKER, when], env=_worker_env(env.settings))
+    dying = subprocess.Popen([sys.executable, "-c", DYING_WORKER, when], env=process_env(env.settings))
     try:
         assert dying.wait(timeout=120) == -9, "the worker was not killed mid-batch"
     finally:
