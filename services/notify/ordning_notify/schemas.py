@@ -3,6 +3,8 @@ Whether an event type, a field or a role is known is the domain's question (doma
 answer has its own code (unknown_event_type, unknown_role, invalid_rule)."""
 from __future__ import annotations
 
+import re
+
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 from ordning_shared import fields as f
 from ordning_shared.notice_kinds import NOTICE_KINDS
@@ -17,8 +19,12 @@ FIELD_NAME = validate.Regexp(r"^[a-z][a-z0-9_]{0,39}$", error=(
     "Ska vara ett fältnamn: gemena a-z, siffror och _. Must be a field name: lower-case a-z, digits and _."))
 EVENT_TYPE = ("An event type of the event catalogue (docs/asyncapi.yaml), e.g. se.ordning.deviation.reported.v1; "
               "one not there is refused (422 unknown_event_type).")
-VALUE_ERROR = ("Ska vara en text (högst 100 tecken), ett heltal eller true/false. "
-               "Must be a text (at most 100 characters), an integer or true/false.")
+VALUE_ERROR = ("Ska vara en kod, ett id eller ett datum (högst 100 tecken utan mellanslag), ett heltal eller "
+               "true/false. Must be a code, an id or a date (at most 100 characters, no spaces), an integer or "
+               "true/false.")
+# What the payloads' strings are: codes, ids, dates, moments, user ids (the catalogue admits no free text). A value
+# of this shape holds no name or sentence, so a rule (and its audit record) carries no personal data.
+CODE_VALUE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:+|-]{0,99}")
 
 
 class ConditionValue(fields.Raw):
@@ -26,6 +32,7 @@ class ConditionValue(fields.Raw):
 
     def __init__(self, **kwargs):
         super().__init__(metadata={"type": ["string", "integer", "boolean"], "maxLength": 100,
+                                   "pattern": CODE_VALUE.pattern,
                                    "description": "A code, an id, an integer or true/false.", **kwargs.pop(
                                        "metadata", {})}, **kwargs)
 
@@ -36,8 +43,7 @@ class ConditionValue(fields.Raw):
             if abs(value) >= 10 ** f.INTEGER_MAX_DIGITS:
                 raise ValidationError(VALUE_ERROR)
             return value
-        if isinstance(value, str) and 0 < len(value) <= 100:
-            f.check_name(value)
+        if isinstance(value, str) and CODE_VALUE.fullmatch(value):
             return value
         raise ValidationError(VALUE_ERROR)
 

@@ -87,6 +87,8 @@ BAD_RULES = [
     ({**MAS_RULE, "surprise": 1}, 422, "unprocessable_entity"),
     ({**MAS_RULE, "recipients": [{"role": "mas", "email": "a@b.se"}]}, 422, "unprocessable_entity"),
     ({**MAS_RULE, "conditions": [{"field": "kind", "in": ["x" * 101]}]}, 422, "unprocessable_entity"),
+    ({**MAS_RULE, "conditions": [{"field": "kind", "in": ["Anna Andersson"]}]}, 422, "unprocessable_entity"),
+    ({**MAS_RULE, "conditions": [{"field": "kind", "in": [""]}]}, 422, "unprocessable_entity"),
     ({**MAS_RULE, "conditions": [{"field": "kind", "in": [{"nested": 1}]}]}, 422, "unprocessable_entity"),
     ({**MAS_RULE, "conditions": [{"field": "kind", "in": [10 ** 30]}]}, 422, "unprocessable_entity"),
     ({**MAS_RULE, "conditions": [{"field": "kind", "in": list(range(21))}]}, 422, "unprocessable_entity"),
