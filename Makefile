@@ -7,7 +7,7 @@ CHECKOV_VENV ?= .venv-checkov
 export ORDNING_CHECKOV ?= $(CURDIR)/$(CHECKOV_VENV)/bin/checkov
 # mutmut has a venv of its own too (constraints-mutmut.txt); it runs the tests with .venv's python.
 MUTMUT_VENV ?= .venv-mutmut
-PACKAGES := -e shared -e services/processes -e services/deviations -e services/risks -e services/reporting -e services/web
+PACKAGES := -e shared -e services/processes -e services/deviations -e services/risks -e services/reporting -e services/notify -e services/web
 export ORDNING_DATA_DIR ?= $(CURDIR)/var
 # `TOKEN=$$(make token USER_NAME=anna)` must capture the token alone: make echoes no recipe line, and the
 # install steps write to stderr.

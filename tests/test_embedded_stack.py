@@ -23,13 +23,13 @@ pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parent.parent
 BANNER = "Ordning is running"
-STACK = ["web", "processes", "deviations", "risks", "reporting"]  # one process each, on base + 0, 1, 2, 3, 4
+STACK = ["web", "processes", "deviations", "risks", "reporting", "notify"]  # one process each, on base + 0 to 5
 
 
 def port_base(offset: int) -> int:
     # Apart from other test runs on this machine (other pids) and from the other tests of this module
-    # (a stack takes base to base + 4: the web and four APIs), below the ephemeral ports (32768).
-    return 18000 + os.getpid() % 600 * 24 + offset * 5
+    # (a stack takes base to base + 5: the web and five APIs), below the ephemeral ports (32768).
+    return 18000 + os.getpid() % 600 * 24 + offset * 6
 
 
 def shell_env(**extra) -> dict:
@@ -182,6 +182,27 @@ def test_embedded_stack_starts_seeds_and_serves(running_stack):
     linked = next(item for item in listed.json()["items"] if item["kind"] == "avvikelse")
     steps = {s["id"] for version in established.values() for s in version["steps"]}
     assert linked["process_step_id"] in steps
+
+
+def test_the_demo_chiefs_have_heard_of_the_demo_cases_in_their_notices(running_stack):
+    """The notify service of `make run` (SQLite, the filesystem bus): the demo's lex Sarah case at Hemtjänst Norr
+    reached its enhetschef and the förvaltningschef, the lex Maria case at Solgården its enhetschef and the MAS,
+    and the risk escalated to Socialförvaltningen its förvaltningschef."""
+    processes, notify = (f"http://127.0.0.1:{running_stack.port(service)}" for service in ("processes", "notify"))
+
+    def kinds(user: str) -> set[str]:
+        token = requests.post(f"{processes}/dev/token?user={user}", timeout=10).json()["access_token"]
+        answer = requests.get(f"{notify}/api/v1/notices", headers={"Authorization": f"Bearer {token}"}, timeout=10)
+        assert answer.status_code == 200, answer.text
+        return {item["kind"] for item in answer.json()["items"]}
+
+    expected = {"erik": {"lex_sarah_reported", "case_reported"}, "frida": {"lex_sarah_reported", "risk_escalated"},
+                "sara": {"lex_maria_reported"}, "maria": {"lex_maria_reported"}}
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and any(not wanted <= kinds(user) for user, wanted in expected.items()):
+        time.sleep(0.5)
+    assert {user: kinds(user) & wanted for user, wanted in expected.items()} == expected
+    assert kinds("anna") == set()
 
 
 def test_the_demo_has_a_risk_treatment_plan_and_a_heat_map(running_stack):

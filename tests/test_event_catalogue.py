@@ -327,6 +327,7 @@ def action_events() -> list[DomainEvent]:
     done.update(due_date=date(2025, 4, 15))
     done.start()
     done.update(owner="chef-2")
+    done.update(title="Dubbelkontroll i hela hemtjänsten")
     done.update(due_date=date(2025, 5, 1), description="Vid all delning")
     done.complete(at=at(5), effect_followup="Följs upp i egenkontrollen i maj")
     done.reopen()
@@ -341,6 +342,7 @@ def action_events() -> list[DomainEvent]:
     of_a_risk = new(origin_type="risk")  # a risk analysis's action: the same events, origin risk
     of_a_risk.update(title="Introduktion för vikarier")
     of_a_risk.update(due_date=date(2025, 6, 1))
+    of_a_risk.update(owner="chef-3")
     of_a_risk.start()
     of_a_risk.complete(at=at(2), effect_followup="Stickprov")
     of_a_risk.reopen()

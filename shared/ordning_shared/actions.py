@@ -3,11 +3,13 @@
 A deviation, a risk, a self-inspection, an audit or a quality council decision
 owns its actions; all share this model and the event family se.ordning.action.*
 with the origin in the payload, so reporting and notify see one register.
-Events carry ids, status and dates only: no title, text or owner.
+Events carry ids, status and dates, and the owner's user id (as a role event carries its holder's, so that notify
+can tell them): never a title, a text, or an owner written as a name.
 """
 from __future__ import annotations
 
 import enum
+import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -102,11 +104,19 @@ class ImprovementAction:
                    if value is not None and value != getattr(self, name)}
         if not changes:  # nothing changed: no new version, no event
             return
-        due_changed = "due_date" in changes
         for name, value in changes.items():
             setattr(self, name, value)
-        self.version += 1
-        self._record("rescheduled" if due_changed else "updated")
+        # A new owner is told (notify) by its own event, assigned; a new due date by rescheduled. Both at once are
+        # two versions, each event advancing the action's sequence.
+        if "due_date" in changes:
+            self.version += 1
+            self._record("rescheduled")
+        if "owner" in changes:
+            self.version += 1
+            self._record("assigned")
+        if not {"due_date", "owner"} & set(changes):
+            self.version += 1
+            self._record("updated")
 
     def move_to_unit(self, unit_id: str) -> None:
         """The case that owns an open action moved to another unit; the action follows it."""
@@ -162,12 +172,20 @@ class ImprovementAction:
                   "unit_id": self.unit_id, "status": self.status.value, "due_date": self.due_date.isoformat(),
                   "completed_at": self.completed_at.isoformat() if self.completed_at else None,
                   # Whether the effect is followed up (reporting counts it), never the follow-up's text.
-                  "effect_followed_up": self.effect_followed_up, "version": self.version},
+                  "effect_followed_up": self.effect_followed_up, "owner_id": owner_user_id(self.owner),
+                  "version": self.version},
             sequence=self.version))
 
 
 ACTION_EVENT_FIELDS = {"action_id", "origin_type", "origin_id", "unit_id", "status", "due_date", "completed_at",
-                       "effect_followed_up", "version"}
+                       "effect_followed_up", "owner_id", "version"}
+# A user id as the identity provider issues it (the token's sub): no spaces, no @ (docs/asyncapi.yaml UserId).
+USER_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:|-]{0,199}")
+
+
+def owner_user_id(owner: str | None) -> str | None:
+    """The owner as an event may carry it: a user id, or None when it was written as something else (a name)."""
+    return owner if isinstance(owner, str) and USER_ID.fullmatch(owner) else None
 
 
 def action_table(metadata: sa.MetaData) -> sa.Table:

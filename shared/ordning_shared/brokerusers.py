@@ -6,8 +6,8 @@ and write to `amq.default`, through which its retry queues dead-letter back to i
 cannot consume, purge or delete another service's queue, and (topic permissions) it may publish to
 the events exchange only the types of the aggregates it owns: no service can publish another's events.
 
-    python -m ordning_shared.brokerusers --namespace ordning processes deviations risks  # prints the commands
-    python -m ordning_shared.brokerusers --apply processes deviations risks              # runs them
+    python -m ordning_shared.brokerusers --namespace ordning processes deviations risks notify  # prints the commands
+    python -m ordning_shared.brokerusers --apply processes deviations risks notify              # runs them
 
 --apply runs rabbitmqctl with the CI passwords (CI, a developer's broker); in production, hand the
 printed commands, with real passwords, to whoever runs RabbitMQ.
@@ -25,9 +25,10 @@ ANY_NAMESPACE = "[A-Za-z0-9-]+"  # for test runs, whose namespaces are made up p
 # not a pattern); the tests that prove them use it.
 CI_NAMESPACE = "ordningci"
 # The aggregates whose events each service publishes; its user may publish no other routing key.
-# Reporting publishes no event yet: its reports (a later helper) are its own aggregate.
+# Reporting publishes no event yet: its reports (a later helper) are its own aggregate. Nor does notify: a notice
+# is its own aggregate, should one ever be published.
 PUBLISHES = {"processes": ("org_unit", "role"), "deviations": ("deviation", "action"), "risks": ("risk", "action"),
-             "reporting": ("report",)}
+             "reporting": ("report",), "notify": ("notice",)}
 
 
 def user_name(service: str) -> str:

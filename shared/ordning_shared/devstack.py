@@ -26,8 +26,8 @@ from .auth import LocalIssuer
 from .config import Settings
 
 # In start order, one port each from ORDNING_RUN_PORT_BASE: the web on the base port (8000), then the
-# APIs, the org tree first (processes 8001, deviations 8002, risks 8003, reporting 8004).
-SERVICES = ["web", "processes", "deviations", "risks", "reporting"]
+# APIs, the org tree first (processes 8001, deviations 8002, risks 8003, reporting 8004, notify 8005).
+SERVICES = ["web", "processes", "deviations", "risks", "reporting", "notify"]
 WEB = "web"
 APIS = [service for service in SERVICES if service != WEB]
 

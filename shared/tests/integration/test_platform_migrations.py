@@ -19,7 +19,7 @@ from ordning_shared.testing import make_settings
 
 pytestmark = pytest.mark.integration
 
-SERVICES = ("processes", "deviations", "risks", "reporting")
+SERVICES = ("processes", "deviations", "risks", "reporting", "notify")
 PLATFORM_TABLES = ("outbox", "inbox", "audit_log", "read_log", "idempotency_keys", "org_unit_replica",
                    "role_holder_replica", "process_replica", "process_step_replica")
 

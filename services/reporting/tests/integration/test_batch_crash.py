@@ -4,7 +4,6 @@ stores and counts each once."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import time
@@ -12,7 +11,7 @@ import time
 import pytest
 import sqlalchemy as sa
 from ordning_shared.bus import Publisher, connect, declare_topology, retry_queues, service_queues
-from ordning_shared.testing import BackgroundWorker, wait_until
+from ordning_shared.testing import BackgroundWorker, process_env, wait_until
 
 from ordning_reporting import db
 from ordning_reporting.handlers import HANDLERS
@@ -52,12 +51,6 @@ worker()
 """
 
 
-def _env(settings) -> dict:
-    return dict(os.environ, ORDNING_ENV="embedded", ORDNING_DATA_DIR=str(settings.data_dir),
-                ORDNING_BROKER_URL=settings.broker_url, ORDNING_BUS_NAMESPACE=settings.bus_namespace,
-                ORDNING_REPORTING_DATABASE_URL=settings.database_url, ORDNING_LOG_LEVEL="WARNING")
-
-
 @pytest.mark.parametrize("when", ["before-commit", "after-commit"])
 def test_a_worker_killed_in_a_batch_loses_nothing_and_counts_nothing_twice(migrated_settings, when):
     settings = migrated_settings("reporting")
@@ -74,7 +67,7 @@ def test_a_worker_killed_in_a_batch_loses_nothing_and_counts_nothing_twice(migra
         publisher.publish(raw.decode(), json.loads(raw))
     publisher.close()
 
-    dying = subprocess.Popen([sys.executable, "-c", DYING_WORKER, when], env=_env(settings))
+    dying = subprocess.Popen([sys.executable, "-c", DYING_WORKER, when], env=process_env(settings))
     try:
         assert dying.wait(timeout=120) == -9, "the worker was not killed in a batch"
     finally:
