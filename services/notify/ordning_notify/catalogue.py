@@ -125,9 +125,10 @@ EVENT_FIELDS: dict[str, frozenset[str]] = {
         "assignment_id", "ended_at", "process_id", "role", "unit_id", "user_id", "valid_from", "valid_to",
         "version"}),
     "se.ordning.process.established.v1": frozenset({
-        "established_on", "kind", "parent_id", "process_id", "unit_id", "version"}),
+        "established_on", "kind", "parent_id", "process_id", "step_ids", "unit_id", "version"}),
     "se.ordning.process.revised.v1": frozenset({
-        "established_on", "kind", "parent_id", "previous_version", "process_id", "unit_id", "version"}),
+        "established_on", "kind", "parent_id", "previous_version", "process_id", "step_ids", "unit_id",
+        "version"}),
     "se.ordning.goal.measurement_recorded.v1": frozenset({
         "attainment", "goal_id", "indicator_id", "measurement_id", "period", "period_start", "unit_id", "value",
         "version"}),
