@@ -1,0 +1,441 @@
+"""Regler för notiser: who hears of what, the municipality's notification rules in the notify service, for
+administrators and kvalitetsutvecklare. The list, a new rule, a change, turning a rule off or on, deleting one.
+
+A rule: the event it reacts to (a type of the event catalogue), conditions on the event's fields, the kind of
+notice it gives, and its recipients (holders of a role at the event's unit or a level above it, or the person the
+event names). The event types, notice kinds, roles and levels are offered with their Swedish names.
+
+The API's refusals land at their fields: an event type the notify service does not know (unknown_event_type) at
+the event type, a role it does not know (unknown_role) at the recipient that names it, a condition on a field the
+event type lacks (invalid_rule) at that condition. A change and a deletion carry the ETag the page was built from
+(If-Match): when someone else changed the rule meanwhile (412), the form is shown again with what the person wrote,
+beside the rule as it is now, and with the fresh ETag.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from ordning_shared import http
+from ordning_shared.notice_kinds import NOTICE_KINDS, label
+
+from . import client
+from .client import ApiProblem, ServiceUnavailable, swedish_part
+from .labels import EVENTS, event_label, events_by_group, kind_label, role_label
+from .notices import RULE_ADMIN_ROLES
+from .roles import UNIT_ROLES
+from .signin import current_person, signin_required
+
+blueprint = Blueprint("notice_rules", __name__)
+
+RULES = "/api/v1/notification-rules"
+# As the notify service's bounds (its domain.py): a form shows no more rows than a rule may have.
+CONDITIONS_MAX = 10
+RECIPIENTS_MAX = 10
+VALUES_MAX = 20
+VALUE_MAX = 100
+BLANK_ROWS = 1  # rows to fill in below a rule's own, at least MIN_ROWS in all
+MIN_ROWS = 2
+FIELD_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+INTEGER = re.compile(r"^-?(0|[1-9][0-9]{0,14})$")  # "0138" stays a code, not the number 138
+# A recipient that is not a role's holders: the person an event names (an action's owner, a role's holder).
+PERSONS = {"owner_id": "Den som är ansvarig för åtgärden", "user_id": "Den som rollen gäller"}
+PERSON = "person:"
+LEVELS = {"unit": "Vid enheten, eller närmast ovanför", "verksamhetsomrade": "I verksamhetsområdet",
+          "forvaltning": "I förvaltningen", "tenant": "I hela kommunen"}
+LEVEL_PHRASES = {"unit": "vid enheten", "verksamhetsomrade": "i verksamhetsområdet", "forvaltning": "i förvaltningen",
+                 "tenant": "i hela kommunen"}
+# The event fields a condition is most often on, in Swedish; other fields are shown by their name.
+FIELD_LABELS = {"kind": "Typ", "deviation_kind": "Ärendets typ", "serious": "Allvarlig", "status": "Status",
+                "origin": "Rapporterat av", "level": "Risknivå", "trigger": "Anledning"}
+STALE = ("Någon annan har ändrat regeln medan du hade den öppen. Så här ser den ut nu. Det du skrev finns kvar i "
+         "formuläret: kontrollera och spara igen.")
+STALE_LIST = "Någon annan har ändrat regeln under tiden. Listan visar nu hur den ser ut; försök igen."
+GONE = "Regeln finns inte längre. Någon annan kan ha tagit bort den."
+
+
+def admin_required(view):
+    @signin_required
+    def wrapper(*args, **kwargs):
+        if not current_person().has_any(*RULE_ADMIN_ROLES):
+            abort(403)
+        return view(*args, **kwargs)
+    wrapper.__name__ = view.__name__
+    wrapper.__doc__ = view.__doc__
+    return wrapper
+
+
+# --------------------------------------------------------------------------
+# A rule as the pages show it
+# --------------------------------------------------------------------------
+
+def _value_text(value) -> str:
+    return ("true" if value else "false") if isinstance(value, bool) else str(value)
+
+
+def condition_text(condition: dict) -> str:
+    name = condition.get("field", "")
+    values = [kind_label(v) if name in ("kind", "deviation_kind") and isinstance(v, str) else
+              ("ja" if v else "nej") if isinstance(v, bool) else str(v) for v in condition.get("in") or []]
+    return f"{FIELD_LABELS.get(name, name)}: {' eller '.join(values)}"
+
+
+def recipient_text(recipient: dict) -> str:
+    if recipient.get("payload"):
+        return PERSONS.get(recipient["payload"], recipient["payload"])
+    at = recipient.get("at") or "unit"
+    return f"{role_label(recipient.get('role') or '')} {LEVEL_PHRASES.get(at, at)}"
+
+
+def shown(rule: dict) -> dict:
+    return {**rule, "event_label": event_label(rule.get("event_type", "")),
+            "kind_label": label(rule.get("notice_kind", "")),
+            "condition_texts": [condition_text(c) for c in rule.get("conditions") or []],
+            "recipient_texts": [recipient_text(r) for r in rule.get("recipients") or []],
+            "etag": http.etag(rule["id"], rule["version"])}
+
+
+# --------------------------------------------------------------------------
+# The form
+# --------------------------------------------------------------------------
+
+@dataclass
+class RuleForm:
+    event_type: str = ""
+    notice_kind: str = ""
+    enabled: bool = True
+    conditions: list = field(default_factory=list)  # [(field, values as written), ...]
+    recipients: list = field(default_factory=list)  # [(who, at), ...]; who: a role, or PERSON + a payload field
+    etag: str = ""
+    idempotency_key: str = ""
+    errors: dict = field(default_factory=dict)
+    # Which form row each condition and recipient sent is, so that the API's refusal of the n-th lands at its row.
+    sent_conditions: list = field(default_factory=list)
+    sent_recipients: list = field(default_factory=list)
+
+    @classmethod
+    def from_rule(cls, rule: dict) -> "RuleForm":
+        return cls(event_type=rule.get("event_type", ""), notice_kind=rule.get("notice_kind", ""),
+                   enabled=bool(rule.get("enabled", True)),
+                   conditions=[(c.get("field", ""), ", ".join(_value_text(v) for v in c.get("in") or []))
+                               for c in rule.get("conditions") or []],
+                   recipients=[(PERSON + r["payload"], "") if r.get("payload") else (r.get("role", ""),
+                                                                                   r.get("at") or "unit")
+                               for r in rule.get("recipients") or []],
+                   etag=http.etag(rule["id"], rule["version"]))
+
+    @classmethod
+    def from_request(cls) -> "RuleForm":
+        form = request.form
+        key = form.get("idempotency_key", "")
+        conditions = [(form.get(f"condition_field_{i}", "").strip(), form.get(f"condition_values_{i}", "").strip())
+                      for i in range(CONDITIONS_MAX) if f"condition_field_{i}" in form]
+        recipients = [(form.get(f"recipient_who_{i}", "").strip(), form.get(f"recipient_at_{i}", "").strip())
+                      for i in range(RECIPIENTS_MAX) if f"recipient_who_{i}" in form]
+        return cls(event_type=form.get("event_type", "").strip(), notice_kind=form.get("notice_kind", "").strip(),
+                   enabled=form.get("enabled") == "1", conditions=conditions, recipients=recipients,
+                   etag=form.get("etag", ""),
+                   idempotency_key=key if 8 <= len(key) <= 100 else client.new_idempotency_key())
+
+    def condition_rows(self) -> list:
+        return _padded(self.conditions, ("", ""), CONDITIONS_MAX)
+
+    def recipient_rows(self) -> list:
+        return _padded(self.recipients, ("", "unit"), RECIPIENTS_MAX)
+
+    def check(self) -> None:
+        """What the page can tell before asking the service; whether the event type and the roles are known is
+        the notify service's to say."""
+        if not self.event_type:
+            self.errors["event_type"] = "Välj vilken händelse regeln gäller."
+        if self.notice_kind not in NOTICE_KINDS:
+            self.errors["notice_kind"] = "Välj vilken sorts notis regeln ger."
+        for i, (name, values) in enumerate(self.conditions):
+            if not name and not values:
+                continue
+            if not name:
+                self.errors[f"condition_field_{i}"] = "Skriv vilket fält i händelsen villkoret gäller."
+            elif not FIELD_NAME.match(name):
+                self.errors[f"condition_field_{i}"] = ("Skriv fältets namn med små bokstäver a–z, siffror och _, "
+                                                       "till exempel kind.")
+            split = _values(values)
+            if not split:
+                self.errors[f"condition_values_{i}"] = "Skriv minst ett värde."
+            elif len(split) > VALUES_MAX:
+                self.errors[f"condition_values_{i}"] = f"Skriv högst {VALUES_MAX} värden."
+            elif any(len(value) > VALUE_MAX for value in split):
+                self.errors[f"condition_values_{i}"] = f"Ett värde får vara högst {VALUE_MAX} tecken."
+        if not any(who for who, _at in self.recipients):
+            self.errors["recipient_who_0"] = "Välj minst en mottagare."
+        for i, (who, at) in enumerate(self.recipients):
+            if who and not who.startswith(PERSON) and at not in LEVELS:
+                self.errors[f"recipient_at_{i}"] = "Välj var mottagaren finns."
+
+    def body(self) -> dict:
+        conditions, recipients = [], []
+        self.sent_conditions, self.sent_recipients = [], []
+        for i, (name, values) in enumerate(self.conditions):
+            if name or values:
+                conditions.append({"field": name, "in": [_parsed(value) for value in _values(values)]})
+                self.sent_conditions.append(i)
+        for i, (who, at) in enumerate(self.recipients):
+            if who:
+                recipients.append({"payload": who.removeprefix(PERSON)} if who.startswith(PERSON) else
+                                  {"role": who, "at": at})
+                self.sent_recipients.append(i)
+        return {"event_type": self.event_type, "notice_kind": self.notice_kind, "enabled": self.enabled,
+                "conditions": conditions, "recipients": recipients}
+
+    def take(self, problem: ApiProblem) -> None:
+        """The API's refusal at its field."""
+        document, message = problem.document, problem.message
+        if problem.code == "unknown_event_type":
+            self.errors["event_type"] = message
+        elif problem.code == "unknown_role":
+            rows = [i for i, (who, _at) in enumerate(self.recipients) if who and who == document.get("role")]
+            rows = rows or [i for i, (who, _at) in enumerate(self.recipients) if who and who not in UNIT_ROLES
+                            and not who.startswith(PERSON)] or [0]
+            for i in rows:
+                self.errors[f"recipient_who_{i}"] = message
+        elif problem.code == "invalid_rule":
+            self.errors[self._invalid_rule_field(document)] = message
+        else:
+            self._take_field_errors(document.get("errors"))
+        if not self.errors:
+            self.errors["event_type"] = message
+
+    def _invalid_rule_field(self, document: dict) -> str:
+        if "notice_kind" in document:
+            return "notice_kind"
+        if "field" in document:
+            for i, (name, _values) in enumerate(self.conditions):
+                if name == document["field"]:
+                    return f"condition_field_{i}"
+            for i, (who, _at) in enumerate(self.recipients):
+                if who == PERSON + str(document["field"]):
+                    return f"recipient_who_{i}"
+        if "unit_field" in document:
+            return "event_type"  # the rule's unit field is one the chosen event type does not carry
+        return "recipient_who_0" if not self.sent_recipients else "event_type"
+
+    def _take_field_errors(self, errors) -> None:
+        """flask-smorest's {"json": {"conditions": {"0": {"field": [...]}}, ...}} at the rows they name."""
+        located = errors.get("json") if isinstance(errors, dict) else None
+        if not isinstance(located, dict):
+            return
+        for name, found in located.items():
+            if name in ("event_type", "notice_kind", "enabled"):
+                self.errors[name] = _first(found)
+            elif name in ("conditions", "recipients") and isinstance(found, dict):
+                sent = self.sent_conditions if name == "conditions" else self.sent_recipients
+                for index, parts in found.items():
+                    row = sent[int(index)] if str(index).isdigit() and int(index) < len(sent) else 0
+                    part = next(iter(parts), "") if isinstance(parts, dict) else ""
+                    target = {"field": "condition_field", "in": "condition_values", "at": "recipient_at"}.get(
+                        part, "condition_field" if name == "conditions" else "recipient_who")
+                    self.errors[f"{target}_{row}"] = _first(parts.get(part) if isinstance(parts, dict) else parts)
+            elif name in ("conditions", "recipients"):
+                self.errors["condition_field_0" if name == "conditions" else "recipient_who_0"] = _first(found)
+
+
+def _first(messages) -> str:
+    while isinstance(messages, (list, dict)) and messages:
+        messages = messages[0] if isinstance(messages, list) else next(iter(messages.values()))
+    return (swedish_part(messages) if isinstance(messages, str) else None) or client.GENERIC_FIELD_ERROR
+
+
+def _padded(rows: list, blank: tuple, most: int) -> list:
+    return (list(rows) + [blank] * max(BLANK_ROWS, MIN_ROWS - len(rows)))[:max(most, len(rows))]
+
+
+def _values(text: str) -> list[str]:
+    return [value.strip() for value in text.split(",") if value.strip()]
+
+
+def _parsed(value: str):
+    """A value as written, as the API compares it: true/false, a whole number, or a code."""
+    if value in ("true", "false"):
+        return value == "true"
+    return int(value) if INTEGER.match(value) else value
+
+
+# --------------------------------------------------------------------------
+# Pages
+# --------------------------------------------------------------------------
+
+def _form_page(form: RuleForm, rule: dict | None = None, status: int = 200, notice: str | None = None):
+    """The rule's form (a new one without `rule`); `notice` above it, e.g. after a 412 with the rule as it is now."""
+    return render_template("notices/rule_form.html", form=form, rule=shown(rule) if rule else None, notice=notice,
+                           event_groups=events_by_group(), events=EVENTS, kinds=NOTICE_KINDS,
+                           roles=[(role, role_label(role)) for role in UNIT_ROLES], persons=PERSONS,
+                           levels=LEVELS, person_prefix=PERSON), status
+
+
+def _down(error: ServiceUnavailable, form: RuleForm | None = None, rule: dict | None = None):
+    """The service does not answer: the page says so; a form the person filled is shown again, kept."""
+    message = f"{error.short} Det du har skrivit finns kvar; försök igen om en stund."
+    if form is not None:
+        return _form_page(form, rule, 503, message)
+    return render_template("notices/rules.html", rules=[], unavailable=f"{error.short} Försök igen om en stund."), 503
+
+
+def _read(rule_id: str) -> dict:
+    return client.notify().get(f"{RULES}/{rule_id}")
+
+
+@blueprint.get("/notiser/regler")
+@admin_required
+def rules():
+    try:
+        items = client.notify().get(RULES)["items"]
+    except ServiceUnavailable as error:
+        return _down(error)
+    return render_template("notices/rules.html", rules=[shown(rule) for rule in items], unavailable=None)
+
+
+@blueprint.get("/notiser/regler/ny")
+@admin_required
+def new():
+    return _form_page(RuleForm(recipients=[("enhetschef", "unit")], idempotency_key=client.new_idempotency_key()))
+
+
+@blueprint.post("/notiser/regler/ny")
+@admin_required
+def create():
+    form = RuleForm.from_request()
+    form.check()
+    if form.errors:
+        return _form_page(form, status=422)
+    try:
+        rule = client.notify().post(RULES, json=form.body(), headers={"Idempotency-Key": form.idempotency_key})
+    except ServiceUnavailable as error:
+        return _down(error, form)
+    except ApiProblem as problem:
+        if problem.status == 403:
+            raise
+        form.take(problem)
+        return _form_page(form, status=problem.status)
+    flash(f"Regeln är sparad: {event_label(rule['event_type']).lower()} ger notisen ”{label(rule['notice_kind'])}”.")
+    return redirect(url_for("notice_rules.rules") + f"#regel-{rule['id']}", 303)
+
+
+@blueprint.get("/notiser/regler/<uuid:rule_id>")
+@admin_required
+def edit(rule_id):
+    try:
+        rule = _read(str(rule_id))
+    except ServiceUnavailable as error:
+        return _down(error)
+    except ApiProblem as problem:
+        if problem.status != 404:
+            raise
+        flash(GONE)
+        return redirect(url_for("notice_rules.rules"), 303)
+    return _form_page(RuleForm.from_rule(rule), rule)
+
+
+@blueprint.post("/notiser/regler/<uuid:rule_id>")
+@admin_required
+def change(rule_id):
+    rule_id = str(rule_id)
+    form = RuleForm.from_request()
+    form.check()
+    api = client.notify()
+    try:
+        if form.errors:
+            return _form_page(form, _read(rule_id), 422)
+        api.request("PATCH", f"{RULES}/{rule_id}", json=form.body(), headers={"If-Match": form.etag})
+    except ServiceUnavailable as error:
+        return _down(error, form)
+    except ApiProblem as problem:
+        if problem.status == 404:
+            flash(GONE)
+            return redirect(url_for("notice_rules.rules"), 303)
+        if problem.status in (403,):
+            raise
+        if problem.status in (412, 428):
+            return _stale(api, rule_id, form)
+        form.take(problem)
+        return _form_page(form, _read(rule_id), problem.status)
+    flash("Regeln är ändrad.")
+    return redirect(url_for("notice_rules.rules") + f"#regel-{rule_id}", 303)
+
+
+def _stale(api: client.Api, rule_id: str, form: RuleForm):
+    """Someone changed the rule since the form was made: the form again with the person's input and the fresh
+    ETag, beside the rule as it is now."""
+    try:
+        fresh = api.get(f"{RULES}/{rule_id}")
+    except ApiProblem as problem:
+        if problem.status != 404:
+            raise
+        flash(GONE)
+        return redirect(url_for("notice_rules.rules"), 303)
+    form.etag = http.etag(fresh["id"], fresh["version"])
+    return _form_page(form, fresh, 412, STALE)
+
+
+@blueprint.post("/notiser/regler/<uuid:rule_id>/pa-av")
+@admin_required
+def switch(rule_id):
+    """Turn a rule off (it gives no notices, and stays at hand) or on again."""
+    enabled = request.form.get("enabled") == "1"
+    try:
+        rule = client.notify().request("PATCH", f"{RULES}/{rule_id}", json={"enabled": enabled},
+                                       headers={"If-Match": request.form.get("etag", "")})
+    except ServiceUnavailable as error:
+        return _down(error)
+    except ApiProblem as problem:
+        if problem.status == 403:
+            raise
+        flash(STALE_LIST if problem.status in (412, 428) else GONE if problem.status == 404 else problem.message)
+        return redirect(url_for("notice_rules.rules") + f"#regel-{rule_id}", 303)
+    state = "på" if rule["enabled"] else "avstängd"
+    flash(f"Regeln {event_label(rule['event_type']).lower()} – ”{label(rule['notice_kind'])}” är {state}.")
+    return redirect(url_for("notice_rules.rules") + f"#regel-{rule_id}", 303)
+
+
+def _delete_page(rule: dict, status: int = 200, error: str | None = None):
+    return render_template("notices/rule_delete.html", rule=shown(rule), error=error), status
+
+
+@blueprint.get("/notiser/regler/<uuid:rule_id>/ta-bort")
+@admin_required
+def delete_confirm(rule_id):
+    try:
+        rule = _read(str(rule_id))
+    except ServiceUnavailable as error:
+        return _down(error)
+    except ApiProblem as problem:
+        if problem.status != 404:
+            raise
+        flash(GONE)
+        return redirect(url_for("notice_rules.rules"), 303)
+    return _delete_page(rule)
+
+
+@blueprint.post("/notiser/regler/<uuid:rule_id>/ta-bort")
+@admin_required
+def delete(rule_id):
+    rule_id = str(rule_id)
+    api = client.notify()
+    try:
+        api.request("DELETE", f"{RULES}/{rule_id}", headers={"If-Match": request.form.get("etag", "")})
+    except ServiceUnavailable as error:
+        return _down(error)
+    except ApiProblem as problem:
+        if problem.status == 404:
+            flash(GONE)
+            return redirect(url_for("notice_rules.rules"), 303)
+        if problem.status not in (412, 428):
+            raise
+        try:
+            fresh = api.get(f"{RULES}/{rule_id}")
+        except ApiProblem:
+            flash(GONE)
+            return redirect(url_for("notice_rules.rules"), 303)
+        return _delete_page(fresh, 412, "Någon annan har ändrat regeln under tiden. Så här ser den ut nu; "
+                                        "vill du fortfarande ta bort den?")
+    flash("Regeln är borttagen.")
+    return redirect(url_for("notice_rules.rules"), 303)
