@@ -56,17 +56,20 @@ def require_browser() -> None:
 
 
 def free_port_base() -> int:
-    """Five free ports in a row (the web and four APIs), in a range of this test run's own."""
+    """A free port in a row for each process of the stack (the web and the APIs), in a range of this test run's
+    own."""
+    from ordning_shared.devstack import SERVICES
+
     start = 24000 + os.getpid() % 600 * 10
     for base in list(range(start, 30000, 10)) + list(range(24000, start, 10)):
         try:
-            for port in range(base, base + 5):
+            for port in range(base, base + len(SERVICES)):
                 with socket.socket() as sock:
                     sock.bind(("127.0.0.1", port))
             return base
         except OSError:
             continue
-    raise AssertionError("no five free ports in a row between 24000 and 30000")
+    raise AssertionError("no free ports in a row for the stack between 24000 and 30000")
 
 
 class Stack:

@@ -129,12 +129,14 @@ class RuleForm:
     def from_request(cls) -> "RuleForm":
         form = request.form
         key = form.get("idempotency_key", "")
+        # The rows as filled in; the empty ones are left out (the form shows fresh empty rows below).
         conditions = [(form.get(f"condition_field_{i}", "").strip(), form.get(f"condition_values_{i}", "").strip())
-                      for i in range(CONDITIONS_MAX) if f"condition_field_{i}" in form]
+                      for i in range(CONDITIONS_MAX)]
         recipients = [(form.get(f"recipient_who_{i}", "").strip(), form.get(f"recipient_at_{i}", "").strip())
-                      for i in range(RECIPIENTS_MAX) if f"recipient_who_{i}" in form]
+                      for i in range(RECIPIENTS_MAX)]
         return cls(event_type=form.get("event_type", "").strip(), notice_kind=form.get("notice_kind", "").strip(),
-                   enabled=form.get("enabled") == "1", conditions=conditions, recipients=recipients,
+                   enabled=form.get("enabled") == "1", conditions=[row for row in conditions if any(row)],
+                   recipients=[row for row in recipients if row[0]],
                    etag=form.get("etag", ""),
                    idempotency_key=key if 8 <= len(key) <= 100 else client.new_idempotency_key())
 
@@ -316,7 +318,7 @@ def create():
             raise
         form.take(problem)
         return _form_page(form, status=problem.status)
-    flash(f"Regeln är sparad: {event_label(rule['event_type']).lower()} ger notisen ”{label(rule['notice_kind'])}”.")
+    flash(f"Regeln är sparad: händelsen ”{event_label(rule['event_type'])}” ger notisen ”{label(rule['notice_kind'])}”.")
     return redirect(url_for("notice_rules.rules") + f"#regel-{rule['id']}", 303)
 
 
@@ -392,7 +394,7 @@ def switch(rule_id):
         flash(STALE_LIST if problem.status in (412, 428) else GONE if problem.status == 404 else problem.message)
         return redirect(url_for("notice_rules.rules") + f"#regel-{rule_id}", 303)
     state = "på" if rule["enabled"] else "avstängd"
-    flash(f"Regeln {event_label(rule['event_type']).lower()} – ”{label(rule['notice_kind'])}” är {state}.")
+    flash(f"Regeln för ”{event_label(rule['event_type'])}” med notisen ”{label(rule['notice_kind'])}” är {state}.")
     return redirect(url_for("notice_rules.rules") + f"#regel-{rule_id}", 303)
 
 

@@ -111,7 +111,8 @@ def test_an_administrator_creates_a_rule_and_the_apis_refusals_land_at_their_fie
     assert field_error_of(event, "event_type").startswith("Händelsetypen finns inte")
     assert '<option value="se.ordning.deviation.vanished.v1" selected>' in event.text
     # A condition on a field the event type does not carry: at that condition.
-    condition = new_rule(web, condition_field_1="colour", condition_values_1="red")
+    condition = new_rule(web, condition_field_0="kind", condition_values_0="lex_sarah", condition_field_1="colour",
+                         condition_values_1="red")
     assert condition.status_code == 422
     assert field_error_of(condition, "condition_field_1").startswith("Ett villkor gäller ett fält")
     assert 'value="colour"' in condition.text and 'value="red"' in condition.text
@@ -135,7 +136,7 @@ def test_an_administrator_creates_a_rule_and_the_apis_refusals_land_at_their_fie
     assert stored["recipients"] == [{"role": "mas", "at": "forvaltning"},
                                     {"role": "verksamhetschef", "at": "verksamhetsomrade"}]
     page = html.unescape(web.get("/notiser/regler").text)
-    assert "Regeln är sparad: ärende avslutat ger notisen ”Nytt ärende rapporterat”." in page
+    assert "Regeln är sparad: händelsen ”Ärende avslutat” ger notisen ”Nytt ärende rapporterat”." in page
     row = page[page.index(f'id="regel-{rule_id}"'):]
     row = row[:row.index("</tr>")]
     assert "Ärende avslutat" in row and "Typ: Lex Sarah eller Lex Maria" in row
@@ -205,7 +206,8 @@ def test_a_rule_is_turned_off_and_on_and_deleted(services, web):
     off = web.post(f"/notiser/regler/{rule['id']}/pa-av", data={"csrf_token": csrf_of(page),
                                                                 "etag": html.unescape(etag), "enabled": "0"})
     assert off.status_code == 303
-    assert "”Du är ansvarig för en åtgärd” är avstängd." in html.unescape(web.get("/notiser/regler").text)
+    assert ("Regeln för ”Åtgärd struken” med notisen ”Du är ansvarig för en åtgärd” är avstängd."
+            in html.unescape(web.get("/notiser/regler").text))
     assert next(r for r in api_rules(services) if r["id"] == rule["id"])["enabled"] is False
     # The same button from the page before: the rule has changed since, and the list says so.
     stale = web.post(f"/notiser/regler/{rule['id']}/pa-av", data={"csrf_token": csrf_of(page),
