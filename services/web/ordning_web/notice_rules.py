@@ -190,55 +190,43 @@ class RuleForm:
                 "conditions": conditions, "recipients": recipients}
 
     def take(self, problem: ApiProblem) -> None:
-        """The API's refusal at its field."""
-        document, message = problem.document, problem.message
-        if problem.code == "unknown_event_type":
-            self.errors["event_type"] = message
-        elif problem.code == "unknown_role":
-            rows = [i for i, (who, _at) in enumerate(self.recipients) if who and who == document.get("role")]
-            rows = rows or [i for i, (who, _at) in enumerate(self.recipients) if who and who not in UNIT_ROLES
-                            and not who.startswith(PERSON)] or [0]
-            for i in rows:
-                self.errors[f"recipient_who_{i}"] = message
-        elif problem.code == "invalid_rule":
-            self.errors[self._invalid_rule_field(document)] = message
+        """The API's refusal at its field: a rule problem (unknown_event_type, unknown_role, invalid_rule) names
+        where in the rule it is wrong by a JSON pointer (/recipients/1/role), a schema's refusal by its errors."""
+        target = self._pointed(problem.document.get("pointer"))
+        if target:
+            self.errors[target] = problem.message
         else:
-            self._take_field_errors(document.get("errors"))
+            self._take_field_errors(problem.document.get("errors"))
         if not self.errors:
-            self.errors["event_type"] = message
+            self.errors["recipient_who_0" if problem.code == "unknown_role" else "event_type"] = problem.message
 
-    def _invalid_rule_field(self, document: dict) -> str:
-        if "notice_kind" in document:
+    def _pointed(self, pointer) -> str | None:
+        """The form field a pointer into the sent rule names (the n-th recipient sent is the form row it came from)."""
+        parts = pointer.strip("/").split("/") if isinstance(pointer, str) and pointer.startswith("/") else []
+        if parts[:1] in (["event_type"], ["unit_field"]):
+            return "event_type"  # a unit field the chosen event type does not carry is the event type's fault
+        if parts[:1] == ["notice_kind"]:
             return "notice_kind"
-        if "field" in document:
-            for i, (name, _values) in enumerate(self.conditions):
-                if name == document["field"]:
-                    return f"condition_field_{i}"
-            for i, (who, _at) in enumerate(self.recipients):
-                if who == PERSON + str(document["field"]):
-                    return f"recipient_who_{i}"
-        if "unit_field" in document:
-            return "event_type"  # the rule's unit field is one the chosen event type does not carry
-        return "recipient_who_0" if not self.sent_recipients else "event_type"
+        if parts[:1] in (["conditions"], ["recipients"]):
+            conditions = parts[0] == "conditions"
+            sent = self.sent_conditions if conditions else self.sent_recipients
+            index = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 0
+            row = sent[index] if index < len(sent) else 0
+            if conditions:
+                return f"condition_values_{row}" if parts[2:3] == ["in"] else f"condition_field_{row}"
+            return f"recipient_at_{row}" if parts[2:3] == ["at"] else f"recipient_who_{row}"
+        return None
 
     def _take_field_errors(self, errors) -> None:
-        """flask-smorest's {"json": {"conditions": {"0": {"field": [...]}}, ...}} at the rows they name."""
+        """flask-smorest's {"json": {"conditions": {"0": {"in": ...}}, ...}}, each as the pointer it is."""
         located = errors.get("json") if isinstance(errors, dict) else None
-        if not isinstance(located, dict):
-            return
-        for name, found in located.items():
-            if name in ("event_type", "notice_kind", "enabled"):
-                self.errors[name] = _first(found)
-            elif name in ("conditions", "recipients") and isinstance(found, dict):
-                sent = self.sent_conditions if name == "conditions" else self.sent_recipients
-                for index, parts in found.items():
-                    row = sent[int(index)] if str(index).isdigit() and int(index) < len(sent) else 0
-                    part = next(iter(parts), "") if isinstance(parts, dict) else ""
-                    target = {"field": "condition_field", "in": "condition_values", "at": "recipient_at"}.get(
-                        part, "condition_field" if name == "conditions" else "recipient_who")
-                    self.errors[f"{target}_{row}"] = _first(parts.get(part) if isinstance(parts, dict) else parts)
-            elif name in ("conditions", "recipients"):
-                self.errors["condition_field_0" if name == "conditions" else "recipient_who_0"] = _first(found)
+        for name, found in (located.items() if isinstance(located, dict) else ()):
+            rows = found.items() if name in ("conditions", "recipients") and isinstance(found, dict) else [("", found)]
+            for index, parts in rows:
+                part = next(iter(parts), "") if index != "" and isinstance(parts, dict) else ""
+                target = self._pointed("/".join(("", name, str(index), part)).rstrip("/"))
+                if target:
+                    self.errors[target] = _first(parts)
 
 
 def _first(messages) -> str:

@@ -116,6 +116,11 @@ def test_an_administrator_creates_a_rule_and_the_apis_refusals_land_at_their_fie
     assert condition.status_code == 422
     assert field_error_of(condition, "condition_field_1").startswith("Ett villkor gäller ett fält")
     assert 'value="colour"' in condition.text and 'value="red"' in condition.text
+    # A value that is no code (a space: it could be a name) is the schema's refusal, at the values it is among.
+    spaced = new_rule(web, condition_field_0="kind", condition_values_0="lex_sarah, lex maria")
+    assert spaced.status_code == 422
+    assert field_error_of(spaced, "condition_values_0").startswith("Ska vara en kod")
+    assert 'value="lex_sarah, lex maria"' in spaced.text
     badly = new_rule(web, condition_field_0="Kind!", condition_values_0="")
     assert badly.status_code == 422
     assert "små bokstäver" in field_error_of(badly, "condition_field_0")
@@ -272,3 +277,11 @@ def test_rules_in_words_and_the_schemas_errors_at_their_rows():
         "recipients": {"1": {"_schema": ["Ange antingen role eller payload. Give either role or payload."]}}}}}))
     assert form.errors == {"condition_values_1": "Ska vara en text.",
                            "recipient_who_2": "Ange antingen role eller payload."}
+    # A rule problem names its place by a JSON pointer into the rule sent: the second recipient sent is row 2.
+    for pointer, field in (("/recipients/1/role", "recipient_who_2"), ("/recipients/0/at", "recipient_at_1"),
+                           ("/conditions/0/field", "condition_field_1"), ("/unit_field", "event_type"),
+                           ("/notice_kind", "notice_kind"), ("/recipients", "recipient_who_1"), (None, "event_type")):
+        form.errors = {}
+        form.take(ApiProblem(422, {"code": "invalid_rule", "pointer": pointer,
+                                   "detail": "Det stämmer inte. It is not right."}))
+        assert form.errors == {field: "Det stämmer inte."}, pointer
