@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from ordning_shared import http
 from ordning_shared.notice_kinds import NOTICE_KINDS, label
 
@@ -25,7 +25,7 @@ from .client import ApiProblem, ServiceUnavailable, swedish_part
 from .labels import EVENTS, event_label, events_by_group, kind_label, role_label
 from .notices import RULE_ADMIN_ROLES
 from .roles import UNIT_ROLES
-from .signin import current_person, signin_required
+from .signin import roles_required
 
 blueprint = Blueprint("notice_rules", __name__)
 
@@ -53,17 +53,10 @@ STALE = ("Någon annan har ändrat regeln medan du hade den öppen. Så här ser
          "formuläret: kontrollera och spara igen.")
 STALE_LIST = "Någon annan har ändrat regeln under tiden. Listan visar nu hur den ser ut; försök igen."
 GONE = "Regeln finns inte längre. Någon annan kan ha tagit bort den."
+DELETE_STALE = "Någon annan har ändrat regeln under tiden. Så här ser den ut nu; vill du fortfarande ta bort den?"
 
 
-def admin_required(view):
-    @signin_required
-    def wrapper(*args, **kwargs):
-        if not current_person().has_any(*RULE_ADMIN_ROLES):
-            abort(403)
-        return view(*args, **kwargs)
-    wrapper.__name__ = view.__name__
-    wrapper.__doc__ = view.__doc__
-    return wrapper
+admin_required = roles_required(*RULE_ADMIN_ROLES)
 
 
 # --------------------------------------------------------------------------
@@ -254,24 +247,56 @@ def _parsed(value: str):
 # Pages
 # --------------------------------------------------------------------------
 
-def _form_page(form: RuleForm, rule: dict | None = None, status: int = 200, notice: str | None = None):
-    """The rule's form (a new one without `rule`); `notice` above it, e.g. after a 412 with the rule as it is now."""
-    return render_template("notices/rule_form.html", form=form, rule=shown(rule) if rule else None, notice=notice,
-                           event_groups=events_by_group(), events=EVENTS, kinds=NOTICE_KINDS,
+def _form_page(form: RuleForm, rule_id: str | None = None, rule: dict | None = None, status: int = 200,
+               notice: str | None = None):
+    """The rule's form: a change of the rule `rule_id`, else a new one; `notice` above it, and `rule` as it is now
+    beside it (after a 412)."""
+    return render_template("notices/rule_form.html", form=form, rule_id=rule_id, rule=shown(rule) if rule else None,
+                           notice=notice, event_groups=events_by_group(), events=EVENTS, kinds=NOTICE_KINDS,
                            roles=[(role, role_label(role)) for role in UNIT_ROLES], persons=PERSONS,
                            levels=LEVELS, person_prefix=PERSON), status
 
 
-def _down(error: ServiceUnavailable, form: RuleForm | None = None, rule: dict | None = None):
+def _down(error: ServiceUnavailable, form: RuleForm | None = None, rule_id: str | None = None):
     """The service does not answer: the page says so; a form the person filled is shown again, kept."""
-    message = f"{error.short} Det du har skrivit finns kvar; försök igen om en stund."
     if form is not None:
-        return _form_page(form, rule, 503, message)
+        return _form_page(form, rule_id, status=503,
+                          notice=f"{error.short} Det du har skrivit finns kvar; försök igen om en stund.")
     return render_template("notices/rules.html", rules=[], unavailable=f"{error.short} Försök igen om en stund."), 503
 
 
-def _read(rule_id: str) -> dict:
-    return client.notify().get(f"{RULES}/{rule_id}")
+def _to_list(rule_id: str | None = None, message: str | None = None):
+    if message:
+        flash(message)
+    return redirect(url_for("notice_rules.rules") + (f"#regel-{rule_id}" if rule_id else ""), 303)
+
+
+def _with_rule(rule_id: str, then, form: RuleForm | None = None):
+    """The rule as it is now, answered with `then(rule)`; a rule gone is said on the list."""
+    try:
+        rule = client.notify().get(f"{RULES}/{rule_id}")
+    except ServiceUnavailable as error:
+        return _down(error, form, rule_id)
+    except ApiProblem as problem:
+        if problem.status != 404:
+            raise
+        return _to_list(message=GONE)
+    return then(rule)
+
+
+def _send(form: RuleForm | None, rule_id: str | None, call, refused):
+    """Send a change; the service down is said on the page (the form kept), a rule gone on the list, someone's
+    change meanwhile (412) by `refused(problem)` as every other refusal but a 403."""
+    try:
+        return call()
+    except ServiceUnavailable as error:
+        return _down(error, form, rule_id)
+    except ApiProblem as problem:
+        if problem.status == 404 and rule_id:
+            return _to_list(message=GONE)
+        if problem.status == 403:
+            raise
+        return refused(problem)
 
 
 @blueprint.get("/notiser/regler")
@@ -297,32 +322,24 @@ def create():
     form.check()
     if form.errors:
         return _form_page(form, status=422)
-    try:
-        rule = client.notify().post(RULES, json=form.body(), headers={"Idempotency-Key": form.idempotency_key})
-    except ServiceUnavailable as error:
-        return _down(error, form)
-    except ApiProblem as problem:
-        if problem.status == 403:
-            raise
+
+    def refused(problem):
         form.take(problem)
         return _form_page(form, status=problem.status)
-    flash(f"Regeln är sparad: händelsen ”{event_label(rule['event_type'])}” ger notisen ”{label(rule['notice_kind'])}”.")
-    return redirect(url_for("notice_rules.rules") + f"#regel-{rule['id']}", 303)
+    answer = _send(form, None, lambda: client.notify().post(
+        RULES, json=form.body(), headers={"Idempotency-Key": form.idempotency_key}), refused)
+    if not isinstance(answer, dict):
+        return answer
+    flash(f"Regeln är sparad: händelsen ”{event_label(answer['event_type'])}” ger notisen "
+          f"”{label(answer['notice_kind'])}”.")
+    return _to_list(answer["id"])
 
 
 @blueprint.get("/notiser/regler/<uuid:rule_id>")
 @admin_required
 def edit(rule_id):
-    try:
-        rule = _read(str(rule_id))
-    except ServiceUnavailable as error:
-        return _down(error)
-    except ApiProblem as problem:
-        if problem.status != 404:
-            raise
-        flash(GONE)
-        return redirect(url_for("notice_rules.rules"), 303)
-    return _form_page(RuleForm.from_rule(rule), rule)
+    rule_id = str(rule_id)
+    return _with_rule(rule_id, lambda rule: _form_page(RuleForm.from_rule(rule), rule_id))
 
 
 @blueprint.post("/notiser/regler/<uuid:rule_id>")
@@ -331,59 +348,40 @@ def change(rule_id):
     rule_id = str(rule_id)
     form = RuleForm.from_request()
     form.check()
-    api = client.notify()
-    try:
-        if form.errors:
-            return _form_page(form, _read(rule_id), 422)
-        api.request("PATCH", f"{RULES}/{rule_id}", json=form.body(), headers={"If-Match": form.etag})
-    except ServiceUnavailable as error:
-        return _down(error, form)
-    except ApiProblem as problem:
-        if problem.status == 404:
-            flash(GONE)
-            return redirect(url_for("notice_rules.rules"), 303)
-        if problem.status in (403,):
-            raise
+    if form.errors:
+        return _form_page(form, rule_id, status=422)
+
+    def stale(fresh):
+        # Someone changed the rule since the form was made: the person's input, the fresh ETag, the rule as now.
+        form.etag = http.etag(fresh["id"], fresh["version"])
+        return _form_page(form, rule_id, fresh, 412, STALE)
+
+    def refused(problem):
         if problem.status in (412, 428):
-            return _stale(api, rule_id, form)
+            return _with_rule(rule_id, stale, form)
         form.take(problem)
-        return _form_page(form, _read(rule_id), problem.status)
-    flash("Regeln är ändrad.")
-    return redirect(url_for("notice_rules.rules") + f"#regel-{rule_id}", 303)
-
-
-def _stale(api: client.Api, rule_id: str, form: RuleForm):
-    """Someone changed the rule since the form was made: the form again with the person's input and the fresh
-    ETag, beside the rule as it is now."""
-    try:
-        fresh = api.get(f"{RULES}/{rule_id}")
-    except ApiProblem as problem:
-        if problem.status != 404:
-            raise
-        flash(GONE)
-        return redirect(url_for("notice_rules.rules"), 303)
-    form.etag = http.etag(fresh["id"], fresh["version"])
-    return _form_page(form, fresh, 412, STALE)
+        return _form_page(form, rule_id, status=problem.status)
+    answer = _send(form, rule_id, lambda: client.notify().request(
+        "PATCH", f"{RULES}/{rule_id}", json=form.body(), headers={"If-Match": form.etag}), refused)
+    if not isinstance(answer, dict):
+        return answer
+    return _to_list(rule_id, "Regeln är ändrad.")
 
 
 @blueprint.post("/notiser/regler/<uuid:rule_id>/pa-av")
 @admin_required
 def switch(rule_id):
     """Turn a rule off (it gives no notices, and stays at hand) or on again."""
-    enabled = request.form.get("enabled") == "1"
-    try:
-        rule = client.notify().request("PATCH", f"{RULES}/{rule_id}", json={"enabled": enabled},
-                                       headers={"If-Match": request.form.get("etag", "")})
-    except ServiceUnavailable as error:
-        return _down(error)
-    except ApiProblem as problem:
-        if problem.status == 403:
-            raise
-        flash(STALE_LIST if problem.status in (412, 428) else GONE if problem.status == 404 else problem.message)
-        return redirect(url_for("notice_rules.rules") + f"#regel-{rule_id}", 303)
-    state = "på" if rule["enabled"] else "avstängd"
-    flash(f"Regeln för ”{event_label(rule['event_type'])}” med notisen ”{label(rule['notice_kind'])}” är {state}.")
-    return redirect(url_for("notice_rules.rules") + f"#regel-{rule_id}", 303)
+    rule_id = str(rule_id)
+    answer = _send(None, rule_id, lambda: client.notify().request(
+        "PATCH", f"{RULES}/{rule_id}", json={"enabled": request.form.get("enabled") == "1"},
+        headers={"If-Match": request.form.get("etag", "")}),
+        lambda problem: _to_list(rule_id, STALE_LIST if problem.status in (412, 428) else problem.message))
+    if not isinstance(answer, dict):
+        return answer
+    state = "på" if answer["enabled"] else "avstängd"
+    return _to_list(rule_id, f"Regeln för ”{event_label(answer['event_type'])}” med notisen "
+                             f"”{label(answer['notice_kind'])}” är {state}.")
 
 
 def _delete_page(rule: dict, status: int = 200, error: str | None = None):
@@ -393,39 +391,20 @@ def _delete_page(rule: dict, status: int = 200, error: str | None = None):
 @blueprint.get("/notiser/regler/<uuid:rule_id>/ta-bort")
 @admin_required
 def delete_confirm(rule_id):
-    try:
-        rule = _read(str(rule_id))
-    except ServiceUnavailable as error:
-        return _down(error)
-    except ApiProblem as problem:
-        if problem.status != 404:
-            raise
-        flash(GONE)
-        return redirect(url_for("notice_rules.rules"), 303)
-    return _delete_page(rule)
+    return _with_rule(str(rule_id), _delete_page)
 
 
 @blueprint.post("/notiser/regler/<uuid:rule_id>/ta-bort")
 @admin_required
 def delete(rule_id):
     rule_id = str(rule_id)
-    api = client.notify()
-    try:
-        api.request("DELETE", f"{RULES}/{rule_id}", headers={"If-Match": request.form.get("etag", "")})
-    except ServiceUnavailable as error:
-        return _down(error)
-    except ApiProblem as problem:
-        if problem.status == 404:
-            flash(GONE)
-            return redirect(url_for("notice_rules.rules"), 303)
+
+    def refused(problem):
         if problem.status not in (412, 428):
-            raise
-        try:
-            fresh = api.get(f"{RULES}/{rule_id}")
-        except ApiProblem:
-            flash(GONE)
-            return redirect(url_for("notice_rules.rules"), 303)
-        return _delete_page(fresh, 412, "Någon annan har ändrat regeln under tiden. Så här ser den ut nu; "
-                                        "vill du fortfarande ta bort den?")
-    flash("Regeln är borttagen.")
-    return redirect(url_for("notice_rules.rules"), 303)
+            raise problem
+        return _with_rule(rule_id, lambda fresh: _delete_page(fresh, 412, DELETE_STALE))
+    answer = _send(None, rule_id, lambda: client.notify().request(
+        "DELETE", f"{RULES}/{rule_id}", headers={"If-Match": request.form.get("etag", "")}) or {}, refused)
+    if not isinstance(answer, dict):
+        return answer
+    return _to_list(message="Regeln är borttagen.")

@@ -153,9 +153,9 @@ def read_all():
     return _back()
 
 
-@blueprint.post("/notiser/<uuid:notice_id>/las")
-@signin_required
-def read_one(notice_id):
+def _mark_read(notice_id, then):
+    """Mark one of the person's notices read, then answer `then(notice)`; another person's notice, or one that is
+    gone, is not found."""
     try:
         notice = client.notify().post(f"{NOTICES}/{notice_id}/read")
     except ServiceUnavailable as error:
@@ -165,25 +165,25 @@ def read_one(notice_id):
             raise
         flash("Notisen finns inte.")
         return _back()
-    flash(f"Notisen ”{entry(notice)['label']}” är markerad som läst.")
-    return _back()
+    return then(entry(notice))
+
+
+@blueprint.post("/notiser/<uuid:notice_id>/las")
+@signin_required
+def read_one(notice_id):
+    def marked(notice):
+        flash(f"Notisen ”{notice['label']}” är markerad som läst.")
+        return _back()
+    return _mark_read(notice_id, marked)
 
 
 @blueprint.get("/notiser/<uuid:notice_id>")
 @signin_required
 def open_notice(notice_id):
     """Follow a notice's link: it is marked read (a notice followed is a notice read), then its page opens."""
-    try:
-        notice = client.notify().post(f"{NOTICES}/{notice_id}/read")
-    except ServiceUnavailable as error:
-        return _down(error)
-    except ApiProblem as problem:
-        if problem.status != 404:
-            raise
-        flash("Notisen finns inte.")
-        return _back()
-    link = entry(notice)["link"]
-    if link is None:
-        flash(f"Notisen ”{entry(notice)['label']}” är markerad som läst. Den har ingen sida att öppna.")
-        return _back()
-    return redirect(link, 303)
+    def follow(notice):
+        if notice["link"] is None:
+            flash(f"Notisen ”{notice['label']}” är markerad som läst. Den har ingen sida att öppna.")
+            return _back()
+        return redirect(notice["link"], 303)
+    return _mark_read(notice_id, follow)

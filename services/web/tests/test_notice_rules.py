@@ -258,6 +258,17 @@ def test_with_notify_down_the_rules_say_so_and_a_new_rule_is_kept(services):
     assert "Tjänsten för notiser svarar inte just nu. Det du har skrivit finns kvar" in sent.text
     assert 'value="lex_maria"' in sent.text and '<option value="mar" selected>' in sent.text
     assert hidden(sent, "idempotency_key") == hidden(page, "idempotency_key")  # sent again, made once
+    # A change kept is still a change of that rule, with the ETag it was made from: never sent again as a new one.
+    rule_id = "6a1f0c3e-2b4d-4e8f-9a7c-5d3e1f0b2c4a"
+    changed = web.post(f"/notiser/regler/{rule_id}", data={
+        "csrf_token": csrf_of(page), "etag": '"6a1f0c3e-2b4d-4e8f-9a7c-5d3e1f0b2c4a.3"',
+        "event_type": "se.ordning.deviation.closed.v1", "notice_kind": "case_reported", "enabled": "1",
+        "recipient_who_0": "mar", "recipient_at_0": "unit"})
+    assert changed.status_code == 503 and "Det du har skrivit finns kvar" in changed.text
+    assert f'action="/notiser/regler/{rule_id}"' in changed.text
+    assert hidden(changed, "etag") == '"6a1f0c3e-2b4d-4e8f-9a7c-5d3e1f0b2c4a.3"'
+    assert 'name="idempotency_key"' not in changed.text
+    assert web.get(f"/notiser/regler/{rule_id}").status_code == 503
 
 
 def test_rules_in_words_and_the_schemas_errors_at_their_rows():
