@@ -611,7 +611,8 @@ def test_the_web_has_slash_and_the_apis_keep_their_paths(rendered):
         assert routes["/"] == WEB
         for page in ("/", "/logga-in", "/logga-in/klar", "/rapportera", "/inkorg", "/arenden/x", "/static/ordning.css",
                      "/riskhanteringsplan", "/riskkarta", "/riskkarta/farger.css",
-                     "/riskforslag/x"):
+                     "/riskforslag/x", "/notiser", "/notiser/x", "/notiser/regler", "/notiser/regler/x/ta-bort",
+                     "/static/notices.css"):
             assert backend_of(page) == WEB, (example, page)
         assert backend_of("/api/v1/deviations/x") == "ordning-deviations-api"
         assert backend_of("/api/v1/org-units") == "ordning-processes-api"
@@ -646,6 +647,30 @@ def test_the_web_reaches_the_apis_and_the_identity_provider_and_nothing_else(ren
                  if "podSelector" in peer and "namespaceSelector" not in peer]
         assert any(selector.items() <= web_labels.items() for selector in peers), service
         assert api_labels_match(docs, service, to_apis["to"][0]["podSelector"]["matchLabels"])
+
+
+def test_the_web_finds_the_notify_api_may_call_it_and_not_its_worker_and_goes_without_it(rendered, tmp_path):
+    """Notiser and the menu's unread count call the notify API: the web's settings name its Service and the web's
+    policy reaches its pods (not the worker's). Without notify the web starts without the URL, and without Notiser."""
+    from ordning_web.config import WebSettings
+
+    for example, docs in rendered.items():
+        data = named(docs, "ConfigMap", "ordning-web-settings")["data"]
+        assert data["ORDNING_WEB_NOTIFY_URL"] == "http://ordning-notify-api.ordning.svc", example
+        to_apis = next(rule for rule in named(docs, "NetworkPolicy", WEB)["spec"]["egress"]
+                       if rule["ports"][0]["port"] == "http")["to"][0]["podSelector"]["matchLabels"]
+        assert api_labels_match(docs, "notify", to_apis), example
+        worker = named(docs, "Deployment", "ordning-notify-worker")["spec"]["template"]["metadata"]["labels"]
+        assert not to_apis.items() <= worker.items(), example
+    values = example_values(ROOT / "deploy" / "helm" / "examples" / "tyreso.yaml")
+    values["components"] = {"notify": {"enabled": False}}
+    data = named(render(values), "ConfigMap", "ordning-web-settings")["data"]
+    assert "ORDNING_WEB_NOTIFY_URL" not in data
+    (tmp_path / "key").write_text("k" * 64)
+    (tmp_path / "client-secret").write_text("s3cret")
+    settings = WebSettings.from_env(dict(data, ORDNING_WEB_SECRET_KEY_FILE=str(tmp_path / "key"),
+                                         ORDNING_WEB_OIDC_CLIENT_SECRET_FILE=str(tmp_path / "client-secret")))
+    assert settings.notify_url == "" and settings.deviations_url
 
 
 def api_labels_match(docs, service, selector) -> bool:

@@ -356,6 +356,7 @@ def test_the_web_is_the_first_thing_printed_and_serves_the_sign_in_page(running_
     assert environ["ORDNING_WEB_DEVIATIONS_URL"] == f"http://127.0.0.1:{running_stack.port('deviations')}"
     assert environ["ORDNING_WEB_RISKS_URL"] == f"http://127.0.0.1:{running_stack.port('risks')}"
     assert environ["ORDNING_WEB_REPORTING_URL"] == f"http://127.0.0.1:{running_stack.port('reporting')}"
+    assert environ["ORDNING_WEB_NOTIFY_URL"] == f"http://127.0.0.1:{running_stack.port('notify')}"
 
 
 def banner_example(output: str) -> list[str]:

@@ -56,17 +56,20 @@ def require_browser() -> None:
 
 
 def free_port_base() -> int:
-    """Five free ports in a row (the web and four APIs), in a range of this test run's own."""
+    """A free port in a row for each process of the stack (the web and the APIs), in a range of this test run's
+    own."""
+    from ordning_shared.devstack import SERVICES
+
     start = 24000 + os.getpid() % 600 * 10
     for base in list(range(start, 30000, 10)) + list(range(24000, start, 10)):
         try:
-            for port in range(base, base + 5):
+            for port in range(base, base + len(SERVICES)):
                 with socket.socket() as sock:
                     sock.bind(("127.0.0.1", port))
             return base
         except OSError:
             continue
-    raise AssertionError("no five free ports in a row between 24000 and 30000")
+    raise AssertionError("no free ports in a row for the stack between 24000 and 30000")
 
 
 class Stack:
@@ -387,6 +390,17 @@ class Browser:
         return self.driver.execute_script(
             "const s = document.getElementById(arguments[0]); return s.options[s.selectedIndex].text;", element_id)
 
+    def error_at(self, field_id: str) -> str:
+        """The form's errors are announced (role=alert) in a summary, and the one at `field_id` is tied to the field
+        (aria-invalid, aria-describedby naming the error's text); returns the summary's text."""
+        summary = self.text(".error-summary")
+        assert self.driver.find_element("css selector", ".error-summary").get_attribute("role") == "alert"
+        assert self.driver.execute_script(
+            "const d = document.getElementById(arguments[0]);"
+            "return d.getAttribute('aria-invalid') === 'true'"
+            " && d.getAttribute('aria-describedby').split(' ').includes(arguments[0] + '-fel');", field_id), field_id
+        return summary
+
     def report(self, description: str) -> str:
         """A staff member's report on Rapportera, Tab by Tab, in Hemtjänst Norr; returns the receipt's reference."""
         self.tab_to_text("Rapportera")
@@ -397,13 +411,8 @@ class Browser:
         # Sent empty: the errors are announced (role=alert), listed with links, and tied to their fields.
         self.tab_to_id("skicka")
         self.enter()
-        summary = self.text(".error-summary")
+        summary = self.error_at("description")
         assert "fel i formuläret" in summary, summary
-        assert self.driver.find_element("css selector", ".error-summary").get_attribute("role") == "alert"
-        assert self.driver.execute_script(
-            "const d = document.getElementById('description');"
-            "return d.getAttribute('aria-invalid') === 'true'"
-            " && d.getAttribute('aria-describedby').includes('description-fel');")
 
         self.tab_to_id("description")
         self.type(description)

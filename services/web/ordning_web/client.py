@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 
 # What a page calls each service when it does not answer ("Tjänsten för avvikelser svarar inte just nu").
 SERVICE_NAMES = {"deviations": "avvikelser", "processes": "organisationen", "risks": "risker",
-                 "reporting": "uppföljning och rapporter"}
+                 "reporting": "uppföljning och rapporter", "notify": "notiser"}
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÅÄÖ0-9\"'(])")
 GENERIC_FIELD_ERROR = "Kontrollera det du har skrivit här."
 
@@ -166,6 +166,12 @@ def risks() -> Api:
 def reporting() -> Api:
     settings = current_app.extensions["ordning_web"]
     return Api("reporting", settings.reporting_url, settings.api_timeout, _session())
+
+
+def notify(timeout: float | None = None) -> Api:
+    """The notify service; `timeout` shorter than the pages' for a call every page makes (the unread count)."""
+    settings = current_app.extensions["ordning_web"]
+    return Api("notify", settings.notify_url, min(timeout or settings.api_timeout, settings.api_timeout), _session())
 
 
 def new_idempotency_key() -> str:

@@ -13,7 +13,7 @@ from ordning_shared import http
 
 from . import client
 from .client import ApiProblem, ServiceUnavailable
-from .signin import current_person, signin_required
+from .signin import roles_required
 
 blueprint = Blueprint("organisation", __name__)
 
@@ -71,15 +71,7 @@ class UnitForm:
             self.errors[target if target in fields else fallback] = problem.message
 
 
-def admin_required(view):
-    @signin_required
-    def wrapper(*args, **kwargs):
-        if not current_person().has_any(*ADMIN_ROLES):
-            abort(403)
-        return view(*args, **kwargs)
-    wrapper.__name__ = view.__name__
-    wrapper.__doc__ = view.__doc__
-    return wrapper
+admin_required = roles_required(*ADMIN_ROLES)
 
 
 def _tree(units: list[dict]) -> list[dict]:

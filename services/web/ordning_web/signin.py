@@ -189,6 +189,20 @@ def signin_required(view):
     return wrapper
 
 
+def roles_required(*roles: str):
+    """A page for the holders of one of `roles` only: signed in first, then 403 for anyone else. The services
+    check the roles themselves on every call; this spares the others a page of buttons they may not use."""
+    def decorate(view):
+        @signin_required
+        @functools.wraps(view)
+        def wrapper(*args, **kwargs):
+            if not current_person().has_any(*roles):
+                abort(403)
+            return view(*args, **kwargs)
+        return wrapper
+    return decorate
+
+
 def safe_next(target: str | None) -> str:
     """Back to where the person was going, on this site only."""
     if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:

@@ -1,6 +1,6 @@
-"""The web against the real processes and deviations apps, in this process: each API on a werkzeug server
-of its own (a free port), on SQLite files and the filesystem bus, with its worker's loops in a thread, so
-that the org tree reaches the deviations service by events as in the embedded stack."""
+"""The web against the real processes, deviations, reporting and notify apps, in this process: each API on a
+werkzeug server of its own (a free port), on SQLite files and the filesystem bus, with its worker's loops in a
+thread, so that the org tree reaches the other services by events as in the embedded stack."""
 from __future__ import annotations
 
 import re
@@ -53,7 +53,8 @@ class Services:
         settings = WebSettings.from_env({"ORDNING_DATA_DIR": str(self.data_dir),
                                          "ORDNING_WEB_PROCESSES_URL": self.urls["processes"],
                                          "ORDNING_WEB_DEVIATIONS_URL": self.urls["deviations"],
-                                         "ORDNING_WEB_REPORTING_URL": self.urls["reporting"]})
+                                         "ORDNING_WEB_REPORTING_URL": self.urls["reporting"],
+                                         "ORDNING_WEB_NOTIFY_URL": self.urls["notify"]})
         return replace(settings, **overrides)
 
 
@@ -72,7 +73,7 @@ def _seed(services: "Services") -> None:
         admin = services.token("admin" if tenant == "0138" else "olle")
         answer = _post(services.urls["processes"] + "/api/v1/org-units", body, admin, f"seed-{body['id']}")
         assert answer.status_code in (200, 201), answer.text
-    for service in ("deviations", "reporting"):
+    for service in ("deviations", "reporting", "notify"):
         replica = services.platforms[service].tables.org_units
         deadline = time.monotonic() + 60
         while True:
@@ -86,9 +87,11 @@ def _seed(services: "Services") -> None:
 
 @pytest.fixture(scope="session")
 def services(tmp_path_factory):
-    """processes, deviations and reporting, served and with their workers, and the demo org tree in each."""
+    """processes, deviations, reporting and notify, served and with their workers, and the demo org tree in each."""
     from ordning_deviations import app as deviations_app
     from ordning_deviations.handlers import HANDLERS as DEVIATIONS_HANDLERS
+    from ordning_notify import app as notify_app
+    from ordning_notify.handlers import HANDLERS as NOTIFY_HANDLERS
     from ordning_processes import app as processes_app
     from ordning_processes.handlers import HANDLERS as PROCESSES_HANDLERS
     from ordning_reporting import app as reporting_app
@@ -97,7 +100,7 @@ def services(tmp_path_factory):
     data_dir = tmp_path_factory.mktemp("web-services")
     namespace = f"web{uuid.uuid4().hex[:8]}"
     modules = {"processes": (processes_app, PROCESSES_HANDLERS), "deviations": (deviations_app, DEVIATIONS_HANDLERS),
-               "reporting": (reporting_app, REPORTING_HANDLERS)}
+               "reporting": (reporting_app, REPORTING_HANDLERS), "notify": (notify_app, NOTIFY_HANDLERS)}
     served, workers, platforms, urls = [], [], {}, {}
     try:
         for service, (module, handlers) in modules.items():

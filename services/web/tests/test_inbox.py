@@ -128,6 +128,8 @@ def test_the_inbox_calls_for_its_groups_at_once_not_in_turn(services, web, monke
     calls, lock, through = [], threading.Lock(), client.Api.request
 
     def slow_request(self, method, path, **kwargs):  # calls the real service, 0.3 s later
+        if self.service != "deviations":  # the menu's unread count (notify) is not one of the groups
+            return through(self, method, path, **kwargs)
         started = time.monotonic()
         time.sleep(0.3)
         answer = through(self, method, path, **kwargs)
