@@ -168,8 +168,11 @@ def test_cases_count_in_their_forvaltning_the_region_sees_small_counts_suppresse
                                         headers=bearer(quality), timeout=10)
     assert municipality_refused.status_code == 403
 
-    # A rebuild from the stored events gives the figures of the incremental path, while the worker runs
-    before = {"whole": whole, "first": first, "second": second, "region": region}
+    # A rebuild from the stored events gives the figures of the incremental path, while the worker runs. The
+    # incremental figures are read again here: the risks service's proposal arrived after the first reading.
+    before = {"whole": figures(stack, quality), "first": figures(stack, fchef1, unit_id=f1),
+              "second": figures(stack, fchef2, unit_id=f2), "region": region}
+    assert value(before["whole"], "risks", "proposals") == 1
     rebuilt = subprocess.run([sys.executable, "-m", "ordning_reporting.rebuild", "--quiet"], env=stack.env,
                              capture_output=True, text=True, timeout=300)
     assert rebuilt.returncode == 0, rebuilt.stderr
