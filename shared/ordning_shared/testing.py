@@ -317,8 +317,41 @@ class ServiceEnv:
         with self.platform.engine.connect() as conn:
             return list(conn.execute(sa.select(outbox.c.type).order_by(outbox.c.id)).scalars())
 
+    def outbox_bodies(self, event_type: str | None = None) -> list[dict]:
+        """The CloudEvents in the outbox (of one type), in the order they were written, as the relay sends them."""
+        outbox = self.platform.tables.outbox
+        query = sa.select(outbox.c.body).order_by(outbox.c.id)
+        if event_type is not None:
+            query = query.where(outbox.c.type == event_type)
+        with self.platform.engine.connect() as conn:
+            return [json.loads(body) for body in conn.execute(query).scalars()]
+
     def etag(self, path, headers):
         return self.client.get(path, headers=headers).headers["ETag"]
+
+
+CATALOGUE = Path(__file__).resolve().parents[2] / "docs" / "asyncapi.yaml"
+
+
+def catalogue_errors(body: dict) -> list[str]:
+    """What is wrong with a CloudEvent (as JSON) against its message in the event catalogue (docs/asyncapi.yaml):
+    empty when it validates; a type the catalogue lacks is an error too. tests/test_event_catalogue.py holds the
+    domain's events against it; a service's tests hold what its outbox really holds."""
+    import jsonschema
+    import yaml
+    from referencing import Registry
+    from referencing.jsonschema import DRAFT202012
+
+    document = yaml.safe_load(CATALOGUE.read_text(encoding="utf-8"))
+    key = next((key for key, message in document["components"]["messages"].items()
+                if message["payload"]["properties"]["type"].get("const") == body.get("type")), None)
+    if key is None:
+        return [f"{body.get('type')} is not in docs/asyncapi.yaml"]
+    registry = Registry().with_resource("urn:ordning:asyncapi", DRAFT202012.create_resource(document))
+    validator = jsonschema.Draft202012Validator(
+        {"$ref": f"urn:ordning:asyncapi#/components/messages/{key}/payload"}, registry=registry,
+        format_checker=jsonschema.FormatChecker())
+    return [f"{list(error.path)}: {error.message}" for error in validator.iter_errors(body)]
 
 
 def service_env(env_class, settings: Settings, create_app, handlers: dict | None = None, *, org_tree=ORG_TREE):
