@@ -294,15 +294,28 @@ def test_the_patterns_download_as_csv_and_json(web, reporting):
     page = web.get(f"/uppfoljning/monster?{query}&matt=brukare")
     assert 'href="/uppfoljning/monster/ladda-ner?omfattning=' in page.text and "del=regi" in page.text
     trend = web.get(f"/uppfoljning/monster/ladda-ner?{query}&del=utveckling&format=csv")
-    assert trend.status_code == 200 and trend.mimetype == "text/csv"
+    assert trend.status_code == 200 and trend.mimetype == "text/csv" and trend.data.startswith(b"\xef\xbb\xbf")
+    # The reporting service's own CSV, asked for with the person's token and passed through (a byte order mark
+    # added for Excel), not one the web makes of the JSON.
+    call = reporting.requests[-1]
+    assert call["path"] == "/api/v1/patterns/trends" and call["args"]["format"] == ["csv"]
+    assert call["authorization"].startswith("Bearer ")
     lines = trend.data.decode("utf-8-sig").splitlines()
-    assert lines[0].startswith("series,title_sv,month,count") and "deviations.all,Alla ärenden,2026-03,4,1,33.3,4," in lines
+    assert lines[0] == ("series,title_sv,month,count,previous_month,change_month,change_month_pct,"
+                        "same_month_last_year,change_year,change_year_pct")
+    assert "deviations.all,Alla ärenden,2026-03,4,3,1,33.3,0,4," in lines
+    assert "attachment" in trend.headers["Content-Disposition"] and trend.headers["Cache-Control"] == "no-store"
     flags = web.get(f"/uppfoljning/monster/ladda-ner?{query}&del=sticker-ut&format=json")
     assert flags.status_code == 200 and flags.json["units"][0]["unit_name"] == "Hemtjänst Norr"
     assert "attachment" in flags.headers["Content-Disposition"]
     regi = web.get(f"/uppfoljning/monster/ladda-ner?{query}&del=regi&format=csv&matt=brukare").data.decode("utf-8-sig")
-    assert f"{NORR},Hemtjänst Norr,in_house,8,1000.0,8.0" in regi
+    assert f"2026,brukare,unit,in_house,Egen regi,{NORR},Hemtjänst Norr,unit,,,8,,,,,,1000.0,8.0," in regi
+    assert reporting.requests[-1]["args"]["measure"] == ["brukare"] and reporting.requests[-1]["args"]["format"] == [
+        "csv"]
+    flagged = web.get(f"/uppfoljning/monster/ladda-ner?{query}&del=sticker-ut&format=csv").data.decode("utf-8-sig")
+    assert flagged.splitlines()[1].startswith(f"2026-03,unit,{NORR},Hemtjänst Norr,unit,,7,")
     for bad in ("del=allt&format=csv", "del=regi&format=xml", "del=regi&format=csv&matt=<x>"):
         assert web.get(f"/uppfoljning/monster/ladda-ner?{query}&{bad}").status_code == 404, bad
-    other = f"omfattning={demo.unit_id('1407', 'Hemtjänsten Öckerö')}&period=ar&del=regi&format=json"
-    assert web.get(f"/uppfoljning/monster/ladda-ner?{other}").status_code == 404
+    other = f"omfattning={demo.unit_id('1407', 'Hemtjänsten Öckerö')}&period=ar&del=regi"
+    assert web.get(f"/uppfoljning/monster/ladda-ner?{other}&format=json").status_code == 404
+    assert web.get(f"/uppfoljning/monster/ladda-ner?{other}&format=csv").status_code == 404  # the API's 404
