@@ -317,15 +317,6 @@ class ServiceEnv:
         with self.platform.engine.connect() as conn:
             return list(conn.execute(sa.select(outbox.c.type).order_by(outbox.c.id)).scalars())
 
-    def outbox_bodies(self, event_type: str | None = None) -> list[dict]:
-        """The CloudEvents in the outbox (of one type), in the order they were written, as the relay sends them."""
-        outbox = self.platform.tables.outbox
-        query = sa.select(outbox.c.body).order_by(outbox.c.id)
-        if event_type is not None:
-            query = query.where(outbox.c.type == event_type)
-        with self.platform.engine.connect() as conn:
-            return [json.loads(body) for body in conn.execute(query).scalars()]
-
     def etag(self, path, headers):
         return self.client.get(path, headers=headers).headers["ETag"]
 

@@ -3,11 +3,12 @@ a matrix (whatever first needs it), each edit as the next version, whole, nothin
 held against its message in docs/asyncapi.yaml. And migration 0003's announcement of versions stored before."""
 from __future__ import annotations
 
+import json
 from datetime import datetime, timezone
 
 import pytest
 from ordning_shared.risk_matrix import DEFAULT_MATRIX_DEFINITION
-from ordning_shared.testing import catalogue_errors
+from ordning_shared.testing import catalogue_errors, outbox_bodies
 
 from ordning_risks import db
 from ordning_risks import domain as d
@@ -22,7 +23,8 @@ NOW = datetime(2026, 3, 1, 8, 0, tzinfo=timezone.utc)
 
 
 def announced(env) -> list[dict]:
-    bodies = env.outbox_bodies(CHANGED)
+    """The matrix events in the outbox, oldest first, each held against the catalogue."""
+    bodies = [json.loads(body) for body in outbox_bodies(env.platform, CHANGED)]
     for body in bodies:
         assert catalogue_errors(body) == [], catalogue_errors(body)
     return bodies
