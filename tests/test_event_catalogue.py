@@ -52,9 +52,14 @@ SUBJECT_KEY = {"deviation": "deviation_id", "action": "action_id", "org_unit": "
 FREE_TEXT_MARK = "x-ordning-free-text"
 # A code from a tenant's own list (a risk matrix's level): no enum, but a pattern that admits no text.
 CODE_MARK = "x-ordning-code"
-# The free text the catalogue admits on purpose (an organisation's name is public, not personal data).
+# The free text the catalogue admits on purpose (an organisation's name is public, not personal data; a risk
+# matrix's step and level names are the tenant's words for its classes). A field inside an array of objects is
+# named "<array>[].<field>".
 ALLOWED_FREE_TEXT = {("se.ordning.org_unit.created.v1", "name"), ("se.ordning.org_unit.renamed.v1", "name"),
-                     ("se.ordning.org_unit.moved.v1", "name"), ("se.ordning.org_unit.closed.v1", "name")}
+                     ("se.ordning.org_unit.moved.v1", "name"), ("se.ordning.org_unit.closed.v1", "name"),
+                     ("se.ordning.risk.matrix_changed.v1", "probability_steps[].label"),
+                     ("se.ordning.risk.matrix_changed.v1", "consequence_steps[].label"),
+                     ("se.ordning.risk.matrix_changed.v1", "levels[].label")}
 
 
 # --------------------------------------------------------------------------
@@ -380,7 +385,28 @@ def risk_events() -> list[DomainEvent]:
                                at=at(11), by="chef-1")
         risk.decide_escalation(second.id, accept=True, reason=None, at=at(12), by="chef-2")
         events += analysis.events + risk.events
-    return events + proposal_events(unit, administration)
+    return events + proposal_events(unit, administration) + matrix_events()
+
+
+def square_matrix(size: int) -> risks.RiskMatrix:
+    """A size × size matrix of the tenant's own: three levels by score, its own words and colours."""
+    def level(p, c):
+        return "hog" if p * c >= size * size // 2 else "medel" if p * c >= size else "lag"
+    return risks.RiskMatrix.from_dict({
+        "probability_steps": [{"value": i, "label": f"Sannolikhet {i}", "description": "Text"} for i in range(1, size + 1)],
+        "consequence_steps": [{"value": i, "label": f"Konsekvens {i}"} for i in range(1, size + 1)],
+        "levels": [{"code": "lag", "label": "Låg", "colour": "#00AA00"},
+                   {"code": "medel", "label": "Medel", "colour": "#ffcc00"},
+                   {"code": "hog", "label": "Hög risk", "colour": "#cc0000"}],
+        "cells": [{"probability": p, "consequence": c, "level": level(p, c)}
+                  for p in range(1, size + 1) for c in range(1, size + 1)],
+        "plan_threshold": "medel"})
+
+
+def matrix_events() -> list[DomainEvent]:
+    """A tenant's matrix: the default as version 1, then a 3×3 and a 5×5 of its own."""
+    return [risks.events.matrix_changed(TENANT, version, matrix, at(version))
+            for version, matrix in enumerate((risks.DEFAULT_MATRIX, square_matrix(3), square_matrix(5)), start=1)]
 
 
 def proposal_events(unit: str, analysis_id: str) -> list[DomainEvent]:
@@ -472,6 +498,8 @@ def subject_key(event_type: str) -> str:
         return "analysis_id"
     if event_type.startswith("se.ordning.risk.proposal_"):
         return "proposal_id"
+    if event_type.startswith("se.ordning.risk.matrix_"):
+        return "matrix_id"
     return SUBJECT_KEY[aggregate_of(event_type)]
 
 
@@ -528,8 +556,8 @@ def test_every_event_type_is_emitted_in_each_of_its_variants():
     seen: dict[tuple[str, str], set] = {}
     for event in EVENTS:
         for name, value in event.data.items():
-            if isinstance(value, list):  # a list of ids (a document's linked units): its items are ids, no enum
-                value = tuple(value)
+            if isinstance(value, list):  # a list of ids (a document's linked units) or of objects (a matrix's cells)
+                value = tuple(json.dumps(item, sort_keys=True) if isinstance(item, dict) else item for item in value)
             seen.setdefault((event.type, name), set()).add(value if not isinstance(value, bool) else str(value))
     for event_type in EMITTED_TYPES:
         for name, schema in data_properties(event_type).items():
@@ -621,6 +649,16 @@ def test_enums_follow_the_domain():
     assert schemas["RiskScoringKind"]["enum"] == [k.value for k in risks.ScoringKind]
     assert schemas["RiskProposalReason"]["enum"] == [r.value for r in risk_proposal.ProposalReason]
     assert schemas["RiskLevelCode"]["pattern"] == risks.matrix.LEVEL_CODE.pattern
+    assert schemas["RiskLevelColour"]["pattern"] == risks.matrix.COLOUR.pattern
+    for name in ("value", "label"):
+        assert name in schemas["RiskMatrixStep"]["properties"]
+    assert schemas["RiskMatrixStep"]["properties"]["value"]["maximum"] == risks.STEPS_MAX
+    assert schemas["RiskMatrixStep"]["properties"]["label"]["maxLength"] == risks.matrix.LABEL_MAX
+    assert schemas["RiskMatrixLevel"]["properties"]["label"]["maxLength"] == risks.matrix.LABEL_MAX
+    matrix = data_properties(risks.events.MATRIX_CHANGED)
+    assert matrix["levels"]["maxItems"] == risks.LEVELS_MAX and matrix["levels"]["minItems"] == risks.LEVELS_MIN
+    for steps in ("probability_steps", "consequence_steps"):
+        assert (matrix[steps]["minItems"], matrix[steps]["maxItems"]) == (risks.STEPS_MIN, risks.STEPS_MAX)
     assert all(risks.matrix.LEVEL_CODE.match(level.code) for level in risks.DEFAULT_LEVELS)
     statuses = {"deviation": {s.value for s in dev.Status}, "action": {s.value for s in ActionStatus},
                 "risk": {s.value for s in risks.AnalysisStatus}}
@@ -650,9 +688,34 @@ def _is_typed(value: str) -> bool:
         return False
 
 
+def documented_fields(event_type: str):
+    """(name, schema) of every field of the event's data, those inside arrays of objects as "<array>[].<field>"."""
+    for name, schema in data_properties(event_type).items():
+        items = resolve(schema.get("items") or {}) if schema.get("type") == "array" else {}
+        if items.get("type") == "object":
+            for inner, inner_schema in items["properties"].items():
+                yield f"{name}[].{inner}", resolve(inner_schema)
+        else:
+            yield name, schema
+
+
+def emitted_fields(event: DomainEvent):
+    """(name, value, schema) of every value in the event's data, walking into arrays of objects (named as in
+    documented_fields); a list of plain values (ids) comes whole."""
+    schemas = data_properties(event.type)
+    for name, value in event.data.items():
+        if isinstance(value, list) and value and all(isinstance(item, dict) for item in value):
+            items = resolve(schemas[name]["items"])
+            for item in value:
+                for inner, inner_value in item.items():
+                    yield f"{name}[].{inner}", inner_value, resolve(items["properties"][inner])
+        else:
+            yield name, value, schemas[name]
+
+
 def test_every_documented_string_field_is_an_id_a_date_or_an_enum():
     for event_type in EMITTED_TYPES:
-        for name, schema in data_properties(event_type).items():
+        for name, schema in documented_fields(event_type):
             types = schema.get("type")
             types = types if isinstance(types, list) else [types]
             if "string" not in types:
@@ -670,10 +733,9 @@ def test_every_documented_string_field_is_an_id_a_date_or_an_enum():
 
 def test_every_emitted_string_value_is_an_id_a_date_or_an_enum_value():
     for event in EVENTS:
-        schemas = data_properties(event.type)
-        for name, value in event.data.items():
+        for name, value, schema in emitted_fields(event):
             if isinstance(value, list):  # a list of ids: every item is an id of the items' schema
-                items = resolve(schemas[name]["items"])
+                items = resolve(schema["items"])
                 assert items.get("format") == "uuid" and all(_is_typed(item) for item in value), (event.type, name)
                 continue
             if not isinstance(value, str):
@@ -681,7 +743,6 @@ def test_every_emitted_string_value_is_an_id_a_date_or_an_enum_value():
                 continue
             if (event.type, name) in ALLOWED_FREE_TEXT:
                 continue
-            schema = schemas[name]
             if "enum" in schema:
                 assert value in schema["enum"], (event.type, name, value)
             elif schema.get(CODE_MARK):
@@ -716,6 +777,36 @@ def test_text_in_an_id_or_date_field_fails_validation(event_type):
         tampered["data"][name] = "igår på kvällen"
         with pytest.raises(jsonschema.ValidationError):
             validator(messages_by_type()[event_type], "payload").validate(tampered)
+
+
+@pytest.mark.parametrize("tamper", [
+    lambda data: data["probability_steps"][0].update(description="Brukaren Anna Andersson föll"),
+    lambda data: data["levels"][0].update(colour="röd"),
+    lambda data: data["levels"][0].update(code="Hög risk"),
+    lambda data: data["levels"][0].update(label="x" * 101),
+    lambda data: data["cells"][0].update(level="Anna Andersson"),
+    lambda data: data["cells"][0].update(note="text"),
+    lambda data: data["consequence_steps"].extend([{"value": 6, "label": "Sex"}] * 3),
+], ids=["step description", "colour", "level code", "long label", "cell level", "cell note", "six steps"])
+def test_a_matrix_event_admits_no_text_beyond_its_names(tamper):
+    """The matrix's prose (a step's description) and anything else not declared inside its steps, levels and cells
+    is refused, as a top-level field is."""
+    body = envelope(first_of(risks.events.MATRIX_CHANGED))
+    validator(messages_by_type()[risks.events.MATRIX_CHANGED], "payload").validate(body)
+    tamper(body["data"])
+    with pytest.raises(jsonschema.ValidationError):
+        validator(messages_by_type()[risks.events.MATRIX_CHANGED], "payload").validate(body)
+
+
+def test_the_matrix_event_carries_the_whole_version_without_descriptions():
+    for event in (e for e in EVENTS if e.type == risks.events.MATRIX_CHANGED):
+        data = event.data
+        size_p, size_c = len(data["probability_steps"]), len(data["consequence_steps"])
+        assert {(c["probability"], c["consequence"]) for c in data["cells"]} == {
+            (p, c) for p in range(1, size_p + 1) for c in range(1, size_c + 1)}
+        assert all(set(step) == {"value", "label"} for step in data["probability_steps"] + data["consequence_steps"])
+        assert event.subject == data["matrix_id"] == risks.events.matrix_id(TENANT) and event.sequence == data["version"]
+    assert [len(e.data["cells"]) for e in EVENTS if e.type == risks.events.MATRIX_CHANGED] == [16, 9, 25]
 
 
 def test_an_undeclared_envelope_attribute_fails_validation():

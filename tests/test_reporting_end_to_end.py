@@ -244,3 +244,75 @@ def test_a_case_linked_to_a_process_step_counts_under_it_and_an_action_with_effe
     whole = wait_until(settled, timeout=60, interval=0.3, message="reporting to count the cases per process step")
     assert value(whole, "actions", "created") == 2 and value(whole, "actions", "effect_followed_up") == 1
     assert value(figures(stack, quality, unit_id=unit), "actions", "effect_followed_up") == 1
+
+
+def test_a_tenants_own_matrix_reaches_reporting_and_its_heat_map_is_drawn_on_it(stack):
+    """The risks service announces the default (version 1) and the tenant's 3×3 (version 2) by events; a risk scored
+    on the 3×3 is counted on that grid in reporting's heat map, in the tenant's words and colours, and the report's
+    riskkarta is drawn on it."""
+    tenant = "2283"
+    admin = stack.token("admin-matrix-e2e", tenant, ["administrator"])
+    board = stack.create_unit(admin, "board", "Socialnämnden")
+    forvaltning = stack.create_unit(admin, "administration", "Socialförvaltningen", board)
+    unit = stack.create_unit(admin, "unit", "Hemtjänst Öst", forvaltning)
+    risks = f"{stack.urls['risks']}/api/v1"
+    etag = requests.get(f"{risks}/risk-matrix", headers=bearer(admin), timeout=10).headers["ETag"]  # the default
+
+    def level(p, c):
+        return "rod" if p * c >= 6 else "gul" if p * c >= 3 else "gron"
+    three = {"probability_steps": [{"value": i, "label": name} for i, name in enumerate(("Ovanlig", "Möjlig", "Trolig"), 1)],
+             "consequence_steps": [{"value": i, "label": name} for i, name in enumerate(("Liten", "Kännbar", "Allvarlig"), 1)],
+             "levels": [{"code": "gron", "label": "Grön", "colour": "#1b5e20"},
+                        {"code": "gul", "label": "Gul", "colour": "#fdd835"},
+                        {"code": "rod", "label": "Röd", "colour": "#b71c1c"}],
+             "cells": [{"probability": p, "consequence": c, "level": level(p, c)} for p in range(1, 4) for c in range(1, 4)],
+             "plan_threshold": "gul"}
+    changed = requests.put(f"{risks}/risk-matrix", json=three, headers=bearer(admin, **{"If-Match": etag}), timeout=10)
+    assert changed.status_code == 200 and changed.headers["ETag"] == '"risk-matrix.2"', changed.text
+
+    chief = stack.token("chief-matrix-e2e", tenant, ["enhetschef"], [unit])
+    body = {"title": "Vinterväglag", "scope_type": "unit", "scope_id": unit, "trigger": "yearly",
+            "analysis_date": f"{YEAR}-02-01"}
+    deadline = time.monotonic() + 30
+    while True:  # the risks service learns of the new unit through the org events
+        created = requests.post(f"{risks}/risk-analyses", json=body,
+                                headers=bearer(chief, **{"Idempotency-Key": str(uuid.uuid4())}), timeout=10)
+        if created.status_code == 201 or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert created.status_code == 201 and created.json()["matrix_version"] == 2, created.text
+    analysis = f"{risks}/risk-analyses/{created.json()['id']}"
+    started = requests.post(f"{analysis}/transitions", json={"command": "start"},
+                            headers=bearer(chief, **{"If-Match": created.headers["ETag"]}), timeout=10)
+    assert started.status_code == 200, started.text
+    risk = requests.post(f"{analysis}/risks", json={"description": "Hemtjänsten hinner inte fram."},
+                         headers=bearer(chief), timeout=10)
+    assert risk.status_code == 201, risk.text
+    scored = requests.post(f"{analysis}/risks/{risk.json()['id']}/scorings",
+                           json={"probability": 3, "consequence": 2, "kind": "initial"}, headers=bearer(chief),
+                           timeout=10)
+    assert scored.status_code == 201, scored.text
+
+    quality = stack.token("kval-matrix-e2e", tenant, ["kvalitetsutvecklare"], [board])
+
+    def counted():
+        heat = value(figures(stack, quality), "risks", "heat_map")
+        return heat if any(row["initial"] for row in heat) and heat[0]["matrix_version"] == 2 else None
+
+    heat = wait_until(counted, timeout=60, interval=0.3, message="reporting to draw the risk on the tenant's 3×3")
+    assert [(row["matrix_version"], row["probability"], row["consequence"]) for row in heat] == [
+        (2, p, c) for p in (3, 2, 1) for c in (1, 2, 3)]  # the current grid only: no risk on the default
+    cell = next(row for row in heat if (row["probability"], row["consequence"]) == (3, 2))
+    assert (cell["initial"], cell["probability_label"], cell["consequence_label"], cell["level_label"],
+            cell["level_colour"], cell["current"]) == (1, "Trolig", "Kännbar", "Röd", "#b71c1c", True)
+    assert sum(row["initial"] for row in heat) == 1
+
+    fchef = stack.token("fchef-matrix-e2e", tenant, ["forvaltningschef"], [forvaltning])
+    made = requests.post(f"{stack.urls['reporting']}/api/v1/reports", json={
+        "kind": "quality_report", "scope_type": "administration", "unit_id": forvaltning, "year": YEAR},
+        headers=bearer(fchef), timeout=30)
+    assert made.status_code == 201, made.text
+    chart = requests.get(f"{stack.urls['reporting']}/api/v1/reports/{made.json()['id']}/charts/riskkarta",
+                         headers=bearer(fchef), timeout=10)
+    assert chart.status_code == 200, chart.text
+    assert chart.json()["rows"][0] == ["3 Trolig", 0, 1, 0] and "Röd" in chart.json()["svg"]

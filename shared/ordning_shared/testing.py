@@ -321,6 +321,30 @@ class ServiceEnv:
         return self.client.get(path, headers=headers).headers["ETag"]
 
 
+CATALOGUE = Path(__file__).resolve().parents[2] / "docs" / "asyncapi.yaml"
+
+
+def catalogue_errors(body: dict) -> list[str]:
+    """What is wrong with a CloudEvent (as JSON) against its message in the event catalogue (docs/asyncapi.yaml):
+    empty when it validates; a type the catalogue lacks is an error too. tests/test_event_catalogue.py holds the
+    domain's events against it; a service's tests hold what its outbox really holds."""
+    import jsonschema
+    import yaml
+    from referencing import Registry
+    from referencing.jsonschema import DRAFT202012
+
+    document = yaml.safe_load(CATALOGUE.read_text(encoding="utf-8"))
+    key = next((key for key, message in document["components"]["messages"].items()
+                if message["payload"]["properties"]["type"].get("const") == body.get("type")), None)
+    if key is None:
+        return [f"{body.get('type')} is not in docs/asyncapi.yaml"]
+    registry = Registry().with_resource("urn:ordning:asyncapi", DRAFT202012.create_resource(document))
+    validator = jsonschema.Draft202012Validator(
+        {"$ref": f"urn:ordning:asyncapi#/components/messages/{key}/payload"}, registry=registry,
+        format_checker=jsonschema.FormatChecker())
+    return [f"{list(error.path)}: {error.message}" for error in validator.iter_errors(body)]
+
+
 def service_env(env_class, settings: Settings, create_app, handlers: dict | None = None, *, org_tree=ORG_TREE):
     """Yield an `env_class` for the app `create_app(settings)` with `org_tree` fed to it; after the test, fail
     if an answer was not in /openapi.json or a problem's message was not worded as the house style says."""

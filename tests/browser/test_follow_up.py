@@ -93,6 +93,16 @@ def test_the_kvalitetsutvecklare_sees_the_forvaltning_not_the_whole_municipality
     assert "Socialförvaltningen" in karin.text("h2#siffrorna")
     units = karin.text("#tabell-deviations-by_unit")
     assert "Hemtjänst Norr" in units
+    # The demo's risks on the municipality's grid (the default 4×4: its first matrix, announced by the risks
+    # service), before and after actions; they reach reporting by events, so a moment may pass
+    heat = "return Array.from(document.querySelectorAll('svg[aria-labelledby^=\"chart-uppfoljning-risks-heat_map\"]'))" \
+           ".map(s => s.querySelectorAll('g.cells rect').length)"
+    deadline = time.monotonic() + 60
+    while not karin.driver.execute_script(heat) and time.monotonic() < deadline:
+        time.sleep(1)
+        karin.open(karin.path)
+    assert karin.driver.execute_script(heat) == [16, 16], karin.driver.execute_script(heat)
+    assert "4 Mycket stor" in karin.text("#tabell-risks-heat_map") and "3 Stor" in karin.text("#tabell-risks-heat_map")
     # A wrong date, by keyboard: announced and tied to its field
     karin.tab_to_name("period")
     karin.arrow_down(3)

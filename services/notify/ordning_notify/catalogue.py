@@ -112,6 +112,9 @@ EVENT_FIELDS: dict[str, frozenset[str]] = {
     "se.ordning.risk.proposal_reopened.v1": frozenset({
         "deviation_id", "deviation_kind", "proposal_id", "reason", "reopened_at", "source_unit_id", "unit_id",
         "version"}),
+    "se.ordning.risk.matrix_changed.v1": frozenset({
+        "cells", "changed_at", "consequence_steps", "levels", "matrix_id", "plan_threshold", "probability_steps",
+        "version"}),
     "se.ordning.document.version_established.v1": frozenset({
         "document_id", "established_on", "kind", "owner_unit_id", "review_date", "revision", "step_ids",
         "superseded_version", "unit_ids", "version"}),
@@ -127,8 +130,7 @@ EVENT_FIELDS: dict[str, frozenset[str]] = {
     "se.ordning.process.established.v1": frozenset({
         "established_on", "kind", "parent_id", "process_id", "step_ids", "unit_id", "version"}),
     "se.ordning.process.revised.v1": frozenset({
-        "established_on", "kind", "parent_id", "previous_version", "process_id", "step_ids", "unit_id",
-        "version"}),
+        "established_on", "kind", "parent_id", "previous_version", "process_id", "step_ids", "unit_id", "version"}),
     "se.ordning.goal.measurement_recorded.v1": frozenset({
         "attainment", "goal_id", "indicator_id", "measurement_id", "period", "period_start", "unit_id", "value",
         "version"}),

@@ -23,6 +23,12 @@ SCOPE_UNIT = ("The unit, verksamhetsområde or förvaltning: it and every unit b
               "municipality (for a role at its top level).")
 
 
+def _format(csv_rows: str):
+    return f.Choice(["json", "csv"], load_default="json", metadata={
+        "description": f"`json` (the default) or `csv`: {csv_rows}, the column keys as the header.",
+        "example": "csv"})
+
+
 class TrendsArgsSchema(Schema):
     unit_id = _unit_id(SCOPE_UNIT)
     date_from = f.Date(data_key="from", metadata={
@@ -31,6 +37,7 @@ class TrendsArgsSchema(Schema):
     date_to = f.Date(data_key="to", metadata={
         "description": "The last month (any day of it); left out: December of the year of `from`, or of this year.",
         "example": "2026-12-31"})
+    format = _format("one line per series and month")
 
 
 class FlagsArgsSchema(Schema):
@@ -40,6 +47,7 @@ class FlagsArgsSchema(Schema):
     kind = fields.List(f.Choice(list(KINDS)), validate=validate.Length(max=len(KINDS)), metadata={
         "description": "Only cases of these kinds (repeat the parameter); left out: every kind.",
         "example": ["avvikelse"]})
+    format = _format("one line per flagged unit and category")
 
 
 class ProvidersArgsSchema(Schema):
@@ -47,12 +55,14 @@ class ProvidersArgsSchema(Schema):
     year = f.BoundedInteger(2000, 2100, strict=False, metadata={
         "description": "The year; left out: this year.", "example": 2026})
     measure = fields.String(**MEASURE_FIELD)
+    format = _format("one line per group (egen regi, privat regi), then one per unit and provider")
 
 
 class VolumesArgsSchema(Schema):
     unit_id = _unit_id("Only this unit's volumes.")
     year = f.BoundedInteger(2000, 2100, strict=False, metadata={"description": "Only this year's.", "example": 2026})
     measure = fields.String(**MEASURE_FIELD)
+    format = _format("one line per volume")
 
 
 def _within_bounds(value) -> None:

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from ordning_shared.charts import Chart, HeatLevel, Series, bar_chart, heat_map, line_chart
+from ordning_shared.charts import Chart, Series, bar_chart, line_chart
+from ordning_shared.risk_matrix import default_grid, heat_chart, heat_grids
 from .domain.reports import ChartKind, ChartSpec, Report, ReportDefinition, ScopeType
 from .pdf import FigureGroup, FigureTable, KeyFigure, ReportView, SectionView
 
@@ -20,24 +21,7 @@ MONTHS_LONG = ("januari", "februari", "mars", "april", "maj", "juni", "juli", "a
 UNITS_IN_CHART = 15  # the units with the most cases; every unit is in the table of the section
 # Codes with a Swedish label beside them in the same table, and ids: the export keeps them, the page does not.
 HIDDEN_WITH_LABEL = frozenset({"kind", "origin", "origin_type"})
-HIDDEN = frozenset({"unit_id", "unit_kind"})
-
-# The default matrix of DOMAIN.md (4×4; levels by score, consequence 3-4 at least "Hög"), used for the heat map
-# until the tenant's own matrix reaches reporting with the risk events.
-DEFAULT_LEVELS = (HeatLevel("lag", "Låg", "#2e7d32"), HeatLevel("medel", "Medel", "#f9a825"),
-                  HeatLevel("hog", "Hög", "#ef6c00"), HeatLevel("mycket_hog", "Mycket hög", "#c62828"))
-DEFAULT_PROBABILITY = ("Mycket liten", "Liten", "Stor", "Mycket stor")
-DEFAULT_CONSEQUENCE = ("Mindre", "Måttlig", "Betydande", "Katastrofal")
-
-
-def _default_level(probability: int, consequence: int) -> str:
-    score = probability * consequence
-    if score >= 12:
-        return "mycket_hog"
-    if score >= 8 or consequence >= 3:
-        return "hog"
-    return "medel" if score >= 3 else "lag"
-
+HIDDEN = frozenset({"unit_id", "unit_kind", "current", "level_colour", "level_rank"})
 
 # --------------------------------------------------------------------------
 # Reading the figures document
@@ -129,28 +113,21 @@ def draw_chart(spec: ChartSpec, figures: dict, year: int) -> Chart | None:
 
 
 def _heat_map(spec: ChartSpec, section: dict) -> Chart | None:
-    """Risks per cell of the newest matrix version that has any, before actions (the initial scoring)."""
-    table = figure_of(section, spec.table)
-    rows = [row for row in (table or {}).get("rows") or () if row.get("initial") is not None]
-    if not rows:
+    """Risks per cell before actions (the initial scoring), on the tenant's grid of the newest matrix version that
+    holds risks: its steps, levels and colours (the heat map table's rows, ordning_shared.risk_matrix). Older
+    versions' risks stay in the table beside: a risk is never moved onto another version's grid. A table made
+    before reporting held the matrices (cells with counts only) is drawn on the default matrix, as it was then."""
+    rows = [row for row in (figure_of(section, spec.table) or {}).get("rows") or () if isinstance(row, dict)]
+    if not any(row.get("initial") for row in rows):
         return None
-    version = max(row.get("matrix_version") or 0 for row in rows)
-    matrix = (figure_of(section, "matrix") or {}).get("value")  # the tenant's, when reporting receives it
-    probability = tuple(matrix["probability"]) if matrix else DEFAULT_PROBABILITY
-    consequence = tuple(matrix["consequence"]) if matrix else DEFAULT_CONSEQUENCE
-    levels = tuple(HeatLevel(**level) for level in matrix["levels"]) if matrix else DEFAULT_LEVELS
-    counts = [[0] * len(consequence) for _ in probability]
-    for row in rows:
-        p, c = row.get("probability"), row.get("consequence")
-        if (row.get("matrix_version") or 0) == version and isinstance(p, int) and isinstance(c, int) \
-                and 1 <= p <= len(probability) and 1 <= c <= len(consequence):
-            counts[p - 1][c - 1] += row["initial"]
-    cells = ([[matrix["cells"][p][c] for c in range(len(consequence))] for p in range(len(probability))] if matrix
-             else [[_default_level(p + 1, c + 1) for c in range(len(consequence))] for p in range(len(probability))])
-    order = range(len(probability) - 1, -1, -1)  # the highest probability on top, as the matrix is drawn
-    return heat_map(spec.key, spec.title, row_labels=[f"{p + 1} {probability[p]}" for p in order],
-                    column_labels=[f"{c + 1} {name}" for c, name in enumerate(consequence)],
-                    counts=[counts[p] for p in order], cell_levels=[cells[p] for p in order], levels=levels)
+    if not any("level_colour" in row for row in rows):
+        return heat_chart(default_grid(rows), spec.key, spec.title)
+    holding = [grid for grid in heat_grids(rows) if grid.total("initial")]
+    if not holding:
+        return None  # the risks lie on a version whose matrix has not reached reporting: the table lists them
+    grid = max(holding, key=lambda found: found.version)
+    title = spec.title if len(holding) == 1 and grid.current else f"{spec.title} (matrisversion {grid.version})"
+    return heat_chart(grid, spec.key, title)
 
 
 def draw_charts(spec: ReportDefinition, figures: dict | None, year: int) -> dict[str, Chart]:
@@ -186,11 +163,15 @@ def figure_table(section_key: str, figure: dict, context: str = "") -> FigureTab
     columns = figure.get("columns") or []
     keys = {column["key"] for column in columns}
     shown = [column for column in columns
-             if column["key"] not in HIDDEN and not (column["key"] in HIDDEN_WITH_LABEL and "label_sv" in keys)]
+             if column["key"] not in HIDDEN and not (column["key"] in HIDDEN_WITH_LABEL and "label_sv" in keys)
+             and not (column["key"] == "level" and "level_label" in keys)]  # a level by its name
     if not shown or shown[0]["key"].endswith("_id"):
         return None
     rows = []
-    for row in figure.get("rows") or ():
+    source = figure.get("rows") or ()
+    if figure.get("key") == "heat_map":  # every cell of the grid: the chart draws them all, the table those counted
+        source = [row for row in source if row.get("initial") or row.get("residual")]
+    for row in source:
         cells = [_cell(column["key"], row.get(column["key"])) for column in shown]
         if shown[0]["key"] == "unit_name" and cells[0] is None:
             cells[0] = row.get("unit_id") or "Enhet utan namn"
@@ -213,7 +194,7 @@ def figure_group(section: dict, charted: frozenset = frozenset()) -> FigureGroup
                 tables.append(table)
             else:
                 notes.append(f"{table.caption}: inget att redovisa för perioden.")
-        elif figure.get("key") != "matrix":
+        else:
             key_figures.append(KeyFigure(figure.get("title_sv") or figure["key"], figure.get("value"),
                                          figure.get("note") or ""))
     if section.get("note"):
@@ -307,4 +288,4 @@ def _date(value) -> date | None:
 
 
 __all__ = ["draw_chart", "draw_charts", "figure_table", "figure_group", "build_view", "section_of", "figure_of",
-           "scope_name", "DEFAULT_LEVELS"]
+           "scope_name"]

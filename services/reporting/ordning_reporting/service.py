@@ -19,7 +19,8 @@ from .domain import access
 from .domain.cubes import CUBES, DAY
 from .domain.figures import Context, build_sections
 from .domain.period import STOCKHOLM, Period
-from .domain.registry import READ_MODELS
+from .domain.registry import READ_MODELS, RISK_MATRICES
+from .domain.risk_facts import matrices_with_default
 
 
 def today(now: datetime | None = None) -> date:
@@ -126,8 +127,17 @@ def sections_of(connection, tenant: str, scope: frozenset[str] | None, period: P
     checked it (figures below), or that shows aggregates only (a region's side-by-side view, a frozen report)."""
     units = units_of(connection, tenant) if units is None else units
     context = Context(reader=CubeReader(connection, tenant, scope, period), months=period.months, today=day,
-                      units=units)
+                      units=units, matrices=matrices_of(connection, tenant))
     return build_sections(context, sections)
+
+
+def matrices_of(connection, tenant: str) -> dict[int, dict]:
+    """The tenant's risk matrices by version (the risk_matrices read model), the default as version 1 unless an
+    event said otherwise."""
+    f = db.facts
+    states = connection.execute(sa.select(f.c.state).where(f.c.tenant == tenant, f.c.model == RISK_MATRICES.name)
+                                ).scalars()
+    return matrices_with_default(list(states))
 
 
 def figures(platform, principal, unit_id: str | None, start: date | None, end: date | None,

@@ -227,7 +227,7 @@ def heat_map(platform, principal, unit_id: str, date_from: date | None, date_to:
     with platform.engine.connect() as conn:
         scope = scope_of(conn, principal, unit_id)
     with platform.uow() as uow:
-        current_version, _ = current_matrix(uow.connection, principal.tenant)
+        current_version, _ = current_matrix(uow, principal.tenant)
         uow.commit()  # a tenant's first read writes the default, as reading the matrix does
     with platform.engine.connect() as conn:
         counts, unscored = _heat_counts(conn, principal.tenant, scope, date_from, date_to)

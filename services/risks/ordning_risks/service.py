@@ -75,12 +75,16 @@ def _require_staff(principal) -> None:
         raise Forbidden("Riskmatrisen kräver en personalroll.", "The risk matrix needs a staff role.")
 
 
-def current_matrix(conn, tenant: str) -> tuple[int, d.RiskMatrix]:
+def current_matrix(uow, tenant: str) -> tuple[int, d.RiskMatrix]:
     """The tenant's current matrix and its version. A tenant without one gets the default, written as version 1
-    the first time it is needed, so that every analysis names a stored version that never changes."""
+    the first time it is needed, so that every analysis names a stored version that never changes; its event
+    (matrix_changed, version 1) commits with it, so subscribers know the default as the tenant's first version."""
+    conn = uow.connection
     row = db.matrix_row(conn, tenant)
     if row is None:
-        db.insert_matrix(conn, tenant, 1, d.DEFAULT_MATRIX, utcnow(), DEFAULT_MATRIX_AUTHOR)
+        at = utcnow()
+        if db.insert_matrix(conn, tenant, 1, d.DEFAULT_MATRIX, at, DEFAULT_MATRIX_AUTHOR):
+            uow.add_event(d.events.matrix_changed(tenant, 1, d.DEFAULT_MATRIX, at))
         row = db.matrix_row(conn, tenant)
     return row.version, d.RiskMatrix.from_dict(row.definition)
 
@@ -100,7 +104,7 @@ def _matrix_view(row) -> dict:
 def get_matrix(platform, principal) -> dict:
     _require_staff(principal)
     with platform.uow() as uow:
-        current_matrix(uow.connection, principal.tenant)
+        current_matrix(uow, principal.tenant)
         uow.commit()  # the default's first writing, if it was that
         return _matrix_view(db.matrix_row(uow.connection, principal.tenant))
 
@@ -120,19 +124,35 @@ def put_matrix(platform, principal, data: dict, precondition: Precondition = Non
     if not d.may(principal.roles, "edit_matrix"):
         raise Forbidden("Det kräver rollen administratör.", "It needs the administrator role.")
     matrix = d.RiskMatrix.from_dict(data)
+    at = now or utcnow()
     with platform.uow() as uow:
-        version, before = current_matrix(uow.connection, principal.tenant)
+        version, before = current_matrix(uow, principal.tenant)
         if precondition is not None:
             precondition(MATRIX_ETAG_ID, version)
-        if not db.insert_matrix(uow.connection, principal.tenant, version + 1, matrix, now or utcnow(),
-                                principal.subject):
+        if not db.insert_matrix(uow.connection, principal.tenant, version + 1, matrix, at, principal.subject):
             raise Stale("Riskmatrisen har ändrats av någon annan; läs om den.",
                         "The risk matrix was changed by someone else; read it again.")
+        uow.add_event(d.events.matrix_changed(principal.tenant, version + 1, matrix, at))
         uow.audit(tenant=principal.tenant, actor=principal.subject, action="put", entity_type="risk_matrix",
                   entity_id=principal.tenant, before=_matrix_audit(before, version),
                   after=_matrix_audit(matrix, version + 1))
         uow.commit()
     return get_matrix(platform, principal)
+
+
+def announce_stored_matrices(conn, service: str = "risks") -> int:
+    """Put a matrix_changed event in the outbox for every stored version of every tenant's matrix: what migration
+    0003 does for the versions written before the service published the event, so that subscribers (reporting)
+    learn them too. A subscriber keeps the versions by number, so a version announced twice changes nothing."""
+    from ordning_shared.events import outbox_row
+
+    m = db.risk_matrices.c
+    rows = conn.execute(sa.select(db.risk_matrices).order_by(m.tenant, m.version)).all()
+    events = [d.events.matrix_changed(row.tenant, row.version, d.RiskMatrix.from_dict(row.definition),
+                                      row.created_at) for row in rows]
+    if events:
+        conn.execute(db.tables.outbox.insert(), [outbox_row(event, service) for event in events])
+    return len(events)
 
 
 def _matrix_audit(matrix: d.RiskMatrix, version: int) -> dict:
@@ -290,7 +310,7 @@ def create_analysis(platform, principal, data: dict, claim=None, now: datetime |
             scope_id = _process_scope(conn, principal.tenant, scope_type, data["scope_id"])
         if unit_id not in db.scope_units(conn, principal.tenant, principal.org_units):
             raise Forbidden("Enheten ligger utanför dina enheter.", "The unit is outside your org units.")
-        version, _matrix = current_matrix(conn, principal.tenant)
+        version, _matrix = current_matrix(uow, principal.tenant)
         analysis = d.RiskAnalysis.create(
             tenant=principal.tenant, title=data["title"], scope_type=scope_type, scope_id=scope_id,
             unit_id=unit_id, trigger=data["trigger"], trigger_change=data.get("trigger_change"),
@@ -363,7 +383,7 @@ def transition(platform, principal, analysis_id: str, command: str, precondition
                 db.risk_scorings.c.tenant == analysis.tenant, db.risk_scorings.c.risk_id.in_(risk_ids))).scalar_one()
             version = None
             if not scored:  # nothing scored yet: the analysis is scored on the matrix current when it starts
-                version, _matrix = current_matrix(conn, analysis.tenant)
+                version, _matrix = current_matrix(uow, analysis.tenant)
                 if risk_ids:
                     conn.execute(db.risks.update().where(db.risks.c.tenant == analysis.tenant,
                                                          db.risks.c.analysis_id == analysis.id)

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request, url_for
 
 from ordning_shared.charts import Chart, Series, bar_chart
+from ordning_shared.risk_matrix import STAGE_LABELS_SV, heat_chart, heat_grids
 
 from . import client
 from .client import ApiError, ApiProblem, ServiceUnavailable
@@ -45,6 +46,11 @@ CODE_COLUMNS = ("kind", "origin", "origin_type")
 CHARTS = {"deviations.by_kind": "reported", "deviations.by_month": "total"}
 # The bars' length in the chart: labels, bars and values then fit 360 px unscaled, so the text stays legible.
 PHONE_PLOT_WIDTH = 180
+# The heat map (riskkarta): drawn as the tenant's grids, one per matrix version with risks, before and after
+# actions; its table lists the cells with risks, a step and a level by name (their codes, colours and the grid's
+# empty cells are in the downloads).
+HEAT_MAP = "risks.heat_map"
+HEAT_MAP_HIDDEN = ("current", "level", "level_colour", "level_rank", "probability_label", "consequence_label")
 
 
 @blueprint.app_context_processor
@@ -323,6 +329,8 @@ def _cell(key: str, value, row: dict, categories: dict) -> dict:
     if key == "process_step_id":
         return {"text": "Utan processteg" if value is None
                 else categories.get(STEP_KEY + value) or "Processteg som inte finns i processkartan", "number": False}
+    if key in ("probability", "consequence") and row.get(f"{key}_label"):  # a matrix step: its number and name
+        return {"text": f"{value} {row[f'{key}_label']}", "number": False}
     if value is None:
         return {"text": "", "number": True, "empty": True}
     if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -333,10 +341,15 @@ def _cell(key: str, value, row: dict, categories: dict) -> dict:
 def _table(section_key: str, figure: dict, categories: dict, prefix: str = "") -> dict:
     columns = figure.get("columns") or []
     keys = {column["key"] for column in columns}
+    table_key = f"{section_key}.{figure['key']}"
+    source = figure.get("rows") or []
+    if table_key == HEAT_MAP:
+        source = [row for row in source if row.get("initial") or row.get("residual")]
     shown = []
     for column in columns:
         key = column["key"]
-        if key == "unit_id" or (key in CODE_COLUMNS and "label_sv" in keys):
+        if key == "unit_id" or (key in CODE_COLUMNS and "label_sv" in keys) \
+                or (table_key == HEAT_MAP and key in HEAT_MAP_HIDDEN):
             continue
         title = column["title_sv"]
         if key == "label_sv":
@@ -344,14 +357,29 @@ def _table(section_key: str, figure: dict, categories: dict, prefix: str = "") -
         if key in ("category_id", "process_step_id"):
             title = title.replace(" (id)", "")
         shown.append({"key": key, "title": title})
-    rows = [[_cell(column["key"], row.get(column["key"]), row, categories) for column in shown]
-            for row in figure.get("rows") or []]
+    rows = [[_cell(column["key"], row.get(column["key"]), row, categories) for column in shown] for row in source]
     numeric = [all(row[i]["number"] for row in rows) if rows else False for i in range(len(shown))]
     for i, column in enumerate(shown):
         column["number"] = numeric[i]
-    table_key = f"{section_key}.{figure['key']}"
+    charts = _heat_charts(figure, prefix) if table_key == HEAT_MAP else [
+        chart for chart in (_chart(table_key, figure, shown, rows, prefix),) if chart is not None]
     return {"key": figure["key"], "table": table_key, "title": figure["title_sv"], "columns": shown, "rows": rows,
-            "chart": _chart(table_key, figure, shown, rows, prefix)}
+            "charts": charts}
+
+
+def _heat_charts(figure: dict, prefix: str = "") -> list[Chart]:
+    """The heat map on the tenant's own grid (its steps, levels and colours, as the reporting service gives them)
+    of each matrix version that holds risks in the period, before actions and after; the shared renderer draws
+    them as the reports do."""
+    charts = []
+    for grid in heat_grids(figure.get("rows")):
+        if not (grid.total("initial") or grid.total("residual")):
+            continue
+        version = f"matrisversion {grid.version}" + (", den gällande" if grid.current else "")
+        for stage in ("initial", "residual"):
+            charts.append(heat_chart(grid, f"uppfoljning-{prefix}{HEAT_MAP}-{grid.version}-{stage}",
+                                     f"Riskkarta {STAGE_LABELS_SV[stage]} ({version})", stage))
+    return charts
 
 
 def _chart(table_key: str, figure: dict, shown: list, rows: list, prefix: str = "") -> Chart | None:
@@ -448,6 +476,13 @@ def figures():
     return render_template("follow_up/figures.html", choice=choice, view=view), status
 
 
+def csv_attachment(text: str, filename: str) -> Response:
+    """A download of the reporting service's own CSV, with a byte order mark so that Excel reads å, ä and ö as
+    they are; not kept by the browser's cache (the figures are the person's)."""
+    return Response("\ufeff" + text, mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"})
+
+
 def _filename(choice: Choice, what: str, extension: str) -> str:
     return f"uppfoljning-{what.replace('.', '-').replace('_', '-')}-{choice.start}-{choice.end}.{extension}"
 
@@ -474,9 +509,7 @@ def download():
         if form == "csv":
             answer = reporting_api().response("GET", "/api/v1/figures",
                                               params={**params, "format": "csv", **({"table": table} if table else {})})
-            # With a byte order mark, so that Excel reads å, ä and ö as they are.
-            return Response("\ufeff" + answer.content.decode("utf-8"), mimetype="text/csv",
-                            headers={**disposition, "Cache-Control": "no-store"})
+            return csv_attachment(answer.content.decode("utf-8"), _filename(choice, what, form))
         document = reporting_api().get("/api/v1/figures", params=params)
     except ApiProblem as problem:
         if problem.status in (404, 422) or problem.code in SCOPE_REFUSALS:

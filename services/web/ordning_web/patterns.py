@@ -10,14 +10,11 @@ from __future__ import annotations
 
 import re
 
-import csv
-import io
+from flask import Blueprint, abort, jsonify, render_template, request, url_for
 
-from flask import Blueprint, Response, abort, jsonify, render_template, request, url_for
-
-from .client import ApiError
-from .follow_up import (SCOPE_REFUSALS, _categories, _require_reader, choice_from_request, month_label,
-                        read_figures, reporting_api, sv_figure)
+from .client import ApiError, ApiProblem
+from .follow_up import (SCOPE_REFUSALS, _categories, _require_reader, choice_from_request, csv_attachment,
+                        month_label, read_figures, reporting_api, sv_figure)
 from .signin import signin_required
 
 blueprint = Blueprint("patterns", __name__)
@@ -89,40 +86,9 @@ def _measures(year: int) -> list[str]:
     return sorted({item["measure"] for item in items if isinstance(item, dict) and item.get("measure")})
 
 
-def _csv(rows: list[list]) -> str:
-    out = io.StringIO()
-    csv.writer(out, lineterminator="\r\n").writerows([["" if v is None else v for v in row] for row in rows])
-    return out.getvalue()
-
-
-def trends_csv(document: dict) -> str:
-    """One line per series and month: its count and changes (the patterns API answers JSON only)."""
-    rows = [["series", "title_sv", "month", "count", "change_month", "change_month_pct", "change_year",
-             "change_year_pct"]]
-    for series in document.get("series") or ():
-        rows += [[series["key"], series["title_sv"], m["month"], m["count"], m.get("change_month"),
-                  m.get("change_month_pct"), m.get("change_year"), m.get("change_year_pct")] for m in series["months"]]
-    return _csv(rows)
-
-
-def flags_csv(document: dict) -> str:
-    rows = [["what", "unit_id", "unit_name", "category_id", "count", "mean", "sd", "threshold"]]
-    rows += [["unit", r.get("unit_id"), r.get("unit_name"), None, r["count"], r["mean"], r["sd"], r["threshold"]]
-             for r in document.get("units") or ()]
-    rows += [["category", None, None, r.get("category_id"), r["count"], r["mean"], r["sd"], r["threshold"]]
-             for r in document.get("categories") or ()]
-    return _csv(rows)
-
-
-def providers_csv(document: dict) -> str:
-    rows = [["unit_id", "unit_name", "regi", "total", "volume", "rate_total"]]
-    rows += [[r["unit_id"], r.get("unit_name"), r["regi"], r["total"], r.get("volume"), r.get("rate_total")]
-             for r in document.get("units") or ()]
-    return _csv(rows)
-
-
-PARTS = {"utveckling": ("/api/v1/patterns/trends", trends_csv), "sticker-ut": ("/api/v1/patterns/flags", flags_csv),
-         "regi": ("/api/v1/patterns/providers", providers_csv)}
+# Each part's reporting API; its CSV (format=csv) is the service's own, passed through.
+PARTS = {"utveckling": "/api/v1/patterns/trends", "sticker-ut": "/api/v1/patterns/flags",
+         "regi": "/api/v1/patterns/providers"}
 
 
 @blueprint.app_template_global()
@@ -142,23 +108,31 @@ def _part_params(part: str, choice, measure: str) -> dict:
 @blueprint.get("/uppfoljning/monster/ladda-ner")
 @signin_required
 def download():
-    """One part of the page (`del`: utveckling, sticker-ut, regi) as JSON (the API's answer) or CSV."""
+    """One part of the page (`del`: utveckling, sticker-ut, regi) as JSON or CSV, each the API's own answer."""
     _require_reader()
     part, form, measure = request.args.get("del", ""), request.args.get("format", ""), request.args.get("matt", "")
     if part not in PARTS or form not in ("csv", "json") or (measure and not MEASURE.match(measure)):
         abort(404)
     choice = choice_from_request()
-    path, to_csv = PARTS[part]
+    path = PARTS[part]
+    name = f"monster-{part}-{choice.start}-{choice.end}.{form}"
+    if form == "csv":
+        if choice.errors or not choice.scope or choice.start is None:
+            abort(404)
+        try:
+            answer = reporting_api().response("GET", path, params={
+                **choice.api_params, **_part_params(part, choice, measure), "format": "csv"})
+        except ApiProblem as problem:
+            if problem.status in (403, 404, 422) or problem.code in SCOPE_REFUSALS:
+                abort(404)
+            raise
+        return csv_attachment(answer.content.decode("utf-8"), name)
     document, status = read_figures(choice, path, _part_params(part, choice, measure))
     if document is None:
         abort(404 if status in (403, 404, 422) else status)
-    name = f"monster-{part}-{choice.start}-{choice.end}.{form}"
-    headers = {"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"}
-    if form == "json":
-        answer = jsonify(document)
-        answer.headers.update(headers)
-        return answer
-    return Response("\ufeff" + to_csv(document), mimetype="text/csv", headers=headers)
+    answer = jsonify(document)
+    answer.headers.update({"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
+    return answer
 
 
 @blueprint.get("/uppfoljning/monster")

@@ -13,10 +13,10 @@ import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 
 from .client import ApiProblem, ServiceUnavailable
-from .follow_up import FIGURE_ROLES, month_label, reporting_api, sv_date
+from .follow_up import FIGURE_ROLES, csv_attachment, month_label, reporting_api, sv_date
 from .signin import current_person, signin_required
 
 blueprint = Blueprint("region", __name__)
@@ -108,7 +108,7 @@ def _download(year: str, form: str, document: dict):
         answer.headers.update(headers)
         return answer
     text = reporting_api().response("GET", "/api/v1/region/figures", params={"year": year, "format": "csv"})
-    return Response("\ufeff" + text.content.decode("utf-8"), mimetype="text/csv", headers=headers)
+    return csv_attachment(text.content.decode("utf-8"), name)
 
 
 # --------------------------------------------------------------------------

@@ -12,10 +12,12 @@ import jwt
 from flask import Flask, Response, jsonify, request
 from marshmallow import ValidationError
 from ordning_reporting.api import figures_csv
+from ordning_reporting.patterns_api import flags_csv, providers_csv, trends_csv
 from ordning_reporting.domain.access import FIGURE_ROLES
 from ordning_reporting.domain.cubes import CUBES, action_contributions, deviation_contributions
 from ordning_reporting.domain.figures import Context, build_sections
 from ordning_reporting.domain.period import Period
+from ordning_reporting.domain.risk_facts import matrices_with_default, risk_contributions
 from ordning_reporting.schemas import FiguresArgsSchema, FiguresSchema
 from ordning_shared import demo
 
@@ -42,6 +44,16 @@ ACTIONS = [{"unit_id": NORR, "created_on": "2026-03-05", "origin_type": "deviati
            {"unit_id": NORR, "created_on": "2026-03-05", "origin_type": "deviation", "status": "done",
             "due_date": "2026-04-01", "effect_followed_up": True}]
 
+# Risks, as the reporting service's facts hold them (risk_facts.fold_risk's fields): one at Norr, scored on the
+# default matrix (version 1) and again after actions; a test's own risks and the tenants' matrices (the
+# risk_matrices facts, {"versions": {"2": matrix}}) beside them.
+RISKS = [{"analysis_id": "a1", "unit_id": NORR, "analysis_unit_id": NORR, "matrix_version": 1,
+          "identified_on": "2026-03-10", "escalations": {},
+          "initial": {"probability": 3, "consequence": 4, "score": 12, "level": "mycket_hog", "in_plan": True},
+          "residual": {"probability": 2, "consequence": 3, "score": 6, "level": "hog", "in_plan": True}}]
+EXTRA_RISKS: list[dict] = []
+MATRICES: dict[str, list[dict]] = {}
+
 
 class FactReader:
     """Reader over the contributions of the facts reported in the period (as the cubes would sum them)."""
@@ -55,6 +67,9 @@ class FactReader:
         for fact in ACTIONS:
             if period.start <= date.fromisoformat(fact["created_on"]) <= period.end:
                 contributions += action_contributions(fact)
+        for fact in RISKS + EXTRA_RISKS:
+            if period.start <= date.fromisoformat(fact["identified_on"]) <= period.end:
+                contributions += risk_contributions(fact)
         self.contributions = [c for c in contributions
                               if units is None or dict(zip(CUBES[c.cube].dim_names, c.key))["unit_id"] in units]
 
@@ -132,7 +147,8 @@ class FakeReporting:
             except Exception as error:  # InvalidPeriod: its Swedish sentence
                 return _problem(422, "invalid_period", error.args[0] + " The period.")
             scope = _subtree(units, [unit_id]) if unit_id else None
-            context = Context(reader=FactReader(scope, period), months=period.months, today=TODAY, units=units)
+            context = Context(reader=FactReader(scope, period), months=period.months, today=TODAY, units=units,
+                              matrices=matrices_with_default(MATRICES.get(claims["tenant"], [])))
             document = {"tenant": claims["tenant"],
                         "scope": {"unit_id": unit_id, "unit_name": units[unit_id]["name"] if unit_id else None,
                                   "unit_kind": units[unit_id]["kind"] if unit_id else None,
@@ -176,6 +192,12 @@ class FakeReporting:
                     "unit_kind": units[unit_id]["kind"] if unit_id else None,
                     "units": len(scope) if scope else len(units)}
 
+        def answer(to_csv, document):
+            """The document as JSON, or with format=csv as the reporting service's own CSV of it."""
+            if request.args.get("format") == "csv":
+                return Response(to_csv(document), content_type="text/csv; charset=utf-8")
+            return jsonify(document)
+
         # The patterns API of the reporting service (rep-models: pattern_schemas.py), from the same cases.
         @app.get("/api/v1/patterns/trends")
         def trends():
@@ -201,8 +223,8 @@ class FakeReporting:
                                  "same_month_last_year": 0, "change_year": n, "change_year_pct": None})
                 return {"key": key, "title_sv": title, "months": rows}
 
-            return jsonify({"tenant": claims["tenant"], "scope": scope_document(request.args.get("unit_id"), units,
-                                                                                scope),
+            return answer(trends_csv, {"tenant": claims["tenant"], "scope": scope_document(request.args.get("unit_id"),
+                                                                                         units, scope),
                             "period": {"from": start.isoformat(), "to": end.isoformat()},
                             "series": [series("deviations.all", "Alla ärenden"),
                                        series("deviations.avvikelse", "Avvikelse", "avvikelse"),
@@ -219,7 +241,7 @@ class FakeReporting:
             claims, units, scope = found
             month = request.args.get("month") or "2026-10"
             flagged = month == "2026-03" and (scope is None or NORR in scope)
-            return jsonify({"tenant": claims["tenant"], "month": month, "kinds": ["avvikelse"],
+            return answer(flags_csv, {"tenant": claims["tenant"], "month": month, "kinds": ["avvikelse"],
                             "scope": scope_document(request.args.get("unit_id"), units, scope),
                             "rule": {"text_sv": "En enhet eller kategori flaggas när månadens antal ärenden är minst "
                                                 "5 och större än medelvärdet plus två standardavvikelser.",
@@ -255,7 +277,7 @@ class FakeReporting:
                        "units_with_volume": 0, "total": sum(r["total"] for r in rows if r["regi"] == regi),
                        "by_kind": {}, "volume": None, "rate_total": None}
                       for regi, label in (("in_house", "Egen regi"), ("external", "Privat regi (extern utförare)"))]
-            return jsonify({"tenant": claims["tenant"], "year": int(request.args.get("year", 2026)),
+            return answer(providers_csv, {"tenant": claims["tenant"], "year": int(request.args.get("year", 2026)),
                             "scope": scope_document(request.args.get("unit_id"), units, scope), "measure": measure,
                             "measure_sv": {"brukare": "brukare"}.get(measure), "groups": groups, "units": rows,
                             "note_sv": "Ärenden anmälda under året per enhet i egen regi och per extern utförare."})

@@ -90,6 +90,8 @@ class Context:
     months: list[date]
     today: date
     units: dict[str, dict] = field(default_factory=dict)  # id -> {"name", "kind"} of the tenant's org tree
+    # The tenant's risk matrices, {version: matrix} (risk_facts.matrices_with_default): the heat map's grids.
+    matrices: dict[int, dict] = field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------

@@ -65,6 +65,10 @@ RISK_PROPOSALS = ReadModel(
     "risk_proposals", (risk_facts.PROPOSAL_PREFIX,), risk_facts.fold_proposal, risk_facts.proposal_contributions,
     (risk_facts.RISK_PROPOSALS.name,), "Risk proposals from deviations: one fact per proposal.",
     counts_at_fact_unit=True)
+# The tenant's matrices fill no cube: the heat map reads them beside the cube of its cells (Context.matrices).
+RISK_MATRICES = ReadModel(
+    "risk_matrices", (risk_facts.MATRIX_PREFIX,), risk_facts.fold_matrix, risk_facts.matrix_contributions, (),
+    "The tenant's risk matrices: one fact per tenant, with every version announced, by number.")
 # The dated cubes of documents, goals and processes are read by day, never from the facts.
 DOCUMENTS = ReadModel(
     "documents", (process_facts.DOCUMENT_PREFIX,), process_facts.fold_document, process_facts.document_contributions,
@@ -88,7 +92,7 @@ ORG_UNITS = "org_units"
 ORG_UNIT_PREFIX = "se.ordning.org_unit."
 
 READ_MODELS: dict[str, ReadModel] = {model.name: model for model in (
-    DEVIATIONS, ACTIONS, RISK_ANALYSES, RISKS, RISK_PROPOSALS, DOCUMENTS, GOALS, PROCESSES)}
+    DEVIATIONS, ACTIONS, RISK_ANALYSES, RISKS, RISK_PROPOSALS, RISK_MATRICES, DOCUMENTS, GOALS, PROCESSES)}
 
 
 def read_model_for(event_type: str) -> list[ReadModel]:

@@ -13,6 +13,10 @@ escalation, as the risks service's plan and heat map do.
 """
 from __future__ import annotations
 
+import re
+
+from ordning_shared.risk_matrix import DEFAULT_MATRIX_DEFINITION
+
 from .cubes import MONTH, UNIT, Contribution, CubeSpec, Dim, _day
 from .events import StoredEvent
 from .facts import _iso, _what
@@ -22,6 +26,7 @@ RISK_PREFIX = "se.ordning.risk."
 ANALYSIS_PREFIX = RISK_PREFIX + "analysis_"
 RISK_PREFIXES = (RISK_PREFIX + "risk_", RISK_PREFIX + "escalation_")
 PROPOSAL_PREFIX = RISK_PREFIX + "proposal_"
+MATRIX_PREFIX = RISK_PREFIX + "matrix_"
 
 DONE_ANALYSIS_STATUSES = ("completed", "followed_up")
 INITIAL, AFTER = "initial", "after"  # the heat map's two pictures: before actions, and after (residual)
@@ -201,3 +206,77 @@ def proposal_contributions(fact: dict) -> list[Contribution]:
         return []
     return [Contribution(RISK_PROPOSALS.name, (fact["unit_id"], day.replace(day=1), fact.get("reason") or "",
                                                fact.get("deviation_kind") or "", fact["status"]), {"n": 1})]
+
+
+# --------------------------------------------------------------------------
+# The tenant's risk matrices: every version, by number (se.ordning.risk.matrix_changed.v1)
+# --------------------------------------------------------------------------
+
+_LEVEL_CODE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+LABEL_MAX = 100
+
+
+def matrix_version_of(data: dict) -> dict | None:
+    """A matrix version as reporting keeps it, from the event's data: steps (value, label), levels (code, label,
+    colour; lowest first), cells {"p,c": level} and the plan threshold; None when the data is not a whole grid
+    (the risks service sends none such; a version that is not one is not kept, rather than drawn wrong)."""
+    def steps(raw) -> list[dict] | None:
+        if not isinstance(raw, list) or not 3 <= len(raw) <= 5:
+            return None
+        found = [{"value": index, "label": str(step.get("label") or index)[:LABEL_MAX]}
+                 for index, step in enumerate(raw, start=1) if isinstance(step, dict) and step.get("value") == index]
+        return found if len(found) == len(raw) else None
+
+    probability, consequence = steps(data.get("probability_steps")), steps(data.get("consequence_steps"))
+    levels = [{"code": level["code"], "label": str(level.get("label") or level["code"])[:LABEL_MAX],
+               "colour": level["colour"].lower()}
+              for level in data.get("levels") or () if isinstance(level, dict)
+              and isinstance(level.get("code"), str) and _LEVEL_CODE.match(level["code"])
+              and isinstance(level.get("colour"), str) and _COLOUR.match(level["colour"])]
+    if not probability or not consequence or not 2 <= len(levels) <= 6 \
+            or len({level["code"] for level in levels}) != len(levels):
+        return None
+    codes = {level["code"] for level in levels}
+    cells = {f"{cell.get('probability')},{cell.get('consequence')}": cell.get("level")
+             for cell in data.get("cells") or () if isinstance(cell, dict) and cell.get("level") in codes}
+    wanted = {f"{p},{c}" for p in range(1, len(probability) + 1) for c in range(1, len(consequence) + 1)}
+    if set(cells) != wanted:
+        return None
+    return {"probability_steps": probability, "consequence_steps": consequence, "levels": levels, "cells": cells,
+            "plan_threshold": data.get("plan_threshold") if data.get("plan_threshold") in codes else None}
+
+
+DEFAULT_MATRIX_VERSION = matrix_version_of(DEFAULT_MATRIX_DEFINITION)
+
+
+def fold_matrix(state: dict | None, event: StoredEvent) -> dict:
+    """A tenant's risk matrix: every version announced, by number. A version never changes in the risks service,
+    so the same version folded again (redelivered, or announced twice) leaves the same fact, and the versions may
+    arrive in any order."""
+    fact = {"versions": dict((state or {}).get("versions") or {}), "unit_id": None, "period_on": None}
+    version = event.data.get("version")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        version = event.version
+    if _what(event, MATRIX_PREFIX) == "changed" and version >= 1:
+        kept = matrix_version_of(event.data)
+        if kept is not None:
+            fact["versions"][str(version)] = kept
+    return fact
+
+
+def matrix_contributions(fact: dict) -> list[Contribution]:
+    """The matrices count nothing: the heat map reads them beside the cubes (Context.matrices)."""
+    return []
+
+
+def matrices_with_default(facts: list[dict]) -> dict[int, dict]:
+    """{version: matrix} of a tenant from its matrix facts; version 1 is DOMAIN.md's default when no event has said
+    otherwise (the risks service writes the default as every tenant's first version), so a tenant that never
+    changed its matrix, or whose version 1 was written before the event existed, is drawn on the default."""
+    versions: dict[int, dict] = {}
+    for fact in facts:
+        for number, matrix in ((fact or {}).get("versions") or {}).items():
+            versions[int(number)] = matrix
+    versions.setdefault(1, DEFAULT_MATRIX_VERSION)
+    return dict(sorted(versions.items()))

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from .figures import Column, Context, Figure, Section, _unit_cells, _unit_columns
 from .risk_facts import (AFTER, DONE_ANALYSIS_STATUSES, INITIAL, RISK_ANALYSES, RISK_CELLS, RISK_ESCALATIONS,
-                         RISK_PROPOSALS, RISKS)
+                         RISK_PROPOSALS, RISKS, matrices_with_default)
 
 TRIGGER_LABELS_SV = {"yearly": "Årlig riskanalys", "new_process": "Ny process", "larger_change": "Större förändring",
                      "deviations_elsewhere": "Avvikelser som kan inträffa på andra enheter",
@@ -19,6 +19,73 @@ PROPOSAL_STATUS_LABELS_SV = {"open": "Öppet", "accepted": "Accepterat", "dismis
 PROPOSAL_REASON_LABELS_SV = {"serious_deviation": "Allvarlig avvikelse",
                              "possible_elsewhere": "Kan inträffa på andra enheter"}
 ANALYSIS_STATUSES = ("in_progress", "completed", "followed_up")
+
+
+HEAT_MAP_COLUMNS = [
+    Column("matrix_version", "Matrisversion"), Column("current", "Gällande matris"),
+    Column("probability", "Sannolikhet"), Column("probability_label", "Sannolikhet (text)"),
+    Column("consequence", "Konsekvens"), Column("consequence_label", "Konsekvens (text)"),
+    Column("score", "Riskvärde"), Column("level", "Nivå (kod)"), Column("level_label", "Nivå"),
+    Column("level_colour", "Nivåns färg"), Column("level_rank", "Nivåns ordning (0 lägst)"),
+    Column("initial", "Före åtgärder"), Column("residual", "Efter åtgärder")]
+
+
+def _level_cells(matrix: dict | None, level: str | None) -> dict:
+    """A level's name, colour and rank (0 the lowest) in its matrix version; None where the version or the level
+    is not known (a version whose event has not arrived, an unscored risk)."""
+    for rank, found in enumerate((matrix or {}).get("levels") or ()):
+        if found["code"] == level:
+            return {"level_label": found["label"], "level_colour": found["colour"], "level_rank": rank}
+    return {"level_label": None, "level_colour": None, "level_rank": None}
+
+
+def _by_level(risks: dict, matrices: dict[int, dict]) -> list[dict]:
+    """Risks per matrix version and level, newest version first, its highest level first, unscored last."""
+    rows = []
+    for (version, level), m in risks.items():
+        if m.get("identified"):
+            named = _level_cells(matrices.get(version), level)
+            rank = named.pop("level_rank")
+            rows.append(((-version, -(rank if rank is not None else -1), level or ""),
+                         {"matrix_version": version, "level": level or None, **named,
+                          "identified": m.get("identified", 0), "in_plan": m.get("in_plan", 0)}))
+    return [row for _key, row in sorted(rows, key=lambda item: item[0])]
+
+
+def heat_map_rows(matrices: dict[int, dict], cells: dict) -> list[dict]:
+    """The heat map as rows, one per cell of each grid shown: the current matrix version's whole grid (also
+    without risks, so the tenant's grid is always there), then every older version that holds risks in the
+    scope and period, newest first; the highest probability first within a grid, as a matrix is drawn. A risk
+    stays on the grid of the version it was scored on: a 5×5 cell has no place on a 3×3, and a level belongs to
+    its version. A version reporting has no matrix event of lists only its counted cells, without names."""
+    counts: dict[tuple, dict] = {}
+    for (version, stage, p, c, level), measures in cells.items():
+        column = "initial" if stage == INITIAL else "residual" if stage == AFTER else None
+        if column and measures.get("n"):
+            found = counts.setdefault((version, p, c), {"initial": 0, "residual": 0, "level": level or None})
+            found[column] += measures["n"]
+    current = max(matrices)
+    versions = [current, *sorted({key[0] for key in counts} - {current}, reverse=True)]
+    rows = []
+    for version in versions:
+        matrix = matrices.get(version)
+        if matrix is None:
+            rows += [{"matrix_version": version, "current": False, "probability": p, "probability_label": None,
+                      "consequence": c, "consequence_label": None, "score": p * c, "level": found["level"],
+                      **_level_cells(None, None), "initial": found["initial"], "residual": found["residual"]}
+                     for (v, p, c), found in sorted(counts.items(), key=lambda item: (-item[0][1], item[0][2]))
+                     if v == version]
+            continue
+        for p in range(len(matrix["probability_steps"]), 0, -1):
+            for c in range(1, len(matrix["consequence_steps"]) + 1):
+                level = matrix["cells"][f"{p},{c}"]
+                found = counts.get((version, p, c), {})
+                rows.append({"matrix_version": version, "current": version == current, "probability": p,
+                             "probability_label": matrix["probability_steps"][p - 1]["label"], "consequence": c,
+                             "consequence_label": matrix["consequence_steps"][c - 1]["label"], "score": p * c,
+                             "level": level, **_level_cells(matrix, level), "initial": found.get("initial", 0),
+                             "residual": found.get("residual", 0)})
+    return rows
 
 
 def _analysis_counts(rows: dict, key_index: int) -> dict[str, dict]:
@@ -59,16 +126,8 @@ def risks_section(context: Context) -> Section:
     def risk_total(measure: str) -> int:
         return sum(m.get(measure, 0) for m in risks.values())
 
-    heat: dict[tuple, dict] = {}
-    for (version, stage, p, c, level), measures in cells.items():
-        if measures.get("n"):
-            row = heat.setdefault((version, p, c), {"matrix_version": version, "probability": p, "consequence": c,
-                                                    "score": p * c, "initial": 0, "residual": 0,
-                                                    "initial_level": None, "residual_level": None})
-            column = "initial" if stage == INITIAL else "residual" if stage == AFTER else None
-            if column:
-                row[column] += measures["n"]
-                row[f"{column}_level"] = level or None
+    matrices = context.matrices or matrices_with_default([])
+    heat_rows = heat_map_rows(matrices, cells)
     escalation_counts = {status: 0 for status in ESCALATION_STATUS_LABELS_SV}
     escalation_rows: dict[str, dict] = {}
     for (to_unit, status), measures in escalations.items():
@@ -120,13 +179,12 @@ def risks_section(context: Context) -> Section:
                     "i den matrisversion risken bedömdes på, eller övertagen av en högre nivå efter eskalering."),
         Figure("risks_taken_over", "Risker övertagna av en högre nivå", risk_total("taken_over")),
         Figure("risks_by_level", "Risker per nivå", columns=[
-            Column("matrix_version", "Matrisversion"), Column("level", "Nivå (kod)"),
-            Column("identified", "Risker"), Column("in_plan", "I riskhanteringsplanen")],
-            rows=sorted(({"matrix_version": version, "level": level or None, "identified": m.get("identified", 0),
-                          "in_plan": m.get("in_plan", 0)} for (version, level), m in risks.items()
-                         if m.get("identified")),
-                        key=lambda row: (-row["matrix_version"], row["level"] or "")),
-            note="Nivåns namn och färg finns i riskmatrisen (risktjänsten); tom nivå: ännu inte bedömd."),
+            Column("matrix_version", "Matrisversion"), Column("level", "Nivå (kod)"), Column("level_label", "Nivå"),
+            Column("level_colour", "Nivåns färg"), Column("identified", "Risker"),
+            Column("in_plan", "I riskhanteringsplanen")],
+            rows=_by_level(risks, matrices),
+            note="Nivåns namn och färg i den matrisversion risken bedömdes på, högsta nivån först; tom nivå: ännu "
+                 "inte bedömd."),
         Figure("risks_by_unit", "Risker per enhet (den som äger risken i dag)", columns=[
             *_unit_columns(), Column("identified", "Risker"), Column("in_plan", "I riskhanteringsplanen"),
             Column("escalated", "Eskalerade")],
@@ -134,16 +192,11 @@ def risks_section(context: Context) -> Section:
                           "in_plan": m.get("in_plan", 0), "escalated": m.get("escalated", 0)}
                          for (unit_id,), m in risk_units.items() if m.get("identified")),
                         key=lambda row: (-row["identified"], row["unit_name"] or ""))),
-        Figure("heat_map", "Riskkarta (risker per cell)", columns=[
-            Column("matrix_version", "Matrisversion"), Column("probability", "Sannolikhet"),
-            Column("consequence", "Konsekvens"), Column("score", "Riskvärde"), Column("initial", "Före åtgärder"),
-            Column("residual", "Efter åtgärder"), Column("initial_level", "Nivå"),
-            Column("residual_level", "Nivå efter åtgärder")],
-            rows=sorted(heat.values(), key=lambda row: (-row["matrix_version"], -row["probability"],
-                                                         row["consequence"])),
-            note="Bedömda risker per cell i den matrisversion de bedömdes på; efter åtgärder är den kvarvarande "
-                 "risken, eller den första bedömningen där risken inte bedömts om. Tomma celler visas inte; hela "
-                 "rutnätet med nivåernas färger ritar risktjänsten (riskkartan)."),
+        Figure("heat_map", "Riskkarta (risker per ruta)", columns=HEAT_MAP_COLUMNS, rows=heat_rows,
+               note="Varje ruta i kommunens riskmatris, med de bedömda riskerna före och efter åtgärder. En risk "
+                    "räknas i rutnätet för den matrisversion den bedömdes på: den gällande matrisen först (också "
+                    "utan risker), sedan äldre versioner som har risker. Efter åtgärder är den kvarvarande risken, "
+                    "eller den första bedömningen där risken inte bedömts om."),
         Figure("escalations", "Eskalerade risker", sum(escalation_counts.values())),
         Figure("escalations_pending", "Eskaleringar som väntar på svar", escalation_counts["pending"]),
         Figure("escalations_accepted", "Eskaleringar som tagits över", escalation_counts["accepted"]),

@@ -80,6 +80,12 @@ class Risk:
         return self._emit("risk_scored", scoring_id=str(uuid.uuid4()), kind=kind, probability=p, consequence=c,
                           score=score, level=level, in_plan=score >= threshold, scored_at=_at(self.identified_on))
 
+    def score_on(self, matrix: "Matrix", kind: str, p: int, c: int):
+        """On a tenant's own matrix version: the level of the cell, in the plan from its threshold."""
+        level = matrix.level(p, c)
+        return self._emit("risk_scored", scoring_id=str(uuid.uuid4()), kind=kind, probability=p, consequence=c,
+                          score=p * c, level=level, in_plan=matrix.in_plan(level), scored_at=_at(self.identified_on))
+
     def escalate(self, to_unit: str, from_unit: str | None = None) -> str:
         escalation_id = str(uuid.uuid4())
         self._emit("risk_escalated", escalation_id=escalation_id, from_unit_id=from_unit or self.analysis.unit_id,
@@ -90,6 +96,48 @@ class Risk:
         return self._emit("escalation_accepted" if accept else "escalation_returned", escalation_id=escalation_id,
                           from_unit_id=from_unit or self.analysis.unit_id, to_unit_id=to_unit,
                           decided_at=_at(self.identified_on + timedelta(days=2)))
+
+
+MATRIX_NAMESPACE = uuid.UUID("5d0f7a47-3c3e-4c1c-9a53-3e0b7f1d2a61")  # the risks service's (domain/events.py)
+
+
+@dataclass
+class Matrix:
+    """A version of a tenant's risk matrix as the risks service announces it (se.ordning.risk.matrix_changed.v1):
+    `size` × `size` steps named by the tenant, its levels (lowest first) with colours, every cell's level."""
+    tenant: str
+    version: int
+    size: int = 4
+    levels: tuple = (("lag", "Låg", "#2e7d32"), ("medel", "Medel", "#f9a825"), ("hog", "Hög", "#ef6c00"))
+    threshold: str = "medel"
+    bodies: list = field(default_factory=list)
+
+    def level(self, p: int, c: int) -> str:
+        """Low, medium or high by the cell's share of the largest score: the tenant's own rule."""
+        score, top = p * c, self.size * self.size
+        return self.levels[2][0] if score * 2 >= top else self.levels[1][0] if score * 4 >= top else self.levels[0][0]
+
+    def in_plan(self, level: str) -> bool:
+        codes = [code for code, _label, _colour in self.levels]
+        return codes.index(level) >= codes.index(self.threshold)
+
+    @property
+    def matrix_id(self) -> str:
+        return str(uuid.uuid5(MATRIX_NAMESPACE, f"risk-matrix:{self.tenant}"))
+
+    def data(self) -> dict:
+        return {"matrix_id": self.matrix_id,
+                "probability_steps": [{"value": i, "label": f"S{i} sannolikhet"} for i in range(1, self.size + 1)],
+                "consequence_steps": [{"value": i, "label": f"K{i} konsekvens"} for i in range(1, self.size + 1)],
+                "levels": [{"code": code, "label": label, "colour": colour} for code, label, colour in self.levels],
+                "cells": [{"probability": p, "consequence": c, "level": self.level(p, c)}
+                          for p in range(1, self.size + 1) for c in range(1, self.size + 1)],
+                "plan_threshold": self.threshold, "changed_at": _at(date(2026, 1, 2)), "version": self.version}
+
+    def announce(self) -> "Matrix":
+        self.bodies.append(body("se.ordning.risk.matrix_changed.v1", self.tenant, self.matrix_id, self.data(),
+                                self.version, "risks"))
+        return self
 
 
 @dataclass
@@ -198,16 +246,22 @@ class Process:
 def random_model_history(seed: int, analyses: int = 8, year: int = 2026) -> list[bytes]:
     """A year of a municipality's risk analyses, risks, proposals, documents, goals and processes (tenant A)."""
     rng = random.Random(seed)
-    bodies: list[bytes] = []
+    # The tenant's matrix: the default announced as version 1, then one of its own (3×3 or 5×5) as version 2.
+    own = Matrix(A, 2, size=rng.choice([3, 5])).announce()
+    bodies: list[bytes] = Matrix(A, 1).announce().bodies + own.bodies
     for _ in range(analyses):
         unit = rng.choice(UNITS_A)
         analysis = Analysis(A, unit, date(year, rng.randint(1, 12), rng.randint(1, 28)),
-                            rng.choice(["yearly", "new_process", "serious_deviation", "other"])).start()
+                            rng.choice(["yearly", "new_process", "serious_deviation", "other"]),
+                            matrix_version=rng.choice([1, 2])).start()
         risks = []
         for _ in range(rng.randint(0, 4)):
             risk = Risk(analysis, analysis.analysis_date + timedelta(days=rng.randint(0, 3))).identify()
             if rng.random() < 0.85:
-                risk.score("initial", rng.randint(1, 4), rng.randint(1, 4))
+                if analysis.matrix_version == 2:
+                    risk.score_on(own, "initial", rng.randint(1, own.size), rng.randint(1, own.size))
+                else:
+                    risk.score("initial", rng.randint(1, 4), rng.randint(1, 4))
                 if rng.random() < 0.4:
                     risk.score("residual", rng.randint(1, 2), rng.randint(1, 3))
                 if rng.random() < 0.3:

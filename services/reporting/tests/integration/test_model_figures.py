@@ -49,9 +49,12 @@ def test_risks_are_counted_per_scope_with_the_plan_the_heat_map_and_escalations(
         "risks_identified", "risks_scored", "risks_unscored", "risks_residual_scored", "risks_in_plan",
         "risks_taken_over")] == [6, 5, 1, 1, 3, 1]  # in the plan: high, taken (over), other
     heat = {(row["probability"], row["consequence"]): (row["initial"], row["residual"])
-            for row in value(whole, "risks", "heat_map")}
+            for row in value(whole, "risks", "heat_map") if row["initial"] or row["residual"]}
     assert heat == {(3, 4): (1, 1), (4, 4): (1, 0), (2, 2): (0, 1), (1, 2): (1, 1), (1, 3): (1, 1),
                     (4, 3): (1, 1)}
+    # on the whole grid of the default matrix (no matrix event: version 1 is the default), every cell once
+    assert sorted((row["matrix_version"], row["probability"], row["consequence"])
+                  for row in value(whole, "risks", "heat_map")) == [(1, p, c) for p in range(1, 5) for c in range(1, 5)]
     assert [value(whole, "risks", name) for name in (
         "escalations", "escalations_pending", "escalations_accepted", "escalations_returned")] == [2, 0, 1, 1]
     assert value(whole, "risks", "proposals") == 1 and value(whole, "risks", "proposals_open") == 0
@@ -168,7 +171,9 @@ def test_a_rebuild_of_the_new_read_models_gives_the_figures_of_the_incremental_p
         env.feed(event)
     before, cubes = env.facts(), env.cubes()
     figures = env.figures(**{"from": "2026-03-10", "to": "2026-11-20"})
-    rebuild(env.platform.engine, ["risk_analyses", "risks", "risk_proposals", "documents", "goals", "processes"])
+    rebuild(env.platform.engine, ["risk_analyses", "risks", "risk_proposals", "risk_matrices", "documents", "goals",
+                                  "processes"])
     assert env.facts() == before and env.cubes() == cubes
     assert env.figures(**{"from": "2026-03-10", "to": "2026-11-20"})["sections"] == figures["sections"]
     assert value(figures, "risks", "analyses_started") > 0
+    assert value(figures, "risks", "heat_map")[0]["matrix_version"] == 2  # the tenant's own grid, current

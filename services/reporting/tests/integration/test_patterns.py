@@ -2,6 +2,8 @@
 providers per 1,000 of a volume, and the volumes API (bad input, roles, ETag)."""
 from __future__ import annotations
 
+import csv
+import io
 from datetime import date, datetime, timezone
 
 from .conftest import CHEF_E1, KVAL_N, STAFF_E1
@@ -22,6 +24,14 @@ def get(env, path, who=KVAL_N, **query):
     r = env.client.get(path, query_string=query, headers=env.auth(*who))
     assert r.status_code == 200, r.get_json()
     return r.get_json()
+
+
+def get_csv(env, path, who=KVAL_N, **query) -> list[dict]:
+    """The answer with format=csv, read back: one dict per line, by the header's keys."""
+    r = env.client.get(path, query_string={**query, "format": "csv"}, headers=env.auth(*who))
+    assert r.status_code == 200 and r.content_type == "text/csv; charset=utf-8", r.data
+    assert r.get_data(as_text=True).endswith("\r\n")
+    return list(csv.DictReader(io.StringIO(r.get_data(as_text=True))))
 
 
 def cases(unit, month: date, n: int, kind="avvikelse", category=None):
@@ -54,6 +64,30 @@ def test_trends_month_on_month_and_year_on_year(env):
                                                  if s["key"] == "deviations.lex_sarah")["months"]}["2026-03"] == 0
 
 
+def test_the_trends_export_as_csv_one_line_per_series_and_month(env):
+    feed(env, *cases(U["e1"], date(2025, 3, 1), 4), *cases(U["e1"], date(2026, 2, 1), 5),
+         *cases(U["e1"], date(2026, 3, 1), 6))
+    query = {"from": "2026-02-10", "to": "2026-03-05"}
+    document = get(env, "/api/v1/patterns/trends", **query)
+    rows = get_csv(env, "/api/v1/patterns/trends", **query)
+    assert list(rows[0]) == ["series", "title_sv", "month", "count", "previous_month", "change_month",
+                             "change_month_pct", "same_month_last_year", "change_year", "change_year_pct"]
+    assert len(rows) == sum(len(series["months"]) for series in document["series"]) == 2 * 8
+    march = next(row for row in rows if row["series"] == "deviations.avvikelse" and row["month"] == "2026-03")
+    assert (march["count"], march["change_month"], march["change_month_pct"], march["change_year_pct"]) == (
+        "6", "1", "20.0", "50.0")
+    february = next(row for row in rows if row["series"] == "deviations.lex_sarah" and row["month"] == "2026-02")
+    assert february["count"] == "0" and february["change_month_pct"] == ""  # nothing to compare with: empty
+    # The same scope rules as the JSON: E1's scope, and a refusal is problem+json, never a CSV.
+    assert {row["count"] for row in get_csv(env, "/api/v1/patterns/trends", who=CHEF_E1, unit_id=U["e1"], **query)
+            if row["series"] == "deviations.all" and row["month"] == "2026-03"} == {"6"}
+    r = env.client.get("/api/v1/patterns/trends", query_string={"unit_id": U["e3"], "format": "csv"},
+                       headers=env.auth(*CHEF_E1))
+    assert r.status_code == 404 and r.mimetype == "application/problem+json"
+    r = env.client.get("/api/v1/patterns/trends", query_string={"format": "xlsx"}, headers=env.auth(*KVAL_N))
+    assert r.status_code == 422 and r.mimetype == "application/problem+json"
+
+
 def test_the_flag_rule_flags_a_planted_spike_and_not_the_steady_units(env):
     month = date(2026, 10, 1)
     history = [months_before(month, n) for n in range(12, 0, -1)]
@@ -83,6 +117,14 @@ def test_the_flag_rule_flags_a_planted_spike_and_not_the_steady_units(env):
     assert [row["unit_id"] for row in f2["units"]] == [U["e3"]]
     r = env.client.get("/api/v1/patterns/flags?month=2026-13", headers=env.auth(*KVAL_N))
     assert r.status_code == 422
+
+    # As CSV: the flagged units, then the categories, with the month and the figures the rule compared.
+    rows = get_csv(env, "/api/v1/patterns/flags", month="2026-10")
+    assert [(row["what"], row["unit_id"] or row["category_id"]) for row in rows] == [
+        ("unit", U["e1"]), ("unit", U["e3"]), ("category", ""), ("category", "c0000000-0000-0000-0000-000000000002")]
+    assert (rows[0]["month"], rows[0]["count"], rows[0]["mean"], rows[0]["threshold"], rows[0]["unit_kind"]) == (
+        "2026-10", "9", "2.0", "2.0", "unit")
+    assert get_csv(env, "/api/v1/patterns/flags", month="2026-10", kind=["lex_sarah"]) == []  # the header alone
 
 
 def put_volume(env, unit, measure, year, body, who=KVAL_N, **headers):
@@ -114,6 +156,18 @@ def test_in_house_units_beside_external_providers_per_1000_of_a_volume(env):
     f2 = get(env, "/api/v1/patterns/providers", who=KVAL_F2, unit_id=U["f2"], year=2026, measure="varddygn")
     assert [row["unit_id"] for row in f2["units"]] == [U["e3"]]
 
+    # As CSV: the two groups, then each unit, with the counts per kind and the rates where a volume is recorded.
+    rows = get_csv(env, "/api/v1/patterns/providers", year=2026, measure="varddygn")
+    assert [(row["row"], row["regi"]) for row in rows[:2]] == [("group", "in_house"), ("group", "external")]
+    assert (rows[0]["units"], rows[0]["units_with_volume"], rows[0]["total"], rows[0]["rate_total"]) == (
+        "3", "1", "10", "2.0")
+    by_unit = {row["unit_id"]: row for row in rows[2:]}
+    assert set(by_unit) == {U["e1"], U["e2"], U["x"], U["e3"]} and all(row["row"] == "unit" for row in rows[2:])
+    assert (by_unit[U["e2"]]["lex_sarah"], by_unit[U["e2"]]["rate_total"], by_unit[U["e2"]]["volume"]) == ("2", "", "")
+    assert (by_unit[U["x"]]["regi"], by_unit[U["x"]]["volume"], by_unit[U["x"]]["rate_avvikelse"]) == (
+        "external", "2500.5", "2.0")
+    assert {row["measure"] for row in rows} == {"varddygn"} and {row["year"] for row in rows} == {"2026"}
+
 
 def test_the_volume_api_refuses_bad_input_and_roles_and_updates_with_if_match(env):
     bad = [({"value": -1}, 422), ({"value": 0}, 422), ({"value": "tusen"}, 422), ({"value": 1.234}, 422),
@@ -144,5 +198,9 @@ def test_the_volume_api_refuses_bad_input_and_roles_and_updates_with_if_match(en
     items = get(env, "/api/v1/volumes", year=2026)["items"]
     assert [(i["unit_id"], i["measure"], i["value"]) for i in items] == [(U["e1"], "varddygn", "37000.00")]
     assert get(env, "/api/v1/volumes", who=KVAL_F2)["items"] == []  # another förvaltning's volumes are not shown
+    rows = get_csv(env, "/api/v1/volumes", year=2026)
+    assert [(row["unit_id"], row["measure"], row["year"], row["value"], row["version"]) for row in rows] == [
+        (U["e1"], "varddygn", "2026", "37000.00", "2")]
+    assert get_csv(env, "/api/v1/volumes", who=KVAL_F2) == []
     assert env.client.get("/api/v1/volumes", headers=env.auth(*STAFF_E1)).status_code == 403
     assert env.client.get("/api/v1/volumes?year=abc", headers=env.auth(*KVAL_N)).status_code == 422

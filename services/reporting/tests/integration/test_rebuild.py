@@ -96,7 +96,8 @@ def test_the_command(env, monkeypatch, capsys):
     monkeypatch.setenv("ORDNING_DATA_DIR", str(env.settings.data_dir))
     main(["--list"])
     assert capsys.readouterr().out.split() == ["org_units", "deviations", "actions", "risk_analyses", "risks",
-                                                  "risk_proposals", "documents", "goals", "processes"]
+                                                  "risk_proposals", "risk_matrices", "documents", "goals",
+                                                  "processes"]
     main(["deviations", "actions"])
     err = capsys.readouterr().err
     assert "rebuilt deviations, actions:" in err and "events/s" in err

@@ -155,9 +155,10 @@ def test_the_registry_finds_the_read_model_by_prefix():
     assert [m.name for m in read_model_for("se.ordning.goal.measurement_recorded.v1")] == ["goals"]
     assert [m.name for m in read_model_for("se.ordning.risk.escalation_accepted.v1")] == ["risks"]
     assert [m.name for m in read_model_for("se.ordning.risk.analysis_started.v1")] == ["risk_analyses"]
+    assert [m.name for m in read_model_for("se.ordning.risk.matrix_changed.v1")] == ["risk_matrices"]
     assert read_model_for("se.ordning.self_inspection.done.v1") == []
-    assert set(READ_MODELS) == {"deviations", "actions", "risk_analyses", "risks", "risk_proposals", "documents",
-                                "goals", "processes"}
+    assert set(READ_MODELS) == {"deviations", "actions", "risk_analyses", "risks", "risk_proposals", "risk_matrices",
+                                "documents", "goals", "processes"}
 
 
 def test_sequence_and_order():

@@ -85,6 +85,70 @@ def test_an_unscored_risk_is_counted_but_not_on_the_heat_map():
     assert [c.cube for c in rows] == [rf.RISKS.name] and rows[0].measures["scored"] == 0
 
 
+def matrix_event(version: int, size: int, **change) -> StoredEvent:
+    data = {"matrix_id": "m1", "probability_steps": [{"value": i, "label": f"P{i}"} for i in range(1, size + 1)],
+            "consequence_steps": [{"value": i, "label": f"K{i}"} for i in range(1, size + 1)],
+            "levels": [{"code": "lag", "label": "Låg", "colour": "#00AA00"},
+                       {"code": "hog", "label": "Hög", "colour": "#cc0000"}],
+            "cells": [{"probability": p_, "consequence": c, "level": "hog" if p_ * c > size else "lag"}
+                      for p_ in range(1, size + 1) for c in range(1, size + 1)],
+            "plan_threshold": "hog", "changed_at": "2026-01-02T08:00:00+00:00", "version": version, **change}
+    return event("se.ordning.risk.matrix_changed.v1", "m1", version, **data)
+
+
+def test_a_tenants_matrices_are_kept_by_version_in_any_order_and_the_default_is_version_1():
+    model = READ_MODELS["risk_matrices"]
+    events = [matrix_event(2, 3), matrix_event(3, 5)]
+    forward, _ = fold_all(model, events)
+    state = None
+    for each in (events[1], events[0], events[1]):  # late, and repeated
+        state = model.fold(state, each)
+    assert state == forward and sorted(forward["versions"]) == ["2", "3"]
+    three = forward["versions"]["2"]
+    assert three["cells"]["3,3"] == "hog" and three["cells"]["1,1"] == "lag" and len(three["cells"]) == 9
+    assert three["levels"][0] == {"code": "lag", "label": "Låg", "colour": "#00aa00"}
+    assert [step["label"] for step in three["probability_steps"]] == ["P1", "P2", "P3"]
+    assert model.contribute(forward) == []
+    matrices = rf.matrices_with_default([forward])
+    assert sorted(matrices) == [1, 2, 3] and matrices[1] == rf.DEFAULT_MATRIX_VERSION
+    assert len(matrices[1]["cells"]) == 16 and matrices[1]["levels"][-1]["label"] == "Mycket hög"
+    # The tenant's own version 1, once announced, is the one kept.
+    own, _ = fold_all(model, [matrix_event(1, 3)])
+    assert len(rf.matrices_with_default([own])[1]["cells"]) == 9
+    assert rf.matrices_with_default([]) == {1: rf.DEFAULT_MATRIX_VERSION}
+
+
+@pytest.mark.parametrize("change", [
+    {"cells": []}, {"probability_steps": [{"value": 1, "label": "P1"}] * 2},
+    {"levels": [{"code": "lag", "label": "Låg", "colour": "grön"}]},
+    {"levels": [{"code": "lag", "label": "L", "colour": "#000000"}, {"code": "lag", "label": "L", "colour": "#ffffff"}]},
+], ids=["no cells", "two steps", "no colour", "one code twice"])
+def test_a_matrix_version_that_is_not_a_whole_grid_is_not_kept(change):
+    fact = rf.fold_matrix(None, matrix_event(2, 3, **change))
+    assert fact["versions"] == {}
+
+
+def test_the_heat_map_is_the_current_grid_whole_then_older_versions_holding_risks():
+    from ordning_reporting.domain.risk_figures import heat_map_rows
+
+    three, _ = fold_all(READ_MODELS["risk_matrices"], [matrix_event(2, 3)])
+    matrices = rf.matrices_with_default([three])
+    cells = {(1, "initial", 4, 4, "mycket_hog"): {"n": 2}, (1, "after", 1, 1, "lag"): {"n": 2},
+             (2, "initial", 3, 3, "hog"): {"n": 1}, (2, "after", 3, 3, "hog"): {"n": 1},
+             (7, "initial", 2, 2, "x"): {"n": 1}}
+    rows = heat_map_rows(matrices, cells)
+    assert [row["matrix_version"] for row in rows] == [2] * 9 + [7] + [1] * 16
+    assert [(row["probability"], row["consequence"]) for row in rows[:3]] == [(3, 1), (3, 2), (3, 3)]
+    assert (rows[2]["initial"], rows[2]["residual"], rows[2]["level_label"], rows[2]["current"]) == (1, 1, "Hög", True)
+    assert rows[9] == {"matrix_version": 7, "current": False, "probability": 2, "probability_label": None,
+                       "consequence": 2, "consequence_label": None, "score": 4, "level": "x", "level_label": None,
+                       "level_colour": None, "level_rank": None, "initial": 1, "residual": 0}
+    old = {(row["probability"], row["consequence"]): row for row in rows[10:]}
+    assert (old[(4, 4)]["initial"], old[(1, 1)]["residual"], old[(4, 4)]["current"]) == (2, 2, False)
+    # Nothing counted at all: the current grid alone, empty.
+    assert [row["matrix_version"] for row in heat_map_rows(matrices, {})] == [2] * 9
+
+
 def test_a_proposals_status_is_its_events_name():
     base = {"proposal_id": "p1", "reason": "possible_elsewhere", "deviation_id": "d1", "deviation_kind": "avvikelse",
             "source_unit_id": E1, "unit_id": "e2"}

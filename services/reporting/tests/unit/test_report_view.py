@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+import pytest
+
 from ordning_reporting import pdf
 from ordning_reporting import report_view as v
 from ordning_reporting.domain import reports as r
+from ordning_reporting.domain.risk_figures import HEAT_MAP_COLUMNS
 
 T0 = datetime(2027, 1, 15, 9, 0, tzinfo=timezone.utc)
 KINDS = ("avvikelse", "lex_sarah", "lex_maria", "klagomal", "synpunkt")
@@ -56,10 +59,8 @@ def risks(rows=(), status="pending"):
     return {"key": "risks", "title_sv": "Riskanalyser och risker", "status": status,
             "note": "Fylls när rapporttjänsten tar emot händelserna om riskanalyser.", "figures": [
                 value("analyses_completed", "Genomförda riskanalyser", None),
-                table("heat_map", "Riskkarta (risker per cell)", [
-                    ("matrix_version", "Matrisversion"), ("probability", "Sannolikhet"),
-                    ("consequence", "Konsekvens"), ("initial", "Före åtgärder"), ("residual", "Efter åtgärder")],
-                      list(rows))]}
+                table("heat_map", "Riskkarta (risker per ruta)",
+                      [(column.key, column.title_sv) for column in HEAT_MAP_COLUMNS], list(rows))]}
 
 
 THIS_YEAR = [3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 8]
@@ -111,7 +112,7 @@ def test_the_unit_chart_shows_the_busiest_units_and_says_so_and_the_table_lists_
     assert len(next(t for t in section.groups[0].tables if t.key == "deviations-by-unit").rows) == 18
 
 
-def test_the_heat_map_counts_risks_per_cell_on_the_newest_matrix_with_the_highest_probability_on_top():
+def test_a_heat_map_table_made_before_reporting_held_the_matrices_is_drawn_on_the_default():
     rows = [{"matrix_version": 1, "probability": 4, "consequence": 4, "initial": 9, "residual": 1},
             {"matrix_version": 2, "probability": 4, "consequence": 3, "initial": 2, "residual": 0},
             {"matrix_version": 2, "probability": 1, "consequence": 1, "initial": 5, "residual": 5}]
@@ -119,6 +120,43 @@ def test_the_heat_map_counts_risks_per_cell_on_the_newest_matrix_with_the_highes
     assert chart.rows[0] == ("4 Mycket stor", 0, 0, 2, 0)
     assert chart.rows[-1] == ("1 Mycket liten", 5, 0, 0, 0)
     assert 'fill="#c62828"' in chart.svg  # 4×4 is mycket hög on the default matrix
+
+
+def tenant_rows(size: int, version: int = 2, counts=None, current: bool = True) -> list[dict]:
+    """The heat map table's rows of a size × size matrix of the tenant's own (as risk_figures builds them)."""
+    levels = [("gron", "Grön", "#1b5e20"), ("rod", "Röd", "#b71c1c")]
+    rows = []
+    for p in range(size, 0, -1):
+        for c in range(1, size + 1):
+            rank = int(p * c > size)
+            rows.append({"matrix_version": version, "current": current, "probability": p,
+                         "probability_label": f"S{p}", "consequence": c, "consequence_label": f"K{c}", "score": p * c,
+                         "level": levels[rank][0], "level_label": levels[rank][1], "level_colour": levels[rank][2],
+                         "level_rank": rank, "initial": (counts or {}).get((p, c), 0), "residual": 0})
+    return rows
+
+
+@pytest.mark.parametrize("size", [3, 5])
+def test_the_heat_map_is_drawn_on_the_tenants_own_grid(size):
+    rows = tenant_rows(size, counts={(size, size): 3, (1, 2): 1})
+    chart = v.draw_charts(r.QUALITY_REPORT, figures(risk_rows=rows, risk_status="filled"), 2026)["riskkarta"]
+    assert len(chart.rows) == size and len(chart.columns) == size + 1
+    assert chart.rows[0] == (f"{size} S{size}", *([0] * (size - 1)), 3)
+    assert chart.rows[-1] == ("1 S1", 0, 1, *([0] * (size - 2)))
+    assert chart.columns[1] == "1 K1" and 'fill="#b71c1c"' in chart.svg and "Grön" in chart.svg
+    assert chart.title == "Riskkarta: risker per ruta i riskmatrisen"
+
+
+def test_the_heat_map_draws_the_newest_version_with_risks_and_says_which():
+    rows = tenant_rows(3, version=3, current=True) + tenant_rows(5, version=2, counts={(5, 5): 1}, current=False)
+    chart = v.draw_charts(r.QUALITY_REPORT, figures(risk_rows=rows, risk_status="filled"), 2026)["riskkarta"]
+    assert len(chart.rows) == 5 and chart.title.endswith("(matrisversion 2)")
+    # The table beside lists the cells with risks only, by the level's name.
+    section = next(s for s in v.build_view(report(figures=figures(risk_rows=rows, risk_status="filled"))).sections
+                   if any(g.key == "risks" for g in s.groups))
+    table = next(t for g in section.groups if g.key == "risks" for t in g.tables if t.key == "risks-heat-map")
+    assert len(table.rows) == 1 and "Nivå" in table.columns and "Nivå (kod)" not in table.columns
+    assert "Nivåns färg" not in table.columns and "Gällande matris" not in table.columns
 
 
 def test_the_page_lists_each_figure_section_once_with_labels_not_codes_or_ids():

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass
 
+from ordning_shared.risk_matrix import DEFAULT_MATRIX_DEFINITION
+
 from .errors import InvalidMatrix, ScoreOutsideMatrix
 
 STEPS_MIN, STEPS_MAX = 3, 5
@@ -166,46 +168,13 @@ def _levels(raw, errors: list[tuple[str, str]]) -> list[Level]:
 
 
 # --------------------------------------------------------------------------
-# The default (DOMAIN.md): 4×4, and a score of 8 or more or a consequence of 3-4 at or above the threshold
+# The default (DOMAIN.md): 4×4, and a score of 8 or more or a consequence of 3-4 at or above the threshold. Its
+# data is in the shared package, since the reporting service draws a tenant's heat map on it too.
 # --------------------------------------------------------------------------
 
-DEFAULT_LEVELS = (
-    Level("lag", "Låg", "#2e7d32"),
-    Level("medel", "Medel", "#f9a825"),
-    Level("hog", "Hög", "#ef6c00"),
-    Level("mycket_hog", "Mycket hög", "#c62828"),
-)
-DEFAULT_PLAN_THRESHOLD = "hog"
-
-
-def _default_level(probability: int, consequence: int) -> str:
-    score = probability * consequence
-    if score >= 12:
-        return "mycket_hog"
-    if score >= 8 or consequence >= 3:
-        return "hog"
-    if score >= 3:
-        return "medel"
-    return "lag"
-
-
-DEFAULT_MATRIX = RiskMatrix(
-    probability=(
-        Step(1, "Mycket liten", "Det är mycket osannolikt att det inträffar."),
-        Step(2, "Liten", "Det kan inträffa någon gång."),
-        Step(3, "Stor", "Det kommer troligen att inträffa."),
-        Step(4, "Mycket stor", "Det inträffar med stor sannolikhet, eller har redan inträffat."),
-    ),
-    consequence=(
-        Step(1, "Mindre", "Obetydlig eller kortvarig olägenhet."),
-        Step(2, "Måttlig", "Märkbar olägenhet eller övergående skada."),
-        Step(3, "Betydande", "Allvarlig skada eller allvarligt missförhållande."),
-        Step(4, "Katastrofal", "Bestående skada eller dödsfall."),
-    ),
-    levels=DEFAULT_LEVELS,
-    cells={(p, c): _default_level(p, c) for p in range(1, 5) for c in range(1, 5)},
-    plan_threshold=DEFAULT_PLAN_THRESHOLD,
-)
+DEFAULT_MATRIX = RiskMatrix.from_dict(DEFAULT_MATRIX_DEFINITION)
+DEFAULT_LEVELS = DEFAULT_MATRIX.levels
+DEFAULT_PLAN_THRESHOLD = DEFAULT_MATRIX.plan_threshold
 
 __all__ = ["Step", "Level", "Scored", "RiskMatrix", "DEFAULT_MATRIX", "DEFAULT_LEVELS", "DEFAULT_PLAN_THRESHOLD",
            "STEPS_MIN", "STEPS_MAX", "LEVELS_MIN", "LEVELS_MAX"]

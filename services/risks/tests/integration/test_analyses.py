@@ -32,7 +32,9 @@ def test_an_enhetschef_creates_an_analysis_of_their_unit(env):
     assert analysis["risks"] == {"total": 0, "unscored": 0, "in_plan": 0}
     r = env.client.get(f"{A}/{analysis['id']}", headers=env.auth(*CHEF_E1))
     assert r.status_code == 200 and r.headers["ETag"] == f'"{analysis["id"]}.1"'
-    assert env.outbox_types() == []  # a draft is the analysts' own until it starts
+    # a draft is the analysts' own until it starts; the tenant's first matrix (the default, written as the draft
+    # names it) is announced
+    assert env.outbox_types() == ["se.ordning.risk.matrix_changed.v1"]
 
 
 def test_a_forvaltning_analysis_and_a_process_analysis(env):
@@ -137,7 +139,7 @@ def test_the_workflow(env):
     r = env.act(analysis["id"], "follow_up")
     assert r.status_code == 200 and r.get_json()["status"] == "followed_up" and r.get_json()["allowed_commands"] == []
     assert env.outbox_types() == [
-        "se.ordning.risk.analysis_started.v1", "se.ordning.risk.risk_identified.v1", "se.ordning.risk.risk_scored.v1",
+        "se.ordning.risk.matrix_changed.v1", "se.ordning.risk.analysis_started.v1", "se.ordning.risk.risk_identified.v1", "se.ordning.risk.risk_scored.v1",
         "se.ordning.risk.analysis_completed.v1", "se.ordning.risk.analysis_reopened.v1",
         "se.ordning.risk.analysis_completed.v1", "se.ordning.risk.analysis_followed_up.v1"]
 

@@ -7,6 +7,7 @@ import json
 
 import pytest
 import sqlalchemy as sa
+from ordning_shared.testing import catalogue_errors
 
 from .conftest import ADMIN, CHEF_E1, CHEF_E2, FCHEF_F, KVAL_N, STAFF_E1, U
 from .test_matrix import five_by_three
@@ -54,10 +55,12 @@ def test_the_events_carry_ids_codes_scores_and_dates_only(env):
     outbox = env.platform.tables.outbox
     with env.platform.engine.connect() as conn:
         rows = conn.execute(sa.select(outbox.c.type, outbox.c.body).order_by(outbox.c.id)).all()
-    assert [row.type for row in rows] == ["se.ordning.risk.analysis_started.v1", "se.ordning.risk.risk_identified.v1",
+    assert [row.type for row in rows] == ["se.ordning.risk.matrix_changed.v1",  # the tenant's first: the default
+                                          "se.ordning.risk.analysis_started.v1", "se.ordning.risk.risk_identified.v1",
                                           "se.ordning.risk.risk_scored.v1"]
     for row in rows:
         assert "Hemlig" not in row.body and "Sommarbemanning" not in row.body and "erik" not in row.body
+        assert catalogue_errors(json.loads(row.body)) == []
     scored = json.loads(rows[-1].body)
     assert scored["subject"] == risk["id"] and scored["sequence"] == "0000000002"
     assert {k: scored["data"][k] for k in ("probability", "consequence", "score", "level", "in_plan", "kind")} == {

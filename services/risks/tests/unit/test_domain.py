@@ -152,3 +152,22 @@ def test_every_event_keeps_to_its_allow_list():
         assert "Hemligt" not in str(event.data) and "erik" not in str(event.data)
     with pytest.raises(ValueError):
         d.events.make_event(d.events.RISK_SCORED, "0138", "x", 1, {"description": "Hemligt"})
+
+
+# --------------------------------------------------------------------------
+# The matrix's event
+# --------------------------------------------------------------------------
+
+def test_a_matrix_version_becomes_one_event_with_its_whole_grid_and_no_prose():
+    at = datetime(2026, 3, 1, 8, 0, tzinfo=timezone.utc)
+    event = d.events.matrix_changed("0138", 3, d.DEFAULT_MATRIX, at)
+    assert event.type == "se.ordning.risk.matrix_changed.v1" and event.sequence == 3
+    assert event.subject == event.data["matrix_id"] == d.events.matrix_id("0138") != d.events.matrix_id("1407")
+    assert set(event.data) == d.EVENT_PAYLOAD_FIELDS[event.type]
+    assert event.data["version"] == 3 and event.data["changed_at"] == "2026-03-01T08:00:00+00:00"
+    assert [step["value"] for step in event.data["probability_steps"]] == [1, 2, 3, 4]
+    assert all(set(step) == {"value", "label"} for step in event.data["consequence_steps"])
+    assert len(event.data["cells"]) == 16 and event.data["plan_threshold"] == "hog"
+    # the event's data is its own: editing it changes no matrix, the default least
+    event.data["levels"][0]["colour"] = "#000000"
+    assert d.DEFAULT_MATRIX.levels[0].colour == "#2e7d32"
