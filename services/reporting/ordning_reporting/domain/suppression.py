@@ -45,7 +45,8 @@ DEFAULT_THRESHOLD = 5
 MIN_THRESHOLD, MAX_THRESHOLD = 2, 100
 PROTECTED = ".."
 NARROW = 8  # cells: an equation this short is combined with others; a longer one (a column of units) is not
-LARGE = 400  # cells, or forms once combined: above, remedies are weighed nearby, several failures mended a round
+LARGE = 150  # cells, or forms once combined: above (a table of units), remedies are weighed nearby, several a round
+COMBINED_TWICE = 100  # short forms: up to this many are combined two levels deep, more one level
 WIDE_CANDIDATES = 3  # the smallest shown parts of a long sum that are tried as a remedy
 INF = math.inf
 
@@ -53,6 +54,14 @@ INF = math.inf
 def small(threshold: int) -> str:
     """How a suppressed small count is shown."""
     return f"< {threshold}"
+
+
+def legend(threshold: int) -> dict:
+    """What the two marks mean, for a reader of the figures."""
+    return {"small": small(threshold), "protected": PROTECTED,
+            "text_sv": f"'{small(threshold)}': färre än {threshold} ärenden (noll inräknat). '{PROTECTED}': dolt för "
+                       f"att ett litet antal inte ska kunna räknas fram ur de andra siffrorna, eller en tid som "
+                       f"bygger på färre än {threshold} ärenden."}
 
 
 @dataclass(frozen=True)
@@ -233,8 +242,11 @@ class _System:
         raw = [{self.index[key]: coef for key, coef in eq.form().items()} for eq in equations]
         short = [form for form in raw if len(form) <= NARROW]
         long = [form for form in raw if len(form) > NARROW]
-        self.forms = [tuple(sorted(form.items())) for form in combined(short) + long]
-        self.wide = [len(form) > NARROW for form in self.forms]
+        # two levels deep for a view of few equations (the region's); one for many, where the second level's
+        # thousands of forms (a unit's row, its lex rows and their complements, chained) cost more than they find
+        short = combined(short, levels=2 if len(short) <= COMBINED_TWICE else 1)
+        self.forms = [tuple(sorted(form.items())) for form in short + long]
+        self.wide = [False] * len(short) + [True] * len(long)  # a combination of short forms is short
         self.forms_of: list[list[int]] = [[] for _ in self.keys]
         for index, form in enumerate(self.forms):
             for cell, _ in form:

@@ -13,9 +13,9 @@ KINDS = ("a", "b", "c", "d")
 BY_KIND = Equation("total", KINDS)
 
 
-def attacker_bounds(shown: dict, equations, threshold: int, hidden=()) -> dict:
-    """What a reader can work out: every equation, over and over, from what is shown (an independent
-    re-implementation of interval narrowing, with brute force over small totals where it can)."""
+def attacker_bounds(shown: dict, equations, threshold: int, hidden=(), known=None) -> dict:
+    """What a reader can work out: every equation, over and over, from what is shown and what the view's shape
+    tells (`known`: an interval by cell), an independent re-implementation of interval narrowing."""
     bounds = {}
     for key in set(shown) | set(hidden):
         value = shown.get(key)
@@ -27,17 +27,25 @@ def attacker_bounds(shown: dict, equations, threshold: int, hidden=()) -> dict:
             bounds[key] = [threshold, math.inf]
         else:
             bounds[key] = [value, value]
+        low, high = (known or {}).get(key, (0, math.inf))
+        bounds[key] = [max(bounds[key][0], low), min(bounds[key][1], high)]
     for _ in range(50):
+        changed = False
         for eq in equations:
-            for target in eq.cells:
-                others = [c for c in eq.cells if c != target]
-                if target == eq.total:
-                    lo = sum(bounds[c][0] for c in others)
-                    hi = sum(bounds[c][1] for c in others)
-                else:
-                    lo = bounds[eq.total][0] - sum(bounds[c][1] for c in others if c != eq.total)
-                    hi = bounds[eq.total][1] - sum(bounds[c][0] for c in others if c != eq.total)
-                bounds[target] = [max(bounds[target][0], lo), min(bounds[target][1], hi)]
+            total, parts = bounds[eq.total], [bounds[c] for c in eq.parts]
+            parts_low = sum(lo for lo, _ in parts)
+            parts_high = sum(hi for _, hi in parts if hi != math.inf)
+            unbounded = sum(1 for _, hi in parts if hi == math.inf)
+            narrowed = {eq.total: (parts_low, math.inf if unbounded else parts_high)}
+            for c, (lo, hi) in zip(eq.parts, parts):
+                others_high = math.inf if unbounded - (hi == math.inf) else parts_high - (0 if hi == math.inf else hi)
+                narrowed[c] = (total[0] - others_high, total[1] - (parts_low - lo))
+            for c, (lo, hi) in narrowed.items():
+                new = [max(bounds[c][0], lo), min(bounds[c][1], hi)]
+                if new != bounds[c]:
+                    bounds[c], changed = new, True
+        if not changed:
+            break
     return bounds
 
 
