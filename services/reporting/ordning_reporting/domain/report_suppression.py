@@ -7,8 +7,9 @@ suppression.py, with the equations a reader can use between them, written here a
 region's (`_View`):
 
 - each per-unit table: a unit's total is the sum of its kinds; each column over the units is the section's
-  count of it (the kind's, the lex section's reported, judged serious, reported to IVO); a unit's lex cases in
-  the deviations table are its row in the lex table;
+  count of it (the kind's, the lex section's reported, judged serious, reported to IVO); a count shown in two
+  tables (a unit's lex cases in the deviations table and in the lex table, a month's, a kind's) is one cell,
+  shown alike in both;
 - the same for the months, the origins, the categories and the process steps (where their sum is the total);
 - complements nobody is shown (cases not yet decided = reported - decided, not reported to IVO, answered late,
   not from citizens, at a unit: reported and not judged serious) are hidden cells;
@@ -112,24 +113,31 @@ class _View:
     def __init__(self, threshold: int):
         self.threshold = threshold
         self.cells: dict = {}
-        self.places: dict = {}  # key -> (the dict holding the count, its field)
+        self.places: dict = {}  # key -> [(the dict holding the count, its field)]: one count, shown in each
         self.equations: list[Equation] = []
         self.hidden: set = set()
         self.known: dict = {}
         self.providers: int | None = None  # the providers with cases, when the view has the units' table
 
-    def cell(self, key, holder: dict | None, field: str, at_least: int = 0):
+    def cell(self, key, holder: dict | None, field: str, at_least: int = 0, same_as=None):
+        """The count in `holder[field]`, as a cell. `same_as`: the cell of another table that is the same count
+        (a unit's lex Sarah cases in the deviations table and in the lex Sarah table): one cell, shown alike in
+        both places, so that neither gives the other back."""
         value = (holder or {}).get(field)
         if not _count(value):
             return None
-        self.cells[key] = value
-        self.places[key] = (holder, field)
+        if same_as is not None and self.cells.get(same_as) == value:
+            key = same_as
+        else:
+            self.cells[key] = value
+        self.places.setdefault(key, []).append((holder, field))
         if at_least and value >= at_least:
-            self.known[key] = (at_least, math.inf)
+            low, high = self.known.get(key, (0, math.inf))
+            self.known[key] = (max(low, at_least), high)
         return key
 
-    def value(self, section: dict | None, name: str):
-        return self.cell((section["key"], name), _figure(section, name), "value") if section else None
+    def value(self, section: dict | None, name: str, same_as=None):
+        return self.cell((section["key"], name), _figure(section, name), "value", same_as=same_as) if section else None
 
     def computed(self, key, value: int) -> None:
         """A count the document does not hold yet (a compilation): suppressed like the others."""
@@ -182,8 +190,9 @@ def _suppress_sections(sections: list, threshold: int) -> dict:
     times = _times(sections)  # (holder, field, the count it is over), before the counts are suppressed
     view = case_view(sections, threshold)
     shown = view.shown()
-    for key, (holder, field) in view.places.items():
-        holder[field] = shown[key]
+    for key, places in view.places.items():
+        for holder, field in places:
+            holder[field] = shown[key]
     for holder, field, n in times:
         if not _count(n) or n < threshold:
             holder[field] = PROTECTED
@@ -238,10 +247,10 @@ def _deviations(view: _View, d: dict) -> dict:
 
 def _lex(view: _View, section: dict, units: dict) -> None:
     key = section["key"]
-    reported, decided = view.value(section, "reported"), view.value(section, "decided")
+    reported = view.value(section, "reported", same_as=("deviations", "by_kind", key))
+    decided = view.value(section, "decided")
     serious, not_serious = view.value(section, "judged_serious"), view.value(section, "not_serious")
     ivo = view.value(section, "reported_to_ivo")
-    view.eq(reported, ("deviations", "by_kind", key))
     view.eq(decided, serious, not_serious)
     view.complement(reported, decided, (key, "~undecided"))
     view.complement(reported, ivo, (key, "~not_reported_to_ivo"))
@@ -257,10 +266,9 @@ def _lex(view: _View, section: dict, units: dict) -> None:
         else:
             unit = row.get("unit_id") or f"#{i}"
             cells = {measure: view.cell((key, "by_unit", unit, measure), row, measure,
-                                        at_least=view.threshold if measure == "reported" else 0)
+                                        at_least=view.threshold if measure == "reported" else 0,
+                                        same_as=(units.get(unit) or {}).get(key) if measure == "reported" else None)
                      for measure in LEX_MEASURES}
-            if unit in units:
-                view.eq(cells["reported"], units[unit][key])
         rows[row.get("unit_id") or f"#{i}"] = cells
         _row_complements(view, key, ("by_unit", row.get("unit_id") or f"#{i}"), cells)
     for measure, column in columns.items():
@@ -268,9 +276,10 @@ def _lex(view: _View, section: dict, units: dict) -> None:
     months = []
     for row in _rows(section, "by_month"):
         month = row.get("month")
-        cells = {measure: view.cell((key, "by_month", month, measure), row, measure) for measure in LEX_MEASURES}
+        cells = {measure: view.cell((key, "by_month", month, measure), row, measure,
+                                    same_as=("deviations", "by_month", month, key) if measure == "reported" else None)
+                 for measure in LEX_MEASURES}
         months.append(cells)
-        view.eq(cells["reported"], ("deviations", "by_month", month, key))
         _row_complements(view, key, ("by_month", month), cells)
     if months:
         for measure, column in columns.items():
@@ -313,9 +322,10 @@ def _complaints(view: _View, c: dict) -> None:
     rows = []
     for row in _rows(c, "by_kind"):
         kind = row.get("kind")
-        cells = {measure: view.cell((key, "by_kind", kind, measure), row, measure) for measure in COMPLAINT_MEASURES}
+        cells = {measure: view.cell((key, "by_kind", kind, measure), row, measure,
+                                    same_as=("deviations", "by_kind", kind) if measure == "received" else None)
+                 for measure in COMPLAINT_MEASURES}
         rows.append(cells)
-        view.eq(cells["received"], ("deviations", "by_kind", kind))
         view.complement(cells["received"], cells["answered"], (key, kind, "~not_answered"))
         view.complement(cells["answered"], cells["answered_in_time"], (key, kind, "~answered_late"))
         view.complement(cells["received"], cells["from_citizens"], (key, kind, "~not_from_citizens"))

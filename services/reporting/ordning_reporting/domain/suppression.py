@@ -47,7 +47,8 @@ PROTECTED = ".."
 NARROW = 8  # cells: an equation this short is combined with others; a longer one (a column of units) is not
 LARGE = 150  # cells, or forms once combined: above (a table of units), remedies are weighed nearby, several a round
 COMBINED_TWICE = 100  # short forms: up to this many are combined two levels deep, more one level
-WIDE_CANDIDATES = 3  # the smallest shown parts of a long sum that are tried as a remedy
+WIDE_CANDIDATES = 3
+PAIR_FIRSTS = 6  # when no one count mends a failure: the first counts tried with a second  # the smallest shown parts of a long sum that are tried as a remedy
 INF = math.inf
 
 
@@ -317,12 +318,12 @@ class _System:
                 cells = self._failure_cells(failure, secondary, low, high)
                 if mended.intersection(cells):
                     continue
-                pick = self._remedy_near(failure, cells, secondary, low, high, sums)
-                if pick is None:
+                picks = self._remedy_near(failure, cells, secondary, low, high, sums)
+                if not picks:
                     continue
-                secondary.add(pick)
+                secondary.update(picks)
                 picked = True
-                mended |= self._short_neighbours([*cells, pick])
+                mended |= self._short_neighbours([*cells, *picks])
             if not picked:
                 return secondary
 
@@ -393,8 +394,8 @@ class _System:
         """Large views: the shown counts of the failure's equations (of a long sum, its few smallest), and of the
         equations that pin down the worked-out cells of its short ones, each weighed in its neighbourhood: the
         first (by preference) that mends the failure and leaves nothing failing nearby, else the one that mends it
-        leaving the fewest; when none mends it alone, a shown part of its own short equations, which the next
-        round builds on."""
+        leaving the fewest; when none mends it alone, a pair that does (`_pair_near`); else a shown part of its own
+        short equations, which the next round builds on. The counts to hide."""
         kind, which = failure
         forms = {which} if kind == "form" else set(self.forms_of[which])
         for f in [f for f in forms if not self.wide[f]]:
@@ -410,18 +411,42 @@ class _System:
                 own.update(shown)
             candidates.update(shown)
         if not candidates:
-            return None
+            return []
         order = sorted(candidates, key=self._preference)
         mending = []
         for candidate in order:
-            mends, left = self._weigh_near(failure, cells, candidate, secondary, low, high, sums)
+            mends, left = self._weigh_near(failure, cells, (candidate,), secondary, low, high, sums)
             if mends and left == 0:
-                return candidate
+                return [candidate]
             if mends:
                 mending.append((left, self._preference(candidate), candidate))
         if mending:
-            return min(mending)[2]
-        return next((c for c in order if c in own), order[0])
+            return [min(mending)[2]]
+        pair = self._pair_near(failure, cells, order, secondary, low, high, sums)
+        return pair or [next((c for c in order if c in own), order[0])]
+
+    def _pair_near(self, failure, cells, order, secondary, low, high, sums) -> list:
+        """Two counts that mend a failure no one count mends: a cell pinned by a column of cells shown exactly
+        needs another of that column hidden, and with it one more of its row, or the row gives it back (the
+        corners of a rectangle). The first candidates (by preference), each with the shown counts of its own
+        equations; the pair that leaves the fewest failures nearby."""
+        found = []
+        for first in order[:PAIR_FIRSTS]:
+            trial = secondary | {first}
+            seconds = set()
+            for f in self.forms_of[first]:
+                shown = [cell for cell, _ in self.forms[f] if not self._unknown(cell, trial)]
+                seconds.update(sorted(shown, key=self._preference)[:WIDE_CANDIDATES] if self.wide[f] else shown)
+            for second in sorted(seconds, key=self._preference):
+                mends, left = self._weigh_near(failure, cells, (first, second), secondary, low, high, sums)
+                if mends:
+                    found.append((left, self._preference(first), self._preference(second), first, second))
+            if found and min(found)[0] == 0:
+                break
+        if not found:
+            return []
+        best = min(found)
+        return [best[3], best[4]]
 
     def _long_sums(self, secondary, low, high) -> dict:
         """Of each long sum, what a reader knows now: the sums of its terms' lows and highs, and of its open
@@ -442,12 +467,12 @@ class _System:
             sums[f] = (lo_sum, hi_sum, signs, open_sum)
         return sums
 
-    def _weigh_near(self, failure, cells, candidate, secondary, low, high, sums) -> tuple[bool, int]:
-        """(whether hiding `candidate` mends the failure, the failures left) in the neighbourhood: the short forms
-        of the failure's cells and the candidate, and the long sums through their cells, the rest of each long sum
-        standing as one cell for what a reader knows of it now."""
-        trial = secondary | {candidate}
-        seeds = {*cells, candidate}
+    def _weigh_near(self, failure, cells, candidates, secondary, low, high, sums) -> tuple[bool, int]:
+        """(whether hiding the `candidates` mends the failure, the failures left) in the neighbourhood: the short
+        forms of the failure's cells and the candidates, and the long sums through their cells, the rest of each
+        long sum standing as one cell for what a reader knows of it now."""
+        trial = secondary | set(candidates)
+        seeds = {*cells, *candidates}
         short = {f for cell in seeds for f in self.forms_of[cell] if not self.wide[f]}
         if failure[0] == "form" and not self.wide[failure[1]]:
             short.add(failure[1])
