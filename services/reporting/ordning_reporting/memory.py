@@ -7,15 +7,17 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date
 
-from .domain.cubes import CUBES, deviation_contributions
+from .domain.cubes import CUBES, action_contributions, deviation_contributions
 from .domain.figures import Context, build_sections
 
 
 class FactsReader:
-    """The figures' Reader over the contributions of facts in memory (every unit, every month given)."""
+    """The figures' Reader over the contributions of facts in memory: cases (`facts`) and improvement actions,
+    every unit and month they give (a subclass narrows `contributions` to a scope or a period)."""
 
-    def __init__(self, facts: list[dict]):
-        self.contributions = [c for fact in facts for c in deviation_contributions(fact)]
+    def __init__(self, facts: list[dict], actions: list[dict] = ()):
+        self.contributions = [c for fact in facts for c in deviation_contributions(fact)] + [
+            c for action in actions for c in action_contributions(action)]
 
     def sum(self, cube: str, by: tuple[str, ...] = (), where: dict | None = None) -> dict[tuple, dict[str, int]]:
         spec = CUBES[cube]
