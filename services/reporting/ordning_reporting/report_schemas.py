@@ -87,8 +87,10 @@ class ChartSchema(Schema):
                                   "example": "<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\">…</svg>"})
     columns = fields.List(fields.String(), metadata={"description": "Its numbers as a table: the headings.",
                                                     "example": ["Månad", "2026"]})
-    rows = fields.List(fields.List(fields.Raw()), metadata={"description": "Its numbers as a table: the rows.",
-                                                           "example": [["jan", 3], ["feb", 1]]})
+    rows = fields.List(fields.List(fields.Raw()), metadata={
+        "description": "Its numbers as a table: the rows. A suppressed count is its mark, as in the figures: "
+                       "`\"< 5\"` or `\"..\"` (no bar is drawn for it).",
+        "example": [["jan", 12], ["feb", "< 5"]]})
 
 
 class ReportSummarySchema(Schema):
