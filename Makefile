@@ -77,11 +77,13 @@ token: $(VENV)/.runtime
 # The ingest benchmark (PostgreSQL), then the embedded stack's memory (BENCH=memory or ingest runs one);
 # BENCH=web: the inbox and case pages' server time with 10,000 cases (bench/web_pages.py);
 # BENCH=reporting: the rebuild and the kvalitetsberättelse figures with 1,000,000 events (bench/reporting.py);
-# BENCH=reporting_propagation: from a report's commit to its count in reporting (bench/reporting_propagation.py).
+# BENCH=reporting_propagation: from a report's commit to its count in reporting (bench/reporting_propagation.py);
+# BENCH=report_suppression: a yearly report's small counts suppressed, 30 to 1,000 units (bench/report_suppression.py).
 bench: $(VENV)/.dev
 	if [ -z "$(BENCH)" ] || [ "$(BENCH)" = ingest ]; then $(BIN)/python bench/post_deviation.py; fi
 	if [ -z "$(BENCH)" ] || [ "$(BENCH)" = memory ]; then $(BIN)/python bench/embedded_memory.py; fi
-	if [ "$(BENCH)" = web ] || [ "$(BENCH)" = reporting ] || [ "$(BENCH)" = reporting_propagation ]; then \
+	if [ "$(BENCH)" = web ] || [ "$(BENCH)" = reporting ] || [ "$(BENCH)" = reporting_propagation ] \
+			|| [ "$(BENCH)" = report_suppression ]; then \
 		$(BIN)/python bench/$(BENCH:web=web_pages).py; fi
 
 # Not part of `test` or CI: mutmut over the unit tests of deviations' domain, shared auth and processes'

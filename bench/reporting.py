@@ -11,7 +11,9 @@ events), then prints:
 - in the same run, the same figures by plain SQL GROUP BY queries over a flat table of the same rows (one row
   per case, typed columns, indexed on tenant and day): by kind and origin, category, process step, unit, month,
   the lex and complaint measures and the mean/median/max days; and the ratio (targets: the report under 1 s
-  and no slower than the GROUP BY).
+  and no slower than the GROUP BY);
+- the time to suppress those figures' small counts as a yearly report takes them (300 units;
+  bench/report_suppression.py prints it for 30 to 1,000 units with many small ones).
 
 Every event is folded by the rebuild: deviations, the organisation tree and the risk analyses and risks (the
 risks read model), so the events/s is over all of them. The figures it checks against the GROUP BY (totals by
@@ -230,6 +232,7 @@ def main() -> None:
 
     from ordning_reporting import rebuild, service
     from ordning_reporting.app import make_platform
+    from ordning_reporting.domain.report_suppression import suppressed_figures
 
     name, url = create_database()
     data_dir = Path(tempfile.mkdtemp(prefix="ordning-bench-"))
@@ -292,6 +295,13 @@ def main() -> None:
               f"({len(GROUP_BY)} queries): median {group_s * 1000:.0f} ms of {REPEAT}")
         print(f"ratio report / GROUP BY: {report_s / group_s:.2f} (target <= 1); counts by kind "
               + ("agree" if agree else f"DIFFER: report {by_kind}, GROUP BY {flat}"), flush=True)
+        figures = json.loads(document)
+        suppress_s, shown = median_time(lambda: suppressed_figures(figures, 5), REPEAT)
+        text = json.dumps(shown)
+        small, protected = text.count('"< 5"'), text.count('".."')
+        print(f"the same figures' small counts suppressed as a yearly report takes them ({UNITS} units, threshold "
+              f"5): median {suppress_s * 1000:.0f} ms of {REPEAT}; {small:,} shown as '< 5', {protected:,} as '..'",
+              flush=True)
     finally:
         drop_database(name)
 

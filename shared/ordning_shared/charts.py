@@ -8,6 +8,10 @@ never inline style, so the web's Content-Security-Policy (no inline style) lets 
 
 The output is deterministic: the same data gives the same bytes (numbers rounded to fixed decimals, ids from
 the chart's key), so a finished report's stored charts can be compared with a new rendering.
+
+A value may be a suppressed count's mark instead of a number ("< 5": fewer than the threshold; "..": hidden so
+that a small count cannot be worked out; reporting's domain/suppression.py): no bar or point is drawn for it,
+the mark is written where the bar would stand, and the table holds it as it is.
 """
 from __future__ import annotations
 
@@ -28,12 +32,21 @@ MARKERS = ("circle", "square", "diamond", "triangle")
 LABEL_MAX = 60  # characters of a category label drawn in the chart; the table holds the whole text
 
 _KEY = re.compile(r"[^a-z0-9_-]+")
+SUPPRESSED = re.compile(r"^(\.\.|< \d{1,3})$")  # the marks of a suppressed count
+
+
+def is_suppressed(value) -> bool:
+    return isinstance(value, str) and bool(SUPPRESSED.match(value))
+
+
+def _number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 @dataclass(frozen=True)
 class Series:
     label: str
-    values: tuple  # one number (or None: no value) per category
+    values: tuple  # one number (or None: no value; or a suppressed count's mark) per category
 
 
 @dataclass(frozen=True)
@@ -81,9 +94,12 @@ def _n(value: float) -> str:
 
 
 def format_number(value) -> str:
-    """A number as a Swedish reader writes it: decimal comma, a space between thousands; None is '–'."""
+    """A number as a Swedish reader writes it: decimal comma, a space between thousands; None is '–'; a
+    suppressed count's mark as it is."""
     if value is None:
         return "–"
+    if isinstance(value, str):
+        return value
     if isinstance(value, float) and not value.is_integer():
         whole, _, decimals = f"{value:,.1f}".partition(".")
         return whole.replace(",", "\u00a0") + "," + decimals
@@ -116,7 +132,7 @@ def nice_max(value: float) -> tuple[float, float]:
 
 
 def _numbers(series: list[Series]) -> list[float]:
-    return [v for each in series for v in each.values if v is not None]
+    return [v for each in series for v in each.values if _number(v)]
 
 
 def _check(categories, series: list[Series]) -> None:
@@ -124,9 +140,10 @@ def _check(categories, series: list[Series]) -> None:
         if len(each.values) != len(categories):
             raise ValueError(f"series {each.label!r} has {len(each.values)} values for {len(categories)} categories")
         for value in each.values:
-            if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
-                                      or not math.isfinite(value) or value < 0):
-                raise ValueError("chart values are finite numbers of zero or more, or None")
+            if value is not None and not is_suppressed(value) and (
+                    not _number(value) or not math.isfinite(value) or value < 0):
+                raise ValueError("chart values are finite numbers of zero or more, None, or a suppressed count's "
+                                 "mark")
 
 
 def _open(key: str, width: int, height: int, title: str, description: str) -> list[str]:
@@ -191,14 +208,17 @@ def _describe(kind_sv: str, categories, series: list[Series], unit: str) -> str:
     parts = [f"{kind_sv} med {len(categories)} staplar per serie" if kind_sv == "Stapeldiagram"
              else f"{kind_sv} med {len(categories)} punkter per serie"]
     for each in series:
-        values = [v for v in each.values if v is not None]
+        values = [v for v in each.values if _number(v)]
+        hidden = sum(1 for v in each.values if is_suppressed(v))
+        not_shown = f", {hidden} dolda små tal" if hidden else ""
         if not values:
-            parts.append(f"{each.label}: inga värden")
+            parts.append(f"{each.label}: inga värden{not_shown}")
             continue
         peak = max(values)
         where = str(categories[each.values.index(peak)])
-        parts.append(f"{each.label}: totalt {format_number(sum(values))} {unit}, högst {format_number(peak)} "
-                     f"({where})")
+        counted = "totalt" if not hidden else "totalt av de visade"
+        parts.append(f"{each.label}: {counted} {format_number(sum(values))} {unit}, högst {format_number(peak)} "
+                     f"({where}){not_shown}")
     return "; ".join(parts) + ". Siffrorna finns också i tabellen intill."
 
 
@@ -245,6 +265,10 @@ def _vertical_bars(key, title, description, categories, series, top, step) -> st
         for s, each in enumerate(series):
             value = each.values[i]
             if value is None:
+                continue
+            if is_suppressed(value):  # no bar: the mark stands on the axis
+                out.append(f'<text x="{_n(x0 + s * bar_w + (bar_w - 2) / 2)}" y="{_n(top_margin + plot_h - 3)}" '
+                           f'text-anchor="middle" font-size="10">{_x(value)}</text>')
                 continue
             h = plot_h * value / top
             x, y = x0 + s * bar_w, top_margin + plot_h - h
@@ -306,6 +330,10 @@ def _horizontal_bars(key, title, description, categories, series, top, step, plo
             value = each.values[i]
             if value is None:
                 continue
+            if is_suppressed(value):  # no bar: the mark stands at the axis
+                out.append(f'<text x="{left + 4}" y="{_n(y0 + s * bar_h + bar_h / 2 + 3)}" font-size="10">'
+                           f'{_x(value)}</text>')
+                continue
             w = plot_w * value / top
             y = y0 + s * bar_h
             out.append(f'<rect x="{left}" y="{_n(y)}" width="{_n(w)}" height="{_n(bar_h - 1)}" '
@@ -354,7 +382,7 @@ def line_chart(key: str, title: str, categories, series, *, category_heading: st
         runs: list[list[tuple[float, float]]] = [[]]
         points = []
         for i, value in enumerate(each.values):
-            if value is None:
+            if value is None or is_suppressed(value):  # a gap: the table says which
                 runs.append([])
                 continue
             point = (left + i * slot + slot / 2, top_margin + plot_h - plot_h * value / top)

@@ -1,7 +1,7 @@
 """The yearly report's page (the reporting service's text/html, the same document as its PDF) in Chromium at
 phone and desk widths: axe finds no violation, the page does not scroll sideways (a wide table scrolls in its
 own box), and each chart is an image with a name. The page is rendered from figures as the figures API answers
-them; no stack is needed."""
+them, their small counts suppressed as a report takes them ("< 5", ".."); no stack is needed."""
 from __future__ import annotations
 
 import json
@@ -11,6 +11,7 @@ import pytest
 
 from ordning_reporting import pdf, report_view
 from ordning_reporting.domain import reports as r
+from ordning_reporting.domain.report_suppression import suppressed_figures
 
 from .conftest import AXE, RUN_AXE, SIZES, chrome, require_browser, screenshots_dir
 
@@ -22,8 +23,10 @@ def figures() -> dict:
     columns = [{"key": "month", "title_sv": "Månad"}, {"key": "total", "title_sv": "Anmälda"}] + [
         {"key": kind, "title_sv": kind} for kind in KINDS]
     months = [{"month": f"2026-{m:02d}", "total": m, **dict.fromkeys(KINDS, 0), "avvikelse": m} for m in range(1, 13)]
+    # units with 30 down to 11 avvikelser, the last of them with 2 lex Sarah cases too: small counts to suppress
     units = [{"unit_id": f"u{i}", "unit_name": f"Hemtjänst område {i}", "unit_kind": "unit", "total": 30 - i,
-              **dict.fromkeys(KINDS, 0)} for i in range(20)]
+              **dict.fromkeys(KINDS, 0), "avvikelse": 30 - i} for i in range(20)]
+    units[-1].update(total=13, lex_sarah=2)
     deviations = {"key": "deviations", "title_sv": "Avvikelser", "status": "filled", "note": None, "figures": [
         {"key": "total", "title_sv": "Anmälda ärenden", "type": "value", "value": 78, "note": None},
         {"key": "by_month", "title_sv": "Per månad", "type": "table", "columns": columns, "rows": months,
@@ -45,7 +48,8 @@ def figures() -> dict:
 
 def page(finished: bool) -> str:
     report = r.Report(id="r1", tenant="0138", kind=r.ReportKind.quality_report, scope_type=r.ScopeType.administration,
-                      scope_unit_id="f1", year=2026, created_at=T0, created_by="kim", figures=figures(),
+                      scope_unit_id="f1", year=2026, created_at=T0, created_by="kim",
+                      figures=suppressed_figures(figures(), 5),
                       figures_generated_at=T0, texts={"sammanfattning": "## Året\n\nFler **rapporter** än i fjol."})
     stored = None
     if finished:  # frozen with the charts drawn from its figures, as finishing stores them
@@ -73,6 +77,8 @@ def test_the_report_page_passes_axe_and_fits_the_width(tmp_path, size, finished)
             "return [...document.querySelectorAll('svg[role=img]')].map(s => s.getAttribute('aria-labelledby')"
             ".split(' ').map(id => document.getElementById(id).textContent).join(' '))")
         assert len(charts) == 5 and all("Siffrorna finns också i tabellen intill." in name for name in charts)
+        text = driver.execute_script("return document.body.innerText")
+        assert "< 5" in text and "Små tal visas inte" in text
         folder = screenshots_dir()
         folder.mkdir(parents=True, exist_ok=True)
         driver.save_screenshot(str(folder / f"yearly-report-{'finished' if finished else 'draft'}-{size}.png"))

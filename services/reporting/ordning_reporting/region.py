@@ -18,7 +18,7 @@ from . import db
 from .domain import access
 from .domain import region as r
 from .domain.period import FIRST_DAY, Period
-from .domain.suppression import DEFAULT_THRESHOLD, MAX_THRESHOLD, MIN_THRESHOLD
+from .domain.suppression import DEFAULT_THRESHOLD, MAX_THRESHOLD, MIN_THRESHOLD, legend
 from .service import sections_of, today
 
 Precondition = Callable[[str, int], None] | None
@@ -245,7 +245,7 @@ def region_figures(platform, principal, year: int | None, now: datetime | None =
         "period": period.to_dict(),
         "today": day,
         "threshold": threshold,
-        "legend": r.legend(threshold),
+        "legend": legend(threshold),
         "municipalities": [{"tenant": row.tenant, "agreed_at": row.agreed_at} for row in municipalities],
         "sections": r.region_sections(built, months, threshold),
     }

@@ -145,9 +145,13 @@ def _file_name(report: r.Report) -> str:
 DOCUMENT_DOC = {"responses": {200: {"content": {
     "text/html": {"schema": {"type": "string"}, "example": "<!doctype html><html lang=\"sv\">…</html>"},
     "application/pdf": {"schema": {"type": "string", "format": "binary"}}}}}}
-FIGURES_DOC = {"responses": {200: {"description": "The figures, or one table of them.", "content": {
+FIGURES_DOC = {"responses": {200: {"description": "The figures, or one table of them; a suppressed count is the text "
+                                                  "\"< 5\" (fewer than the threshold) or \"..\" (hidden) in place of "
+                                                  "its number.", "content": {
     "application/json": {"schema": {"type": "object"}},
-    "text/csv": {"schema": {"type": "string"}, "example": "unit_id,unit_name,total\r\n27460a56-…,Hemtjänst Norr,12\r\n"}}}}}
+    "text/csv": {"schema": {"type": "string"}, "example": "unit_id,unit_name,unit_kind,total,avvikelse,lex_sarah\r\n"
+                                                          "27460a56-…,Hemtjänst Norr,unit,..,40,< 5\r\n"
+                                                          "5c1d0b7e-…,Solbacken,unit,12,12,< 5\r\n"}}}}}
 CHART_DOC = {"responses": {200: {"content": {
     "text/csv": {"schema": {"type": "string"}, "example": "Månad,2026\r\njan,3\r\n"},
     "image/svg+xml": {"schema": {"type": "string"}}}}}}
@@ -258,15 +262,17 @@ def regenerate(report_id):
 
 
 @reports_blp.route("/<report_id>/finish", methods=["POST"])
-@reports_blp.raises(r.NotAllowedToFinish, NotFound, r.FinishedReportIsFrozen, r.FiguresMissing)
+@reports_blp.raises(r.NotAllowedToFinish, NotFound, r.FinishedReportIsFrozen, r.FiguresMissing, r.ThresholdChanged)
 @reports_blp.checks_if_match
 @reports_blp.response(200, ReportSchema, headers=openapi.ETAG)
 def finish(report_id):
     """Finish a report
 
     Freezes the draft you read (If-Match) with its figures, the charts drawn from them and its text, and who
-    finished it and when; it never changes again. For a förvaltningschef, kvalitetsutvecklare or administratör,
-    and MAS or MAR for the patientsäkerhetsberättelse.
+    finished it and when; it never changes again, nor does the threshold for small counts its figures went by.
+    When the tenant's threshold has changed since the figures were taken: 409 report_threshold_changed (take them
+    anew first). For a förvaltningschef, kvalitetsutvecklare or administratör, and MAS or MAR for the
+    patientsäkerhetsberättelse.
     """
     platform, principal = _platform(), current_principal()
     rs.finish(platform, principal, report_id, check_if_match)
@@ -282,7 +288,12 @@ def figures(args, report_id):
 
     The figures the report shows (as it stored them: a finished report's are frozen), as JSON or CSV: without
     `table`, every figure (JSON) or every value figure (CSV); with `table=<section>.<figure>`, that table (JSON:
-    its columns and rows; CSV: a header of its column keys, then the rows).
+    its columns and rows; CSV: a header of its column keys, then the rows). The case counts (sections deviations,
+    lex_sarah, lex_maria, complaints_and_feedback) are suppressed as in the report: a count under the threshold,
+    zero too, is the text `"< 5"` (with the report's threshold: `"< 10"` for 10), and a count hidden so that a
+    small one cannot be worked out from the others, or a time over fewer cases than the threshold, is `".."`;
+    every other value is a number (or null). The JSON says the rule in `suppression` (threshold, the two marks,
+    the legend in Swedish).
     """
     report = rs.read_report(_platform(), current_principal(), report_id)
     document = report.figures or {"sections": []}

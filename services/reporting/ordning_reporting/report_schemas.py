@@ -87,8 +87,10 @@ class ChartSchema(Schema):
                                   "example": "<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\">…</svg>"})
     columns = fields.List(fields.String(), metadata={"description": "Its numbers as a table: the headings.",
                                                     "example": ["Månad", "2026"]})
-    rows = fields.List(fields.List(fields.Raw()), metadata={"description": "Its numbers as a table: the rows.",
-                                                           "example": [["jan", 3], ["feb", 1]]})
+    rows = fields.List(fields.List(fields.Raw()), metadata={
+        "description": "Its numbers as a table: the rows. A suppressed count is its mark, as in the figures: "
+                       "`\"< 5\"` or `\"..\"` (no bar is drawn for it).",
+        "example": [["jan", 12], ["feb", "< 5"]]})
 
 
 class ReportSummarySchema(Schema):
@@ -124,8 +126,24 @@ class ReportSchema(ReportSummarySchema):
     figures = fields.Dict(allow_none=True, metadata={
         "description": "The figures it shows: the figures API's answer (tenant, scope, period, today, sections) "
                        "when they were taken (a finished report: frozen), and `previous_year` (period and "
-                       "sections): the deviations of the year before, for the trend.",
-        "example": {"tenant": "0138", "period": {"from": "2026-01-01", "to": "2026-12-31"}, "sections": []}})
+                       "sections): the deviations of the year before, for the trend. The case counts (sections "
+                       "deviations, lex_sarah, lex_maria, complaints_and_feedback, and `compilations.providers`) "
+                       "are suppressed, so that no one can be picked out of the nämnd's document: a count under "
+                       "the threshold, zero too, is the string `\"< 5\"` (`\"< N\"` for the threshold N), a count "
+                       "hidden so that a small one cannot be worked out from the others, or a time over fewer "
+                       "cases than the threshold, is `\"..\"`; a lex table lists the units with at least N cases "
+                       "and the others as one row, `Övriga enheter` (unit_id null). `suppression` says the rule the "
+                       "figures went by (`threshold`, `small`, `protected`, `text_sv`): the tenant's threshold "
+                       "when they were taken, kept with a finished report whatever the setting becomes.",
+        "example": {"tenant": "0138", "period": {"from": "2026-01-01", "to": "2026-12-31"}, "sections": [
+            {"key": "lex_sarah", "title_sv": "Lex Sarah (missförhållanden)", "status": "filled", "note": None,
+             "figures": [{"key": "reported", "title_sv": "Anmälda", "type": "value", "value": "< 5", "note": None}]}],
+            "compilations": {"providers": {"cases_at_providers": "< 5", "cases_in_own_units": "..",
+                                           "providers_with_cases": 1}},
+            "suppression": {"threshold": 5, "small": "< 5", "protected": "..",
+                            "text_sv": "'< 5': färre än 5 ärenden (noll inräknat). '..': dolt för att ett litet "
+                                       "antal inte ska kunna räknas fram ur de andra siffrorna, eller en tid som "
+                                       "bygger på färre än 5 ärenden."}}})
     charts = fields.List(fields.Nested(ChartSchema), metadata={
         "description": "Its charts: a finished report's as they were drawn when it was finished, a draft's drawn "
                        "from its figures now."})

@@ -1,8 +1,11 @@
 """Use cases of the yearly reports: create, list, read, write a section's text, regenerate the figures, finish.
 
 A report's figures are the figures API's answer (service.figures) for its scope and the whole of its year, taken
-when the draft is created and each time it is regenerated, plus the deviations of the year before for the trend.
-Finishing freezes the report with those figures and the charts drawn from them; it never changes again.
+when the draft is created and each time it is regenerated, plus the deviations of the year before for the trend,
+their case counts suppressed under the tenant's threshold (domain/report_suppression.py; the threshold is kept in
+the figures). Finishing freezes the report with those figures and the charts drawn from them; it never changes
+again, whatever the threshold becomes. A draft whose figures went by another threshold than today's is not
+finished: its figures are taken anew first.
 
 Access, as the figures API's: a figure role over the report's scope (a förvaltning within the caller's units, or
 the whole municipality for a role at its top level); a report the caller may not read is "not found". Writing
@@ -23,6 +26,8 @@ from . import report_db as rdb
 from . import report_view, service
 from .domain import access
 from .domain import reports as r
+from .domain.report_suppression import suppressed_figures, threshold_of
+from .region import thresholds_of
 
 ENTITY = "report"
 
@@ -77,7 +82,14 @@ def take_figures(platform, principal, report: r.Report, now: datetime) -> dict:
                                date(report.year - 1, 12, 31), ["deviations"], now=now)
     stored = _jsonable(document)  # as JSON: dates as ISO text, as the figures API answers them
     stored["previous_year"] = {"period": _jsonable(previous["period"]), "sections": _jsonable(previous["sections"])}
-    return stored
+    with platform.engine.connect() as connection:
+        threshold = tenant_threshold(connection, principal.tenant)
+    # the nämnd's document: its case counts by the small-count rule, under the tenant's threshold of today
+    return suppressed_figures(stored, threshold)
+
+
+def tenant_threshold(connection, tenant: str) -> int:
+    return thresholds_of(connection, [tenant])[tenant]
 
 
 def _jsonable(value):
@@ -94,7 +106,19 @@ def _readable(connection, principal, row) -> r.Report:
         service.scope_of(connection, principal, report.scope_unit_id, units)
     except (access.UnknownScope, access.MunicipalityNotInScope):
         raise _not_found() from None
+    if report.figures is not None and threshold_of(report.figures) is None:
+        _suppress_taken_before(connection, report)
     return report
+
+
+def _suppress_taken_before(connection, report: r.Report) -> None:
+    """A report whose figures were taken before reports suppressed small counts: shown suppressed under the
+    tenant's threshold now, a finished one's charts drawn anew from them (its stored ones show the raw counts);
+    a draft keeps them so at its next change."""
+    report.figures = suppressed_figures(report.figures, tenant_threshold(connection, report.tenant))
+    if report.frozen:
+        charts = report_view.draw_charts(report.definition, report.figures, report.year)
+        report.charts = {key: chart.to_dict() for key, chart in charts.items()}
 
 
 # --------------------------------------------------------------------------
@@ -138,7 +162,7 @@ def _change(platform, principal, report_id: str, action: str, precondition, chan
         if precondition is not None:
             precondition(report.id, report.version)
         before, read_version = _audit_state(report), report.version
-        change(report)
+        change(report, uow.connection)
         if report.version == read_version:
             return
         if not rdb.update(uow.connection, report, read_version):
@@ -149,7 +173,7 @@ def _change(platform, principal, report_id: str, action: str, precondition, chan
 
 
 def write_section(platform, principal, report_id: str, section_key: str, text: str, precondition=None) -> None:
-    def change(report: r.Report) -> None:
+    def change(report: r.Report, _connection) -> None:
         _check_author(report.kind, principal.roles)
         report.edit_text(section_key, text)
 
@@ -165,7 +189,7 @@ def regenerate(platform, principal, report_id: str, precondition=None, now: date
     _check_author(report.kind, principal.roles)
     figures = take_figures(platform, principal, report, now)
 
-    def change(current: r.Report) -> None:
+    def change(current: r.Report, _connection) -> None:
         _check_author(current.kind, principal.roles)
         current.regenerate(figures, now)
 
@@ -176,10 +200,11 @@ def finish(platform, principal, report_id: str, precondition=None, now: datetime
     """Freeze the report with the figures it shows now and the charts drawn from them, with who and when."""
     now = now or utcnow()
 
-    def change(report: r.Report) -> None:
+    def change(report: r.Report, connection) -> None:
         charts = report_view.draw_charts(report.definition, report.figures, report.year)
         report.finish(by=principal.subject, by_name=principal.name, roles=principal.roles,
-                      charts={key: chart.to_dict() for key, chart in charts.items()}, at=now)
+                      charts={key: chart.to_dict() for key, chart in charts.items()}, at=now,
+                      threshold=tenant_threshold(connection, report.tenant))
 
     _change(platform, principal, report_id, "finish", precondition, change)
 

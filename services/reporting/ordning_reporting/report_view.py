@@ -49,6 +49,10 @@ def _month_index(value) -> int | None:
         return None
 
 
+def _is_count(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
 def _today(figures: dict | None) -> date | None:
     try:
         return date.fromisoformat(str((figures or {}).get("today")))
@@ -96,11 +100,14 @@ def draw_chart(spec: ChartSpec, figures: dict, year: int) -> Chart | None:
                          category_heading="Månad", unit="ärenden", horizontal=False)
     if spec.table == "by_unit":
         rows = [row for row in table.get("rows") or () if row.get("total")]
-        if not rows:
+        # The busiest units; a bar of all the others together would dwarf them. The table lists every unit, and
+        # those whose count is suppressed ("< 5", ".."), which the chart leaves out.
+        shown = [row for row in rows if _is_count(row["total"])][:UNITS_IN_CHART]
+        if not shown:
             return None
-        # The busiest units; a bar of all the others together would dwarf them. The table lists every unit.
-        shown = rows[:UNITS_IN_CHART]
-        title = spec.title if len(rows) == len(shown) else f"{spec.title}: de {len(shown)} med flest ärenden"
+        title = (spec.title if len(rows) == len(shown) else f"{spec.title}: de {len(shown)} med flest ärenden"
+                 if all(_is_count(row["total"]) for row in rows)
+                 else f"{spec.title}: de {len(shown)} med flest ärenden av dem vars antal visas")
         return bar_chart(spec.key, title, [row.get("unit_name") or "Enhet utan namn" for row in shown],
                          [Series("Anmälda", tuple(row["total"] for row in shown))],
                          category_heading="Enhet", unit="ärenden", horizontal=True)
@@ -192,6 +199,8 @@ def figure_group(section: dict, charted: frozenset = frozenset()) -> FigureGroup
                 continue  # a label and a number: the chart's own table beside it says the same
             if table.rows:
                 tables.append(table)
+                if figure.get("note"):
+                    notes.append(f"{table.caption}: {figure['note']}")
             else:
                 notes.append(f"{table.caption}: inget att redovisa för perioden.")
         else:
@@ -211,7 +220,10 @@ def providers_group(figures: dict | None) -> FigureGroup | None:
         return None
     rows = table.get("rows") or ()
     external = [row for row in rows if row.get("unit_kind") == "external_provider"]
-    own = sum(row.get("total") or 0 for row in rows if row.get("unit_kind") != "external_provider")
+    # the sums as the report's suppression worked them out (a sum of suppressed counts cannot be added up here)
+    compiled = ((figures or {}).get("compilations") or {}).get("providers") or {
+        "cases_at_providers": sum(row.get("total") or 0 for row in external),
+        "cases_in_own_units": sum(row.get("total") or 0 for row in rows if row.get("unit_kind") != "external_provider")}
     counted = ("total", "avvikelse", "lex_sarah", "lex_maria", "klagomal", "synpunkt")
     titles = {column["key"]: column.get("title_sv") or column["key"] for column in table.get("columns") or ()}
     columns = [key for key in counted if key in titles]
@@ -222,9 +234,9 @@ def providers_group(figures: dict | None) -> FigureGroup | None:
                           ("Utförare", *(titles[key] for key in columns)), provider_rows,
                           "Utförare i privat regi"),) if external else ()
     return FigureGroup("providers", "Utförare i privat regi", (
-        KeyFigure("Ärenden hos utförare i privat regi", sum(row.get("total") or 0 for row in external)),
+        KeyFigure("Ärenden hos utförare i privat regi", compiled["cases_at_providers"]),
         KeyFigure("Utförare med ärenden", len(external)),
-        KeyFigure("Ärenden i egen regi", own)), tables, notes)
+        KeyFigure("Ärenden i egen regi", compiled["cases_in_own_units"])), tables, notes)
 
 
 COMPILERS = {"providers": providers_group}
@@ -275,7 +287,16 @@ def build_view(report: Report, charts: dict[str, Chart] | None = None, scope_lab
         period_from=_date(period.get("from")) or date(report.year, 1, 1),
         period_to=_date(period.get("to")) or date(report.year, 12, 31),
         figures_generated_at=report.figures_generated_at, finished_at=report.finished_at,
-        finished_by_name=report.finished_by_name, due=spec.due(report.year), report_id=report.id)
+        finished_by_name=report.finished_by_name, due=spec.due(report.year), report_id=report.id,
+        notes=small_counts_note(figures))
+
+
+def small_counts_note(figures: dict | None) -> tuple[str, ...]:
+    """What "< 5" and ".." mean, under the threshold the report's figures went by."""
+    rule = (figures or {}).get("suppression")
+    if not isinstance(rule, dict) or not rule.get("text_sv"):
+        return ()
+    return (f"Små tal visas inte, så att ingen kan pekas ut: {rule['text_sv']}",)
 
 
 def _date(value) -> date | None:

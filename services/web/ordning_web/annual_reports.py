@@ -4,7 +4,8 @@ figures and charts, a section's text written, the figures taken anew, the report
 the document as the nämnd reads it (HTML) and as PDF, and every table and chart as CSV and JSON.
 
 The service decides who may do what; a report's page offers what its answer says the person may (may_edit,
-may_finish). Each change sends the ETag the page was built from (If-Match): when someone else changed the report
+may_finish). A report's case counts come suppressed from the service ("< 5", ".."); the page shows them as
+given, in the number's place, and says what the marks mean (the figures' `suppression`). Each change sends the ETag the page was built from (If-Match): when someone else changed the report
 meanwhile (412), the page says so and keeps what the person wrote.
 """
 from __future__ import annotations
@@ -248,8 +249,9 @@ def _report_view(report: dict) -> dict:
                              for key in section.get("figures") or ()
                              if key in figure_sections],
         })
+    rule = figures.get("suppression") or {}
     return {"report": _summary(report, scopes), "sections": sections, "etag": _etag(report),
-            "trouble": scopes.trouble}
+            "trouble": scopes.trouble, "small_counts": rule.get("text_sv") if isinstance(rule, dict) else None}
 
 
 def _report_page(report_id: str, status: int = 200, **extra):

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request, url_for
 
-from ordning_shared.charts import Chart, Series, bar_chart
+from ordning_shared.charts import Chart, Series, bar_chart, is_suppressed
 from ordning_shared.risk_matrix import STAGE_LABELS_SV, heat_chart, heat_grids
 
 from . import client
@@ -335,6 +335,8 @@ def _cell(key: str, value, row: dict, categories: dict) -> dict:
         return {"text": "", "number": True, "empty": True}
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return {"text": sv_figure(value), "number": True}
+    if is_suppressed(value):  # a yearly report's "< 5" or "..": in the number's place, aligned as one
+        return {"text": value, "number": True}
     return {"text": str(value), "number": False}
 
 

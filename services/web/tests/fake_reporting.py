@@ -5,7 +5,6 @@ municipality only from its top), over the demo's org tree; without a database or
 answer a problem (or nothing) instead, to test what the pages say then."""
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import date, timedelta
 
 import jwt
@@ -14,10 +13,11 @@ from marshmallow import ValidationError
 from ordning_reporting.api import figures_csv
 from ordning_reporting.patterns_api import flags_csv, providers_csv, trends_csv
 from ordning_reporting.domain.access import FIGURE_ROLES
-from ordning_reporting.domain.cubes import CUBES, action_contributions, deviation_contributions
+from ordning_reporting.domain.cubes import CUBES
 from ordning_reporting.domain.figures import Context, build_sections
 from ordning_reporting.domain.period import Period
 from ordning_reporting.domain.risk_facts import matrices_with_default, risk_contributions
+from ordning_reporting.memory import FactsReader
 from ordning_reporting.schemas import FiguresArgsSchema, FiguresSchema
 from ordning_shared import demo
 
@@ -55,36 +55,21 @@ EXTRA_RISKS: list[dict] = []
 MATRICES: dict[str, list[dict]] = {}
 
 
-class FactReader:
-    """Reader over the contributions of the facts reported in the period (as the cubes would sum them)."""
+class FactReader(FactsReader):
+    """The reporting's in-memory Reader over the facts reported in the period, at the units of the scope (as the
+    cubes would sum them)."""
 
     def __init__(self, units: set | None, period: Period):
         self.units = units
-        contributions = []
-        for fact in DEVIATIONS + EXTRA_CASES:
-            if period.start <= date.fromisoformat(fact["reported_on"]) <= period.end:
-                contributions += deviation_contributions(fact)
-        for fact in ACTIONS:
-            if period.start <= date.fromisoformat(fact["created_on"]) <= period.end:
-                contributions += action_contributions(fact)
-        for fact in RISKS + EXTRA_RISKS:
-            if period.start <= date.fromisoformat(fact["identified_on"]) <= period.end:
-                contributions += risk_contributions(fact)
-        self.contributions = [c for c in contributions
+        super().__init__([fact for fact in DEVIATIONS + EXTRA_CASES
+                          if period.start <= date.fromisoformat(fact["reported_on"]) <= period.end],
+                         [fact for fact in ACTIONS
+                          if period.start <= date.fromisoformat(fact["created_on"]) <= period.end])
+        self.contributions += [c for fact in RISKS + EXTRA_RISKS
+                               if period.start <= date.fromisoformat(fact["identified_on"]) <= period.end
+                               for c in risk_contributions(fact)]
+        self.contributions = [c for c in self.contributions
                               if units is None or dict(zip(CUBES[c.cube].dim_names, c.key))["unit_id"] in units]
-
-    def sum(self, cube, by=(), where=None):
-        totals: dict = defaultdict(lambda: dict.fromkeys(CUBES[cube].measures, 0))
-        for contribution in self.contributions:
-            if contribution.cube != cube:
-                continue
-            key = dict(zip(CUBES[cube].dim_names, contribution.key))
-            if any(key[name] != value for name, value in (where or {}).items()):
-                continue
-            counts = totals[tuple(key[name] for name in by)]
-            for measure, value in contribution.measures.items():
-                counts[measure] += value
-        return dict(totals)
 
     def over(self, period: Period) -> "FactReader":
         """The same scope over another period (the reporting's Reader: the figures "as of today")."""

@@ -7,9 +7,11 @@ from __future__ import annotations
 import html
 import json
 import re
+import time
 from datetime import datetime
 
 import pytest
+import requests
 
 from ordning_shared import demo
 
@@ -114,6 +116,51 @@ def test_new_figures_and_what_a_stale_page_says(web, quality_report):
     stale = web.post(quality_report + "/nya-siffror", data={"csrf_token": csrf_of(page), "etag": etag_of(page)})
     assert stale.status_code == 302
     assert "Någon annan har ändrat berättelsen medan du hade den öppen." in web.get(quality_report).text
+
+
+def counted(services, unit_id: str, kind: str) -> int:
+    """What the reporting service counts of a kind at a unit this year (its figures API, as Frida may read it)."""
+    answer = requests.get(services.urls["reporting"] + "/api/v1/figures", timeout=10,
+                          params={"unit_id": unit_id, "from": f"{YEAR}-01-01", "to": f"{YEAR}-12-31",
+                                  "section": "deviations"},
+                          headers={"Authorization": f"Bearer {services.token('frida')}"})
+    assert answer.status_code == 200, answer.text
+    kinds = next(f for f in answer.json()["sections"][0]["figures"] if f["key"] == "by_kind")["rows"]
+    return next(row["reported"] for row in kinds if row["kind"] == kind)
+
+
+def test_a_small_units_counts_are_less_than_five_on_the_report_page_and_the_marks_are_explained(web, services,
+                                                                                              quality_report):
+    """Two lex Sarah reports at Hemtjänst Syd: the report's table of units says "< 5" for them, never 2; its lex
+    Sarah table counts the unit among the others; the page says what the marks mean."""
+    syd = demo.unit_id("0138", "Hemtjänst Syd")
+    before = counted(services, syd, "lex_sarah")
+    for n in range(2):
+        answer = requests.post(services.urls["deviations"] + "/api/v1/deviations", timeout=10,
+                               json={"kind": "lex_sarah", "unit_id": syd, "description": f"Missförhållande {n}"},
+                               headers={"Authorization": f"Bearer {services.token('frida')}"})
+        assert answer.status_code == 201, answer.text
+    deadline = time.monotonic() + 60
+    while counted(services, syd, "lex_sarah") < before + 2:  # the events reach reporting through the bus
+        assert time.monotonic() < deadline, "reporting never counted the two cases"
+        time.sleep(0.2)
+    sign_in(web, "frida")
+    page = web.get(quality_report)
+    assert web.post(quality_report + "/nya-siffror",
+                    data={"csrf_token": csrf_of(page), "etag": etag_of(page)}).status_code == 302
+    text = web.get(quality_report).text
+    assert "Så läser du siffrorna:" in text and "färre än 5 ärenden (noll inräknat)" in text
+    units = text[text.index('id="tabell-avvikelser-deviations-by_unit"'):]
+    units = units[:units.index("</table>")]
+    row = units[units.index('<th scope="row">Hemtjänst Syd</th>'):]
+    row = row[:row.index("</tr>")]
+    cells = re.findall(r'<td class="num">([^<]*)</td>', row)
+    assert len(cells) == 6 and "&lt; 5" in cells and "2" not in cells, row  # total and lex Sarah: "< 5"
+    lex = text[text.index('id="tabell-lex_sarah_lex_maria-lex_sarah-by_unit"'):]
+    lex = lex[:lex.index("</table>")]
+    assert "Övriga enheter" in lex and "Hemtjänst Syd" not in lex
+    numbers = web.get(quality_report + "/ladda-ner?format=csv&tabell=deviations.by_unit").data.decode("utf-8-sig")
+    assert re.search(r"Hemtjänst Syd,unit,< 5,", numbers), numbers
 
 
 def test_the_downloads_the_document_and_the_pdf(web, quality_report):

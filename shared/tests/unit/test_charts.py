@@ -129,6 +129,21 @@ def test_a_line_per_series_told_apart_by_dash_and_marker_with_a_gap_where_a_valu
     assert line().rows[1] == ("feb", None, 6)
 
 
+def test_a_suppressed_count_has_no_bar_its_mark_is_written_and_the_table_holds_it():
+    chart = c.bar_chart("k", "Per enhet", ["Norr", "Sol", "Dag"], [c.Series("Anmälda", (12, "< 5", ".."))],
+                        horizontal=False)
+    root = parse(chart)
+    assert len(root.findall(f".//{SVG}g[@class='bars']/{SVG}rect")) == 1
+    assert [t.text for t in root.findall(f".//{SVG}g[@class='bars']/{SVG}text")] == ["12", "< 5", ".."]
+    assert chart.rows == (("Norr", 12), ("Sol", "< 5"), ("Dag", ".."))
+    assert "totalt av de visade 12" in chart.description and "2 dolda små tal" in chart.description
+    sideways = parse(c.bar_chart("k", "t", ["Hemtjänst Norr"], [c.Series("s", ("< 10",))]))
+    assert [t.text for t in sideways.findall(f".//{SVG}g[@class='bars']/{SVG}text")] == ["Hemtjänst Norr", "< 10"]
+    trend = c.line_chart("k", "t", ["jan", "feb", "mar"], [c.Series("2026", (6, "< 5", 7))])
+    assert parse(trend).findall(f".//{SVG}polyline") == []  # a gap at the hidden month
+    assert c.format_number("< 5") == "< 5"
+
+
 def test_the_heat_map_fills_each_cell_with_its_levels_colour_and_writes_count_and_level():
     chart = heat()
     root = parse(chart)
@@ -160,7 +175,8 @@ def test_a_heat_map_with_data_that_does_not_fit_is_refused(bad):
         c.heat_map("k", "t", **args)
 
 
-@pytest.mark.parametrize("values", [(1, 2), (1, -1, 2), (1, float("nan"), 2), (1, True, 2), (1, "2", 3)])
+@pytest.mark.parametrize("values", [(1, 2), (1, -1, 2), (1, float("nan"), 2), (1, True, 2), (1, "2", 3),
+                                    (1, "< x", 3), (1, "...", 3)])
 def test_values_that_are_not_counts_are_refused(values):
     with pytest.raises(ValueError):
         c.bar_chart("k", "t", ["a", "b", "c"], [c.Series("s", values)])

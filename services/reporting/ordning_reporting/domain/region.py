@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 
 from .figures import KIND_LABELS_SV, KINDS, ORIGIN_LABELS_SV, Section
-from .suppression import PROTECTED, Equation, small, suppress
+from .suppression import PROTECTED, Equation, suppress
 
 MUNICIPALITY_CODE = re.compile(r"^\d{4}$")  # SCB's kommunkod
 REGION_CODE = re.compile(r"^\d{2}$")  # SCB's länskod
@@ -189,10 +189,3 @@ def _label(section: str, table: str, row: str) -> str | None:
     if table == "by_origin":
         return ORIGIN_LABELS_SV.get(row, "Okänt ursprung")
     return None
-
-
-def legend(threshold: int) -> dict:
-    return {"small": small(threshold), "protected": PROTECTED,
-            "text_sv": f"'{small(threshold)}': färre än {threshold} ärenden (noll inräknat). '{PROTECTED}': dolt för "
-                       f"att ett litet antal inte ska kunna räknas fram ur de andra siffrorna, eller en tid som "
-                       f"bygger på färre än {threshold} ärenden."}

@@ -18,6 +18,8 @@ from enum import Enum
 
 from ordning_shared.problems import Problem
 
+from .report_suppression import threshold_of
+
 
 # --------------------------------------------------------------------------
 # Errors: each with its status and code (the platform renders them as problem+json)
@@ -45,6 +47,11 @@ class UnknownSection(ReportError):
 
 class NotAllowedToFinish(ReportError):
     http_status, code = 403, "not_allowed_to_finish_report"
+
+
+class ThresholdChanged(ReportError):
+    """The figures of a finished report go by the threshold in force when it is finished."""
+    code = "report_threshold_changed"
 
 
 class FiguresMissing(ReportError):
@@ -398,13 +405,20 @@ class Report:
         self.figures_generated_at = at
         self.version += 1
 
-    def finish(self, *, by: str, by_name: str, roles, charts: dict, at: datetime) -> None:
-        """Freeze the report as it stands: its figures, these rendered charts and its text, with who and when."""
+    def finish(self, *, by: str, by_name: str, roles, charts: dict, at: datetime, threshold: int | None = None) -> None:
+        """Freeze the report as it stands: its figures, these rendered charts and its text, with who and when.
+        `threshold`: the tenant's for small counts now, which the figures must have gone by."""
         self.check_draft()
         check_may_finish(self.kind, roles)
         if self.figures is None:
             raise FiguresMissing("Berättelsen har inga siffror ännu; hämta dem innan den görs färdig.",
                                  "The report has no figures yet; regenerate it before finishing it.")
+        taken = threshold_of(self.figures)
+        if threshold is not None and taken != threshold:
+            raise ThresholdChanged(
+                f"Gränsen för små tal har ändrats till {threshold} sedan siffrorna hämtades (då {taken}); hämta nya "
+                f"siffror innan berättelsen görs färdig.", "The threshold for small counts has changed since the "
+                "figures were taken; regenerate them before finishing the report.", threshold=threshold, taken=taken)
         self.charts = charts
         self.status = ReportStatus.finished
         self.finished_at = at
@@ -415,7 +429,7 @@ class Report:
 
 __all__ = [
     "ReportError", "FinishedReportIsFrozen", "InvalidReport", "UnknownSection", "NotAllowedToFinish",
-    "FiguresMissing", "ReportKind", "ReportStatus", "STATUS_LABELS_SV", "ScopeType", "ChartKind",
+    "FiguresMissing", "ThresholdChanged", "ReportKind", "ReportStatus", "STATUS_LABELS_SV", "ScopeType", "ChartKind",
     "SECTION_TEXT_MAX", "YEAR_MIN", "COMPILATIONS", "ChartSpec", "SectionSpec", "ReportDefinition", "QUALITY_REPORT",
     "PATIENT_SAFETY_REPORT", "DEFINITIONS", "QUALITY_REPORT_FINISHERS", "PATIENT_SAFETY_FINISHERS",
     "QUALITY_REPORT_AUTHORS", "PATIENT_SAFETY_AUTHORS", "definition",

@@ -1,7 +1,8 @@
 """The yearly reports over real PostgreSQL, with events fed through the platform's consumer: a draft takes the
 figures of its scope and year, keeps its text when regenerated, and shows new events after regenerating; a
 finished report is frozen (new events change nothing in it, and writing to it is a 409); the PDF's text holds
-the figures; bad input is refused without change; and one tenant sees nothing of another's."""
+the figures; a small unit's counts are "< 5" in the report's JSON, CSV, HTML and PDF, under the threshold kept
+with it; bad input is refused without change; and one tenant sees nothing of another's."""
 from __future__ import annotations
 
 import csv
@@ -27,6 +28,11 @@ def feed(env, *cases):
     for case in cases:
         for event in case.bodies:
             assert env.feed(event) == "processed"
+
+
+def many(kind, unit, n, tenant=A, day=D):
+    """n cases reported on one day: counts of at least the threshold, which the report shows as they are."""
+    return [Case(tenant, kind, U[unit], day).report() for _ in range(n)]
 
 
 def create(env, who=FCHEF_F, tenant=A, expect=201, **body):
@@ -73,24 +79,24 @@ def count_reports(env) -> int:
 # ---- the life of a report --------------------------------------------------------
 
 def test_a_draft_is_regenerated_with_new_events_and_keeps_its_text_then_finished_it_is_frozen(env):
-    feed(env, Case(A, "avvikelse", U["e1"], D).report(), Case(A, "avvikelse", U["e2"], D).report(),
-         Case(A, "lex_sarah", U["e1"], D).report().receive().investigate().decide(True, 2).ivo(5),
-         Case(A, "avvikelse", U["e3"], D).report())  # F2's unit: not in F's report
+    # avvikelser only, at least 5 at each unit on one day: no small count, so every count is shown as it is
+    feed(env, *many("avvikelse", "e1", 5), *many("avvikelse", "e2", 5),
+         *many("avvikelse", "e3", 1))  # F2's unit: not in F's report
     created = create(env)
     report = created.get_json()
     assert created.headers["Location"].endswith(f"/api/v1/reports/{report['id']}")
     assert report["status"] == "draft" and report["may_edit"] and report["may_finish"]
-    assert total(report) == 3 and report["figures"]["scope"]["unit_id"] == U["f"]
+    assert total(report) == 10 and report["figures"]["scope"]["unit_id"] == U["f"]
     assert [s["key"] for s in report["sections"]][:2] == ["sammanfattning", "kvalitetsmal"]
     assert {c["key"] for c in report["charts"]} >= {"avvikelser_per_manad", "avvikelser_trend"}
 
     etag = write(env, report["id"], "sammanfattning", "Ett år med **fler** rapporter.", created.headers["ETag"]
                  ).headers["ETag"]
 
-    feed(env, Case(A, "avvikelse", U["e1"], date(YEAR, 5, 2)).report())
-    assert total(get(env, report["id"]).get_json()) == 3  # a draft shows the figures it took, until regenerated
+    feed(env, *many("avvikelse", "e1", 1))
+    assert total(get(env, report["id"]).get_json()) == 10  # a draft shows the figures it took, until regenerated
     regenerated = command(env, report["id"], "regenerate", etag)
-    assert total(regenerated.get_json()) == 4
+    assert total(regenerated.get_json()) == 11
     assert regenerated.get_json()["sections"][0]["text"] == "Ett år med **fler** rapporter."
 
     finished = command(env, report["id"], "finish", regenerated.headers["ETag"])
@@ -99,10 +105,10 @@ def test_a_draft_is_regenerated_with_new_events_and_keeps_its_text_then_finished
     assert not body["may_edit"] and not body["may_finish"]
 
     # Frozen: new events change nothing, and every change is a 409 that changes nothing.
-    feed(env, Case(A, "avvikelse", U["e2"], date(YEAR, 6, 1)).report())
+    feed(env, *many("avvikelse", "e2", 1))
     again = get(env, report["id"])
-    assert total(again.get_json()) == 4 and again.get_json()["charts"] == body["charts"]
-    assert value(env.figures(FCHEF_F, unit_id=U["f"]), "deviations", "total") == 5  # the live figures moved on
+    assert total(again.get_json()) == 11 and again.get_json()["charts"] == body["charts"]
+    assert value(env.figures(FCHEF_F, unit_id=U["f"]), "deviations", "total") == 12  # the live figures moved on
     etag = again.headers["ETag"]
     for response in (write(env, report["id"], "sammanfattning", "Ändrad", etag, expect=409),
                      command(env, report["id"], "regenerate", etag, expect=409),
@@ -151,8 +157,10 @@ def test_the_page_and_the_pdf_hold_the_figures_the_headings_and_the_state(env):
                     "6. Klagomål och synpunkter", "10. Informationssäkerhet", "12. Mål och strategier för kommande år"):
         assert heading in text, heading
     assert "Färdig" in text and "Utkast" not in text
-    assert "Anmälda ärenden 8" in text  # the deviations' total, as the key figure shows it
+    shown = value(get(env, report_id, who=MAS_N).get_json()["figures"], "deviations", "total")
+    assert f"Anmälda ärenden {shown}" in text  # the deviations' total, as the key figure shows it (or "..")
     assert "Lex Maria (vårdskador)" in text and "Loggkontroller varje månad." in text
+    assert "Anmälda < 5" in text  # the one lex Maria case
     assert "Sida 1 av" in text
 
 
@@ -162,23 +170,25 @@ def test_every_figure_table_and_chart_exports_as_csv_and_json(env):
     base = f"/api/v1/reports/{report_id}"
     headers = env.auth(*FCHEF_F)
 
+    # two cases: every count of them is small, and each export gives the mark in place of the number
     whole = env.client.get(f"{base}/figures", headers=headers).get_json()
-    assert value(whole, "deviations", "total") == 2 and whole["previous_year"]["period"]["from"] == "2025-01-01"
+    assert value(whole, "deviations", "total") == "< 5" and whole["previous_year"]["period"]["from"] == "2025-01-01"
+    assert whole["suppression"]["threshold"] == 5 and whole["suppression"]["small"] == "< 5"
     table = env.client.get(f"{base}/figures", query_string={"table": "deviations.by_kind"}, headers=headers)
-    assert {row["kind"]: row["reported"] for row in table.get_json()["rows"]}["klagomal"] == 1
+    assert {row["kind"]: row["reported"] for row in table.get_json()["rows"]}["klagomal"] == "< 5"
     as_csv = env.client.get(f"{base}/figures", query_string={"table": "deviations.by_unit", "format": "csv"},
                             headers=headers)
     assert as_csv.content_type == "text/csv; charset=utf-8"
     rows = list(csv.DictReader(io.StringIO(as_csv.get_data(as_text=True))))
-    assert {row["unit_id"]: row["total"] for row in rows} == {U["e1"]: "1", U["e2"]: "1"}
+    assert {row["unit_id"]: row["total"] for row in rows} == {U["e1"]: "< 5", U["e2"]: "< 5"}
     values = env.client.get(f"{base}/figures", query_string={"format": "csv"}, headers=headers)
-    assert "deviations,total,Anmälda ärenden,2" in values.get_data(as_text=True)
+    assert "deviations,total,Anmälda ärenden,< 5" in values.get_data(as_text=True)
 
     chart = env.client.get(f"{base}/charts/avvikelser_per_manad", headers=headers).get_json()
-    assert chart["columns"] == ["Månad", "2026"] and chart["rows"][2] == ["mar", 2]
+    assert chart["columns"] == ["Månad", "2026"] and chart["rows"][2] == ["mar", "< 5"]
     chart_csv = env.client.get(f"{base}/charts/avvikelser_per_manad", query_string={"format": "csv"},
                                headers=headers).get_data(as_text=True)
-    assert chart_csv.splitlines()[3] == "mar,2"
+    assert chart_csv.splitlines()[3] == "mar,< 5"
     svg = env.client.get(f"{base}/charts/avvikelser_trend", query_string={"format": "svg"}, headers=headers)
     assert svg.content_type == "image/svg+xml; charset=utf-8" and svg.get_data(as_text=True).startswith("<svg")
 
@@ -282,11 +292,11 @@ def test_a_report_of_a_scope_outside_yours_is_not_found_and_not_listed(env):
 
 
 def test_one_tenant_sees_nothing_of_anothers_reports(env):
-    feed(env, Case(B, "avvikelse", U["eb"], D).report(), Case(A, "avvikelse", U["e1"], D).report())
+    feed(env, *many("avvikelse", "eb", 6, tenant=B), *many("avvikelse", "e1", 5))
     a_report = create(env).get_json()
     b_created = create(env, who=FCHEF_FB, tenant=B, unit_id=U["fb"])
     b_report = b_created.get_json()
-    assert total(a_report) == 1 and total(b_report) == 1
+    assert total(a_report) == 5 and total(b_report) == 6
     get(env, b_report["id"], who=KVAL_N, expect=404)
     get(env, a_report["id"], who=FCHEF_FB, tenant=B, expect=404)
     assert write(env, b_report["id"], "sammanfattning", "x", b_created.headers["ETag"], expect=404)
@@ -321,12 +331,96 @@ def test_without_pango_the_pdf_is_a_503_and_the_page_still_works(env, monkeypatc
 
 
 def test_the_förvaltnings_report_sets_its_providers_cases_beside_its_own(env):
-    feed(env, Case(A, "avvikelse", U["x"], D).report(), Case(A, "lex_sarah", U["x"], D).report(),
-         Case(A, "avvikelse", U["e1"], D).report())
+    feed(env, *many("avvikelse", "x", 6), *many("avvikelse", "e1", 20), *many("avvikelse", "e2", 10))
     report = create(env).get_json()
     html = get(env, report["id"], format="html").get_data(as_text=True)
     providers = html[html.index('id="avsnitt-avtalsuppfoljning-providers"'):]
     providers = providers[:providers.index("</section>")]
-    assert "<dt>Ärenden hos utförare i privat regi</dt><dd>2</dd>" in providers
-    assert "<dt>Ärenden i egen regi</dt><dd>1</dd>" in providers
+    assert "<dt>Ärenden hos utförare i privat regi</dt><dd>6</dd>" in providers
+    assert "<dt>Ärenden i egen regi</dt><dd>30</dd>" in providers
     assert '<th scope="row">utförare a1</th>' in providers  # the provider by its name in the org tree
+
+
+def test_a_providers_few_cases_cannot_be_worked_out_from_the_own_units_and_the_total(env):
+    """2 at the only provider: the cases in own regi (30) beside the total (32) would give them back."""
+    feed(env, *many("avvikelse", "x", 2), *many("avvikelse", "e1", 20), *many("avvikelse", "e2", 10))
+    report = create(env).get_json()
+    providers = report["figures"]["compilations"]["providers"]
+    assert providers["cases_at_providers"] == "< 5" and providers["providers_with_cases"] == 1
+    assert ".." in (providers["cases_in_own_units"], total(report))
+    html = get(env, report["id"], format="html").get_data(as_text=True)
+    assert "<dt>Ärenden hos utförare i privat regi</dt><dd>&lt; 5</dd>" in html
+
+
+def test_a_finished_report_shows_less_than_five_for_a_small_units_count_everywhere_and_keeps_its_threshold(env):
+    """Enhet e1's 2 lex Sarah among its 20 avvikelser: "< 5" in the report's JSON, CSV, HTML and PDF, and not to
+    be worked out from e1's total or the columns; finished, the report keeps the threshold it went by when the
+    tenant's setting changes, and a draft taken under the old one is not finished before it is taken anew."""
+    feed(env, *many("avvikelse", "e1", 20), *many("lex_sarah", "e1", 2), *many("avvikelse", "e2", 10),
+         *many("avvikelse", "e2", 6, day=date(YEAR, 4, 2)))
+    created = create(env)
+    report_id = created.get_json()["id"]
+    finished = command(env, report_id, "finish", created.headers["ETag"]).get_json()
+    e1 = next(row for row in value(finished["figures"], "deviations", "by_unit") if row["unit_id"] == U["e1"])
+    assert e1["lex_sarah"] == "< 5" and e1["lex_maria"] == "< 5"
+    assert ".." in (e1["total"], e1["avvikelse"])  # else 22 - 20 would give the 2 back
+    assert value(finished["figures"], "lex_sarah", "reported") == "< 5"
+    assert finished["figures"]["suppression"]["threshold"] == 5
+
+    base = f"/api/v1/reports/{report_id}/figures"
+    as_csv = env.client.get(base, query_string={"table": "deviations.by_unit", "format": "csv"},
+                            headers=env.auth(*FCHEF_F)).get_data(as_text=True)
+    row = next(r for r in csv.DictReader(io.StringIO(as_csv)) if r["unit_id"] == U["e1"])
+    assert row["lex_sarah"] == "< 5" and "2" not in (row["lex_sarah"], row["total"])
+    lex_csv = env.client.get(base, query_string={"table": "lex_sarah.by_unit", "format": "csv"},
+                             headers=env.auth(*FCHEF_F)).get_data(as_text=True)
+    assert ",Övriga enheter,,< 5," in lex_csv and U["e1"] not in lex_csv
+    html = get(env, report_id, format="html").get_data(as_text=True)
+    table = html[html.index('id="tabell-deviations-by-unit"'):]
+    table = table[:table.index("</table>")]
+    assert '<th scope="row">enhet e1</th>' in table and "&lt; 5" in table
+    assert "färre än 5 ärenden (noll inräknat)" in html
+    text = pdf_text(get(env, report_id, format="pdf").data)
+    assert "enhet e1" in text and "< 5" in text and "färre än 5 ärenden" in text
+
+    # The tenant's administratör raises the threshold to 10: the finished report is as it was.
+    admin = ("admin", ["administrator"], [])
+    setting = env.client.get("/api/v1/suppression", headers=env.auth(*admin))
+    r = env.client.put("/api/v1/suppression", json={"threshold": 10},
+                       headers=env.auth(*admin, **{"If-Match": setting.headers["ETag"]}))
+    assert r.status_code == 200, r.get_json()
+    assert get(env, report_id).get_json() == get(env, report_id).get_json()
+    assert get(env, report_id).get_json()["figures"] == finished["figures"]
+    assert "färre än 5 ärenden" in get(env, report_id, format="html").get_data(as_text=True)
+
+    # A draft taken under 5 is not finished under 10 until its figures are taken anew.
+    draft = create(env, year=YEAR - 1)
+    draft_id = draft.get_json()["id"]
+    assert draft.get_json()["figures"]["suppression"]["threshold"] == 10
+    with env.platform.engine.begin() as conn:  # as if it had been taken before the change
+        stored = conn.execute(sa.select(report_db.reports.c.figures).where(report_db.reports.c.id == draft_id)).scalar()
+        stored["suppression"]["threshold"] = 5
+        conn.execute(report_db.reports.update().where(report_db.reports.c.id == draft_id).values(figures=stored))
+    etag = get(env, draft_id).headers["ETag"]
+    refused = command(env, draft_id, "finish", etag, expect=409).get_json()
+    assert refused["code"] == "report_threshold_changed" and refused["threshold"] == 10 and refused["taken"] == 5
+    assert get(env, draft_id).get_json()["status"] == "draft"
+    regenerated = command(env, draft_id, "regenerate", etag)
+    assert regenerated.get_json()["figures"]["suppression"]["threshold"] == 10
+    command(env, draft_id, "finish", regenerated.headers["ETag"])
+
+
+def test_a_report_whose_figures_were_taken_before_suppression_is_shown_suppressed(env):
+    feed(env, *many("avvikelse", "e1", 20), *many("lex_maria", "e1", 3), *many("avvikelse", "e2", 8))
+    created = create(env)
+    report_id = created.get_json()["id"]
+    command(env, report_id, "finish", created.headers["ETag"])
+    raw = env.figures(FCHEF_F, unit_id=U["f"])  # the figures API's unsuppressed answer, as such a report stored
+    with env.platform.engine.begin() as conn:
+        conn.execute(report_db.reports.update().where(report_db.reports.c.id == report_id).values(
+            figures={**raw, "today": str(raw["today"])}))
+    shown = get(env, report_id).get_json()
+    e1 = next(row for row in value(shown["figures"], "deviations", "by_unit") if row["unit_id"] == U["e1"])
+    assert e1["lex_maria"] == "< 5" and shown["figures"]["suppression"]["threshold"] == 5
+    chart = env.client.get(f"/api/v1/reports/{report_id}/charts/avvikelser_per_enhet", headers=env.auth(*FCHEF_F))
+    assert chart.status_code == 200 and all(row[1] != 3 for row in chart.get_json()["rows"])

@@ -231,6 +231,41 @@ def test_the_providers_cases_are_set_beside_the_own_units_in_the_contracts_secti
     assert [row[:2] for row in providers.rows] == [("Enhet 01", 19), ("Enhet 02", 18)]
 
 
+def _suppressed_units(doc: dict) -> dict:
+    """The figures with the units' counts as a suppressed report holds them: two small units' totals "< 5", one
+    hidden (".."), the providers' sums from the compilation."""
+    by_unit = doc["sections"][0]["figures"][3]
+    by_unit["rows"][0]["total"] = ".."
+    by_unit["rows"][16]["total"] = by_unit["rows"][17]["total"] = "< 5"
+    by_unit["rows"][17]["unit_kind"] = "external_provider"
+    doc["compilations"] = {"providers": {"cases_at_providers": "< 5", "cases_in_own_units": "..",
+                                         "providers_with_cases": 1}}
+    doc["suppression"] = {"threshold": 5, "small": "< 5", "protected": "..", "text_sv": "'< 5': färre än 5 ärenden."}
+    return doc
+
+
+def test_the_unit_chart_leaves_suppressed_counts_to_the_table_and_says_so():
+    chart = v.draw_charts(r.QUALITY_REPORT, _suppressed_units(figures()), 2026)["avvikelser_per_enhet"]
+    assert len(chart.rows) == v.UNITS_IN_CHART and chart.rows[0] == ("Enhet 01", 19)
+    assert all(isinstance(row[1], int) for row in chart.rows)
+    assert chart.title == "Avvikelser per enhet: de 15 med flest ärenden av dem vars antal visas"
+    section = next(s for s in v.build_view(report(figures=_suppressed_units(figures()))).sections
+                   if s.key == "avvikelser")
+    rows = next(t for t in section.groups[0].tables if t.key == "deviations-by-unit").rows
+    assert rows[0][:2] == ("Enhet 00", "..") and rows[-1][:2] == ("Enhet 17", "< 5")
+
+
+def test_a_suppressed_count_is_written_as_its_mark_and_the_marks_are_explained():
+    view = v.build_view(report(figures=_suppressed_units(figures())))
+    section = next(s for s in view.sections if s.key == "avtalsuppfoljning")
+    assert [(f.label, f.value) for f in section.groups[0].key_figures] == [
+        ("Ärenden hos utförare i privat regi", "< 5"), ("Utförare med ärenden", 1), ("Ärenden i egen regi", "..")]
+    assert view.notes == ("Små tal visas inte, så att ingen kan pekas ut: '< 5': färre än 5 ärenden.",)
+    html = pdf.render_html(view)
+    assert "<dd>&lt; 5</dd>" in html and "Små tal visas inte" in html
+    assert v.build_view(report()).notes == ()  # figures not suppressed (a test's): nothing to explain
+
+
 def test_without_providers_the_contracts_section_says_so():
     section = next(s for s in v.build_view(report()).sections if s.key == "avtalsuppfoljning")
     assert section.groups[0].notes == ("Inga ärenden hos utförare i privat regi under perioden.",)

@@ -189,6 +189,17 @@ def test_a_finished_report_never_changes_again(change):
     assert (doc.texts, doc.figures, doc.charts, doc.finished_by, doc.version) == before
 
 
+def test_a_draft_is_finished_only_under_the_threshold_its_figures_went_by():
+    """The tenant's threshold for small counts changed after the figures were taken: take them anew first."""
+    doc = report(figures={**FIGURES, "suppression": {"threshold": 5}}, figures_generated_at=T0)
+    with pytest.raises(r.ThresholdChanged) as caught:
+        doc.finish(by="frida", by_name="Frida", roles={"forvaltningschef"}, charts={}, at=T0, threshold=10)
+    assert caught.value.http_status == 409 and caught.value.code == "report_threshold_changed"
+    assert "hämta nya siffror" in str(caught.value.sv) and doc.status is r.ReportStatus.draft
+    doc.finish(by="frida", by_name="Frida", roles={"forvaltningschef"}, charts={}, at=T0, threshold=5)
+    assert doc.frozen and doc.figures["suppression"]["threshold"] == 5
+
+
 def test_the_finisher_without_a_name_is_shown_by_id():
     doc = report(figures=FIGURES)
     doc.finish(by="frida", by_name="", roles={"forvaltningschef"}, charts={}, at=T0)

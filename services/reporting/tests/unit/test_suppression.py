@@ -13,9 +13,9 @@ KINDS = ("a", "b", "c", "d")
 BY_KIND = Equation("total", KINDS)
 
 
-def attacker_bounds(shown: dict, equations, threshold: int, hidden=()) -> dict:
-    """What a reader can work out: every equation, over and over, from what is shown (an independent
-    re-implementation of interval narrowing, with brute force over small totals where it can)."""
+def attacker_bounds(shown: dict, equations, threshold: int, hidden=(), known=None) -> dict:
+    """What a reader can work out: every equation, over and over, from what is shown and what the view's shape
+    tells (`known`: an interval by cell), an independent re-implementation of interval narrowing."""
     bounds = {}
     for key in set(shown) | set(hidden):
         value = shown.get(key)
@@ -27,17 +27,25 @@ def attacker_bounds(shown: dict, equations, threshold: int, hidden=()) -> dict:
             bounds[key] = [threshold, math.inf]
         else:
             bounds[key] = [value, value]
+        low, high = (known or {}).get(key, (0, math.inf))
+        bounds[key] = [max(bounds[key][0], low), min(bounds[key][1], high)]
     for _ in range(50):
+        changed = False
         for eq in equations:
-            for target in eq.cells:
-                others = [c for c in eq.cells if c != target]
-                if target == eq.total:
-                    lo = sum(bounds[c][0] for c in others)
-                    hi = sum(bounds[c][1] for c in others)
-                else:
-                    lo = bounds[eq.total][0] - sum(bounds[c][1] for c in others if c != eq.total)
-                    hi = bounds[eq.total][1] - sum(bounds[c][0] for c in others if c != eq.total)
-                bounds[target] = [max(bounds[target][0], lo), min(bounds[target][1], hi)]
+            total, parts = bounds[eq.total], [bounds[c] for c in eq.parts]
+            parts_low = sum(lo for lo, _ in parts)
+            parts_high = sum(hi for _, hi in parts if hi != math.inf)
+            unbounded = sum(1 for _, hi in parts if hi == math.inf)
+            narrowed = {eq.total: (parts_low, math.inf if unbounded else parts_high)}
+            for c, (lo, hi) in zip(eq.parts, parts):
+                others_high = math.inf if unbounded - (hi == math.inf) else parts_high - (0 if hi == math.inf else hi)
+                narrowed[c] = (total[0] - others_high, total[1] - (parts_low - lo))
+            for c, (lo, hi) in narrowed.items():
+                new = [max(bounds[c][0], lo), min(bounds[c][1], hi)]
+                if new != bounds[c]:
+                    bounds[c], changed = new, True
+        if not changed:
+            break
     return bounds
 
 
@@ -154,3 +162,46 @@ def test_a_table_of_units_hides_what_its_totals_would_give_back():
     assert PROTECTED in (shown[0]["avvikelse"], shown[0]["total"])
     # and the smallest unit's 3 cannot be worked out from the column of avvikelser (45 - 30 - 12)
     assert PROTECTED in (shown[0]["avvikelse"], shown[1]["avvikelse"])
+
+
+def test_what_a_reader_knows_from_the_views_shape_counts_too():
+    """Six units listed because each had a case, "< 5" each, under a total of 6: each had exactly one, unless the
+    total is hidden too."""
+    units = [f"u{i}" for i in range(6)]
+    cells = {"total": 6, **dict.fromkeys(units, 1)}
+    equation = Equation("total", tuple(units))
+    known = dict.fromkeys(units, (1, math.inf))
+    shown = suppress(cells, [equation], known=known)
+    assert shown["total"] == PROTECTED and all(shown[unit] == "< 5" for unit in units)
+    assert suppress(cells, [equation])["total"] == 6  # without the shape: 0 to 4 each, nothing pinned
+    with pytest.raises(ValueError):
+        suppress(cells, [equation], known={"u0": (2, 4)})  # a "knowledge" the figures contradict
+
+
+def test_an_equation_that_does_not_hold_on_the_figures_is_left_out():
+    shown = suppress({"total": 40, "a": 20, "b": 14, "c": 3, "d": 0}, [BY_KIND])  # 20 + 14 + 3 is not 40
+    assert shown == {"total": 40, "a": 20, "b": 14, "c": "< 5", "d": "< 5"}
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_table_of_many_units_is_searched_nearby_and_pins_nothing(seed):
+    """60 units × 5 kinds with row and column totals: past LARGE cells, remedies are weighed in their
+    neighbourhood, several a round; whatever the attacker subtracts, no small count is pinned down."""
+    rng = random.Random(seed)
+    kinds = ("a", "b", "c", "d", "e")
+    cells, equations = {}, []
+    for unit in range(60):
+        for kind in kinds:
+            cells[(unit, kind)] = rng.choice([0, 0, 0, 1, 2, 3, 6, 9, 25])
+        cells[(unit, "total")] = sum(cells[(unit, kind)] for kind in kinds)
+        equations.append(Equation((unit, "total"), tuple((unit, kind) for kind in kinds)))
+    for kind in (*kinds, "total"):
+        cells[("all", kind)] = sum(cells[(unit, kind)] for unit in range(60))
+        equations.append(Equation(("all", kind), tuple((unit, kind) for unit in range(60))))
+    shown = suppress(cells, equations)
+    bounds = attacker_bounds(shown, equations, 5)
+    assert len(cells) > 150  # the large view's search
+    for key, value in cells.items():
+        assert shown[key] == small(5) if value < 5 else shown[key] in (value, PROTECTED)
+        if 0 < value < 5:
+            assert bounds[key][0] < bounds[key][1], (key, value)
