@@ -12,7 +12,7 @@ import pytest
 from ordning_shared.problems import PROBLEM_CONTENT_TYPE, Problem
 from ordning_shared.testing import make_settings
 
-SERVICES = ("processes", "deviations", "risks", "reporting")
+SERVICES = ("processes", "deviations", "risks", "reporting", "notify")
 METHODS = {"get", "post", "put", "patch", "delete"}
 
 
@@ -133,10 +133,14 @@ def test_every_operation_declares_its_security(spec):
 
 
 def test_where_if_match_is_needed_the_etag_is_documented(spec):
-    """An update with If-Match, and the read of the same resource, document the ETag header of their answer."""
+    """An update with If-Match, and the read of the same resource, document the ETag header of their answer (a
+    delete with If-Match answers 204 with nothing to tag; the read of what it deletes still documents one)."""
     for path, method, operation, parameters in operations(spec):
         if any(p["in"] == "header" and p["name"] == "If-Match" for p in parameters):
-            for name, op in (("update", operation), ("read", spec["paths"][path].get("get"))):
+            if method == "delete":
+                assert set(operation["responses"]) & {"200", "204"}, (method, path)
+            updates = [] if method == "delete" else [("update", operation)]
+            for name, op in updates + [("read", spec["paths"][path].get("get"))]:
                 if op is not None:
                     answer = op["responses"]["200"]
                     assert answer["headers"]["ETag"]["required"] is True, (name, method, path)
@@ -155,6 +159,7 @@ def test_every_error_class_declares_its_answer():
     import ordning_processes.app  # noqa: F401
     import ordning_risks.app  # noqa: F401
     import ordning_reporting.app  # noqa: F401
+    import ordning_notify.app  # noqa: F401
 
     def subclasses(cls):
         for sub in cls.__subclasses__():
@@ -169,6 +174,7 @@ def test_every_error_class_declares_its_answer():
 
 @pytest.mark.parametrize("module", ["ordning_deviations.domain", "ordning_processes.domain", "ordning_risks.domain",
                                     "ordning_reporting.domain", "ordning_reporting.domain.reports",
+                                    "ordning_notify.domain",
                                     "ordning_shared.actions", "ordning_shared.problems"])
 def test_the_domain_and_its_errors_need_no_flask(module):
     code = f"import sys, {module}; assert 'flask' not in sys.modules, 'flask was imported'"

@@ -120,3 +120,40 @@ def test_the_public_endpoint_answers_as_documented_and_without_a_token(deviation
     assert limited.status_code == 429
     assert_documented(deviations, "POST", path, limited, "rate_limited")
     assert int(limited.headers["Retry-After"]) > 0
+
+
+@pytest.fixture
+def notify(tmp_path):
+    app = _app("notify", tmp_path)
+    yield app
+    app.extensions["ordning"].dispose()
+
+
+def test_the_rules_and_inbox_problems_answer_as_documented(notify):
+    client, admin, path = notify.test_client(), _admin(notify), "/api/v1/notification-rules"
+    rule = {"event_type": "se.ordning.deviation.reported.v1", "notice_kind": "case_reported",
+            "recipients": [{"role": "enhetschef"}]}
+    cases = [({**rule, "event_type": "se.ordning.deviation.vanished.v1"}, 422, "unknown_event_type"),
+             ({**rule, "recipients": [{"role": "kung"}]}, 422, "unknown_role"),
+             ({**rule, "conditions": [{"field": "reporter", "in": ["x"]}]}, 422, "invalid_rule"),
+             ({**rule, "cc": ["x"]}, 422, "unprocessable_entity")]
+    for body, status, code in cases:
+        answer = client.post(path, json=body, headers=admin)
+        assert answer.status_code == status, answer.json
+        assert_documented(notify, "POST", path, answer, code)
+    staff = {"Authorization": "Bearer " + issue_token(notify.config["settings"], "anna", TENANT, ["medarbetare"])}
+    forbidden = client.post(path, json=rule, headers=staff)
+    assert forbidden.status_code == 403
+    assert_documented(notify, "POST", path, forbidden, "forbidden")
+    made = client.post(path, json=rule, headers=admin)
+    one, url = "/api/v1/notification-rules/{rule_id}", f"{path}/{made.json['id']}"
+    for headers, status, code in (({}, 428, "if_match_required"), ({"If-Match": '"stale.0"'}, 412, "stale_etag")):
+        answer = client.patch(url, json={"enabled": False}, headers={**admin, **headers})
+        assert answer.status_code == status
+        assert_documented(notify, "PATCH", one, answer, code)
+    missing = client.get(f"{path}/00000000-0000-4000-8000-000000000000", headers=admin)
+    assert_documented(notify, "GET", one, missing, "rule_not_found")
+    notice = client.post("/api/v1/notices/00000000-0000-4000-8000-000000000000/read", headers=staff)
+    assert_documented(notify, "POST", "/api/v1/notices/{notice_id}/read", notice, "notice_not_found")
+    cursor = client.get("/api/v1/notices?cursor=garbage", headers=staff)
+    assert_documented(notify, "GET", "/api/v1/notices", cursor, "invalid_cursor")

@@ -624,6 +624,9 @@ def test_the_web_has_slash_and_the_apis_keep_their_paths(rendered):
         for path in ("/api/v1/figures", "/api/v1/patterns/flags", "/api/v1/volumes/x/varddygn/2026",
                      "/api/v1/region/figures", "/api/v1/region/consent", "/api/v1/suppression"):
             assert backend_of(path) == "ordning-reporting-api", (example, path)
+        for path in ("/api/v1/notices", "/api/v1/notices/count", "/api/v1/notices/x/read", "/api/v1/notices/read-all",
+                     "/api/v1/notification-rules", "/api/v1/notification-rules/x"):
+            assert backend_of(path) == "ordning-notify-api", (example, path)
         web = named(docs, "Ingress", WEB)
         api = named(docs, "Ingress", "ordning-deviations-api")
         assert web["spec"].get("tls") == api["spec"].get("tls")

@@ -96,12 +96,13 @@ def test_gunicorn_and_the_app_log_only_json_lines_and_one_access_line_per_reques
         "/api/v1/org-units"]  # one line per request
 
 
-def test_a_worker_starts_without_a_warning(tmp_path):
+@pytest.mark.parametrize("service", ["deviations", "notify"])  # notify's queue is bound to every event type
+def test_a_worker_starts_without_a_warning(tmp_path, service):
     env = dict(os.environ, ORDNING_ENV="embedded", ORDNING_DATA_DIR=str(tmp_path), ORDNING_LOG_LEVEL="INFO",
-               ORDNING_DEVIATIONS_DATABASE_URL=f"sqlite:///{tmp_path / 'deviations.db'}")
+               **{f"ORDNING_{service.upper()}_DATABASE_URL": f"sqlite:///{tmp_path / f'{service}.db'}"})
     env.pop("ORDNING_BROKER_URL", None)  # the embedded default: kombu's filesystem transport
-    migrate("deviations", env)
-    process = subprocess.Popen([sys.executable, "-c", "from ordning_deviations.app import worker; worker()"],
+    migrate(service, env)
+    process = subprocess.Popen([sys.executable, "-c", f"from ordning_{service}.app import worker; worker()"],
                                env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     printed: list[str] = []
     # Read as it prints, so the wait ends when the worker has started, however slow the machine is today.

@@ -24,6 +24,7 @@ def problem_classes() -> list[type[Problem]]:
     import ordning_processes.app  # noqa: F401
     import ordning_risks.app  # noqa: F401
     import ordning_reporting.app  # noqa: F401
+    import ordning_notify.app  # noqa: F401
 
     found, stack = [], [Problem]
     while stack:

@@ -57,6 +57,9 @@ PROBLEM_SCHEMA = {
                    "description": "Only when the request does not match the operation's schema (code "
                                   "unprocessable_entity): the messages per location (json, query) and field.",
                    "example": {"json": {"unit_id": ["Missing data for required field."]}}},
+        "pointer": {"type": "string", "description": "Where in the request body the problem is, as a JSON pointer "
+                                                     "(RFC 6901), when one part is to blame; never its value.",
+                    "example": "/recipients/0/role"},
         "rows": {"type": "array", "description": "Only when an uploaded file is refused (code csv_rejected): each bad "
                                                  "row, with its line (the header is line 1), column, code and "
                                                  "message (Swedish; message_en in English). Nothing was stored.",

@@ -77,7 +77,7 @@ def create_rule(data):
 
 
 @rules_blp.route("/<rule_id>", methods=["GET"], endpoint="get_rule")
-@rules_blp.raises(service.Forbidden)
+@rules_blp.raises(service.Forbidden, service.RuleNotFound)
 @rules_blp.response(200, RuleSchema, headers=openapi.ETAG)
 def get_rule(rule_id):
     """Read a notification rule
@@ -88,7 +88,7 @@ def get_rule(rule_id):
 
 
 @rules_blp.route("/<rule_id>", methods=["PATCH"])
-@rules_blp.raises(service.Forbidden, *RULE_PROBLEMS)
+@rules_blp.raises(service.Forbidden, service.RuleNotFound, *RULE_PROBLEMS)
 @rules_blp.checks_if_match
 @rules_blp.arguments(RulePatchSchema)
 @rules_blp.response(200, RuleSchema, headers=openapi.ETAG)
@@ -102,7 +102,7 @@ def patch_rule(data, rule_id):
 
 
 @rules_blp.route("/<rule_id>", methods=["DELETE"])
-@rules_blp.raises(service.Forbidden)
+@rules_blp.raises(service.Forbidden, service.RuleNotFound)
 @rules_blp.checks_if_match
 @rules_blp.response(204)
 def delete_rule(rule_id):

@@ -121,43 +121,44 @@ def rule_from_fields(*, tenant: str, event_type: str, notice_kind: str, recipien
                      created_at: datetime | None = None, updated_at: datetime | None = None) -> Rule:
     """A rule from its parts as the API (schemas.py) or the defaults give them, checked whole: the first thing
     wrong is raised as a problem (422), so nothing of a bad rule is stored."""
+    # A problem names where in the rule it is wrong (a JSON pointer), never the value: that may be anything.
     if event_type not in EVENT_TYPES:
         raise UnknownEventType("Händelsetypen finns inte i händelsekatalogen.",
-                               "The event type is not in the event catalogue.", event_type=_short(event_type))
+                               "The event type is not in the event catalogue.", pointer="/event_type")
     fields = EVENT_FIELDS[event_type]
     if notice_kind not in NOTICE_KINDS:
-        raise InvalidRule("Notistypen är okänd.", "The notice kind is unknown.", notice_kind=_short(notice_kind))
+        raise InvalidRule("Notistypen är okänd.", "The notice kind is unknown.", pointer="/notice_kind")
     unit_field = unit_field or ("unit_id" if "unit_id" in fields else _first_unit_field(fields))
     if unit_field is None or unit_field not in fields or not unit_field.endswith("unit_id"):
         raise InvalidRule("Händelsetypen har inget sådant enhetsfält.", "The event type has no such unit field.",
-                          unit_field=_short(unit_field or ""))
+                          pointer="/unit_field")
     parsed_conditions = []
-    for condition in conditions:
+    for index, condition in enumerate(conditions):
         name = condition["field"]
         if name not in fields:
             raise InvalidRule("Ett villkor gäller ett fält som händelsetypen inte har.",
-                              "A condition is on a field the event type does not carry.", field=_short(name))
-        values = condition.get("in")
-        if values is None:
-            values = [condition["equals"]]
-        parsed_conditions.append(Condition(name, tuple(values)))
+                              "A condition is on a field the event type does not carry.",
+                              pointer=f"/conditions/{index}/field")
+        parsed_conditions.append(Condition(name, tuple(condition["in"])))
     parsed_recipients = []
-    for recipient in recipients:
+    for index, recipient in enumerate(recipients):
         if recipient.get("payload"):
             name = recipient["payload"]
             if name not in fields or name not in PERSON_FIELDS:
                 raise InvalidRule("Mottagarfältet finns inte i händelsetypen eller anger ingen person.",
                                   "The recipient field is not in the event type or names no person.",
-                                  field=_short(name))
+                                  pointer=f"/recipients/{index}/payload")
             parsed_recipients.append(Recipient(payload=name))
             continue
         role = recipient.get("role")
         if role not in RECIPIENT_ROLES:
             raise UnknownRole("Rollen är okänd; ange en roll som innehas vid en enhet.",
-                              "The role is unknown; give a role held at an org unit.", role=_short(str(role)))
+                              "The role is unknown; give a role held at an org unit.",
+                              pointer=f"/recipients/{index}/role")
         parsed_recipients.append(Recipient(role=role, at=recipient.get("at") or "unit"))
     if not parsed_recipients:
-        raise InvalidRule("Regeln måste ha minst en mottagare.", "The rule must have at least one recipient.")
+        raise InvalidRule("Regeln måste ha minst en mottagare.", "The rule must have at least one recipient.",
+                          pointer="/recipients")
     return Rule(id=rule_id or str(uuid.uuid4()), tenant=tenant, event_type=event_type, notice_kind=notice_kind,
                 recipients=tuple(parsed_recipients), conditions=tuple(parsed_conditions), unit_field=unit_field,
                 enabled=enabled, default_key=default_key, version=version, created_at=created_at,
@@ -167,11 +168,6 @@ def rule_from_fields(*, tenant: str, event_type: str, notice_kind: str, recipien
 def _first_unit_field(fields: frozenset) -> str | None:
     candidates = sorted(name for name in fields if name.endswith("unit_id"))
     return candidates[0] if candidates else None
-
-
-def _short(value: str) -> str:
-    """A value named back in a problem, cut short: the problem must not carry a megabyte back."""
-    return value if len(value) <= 120 else value[:120] + "…"
 
 
 def changed_rule(rule: Rule, **fields) -> Rule:

@@ -124,32 +124,45 @@ class RulePatchSchema(RuleCreateSchema):
 
 
 class ConditionOutSchema(Schema):
-    field = fields.String(metadata={"example": "kind"})
-    in_ = fields.List(fields.Raw(metadata={"type": ["string", "integer", "boolean"]}), data_key="in",
-                      metadata={"example": ["lex_sarah"]})
+    field = fields.String(metadata={"description": "A field of the event's payload.", "example": "kind"})
+    in_ = fields.List(fields.Raw(metadata={"type": ["string", "integer", "boolean"],
+                                           "description": "A value the field may hold.", "example": "lex_sarah"}),
+                      data_key="in", metadata={"description": "The rule matches when the field holds one of these.",
+                                               "example": ["lex_sarah"]})
 
 
 class RecipientOutSchema(Schema):
-    role = fields.String(metadata={"example": "enhetschef"})
-    at = fields.String(metadata={"example": "unit"})
-    payload = fields.String(metadata={"example": "owner_id"})
+    role = fields.String(metadata={"description": "The holders of this role (absent for a payload recipient).",
+                                   "example": "enhetschef"})
+    at = fields.String(metadata={"description": "Where the role's holders are looked for: unit, verksamhetsomrade, "
+                                                "forvaltning or tenant.", "example": "unit"})
+    payload = fields.String(metadata={"description": "The payload field naming the person (absent for a role).",
+                                      "example": "owner_id"})
 
 
 class RuleSchema(Schema):
     id = fields.String(metadata={"description": "The rule's id.", "example": RULE_ID})
-    event_type = fields.String(metadata={"example": "se.ordning.deviation.reported.v1"})
-    notice_kind = fields.String(metadata={"example": "lex_sarah_reported"})
+    event_type = fields.String(metadata={"description": "The event type the rule reacts to.",
+                                         "example": "se.ordning.deviation.reported.v1"})
+    notice_kind = fields.String(metadata={"description": "The kind of notice it gives.",
+                                          "example": "lex_sarah_reported"})
     notice_kind_label = fields.String(metadata={"description": "The notice kind in Swedish.",
                                                 "example": "Ny lex Sarah-rapport"})
-    conditions = fields.List(fields.Nested(ConditionOutSchema))
-    recipients = fields.List(fields.Nested(RecipientOutSchema))
-    unit_field = fields.String(metadata={"example": "unit_id"})
-    enabled = fields.Boolean(metadata={"example": True})
+    conditions = fields.List(fields.Nested(ConditionOutSchema), metadata={
+        "description": "All must hold for the rule to match.",
+        "example": [{"field": "kind", "in": ["lex_sarah"]}]})
+    recipients = fields.List(fields.Nested(RecipientOutSchema), metadata={
+        "description": "Who is told.", "example": [{"role": "enhetschef", "at": "unit"}]})
+    unit_field = fields.String(metadata={"description": "The payload field naming the unit the recipients are "
+                                                        "found from.", "example": "unit_id"})
+    enabled = fields.Boolean(metadata={"description": "Off: the rule gives no notices.", "example": True})
     default_key = fields.String(allow_none=True, metadata={
         "description": "The default rule it was seeded from; null for a rule made through the API.",
         "example": "lex_sarah_reported"})
-    created_at = fields.DateTime(metadata={"example": "2026-05-12T08:30:00+00:00"})
-    updated_at = fields.DateTime(metadata={"example": "2026-05-12T08:30:00+00:00"})
+    created_at = fields.DateTime(metadata={"description": "When the rule was made.",
+                                           "example": "2026-05-12T08:30:00+00:00"})
+    updated_at = fields.DateTime(metadata={"description": "When it was last changed.",
+                                           "example": "2026-05-12T08:30:00+00:00"})
     version = fields.Integer(metadata={"description": "The rule's version (its ETag's number).", "example": 1})
 
     def dump(self, obj, **kwargs):
@@ -171,17 +184,19 @@ class NoticeSchema(Schema):
     kind = fields.String(metadata={"description": "The notice kind's code.", "example": "lex_sarah_reported"})
     kind_label = fields.String(metadata={"description": "The kind in Swedish: the notice's subject line with the "
                                                         "unit's name.", "example": "Ny lex Sarah-rapport"})
-    unit_id = fields.String(allow_none=True, metadata={"example": UNIT_ID})
+    unit_id = fields.String(allow_none=True, metadata={"description": "The unit it concerns.", "example": UNIT_ID})
     unit_name = fields.String(allow_none=True, metadata={"description": "The unit's name (not personal data).",
                                                          "example": "Hemtjänst Norr"})
     subject_type = fields.String(metadata={"description": "What it is about: deviation, action, risk, document...",
                                            "example": "deviation"})
-    subject_id = fields.String(metadata={"example": DEVIATION_ID})
+    subject_id = fields.String(metadata={"description": "The id of what it is about.", "example": DEVIATION_ID})
     link = fields.String(metadata={"description": "The path of the web page about it, in the owning service.",
                                    "example": f"/arenden/{DEVIATION_ID}"})
-    created_at = fields.DateTime(metadata={"example": "2026-05-12T08:30:00+00:00"})
-    read_at = fields.DateTime(allow_none=True, metadata={"example": None})
-    read = fields.Boolean(metadata={"example": False})
+    created_at = fields.DateTime(metadata={"description": "When the notice was given.",
+                                           "example": "2026-05-12T08:30:00+00:00"})
+    read_at = fields.DateTime(allow_none=True, metadata={"description": "When you marked it read; null: unread.",
+                                                         "example": None})
+    read = fields.Boolean(metadata={"description": "Whether you have marked it read.", "example": False})
 
 
 class NoticePageSchema(Schema):
@@ -196,7 +211,8 @@ class NoticeArgsSchema(Schema):
     state = f.Choice(["unread", "read", "all"], load_default="all", metadata={
         "description": "unread, read or all (default).", "example": "unread"})
     cursor = fields.String(validate=validate.Length(min=1, max=512), metadata={
-        "description": "next_cursor of the previous page."})
+        "description": "next_cursor of the previous page.",
+        "example": "WzEsIi1jcmVhdGVkX2F0IiwiMjAyNi0wNS0xMlQwODozMDowMCswMDowMCIsIjBjOWI4YTdkIl0"})
     limit = f.BoundedInteger(1, 100, strict=False, load_default=50, metadata={
         "description": "Page size, 1-100.", "example": 50})
 
