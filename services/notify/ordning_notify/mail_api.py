@@ -56,7 +56,8 @@ class PreferencesSchema(Schema):
         "example": {"lex_sarah_reported": "Ny lex Sarah-rapport"}})
     digest_hour = fields.Integer(metadata={"description": "The digest's hour, Swedish time.", "example": 7})
     version = fields.Integer(metadata={"description": "0 until you first save; the ETag's number.", "example": 1})
-    updated_at = fields.DateTime(allow_none=True, metadata={"example": "2026-05-12T08:30:00+00:00"})
+    updated_at = fields.DateTime(allow_none=True, metadata={"description": "When you last saved them; null before.",
+                                                            "example": "2026-05-12T08:30:00+00:00"})
 
 
 def _with_etag(body: dict):
