@@ -589,7 +589,7 @@ def send_job(platform) -> PeriodicJob:
 
     def run():
         outcome = send_due(platform.engine, settings, transport_for(settings))
-        return {name: value for name, value in vars(outcome).items() if value} or "nothing due"
+        return {name: value for name, value in vars(outcome).items() if value}  # empty: nothing was due
 
     return PeriodicJob("mail", settings.mail_poll_seconds, run)
 
@@ -597,7 +597,12 @@ def send_job(platform) -> PeriodicJob:
 def digest_job(platform) -> PeriodicJob:
     if transport_for(platform.settings) is None:
         return PeriodicJob("mail-digest", 3600.0, lambda: "off: no ORDNING_SMTP_HOST")
-    return PeriodicJob("mail-digest", DIGEST_EVERY_SECONDS, lambda: {"digests": make_digests(platform.engine)})
+
+    def run():
+        made = make_digests(platform.engine)
+        return {"digests": made} if made else {}
+
+    return PeriodicJob("mail-digest", DIGEST_EVERY_SECONDS, run)
 
 
 # --------------------------------------------------------------------------
