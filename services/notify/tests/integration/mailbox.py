@@ -8,6 +8,7 @@ from dataclasses import replace
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 
+import pytest
 from aiosmtpd.controller import Controller
 
 SENDER = "Ordning <noreply@tyreso.se>"
@@ -62,6 +63,13 @@ class Mailbox:
     def recipients(self) -> list[str]:
         with self._lock:
             return sorted(address for recipients, _mail in self.received for address in recipients)
+
+
+@pytest.fixture
+def mailbox():
+    """A real SMTP server for the test (import the fixture where it is used)."""
+    with Mailbox() as box:
+        yield box
 
 
 def mail_settings(settings, port: int):

@@ -17,19 +17,13 @@ from ordning_notify import mail
 from ordning_notify.mail import mail_deliveries
 
 from .conftest import A, B, CHEF_E1, CHEF_EB, FCHEF_F, VCHEF_V, reported_event_body
-from .mailbox import WEB, Mailbox, mail_settings
+from .mailbox import WEB, mail_settings, mailbox  # noqa: F401 - the SMTP server fixture
 
 pytestmark = pytest.mark.integration
 P = "/api/v1/notification-preferences"
 FIRST = '"notification-preferences.0"'
 ERIK, VERA, FRIDA = "erik.berg@tyreso.se", "vera.viklund@tyreso.se", "frida.falk@tyreso.se"
 ADDRESSES = (ERIK, VERA, FRIDA)
-
-
-@pytest.fixture
-def mailbox():
-    with Mailbox() as box:
-        yield box
 
 
 @pytest.fixture

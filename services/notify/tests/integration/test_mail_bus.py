@@ -20,19 +20,13 @@ from ordning_notify import mail
 from ordning_notify.handlers import HANDLERS
 
 from .conftest import A, CHEF_E1, FCHEF_F, ROLE_HOLDERS, VCHEF_V, reported_event_body, role_event_body
-from .mailbox import Mailbox, mail_environment, mail_settings
+from .mailbox import mail_environment, mail_settings, mailbox  # noqa: F401 - the SMTP server fixture
 from .test_bus import _worker_env, bus_env  # noqa: F401 - the bus fixture, on the settings below
 
 pytestmark = pytest.mark.integration
 P = "/api/v1/notification-preferences"
 ADDRESSES = {"erik": "erik.berg@tyreso.se", "vera": "vera.viklund@tyreso.se", "frida": "frida.falk@tyreso.se"}
 LINK = re.compile(r"/arenden/([0-9a-f-]{36})")
-
-
-@pytest.fixture
-def mailbox():
-    with Mailbox() as box:
-        yield box
 
 
 @pytest.fixture
