@@ -299,6 +299,9 @@ class Settings:
             raise ConfigError("ORDNING_SMTP_FROM must be an address, e.g. Ordning <noreply@kommun.se>")
         if self.web_url and not self.web_url.startswith(("https://", "http://")):
             raise ConfigError("ORDNING_WEB_URL must be the web's address, e.g. https://ordning.kommun.se")
+        if not (self.smtp_username + self.smtp_password).isascii():
+            raise ConfigError("ORDNING_SMTP_USERNAME and the SMTP password must be ASCII: SMTP's login carries "
+                              "nothing else")
         if self.smtp_host and self.env == PRODUCTION:
             missing = [name for name, value in (("ORDNING_SMTP_FROM", self.smtp_from),
                                                 ("ORDNING_WEB_URL", self.web_url)) if not value]

@@ -400,16 +400,24 @@ class SmtpTransport:
             smtp = smtplib.SMTP_SSL(s.smtp_host, s.smtp_port, timeout=self.timeout, context=context)
         else:
             smtp = smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=self.timeout)
-            if s.smtp_starttls:
+        try:
+            if s.smtp_starttls and s.smtp_port != 465:
                 smtp.starttls(context=context)
-        if s.smtp_username:
-            smtp.login(s.smtp_username, s.smtp_password)
+            if s.smtp_username:
+                smtp.login(s.smtp_username, s.smtp_password)
+        except BaseException:
+            smtp.close()
+            raise
         return smtp
 
     def send(self, mail: EmailMessage) -> None:
-        try:
-            if self._smtp is None:
+        if self._smtp is None:
+            try:
                 self._smtp = self._connect()
+            except (OSError, smtplib.SMTPException, ValueError) as error:
+                # down, unreachable, no STARTTLS, the login refused (or not ASCII, which smtplib cannot send)
+                raise ServerUnavailable(type(error).__name__) from None
+        try:
             self._smtp.send_message(mail)
         except smtplib.SMTPRecipientsRefused as refused:
             # The message says whom (the address): only the codes count.
@@ -421,6 +429,9 @@ class SmtpTransport:
             if refused.smtp_code >= 500:
                 raise MailRefused(f"refused with {refused.smtp_code}") from None
             raise
+        except smtplib.SMTPNotSupportedError:
+            # an address that needs SMTPUTF8 (non-ASCII before the @), which this server does not speak
+            raise MailRefused("needs SMTPUTF8") from None
         except (OSError, smtplib.SMTPException) as error:
             self.close()
             raise ServerUnavailable(type(error).__name__) from None
@@ -526,21 +537,22 @@ def send_due(engine, settings: Settings, transport, now=utcnow, limit: int = 200
                 if delivery is None:
                     break
                 prefs = load_preferences(conn, delivery.tenant, delivery.recipient)
-                mail = None
-                if prefs.address and delivery.created_at > moment - MAIL_MAX_AGE:
-                    mail = _compose(conn, delivery, settings, prefs.address, moment)
-                if mail is None:  # no address any more, too old, or its notices are gone
-                    _mark(conn, delivery, status=CANCELLED)
-                    conn.commit()
-                    result.cancelled += 1
-                    continue
                 try:
-                    transport.send(mail)
-                except (MailRefused, ServerUnavailable, OSError, smtplib.SMTPException) as error:
+                    mail = None
+                    if prefs.address and delivery.created_at > moment - MAIL_MAX_AGE:
+                        mail = _compose(conn, delivery, settings, prefs.address, moment)
+                    if mail is not None:
+                        transport.send(mail)
+                except Exception as error:  # whatever it is, it counts against this mail: none blocks the others
                     stop = _failed(conn, delivery, error, settings, moment, result)
                     conn.commit()
                     if stop:
                         break
+                    continue
+                if mail is None:  # no address any more, too old, or its notices are gone
+                    _mark(conn, delivery, status=CANCELLED)
+                    conn.commit()
+                    result.cancelled += 1
                     continue
                 _mark(conn, delivery, status=SENT, sent_at=moment, attempts=delivery.attempts + 1, last_error=None)
                 conn.commit()

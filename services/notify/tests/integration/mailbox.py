@@ -26,10 +26,11 @@ class Mailbox:
     """What an SMTP server took: (envelope recipients, the parsed mail) each. `answer`, when set, is what the
     server says to every mail's data instead of taking it (e.g. "550 5.1.1 No such user")."""
 
-    def __init__(self, port: int | None = None):
+    def __init__(self, port: int | None = None, login: tuple[str, str] | None = None):
         self.port = port or free_port()
         self.received: list[tuple[list[str], EmailMessage]] = []
         self.answer: str | None = None
+        self.login = login  # (username, password) the server requires, over the plain connection of a test
         self._lock = threading.Lock()
         self._controller: Controller | None = None
 
@@ -40,8 +41,16 @@ class Mailbox:
             self.received.append((list(envelope.rcpt_tos), message_from_bytes(envelope.content, policy=policy.default)))
         return "250 2.0.0 OK"
 
+    def _authenticate(self, server, session, envelope, mechanism, auth_data):
+        from aiosmtpd.smtp import AuthResult
+
+        given = (auth_data.login.decode(), auth_data.password.decode())
+        return AuthResult(success=given == self.login)
+
     def start(self) -> "Mailbox":
-        self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        login = {"auth_required": True, "auth_require_tls": False, "authenticator": self._authenticate} \
+            if self.login else {}
+        self._controller = Controller(self, hostname="127.0.0.1", port=self.port, **login)
         self._controller.start()
         return self
 

@@ -242,6 +242,51 @@ def test_a_mail_that_keeps_failing_is_marked_failed_and_counted_without_the_addr
     assert metrics("ordning_mail_failed_total", {"service": "notify", "kind": "case_reported"}) is not None
 
 
+def test_the_worker_logs_in_to_a_server_that_asks_and_keeps_the_mail_when_the_login_fails(env, caplog):
+    from dataclasses import replace
+
+    from .mailbox import Mailbox
+
+    caplog.set_level(logging.DEBUG)
+    env.feed_roles()
+    choose(env, CHEF_E1, {"address": ERIK})
+    env.feed(reported_event_body(A, "e1", "avvikelse"))
+    with Mailbox(login=("ordning", "ratt-losen")) as guarded:
+        wrong = replace(env.settings, smtp_port=guarded.port, smtp_username="ordning", smtp_password="fel-losen")
+        start = mail.utcnow()
+        refused = mail.send_due(env.platform.engine, wrong, mail.transport_for(wrong), now=lambda: start)
+        assert (refused.sent, refused.retrying) == (0, 1) and guarded.received == []
+        assert deliveries(env)[0].last_error == "ServerUnavailable"
+        right = replace(wrong, smtp_password="ratt-losen")
+        later = start + timedelta(seconds=1)
+        assert mail.send_due(env.platform.engine, right, mail.transport_for(right), now=lambda: later).sent == 1
+        assert guarded.recipients() == [ERIK]
+    assert "losen" not in logged(caplog) and ERIK not in logged(caplog)
+
+
+def test_a_mail_that_breaks_the_sending_counts_against_itself_and_blocks_no_other(env, mailbox):
+    env.feed_roles()
+    chiefs_choose_mail(env)
+    env.feed(reported_event_body(A, "e1", "lex_sarah"))
+    smtp, broken = mail.transport_for(env.settings), []
+
+    class Breaking:
+        def send(self, message):
+            if not broken:
+                broken.append(message["To"])
+                raise RuntimeError(f"unexpected, about {message['To']}")
+            smtp.send(message)
+
+        def close(self):
+            smtp.close()
+
+    start = mail.utcnow()  # one moment: the broken mail's next try is not due again within the run
+    outcome = mail.send_due(env.platform.engine, env.settings, Breaking(), now=lambda: start)
+    assert (outcome.sent, outcome.retrying) == (2, 1)
+    assert mailbox.recipients() == sorted(set(ADDRESSES) - set(broken))
+    assert [row.last_error for row in deliveries(env) if row.status == "pending"] == ["RuntimeError"]
+
+
 def test_a_mail_whose_person_removed_their_address_is_not_sent(env, mailbox):
     env.feed_roles()
     choose(env, CHEF_E1, {"address": ERIK})

@@ -114,6 +114,7 @@ def test_the_smtp_settings_are_read_and_checked(tmp_path):
                          ({"ORDNING_SMTP_STARTTLS": "false"}, "in clear"),
                          ({"ORDNING_SMTP_PORT": "70000"}, "ORDNING_SMTP_PORT"),
                          ({"ORDNING_SMTP_FROM": "ingen adress"}, "ORDNING_SMTP_FROM"),
+                         ({"ORDNING_SMTP_PASSWORD": "lösenord"}, "must be ASCII"),
                          ({"ORDNING_MAIL_RETRY_DELAYS": ""}, None)]:
         environ = {**PRODUCTION, "ORDNING_SMTP_HOST": "smtp.tyreso.se", "ORDNING_SMTP_USERNAME": "ordning",
                    "ORDNING_SMTP_FROM": "noreply@tyreso.se", "ORDNING_WEB_URL": "https://o.se", **broken}
