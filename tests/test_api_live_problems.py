@@ -157,3 +157,20 @@ def test_the_rules_and_inbox_problems_answer_as_documented(notify):
     assert_documented(notify, "POST", "/api/v1/notices/{notice_id}/read", notice, "notice_not_found")
     cursor = client.get("/api/v1/notices?cursor=garbage", headers=staff)
     assert_documented(notify, "GET", "/api/v1/notices", cursor, "invalid_cursor")
+
+
+def test_the_notice_preferences_problems_answer_as_documented(notify):
+    client, path = notify.test_client(), "/api/v1/notification-preferences"
+    erik = {"Authorization": "Bearer " + issue_token(notify.config["settings"], "erik", TENANT, ["enhetschef"])}
+    first = {**erik, "If-Match": '"notification-preferences.0"'}
+    cases = [(erik, {"address": "erik@tyreso.se"}, 428, "if_match_required"),
+             ({**erik, "If-Match": '"notification-preferences.7"'}, {}, 412, "stale_etag"),
+             (first, {"kinds": {"no_such_kind": "off"}}, 422, "unknown_notice_kind"),
+             (first, {"address": "inte en adress"}, 422, "unprocessable_entity"),
+             (first, {"address": "erik@tyreso.se", "cc": "x"}, 422, "unprocessable_entity")]
+    for headers, body, status, code in cases:
+        answer = client.put(path, json=body, headers=headers)
+        assert answer.status_code == status, answer.json
+        assert_documented(notify, "PUT", path, answer, code)
+        assert "inte en adress" not in answer.get_data(as_text=True)
+    assert client.put(path, json={"address": "erik@tyreso.se"}, headers=first).status_code == 200

@@ -626,7 +626,8 @@ def test_the_web_has_slash_and_the_apis_keep_their_paths(rendered):
                      "/api/v1/region/figures", "/api/v1/region/consent", "/api/v1/suppression"):
             assert backend_of(path) == "ordning-reporting-api", (example, path)
         for path in ("/api/v1/notices", "/api/v1/notices/count", "/api/v1/notices/x/read", "/api/v1/notices/read-all",
-                     "/api/v1/notification-rules", "/api/v1/notification-rules/x"):
+                     "/api/v1/notification-rules", "/api/v1/notification-rules/x",
+                     "/api/v1/notification-preferences"):
             assert backend_of(path) == "ordning-notify-api", (example, path)
         web = named(docs, "Ingress", WEB)
         api = named(docs, "Ingress", "ordning-deviations-api")
@@ -705,5 +706,86 @@ def test_the_web_needs_its_client_and_its_secret_and_keeps_secrets_out_of_values
                           ({"replicaz": 2}, "replicaz")):
         merged = chart.merge_values(values)
         _deep_update(merged["web"], change)
+        with pytest.raises(helm_python.HelmValuesError, match=where):
+            chart.validate_schema(merged)
+
+
+SMTP_PASSWORD = "/var/run/secrets/ordning/smtp"
+
+
+def _egress_ports(policy) -> set:
+    return {port["port"] for rule in policy["spec"]["egress"] for port in rule["ports"]}
+
+
+def test_the_notify_worker_alone_mails_with_the_smtp_password_and_a_way_to_the_smtp_port(rendered, tmp_path):
+    docs = rendered["tyreso"]
+    data = named(docs, "ConfigMap", "ordning-notify-settings")["data"]
+    assert {name: data[name] for name in data if name.startswith(("ORDNING_SMTP_", "ORDNING_WEB_URL"))} == {
+        "ORDNING_SMTP_HOST": "smtp.tyreso.se", "ORDNING_SMTP_PORT": "587", "ORDNING_SMTP_STARTTLS": "true",
+        "ORDNING_SMTP_FROM": "Ordning <noreply@tyreso.se>", "ORDNING_SMTP_USERNAME": "ordning",
+        "ORDNING_WEB_URL": "https://ordning.tyreso.se"}
+    worker = named(docs, "Deployment", "ordning-notify-worker")["spec"]["template"]["spec"]
+    assert _secret_volumes(worker)[SMTP_PASSWORD] == ("ordning-smtp", "smtp-password")
+    environ = {item["name"]: item["value"] for item in worker["containers"][0]["env"]}
+    assert environ == {"ORDNING_SMTP_PASSWORD_FILE": f"{SMTP_PASSWORD}/password"}
+    # what the worker is given is a configuration the service accepts, the password read from its file
+    for name, text in (("password", "hemligt"), ("database", "postgresql://n:pw@pg/notify"), ("broker", "amqp://mq//")):
+        (tmp_path / name).write_text(text)
+    settings = Settings.from_env("notify", {**data, "ORDNING_SMTP_PASSWORD_FILE": str(tmp_path / "password"),
+                                            "ORDNING_NOTIFY_DATABASE_URL_FILE": str(tmp_path / "database"),
+                                            "ORDNING_BROKER_URL_FILE": str(tmp_path / "broker")})
+    assert (settings.smtp_host, settings.smtp_password, settings.smtp_starttls) == ("smtp.tyreso.se", "hemligt", True)
+    # no other pod mounts the password or names its file
+    for kind, name in (("Deployment", "ordning-notify-api"), ("Job", "ordning-notify-migrations"),
+                       ("Deployment", "ordning-deviations-worker")):
+        pod = named(docs, kind, name)["spec"]["template"]["spec"]
+        assert SMTP_PASSWORD not in _secret_volumes(pod), name
+        assert "ORDNING_SMTP_PASSWORD_FILE" not in {item["name"] for item in pod["containers"][0].get("env", [])}
+    for service in SERVICES_WITH_CODE:
+        if service != "notify":
+            assert not [n for n in named(docs, "ConfigMap", f"ordning-{service}-settings")["data"]
+                        if n.startswith("ORDNING_SMTP_")], service
+    policy = named(docs, "NetworkPolicy", "ordning-notify-worker")
+    assert _egress_ports(policy) == {53, 5432, 5672, 587}
+    smtp = next(rule for rule in policy["spec"]["egress"] if rule["ports"][0]["port"] == 587)
+    assert smtp["to"] == [{"ipBlock": {"cidr": "10.40.20.25/32"}}]
+    assert 587 not in _egress_ports(named(docs, "NetworkPolicy", "ordning-notify-api"))
+    assert 587 not in _egress_ports(named(docs, "NetworkPolicy", "ordning-deviations-worker"))
+
+
+def test_without_an_smtp_host_nothing_of_mail_is_rendered(rendered):
+    docs = rendered["ockero"]
+    data = named(docs, "ConfigMap", "ordning-notify-settings")["data"]
+    assert not [name for name in data if name.startswith("ORDNING_SMTP_")]
+    worker = named(docs, "Deployment", "ordning-notify-worker")["spec"]["template"]["spec"]
+    assert SMTP_PASSWORD not in _secret_volumes(worker) and "env" not in worker["containers"][0]
+    assert _egress_ports(named(docs, "NetworkPolicy", "ordning-notify-worker")) == {53, 5432, 5672}
+
+
+def test_mail_settings_that_cannot_work_stop_the_install_with_a_clear_message():
+    values = example_values(ROOT / "deploy" / "helm" / "examples" / "tyreso.yaml")
+    for change, message in (({"from": ""}, "mail.from"), ({"existingSecret": ""}, "mail.existingSecret"),
+                            ({"startTls": False}, "mail.startTls")):
+        broken = copy.deepcopy(values)
+        broken["mail"].update(change)
+        with pytest.raises(helm_python.HelmError, match=re.escape(message)):
+            render(broken)
+    implicit_tls = copy.deepcopy(values)
+    implicit_tls["mail"].update(startTls=False, smtpPort=465)
+    docs = render(implicit_tls)
+    assert 465 in _egress_ports(named(docs, "NetworkPolicy", "ordning-notify-worker"))
+    anywhere = copy.deepcopy(values)  # no smtpTo: the SMTP port anywhere, and only it
+    anywhere["networkPolicy"].pop("smtpTo")
+    anywhere["mail"]["webUrl"] = "https://kvalitet.tyreso.se"
+    docs = render(anywhere)
+    smtp = next(rule for rule in named(docs, "NetworkPolicy", "ordning-notify-worker")["spec"]["egress"]
+                if rule["ports"][0]["port"] == 587)
+    assert "to" not in smtp
+    assert named(docs, "ConfigMap", "ordning-notify-settings")["data"]["ORDNING_WEB_URL"] == "https://kvalitet.tyreso.se"
+    chart = helm_python.Chart.load(CHART)
+    for change, where in (({"smtpHost": "smtp.tyreso.se; curl x"}, "smtpHost"), ({"smtpPort": 0}, "smtpPort"),
+                          ({"password": "hunter2"}, "password"), ({"webUrl": "http://o.tyreso.se"}, "webUrl")):
+        merged = chart.merge_values(values)
+        _deep_update(merged["mail"], change)
         with pytest.raises(helm_python.HelmValuesError, match=where):
             chart.validate_schema(merged)

@@ -577,6 +577,9 @@ def notify_service(settings) -> Service:
                                                                             "recipients": [{"role": "mas"}]},
               ("POST", "/api/v1/notices/read-all"): lambda v: {},
               ("POST", "/api/v1/notices/<notice_id>/read"): lambda v: {},
+              ("PUT", "/api/v1/notification-preferences"): lambda v: {
+                  "address": "adam.admin@tyreso.se", "kinds": {"lex_sarah_reported": "immediate",
+                                                               "case_reported": "digest"}, "digest_hour": 7},
               ("POST", "/dev/token"): lambda v: {"user": "anna"}}
     queries = {("GET", "/api/v1/notices"): lambda v: {"state": "unread", "cursor": v["cursor"], "limit": "1"}}
     return Service(app, client, platform, headers, fresh, bodies, queries, probes=15)

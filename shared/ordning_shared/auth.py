@@ -46,6 +46,9 @@ class Principal:
     roles: frozenset = field(default_factory=frozenset)
     org_units: tuple = ()
     name: str = ""
+    # The identity provider's e-mail claim, as it gave it (empty without one): personal data, so left out of
+    # the repr that a log line or an error might show. The notify service offers it as the address for mail.
+    email: str = field(default="", repr=False)
 
     def has_any(self, *roles: str) -> bool:
         return bool(self.roles.intersection(roles))
@@ -62,7 +65,18 @@ class Principal:
                                "must be lists.")
         return cls(subject=str(claims["sub"]), tenant=tenant,
                    roles=frozenset(r for r in roles if r in ROLES),
-                   org_units=tuple(str(u) for u in units), name=str(claims.get("name", "")))
+                   org_units=tuple(str(u) for u in units), name=str(claims.get("name", "")),
+                   email=_email_claim(claims.get("email")))
+
+
+EMAIL_CLAIM_MAX = 320  # RFC 5321's longest address
+
+
+def _email_claim(value) -> str:
+    """The token's e-mail claim when it is a plausible address at all; anything else counts as none."""
+    if isinstance(value, str) and 3 <= len(value) <= EMAIL_CLAIM_MAX and "@" in value and value.isprintable():
+        return value.strip()
+    return ""
 
 
 class LocalIssuer:
@@ -102,10 +116,13 @@ class LocalIssuer:
     def public_key(self):
         return self.private_key().public_key()
 
-    def issue(self, subject: str, tenant: str, roles, org_units, name: str = "", ttl: int = 8 * 3600) -> str:
+    def issue(self, subject: str, tenant: str, roles, org_units, name: str = "", ttl: int = 8 * 3600,
+              email: str = "") -> str:
         now = int(time.time())
         claims = {"iss": self.issuer, "aud": self.audience, "sub": subject, "iat": now, "exp": now + ttl,
                   "tenant": tenant, "roles": list(roles), "org_units": list(org_units), "name": name}
+        if email:
+            claims["email"] = email
         return jwt.encode(claims, self.private_key(), algorithm="RS256", headers={"kid": self.KID})
 
     def jwks(self) -> dict:

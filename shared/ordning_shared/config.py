@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from email.utils import parseaddr
 from pathlib import Path
 
 EMBEDDED = "embedded"
@@ -64,6 +65,15 @@ def _seconds(environ, name, default):
         return float(raw)
     except ValueError:
         raise ConfigError(f"{name} must be seconds, e.g. 0.2, got {raw!r}") from None
+
+
+def _boolean(environ, name, default: bool) -> bool:
+    raw = environ.get(name)
+    if raw in (None, ""):
+        return default
+    if raw.strip().lower() not in ("true", "false"):
+        raise ConfigError(f"{name} must be true or false, got {raw!r}")
+    return raw.strip().lower() == "true"
 
 
 RATE_PERIODS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
@@ -153,6 +163,21 @@ class Settings:
     redis_url: str | None = None  # rate-limit counters there instead of the service's database
     trusted_proxies: int = 0  # X-Forwarded-For hops set by proxies in front (the chart's ingress)
     client_hash_key: str | None = None  # keys the hash of client addresses; None: one kept in the database
+    # E-mail (the notify service's worker sends it): an SMTP server, or none, where the embedded default writes
+    # each mail as an .eml file under data_dir/mail instead. STARTTLS before the login; port 465 speaks TLS
+    # from the start. The password (ORDNING_SMTP_PASSWORD or the file ORDNING_SMTP_PASSWORD_FILE names) stays
+    # out of the repr.
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_username: str = ""
+    smtp_password: str = field(default="", repr=False)
+    smtp_starttls: bool = True
+    smtp_from: str = ""  # the sender, e.g. "Ordning <noreply@tyreso.se>"
+    # Where people open the web (https://ordning.tyreso.se): a mail's link is this and the page's path.
+    web_url: str = ""
+    # Seconds before each new try of a mail the SMTP server did not take; after the last it is marked failed.
+    mail_retry_delays: tuple = (60, 300, 900, 1800, 3600, 7200)
+    mail_poll_seconds: float = 10.0  # how often the worker looks for mail to send
 
     @property
     def trusted_issuers(self) -> tuple[TrustedIssuer, ...]:
@@ -223,6 +248,15 @@ class Settings:
             redis_url=_secret(environ, "ORDNING_REDIS_URL") or None,
             trusted_proxies=_int(environ, "ORDNING_TRUSTED_PROXIES", 0),
             client_hash_key=_secret(environ, "ORDNING_CLIENT_HASH_KEY") or None,
+            smtp_host=(environ.get("ORDNING_SMTP_HOST") or "").strip(),
+            smtp_port=_int(environ, "ORDNING_SMTP_PORT", cls.smtp_port),
+            smtp_username=environ.get("ORDNING_SMTP_USERNAME") or "",
+            smtp_password=_secret(environ, "ORDNING_SMTP_PASSWORD") or "",
+            smtp_starttls=_boolean(environ, "ORDNING_SMTP_STARTTLS", cls.smtp_starttls),
+            smtp_from=(environ.get("ORDNING_SMTP_FROM") or "").strip(),
+            web_url=(environ.get("ORDNING_WEB_URL") or "").strip().rstrip("/"),
+            mail_retry_delays=_seconds_list(environ, "ORDNING_MAIL_RETRY_DELAYS", cls.mail_retry_delays),
+            mail_poll_seconds=_seconds(environ, "ORDNING_MAIL_POLL_SECONDS", cls.mail_poll_seconds),
         )
         settings.validate()
         return settings
@@ -256,6 +290,31 @@ class Settings:
             raise ConfigError("ORDNING_CONSUMER_BATCH_SIZE must be between 1 and 1000")
         if self.max_request_bytes < 1024:
             raise ConfigError("ORDNING_MAX_REQUEST_BYTES must be at least 1024")
+        self._validate_mail()
+
+    def _validate_mail(self) -> None:
+        if not 1 <= self.smtp_port <= 65535:
+            raise ConfigError("ORDNING_SMTP_PORT must be a port, 1 to 65535")
+        if self.smtp_from and "@" not in parseaddr(self.smtp_from)[1]:
+            raise ConfigError("ORDNING_SMTP_FROM must be an address, e.g. Ordning <noreply@kommun.se>")
+        if self.web_url and not self.web_url.startswith(("https://", "http://")):
+            raise ConfigError("ORDNING_WEB_URL must be the web's address, e.g. https://ordning.kommun.se")
+        if not (self.smtp_username + self.smtp_password).isascii():
+            raise ConfigError("ORDNING_SMTP_USERNAME and the SMTP password must be ASCII: SMTP's login carries "
+                              "nothing else")
+        if self.smtp_host and self.env == PRODUCTION:
+            missing = [name for name, value in (("ORDNING_SMTP_FROM", self.smtp_from),
+                                                ("ORDNING_WEB_URL", self.web_url)) if not value]
+            if missing:
+                raise ConfigError("sending e-mail needs a sender and the web's address for the links; set "
+                                  + ", ".join(missing))
+            if self.smtp_username and not (self.smtp_starttls or self.smtp_port == 465):
+                raise ConfigError("ORDNING_SMTP_USERNAME needs ORDNING_SMTP_STARTTLS=true (or port 465): the "
+                                  "password must not cross the network in clear")
+        if not self.mail_retry_delays or any(not 0.001 <= delay <= 86400 for delay in self.mail_retry_delays):
+            raise ConfigError("ORDNING_MAIL_RETRY_DELAYS needs at least one delay, each from 0.001 to 86400 seconds")
+        if not 0.01 <= self.mail_poll_seconds <= 3600:
+            raise ConfigError("ORDNING_MAIL_POLL_SECONDS must be between 0.01 and 3600")
 
     def broker_transport_options(self) -> dict:
         if self.is_filesystem_broker:

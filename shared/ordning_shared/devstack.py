@@ -340,6 +340,8 @@ def main() -> None:
     env.pop("ORDNING_AUTH_JWKS_URL", None)
     # The web calls each API where the launcher serves it.
     env.update({f"ORDNING_WEB_{service.upper()}_URL": base_url(service) for service in APIS})
+    # The links in notify's mails (written to <data dir>/mail without an SMTP host) lead to the web here.
+    env.setdefault("ORDNING_WEB_URL", base_url(WEB))
     Settings.from_env("processes", env)  # fail early on a broken configuration
     LocalIssuer(data_dir).private_key()  # one key, made before the processes race for it
     launcher = Launcher(env)

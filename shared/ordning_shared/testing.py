@@ -221,9 +221,10 @@ def make_settings(service: str, *, database_url: str, broker_url: str, data_dir:
     return settings
 
 
-def issue_token(settings: Settings, subject: str, tenant: str, roles, org_units=(), name: str = "") -> str:
+def issue_token(settings: Settings, subject: str, tenant: str, roles, org_units=(), name: str = "",
+                email: str = "") -> str:
     return LocalIssuer(settings.data_dir, settings.auth_issuer, settings.auth_audience).issue(
-        subject, tenant, roles, org_units, name)
+        subject, tenant, roles, org_units, name, email=email)
 
 
 # The org tree every service's integration tests start from, fed through org events as the processes service
@@ -289,12 +290,14 @@ class ServiceEnv:
     handlers: dict = field(default_factory=dict)
     units: ClassVar[dict] = UNITS  # the short names tokens may give units by ("e1"); a service may add its own
 
-    def token(self, subject, roles, units=(), tenant=TENANT_A, name=""):
-        return issue_token(self.settings, subject, tenant, list(roles), [self.units.get(u, u) for u in units], name)
+    def token(self, subject, roles, units=(), tenant=TENANT_A, name="", email=""):
+        return issue_token(self.settings, subject, tenant, list(roles), [self.units.get(u, u) for u in units], name,
+                           email)
 
-    def auth(self, subject, roles, units=(), tenant=TENANT_A, name="", **headers):
-        """The Authorization header of a token for them; `name` is its display-name claim."""
-        return {"Authorization": "Bearer " + self.token(subject, roles, units, tenant, name), **headers}
+    def auth(self, subject, roles, units=(), tenant=TENANT_A, name="", email="", **headers):
+        """The Authorization header of a token for them; `name` is its display-name claim, `email` its e-mail
+        claim (none when empty)."""
+        return {"Authorization": "Bearer " + self.token(subject, roles, units, tenant, name, email), **headers}
 
     def count(self, table) -> int:
         with self.platform.engine.connect() as conn:

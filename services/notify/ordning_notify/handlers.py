@@ -12,9 +12,10 @@ from ordning_shared.orgtree import org_unit_handlers
 from ordning_shared.roles import role_handlers
 
 from .catalogue import EVENT_TYPES
+from .mail import queue_mails_of_event
 from .service import give_notices
 
-REACTIONS = [give_notices]
+REACTIONS = [give_notices, queue_mails_of_event]
 COPIES = {**org_unit_handlers(), **role_handlers()}
 
 

@@ -42,6 +42,15 @@ def test_local_token_verifies_to_principal(settings, issuer):
     assert not principal.has_any("administrator")
 
 
+def test_the_email_claim_is_kept_when_it_is_an_address_and_left_out_of_the_repr(settings, issuer):
+    verifier = TokenVerifier(settings)
+    principal = verifier.verify(issuer.issue("anna", "0180", ["medarbetare"], [], email="anna.a@kommun.se"))
+    assert principal.email == "anna.a@kommun.se" and "anna.a@" not in repr(principal)
+    assert verifier.verify(issuer.issue("anna", "0180", ["medarbetare"], [])).email == ""
+    for junk in (["anna@kommun.se"], 42, "ingen adress", "a@b\nBcc: c@d", "a" * 320 + "@kommun.se"):
+        assert verifier.verify(sign(issuer, claims(email=junk))).email == "", junk
+
+
 def test_verify_header(settings, issuer):
     verifier = TokenVerifier(settings)
     token = issuer.issue("anna", "0180", ["medarbetare"], [])

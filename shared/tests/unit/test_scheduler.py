@@ -42,6 +42,24 @@ def test_the_failure_is_logged_without_its_message(caplog):
     assert "retention failed: ValueError" in caplog.text and "Anna" not in caplog.text
 
 
+def test_a_turn_that_did_something_is_logged_at_info_and_an_idle_one_at_debug(caplog):
+    import logging
+
+    caplog.set_level(logging.DEBUG, logger="ordning_shared.scheduler")
+    stop = threading.Event()
+    results = iter([{"sent": 2}, {}])
+
+    def mail():
+        result = next(results)
+        if not result:
+            stop.set()
+        return result
+
+    run_jobs([PeriodicJob("mail", 0.01, mail)], stop)
+    assert [(r.levelname, r.getMessage()) for r in caplog.records] == [
+        ("INFO", "job mail done: {'sent': 2}"), ("DEBUG", "job mail done: {}")]
+
+
 def test_no_jobs_no_thread_and_a_stop_set_ends_at_once():
     assert start_jobs([], threading.Event()) is None
     stop = threading.Event()

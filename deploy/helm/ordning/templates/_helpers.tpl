@@ -108,9 +108,44 @@ ORDNING_WORKER_METRICS_PORT: {{ .worker.metricsPort | quote }}
 ORDNING_WORKER_STALL_SECONDS: {{ .worker.stallSeconds | quote }}
 ORDNING_API_WORKERS: {{ .api.gunicornWorkers | quote }}
 ORDNING_API_THREADS: {{ .api.gunicornThreads | quote }}
+{{- if include "ordning.sendsMail" . }}
+{{- include "ordning.mailSettings" . }}
+{{- end }}
 {{- range $name, $value := .extraEnv }}
 {{ $name }}: {{ $value | quote }}
 {{- end }}
+{{- end -}}
+
+{{/* "true" for the service whose worker sends mail (notify), when an SMTP server is set; else empty. */}}
+{{- define "ordning.sendsMail" -}}
+{{- if and (eq .name "notify") .Values.mail.smtpHost }}true{{ end -}}
+{{- end -}}
+
+{{/*
+The SMTP server and the web's address for the links in mails. The password is not here: the notify
+worker alone mounts it (ordning.mailPassword), and its container alone names the file.
+*/}}
+{{- define "ordning.mailSettings" -}}
+{{- $m := .Values.mail }}
+{{- if and $m.username (not $m.existingSecret) }}
+{{- fail "mail.existingSecret: the Secret with the SMTP password is required with mail.username" }}
+{{- end }}
+{{- if and $m.username (not $m.startTls) (ne (int $m.smtpPort) 465) }}
+{{- fail "mail.startTls: a login needs STARTTLS (or smtpPort 465), so that the password is not sent in clear" }}
+{{- end }}
+ORDNING_SMTP_HOST: {{ $m.smtpHost | quote }}
+ORDNING_SMTP_PORT: {{ $m.smtpPort | quote }}
+ORDNING_SMTP_STARTTLS: {{ $m.startTls | quote }}
+ORDNING_SMTP_FROM: {{ required "mail.from: the sender of the mails (e.g. Ordning <noreply@kommun.se>) is required with mail.smtpHost" $m.from | quote }}
+{{- with $m.username }}
+ORDNING_SMTP_USERNAME: {{ . | quote }}
+{{- end }}
+ORDNING_WEB_URL: {{ default (printf "https://%s" (required "mail.webUrl or ingress.host: the web's address, for the links in mails" .Values.ingress.host)) $m.webUrl | quote }}
+{{- end -}}
+
+{{/* "true" when the pod is the notify worker and mounts the SMTP password; else empty. */}}
+{{- define "ordning.mailPassword" -}}
+{{- if and (eq .role "worker") (include "ordning.sendsMail" .c) .c.Values.mail.existingSecret }}true{{ end -}}
 {{- end -}}
 
 {{/* Several identity providers, each for its own tenants, which must be tenants of this installation. */}}
@@ -161,6 +196,15 @@ ORDNING_API_THREADS: {{ .api.gunicornThreads | quote }}
     items:
       - key: {{ include "ordning.brokerUrlKey" $c | quote }}
         path: "url"
+{{- if include "ordning.mailPassword" . }}
+- name: "smtp"
+  secret:
+    secretName: {{ $c.Values.mail.existingSecret | quote }}
+    defaultMode: 0440
+    items:
+      - key: {{ $c.Values.mail.passwordKey | quote }}
+        path: "password"
+{{- end }}
 {{- end -}}
 
 {{- define "ordning.volumeMounts" -}}
@@ -177,6 +221,11 @@ ORDNING_API_THREADS: {{ .api.gunicornThreads | quote }}
 - name: "broker"
   mountPath: "/var/run/secrets/ordning/broker"
   readOnly: true
+{{- if include "ordning.mailPassword" . }}
+- name: "smtp"
+  mountPath: "/var/run/secrets/ordning/smtp"
+  readOnly: true
+{{- end }}
 {{- end -}}
 
 {{/* What every pod of a service shares: identity, security, placement, volumes. */}}

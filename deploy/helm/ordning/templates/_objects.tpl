@@ -126,6 +126,11 @@ spec:
           envFrom:
             - configMapRef:
                 name: {{ include "ordning.fullname" (dict "c" . "role" "settings") | quote }}
+          {{- if include "ordning.mailPassword" $ctx }}
+          env:
+            - name: "ORDNING_SMTP_PASSWORD_FILE"
+              value: "/var/run/secrets/ordning/smtp/password"
+          {{- end }}
           ports:
             - name: "metrics"
               containerPort: {{ .worker.metricsPort }}
@@ -338,6 +343,10 @@ spec:
           protocol: "TCP"
   egress: {{- include "ordning.egressBase" . | nindent 4 }}
     {{- include "ordning.egressTo" (dict "to" $np.brokerTo "port" .Values.broker.port) | nindent 4 }}
+    {{- if include "ordning.sendsMail" . }}
+    # The notify worker sends mail to the SMTP server.
+    {{- include "ordning.egressTo" (dict "to" $np.smtpTo "port" .Values.mail.smtpPort) | nindent 4 }}
+    {{- end }}
 {{- end -}}
 
 {{/* The migration pods' policy is a hook too: it must exist before they start. */}}
