@@ -12,9 +12,10 @@ from ordning_shared.orgtree import org_unit_handlers
 from ordning_shared.roles import role_handlers
 
 from .catalogue import EVENT_TYPES
+from .deadline_service import track_deadlines
 from .service import give_notices
 
-REACTIONS = [give_notices]
+REACTIONS = [give_notices, track_deadlines]
 COPIES = {**org_unit_handlers(), **role_handlers()}
 
 
