@@ -19,7 +19,7 @@ tables.audit_value_fields["deadline_settings"] = SETTINGS_FIELDS  # codes and nu
 deadline_subjects = sa.Table(
     "deadline_subjects", metadata,
     sa.Column("tenant", sa.String(16), primary_key=True),
-    sa.Column("subject_type", sa.String(20), primary_key=True),
+    sa.Column("subject_type", sa.String(30), primary_key=True),
     Id(name="subject_id", primary_key=True),
     sa.Column("version", sa.Integer, nullable=False),
     sa.Column("facts", sa.JSON, nullable=False),
@@ -32,7 +32,7 @@ deadlines = sa.Table(
     Id(name="id", primary_key=True),
     sa.Column("tenant", sa.String(16), nullable=False),
     sa.Column("kind", sa.String(30), nullable=False),
-    sa.Column("subject_type", sa.String(20), nullable=False),
+    sa.Column("subject_type", sa.String(30), nullable=False),
     Id(name="subject_id", nullable=False),
     Id(name="unit_id"),
     sa.Column("owner_id", sa.String(200)),

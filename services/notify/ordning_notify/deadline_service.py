@@ -171,9 +171,10 @@ def ensure_patient_safety_deadlines(platform: Platform, today: date, now: dateti
         uow.commit()
 
 
-def deadline_job(platform: Platform, clock: Callable[[], datetime] = utcnow) -> PeriodicJob:
-    """The worker's periodic job; `clock` is the time it takes as now (tests set it)."""
-    return PeriodicJob("deadlines", FIRE_EVERY_SECONDS, lambda: fire_due_deadlines(platform, now=clock()))
+def deadline_job(platform: Platform, clock: Callable[[], datetime] = utcnow, *,
+                 every_seconds: float = FIRE_EVERY_SECONDS, batch: int = BATCH) -> PeriodicJob:
+    """The worker's periodic job; `clock` is the time it takes as now (tests set it, and run it more often)."""
+    return PeriodicJob("deadlines", every_seconds, lambda: fire_due_deadlines(platform, now=clock(), batch=batch))
 
 
 # --------------------------------------------------------------------------

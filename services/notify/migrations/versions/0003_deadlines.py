@@ -21,7 +21,7 @@ depends_on: Union[str, Sequence[str], None] = None
 def upgrade() -> None:
     op.create_table('deadline_subjects',
     sa.Column('tenant', sa.String(length=16), nullable=False),
-    sa.Column('subject_type', sa.String(length=20), nullable=False),
+    sa.Column('subject_type', sa.String(length=30), nullable=False),
     sa.Column('subject_id', sa.String(length=36), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('facts', sa.JSON(), nullable=False),
@@ -32,7 +32,7 @@ def upgrade() -> None:
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('tenant', sa.String(length=16), nullable=False),
     sa.Column('kind', sa.String(length=30), nullable=False),
-    sa.Column('subject_type', sa.String(length=20), nullable=False),
+    sa.Column('subject_type', sa.String(length=30), nullable=False),
     sa.Column('subject_id', sa.String(length=36), nullable=False),
     sa.Column('unit_id', sa.String(length=36), nullable=True),
     sa.Column('owner_id', sa.String(length=200), nullable=True),
