@@ -31,7 +31,8 @@ class DeadlineSchema(Schema):
                                            "example": "deviation"})
     subject_id = fields.String(metadata={"description": "The subject's id (the year for a patientsäkerhetsberättelse).",
                                          "example": DEVIATION_ID})
-    unit_id = fields.String(allow_none=True, metadata={"example": UNIT_ID})
+    unit_id = fields.String(allow_none=True, metadata={"description": "The unit it is at (null for a tenant's "
+                                                                      "patientsäkerhetsberättelse).", "example": UNIT_ID})
     unit_name = fields.String(allow_none=True, metadata={"description": "The unit's name (not personal data).",
                                                          "example": "Hemtjänst Norr"})
     owner_id = fields.String(allow_none=True, metadata={
@@ -64,7 +65,8 @@ class DeadlineArgsSchema(Schema):
         "example": "overdue"})
     kind = f.Choice(dl.DEADLINE_KINDS, metadata={"description": "Only deadlines of this kind.", "example": "receipt"})
     cursor = fields.String(validate=validate.Length(min=1, max=512), metadata={
-        "description": "next_cursor of the previous page."})
+        "description": "next_cursor of the previous page.",
+        "example": "WzEsImR1ZV9vbiIsIjIwMjYtMDUtMTMiLCI2M2EzYmVlZCJd"})
     limit = f.BoundedInteger(1, 100, strict=False, load_default=50, metadata={
         "description": "Page size, 1-100.", "example": 50})
 
