@@ -345,6 +345,14 @@ class BackgroundWorker:
         self.thread.join(timeout=15)
 
 
+def process_env(settings: Settings, **extra) -> dict:
+    """The environment of a service's process (a worker a test runs, and kills, as a subprocess) on `settings`."""
+    database = {f"ORDNING_{settings.service.upper()}_DATABASE_URL": settings.database_url}
+    return dict(os.environ, ORDNING_ENV="embedded", ORDNING_DATA_DIR=str(settings.data_dir),
+                ORDNING_BROKER_URL=settings.broker_url, ORDNING_BUS_NAMESPACE=settings.bus_namespace,
+                ORDNING_LOG_LEVEL="WARNING", **database, **extra)
+
+
 def bearer(token: str, **headers) -> dict:
     """Request headers carrying `token` (and any others, e.g. an Idempotency-Key)."""
     return {"Authorization": f"Bearer {token}", **headers}

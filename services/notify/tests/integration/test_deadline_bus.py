@@ -15,7 +15,7 @@ from dataclasses import replace
 
 import pytest
 from ordning_shared.bus import connect, declare_topology, retry_queues, service_queues
-from ordning_shared.testing import BackgroundWorker, publish_on_bus, service_env, wait_until
+from ordning_shared.testing import BackgroundWorker, process_env, publish_on_bus, service_env, wait_until
 
 from ordning_notify import deadline_service
 from ordning_notify.app import create_app, make_platform
@@ -24,7 +24,6 @@ from ordning_notify.handlers import HANDLERS
 
 from .conftest import A, ROLE_HOLDERS, Env, role_event_body
 from .deadline_events import at, deadline_states, notices_of, received, reported
-from .test_bus import _worker_env
 
 pytestmark = pytest.mark.integration
 # The last day is Tuesday 12 May 2026; reminded Wednesday 13; Thursday 14 is Kristi himmelsfärd, Friday 15 and
@@ -149,7 +148,7 @@ def test_a_scheduler_killed_mid_batch_loses_no_notice_and_gives_none_twice(env, 
         deadline_service.fire_due_deadlines(env.platform, now=at(REMIND))
 
     dying = subprocess.Popen([sys.executable, "-c", DYING_SCHEDULER, at(stage_day).isoformat()],
-                             env=_worker_env(env.settings))
+                             env=process_env(env.settings))
     try:
         assert dying.wait(timeout=120) == -9, "the scheduler was not killed mid-batch"
     finally:
