@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
+import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from ordning_shared.migrations import database_only
@@ -172,8 +173,6 @@ def test_a_document_past_its_review_date_reminds_the_chief_of_its_owning_unit(en
 
 
 def _with_links(env):
-    import sqlalchemy as sa
-
     from ordning_notify.db import notices
 
     with env.platform.engine.connect() as conn:
@@ -251,6 +250,12 @@ def test_an_administrator_sets_the_grace_period_and_a_reminded_deadline_escalate
     assert put.status_code == 200 and put.get_json() == {**wanted, "default": False, "version": 1}
     assert put.headers["ETag"] == '"deadline-settings.1"'
     assert env.client.put(S, json=wanted, headers={**admin, "If-Match": read.headers["ETag"]}).status_code == 412
+    audit = env.platform.tables.audit_log.c
+    with env.platform.engine.connect() as conn:
+        trail = conn.execute(sa.select(audit.actor, audit.changed_values).where(
+            audit.entity_type == "deadline_settings")).all()
+    assert trail == [("adam", {"grace_working_days": [2, 5], "patient_safety_lead_days": [10, 15],
+                               "patient_safety_roles": [["mas", "mar"], ["mas"]], "version": [0, 1]})]
     # reminded Wed 13 May; five working days (15, 18, 19, 20, 21 May) of grace: escalated Friday 22 May
     assert fire(env, ESCALATE) == 0
     assert fire(env, "2026-05-22") == 1
