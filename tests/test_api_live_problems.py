@@ -152,4 +152,3 @@ def test_the_public_endpoint_answers_as_documented_and_without_a_token(deviation
     assert limited.status_code == 429
     assert_documented(deviations, "POST", path, limited, "rate_limited")
     assert int(limited.headers["Retry-After"]) > 0
-
