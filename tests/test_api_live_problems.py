@@ -41,6 +41,38 @@ def deviations(tmp_path):
     app.extensions["ordning"].dispose()
 
 
+@pytest.fixture
+def notify_deadlines(tmp_path):
+    app = _app("notify", tmp_path)
+    yield app
+    app.extensions["ordning"].dispose()
+
+
+def test_the_deadline_problems_answer_as_documented(notify_deadlines):
+    app, path, list_path = notify_deadlines, "/api/v1/deadline-settings", "/api/v1/deadlines"
+    client, admin = app.test_client(), _admin(app)
+    settings = {"grace_working_days": 3, "patient_safety_roles": ["mas"], "patient_safety_lead_days": 5}
+    for headers, status, code in (({}, 428, "if_match_required"), ({"If-Match": '"stale.0"'}, 412, "stale_etag")):
+        answer = client.put(path, json=settings, headers={**admin, **headers})
+        assert answer.status_code == status
+        assert_documented(app, "PUT", path, answer, code)
+    current = {**admin, "If-Match": client.get(path, headers=admin).headers["ETag"]}
+    for body, code in (({**settings, "grace_working_days": 31}, "unprocessable_entity"),
+                       ({**settings, "patient_safety_roles": ["kung"]}, "unprocessable_entity"),
+                       ({**settings, "extra": 1}, "unprocessable_entity")):
+        answer = client.put(path, json=body, headers=current)
+        assert answer.status_code == 422, answer.json
+        assert_documented(app, "PUT", path, answer, code)
+    kval = {"Authorization": "Bearer " + issue_token(app.config["settings"], "karl", TENANT, ["kvalitetsutvecklare"])}
+    forbidden = client.put(path, json=settings, headers={**kval, "If-Match": current["If-Match"]})
+    assert forbidden.status_code == 403
+    assert_documented(app, "PUT", path, forbidden, "forbidden")
+    staff = {"Authorization": "Bearer " + issue_token(app.config["settings"], "anna", TENANT, ["medarbetare"])}
+    assert_documented(app, "GET", list_path, client.get(list_path, headers=staff), "forbidden")
+    assert_documented(app, "GET", list_path, client.get(f"{list_path}?cursor=garbage", headers=admin),
+                      "invalid_cursor")
+
+
 def _admin(app) -> dict:
     token = issue_token(app.config["settings"], "admin-1", TENANT, ["administrator"])
     return {"Authorization": f"Bearer {token}"}

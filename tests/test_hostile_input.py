@@ -570,7 +570,9 @@ def notify_service(settings) -> Service:
         page = _ok(client.get("/api/v1/notices?limit=1", headers=headers))
         made = _ok(client.post("/api/v1/notification-rules", json={**rule, "recipients": [{"role": "mar"}]},
                                headers=headers), 201)
-        return {"rule_id": made["id"], "notice_id": page["items"][0]["id"], "cursor": page["next_cursor"]}
+        deadlines = _ok(client.get("/api/v1/deadlines?limit=1", headers=headers))
+        return {"rule_id": made["id"], "notice_id": page["items"][0]["id"], "cursor": page["next_cursor"],
+                "deadline_cursor": deadlines["next_cursor"]}
 
     bodies = {("POST", "/api/v1/notification-rules"): lambda v: rule,
               ("PATCH", "/api/v1/notification-rules/<rule_id>"): lambda v: {"enabled": False,
@@ -580,8 +582,12 @@ def notify_service(settings) -> Service:
               ("PUT", "/api/v1/notification-preferences"): lambda v: {
                   "address": "adam.admin@tyreso.se", "kinds": {"lex_sarah_reported": "immediate",
                                                                "case_reported": "digest"}, "digest_hour": 7},
-              ("POST", "/dev/token"): lambda v: {"user": "anna"}}
-    queries = {("GET", "/api/v1/notices"): lambda v: {"state": "unread", "cursor": v["cursor"], "limit": "1"}}
+              ("POST", "/dev/token"): lambda v: {"user": "anna"},
+              ("PUT", "/api/v1/deadline-settings"): lambda v: {
+                  "grace_working_days": 3, "patient_safety_roles": ["mas"], "patient_safety_lead_days": 5}}
+    queries = {("GET", "/api/v1/notices"): lambda v: {"state": "unread", "cursor": v["cursor"], "limit": "1"},
+               ("GET", "/api/v1/deadlines"): lambda v: {"state": "all", "kind": "receipt",
+                                                        "cursor": v["deadline_cursor"], "limit": "1"}}
     return Service(app, client, platform, headers, fresh, bodies, queries, probes=15)
 
 

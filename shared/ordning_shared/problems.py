@@ -167,6 +167,11 @@ class InternalError(Problem):
     http_status, code = 500, "internal"
 
 
+class InvalidSetting(ValueError):
+    """A tenant's setting (deadlines, a calendar, retention, a grace period) out of its bounds, found by domain
+    code; its args are a Swedish sentence and the English one, which the service answers as a 422 problem."""
+
+
 # werkzeug's HTTP errors by status, rendered with the platform's declaration of that status.
 PLATFORM_PROBLEMS: dict[int, type[Problem]] = {
     cls.http_status: cls for cls in (BadRequest, Unauthorized, Forbidden, NotFound, MethodNotAllowed, Conflict,

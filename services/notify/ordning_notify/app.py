@@ -11,12 +11,14 @@ from ordning_shared.platform import Platform
 from . import mail, mail_api
 from .api import BLUEPRINTS
 from .db import tables
+from .deadline_api import BLUEPRINTS as DEADLINE_BLUEPRINTS
+from .deadline_service import deadline_job
 from .handlers import HANDLERS
 
 SERVICE = "notify"
 # The worker's periodic jobs, each a function platform -> ordning_shared.scheduler.PeriodicJob; the deadline
 # scheduler and the mail digest add theirs here.
-JOBS: list = [mail.send_job, mail.digest_job]
+JOBS: list = [mail.send_job, mail.digest_job, deadline_job]
 
 
 def make_platform(settings: Settings | None = None) -> Platform:
@@ -24,7 +26,8 @@ def make_platform(settings: Settings | None = None) -> Platform:
 
 
 def create_app(settings: Settings | None = None) -> Flask:
-    return shared_create_app(make_platform(settings), [*BLUEPRINTS, *mail_api.BLUEPRINTS], title="Ordning notify")
+    return shared_create_app(make_platform(settings), [*BLUEPRINTS, *mail_api.BLUEPRINTS, *DEADLINE_BLUEPRINTS],
+                             title="Ordning notify")
 
 
 def worker(stop: threading.Event | None = None) -> None:

@@ -241,3 +241,7 @@ def mark_read(conn, tenant: str, recipient: str, at: datetime, notice_id: str | 
     if notice_id is not None:
         where.append(n.id == str(notice_id))
     return conn.execute(notices.update().where(*where).values(read_at=at)).rowcount
+
+
+# The tables of the service's other parts are on the same metadata: whoever reads it (Alembic, a test) sees them all.
+from . import deadline_db  # noqa: E402,F401

@@ -12,10 +12,11 @@ from ordning_shared.orgtree import org_unit_handlers
 from ordning_shared.roles import role_handlers
 
 from .catalogue import EVENT_TYPES
+from .deadline_service import track_deadlines
 from .mail import queue_mails_of_event
 from .service import give_notices
 
-REACTIONS = [give_notices, queue_mails_of_event]
+REACTIONS = [give_notices, queue_mails_of_event, track_deadlines]
 COPIES = {**org_unit_handlers(), **role_handlers()}
 
 

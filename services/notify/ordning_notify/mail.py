@@ -296,13 +296,19 @@ def queue_mails(conn, tenant: str, given: Iterable, at: datetime | None = None) 
     return _insert_ignoring_duplicates(conn, mail_deliveries, rows)
 
 
+def queue_mails_of_notices(conn, tenant: str, event_source: str, event_id: str) -> int:
+    """The mails of the notices stored for one event (or for one stage of a deadline, whose notices carry a
+    synthetic event id), read back as stored: a notice a redelivery did not insert again has its mail already."""
+    n = notices.c
+    given = conn.execute(sa.select(n.id, n.recipient, n.kind).where(
+        n.tenant == tenant, n.event_source == event_source, n.event_id == event_id)).all()
+    return queue_mails(conn, tenant, given) if given else 0
+
+
 def queue_mails_of_event(uow, cloudevent) -> int:
     """The reaction to an event (handlers.REACTIONS, after the notices): the mails of the notices it gave."""
-    n = notices.c
-    tenant = cloudevent.get_attributes()["tenant"]
-    given = uow.connection.execute(sa.select(n.id, n.recipient, n.kind).where(
-        n.tenant == tenant, n.event_source == cloudevent.get_source(), n.event_id == cloudevent.get_id())).all()
-    return queue_mails(uow.connection, tenant, given) if given else 0
+    return queue_mails_of_notices(uow.connection, cloudevent.get_attributes()["tenant"], cloudevent.get_source(),
+                                  cloudevent.get_id())
 
 
 # --------------------------------------------------------------------------

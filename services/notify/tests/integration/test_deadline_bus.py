@@ -1,0 +1,171 @@
+"""Done when (issue 13), a missed deadline escalating, over real RabbitMQ and PostgreSQL: cases reported on
+ordning.events as the deviations service publishes them, consumed by two notify workers at once, each running the
+deadline scheduler on a clock the test sets (no sleeping through days). A case whose receipt_due passes gives its
+enhetschef one reminder and, after the tenant's grace period, the verksamhetschef one deadline_escalated notice;
+a case received before its deadline gives none. A scheduler killed (SIGKILL) in the middle of a batch loses no
+reminder and gives none twice when the next one runs."""
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from dataclasses import replace
+
+import pytest
+from ordning_shared.bus import connect, declare_topology, retry_queues, service_queues
+from ordning_shared.testing import BackgroundWorker, process_env, publish_on_bus, service_env, wait_until
+
+from ordning_notify import deadline_service
+from ordning_notify.app import create_app, make_platform
+from ordning_notify.deadline_service import deadline_job
+from ordning_notify.handlers import HANDLERS
+
+from .conftest import A, ROLE_HOLDERS, Env, role_event_body
+from .deadline_events import at, deadline_states, notices_of, received, reported
+
+pytestmark = pytest.mark.integration
+# The last day is Tuesday 12 May 2026; reminded Wednesday 13; Thursday 14 is Kristi himmelsfärd, Friday 15 and
+# Monday 18 are the two working days of grace; escalated Tuesday 19.
+DUE, REMIND, LAST_OF_GRACE, ESCALATE = "2026-05-12", "2026-05-13", "2026-05-18", "2026-05-19"
+
+
+class Clock:
+    """The time the schedulers take as now; the test moves it."""
+
+    def __init__(self, day: str):
+        self.now = at(day)
+
+    def set(self, day: str) -> None:
+        self.now = at(day)
+
+    def __call__(self):
+        return self.now
+
+
+@pytest.fixture
+def bus_env(migrated_settings, service_broker_url):
+    """The app and platform on the notify broker user, the org tree fed, the worker's queue declared (bound to
+    every type it handles) before anything is published."""
+    settings = replace(migrated_settings("notify"), broker_url=service_broker_url("notify"))
+    for env in service_env(Env, settings, create_app):
+        work, dead = service_queues(settings, sorted(HANDLERS))
+        with connect(settings) as connection:
+            declare_topology(settings, connection, [dead, *retry_queues(settings), work])
+        yield env
+
+
+def _receipt_states(platform) -> Counter:
+    return Counter(state for (_case, kind), (state, _round) in deadline_states(platform, A).items()
+                   if kind == "receipt")
+
+
+def test_a_missed_receipt_reminds_the_enhetschef_and_escalates_once_with_two_workers_at_once(bus_env, broker_url):
+    env, namespace = bus_env, bus_env.settings.bus_namespace
+    for tenant, user_id, role, unit in ROLE_HOLDERS:  # as the processes service publishes its role assignments
+        publish_on_bus(broker_url, namespace, role_event_body(tenant, user_id, role, unit))
+    late = []
+    for _ in range(8):
+        case, body = reported(A, receipt_due=DUE, investigation_due="2026-06-09")
+        publish_on_bus(broker_url, namespace, body)
+        late.append(case)
+    on_time, body = reported(A, receipt_due=DUE, investigation_due="2026-06-09")
+    publish_on_bus(broker_url, namespace, body)
+    publish_on_bus(broker_url, namespace, received(A, on_time))  # received before the deadline
+    publish_on_bus(broker_url, namespace, body)  # and its report delivered again, after that
+
+    clock = Clock(DUE)
+    second = make_platform(env.settings)  # another replica: its own engine and connections
+    workers = [BackgroundWorker(platform, HANDLERS, jobs=[deadline_job(platform, clock, every_seconds=0.1, batch=2)])
+               for platform in (env.platform, second)]
+    try:
+        for worker in workers:
+            worker.__enter__()
+        wait_until(lambda: _receipt_states(env.platform) == Counter(pending=8, cleared=1), timeout=60,
+                   message="nine receipt deadlines, one cleared")
+        time.sleep(0.5)
+        assert notices_of(env.platform, A) == []  # the last day itself: nothing yet
+
+        clock.set(REMIND)
+        wait_until(lambda: len(notices_of(env.platform, A)) >= 8, timeout=30, message="eight reminders")
+        time.sleep(1)  # both schedulers have run several times since: anything given twice would be here
+        reminders = notices_of(env.platform, A)
+        assert [(who, kind) for who, kind, _case, _event in reminders] == [("erik", "receipt_overdue")] * 8
+        assert sorted(case for _who, _kind, case, _event in reminders) == sorted(late)
+
+        clock.set(LAST_OF_GRACE)
+        time.sleep(1)
+        assert len(notices_of(env.platform, A)) == 8  # the grace period is not over
+
+        clock.set(ESCALATE)
+        wait_until(lambda: len(notices_of(env.platform, A, "deadline_escalated")) >= 8, timeout=30,
+                   message="eight escalations")
+        time.sleep(1)
+    finally:
+        for worker in workers:
+            worker.stop()
+        second.dispose()
+    escalations = notices_of(env.platform, A, "deadline_escalated")
+    assert [who for who, *_ in escalations] == ["vera"] * 8
+    assert sorted(case for _who, _kind, case, _event in escalations) == sorted(late)
+    assert len(notices_of(env.platform, A)) == 16 and on_time not in {case for *_, case, _e in escalations}
+    assert _receipt_states(env.platform) == Counter(escalated=8, cleared=1)
+
+
+# Runs the scheduler in a process of its own on the given day, batches of three, and kills itself (SIGKILL) once
+# the notices of the 8th deadline are written, inside the third batch's transaction, before its commit.
+DYING_SCHEDULER = """
+import os, signal, sys
+from datetime import datetime
+from ordning_notify import db, deadline_service
+from ordning_notify.app import make_platform
+
+real_insert, written = db.insert_notices, []
+
+def insert(conn, notices):
+    count = real_insert(conn, notices)
+    written.append(count)
+    if len(written) == 8:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return count
+
+db.insert_notices = insert
+deadline_service.fire_due_deadlines(make_platform(), now=datetime.fromisoformat(sys.argv[1]), batch=3)
+"""
+
+
+@pytest.mark.parametrize("stage_day, kind, count_before", [
+    (REMIND, "receipt_overdue", 6), (ESCALATE, "deadline_escalated", 6)])
+def test_a_scheduler_killed_mid_batch_loses_no_notice_and_gives_none_twice(env, stage_day, kind, count_before):
+    env.feed_roles()
+    cases = []
+    for _ in range(20):
+        case, body = reported(A, receipt_due=DUE, investigation_due="2026-06-09")
+        assert env.feed(body) == "processed"
+        cases.append(case)
+    if kind == "deadline_escalated":
+        deadline_service.fire_due_deadlines(env.platform, now=at(REMIND))
+
+    dying = subprocess.Popen([sys.executable, "-c", DYING_SCHEDULER, at(stage_day).isoformat()],
+                             env=process_env(env.settings))
+    try:
+        assert dying.wait(timeout=120) == -9, "the scheduler was not killed mid-batch"
+    finally:
+        if dying.poll() is None:
+            dying.kill()
+    # two batches of three committed; the third died with its notices unwritten
+    assert len(notices_of(env.platform, A, kind)) == count_before
+
+    # the next run, while another runs beside it, gives the rest: every case once
+    beside = make_platform(env.settings)
+    runs = [threading.Thread(target=deadline_service.fire_due_deadlines, args=(platform,),
+                             kwargs={"now": at(stage_day), "batch": 3}) for platform in (env.platform, beside)]
+    for run in runs:
+        run.start()
+    for run in runs:
+        run.join(timeout=60)
+    beside.dispose()
+    given = notices_of(env.platform, A, kind)
+    assert Counter(case for _who, _kind, case, _event in given) == Counter({case: 1 for case in cases})
+    assert {who for who, *_ in given} == ({"erik"} if kind == "receipt_overdue" else {"vera"})
