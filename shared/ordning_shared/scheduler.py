@@ -38,7 +38,8 @@ def run_jobs(jobs: Sequence[PeriodicJob], stop: threading.Event, clock: Callable
             due[job.name] = clock() + job.every_seconds
             try:
                 result = job.function()
-                log.info("job %s done: %s", job.name, result)
+                # A job that runs every second (notify's webhook deliveries) and found nothing to do says so quietly.
+                log.log(logging.INFO if result else logging.DEBUG, "job %s done: %s", job.name, result)
             except Exception as error:  # the next turn tries again
                 log.error("job %s failed: %s\n%s", job.name, type(error).__name__, exception_without_values(error))
         stop.wait(max(0.0, min(due.values()) - clock()) if due else 1)

@@ -241,3 +241,7 @@ def mark_read(conn, tenant: str, recipient: str, at: datetime, notice_id: str | 
     if notice_id is not None:
         where.append(n.id == str(notice_id))
     return conn.execute(notices.update().where(*where).values(read_at=at)).rowcount
+
+
+# The webhook subscriptions' tables, on the same metadata (the migrations and the runtime role's grants read it).
+from . import webhook_db  # noqa: E402,F401

@@ -13,8 +13,9 @@ from ordning_shared.roles import role_handlers
 
 from .catalogue import EVENT_TYPES
 from .service import give_notices
+from .webhook_service import queue_deliveries
 
-REACTIONS = [give_notices]
+REACTIONS = [give_notices, queue_deliveries]
 COPIES = {**org_unit_handlers(), **role_handlers()}
 
 
