@@ -100,18 +100,20 @@ def error_class(error: BaseException) -> str:
 
 
 def post(settings: w.WebhookSettings, url: str, body: str, message_id: str, secrets_now: list[str],
-         *, resolver=resolve, context: ssl.SSLContext | None = None) -> Outcome:
+         *, resolver=None, context: ssl.SSLContext | None = None) -> Outcome:
     """One attempt: the CloudEvent `body` POSTed to `url`, signed with each of `secrets_now`, webhook-id
     `message_id` (the event's id: the same on every retry, so the receiver can drop a repeat)."""
     started = time.monotonic()
+    resolver = resolver or resolve  # looked up now, so a test can stand in for DNS
 
     def done(outcome: str, status_code: int | None = None, error: str | None = None) -> Outcome:
         return Outcome(outcome, status_code, error, int((time.monotonic() - started) * 1000))
 
     try:
         target = w.parse_url(url, allow_insecure=settings.allow_private)
-        addresses = w.checked_addresses(target, lambda host, port: resolver(host, port, settings.connect_timeout_seconds),
-                                        allow_private=settings.allow_private)
+        addresses = w.checked_addresses(
+            target, lambda host, port: resolver(host, port, settings.connect_timeout_seconds),
+            allow_private=settings.allow_private)
     except w.WebhookAddressRefused as refused:
         return done(w.ATTEMPT_REFUSED, error=f"address_{refused.extra['address_class']}")
     except w.WebhookHostUnresolvable:
