@@ -48,6 +48,7 @@ class WebSettings:
     deviations_url: str = "http://127.0.0.1:8002"
     risks_url: str = "http://127.0.0.1:8003"
     reporting_url: str = "http://127.0.0.1:8004"  # its pages come with issue 12's web part
+    notify_url: str = "http://127.0.0.1:8005"  # the inbox and notice settings (issue 13)
     secret_key: str = ""
     oidc_issuer: str | None = None
     oidc_client_id: str | None = None
@@ -104,6 +105,7 @@ class WebSettings:
             risks_url=(environ.get("ORDNING_WEB_RISKS_URL") or (base_url("risks") if embedded else "")).rstrip("/"),
             reporting_url=(environ.get("ORDNING_WEB_REPORTING_URL") or (base_url("reporting") if embedded else "")
                            ).rstrip("/"),
+            notify_url=(environ.get("ORDNING_WEB_NOTIFY_URL") or (base_url("notify") if embedded else "")).rstrip("/"),
             secret_key=secret_key,
             oidc_issuer=(environ.get("ORDNING_WEB_OIDC_ISSUER") or "").rstrip("/") or None,
             oidc_client_id=environ.get("ORDNING_WEB_OIDC_CLIENT_ID") or None,

@@ -338,6 +338,10 @@ spec:
           protocol: "TCP"
   egress: {{- include "ordning.egressBase" . | nindent 4 }}
     {{- include "ordning.egressTo" (dict "to" $np.brokerTo "port" .Values.broker.port) | nindent 4 }}
+    {{- if eq .name "notify" }}
+    # The notify worker POSTs webhooks to other systems over HTTPS.
+    {{- include "ordning.egressTo" (dict "to" $np.webhooksTo "port" $np.webhooksPort) | nindent 4 }}
+    {{- end }}
 {{- end -}}
 
 {{/* The migration pods' policy is a hook too: it must exist before they start. */}}
