@@ -523,8 +523,72 @@ def reporting_service(settings) -> Service:
                    route_headers={("GET", "/api/v1/region/figures"): region})
 
 
+def notify_service(settings) -> Service:
+    from ordning_notify.app import create_app
+    from ordning_notify.handlers import HANDLERS
+
+    app = create_app(settings)
+    platform = app.extensions["ordning"]
+    board, unit = "e0000000-0000-0000-0000-00000000000c", "e0000000-0000-0000-0000-0000000000e1"
+
+    def feed(event_type: str, subject: str, data: dict, service: str) -> None:
+        event = DomainEvent(type=event_type, tenant=TENANT, subject=subject, data=data, sequence=1)
+        assert consumer.handle_event(platform, HANDLERS, events.serialize(events.to_cloudevent(event, service))) \
+            == "processed"
+
+    for unit_id, kind, parent in ((board, "board", None), (unit, "unit", board)):
+        feed("se.ordning.org_unit.created.v1", unit_id, {"unit_id": unit_id, "kind": kind, "parent_id": parent,
+                                                          "name": f"{kind} {unit_id[-2:]}", "closed_at": None,
+                                                          "revision": 1}, "processes")
+    assignment = str(uuid.uuid4())  # adam is the unit's enhetschef: every reported case is a notice of his
+    feed("se.ordning.role.assigned.v1", assignment, {
+        "assignment_id": assignment, "role": "enhetschef", "unit_id": unit, "process_id": None, "user_id": "adam",
+        "valid_from": "2020-01-01", "valid_to": None, "version": 1}, "processes")
+    headers = {"Authorization": "Bearer " + issue_token(settings, "adam", TENANT, ["administrator", "enhetschef"],
+                                                        [board])}
+    client = app.test_client()
+    rule = {"event_type": "se.ordning.action.completed.v1", "notice_kind": "action_assigned",
+            "conditions": [{"field": "origin_type", "in": ["deviation", "risk"]}],
+            "recipients": [{"role": "mas", "at": "unit"}, {"payload": "owner_id"}], "unit_field": "unit_id",
+            "enabled": True}
+
+    def reported() -> str:
+        case = str(uuid.uuid4())
+        feed("se.ordning.deviation.reported.v1", case, {
+            "deviation_id": case, "kind": "avvikelse", "unit_id": unit, "category_id": None, "status": "reported",
+            "origin": "staff", "anonymous": False, "occurred_at": None, "reported_at": "2026-03-02T08:00:00+00:00",
+            "receipt_due": "2026-03-03", "investigation_due": None, "ivo_due": None, "process_step_id": None,
+            "version": 1}, "deviations")
+        return case
+
+    def fresh() -> dict:
+        reported(), reported()
+        page = _ok(client.get("/api/v1/notices?limit=1", headers=headers))
+        made = _ok(client.post("/api/v1/notification-rules", json={**rule, "recipients": [{"role": "mar"}]},
+                               headers=headers), 201)
+        hook = _ok(client.post("/api/v1/webhook-subscriptions", json=webhook, headers=headers), 201)
+        return {"rule_id": made["id"], "notice_id": page["items"][0]["id"], "cursor": page["next_cursor"],
+                "subscription_id": hook["id"]}
+
+    webhook = {"url": "https://93.184.215.14/ordning/in", "event_types": ["se.ordning.deviation.reported.v1"]}
+    bodies = {("POST", "/api/v1/notification-rules"): lambda v: rule,
+              ("POST", "/api/v1/webhook-subscriptions"): lambda v: webhook,
+              ("PATCH", "/api/v1/webhook-subscriptions/<subscription_id>"): lambda v: {
+                  "url": "https://93.184.215.14/ordning/other", "event_types": ["se.ordning.deviation.closed.v1"]},
+              ("POST", "/api/v1/webhook-subscriptions/<subscription_id>/rotate-secret"): lambda v: {},
+              ("POST", "/api/v1/webhook-subscriptions/<subscription_id>/resume"): lambda v: {},
+              ("PATCH", "/api/v1/notification-rules/<rule_id>"): lambda v: {"enabled": False,
+                                                                            "recipients": [{"role": "mas"}]},
+              ("POST", "/api/v1/notices/read-all"): lambda v: {},
+              ("POST", "/api/v1/notices/<notice_id>/read"): lambda v: {},
+              ("POST", "/dev/token"): lambda v: {"user": "anna"}}
+    queries = {("GET", "/api/v1/notices"): lambda v: {"state": "unread", "cursor": v["cursor"], "limit": "1"},
+               ("GET", "/api/v1/webhook-subscriptions/<subscription_id>/deliveries"): lambda v: {"limit": "1"}}
+    return Service(app, client, platform, headers, fresh, bodies, queries, probes=15)
+
+
 SERVICES = {"deviations": deviations_service, "processes": processes_service, "risks": risks_service,
-            "reporting": reporting_service}
+            "reporting": reporting_service, "notify": notify_service}
 
 
 @pytest.fixture(params=sorted(SERVICES))
