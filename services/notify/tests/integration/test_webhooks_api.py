@@ -178,3 +178,46 @@ def test_the_delivery_log_pages_and_refuses_a_garbage_cursor(env):
     assert page.status_code == 200 and page.get_json() == {"items": [], "limit": 50, "next_cursor": None}
     assert env.client.get(f"{S}/{made['id']}/deliveries?cursor=garbage", headers=headers).status_code == 400
     assert env.client.get(f"{S}/{made['id']}/deliveries?limit=500", headers=headers).status_code == 422
+
+
+def test_a_municipality_has_a_bounded_number_of_subscriptions(env, monkeypatch):
+    from ordning_notify import webhooks
+
+    monkeypatch.setattr(webhooks, "SUBSCRIPTIONS_MAX", 2)
+    headers = env.auth(*ADMIN)
+    for _ in range(2):
+        assert env.client.post(S, json=HOOK, headers=headers).status_code == 201
+    before = env.counts()
+    third = env.client.post(S, json=HOOK, headers=headers)
+    assert (third.status_code, third.get_json()["code"]) == (409, "too_many_webhook_subscriptions")
+    assert env.counts() == before
+    assert env.client.post(S, json=HOOK, headers=env.auth(*ADMIN_B, tenant=B)).status_code == 201  # its own count
+
+
+def test_a_deleted_subscription_takes_its_deliveries_and_log_along_and_old_log_rows_are_forgotten(env):
+    from datetime import timedelta
+
+    from ordning_shared.db import utcnow
+
+    from ordning_notify import webhook_service
+
+    headers = env.auth(*ADMIN)
+    kept, gone = (env.client.post(S, json=HOOK, headers=headers) for _ in range(2))
+    env.feed(reported_event_body("0138", "e1"))
+    old, now = utcnow() - timedelta(days=31), utcnow()
+    with env.platform.engine.begin() as conn:
+        deliveries = conn.execute(wdb.webhook_deliveries.select().order_by(wdb.webhook_deliveries.c.id)).all()
+        assert len(deliveries) == 2
+        for delivery in deliveries:
+            conn.execute(wdb.webhook_attempts.insert().values(
+                id=f"a-{delivery.id}"[:36], tenant="0138", subscription_id=delivery.subscription_id,
+                delivery_id=delivery.id, event_id=delivery.event_id, event_type=delivery.event_type, attempt=1,
+                outcome="delivered", status_code=200, duration_ms=5, attempted_at=old))
+        conn.execute(wdb.webhook_deliveries.update().where(
+            wdb.webhook_deliveries.c.subscription_id == kept.get_json()["id"],
+        ).values(status="delivered", updated_at=old))
+    assert env.client.delete(f"{S}/{gone.get_json()['id']}",
+                             headers={**headers, "If-Match": gone.headers["ETag"]}).status_code == 204
+    assert env.count(wdb.webhook_deliveries) == 1 and env.count(wdb.webhook_attempts) == 1
+    assert webhook_service.prune_log(env.platform, now=now) == 2  # the 31-day-old attempt and ended delivery
+    assert env.count(wdb.webhook_deliveries) == 0 and env.count(wdb.webhook_attempts) == 0
