@@ -234,17 +234,22 @@ def deliver_due(platform: Platform, settings: w.WebhookSettings, *, post=webhook
     by one (SKIP LOCKED) and its outcome recorded only for the attempt that worker made."""
     until = until if until is not None else time.monotonic() + RUN_SECONDS
     lease = timedelta(seconds=settings.lease_seconds)
-    context = webhook_http.tls_context(settings)
-    made = 0
-    with ThreadPoolExecutor(max_workers=settings.concurrency, thread_name_prefix="webhook") as pool:
+    made, context, pool = 0, None, None
+    try:
         while time.monotonic() < until:
             with platform.uow() as uow:
                 claimed = wdb.claim_due(uow.connection, utcnow(), lease, settings.concurrency * CLAIM_PER_WORKER_THREAD)
                 uow.commit()
             if not claimed:
                 break
+            if pool is None:  # made only when there is work: the job runs every second, mostly to find none
+                context = webhook_http.tls_context(settings)
+                pool = ThreadPoolExecutor(max_workers=settings.concurrency, thread_name_prefix="webhook")
             for _ in pool.map(lambda c: _attempt(platform, settings, c, post, context), claimed):
                 made += 1
+    finally:
+        if pool is not None:
+            pool.shutdown()
     return made
 
 
