@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from ordning_shared import pagination
-from ordning_shared.db import Id, UTCDateTime
+from ordning_shared.db import Id, UTCDateTime, insert_many_if_absent
 
 from . import webhooks as w
 from .db import metadata, tables
@@ -154,21 +154,9 @@ def delete_subscription(conn, tenant: str, subscription_id: str, expected_versio
 # Deliveries
 # --------------------------------------------------------------------------
 
-def _insert(conn):
-    if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert
-
-
 def insert_deliveries(conn, rows: list[dict]) -> int:
     """Write the deliveries, leaving out any an earlier delivery of the same event wrote; how many are new."""
-    if not rows:
-        return 0
-    statement = (_insert(conn)(webhook_deliveries).values(rows).on_conflict_do_nothing()
-                 .returning(webhook_deliveries.c.id))
-    return len(conn.execute(statement).all())
+    return insert_many_if_absent(conn, webhook_deliveries, rows)
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-from ordning_shared.config import PRODUCTION, ConfigError
+# The platform's readers of numbers from the environment, with its error messages.
+from ordning_shared.config import PRODUCTION, ConfigError, _int, _seconds, _seconds_list
 from ordning_shared.problems import Conflict, Problem
 from standardwebhooks import Webhook
 
@@ -46,26 +47,6 @@ ATTEMPT_DELIVERED, ATTEMPT_FAILED, ATTEMPT_REFUSED = "delivered", "failed", "ref
 # --------------------------------------------------------------------------
 # Settings (ORDNING_WEBHOOKS_*)
 # --------------------------------------------------------------------------
-
-def _float_list(environ, name: str, default: tuple) -> tuple:
-    raw = environ.get(name)
-    if raw in (None, ""):
-        return default
-    try:
-        return tuple(float(part) for part in raw.split(","))
-    except ValueError:
-        raise ConfigError(f"{name} must be seconds separated by commas, e.g. 10,60,300, got {raw!r}") from None
-
-
-def _number(environ, name: str, default, kind=float):
-    raw = environ.get(name)
-    if raw in (None, ""):
-        return default
-    try:
-        return kind(raw)
-    except ValueError:
-        raise ConfigError(f"{name} must be a number, got {raw!r}") from None
-
 
 @dataclass(frozen=True)
 class WebhookSettings:
@@ -95,17 +76,17 @@ class WebhookSettings:
             raise ConfigError(f"ORDNING_WEBHOOKS_ALLOW_PRIVATE must be true or false, got {allow!r}")
         settings = cls(
             allow_private=allow in ("true", "1"),
-            retry_delays=_float_list(environ, "ORDNING_WEBHOOKS_RETRY_DELAYS", cls.retry_delays),
-            pause_after_failed_deliveries=_number(environ, "ORDNING_WEBHOOKS_PAUSE_AFTER_FAILED_DELIVERIES",
-                                                  cls.pause_after_failed_deliveries, int),
-            pause_after_seconds=_number(environ, "ORDNING_WEBHOOKS_PAUSE_AFTER_SECONDS", cls.pause_after_seconds),
-            rotation_grace_seconds=_number(environ, "ORDNING_WEBHOOKS_ROTATION_GRACE_SECONDS",
-                                           cls.rotation_grace_seconds),
-            connect_timeout_seconds=_number(environ, "ORDNING_WEBHOOKS_CONNECT_TIMEOUT_SECONDS",
-                                            cls.connect_timeout_seconds),
-            timeout_seconds=_number(environ, "ORDNING_WEBHOOKS_TIMEOUT_SECONDS", cls.timeout_seconds),
-            poll_seconds=_number(environ, "ORDNING_WEBHOOKS_POLL_SECONDS", cls.poll_seconds),
-            concurrency=_number(environ, "ORDNING_WEBHOOKS_CONCURRENCY", cls.concurrency, int),
+            retry_delays=_seconds_list(environ, "ORDNING_WEBHOOKS_RETRY_DELAYS", cls.retry_delays),
+            pause_after_failed_deliveries=_int(environ, "ORDNING_WEBHOOKS_PAUSE_AFTER_FAILED_DELIVERIES",
+                                               cls.pause_after_failed_deliveries),
+            pause_after_seconds=_seconds(environ, "ORDNING_WEBHOOKS_PAUSE_AFTER_SECONDS", cls.pause_after_seconds),
+            rotation_grace_seconds=_seconds(environ, "ORDNING_WEBHOOKS_ROTATION_GRACE_SECONDS",
+                                            cls.rotation_grace_seconds),
+            connect_timeout_seconds=_seconds(environ, "ORDNING_WEBHOOKS_CONNECT_TIMEOUT_SECONDS",
+                                             cls.connect_timeout_seconds),
+            timeout_seconds=_seconds(environ, "ORDNING_WEBHOOKS_TIMEOUT_SECONDS", cls.timeout_seconds),
+            poll_seconds=_seconds(environ, "ORDNING_WEBHOOKS_POLL_SECONDS", cls.poll_seconds),
+            concurrency=_int(environ, "ORDNING_WEBHOOKS_CONCURRENCY", cls.concurrency),
             ca_file=environ.get("ORDNING_WEBHOOKS_CA_FILE") or None,
         )
         settings.validate(env)

@@ -7,21 +7,20 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import replace
 
 import pytest
 import sqlalchemy as sa
-from ordning_shared.bus import connect, declare_topology, retry_queues, service_queues
-from ordning_shared.testing import ORG_TREE, BackgroundWorker, org_event_body, publish_on_bus, wait_until
+from ordning_shared.bus import connect, service_queues
+from ordning_shared.testing import BackgroundWorker, publish_on_bus, wait_until
 from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
 from ordning_notify import webhook_db as wdb
 from ordning_notify import webhook_service
-from ordning_notify.app import create_app
 from ordning_notify.handlers import HANDLERS
 
-from .conftest import A, ADMIN, Env, reported_event_body
+from .conftest import A, ADMIN, reported_event_body
+from .test_bus import bus_env  # noqa: F401 (the fixture)
 from .webhook_receiver import Receiver, make_ca
 
 pytestmark = pytest.mark.integration
@@ -34,24 +33,15 @@ def tls(tmp_path):
     return make_ca(tmp_path)
 
 
-@pytest.fixture
-def bus_env(migrated_settings, service_broker_url, monkeypatch, tls):
-    """The app and platform on the notify broker user, its queue declared before anything is published; webhook
-    settings of the embedded default (loopback allowed, for the receiver here), short retry delays, the test CA."""
+@pytest.fixture(autouse=True)
+def webhook_settings(monkeypatch, tls):
+    """Webhook settings of the embedded default (loopback allowed, for the receiver here), short retry delays, the
+    test's CA; set before bus_env (test_bus.py's: the app on the notify broker user, its queue declared) makes the
+    app."""
     for name, value in {"ORDNING_WEBHOOKS_ALLOW_PRIVATE": "true", "ORDNING_WEBHOOKS_RETRY_DELAYS": "0.3,0.3,0.3",
                         "ORDNING_WEBHOOKS_PAUSE_AFTER_FAILED_DELIVERIES": "2", "ORDNING_WEBHOOKS_POLL_SECONDS": "0.05",
                         "ORDNING_WEBHOOKS_TIMEOUT_SECONDS": "5", "ORDNING_WEBHOOKS_CA_FILE": str(tls.ca_file)}.items():
         monkeypatch.setenv(name, value)
-    settings = replace(migrated_settings("notify"), broker_url=service_broker_url("notify"))
-    app = create_app(settings)
-    env = Env(app=app, client=app.test_client(), platform=app.extensions["ordning"], settings=settings)
-    for tenant, unit_id, kind, parent in ORG_TREE:
-        assert env.feed(org_event_body(tenant, unit_id, kind, parent)) == "processed"
-    work, dead = service_queues(settings, sorted(HANDLERS))
-    with connect(settings) as connection:
-        declare_topology(settings, connection, [dead, *retry_queues(settings), work])
-    yield env
-    env.platform.dispose()
 
 
 def worker(env) -> BackgroundWorker:
