@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from ordning_shared.auth import Principal
 from ordning_shared.db import utcnow
-from ordning_shared.events import source_of
+from ordning_shared.events import serialize, source_of
 from ordning_shared.http import require_roles
 from ordning_shared.idempotency import IdempotencyClaim, record
 from ordning_shared.platform import Platform
@@ -201,8 +201,6 @@ def list_attempts(platform: Platform, principal: Principal, subscription_id: str
 def webhook_body(cloudevent) -> str:
     """The CloudEvent as a receiver gets it: structured JSON, without our trace context (another system's traces
     are not ours to join)."""
-    from ordning_shared.events import serialize
-
     attributes = {key: value for key, value in cloudevent.get_attributes().items() if key != "traceparent"}
     copy = type(cloudevent)(attributes, cloudevent.get_data())
     return serialize(copy).decode("utf-8")
@@ -256,7 +254,7 @@ def deliver_due(platform: Platform, settings: w.WebhookSettings, *, post=webhook
 def _attempt(platform: Platform, settings: w.WebhookSettings, claimed: wdb.Claimed, post, context) -> None:
     with platform.engine.connect() as conn:
         subscription = wdb.subscription(conn, claimed.tenant, claimed.subscription_id)
-    if subscription is None:  # deleted since the claim
+    if subscription is None or subscription.state != w.ACTIVE:  # deleted or paused since the claim
         return
     try:
         outcome = post(settings, subscription.url, claimed.body, claimed.event_id,
