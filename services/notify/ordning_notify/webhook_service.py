@@ -120,9 +120,9 @@ def create_subscription(platform: Platform, settings: w.WebhookSettings, princip
 
 
 def _change(platform: Platform, principal: Principal, subscription_id: str, check_if_match, action: str, change,
-            *, with_secret: bool = False) -> dict:
+            *, with_secret: bool = False, also=None) -> dict:
     """Read the subscription locked, check If-Match (when the caller gives a check), apply `change`, write it at
-    the version read, audit."""
+    the version read (and do `also(connection, changed)` in the same transaction), audit."""
     _require_admin(principal)
     with platform.uow() as uow:
         current = _subscription(uow.connection, principal.tenant, subscription_id, lock=True)
@@ -133,6 +133,8 @@ def _change(platform: Platform, principal: Principal, subscription_id: str, chec
             return subscription_body(current)
         if not wdb.update_subscription(uow.connection, changed, current.version):
             raise _stale()
+        if also is not None:
+            also(uow.connection, changed)
         uow.audit(tenant=changed.tenant, actor=principal.subject, action=action, entity_type="webhook_subscription",
                   entity_id=changed.id, before=wdb.subscription_values(current),
                   after=wdb.subscription_values(changed))
@@ -159,9 +161,11 @@ def rotate_secret(platform: Platform, settings: w.WebhookSettings, principal: Pr
 
 def resume(platform: Platform, principal: Principal, subscription_id: str) -> dict:
     """An active subscription again, its record of failures cleared; resuming an active one changes nothing.
-    Events from the time it was paused are not sent."""
+    Events from the time it was paused are not sent (a delivery an event wrote while the pause was being made is
+    given up here)."""
     return _change(platform, principal, subscription_id, None, "resume",
-                   lambda current: current if current.state == w.ACTIVE else current.resumed(utcnow()))
+                   lambda current: current if current.state == w.ACTIVE else current.resumed(utcnow()),
+                   also=lambda conn, resumed: wdb.cancel_pending(conn, resumed.tenant, resumed.id, utcnow()))
 
 
 def delete_subscription(platform: Platform, principal: Principal, subscription_id: str, check_if_match) -> None:

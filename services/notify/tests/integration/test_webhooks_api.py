@@ -5,6 +5,7 @@ nothing stored; another tenant's subscriptions are not there."""
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 from standardwebhooks import Webhook
 
 from ordning_notify import webhook_db as wdb
@@ -221,3 +222,18 @@ def test_a_deleted_subscription_takes_its_deliveries_and_log_along_and_old_log_r
     assert env.count(wdb.webhook_deliveries) == 1 and env.count(wdb.webhook_attempts) == 1
     assert webhook_service.prune_log(env.platform, now=now) == 2  # the 31-day-old attempt and ended delivery
     assert env.count(wdb.webhook_deliveries) == 0 and env.count(wdb.webhook_attempts) == 0
+
+
+def test_resuming_gives_up_what_was_written_for_it_while_it_was_being_paused(env):
+    """An event handled while the worker paused the subscription may have written a delivery; resuming does not
+    send it (events from the pause are not sent)."""
+    headers = env.auth(*ADMIN)
+    made = env.client.post(S, json=HOOK, headers=headers).get_json()
+    env.feed(reported_event_body("0138", "e1"))
+    s, d = wdb.webhook_subscriptions, wdb.webhook_deliveries
+    with env.platform.engine.begin() as conn:
+        conn.execute(s.update().where(s.c.id == made["id"]).values(state="paused", version=2))
+    resumed = env.client.post(f"{S}/{made['id']}/resume", headers=headers).get_json()
+    assert (resumed["state"], resumed["version"]) == ("active", 3)
+    with env.platform.engine.connect() as conn:
+        assert conn.execute(sa.select(d.c.status, d.c.body)).all() == [("cancelled", None)]
