@@ -206,3 +206,37 @@ def test_the_notice_preferences_problems_answer_as_documented(notify):
         assert_documented(notify, "PUT", path, answer, code)
         assert "inte en adress" not in answer.get_data(as_text=True)
     assert client.put(path, json={"address": "erik@tyreso.se"}, headers=first).status_code == 200
+def test_the_webhook_subscriptions_problems_answer_as_documented(notify):
+    client, admin, path = notify.test_client(), _admin(notify), "/api/v1/webhook-subscriptions"
+    hook = {"url": "https://93.184.215.14/in", "event_types": ["se.ordning.deviation.reported.v1"]}
+    cases = [({**hook, "url": "http://93.184.215.14/in"}, "webhook_url_not_https"),
+             ({**hook, "url": "https://10.1.2.3/in"}, "webhook_address_refused"),
+             ({**hook, "url": "https://[::ffff:127.0.0.1]/in"}, "webhook_address_refused"),
+             ({**hook, "url": "https://nowhere.invalid/in"}, "webhook_host_unresolvable"),
+             ({**hook, "url": "https://user:pw@93.184.215.14/in"}, "invalid_webhook_url"),
+             ({**hook, "event_types": ["se.ordning.deviation.vanished.v1"]}, "unknown_event_type"),
+             ({**hook, "secret": "whsec_mine"}, "unprocessable_entity")]
+    for body, code in cases:
+        answer = client.post(path, json=body, headers=admin)
+        assert answer.status_code == 422, answer.json
+        assert_documented(notify, "POST", path, answer, code)
+    staff = {"Authorization": "Bearer " + issue_token(notify.config["settings"], "anna", TENANT, ["medarbetare"])}
+    assert_documented(notify, "POST", path, client.post(path, json=hook, headers=staff), "forbidden")
+    made = client.post(path, json=hook, headers=admin)
+    one, url = "/api/v1/webhook-subscriptions/{subscription_id}", f"{path}/{made.json['id']}"
+    for headers, status, code in (({}, 428, "if_match_required"), ({"If-Match": '"stale.0"'}, 412, "stale_etag")):
+        answer = client.patch(url, json={"event_types": ["se.ordning.deviation.closed.v1"]},
+                              headers={**admin, **headers})
+        assert answer.status_code == status
+        assert_documented(notify, "PATCH", one, answer, code)
+        rotated = client.post(f"{url}/rotate-secret", headers={**admin, **headers})
+        assert_documented(notify, "POST", f"{one}/rotate-secret", rotated, code)
+    private = client.patch(url, json={"url": "https://169.254.169.254/"},
+                           headers={**admin, "If-Match": made.headers["ETag"]})
+    assert_documented(notify, "PATCH", one, private, "webhook_address_refused")
+    missing = client.get(f"{path}/00000000-0000-4000-8000-000000000000", headers=admin)
+    assert_documented(notify, "GET", one, missing, "webhook_subscription_not_found")
+    resumed = client.post(f"{path}/00000000-0000-4000-8000-000000000000/resume", headers=admin)
+    assert_documented(notify, "POST", f"{one}/resume", resumed, "webhook_subscription_not_found")
+    cursor = client.get(f"{url}/deliveries?cursor=garbage", headers=admin)
+    assert_documented(notify, "GET", f"{one}/deliveries", cursor, "invalid_cursor")

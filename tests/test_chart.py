@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 from ordning_shared.bus import queue_name
-from ordning_shared.config import Settings
+from ordning_shared.config import ConfigError, Settings
 from ordning_shared.testing import IN_CI, make_settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -336,6 +336,37 @@ def test_network_policies_allow_only_what_the_design_needs(rendered):
     # Tyresö's database is on a known network; only that network is reachable on 5432.
     database_rule = next(rule for rule in api["egress"] if rule["ports"][0]["port"] == 5432)
     assert database_rule["to"] == [{"ipBlock": {"cidr": "10.40.12.0/24"}}]
+
+
+def test_the_notify_worker_may_post_webhooks_to_the_public_internet_on_443(rendered):
+    """Webhooks leave the cluster from the notify worker only, over HTTPS, to public addresses (the service refuses
+    private ones itself, again after DNS; the policy is the second lock). The API and other workers get no such way
+    out, and the chart never lets webhooks reach private addresses (ORDNING_WEBHOOKS_ALLOW_PRIVATE stays unset, and
+    production refuses it)."""
+    from ordning_notify.webhooks import WebhookSettings
+
+    for docs in rendered.values():
+        worker = named(docs, "NetworkPolicy", "ordning-notify-worker")["spec"]
+        webhooks = [rule for rule in worker["egress"] if rule["ports"] == [{"port": 443, "protocol": "TCP"}]]
+        assert len(webhooks) == 1
+        assert {port["port"] for rule in worker["egress"] for port in rule["ports"]} == {53, 5432, 5672, 443}
+        blocks = {peer["ipBlock"]["cidr"]: set(peer["ipBlock"]["except"]) for peer in webhooks[0]["to"]}
+        assert blocks.keys() == {"0.0.0.0/0", "::/0"}
+        assert {"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "127.0.0.0/8",
+                "169.254.0.0/16"} <= blocks["0.0.0.0/0"]
+        assert {"fc00::/7", "fe80::/10", "::1/128"} <= blocks["::/0"]
+        for other in ("ordning-deviations-worker", "ordning-notify-api"):
+            policy = named(docs, "NetworkPolicy", other)["spec"]
+            assert not any(peer.get("ipBlock", {}).get("cidr") == "0.0.0.0/0"
+                           for rule in policy["egress"] for peer in rule.get("to", [])), other
+        data = named(docs, "ConfigMap", "ordning-notify-settings")["data"]
+        assert "ORDNING_WEBHOOKS_ALLOW_PRIVATE" not in data
+        assert WebhookSettings.from_env(data["ORDNING_ENV"], data).allow_private is False
+    values = example_values(ROOT / "deploy" / "helm" / "examples" / "tyreso.yaml")
+    values.setdefault("components", {})["notify"] = {"extraEnv": {"ORDNING_WEBHOOKS_ALLOW_PRIVATE": "true"}}
+    data = named(render(values), "ConfigMap", "ordning-notify-settings")["data"]
+    with pytest.raises(ConfigError, match="ORDNING_WEBHOOKS_ALLOW_PRIVATE"):
+        WebhookSettings.from_env(data["ORDNING_ENV"], data)
 
 
 def test_workers_scale_on_their_queue_with_keda_and_on_cpu_without(rendered, tmp_path):

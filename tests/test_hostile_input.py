@@ -571,10 +571,17 @@ def notify_service(settings) -> Service:
         made = _ok(client.post("/api/v1/notification-rules", json={**rule, "recipients": [{"role": "mar"}]},
                                headers=headers), 201)
         deadlines = _ok(client.get("/api/v1/deadlines?limit=1", headers=headers))
+        hook = _ok(client.post("/api/v1/webhook-subscriptions", json=webhook, headers=headers), 201)
         return {"rule_id": made["id"], "notice_id": page["items"][0]["id"], "cursor": page["next_cursor"],
-                "deadline_cursor": deadlines["next_cursor"]}
+                "deadline_cursor": deadlines["next_cursor"], "subscription_id": hook["id"]}
 
+    webhook = {"url": "https://93.184.215.14/ordning/in", "event_types": ["se.ordning.deviation.reported.v1"]}
     bodies = {("POST", "/api/v1/notification-rules"): lambda v: rule,
+              ("POST", "/api/v1/webhook-subscriptions"): lambda v: webhook,
+              ("PATCH", "/api/v1/webhook-subscriptions/<subscription_id>"): lambda v: {
+                  "url": "https://93.184.215.14/ordning/other", "event_types": ["se.ordning.deviation.closed.v1"]},
+              ("POST", "/api/v1/webhook-subscriptions/<subscription_id>/rotate-secret"): lambda v: {},
+              ("POST", "/api/v1/webhook-subscriptions/<subscription_id>/resume"): lambda v: {},
               ("PATCH", "/api/v1/notification-rules/<rule_id>"): lambda v: {"enabled": False,
                                                                             "recipients": [{"role": "mas"}]},
               ("POST", "/api/v1/notices/read-all"): lambda v: {},
@@ -587,7 +594,8 @@ def notify_service(settings) -> Service:
                   "grace_working_days": 3, "patient_safety_roles": ["mas"], "patient_safety_lead_days": 5}}
     queries = {("GET", "/api/v1/notices"): lambda v: {"state": "unread", "cursor": v["cursor"], "limit": "1"},
                ("GET", "/api/v1/deadlines"): lambda v: {"state": "all", "kind": "receipt",
-                                                        "cursor": v["deadline_cursor"], "limit": "1"}}
+                                                        "cursor": v["deadline_cursor"], "limit": "1"},
+               ("GET", "/api/v1/webhook-subscriptions/<subscription_id>/deliveries"): lambda v: {"limit": "1"}}
     return Service(app, client, platform, headers, fresh, bodies, queries, probes=15)
 
 

@@ -227,15 +227,26 @@ def _casefold(value):
     return value.casefold() if isinstance(value, str) else value
 
 
-def insert_if_absent(connection: sa.Connection, table: sa.Table, values: dict) -> bool:
-    """INSERT ... ON CONFLICT DO NOTHING: True when this call created the row. Two first writes of one key
-    at once then never fail on the unique key; the second waits for the first and finds the row."""
+def _insert_unless_there(connection: sa.Connection, table: sa.Table, values):
+    """INSERT ... ON CONFLICT DO NOTHING RETURNING the primary key, in the connection's dialect."""
     if connection.dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    statement = insert(table).values(**values).on_conflict_do_nothing().returning(*table.primary_key.columns)
-    return connection.execute(statement).first() is not None  # rowcount is not reliable here on every driver
+    return insert(table).values(values).on_conflict_do_nothing().returning(*table.primary_key.columns)
+
+
+def insert_if_absent(connection: sa.Connection, table: sa.Table, values: dict) -> bool:
+    """INSERT ... ON CONFLICT DO NOTHING: True when this call created the row. Two first writes of one key
+    at once then never fail on the unique key; the second waits for the first and finds the row."""
+    # rowcount is not reliable here on every driver
+    return connection.execute(_insert_unless_there(connection, table, values)).first() is not None
+
+
+def insert_many_if_absent(connection: sa.Connection, table: sa.Table, rows: list[dict]) -> int:
+    """INSERT ... ON CONFLICT DO NOTHING of several rows: how many were new (a row whose unique key is there already,
+    say from an event delivered twice, is left out)."""
+    return len(connection.execute(_insert_unless_there(connection, table, rows)).all()) if rows else 0
 
 
 def write_if_newer(connection: sa.Connection, table: sa.Table, key: dict, values: dict,

@@ -338,6 +338,9 @@ def main() -> None:
     data_dir.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ, ORDNING_ENV="embedded", ORDNING_DATA_DIR=str(data_dir))
     env.pop("ORDNING_AUTH_JWKS_URL", None)
+    # A developer's webhook receiver runs on localhost, often over plain http: the embedded default lets notify reach
+    # it (production refuses this setting).
+    env.setdefault("ORDNING_WEBHOOKS_ALLOW_PRIVATE", "true")
     # The web calls each API where the launcher serves it.
     env.update({f"ORDNING_WEB_{service.upper()}_URL": base_url(service) for service in APIS})
     # The links in notify's mails (written to <data dir>/mail without an SMTP host) lead to the web here.

@@ -38,8 +38,8 @@ def run_jobs(jobs: Sequence[PeriodicJob], stop: threading.Event, clock: Callable
             due[job.name] = clock() + job.every_seconds
             try:
                 result = job.function()
-                # A turn with nothing done (a falsy result) is told at DEBUG: a job that looks every few seconds
-                # would fill the log with it.
+                # A turn with nothing done (a falsy result) is told at DEBUG: a job that looks every second or
+                # every few seconds (notify's webhook deliveries, its mail) would fill the log with it.
                 log.log(logging.INFO if result else logging.DEBUG, "job %s done: %s", job.name, result)
             except Exception as error:  # the next turn tries again
                 log.error("job %s failed: %s\n%s", job.name, type(error).__name__, exception_without_values(error))

@@ -8,7 +8,7 @@ from ordning_shared.config import Settings
 from ordning_shared.http import create_app as shared_create_app
 from ordning_shared.platform import Platform
 
-from . import mail, mail_api
+from . import mail, mail_api, webhook_api, webhook_service
 from .api import BLUEPRINTS
 from .db import tables
 from .deadline_api import BLUEPRINTS as DEADLINE_BLUEPRINTS
@@ -18,7 +18,8 @@ from .handlers import HANDLERS
 SERVICE = "notify"
 # The worker's periodic jobs, each a function platform -> ordning_shared.scheduler.PeriodicJob; the deadline
 # scheduler and the mail digest add theirs here.
-JOBS: list = [mail.send_job, mail.digest_job, deadline_job]
+JOBS: list = [mail.send_job, mail.digest_job, deadline_job, webhook_service.delivery_job,
+              webhook_service.log_pruning_job]
 
 
 def make_platform(settings: Settings | None = None) -> Platform:
@@ -26,8 +27,9 @@ def make_platform(settings: Settings | None = None) -> Platform:
 
 
 def create_app(settings: Settings | None = None) -> Flask:
-    return shared_create_app(make_platform(settings), [*BLUEPRINTS, *mail_api.BLUEPRINTS, *DEADLINE_BLUEPRINTS],
-                             title="Ordning notify")
+    return shared_create_app(
+        make_platform(settings), [*BLUEPRINTS, *mail_api.BLUEPRINTS, *DEADLINE_BLUEPRINTS, *webhook_api.BLUEPRINTS],
+        title="Ordning notify")
 
 
 def worker(stop: threading.Event | None = None) -> None:

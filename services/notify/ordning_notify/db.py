@@ -6,7 +6,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from ordning_shared import pagination
-from ordning_shared.db import Id, PlatformTables, UTCDateTime, new_metadata
+from ordning_shared.db import Id, PlatformTables, UTCDateTime, insert_many_if_absent, new_metadata
 from ordning_shared.orgtree import ancestor_ids
 
 from . import domain as d
@@ -167,15 +167,7 @@ def notice_values(notice: d.Notice) -> dict:
 
 def insert_notices(conn, notices_to_give: list[d.Notice]) -> int:
     """Write the notices, leaving out any this person has of this kind from this event already; how many new."""
-    if not notices_to_give:
-        return 0
-    if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    statement = (insert(notices).values([notice_values(n) for n in notices_to_give])
-                 .on_conflict_do_nothing().returning(notices.c.id))
-    return len(conn.execute(statement).all())  # rowcount is not reliable here on every driver
+    return insert_many_if_absent(conn, notices, [notice_values(n) for n in notices_to_give])
 
 
 def _unit_name():
@@ -243,5 +235,6 @@ def mark_read(conn, tenant: str, recipient: str, at: datetime, notice_id: str | 
     return conn.execute(notices.update().where(*where).values(read_at=at)).rowcount
 
 
-# The tables of the service's other parts are on the same metadata: whoever reads it (Alembic, a test) sees them all.
-from . import deadline_db  # noqa: E402,F401
+# The tables of the service's other parts are on the same metadata: whoever reads it (Alembic, a test, the runtime
+# role's grants) sees them all.
+from . import deadline_db, webhook_db  # noqa: E402,F401

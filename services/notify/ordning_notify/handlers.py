@@ -15,8 +15,9 @@ from .catalogue import EVENT_TYPES
 from .deadline_service import track_deadlines
 from .mail import queue_mails_of_event
 from .service import give_notices
+from .webhook_service import queue_deliveries
 
-REACTIONS = [give_notices, queue_mails_of_event, track_deadlines]
+REACTIONS = [give_notices, queue_mails_of_event, track_deadlines, queue_deliveries]
 COPIES = {**org_unit_handlers(), **role_handlers()}
 
 

@@ -71,3 +71,58 @@ def test_a_service_may_publish_only_its_own_event_types(service_broker_url):
                         (service_broker_url("processes"), "se.ordning.deviation.closed.v1")]:
         with pytest.raises(amqp.exceptions.AccessRefused):
             publish(url, forged)
+
+
+def test_a_subscriber_binds_its_own_queue_to_its_aggregates_reads_it_and_nothing_else(broker_url, service_broker_url):
+    """Another system's own queue on the events exchange (the queue alternative to webhooks): its user declares and
+    binds its queue with keys of the aggregates it was given, reads it, and may not bind a wider key, publish an
+    event, nor read or declare a service's queue."""
+    from urllib.parse import quote, urlsplit, urlunsplit
+
+    from kombu import Exchange, Producer, Queue
+
+    from ordning_shared import brokerusers
+    from ordning_shared.brokerusers import CI_NAMESPACE
+    from ordning_shared.testing import IN_CI
+
+    if not brokerusers.can_apply():
+        (pytest.fail if IN_CI else pytest.skip)("rabbitmqctl is needed to make the subscriber's user")
+    name, password = "itest", "ci-subscriber-itest"
+    brokerusers.run(brokerusers.subscriber_commands(name, password, ["deviation"]))
+    parts = urlsplit(broker_url)
+    url = urlunsplit(parts._replace(netloc=f"{quote(brokerusers.subscriber_user_name(name))}:{password}@"
+                                           f"{parts.hostname}:{parts.port or 5672}"))
+    exchange = Exchange(f"{CI_NAMESPACE}.events", type="topic", durable=True)
+    own = brokerusers.subscriber_queue(name, CI_NAMESPACE)
+    with Connection(broker_url) as admin:
+        exchange(admin.default_channel).declare()
+        admin.default_channel.queue_delete(own)
+    try:
+        with Connection(url) as connection:  # the exchange is there; declaring it is not the subscriber's to do
+            there = Exchange(exchange.name, type="topic", durable=True, no_declare=True)
+            queue = Queue(own, there, routing_key="se.ordning.deviation.#", durable=True,
+                          queue_arguments={"x-queue-type": "quorum"})
+            queue(connection.default_channel).declare()
+        for refused in (lambda channel: channel.queue_bind(own, exchange.name, "se.ordning.#"),
+                        lambda channel: channel.queue_bind(own, exchange.name, "se.ordning.risk.risk_escalated.v1"),
+                        lambda channel: Producer(channel, exchange=exchange).publish(
+                            b"{}", routing_key="se.ordning.deviation.reported.v1", retry=False),
+                        lambda channel: channel.basic_get(f"{CI_NAMESPACE}.deviations"),
+                        lambda channel: channel.queue_declare(f"{CI_NAMESPACE}.notify", durable=True),
+                        lambda channel: channel.queue_declare(f"{CI_NAMESPACE}.subscriber.other", durable=True)):
+            with Connection(url, transport_options={"confirm_publish": True}) as connection:
+                with pytest.raises(amqp.exceptions.AccessRefused):
+                    refused(connection.channel())
+        for service, routing_key in (("risks", "se.ordning.risk.risk_escalated.v1"),
+                                     ("deviations", "se.ordning.deviation.reported.v1")):
+            with Connection(service_broker_url(service), transport_options={"confirm_publish": True}) as connection:
+                Producer(connection.default_channel, exchange=exchange).publish(
+                    routing_key.encode(), routing_key=routing_key, retry=False)
+        with Connection(url) as connection:
+            channel = connection.channel()
+            got = wait_until(lambda: channel.basic_get(own, no_ack=True), timeout=10, message="the event")
+            assert got.body == b"se.ordning.deviation.reported.v1"
+            assert channel.basic_get(own, no_ack=True) is None  # the risk event was not bound
+    finally:
+        with Connection(broker_url) as admin:
+            admin.default_channel.queue_delete(own)

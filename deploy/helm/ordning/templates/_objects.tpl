@@ -347,6 +347,10 @@ spec:
     # The notify worker sends mail to the SMTP server.
     {{- include "ordning.egressTo" (dict "to" $np.smtpTo "port" .Values.mail.smtpPort) | nindent 4 }}
     {{- end }}
+    {{- if eq .name "notify" }}
+    # The notify worker POSTs webhooks to other systems over HTTPS.
+    {{- include "ordning.egressTo" (dict "to" $np.webhooksTo "port" $np.webhooksPort) | nindent 4 }}
+    {{- end }}
 {{- end -}}
 
 {{/* The migration pods' policy is a hook too: it must exist before they start. */}}
