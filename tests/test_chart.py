@@ -349,7 +349,9 @@ def test_the_notify_worker_may_post_webhooks_to_the_public_internet_on_443(rende
         worker = named(docs, "NetworkPolicy", "ordning-notify-worker")["spec"]
         webhooks = [rule for rule in worker["egress"] if rule["ports"] == [{"port": 443, "protocol": "TCP"}]]
         assert len(webhooks) == 1
-        assert {port["port"] for rule in worker["egress"] for port in rule["ports"]} == {53, 5432, 5672, 443}
+        # and the SMTP port where the values name an SMTP server (tyreso's example)
+        mail = {587} if named(docs, "ConfigMap", "ordning-notify-settings")["data"].get("ORDNING_SMTP_HOST") else set()
+        assert {port["port"] for rule in worker["egress"] for port in rule["ports"]} == {53, 5432, 5672, 443} | mail
         blocks = {peer["ipBlock"]["cidr"]: set(peer["ipBlock"]["except"]) for peer in webhooks[0]["to"]}
         assert blocks.keys() == {"0.0.0.0/0", "::/0"}
         assert {"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "127.0.0.0/8",
@@ -777,7 +779,7 @@ def test_the_notify_worker_alone_mails_with_the_smtp_password_and_a_way_to_the_s
             assert not [n for n in named(docs, "ConfigMap", f"ordning-{service}-settings")["data"]
                         if n.startswith("ORDNING_SMTP_")], service
     policy = named(docs, "NetworkPolicy", "ordning-notify-worker")
-    assert _egress_ports(policy) == {53, 5432, 5672, 587}
+    assert _egress_ports(policy) == {53, 443, 5432, 5672, 587}  # 443: the webhooks
     smtp = next(rule for rule in policy["spec"]["egress"] if rule["ports"][0]["port"] == 587)
     assert smtp["to"] == [{"ipBlock": {"cidr": "10.40.20.25/32"}}]
     assert 587 not in _egress_ports(named(docs, "NetworkPolicy", "ordning-notify-api"))
@@ -790,7 +792,8 @@ def test_without_an_smtp_host_nothing_of_mail_is_rendered(rendered):
     assert not [name for name in data if name.startswith("ORDNING_SMTP_")]
     worker = named(docs, "Deployment", "ordning-notify-worker")["spec"]["template"]["spec"]
     assert SMTP_PASSWORD not in _secret_volumes(worker) and "env" not in worker["containers"][0]
-    assert _egress_ports(named(docs, "NetworkPolicy", "ordning-notify-worker")) == {53, 5432, 5672}
+    # the database, the broker, DNS and the webhooks' 443; no SMTP port
+    assert _egress_ports(named(docs, "NetworkPolicy", "ordning-notify-worker")) == {53, 443, 5432, 5672}
 
 
 def test_mail_settings_that_cannot_work_stop_the_install_with_a_clear_message():

@@ -114,7 +114,7 @@ def test_cases_count_in_their_forvaltning_the_region_sees_small_counts_suppresse
             and value(whole, "complaints_and_feedback", "answered") == 1 and value(whole, "actions", "created") == 1
         return whole if done else None
 
-    whole = wait_until(settled, timeout=60, interval=0.3, message="reporting to count the 8 cases")
+    wait_until(settled, timeout=60, interval=0.3, message="reporting to count the 8 cases")
     first = figures(stack, fchef1, unit_id=f1)
     second = figures(stack, fchef2, unit_id=f2)
     # The right förvaltning counts its cases, the other does not

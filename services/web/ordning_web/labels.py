@@ -80,6 +80,7 @@ EVENTS = {
     "se.ordning.risk.risk_escalated.v1": "Risk eskalerad",
     "se.ordning.risk.escalation_accepted.v1": "Eskalerad risk mottagen",
     "se.ordning.risk.escalation_returned.v1": "Eskalerad risk skickad tillbaka",
+    "se.ordning.risk.matrix_changed.v1": "Riskmatrisen ändrad",
     "se.ordning.risk.proposal_created.v1": "Riskförslag från ett ärende",
     "se.ordning.risk.proposal_accepted.v1": "Riskförslag godtaget",
     "se.ordning.risk.proposal_dismissed.v1": "Riskförslag avfärdat",

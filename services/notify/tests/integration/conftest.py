@@ -3,6 +3,7 @@ people who hold roles in it fed through role events as the processes service pub
 from __future__ import annotations
 
 import uuid
+from datetime import date, timedelta
 from dataclasses import dataclass, field
 
 import pytest
@@ -56,7 +57,10 @@ def reported_event_body(tenant, unit, kind="lex_sarah", deviation_id=None) -> by
     deviation_id = deviation_id or str(uuid.uuid4())
     data = {"version": 1, "deviation_id": deviation_id, "kind": kind, "unit_id": U.get(unit, unit),
             "category_id": None, "status": "reported", "origin": "staff", "anonymous": False,
-            "occurred_at": None, "reported_at": "2026-05-12T08:30:00+00:00", "receipt_due": "2026-05-13",
+            # the receipt due a year from today: no deadline reminder (of the worker's deadline job) joins the
+            # notices and mails these tests count
+            "occurred_at": None, "reported_at": "2026-05-12T08:30:00+00:00",
+            "receipt_due": (date.today() + timedelta(days=365)).isoformat(),
             "investigation_due": None, "ivo_due": None, "process_step_id": None}
     event = events.DomainEvent(type="se.ordning.deviation.reported.v1", tenant=tenant, subject=deviation_id,
                                data=data, sequence=1)

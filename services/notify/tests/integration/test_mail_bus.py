@@ -14,14 +14,14 @@ from collections import Counter
 
 import pytest
 from ordning_shared.bus import connect, service_queues
-from ordning_shared.testing import BackgroundWorker, publish_on_bus, wait_until
+from ordning_shared.testing import BackgroundWorker, process_env, publish_on_bus, wait_until
 
 from ordning_notify import mail
 from ordning_notify.handlers import HANDLERS
 
 from .conftest import A, CHEF_E1, FCHEF_F, ROLE_HOLDERS, VCHEF_V, reported_event_body, role_event_body
 from .mailbox import mail_environment, mail_settings, mailbox  # noqa: F401 - the SMTP server fixture
-from .test_bus import _worker_env, bus_env  # noqa: F401 - the bus fixture, on the settings below
+from .test_bus import bus_env  # noqa: F401 - the bus fixture, on the settings below
 
 pytestmark = pytest.mark.integration
 P = "/api/v1/notification-preferences"
@@ -127,7 +127,7 @@ def test_a_worker_killed_mid_send_loses_no_mail_and_sends_none_twice(bus_env, br
         publish_on_bus(broker_url, namespace, report)
 
     log = tmp_path / "worker.log"
-    environment = {**_worker_env(env.settings), **mail_environment(env.settings), "ORDNING_LOG_LEVEL": "DEBUG"}
+    environment = {**process_env(env.settings), **mail_environment(env.settings), "ORDNING_LOG_LEVEL": "DEBUG"}
     with log.open("w") as stderr:
         dying = subprocess.Popen([sys.executable, "-c", DYING_WORKER, when], env=environment, stderr=stderr)
         try:
