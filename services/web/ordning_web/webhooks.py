@@ -183,16 +183,9 @@ def resume(subscription_id):
 @admin_required
 def delete_confirm(subscription_id):
     subscription_id = str(subscription_id)
-    try:
-        answer = client.notify().response("GET", f"{SUBSCRIPTIONS}/{subscription_id}")
-    except ServiceUnavailable as error:
-        return _down(error)
-    except ApiProblem as problem:
-        if problem.status != 404:
-            raise
-        return _to_list(GONE)
-    return render_template("notices/webhook_delete.html", subscription=shown(answer.json()),
-                           etag=answer.headers.get("ETag", ""))
+    return _act(subscription_id, lambda api: api.response("GET", f"{SUBSCRIPTIONS}/{subscription_id}"),
+                lambda answer: render_template("notices/webhook_delete.html", subscription=shown(answer.json()),
+                                               etag=answer.headers.get("ETag", "")))
 
 
 @blueprint.post("/notiser/webhooks/<uuid:subscription_id>/ta-bort")

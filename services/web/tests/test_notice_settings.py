@@ -3,7 +3,6 @@ made elsewhere meanwhile (412) shown with the saved data and the input kept, the
 CSRF, a notify that does not answer said in Swedish with the form kept."""
 from __future__ import annotations
 
-import html
 import re
 
 import requests
@@ -14,12 +13,9 @@ from ordning_shared.testing import bearer
 from ordning_web.app import create_app
 
 from .conftest import csrf_of, free_port_url, sign_in
+from .test_notice_rules import field_error_of, hidden
 
 PREFERENCES = "/api/v1/notification-preferences"
-
-
-def hidden(page, name) -> str:
-    return html.unescape(re.search(rf'name="{name}" value="([^"]*)"', page.text).group(1))
 
 
 def form_of(page, **fields) -> dict:
@@ -33,16 +29,6 @@ def saved(services, user: str) -> dict:
     answer = requests.get(services.urls["notify"] + PREFERENCES, headers=bearer(services.token(user)), timeout=10)
     assert answer.status_code == 200, answer.text
     return answer.json()
-
-
-def field_error_of(page, field) -> str:
-    found = re.search(rf'<p class="field-error" id="{field}-fel"><span class="visually-hidden">Fel: </span>([^<]+)</p>',
-                      page.text)
-    assert found, f"no error at {field}"
-    control = re.search(rf'<(?:select|input)[^>]*id="{field}"[^>]*>', page.text).group(0)
-    assert f"{field}-fel" in control and 'aria-invalid="true"' in control, control
-    assert f'href="#{field}"' in page.text
-    return html.unescape(found.group(1))
 
 
 def test_a_person_saves_their_preferences_and_sees_them_again(services, web):
