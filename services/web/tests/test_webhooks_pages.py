@@ -55,7 +55,7 @@ def url_error(page) -> str:
 
 
 def test_a_medarbetare_is_refused_the_webhooks(web):
-    sign_in(web, "dora")
+    sign_in(web, "anna")
     assert "Webhooks" not in web.get("/notiser").text
     assert web.get("/notiser/webhooks").status_code == 403
     assert web.get("/notiser/webhooks/0c9b8a7d-6e5f-4a3b-9c1d-2e3f4a5b6c7d").status_code == 403
