@@ -16,7 +16,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import actions, case, citizen, documents, goals, inbox, organisation, pages, process_map, report
 from . import annual_reports, follow_up, patterns, region
-from . import notice_rules, notices
+from . import notice_rules, notice_settings, notices, webhooks
 from . import risk_plan, risk_proposals, roles, signin
 from . import risk_matrix, risks  # noqa: F401 - risk_matrix adds its routes to risks.blueprint
 from .client import ApiProblem, ServiceUnavailable, SignInRequired
@@ -82,6 +82,8 @@ def create_app(settings: WebSettings | None = None) -> Flask:
     if settings.notify_url:  # Notiser and the unread count in the menu, where the installation has notify
         app.register_blueprint(notices.blueprint)
         app.register_blueprint(notice_rules.blueprint)
+        app.register_blueprint(notice_settings.blueprint)
+        app.register_blueprint(webhooks.blueprint)
 
     @app.before_request
     def _start():

@@ -32,8 +32,9 @@ COUNT_TIMEOUT = 2.0  # seconds: the menu's count is not worth a longer wait on e
 QUIET_SECONDS = 30.0
 RULE_ADMIN_ROLES = ("administrator", "kvalitetsutvecklare")  # the notify service's, for its rules
 # The notify service's pages in the menu beside Organisation: (endpoint, text, roles that see it, blueprint).
-# The pages for notice settings and webhooks add their line here when they come.
-MENU = (("notice_rules.rules", "Regler för notiser", RULE_ADMIN_ROLES, "notice_rules"),)
+MENU = (("notice_settings.settings", "Inställningar för notiser", (), "notice_settings"),
+        ("notice_rules.rules", "Regler för notiser", RULE_ADMIN_ROLES, "notice_rules"),
+        ("webhooks.subscriptions", "Webhooks", RULE_ADMIN_ROLES, "webhooks"),)
 # A notice's link is a path of this web (notify builds it: /arenden/<id>, /risker/<id>, ...); nothing else is
 # followed, so a notice can never send a person to another site.
 LINK = re.compile(r"^/[A-Za-z0-9][A-Za-z0-9/_-]{0,300}$")
