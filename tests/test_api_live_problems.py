@@ -41,15 +41,8 @@ def deviations(tmp_path):
     app.extensions["ordning"].dispose()
 
 
-@pytest.fixture
-def notify_deadlines(tmp_path):
-    app = _app("notify", tmp_path)
-    yield app
-    app.extensions["ordning"].dispose()
-
-
-def test_the_deadline_problems_answer_as_documented(notify_deadlines):
-    app, path, list_path = notify_deadlines, "/api/v1/deadline-settings", "/api/v1/deadlines"
+def test_the_deadline_problems_answer_as_documented(notify):
+    app, path, list_path = notify, "/api/v1/deadline-settings", "/api/v1/deadlines"
     client, admin = app.test_client(), _admin(app)
     settings = {"grace_working_days": 3, "patient_safety_roles": ["mas"], "patient_safety_lead_days": 5}
     for headers, status, code in (({}, 428, "if_match_required"), ({"If-Match": '"stale.0"'}, 412, "stale_etag")):

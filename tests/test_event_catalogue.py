@@ -32,6 +32,7 @@ from ordning_processes import domain as org
 from ordning_processes.domain import documents as docs
 from ordning_processes.schemas import MeasurementRecordedEventDataSchema, OrgUnitEventDataSchema, RoleEventDataSchema
 from ordning_risks import domain as risks
+from ordning_reporting.domain import reports
 from ordning_risks.domain import proposal as risk_proposal
 from ordning_shared.actions import ACTION_EVENT_FIELDS, ActionStatus, ImprovementAction
 from ordning_shared.events import CONTENT_TYPE, DomainEvent, amqp_headers, serialize, to_cloudevent
@@ -42,13 +43,15 @@ EXCHANGE = "ordning.events"
 TENANT = "0180"
 TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
 SERVICE_OF = {"deviation": "deviations", "action": "deviations", "org_unit": "processes", "risk": "risks",
-              "document": "processes", "role": "processes", "process": "processes", "goal": "processes"}
+              "document": "processes", "role": "processes", "process": "processes", "goal": "processes",
+              "report": "reporting", "working_calendar": "deviations"}
 # Who publishes each aggregate's events: an improvement action's, every service whose cases raise actions.
 PUBLISHERS = {"deviation": ["deviations"], "action": ["deviations", "risks"], "org_unit": ["processes"],
               "risk": ["risks"], "document": ["processes"], "role": ["processes"], "process": ["processes"],
-              "goal": ["processes"]}
+              "goal": ["processes"], "report": ["reporting"], "working_calendar": ["deviations"]}
 SUBJECT_KEY = {"deviation": "deviation_id", "action": "action_id", "org_unit": "unit_id", "risk": "risk_id",
-               "document": "document_id", "role": "assignment_id", "process": "process_id", "goal": "indicator_id"}
+               "document": "document_id", "role": "assignment_id", "process": "process_id", "goal": "indicator_id",
+               "report": "report_id", "working_calendar": "calendar_id"}
 FREE_TEXT_MARK = "x-ordning-free-text"
 # A code from a tenant's own list (a risk matrix's level): no enum, but a pattern that admits no text.
 CODE_MARK = "x-ordning-code"
@@ -57,6 +60,7 @@ CODE_MARK = "x-ordning-code"
 # named "<array>[].<field>".
 ALLOWED_FREE_TEXT = {("se.ordning.org_unit.created.v1", "name"), ("se.ordning.org_unit.renamed.v1", "name"),
                      ("se.ordning.org_unit.moved.v1", "name"), ("se.ordning.org_unit.closed.v1", "name"),
+                     ("se.ordning.org_unit.external_provider_changed.v1", "name"),
                      ("se.ordning.risk.matrix_changed.v1", "probability_steps[].label"),
                      ("se.ordning.risk.matrix_changed.v1", "consequence_steps[].label"),
                      ("se.ordning.risk.matrix_changed.v1", "levels[].label")}
@@ -196,6 +200,26 @@ def deviation_events() -> list[DomainEvent]:
     case.link_process_step(new_id())
     events += case.events
 
+    # the classification beside the category (issue 14): händelsetyp and place named at report, changed and cleared;
+    # the consequence scored on the default scale, on a wider one, and cleared
+    from ordning_deviations import classification as cl
+    case = dev.Deviation.report(tenant=TENANT, kind=dev.Kind.avvikelse, unit_id=unit, description="x",
+                                reported_at=at(0), reported_by="staff-2", event_type="fall", place_id=new_id())
+    wider = cl.ConsequenceScale(3, tuple(f"Steg {n}" for n in range(1, 6)))
+    for step, (code, score, scale) in enumerate((("hot_och_vald", 4, cl.DEFAULT_SCALE), (None, 5, wider),
+                                                 ("lakemedel", None, cl.DEFAULT_SCALE), ("ovrigt", 1, wider))):
+        cl.change_event_type(case, code)
+        cl.change_place(case, new_id() if code else None)
+        cl.score_consequence(case, score, scale)
+        if step == 0:
+            case.receive(by="chef", at=at(1))
+        elif step == 1:
+            case.start_investigation(by="chef", at=at(2))
+        elif step == 2:
+            _investigate(case)
+            case.complete_investigation(by="chef", at=at(3))
+    events += case.events
+
     # lex Sarah and lex Maria: serious, reported to IVO (and corrected), revised, closed, reopened
     for kind in dev.LEX_KINDS:
         case = dev.Deviation.report(tenant=TENANT, kind=kind, unit_id=unit, description="Missförhållande",
@@ -227,6 +251,96 @@ def deviation_events() -> list[DomainEvent]:
         case.complete_investigation(by="chef", at=at(5))
         case.close(by="chef", at=at(6), open_action_count=0)
         events += case.events
+
+    # the IVO steps (issue 14): kompletteringar, IVO's decision (every outcome), a händelseanalys (every method),
+    # in both open statuses; an external provider's own report and the municipality's follow-up
+    today = date(2025, 6, 30)
+    outcomes = list(dev.IvoDecisionOutcome)
+    methods = list(dev.AnalysisMethod)
+    follow_ups = list(dev.FollowUpOutcome)
+    for n in range(max(len(outcomes), len(methods), len(follow_ups))):
+        for complete in (False, True):
+            case = dev.Deviation.report(tenant=TENANT, kind=dev.Kind.lex_maria, unit_id=unit, description="x",
+                                        reported_at=at(0), reported_by="staff-3")
+            case.receive(by="chef", at=at(1))
+            case.start_investigation(by="chef", at=at(2))
+            if complete:
+                _investigate(case)
+                case.complete_investigation(by="chef", at=at(3))
+            case.decide_seriousness(True, decided_by="mas-1", decided_at=at(3))
+            case.record_ivo_report(date(2025, 3, 5), reference="IVO 3.1.1-1/2025", by="mas-1", today=today)
+            supplement = case.request_ivo_supplement(date(2025, 3, 20), "Komplettera", date(2025, 4, 3), today=today)
+            case.request_ivo_supplement(date(2025, 3, 21), "Mer", None, today=today)
+            case.answer_ivo_supplement(supplement.id, date(2025, 3, 30), today=today)
+            case.record_ivo_decision(date(2025, 5, 2), outcomes[n % len(outcomes)], None, today=today)
+            case.record_ivo_decision(date(2025, 5, 3), outcomes[n % len(outcomes)], "IVO 3.1.1-1/2025-9", today=today)
+            action = new_id()
+            case.record_event_analysis(methods[n % len(methods)], [{"role": "ssk", "name": "Sara"}],
+                                       [{"category": category.value, "text": "Orsak",
+                                         "action_ids": [action] if i == 0 else []}
+                                        for i, category in enumerate(dev.RootCauseCategory)],
+                                       date(2025, 3, 25), today=today, action_ids=[action])
+            events += case.events
+
+            case = dev.Deviation.report(tenant=TENANT, kind=dev.Kind.lex_sarah, unit_id=unit, description="x",
+                                        reported_at=at(0), reported_by="staff-3")
+            case.external_provider = True
+            case.receive(by="chef", at=at(1))
+            case.start_investigation(by="chef", at=at(2))
+            if complete:
+                _investigate(case)
+                case.complete_investigation(by="chef", at=at(3))
+            case.decide_seriousness(True, decided_by="chef", decided_at=at(3))
+            case.record_provider_report(date(2025, 3, 4), None, today=today)
+            case.follow_up_provider_report(date(2025, 3, 10), "chef", "Tillräckligt", follow_ups[n % len(follow_ups)],
+                                           today=today)
+            events += case.events
+    # issue 14: a citizen's klagomål reclassified to lex Sarah (informed, decided with an outcome), then to lex Maria
+    # and back to klagomål (the decision and the informing removed); a lex Maria case's informing not done, corrected
+    case = dev.Deviation.report(tenant=TENANT, kind=dev.Kind.klagomal, unit_id=unit, description="Ensam en natt",
+                                reported_at=at(0), origin=dev.Origin.citizen)
+    case.receive(by="chef", at=at(1))
+    case.start_investigation(by="chef", at=at(2))
+    case.reclassify(dev.Kind.lex_sarah, "other", by="chef", at=at(3), policy=dev.DEFAULT_DEADLINES[dev.Kind.lex_sarah],
+                    note="Anhörig berättade mer")
+    case.record_informing("chef", at(3), informed_on=dev.local_date(at(3)), method="letter",
+                          recipient="person_concerned", view="Hon vill byta enhet")
+    case.decide_seriousness(None, decided_by="fchef-1", decided_at=at(3), outcome="patagligt_risk_for_missforhallande",
+                            motivering="Risk för upprepning", delegation_reference="Delegationsordning p. 4.2")
+    case.reclassify(dev.Kind.lex_maria, "wrong_kind_reported", by="chef", at=at(4),
+                    policy=dev.DEFAULT_DEADLINES[dev.Kind.lex_maria])
+    case.reclassify(dev.Kind.klagomal, "new_facts", by="chef", at=at(4),
+                    policy=dev.DEFAULT_DEADLINES[dev.Kind.klagomal], category_fits=False)
+    events += case.events
+    case = dev.Deviation.report(tenant=TENANT, kind=dev.Kind.lex_maria, unit_id=unit, description="x",
+                                reported_at=at(0), reported_by="staff-3")
+    case.record_informing("chef", at(1), not_informed_reason="other", note="Patienten är utomlands")
+    case.reclassify(dev.Kind.avvikelse, "wrong_kind_reported", by="chef", at=at(1),
+                    policy=dev.DEFAULT_DEADLINES[dev.Kind.avvikelse])
+    case.receive(by="chef", at=at(1))
+    case.reclassify(dev.Kind.lex_maria, "new_facts", by="chef", at=at(1),
+                    policy=dev.DEFAULT_DEADLINES[dev.Kind.lex_maria])
+    case.record_informing("chef", at(2), not_informed_reason="deceased_no_relatives")
+    case.start_investigation(by="chef", at=at(2))
+    _investigate(case)
+    case.complete_investigation(by="chef", at=at(3))
+    case.reclassify(dev.Kind.lex_sarah, "investigation_finding", by="chef", at=at(3),
+                    policy=dev.DEFAULT_DEADLINES[dev.Kind.lex_sarah])
+    for method, recipient in (("in_person", "narstaende"), ("phone", "legal_representative"), ("digital", "narstaende"),
+                              ("other", "person_concerned")):
+        case.record_informing("chef", at(3), informed_on=dev.local_date(at(3)), method=method, recipient=recipient)
+    for reason in ("declined", "unable", "unreachable"):
+        case.record_informing("chef", at(3), not_informed_reason=reason)
+    for outcome in dev.LEX_OUTCOMES[dev.Kind.lex_sarah]:
+        case.decide_seriousness(None, decided_by="fchef-1", decided_at=at(3), outcome=outcome, motivering="Skäl")
+    events += case.events
+    case = dev.Deviation.report(tenant=TENANT, kind=dev.Kind.lex_maria, unit_id=unit, description="x",
+                                reported_at=at(0), reported_by="staff-3")
+    case.receive(by="chef", at=at(1))
+    case.start_investigation(by="chef", at=at(2))
+    for outcome in dev.LEX_OUTCOMES[dev.Kind.lex_maria]:
+        case.decide_seriousness(None, decided_by="mas-1", decided_at=at(3), outcome=outcome, motivering="Skäl")
+    events += case.events
 
     # citizen klagomål (anonymous) and synpunkt closed straight from received, then reopened
     case = dev.Deviation.report(tenant=TENANT, kind=dev.Kind.klagomal, unit_id=unit, description="Maten var kall",
@@ -273,10 +387,74 @@ def deviation_events() -> list[DomainEvent]:
         case.reject(by="chef", at=at(2), reason=reason, open_action_count=0, **details)
         events += case.events
 
+    # issue 14: a staff klagomål, its complainant recorded with every relation and channel, answered through
+    # every channel (on time, then a late correction), and feedback written to its reporter, also once closed
+    case = dev.Deviation.report(tenant=TENANT, kind=dev.Kind.klagomal, unit_id=unit, description="x",
+                                reported_at=at(0), reported_by="staff-6")
+    channels, relations = list(dev.ContactChannel), list(dev.ComplainantRelation)
+    advance = {2: lambda: case.receive(by="chef", at=at(1)),
+               4: lambda: (case.start_investigation(by="chef", at=at(2)), _investigate(case)),
+               6: lambda: case.complete_investigation(by="chef", at=at(3))}
+    for i, channel in enumerate(channels):  # through the open statuses: each event in each of them
+        advance.get(i, lambda: None)()
+        case.record_complainant(relations[i % len(relations)], channel, at=at(1))
+        answered_on = case.answer_due if i == 0 else case.answer_due + timedelta(days=1)
+        case.record_answer(answered_on, channel, by="chef", today=case.answer_due + timedelta(days=5))
+        if i % 2 == 0:
+            case.write_reporter_feedback("Vi har ändrat rutinen.", at=at(4))
+    case.write_reporter_feedback("Vi har ändrat rutinen.", at=at(4))
+    case.close(by="chef", at=at(5), open_action_count=0)
+    case.write_reporter_feedback("Rutinen är ändrad.", at=at(6))
+    events += case.events
+    rejected = dev.Deviation.report(tenant=TENANT, kind=dev.Kind.avvikelse, unit_id=unit, description="x",
+                                    reported_at=at(0), reported_by="staff-6")
+    rejected.reject(by="chef", at=at(1), reason="spam", open_action_count=0)
+    rejected.write_reporter_feedback("Det var en dubbel rapport.", at=at(2))
+    events += rejected.events
+
     # a staff synpunkt, local time zone
     stockholm = T0.astimezone(dev.STOCKHOLM)
     case = dev.Deviation.report(tenant=TENANT, kind=dev.Kind.synpunkt, unit_id=unit, description="x",
                                 reported_at=stockholm, reported_by="staff-4", occurred_at=stockholm)
+    events += case.events
+    events += casework_events(unit, other_unit)
+    return events
+
+
+def casework_events(unit: str, other_unit: str) -> list[DomainEvent]:
+    """Issue 14 item 8: an investigator assigned, changed and cleared; an involved unit named at report, changed and
+    cleared; a rejection linking its master (at intake) and cases closed as duplicates from every open status."""
+    events: list[DomainEvent] = []
+    master = dev.Deviation.report(tenant=TENANT, kind=dev.Kind.lex_maria, unit_id=unit, description="x",
+                                  reported_at=at(0), reported_by="staff-6", involved_unit_id=other_unit)
+    master.assign_investigator("user-7")
+    master.change_involved_unit(None)
+    master.receive(by="chef", at=at(1))
+    master.assign_investigator("a1b2c3d4-e5f6-4789-8abc-def012345678|idp")
+    master.change_involved_unit(new_id())
+    master.start_investigation(by="chef", at=at(2))
+    master.change_involved_unit(None)
+    master.assign_investigator("user-8")
+    _investigate(master)
+    master.complete_investigation(by="chef", at=at(3))
+    master.assign_investigator(None)
+    master.change_involved_unit(other_unit)
+    events += master.events
+    for steps in ((), ("receive",), ("receive", "start_investigation"),
+                  ("receive", "start_investigation", "complete_investigation")):
+        case = dev.Deviation.report(tenant=TENANT, kind=dev.Kind.lex_maria, unit_id=unit, description="x",
+                                    reported_at=at(0), reported_by="staff-6")
+        for hour, step in enumerate(steps, start=1):
+            if step == "complete_investigation":
+                _investigate(case)
+            getattr(case, step)(by="chef", at=at(hour))
+        case.close_as_duplicate(by="chef", at=at(6), master=master, master_reference="2025-000031",
+                                open_action_count=0)
+        events += case.events
+    case = dev.Deviation.report(tenant=TENANT, kind=dev.Kind.avvikelse, unit_id=unit, description="x",
+                                reported_at=at(0), reported_by="staff-6")
+    case.reject(by="chef", at=at(1), reason="duplicate", open_action_count=0, duplicate_of="2025-000031",
+                duplicate_of_id=master.id)
     events += case.events
     return events
 
@@ -295,6 +473,8 @@ def org_unit_events() -> list[DomainEvent]:
     unit.move(other_administration, ancestors_of_new_parent=[board.id])
     division.move(other_administration, ancestors_of_new_parent=[board.id])
     unit.move(division, ancestors_of_new_parent=[other_administration.id, board.id])
+    unit.set_external_provider(True)  # an enhet run by a private provider
+    unit.set_external_provider(False)
     unit.close(at=at(2), open_children=0)
     provider.close(at=datetime(2025, 3, 3, 9, 0), open_children=0)  # naive: taken as UTC
     events = []
@@ -482,9 +662,35 @@ def process_events() -> list[DomainEvent]:
     return events
 
 
+def report_events() -> list[DomainEvent]:
+    """Each kind of yearly report finished, a förvaltning's and the municipality's (a Stockholm moment: UTC on the
+    bus)."""
+    events: list[DomainEvent] = []
+    for index, kind in enumerate(reports.ReportKind):
+        for scope, unit in ((reports.ScopeType.administration, new_id()), (reports.ScopeType.municipality, None)):
+            report = reports.Report(id=new_id(), tenant=TENANT, kind=kind, scope_type=scope, scope_unit_id=unit,
+                                    year=2025, created_at=at(0), created_by="kvalitet-1",
+                                    figures={"suppression": {"threshold": 5}}, version=3 + index)
+            report.finish(by="mas-1", by_name="Anna Andersson", roles=["mas", "kvalitetsutvecklare"], charts={},
+                          at=at(24).astimezone(dev.STOCKHOLM))
+            events += report.events
+    return events
+
+
+def calendar_events() -> list[DomainEvent]:
+    """A tenant's working calendar changed three times: every eve off, then none, then the default eves and two extra
+    days off (a Stockholm moment: UTC on the bus)."""
+    from ordning_shared.workdays import EVES
+
+    calendars = (dev.WorkingCalendar(EVES), dev.WorkingCalendar(frozenset()),
+                 dev.WorkingCalendar(extra_days_off=frozenset({date(2026, 5, 15), date(2026, 12, 28)})))
+    return [dev.calendar_changed(TENANT, calendar, version, at(version).astimezone(dev.STOCKHOLM))
+            for version, calendar in enumerate(calendars, start=1)]
+
+
 def all_events() -> list[DomainEvent]:
     return (deviation_events() + org_unit_events() + action_events() + risk_events() + document_events()
-            + role_events() + process_events() + goal_events())
+            + role_events() + process_events() + goal_events() + report_events() + calendar_events())
 
 
 def aggregate_of(event_type: str) -> str:
@@ -579,6 +785,8 @@ def test_emitted_types_are_exactly_the_documented_types():
         | set(org.ROLE_EVENT_FIELDS) <= emitted
     assert set(org.PROCESS_EVENT_PAYLOAD_FIELDS) <= emitted
     assert set(org.GOAL_EVENT_TYPES) <= emitted
+    assert set(reports.EVENT_PAYLOAD_FIELDS) <= emitted
+    assert set(dev.CALENDAR_EVENT_FIELDS) <= emitted
 
 
 def test_document_shape_and_routing():
@@ -617,6 +825,10 @@ def test_data_schemas_follow_the_domain_allow_lists():
         assert set(data_properties(event_type)) == fields | {"version"}, event_type
     for event_type, fields in org.PROCESS_EVENT_PAYLOAD_FIELDS.items():
         assert set(data_properties(event_type)) == fields, event_type
+    for event_type, fields in reports.EVENT_PAYLOAD_FIELDS.items():
+        assert set(data_properties(event_type)) == fields, event_type
+    for event_type, fields in dev.CALENDAR_EVENT_FIELDS.items():
+        assert set(data_properties(event_type)) == fields, event_type
     for event_type in EMITTED_TYPES:
         if aggregate_of(event_type) == "action":
             assert set(data_properties(event_type)) == ACTION_EVENT_FIELDS, event_type
@@ -643,6 +855,9 @@ def test_enums_follow_the_domain():
     assert schemas["RoleCode"]["enum"] == [k.value for k in org.RoleKind]
     assert schemas["UserId"]["pattern"] == org.USER_ID_PATTERN.pattern
     assert schemas["ProcessKind"]["enum"] == [k.value for k in org.ProcessKind]
+    assert schemas["ReportKind"]["enum"] == [k.value for k in reports.ReportKind]
+    assert schemas["WorkingCalendarEve"]["enum"] == sorted(dev.EVES)
+    assert set(schemas["ReportScopeType"]["enum"]) == {s.value for s in reports.ScopeType}
     assert schemas["RiskScopeType"]["enum"] == [k.value for k in risks.ScopeType]
     assert schemas["RiskTrigger"]["enum"] == [k.value for k in risks.Trigger]
     assert schemas["RiskTriggerChange"]["enum"] == [k.value for k in risks.ChangeKind] + [None]
@@ -734,9 +949,13 @@ def test_every_documented_string_field_is_an_id_a_date_or_an_enum():
 def test_every_emitted_string_value_is_an_id_a_date_or_an_enum_value():
     for event in EVENTS:
         for name, value, schema in emitted_fields(event):
-            if isinstance(value, list):  # a list of ids: every item is an id of the items' schema
+            if isinstance(value, list):  # a list of ids or dates, or of codes: every item is one of the items' schema
                 items = resolve(schema["items"])
-                assert items.get("format") == "uuid" and all(_is_typed(item) for item in value), (event.type, name)
+                if "enum" in items:
+                    assert set(value) <= set(items["enum"]), (event.type, name)
+                else:
+                    assert items.get("format") in ("uuid", "date") and all(_is_typed(item) for item in value), (
+                        event.type, name)
                 continue
             if not isinstance(value, str):
                 assert value is None or isinstance(value, (bool, int)), (event.type, name, value)

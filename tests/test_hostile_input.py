@@ -86,10 +86,12 @@ def deviations_service(settings) -> Service:
     app = create_app(settings)
     platform = app.extensions["ordning"]
     board, unit = "a0000000-0000-0000-0000-00000000000c", "a0000000-0000-0000-0000-0000000000e1"
-    for unit_id, kind, parent in ((board, "namnd", None), (unit, "enhet", board)):
+    provider = "a0000000-0000-0000-0000-0000000000e7"  # an external provider (utförare i privat regi)
+    for unit_id, kind, parent in ((board, "namnd", None), (unit, "enhet", board), (provider, "enhet", board)):
         event = DomainEvent(type="se.ordning.org_unit.created.v1", tenant=TENANT, subject=unit_id,
                             data={"unit_id": unit_id, "kind": kind, "name": f"{kind} {unit_id[-2:]}",
-                                  "parent_id": parent, "closed_at": None, "revision": 1})
+                                  "parent_id": parent, "closed_at": None, "revision": 1,
+                                  "external_provider": unit_id == provider})
         assert consumer.handle_event(platform, HANDLERS, events.serialize(events.to_cloudevent(event, "processes"))) \
             == "processed"
     # the process step the valid requests name, known as the processes service's established event makes it
@@ -98,12 +100,14 @@ def deviations_service(settings) -> Service:
     roles = ["administrator", "kvalitetsutvecklare", "enhetschef", "verksamhetschef", "forvaltningschef", "mas",
              "medarbetare", "dataskyddsombud"]
     headers = {"Authorization": "Bearer " + issue_token(settings, "adam", TENANT, roles, [board])}
+    # the case is reported by another: its reporter may not decide it (jäv, issue 14), and adam decides below
+    reporter = {"Authorization": "Bearer " + issue_token(settings, "rita", TENANT, roles, [board])}
     client = app.test_client()
 
     def fresh() -> dict:
         category = _ok(client.post("/api/v1/categories", json={"name": f"Fall {uuid.uuid4().hex[:8]}"},
                                    headers=headers))["id"]
-        reported = _ok(client.post("/api/v1/deviations", headers=headers,
+        reported = _ok(client.post("/api/v1/deviations", headers=reporter,
                                    json={"kind": "lex_sarah", "unit_id": unit, "description": "Fallolycka"}))
         case = reported["id"]
         def read(path=f"/api/v1/deviations/{case}"):
@@ -114,16 +118,38 @@ def deviations_service(settings) -> Service:
         _ok(client.put(f"/api/v1/deviations/{case}/investigation", headers=read(),
                        json={"what_happened": "Föll", "why": "Halt golv", "what_must_change": "Mattor"}))
         _ok(client.put(f"/api/v1/deviations/{case}/seriousness", json={"serious": True}, headers=read()))
+        today = date.today().isoformat()
+        _ok(client.put(f"/api/v1/deviations/{case}/ivo-report", json={"reported_on": today, "reference": "3.1.1-1"},
+                       headers=read()))
+        supplement = _ok(client.post(f"/api/v1/deviations/{case}/ivo-supplements", headers=read(), json={
+            "requested_on": today, "request": "Komplettera"}))["ivo_supplements"][0]["id"]
+        # an external provider's lex Maria case, decided serious and its provider's report recorded
+        provider_case = _ok(client.post("/api/v1/deviations", headers=reporter, json={
+            "kind": "lex_maria", "unit_id": provider, "description": "Fel dos"}))["id"]
+        for command in ("receive", "start_investigation"):
+            _ok(client.post(f"/api/v1/deviations/{provider_case}/transitions", json={"command": command},
+                            headers=read(f"/api/v1/deviations/{provider_case}")))
+        _ok(client.put(f"/api/v1/deviations/{provider_case}/seriousness", json={"serious": True},
+                       headers=read(f"/api/v1/deviations/{provider_case}")))
+        _ok(client.put(f"/api/v1/deviations/{provider_case}/provider-report", json={"reported_on": today},
+                       headers=read(f"/api/v1/deviations/{provider_case}")))
         action = _ok(client.post(f"/api/v1/deviations/{case}/actions", headers=headers, json={
             "title": "Ny rutin", "owner": "adam", "due_date": "2027-01-01"}))["id"]
         _ok(client.post(f"/api/v1/deviations/{case}/actions", headers=headers, json={  # a second page of adam's
             "title": "Ny matta", "owner": "adam", "due_date": "2027-02-01"}))
         receipt = _ok(client.post(f"/api/v1/public/{TENANT}/feedback", json={
             "kind": "synpunkt", "unit_id": unit, "description": "Bra", "anonymous": True}))
+        # the classification's lists (issue 14): a händelsetyp and a place of the tenant's own
+        code = _ok(client.post("/api/v1/event-types", json={"label": f"Trycksår {uuid.uuid4().hex[:8]}"},
+                               headers=headers))["code"]
+        place = _ok(client.post("/api/v1/places", json={"unit_id": unit, "name": f"Matsalen {uuid.uuid4().hex[:8]}"},
+                                headers=headers))["id"]
         return {"deviation_id": case, "action_id": action, "category_id": category, "kind": "lex_sarah",
-                "tenant": TENANT, "unit": unit, "reference": reported["reference"], "cursor": next_cursor(),
+                "tenant": TENANT, "unit": unit, "board": board, "reference": reported["reference"],
+                "cursor": next_cursor(),
                 "action_cursor": _ok(client.get("/api/v1/actions?limit=1", headers=headers))["next_cursor"],
-                "receipt_reference": receipt["reference"], "secret": receipt["secret"]}
+                "receipt_reference": receipt["reference"], "secret": receipt["secret"], "code": code,
+                "place_id": place, "supplement_id": supplement, "provider_case": provider_case}
 
     def next_cursor() -> str:
         """The cursor of a first page of one case (a second case is reported if there is no second page)."""
@@ -133,6 +159,21 @@ def deviations_service(settings) -> Service:
                             json={"kind": "avvikelse", "unit_id": unit, "description": "Fallolycka"}))
             cursor = _ok(client.get("/api/v1/deviations?limit=1", headers=headers))["next_cursor"]
         return cursor
+
+    def duplicate_of(v: dict) -> dict:
+        """The fresh case has open actions, which keep it from closing as a duplicate: the route is tried on a case of
+        its own (reported now, lex Sarah as its master), closed into the fresh one."""
+        v["deviation_id"] = _ok(client.post("/api/v1/deviations", headers=headers, json={
+            "kind": "lex_sarah", "unit_id": unit, "description": "Samma fallolycka"}))["id"]
+        return {"master": v["reference"]}
+
+    def on_a_complaint(body: dict):
+        """The complaint's routes are tried on a klagomål of their own (the fresh case is of another kind)."""
+        def valid(v: dict) -> dict:
+            v["deviation_id"] = _ok(client.post("/api/v1/deviations", headers=headers, json={
+                "kind": "klagomal", "unit_id": unit, "description": "Maten var kall"}))["id"]
+            return body
+        return valid
 
     d = "/api/v1/deviations/<deviation_id>"
     bodies = {
@@ -144,14 +185,44 @@ def deviations_service(settings) -> Service:
         ("POST", "/api/v1/deviations"): lambda v: {
             "kind": "avvikelse", "unit_id": v["unit"], "description": "Fallolycka i korridoren",
             "category_id": v["category_id"], "occurred_at": "2026-01-01T10:00:00+01:00",
-            "immediate_action": "Plåster", "process_step_id": PROCESS_STEP},
+            "immediate_action": "Plåster", "process_step_id": PROCESS_STEP, "involved_unit_id": v["board"]},
         ("PATCH", d): lambda v: {"category_id": v["category_id"], "unit_id": v["unit"],
-                                 "process_step_id": PROCESS_STEP},
+                                 "process_step_id": PROCESS_STEP, "involved_unit_id": v["board"]},
         ("POST", d + "/transitions"): lambda v: {"command": "complete_investigation"},
         ("PUT", d + "/investigation"): lambda v: {"what_happened": "Föll igen", "why": "Blankt golv",
                                                   "what_must_change": "Halkskydd"},
         ("PUT", d + "/seriousness"): lambda v: {"serious": True},
-        ("PUT", d + "/ivo-report"): lambda v: {"reported_on": "2026-01-05", "reference": "IVO 3.1.1-1234/2026"},
+        ("PUT", d + "/answer"): on_a_complaint({"answered_on": date.today().isoformat(), "channel": "phone"}),
+        ("PUT", d + "/complainant"): on_a_complaint({"relation": "narstaende", "channel": "phone",
+                                                     "name": "Tolva Tolvansson", "phone": "070-123 45 67"}),
+        ("PUT", d + "/reporter-feedback"): lambda v: {"text": "Rutinen för nattens tillsyn är ändrad."},
+        ("PUT", d + "/ivo-report"): lambda v: {"reported_on": date.today().isoformat(),
+                                               "reference": "IVO 3.1.1-1234/2026"},
+        ("POST", d + "/ivo-supplements"): lambda v: {"requested_on": date.today().isoformat(), "request": "Mer",
+                                                     "due_on": "2099-01-01"},
+        ("PUT", d + "/ivo-supplements/<supplement_id>"): lambda v: {"answered_on": date.today().isoformat()},
+        ("PUT", d + "/ivo-decision"): lambda v: {"decided_on": date.today().isoformat(), "outcome": "criticism",
+                                                 "reference": "3.1.1-1-2"},
+        # the provider's steps and the händelseanalys act on the provider's lex Maria case (the path's case)
+        ("PUT", d + "/event-analysis"): lambda v: v.update(deviation_id=v["provider_case"]) or {
+            "method": "handelseanalys", "participants": [{"role": "ssk", "name": "Sara"}],
+            "root_causes": [{"category": "routines", "text": "Ingen rutin", "action_ids": []}],
+            "completed_on": date.today().isoformat()},
+        ("PUT", d + "/provider-report"): lambda v: v.update(deviation_id=v["provider_case"]) or {
+            "reported_on": date.today().isoformat(), "reference": "3.1.1-9"},
+        ("PUT", d + "/provider-follow-up"): lambda v: v.update(deviation_id=v["provider_case"]) or {
+            "followed_up_on": date.today().isoformat(), "assessment": "Räcker", "outcome": "sufficient"},
+        # issue 14: reclassify, the informing, the involved staff (not adam, who probes), the delegation
+        # (on a klagomål of its own: the fresh lex case is reported to IVO, which no reclassification undoes)
+        ("POST", d + "/reclassify"): on_a_complaint({"kind": "lex_maria", "reason_code": "other", "note": "Fel lag"}),
+        ("PUT", d + "/informing"): lambda v: {"informed_on": date.today().isoformat(), "method": "phone",
+                                              "recipient": "narstaende", "informed_by": "erik",
+                                              "view": "Vill bli kontaktad"},
+        ("PUT", d + "/involved-staff"): lambda v: {"user_ids": ["olle", "per"]},
+        ("PUT", "/api/v1/lex-policies/<kind>"): lambda v: {"decider_roles": ["forvaltningschef"],
+                                                           "decider_level": "administration",
+                                                           "delegation_reference": "Delegationsordning p. 4.2",
+                                                           "informing_required": True},
         ("POST", d + "/actions"): lambda v: {"title": "Halkskydd", "description": "Köp in", "owner": "erik",
                                              "due_date": "2027-01-01"},
         ("PATCH", d + "/actions/<action_id>"): lambda v: {"title": "Halkskydd överallt", "description": "Alla",
@@ -165,20 +236,38 @@ def deviations_service(settings) -> Service:
         ("PUT", "/api/v1/deadline-policies/<kind>"): lambda v: {"receipt_days": 3, "investigation_days": 20,
                                                                 "ivo_report_days": 14},
         ("PUT", "/api/v1/retention-policies/<kind>"): lambda v: {"years": 7},
+        ("PUT", "/api/v1/case-settings"): lambda v: {"answer_promised": True, "answer_promise_days": 10,
+                                                     "hide_reporter_names": False},
         ("PUT", "/api/v1/working-calendar"): lambda v: {"non_working_eves": ["julafton", "klämdag"],
                                                         "extra_days_off": ["2027-05-14"]},
         ("POST", "/dev/token"): lambda v: {"user": "anna"},
+        ("PATCH", d + "/classification"): lambda v: {"event_type": v["code"], "consequence_score": 2,
+                                                     "matrix_version": 1, "place_id": v["place_id"]},
+        ("POST", "/api/v1/event-types"): lambda v: {"label": f"Fall ute {uuid.uuid4().hex[:8]}",
+                                                    "code": f"fall_ute_{uuid.uuid4().hex[:8]}"},
+        ("PATCH", "/api/v1/event-types/<code>"): lambda v: {"label": f"Trycksår {uuid.uuid4().hex[:8]}",
+                                                            "retired": False},
+        ("POST", "/api/v1/places"): lambda v: {"unit_id": v["unit"], "name": f"Avdelning {uuid.uuid4().hex[:8]}"},
+        ("PATCH", "/api/v1/places/<place_id>"): lambda v: {"name": f"Hallen {uuid.uuid4().hex[:8]}",
+                                                           "retired": False},
+        ("PUT", d + "/investigator"): lambda v: {"investigator_id": "erik"},
+        ("PUT", d + "/duplicate-of"): duplicate_of,
     }
     queries = {("GET", "/api/v1/deviations"): lambda v: {
         "unit_id": v["unit"], "kind": "lex_sarah", "status": "investigating",
         "reported_from": "2020-01-01T00:00:00+01:00", "reported_to": "2999-01-01T00:00:00+01:00",
         "overdue": "false", "category_id": v["category_id"], "mine": "false", "q": "fallolyckor",
-        "sort": "-reported_at", "cursor": v["cursor"], "limit": "10", "offset": "0", "view": "summary"},
+        "sort": "-reported_at", "cursor": v["cursor"], "limit": "10", "offset": "0", "view": "summary",
+        "investigator": "me", "involved_unit_id": v["board"]},
         ("GET", "/api/v1/actions"): lambda v: {
             "owner": "me", "status": "planned", "cursor": v["action_cursor"], "limit": "10", "offset": "0"},
         ("GET", "/api/v1/read-log/deviations"): lambda v: {
             "entity_type": "deviation", "entity_id": v["deviation_id"], "actor": "adam", "how": "read",
-            "from": "2020-01-01T00:00:00+01:00", "to": "2999-01-01T00:00:00+01:00", "limit": "10", "offset": "0"}}
+            "from": "2020-01-01T00:00:00+01:00", "to": "2999-01-01T00:00:00+01:00", "limit": "10", "offset": "0"},
+        ("GET", "/api/v1/deviations/reported-by-me"): lambda v: {"limit": "5", "offset": "0"},
+        ("GET", d + "/complainant"): on_a_complaint({}),
+        ("GET", "/api/v1/event-types"): lambda v: {"include_retired": "true"},
+        ("GET", "/api/v1/places"): lambda v: {"unit_id": v["unit"], "include_retired": "true"}}
     return Service(app, client, platform, headers, fresh, bodies, queries)
 
 
@@ -279,6 +368,7 @@ def processes_service(settings) -> Service:
         ("PATCH", "/api/v1/org-units/<uuid:unit_id>"): lambda v: {"name": "Hemtjänst Norra"},
         ("POST", "/api/v1/org-units/<uuid:unit_id>/move"): lambda v: {"parent_id": v["other"]},
         ("POST", "/api/v1/org-units/<uuid:unit_id>/close"): lambda v: {},
+        ("PUT", "/api/v1/org-units/<uuid:unit_id>/external-provider"): lambda v: {"external_provider": True},
         ("POST", "/dev/token"): lambda v: {"user": "anna"},
         ("POST", "/api/v1/documents"): lambda v: {
             "kind": "checklista", "owner_unit_id": v["unit_id"], "title": "Checklista vid fall",
@@ -582,6 +672,7 @@ def notify_service(settings) -> Service:
                   "url": "https://93.184.215.14/ordning/other", "event_types": ["se.ordning.deviation.closed.v1"]},
               ("POST", "/api/v1/webhook-subscriptions/<subscription_id>/rotate-secret"): lambda v: {},
               ("POST", "/api/v1/webhook-subscriptions/<subscription_id>/resume"): lambda v: {},
+              ("POST", "/api/v1/webhook-subscriptions/<subscription_id>/pause"): lambda v: {},
               ("PATCH", "/api/v1/notification-rules/<rule_id>"): lambda v: {"enabled": False,
                                                                             "recipients": [{"role": "mas"}]},
               ("POST", "/api/v1/notices/read-all"): lambda v: {},

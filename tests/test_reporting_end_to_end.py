@@ -87,7 +87,8 @@ def test_cases_count_in_their_forvaltning_the_region_sees_small_counts_suppresse
     school = stack.create_unit(admin, "unit", "Skönsbergsskolan", f2)
 
     staff = stack.token("staff-rep-e2e", SUNDSVALL, ["medarbetare"], [f1, f2])
-    chief = stack.token("chief-rep-e2e", SUNDSVALL, ["enhetschef"], [f1])
+    # enhetschef, and förvaltningschef too: the one who decides lex Sarah by the default delegation (issue 14)
+    chief = stack.token("chief-rep-e2e", SUNDSVALL, ["enhetschef", "forvaltningschef"], [f1])
     # Socialförvaltningen: 4 avvikelser, 1 lex Sarah (serious, reported to IVO), 1 synpunkt (answered)
     for unit in (home_care, home_care, housing, housing):
         report(stack, staff, "avvikelse", unit)

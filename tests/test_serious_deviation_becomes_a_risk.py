@@ -114,7 +114,7 @@ def test_a_serious_lex_sarah_case_becomes_a_risk_accepted_by_the_forvaltning(sta
     _board, administration, unit, _sibling = org_tree(stack, "A")
     deviations, risks = stack.urls["deviations"], stack.urls["risks"]
 
-    # The case: reported at the unit, investigated and decided serious by its enhetschef.
+    # The case: reported at the unit, investigated by its enhetschef and decided serious by the förvaltningschef.
     staff = stack.token("staff-risk-e2e", TENANT, ["medarbetare"], [unit])
     deadline = time.monotonic() + 30
     while True:  # the deviations service learns of the new unit through the org events
@@ -134,7 +134,9 @@ def test_a_serious_lex_sarah_case_becomes_a_risk_accepted_by_the_forvaltning(sta
                               headers=bearer(chief, **{"If-Match": etag}), timeout=10)
         assert moved.status_code == 200, moved.text
         etag = moved.headers["ETag"]
-    decided = requests.put(f"{url}/seriousness", json={"serious": True}, headers=bearer(chief, **{"If-Match": etag}),
+    # the decision is the förvaltningschef's, the tenant's delegation for lex Sarah by default (issue 14)
+    fchef = stack.token("fchef-risk-e2e", TENANT, ["forvaltningschef"], [administration])
+    decided = requests.put(f"{url}/seriousness", json={"serious": True}, headers=bearer(fchef, **{"If-Match": etag}),
                            timeout=10)
     assert decided.status_code == 200, decided.text
 
@@ -143,12 +145,13 @@ def test_a_serious_lex_sarah_case_becomes_a_risk_accepted_by_the_forvaltning(sta
     assert (proposal["reason"], proposal["unit_id"], proposal["deviation_kind"]) == (
         "serious_deviation", unit, "lex_sarah")
     # the IVO report of the same case makes no second proposal: it dates the one there is
-    reported_to_ivo = requests.put(f"{url}/ivo-report", json={"reported_on": "2026-05-20", "reference": "3.5.1-1/2026"},
+    ivo_day = time.strftime("%Y-%m-%d", time.localtime())  # not before the event nor in the future (issue 14)
+    reported_to_ivo = requests.put(f"{url}/ivo-report", json={"reported_on": ivo_day, "reference": "3.5.1-1/2026"},
                                    headers=bearer(chief, **{"If-Match": decided.headers["ETag"]}), timeout=10)
     assert reported_to_ivo.status_code == 200, reported_to_ivo.text
     dated = wait_for(lambda: next((p for p in proposals_of(stack, chief, case) if p["ivo_reported_on"]), None),
                      message="the IVO report's date")
-    assert dated["id"] == proposal["id"] and dated["ivo_reported_on"] == "2026-05-20"
+    assert dated["id"] == proposal["id"] and dated["ivo_reported_on"] == ivo_day
     assert len(proposals_of(stack, chief, case)) == 1
 
     # Accepted into a new analysis of the unit, where it is a risk.

@@ -31,9 +31,9 @@ ANY_NAMESPACE = "[A-Za-z0-9-]+"  # for test runs, whose namespaces are made up p
 # not a pattern); the tests that prove them use it.
 CI_NAMESPACE = "ordningci"
 # The aggregates whose events each service publishes; its user may publish no other routing key.
-# Reporting publishes no event yet: its reports (a later helper) are its own aggregate. Nor does notify: a notice
+# Reporting publishes its yearly reports' events (se.ordning.report.finished.v1). Notify publishes none: a notice
 # is its own aggregate, should one ever be published.
-PUBLISHES = {"processes": ("org_unit", "role"), "deviations": ("deviation", "action"), "risks": ("risk", "action"),
+PUBLISHES = {"processes": ("org_unit", "role"), "deviations": ("deviation", "action", "working_calendar"), "risks": ("risk", "action"),
              "reporting": ("report",), "notify": ("notice",)}
 
 

@@ -147,6 +147,8 @@ class PlatformTables:
                 sa.Column("name", sa.String(200), nullable=False),
                 sa.Column("closed_at", UTCDateTime),
                 sa.Column("revision", sa.Integer, nullable=False),
+                # An external provider (utförare i privat regi) reports to IVO itself (org_replica_0003).
+                sa.Column("external_provider", sa.Boolean, nullable=False, server_default=sa.false()),
             )
         # Who holds which role where, from the processes service's se.ordning.role.* events (ordning_shared.roles).
         self.role_holders = None

@@ -69,10 +69,23 @@ ROLE_ASSIGNMENTS = [
 ]
 
 
+# The demo users' e-mail addresses (their tokens' email claim), so that the notify service's mail works in
+# `make run`: the embedded default writes each mail to a folder (var/notify/mail) and sends nothing; .example is a
+# reserved domain (RFC 2606) that no mail could reach anyway.
+MAIL_DOMAIN = "demo.ordning.example"
+
+
 def claims_for(user: str) -> dict:
     tenant, name, roles, units = USERS[user]
     return {"subject": f"demo-{user}", "tenant": tenant, "name": name, "roles": roles,
-            "org_units": [unit_id(tenant, unit) for unit in units]}
+            "org_units": [unit_id(tenant, unit) for unit in units], "email": f"{user}@{MAIL_DOMAIN}"}
+
+
+def demo_token(issuer, user: str) -> str:
+    """A token for the demo user from the embedded default's issuer (an auth.LocalIssuer), with every claim."""
+    claims = claims_for(user)
+    return issuer.issue(claims["subject"], claims["tenant"], claims["roles"], claims["org_units"], claims["name"],
+                        email=claims["email"])
 
 
 # --- governing documents (proc-docs) ------------------------------------------------------------------------

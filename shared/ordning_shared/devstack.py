@@ -58,9 +58,7 @@ def _request(method: str, url: str, body=None, token: str | None = None, headers
 
 
 def demo_token(data_dir: Path, user: str) -> str:
-    claims = demo.claims_for(user)
-    return LocalIssuer(data_dir).issue(claims["subject"], claims["tenant"], claims["roles"], claims["org_units"],
-                                       claims["name"])
+    return demo.demo_token(LocalIssuer(data_dir), user)
 
 
 def _wait_ready(service: str, check=lambda: None, timeout: float = 60) -> None:

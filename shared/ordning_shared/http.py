@@ -391,7 +391,7 @@ def render_problem(document: dict, headers: dict | None = None) -> Response:
 def _add_demo_token_route(app: Flask, settings) -> None:
     """Embedded default only: hands out tokens for the demo users (ordning_shared.demo)."""
     from .auth import LocalIssuer
-    from .demo import USERS, claims_for
+    from .demo import USERS, claims_for, demo_token as token_for
 
     issuer = LocalIssuer(settings.data_dir, settings.auth_issuer, settings.auth_audience)
 
@@ -401,9 +401,7 @@ def _add_demo_token_route(app: Flask, settings) -> None:
         if user not in USERS:
             names = ", ".join(sorted(USERS))
             raise UnknownDemoUser(f"Okänd demoanvändare; välj en av {names}.", f"Unknown demo user; choose one of {names}.")
-        claims = claims_for(user)
-        token = issuer.issue(claims["subject"], claims["tenant"], claims["roles"], claims["org_units"], claims["name"])
-        return jsonify(access_token=token, token_type="Bearer", user=user, **claims)
+        return jsonify(access_token=token_for(issuer, user), token_type="Bearer", user=user, **claims_for(user))
 
 
 def _refresh_outbox_gauge(platform: Platform) -> None:

@@ -19,6 +19,7 @@ ORG_UNIT_EVENT_TYPES = (
     "se.ordning.org_unit.renamed.v1",
     "se.ordning.org_unit.moved.v1",
     "se.ordning.org_unit.closed.v1",
+    "se.ordning.org_unit.external_provider_changed.v1",
 )
 
 
@@ -33,6 +34,8 @@ def apply_org_unit_event(uow: UnitOfWork, cloudevent) -> None:
     values = {
         "kind": data["kind"], "name": data["name"], "parent_id": data.get("parent_id"),
         "closed_at": datetime.fromisoformat(closed_at) if closed_at else None, "revision": revision,
+        # An event from before the attribute existed carries none: not an external provider.
+        "external_provider": bool(data.get("external_provider", False)),
     }
     # Keyed by tenant too: another tenant's unit may share the id. An older event arriving late changes nothing.
     write_if_newer(uow.connection, table, {"tenant": tenant, "id": unit_id}, values, "revision")
@@ -86,3 +89,22 @@ def ancestor_ids(connection, table: sa.Table, tenant: str, unit_id: str) -> list
 
 def unit_row(connection, table: sa.Table, tenant: str, unit_id: str):
     return connection.execute(sa.select(table).where(table.c.tenant == tenant, table.c.id == unit_id)).first()
+
+
+def unit_name_of(org_units: sa.Table, rows: sa.Table) -> sa.Label:
+    """A column `unit_name` for a select over `rows` (a table with `tenant` and `unit_id`): the name of the row's
+    unit in the local copy of the org tree, NULL if the copy lacks the unit."""
+    return (sa.select(org_units.c.name).where(org_units.c.tenant == rows.c.tenant, org_units.c.id == rows.c.unit_id)
+            .scalar_subquery().label("unit_name"))
+
+
+EXTERNAL_PROVIDER_KIND = "external_provider"  # the processes service's unit kind "utförare i privat regi"
+
+
+def unit_external_provider_of(org_units: sa.Table, rows: sa.Table) -> sa.Label:
+    """A column `unit_external_provider` for a select over `rows` (a table with `tenant` and `unit_id`): true if
+    the row's unit is an external provider (utförare i privat regi) in the local copy of the org tree, by its
+    attribute or its kind; NULL if the copy lacks the unit."""
+    return (sa.select(sa.or_(org_units.c.external_provider.is_(True), org_units.c.kind == EXTERNAL_PROVIDER_KIND))
+            .where(org_units.c.tenant == rows.c.tenant, org_units.c.id == rows.c.unit_id)
+            .scalar_subquery().label("unit_external_provider"))

@@ -104,5 +104,14 @@ def holders_of_process(connection, tables, tenant: str, role: str, process_id: s
     return [_holder(row) for row in rows]
 
 
+def units_where_held(connection, tables, tenant: str, user_id: str, roles, unit_ids, *,
+                     on: date | None = None) -> set[str]:
+    """Of `unit_ids`, those at which `user_id` holds one of `roles` on `on` (default today in Sweden)."""
+    table = tables.role_holders
+    return set(connection.execute(sa.select(table.c.unit_id).where(
+        table.c.tenant == tenant, table.c.user_id == user_id, table.c.role.in_(sorted(roles)),
+        table.c.unit_id.in_([str(u) for u in unit_ids]), _held_on(table, on or today_in_sweden()))).scalars())
+
+
 __all__ = ["ROLE_ASSIGNED", "ROLE_ENDED", "ROLE_EVENT_TYPES", "RoleHolder", "apply_role_event", "role_handlers",
-           "holders_at_unit", "holders_of_process", "today_in_sweden"]
+           "holders_at_unit", "holders_of_process", "today_in_sweden", "units_where_held"]

@@ -22,11 +22,19 @@ from .schemas import (AuditEntrySchema, CategorySchema, CategoryUpdateSchema, De
                       ReportDeviationSchema, RetentionPolicySchema, SUMMARY_FIELDS, SeriousnessDecisionSchema,
                       TransitionSchema,
                       WorkingCalendarSchema, OwnedActionPageSchema)
+from .schemas import (EventAnalysisSchema, IvoDecisionSchema, IvoSupplementAnswerSchema, IvoSupplementRequestSchema,
+                      ProviderFollowUpSchema, ProviderReportSchema)
+from .schemas import (AnswerSchema, CaseSettingsSchema, ComplainantOutSchema, ComplainantSchema, FeedbackViewSchema,
+                      MyReportsArgsSchema, MyReportsPageSchema, ReporterFeedbackSchema)
+from .schemas import DuplicateOfSchema, InvestigatorSchema
+from .schemas import InformingSchema, InvolvedStaffSchema, LexPolicySchema, ReclassifySchema
 
 CASE_PARAMETERS = {
     "deviation_id": {"description": "The case's id (a UUID).", "example": "3f6c2b1e-8d4a-4c59-9f0e-2a7b5d1c9e84"},
     "action_id": {"description": "The improvement action's id (a UUID).",
                   "example": "9a1e4c7b-3d2f-4b8a-8e6c-1f0d2b3a4c5e"},
+    "supplement_id": {"description": "The komplettering's id (a UUID).",
+                      "example": "5b1d2c3e-4f5a-4b6c-8d7e-9f0a1b2c3d4e"},
 }
 KIND_PARAMETER = {"kind": {"description": "The kind of case: avvikelse, lex_sarah, lex_maria, klagomal or synpunkt.",
                            "example": "lex_sarah"}}
@@ -54,8 +62,19 @@ actions_blp = Blueprint("actions", __name__, url_prefix="/api/v1/actions",
 public_blp = Blueprint("public", __name__, url_prefix="/api/v1/public",
                        description="A citizen's klagomål and synpunkter, without a token.")
 
+case_settings_blp = Blueprint("case_settings", __name__, url_prefix="/api/v1/case-settings",
+                              description="The tenant's case settings (issue 14): the answer a citizen's receipt "
+                                          "promises, and whether reporters are named to the case's handlers only.")
+
+lex_policies_blp = Blueprint("lex_policies", __name__, url_prefix="/api/v1/lex-policies", path_parameters={
+    "kind": {"description": "lex_sarah or lex_maria.", "example": "lex_sarah"}},
+                             description="The tenant's delegation for lex Sarah and lex Maria (who decides, at which "
+                                         "org level, under which reference) and whether closing requires the "
+                                         "person concerned informed.")
+
+
 BLUEPRINTS = [deviations_blp, actions_blp, categories_blp, policies_blp, retention_blp, calendar_blp, public_blp,
-              read_log_blueprint("deviations")]
+              read_log_blueprint("deviations"), case_settings_blp, lex_policies_blp]
 KIND_VALUES = [k.value for k in Kind]
 
 
@@ -79,7 +98,7 @@ def _case(deviation_id: str):
 @deviations_blp.arguments(ReportDeviationSchema)
 @deviations_blp.response(201, DeviationSchema, headers=openapi.CREATED)
 @deviations_blp.raises(service.Forbidden, service.UnknownUnit, service.UnknownCategory, d.InvalidReport,
-                        d.InvalidInput)
+                        d.InvalidInput, d.InvalidInvolvedUnit)
 @deviations_blp.idempotent
 def report(data):
     """Report a case
@@ -114,7 +133,9 @@ def list_all(args):
                         reported_from=args.get("reported_from"), reported_to=args.get("reported_to"),
                         overdue=args.get("overdue"), category_id=args.get("category_id"), mine=args["mine"],
                         q=args.get("q"), sort=Sort.parse(args["sort"]), cursor=args.get("cursor"),
-                        limit=args["limit"], offset=args["offset"])
+                        limit=args["limit"], offset=args["offset"],
+                        investigator=current_principal().subject if args.get("investigator") == "me"
+                        else args.get("investigator"), involved_unit_id=args.get("involved_unit_id"))
     page = service.list_deviations(_platform(), current_principal(), flt, view=args["view"])
     if args["view"] == "summary":
         # Dumped with the summary's fields only: the page schema would visit every field of every case.
@@ -161,7 +182,7 @@ def get_one(deviation_id):
 
 @deviations_blp.route("/<deviation_id>", methods=["PATCH"])
 @deviations_blp.raises(service.Forbidden, service.UnknownUnit, service.UnknownCategory, d.CaseClosed,
-                        d.InvalidInput)
+                        d.InvalidInput, d.InvalidInvolvedUnit)
 @deviations_blp.checks_if_match
 @deviations_blp.arguments(DeviationPatchSchema)
 @deviations_blp.response(200, DeviationSchema, headers=openapi.ETAG)
@@ -177,7 +198,7 @@ def patch(data, deviation_id):
 
 @deviations_blp.route("/<deviation_id>/transitions", methods=["POST"])
 @deviations_blp.raises(service.Forbidden, d.IllegalTransition, d.InvestigationIncomplete, d.OpenActionsRemain,
-                        d.SeriousnessDecisionRequired, d.IvoReportRequired)
+                        d.SeriousnessDecisionRequired, d.IvoReportRequired, d.ProviderFollowUpRequired)
 @deviations_blp.checks_if_match
 @deviations_blp.arguments(TransitionSchema)
 @deviations_blp.response(200, DeviationSchema, headers=openapi.ETAG)
@@ -190,7 +211,8 @@ def transition(data, deviation_id):
     the IVO report); a synpunkt may be closed once received. Rejecting needs a rejection reason.
     flag_possible_elsewhere and clear_possible_elsewhere set and clear the investigation's finding that the
     event may happen at other units (kan inträffa på andra enheter), keeping the status: for the case's
-    handlers while it is investigating or investigated.
+    handlers while it is investigating or investigated. The case's assigned investigator may start and complete
+    the investigation.
     """
     service.transition(_platform(), current_principal(), deviation_id, data["command"], check_if_match,
                        rejection=data.get("rejection"))
@@ -212,24 +234,67 @@ def investigation(data, deviation_id):
     return _with_etag(_case(deviation_id))
 
 
+@deviations_blp.route("/<deviation_id>/investigator", methods=["PUT"])
+@deviations_blp.raises(service.Forbidden, d.CaseClosed, d.InvalidInvestigator)
+@deviations_blp.checks_if_match
+@deviations_blp.arguments(InvestigatorSchema)
+@deviations_blp.response(200, DeviationSchema, headers=openapi.ETAG)
+def investigator(data, deviation_id):
+    """Assign the case's investigator
+
+    For the case's handlers, with If-Match, while the case is not ended: the user id of the staff member who
+    investigates it (utredare), or null to clear it. The investigator reads the case and starts, writes and
+    completes its investigation; GET /deviations?investigator=me lists their cases.
+    """
+    service.assign_investigator(_platform(), current_principal(), deviation_id, data["investigator_id"],
+                                check_if_match)
+    return _with_etag(_case(deviation_id))
+
+
+@deviations_blp.route("/<deviation_id>/duplicate-of", methods=["PUT"])
+@deviations_blp.raises(service.Forbidden, d.IllegalTransition, d.OpenActionsRemain, d.InvalidDuplicate,
+                        service.UnknownCase)
+@deviations_blp.checks_if_match
+@deviations_blp.arguments(DuplicateOfSchema)
+@deviations_blp.response(200, DeviationSchema, headers=openapi.ETAG)
+def duplicate_of(data, deviation_id):
+    """Close a case as a duplicate of another
+
+    For the handlers of both cases, with If-Match, while the case is not ended (from any status, unlike reject):
+    a duplicate report of an event that another case (its master) handles. The case ends as avvisat with the
+    reason duplicate, names its master (duplicate_of_id, rejection.duplicate_of) and the master lists it among its
+    duplicates; rejected.v1 carries master_id. Its improvement actions must be done or cancelled first. The
+    master may be closed but not rejected (not a duplicate itself), and for a lex Sarah or lex Maria case it is a
+    case of the same kind, whose seriousness decision and IVO report are the event's.
+    """
+    service.close_as_duplicate(_platform(), current_principal(), deviation_id, data["master"], check_if_match)
+    return _with_etag(_case(deviation_id))
+
+
 @deviations_blp.route("/<deviation_id>/seriousness", methods=["PUT"])
 @deviations_blp.raises(service.Forbidden, d.SeriousnessNotApplicable, d.SeriousnessDecisionTooEarly, d.CaseClosed,
-                        d.IvoAlreadyReported, d.InvalidInput)
+                        d.IvoAlreadyReported, d.InvalidInput, d.InvalidOutcome, d.Disqualified)
 @deviations_blp.checks_if_match
 @deviations_blp.arguments(SeriousnessDecisionSchema)
 @deviations_blp.response(200, DeviationSchema, headers=openapi.ETAG)
 def seriousness(data, deviation_id):
     """Decide whether a lex Sarah or lex Maria case is serious
 
-    With If-Match, for who decides it: the managers (enhetschef, verksamhetschef, förvaltningschef) for
-    lex Sarah, MAS or MAR for lex Maria. A serious case must be reported to IVO before it is closed.
+    With If-Match, for whom the tenant's delegation names (GET /api/v1/lex-policies/{kind}; by default the
+    förvaltningschef for lex Sarah, MAS or MAR for lex Maria), holding that role for the case's unit at the
+    delegation's org level (from the copy of the processes service's role assignments; without a copy, the token's
+    roles): otherwise 403 not_delegated. The reporter and the staff named as involved are disqualified (jäv, 403
+    disqualified). The decision records the outcome from the kind's list, a motivering and the delegation
+    reference; serious follows from the outcome. A serious case must be reported to IVO before it is closed.
     """
-    service.decide_seriousness(_platform(), current_principal(), deviation_id, data["serious"], check_if_match)
+    service.decide_seriousness(_platform(), current_principal(), deviation_id, data.get("serious"), check_if_match,
+                               outcome=data.get("outcome"), motivering=data.get("motivering"))
     return _with_etag(_case(deviation_id))
 
 
 @deviations_blp.route("/<deviation_id>/ivo-report", methods=["PUT"])
-@deviations_blp.raises(service.Forbidden, d.IvoReportNotAllowed, d.CaseClosed, d.InvalidInput)
+@deviations_blp.raises(service.Forbidden, d.IvoReportNotAllowed, d.CaseClosed, d.InvalidInput, d.InvalidIvoStep,
+                        d.IvoReportByProvider)
 @deviations_blp.checks_if_match
 @deviations_blp.arguments(IvoReportSchema)
 @deviations_blp.response(200, DeviationSchema, headers=openapi.ETAG)
@@ -237,10 +302,105 @@ def ivo_report(data, deviation_id):
     """Record the report to IVO
 
     With If-Match, for a lex Sarah or lex Maria case decided serious: the day it was reported to IVO
-    (Inspektionen för vård och omsorg) and IVO's reference (diarienummer).
+    (Inspektionen för vård och omsorg) and IVO's reference (diarienummer). The day is neither before the event
+    (occurred_at, else reported_at) nor in the future. Refused (ivo_report_by_provider) when the case's unit is an
+    external provider, which reports to IVO itself.
     """
     service.record_ivo_report(_platform(), current_principal(), deviation_id, data["reported_on"],
                               data["reference"], check_if_match)
+    return _with_etag(_case(deviation_id))
+
+
+_IVO_STEP_REFUSALS = (service.Forbidden, d.IvoStepNotAllowed, d.CaseClosed, d.InvalidIvoStep)
+
+
+@deviations_blp.route("/<deviation_id>/ivo-supplements", methods=["POST"])
+@deviations_blp.raises(*_IVO_STEP_REFUSALS)
+@deviations_blp.checks_if_match
+@deviations_blp.arguments(IvoSupplementRequestSchema)
+@deviations_blp.response(200, DeviationSchema, headers=openapi.ETAG)
+def ivo_supplement(data, deviation_id):
+    """Record a komplettering IVO asks for
+
+    With If-Match, once the report to IVO is recorded: the day IVO asked, what it asks for and by when.
+    """
+    service.request_ivo_supplement(_platform(), current_principal(), deviation_id, data, check_if_match)
+    return _with_etag(_case(deviation_id))
+
+
+@deviations_blp.route("/<deviation_id>/ivo-supplements/<supplement_id>", methods=["PUT"])
+@deviations_blp.raises(*_IVO_STEP_REFUSALS)
+@deviations_blp.checks_if_match
+@deviations_blp.arguments(IvoSupplementAnswerSchema)
+@deviations_blp.response(200, DeviationSchema, headers=openapi.ETAG)
+def ivo_supplement_answer(data, deviation_id, supplement_id):
+    """Record that a komplettering was answered
+
+    With If-Match: the day the komplettering was sent to IVO.
+    """
+    service.answer_ivo_supplement(_platform(), current_principal(), deviation_id, supplement_id, data,
+                                  check_if_match)
+    return _with_etag(_case(deviation_id))
+
+
+@deviations_blp.route("/<deviation_id>/ivo-decision", methods=["PUT"])
+@deviations_blp.raises(*_IVO_STEP_REFUSALS)
+@deviations_blp.checks_if_match
+@deviations_blp.arguments(IvoDecisionSchema)
+@deviations_blp.response(200, DeviationSchema, headers=openapi.ETAG)
+def ivo_decision(data, deviation_id):
+    """Record IVO's decision
+
+    With If-Match, once the report to IVO is recorded: the day (not before the report), the outcome and IVO's
+    reference if any. A later call corrects it.
+    """
+    service.record_ivo_decision(_platform(), current_principal(), deviation_id, data, check_if_match)
+    return _with_etag(_case(deviation_id))
+
+
+@deviations_blp.route("/<deviation_id>/event-analysis", methods=["PUT"])
+@deviations_blp.raises(*_IVO_STEP_REFUSALS)
+@deviations_blp.checks_if_match
+@deviations_blp.arguments(EventAnalysisSchema)
+@deviations_blp.response(200, DeviationSchema, headers=openapi.ETAG)
+def event_analysis(data, deviation_id):
+    """Record the händelseanalys of a lex Maria case
+
+    With If-Match, while or after the case is investigated: the method, the participants (readable only by the
+    case's readers), the root causes with the case's improvement actions that answer them, and the day it was
+    completed (null: a draft). The whole analysis is replaced.
+    """
+    service.record_event_analysis(_platform(), current_principal(), deviation_id, data, check_if_match)
+    return _with_etag(_case(deviation_id))
+
+
+@deviations_blp.route("/<deviation_id>/provider-report", methods=["PUT"])
+@deviations_blp.raises(*_IVO_STEP_REFUSALS)
+@deviations_blp.checks_if_match
+@deviations_blp.arguments(ProviderReportSchema)
+@deviations_blp.response(200, DeviationSchema, headers=openapi.ETAG)
+def provider_report(data, deviation_id):
+    """Record an external provider's own report to IVO
+
+    With If-Match, for a serious lex case of a unit that is an external provider (utförare i privat regi): the
+    day the provider reported to IVO and its reference if given.
+    """
+    service.record_provider_report(_platform(), current_principal(), deviation_id, data, check_if_match)
+    return _with_etag(_case(deviation_id))
+
+
+@deviations_blp.route("/<deviation_id>/provider-follow-up", methods=["PUT"])
+@deviations_blp.raises(*_IVO_STEP_REFUSALS)
+@deviations_blp.checks_if_match
+@deviations_blp.arguments(ProviderFollowUpSchema)
+@deviations_blp.response(200, DeviationSchema, headers=openapi.ETAG)
+def provider_follow_up(data, deviation_id):
+    """Record the municipality's follow-up of a provider's report
+
+    With If-Match, once the provider's report is recorded: the day, the assessment and its outcome; the one who
+    records it is named as who followed it up. Closing the serious case requires it.
+    """
+    service.follow_up_provider_report(_platform(), current_principal(), deviation_id, data, check_if_match)
     return _with_etag(_case(deviation_id))
 
 
@@ -558,3 +718,210 @@ def public_feedback_status(data, tenant):
     public one.
     """
     return service.feedback_status(_platform(), tenant, data["reference"], data["secret"]), 200, NO_STORE
+
+
+# The classification's routes (händelsetyp, consequence score, place): a module of their own.
+from .classification_api import BLUEPRINTS as _CLASSIFICATION_BLUEPRINTS  # noqa: E402
+
+BLUEPRINTS.extend(_CLASSIFICATION_BLUEPRINTS)
+# --------------------------------------------------------------------------
+# Issue 14: complaints answered, the reporter's feedback view, case settings
+# --------------------------------------------------------------------------
+
+@deviations_blp.route("/reported-by-me", methods=["GET"], endpoint="reported_by_me")
+@deviations_blp.arguments(MyReportsArgsSchema, location="query", unknown=RAISE)
+@deviations_blp.raises(service.Forbidden)
+@deviations_blp.response(200, MyReportsPageSchema)
+def reported_by_me(args):
+    """List the cases you reported (mina rapporter)
+
+    Your own reports, newest first, each with its status and whether its handlers have written you feedback;
+    open one with GET .../{deviation_id}/feedback.
+    """
+    return service.reported_by_me(_platform(), current_principal(), args["limit"], args["offset"])
+
+
+@deviations_blp.route("/<deviation_id>/feedback", methods=["GET"], endpoint="feedback")
+@deviations_blp.response(200, FeedbackViewSchema)
+def feedback(deviation_id):
+    """Read the feedback on a case you reported (återkoppling)
+
+    Its status, the outcome in a sentence its handlers wrote for you, and the improvement actions taken (title and
+    status); nothing of the investigation, the IVO report, the complainant or other people. For the reporter and
+    for who may read the case whole; 404 for anyone else. A reporter who is not one of the case's readers gets 404
+    on the case itself and on its sub-resources.
+    """
+    return service.feedback_view(_platform(), current_principal(), deviation_id)
+
+
+@deviations_blp.route("/<deviation_id>/reporter-feedback", methods=["PUT"])
+@deviations_blp.raises(service.Forbidden, d.FeedbackNotApplicable, d.CasePseudonymised, d.InvalidInput)
+@deviations_blp.checks_if_match
+@deviations_blp.arguments(ReporterFeedbackSchema)
+@deviations_blp.response(200, DeviationSchema, headers=openapi.ETAG)
+def reporter_feedback(data, deviation_id):
+    """Write the feedback to the reporter
+
+    For the case's handlers, with If-Match, also once the case is closed: the outcome in a sentence for the staff
+    member who reported it, shown in their feedback view. A later call replaces it. The event says when, never
+    what.
+    """
+    service.write_reporter_feedback(_platform(), current_principal(), deviation_id, data["text"], check_if_match)
+    return _with_etag(_case(deviation_id))
+
+
+@deviations_blp.route("/<deviation_id>/complainant", methods=["GET"], endpoint="get_complainant")
+@deviations_blp.raises(service.Forbidden)
+@deviations_blp.response(200, ComplainantOutSchema, headers=openapi.ETAG)
+def get_complainant(deviation_id):
+    """Read a klagomål's complainant
+
+    Who complained (their relation to the person concerned), how the complaint came in, and their contact
+    details, kept apart from the case's text: for the case's handlers only (403 for its other readers, 404 for
+    anyone else and for other kinds). The ETag is the case's.
+    """
+    return _with_etag(service.get_complainant(_platform(), current_principal(), deviation_id))
+
+
+@deviations_blp.route("/<deviation_id>/complainant", methods=["PUT"])
+@deviations_blp.raises(service.Forbidden, d.ComplaintOnly, d.CaseClosed, d.InvalidInput)
+@deviations_blp.checks_if_match
+@deviations_blp.arguments(ComplainantSchema)
+@deviations_blp.response(200, ComplainantOutSchema, headers=openapi.ETAG)
+def put_complainant(data, deviation_id):
+    """Record a klagomål's complainant
+
+    For the case's handlers, with If-Match (the case's ETag), while the case is open: the relation code, the
+    channel the complaint came by, and the contact details (name, phone, e-mail, address), which replace those
+    recorded before. The event carries the codes only.
+    """
+    platform, principal = _platform(), current_principal()
+    service.record_complainant(platform, principal, deviation_id, data, check_if_match)
+    return _with_etag(service.get_complainant(platform, principal, deviation_id))
+
+
+@deviations_blp.route("/<deviation_id>/answer", methods=["PUT"])
+@deviations_blp.raises(service.Forbidden, d.ComplaintOnly, d.CaseClosed, d.InvalidInput)
+@deviations_blp.checks_if_match
+@deviations_blp.arguments(AnswerSchema)
+@deviations_blp.response(200, DeviationSchema, headers=openapi.ETAG)
+def answer(data, deviation_id):
+    """Record the answer to a klagomål's complainant
+
+    For the case's handlers, with If-Match, while the case is open: the day (not in the future, not before the
+    report) and the channel; who recorded it is the caller. Once answered the case is no longer overdue for its
+    answer (answer_due, from the tenant's deadline policy).
+    """
+    service.record_answer(_platform(), current_principal(), deviation_id, data, check_if_match)
+    return _with_etag(_case(deviation_id))
+
+
+def _with_settings_etag(body: dict):
+    return body, 200, {"ETag": etag(service.CASE_SETTINGS_ETAG_ID, body["version"])}
+
+
+@case_settings_blp.route("", methods=["GET"])
+@case_settings_blp.raises(service.Forbidden)
+@case_settings_blp.response(200, CaseSettingsSchema, headers=openapi.ETAG)
+def case_settings_get():
+    """Read the case settings
+
+    The tenant's own settings, else the defaults (no answer date promised, reporters named as before); the ETag
+    is what a change needs in If-Match.
+    """
+    return _with_settings_etag(service.get_case_settings(_platform(), current_principal()))
+
+
+@case_settings_blp.route("", methods=["PUT"])
+@case_settings_blp.raises(service.Forbidden, service.InvalidCaseSettings)
+@case_settings_blp.checks_if_match
+@case_settings_blp.arguments(CaseSettingsSchema)
+@case_settings_blp.response(200, CaseSettingsSchema, headers=openapi.ETAG)
+def case_settings_put(data):
+    """Set the case settings
+
+    For an administrator, with If-Match: whether a citizen's receipt promises an answer and within how many
+    working days (cases reported from then on), and whether reporters are named to the case's handlers only.
+    """
+    return _with_settings_etag(service.put_case_settings(_platform(), current_principal(), data, check_if_match))
+# --------------------------------------------------------------------------
+# Issue 14: reclassification, informing, involved staff, lex policies
+# --------------------------------------------------------------------------
+
+@deviations_blp.route("/<deviation_id>/reclassify", methods=["POST"])
+@deviations_blp.raises(service.Forbidden, d.CaseClosed, d.ReclassificationNotAllowed, d.InvalidReclassification,
+                        d.IvoAlreadyReported)
+@deviations_blp.checks_if_match
+@deviations_blp.arguments(ReclassifySchema)
+@deviations_blp.response(200, DeviationSchema, headers=openapi.ETAG)
+def reclassify(data, deviation_id):
+    """Reclassify a case to another kind
+
+    For the case's handlers (of its kind and of the new one), with If-Match, while the case is open: an avvikelse
+    or klagomål (a citizen's too) found to be lex Sarah or lex Maria, and back; lex Sarah and lex Maria between
+    them. The case keeps its id, reference and history; its deadlines become the new kind's, counted from now with
+    the tenant's deadline policy and working calendar. A seriousness decision goes (it was made under the other
+    kind's rules), the informing record goes when the case leaves lex, a category not for the new kind goes; a case
+    reported to IVO is not reclassified. Published as se.ordning.deviation.reclassified.v1 (codes and dates only).
+    """
+    service.reclassify(_platform(), current_principal(), deviation_id, data, check_if_match)
+    return _with_etag(_case(deviation_id))
+
+
+@deviations_blp.route("/<deviation_id>/informing", methods=["PUT"])
+@deviations_blp.raises(service.Forbidden, d.CaseClosed, d.InformingNotApplicable, d.InvalidInforming)
+@deviations_blp.checks_if_match
+@deviations_blp.arguments(InformingSchema)
+@deviations_blp.response(200, DeviationSchema, headers=openapi.ETAG)
+def informing(data, deviation_id):
+    """Record that the person concerned was informed
+
+    lex Sarah and lex Maria, for the case's handlers, with If-Match, while open: the day, how (method), whom
+    (the person concerned, a närstående or a legal representative), by whom and their view; or instead why they
+    were not informed (a reason code, a note for other). Closing requires it while the tenant's lex policy says
+    so (the default). A later call corrects the record.
+    """
+    service.record_informing(_platform(), current_principal(), deviation_id, data, check_if_match)
+    return _with_etag(_case(deviation_id))
+
+
+@deviations_blp.route("/<deviation_id>/involved-staff", methods=["PUT"])
+@deviations_blp.raises(service.Forbidden, d.CaseClosed, d.InvalidInput)
+@deviations_blp.checks_if_match
+@deviations_blp.arguments(InvolvedStaffSchema)
+@deviations_blp.response(200, DeviationSchema, headers=openapi.ETAG)
+def involved_staff(data, deviation_id):
+    """Name the staff involved in the event
+
+    For the case's handlers, with If-Match, while open: the user ids of the staff involved (the list replaces the
+    one before). They do not see the case (404, whatever their roles) and may not decide it (jäv).
+    """
+    service.name_involved_staff(_platform(), current_principal(), deviation_id, data["user_ids"], check_if_match)
+    return _with_etag(_case(deviation_id))
+
+
+@lex_policies_blp.route("/<kind>", methods=["GET"])
+@lex_policies_blp.raises(service.Forbidden)
+@lex_policies_blp.response(200, LexPolicySchema, headers=openapi.ETAG)
+def lex_policy_get(kind):
+    """Read the delegation of a lex kind
+
+    The tenant's own for lex_sarah or lex_maria, else the default (lex Sarah: förvaltningschef at the
+    förvaltning; lex Maria: MAS or MAR at the förvaltning; informing required); the ETag is what a change needs
+    in If-Match.
+    """
+    return _with_kind_etag(service.get_lex_policy(_platform(), current_principal(), kind))
+
+
+@lex_policies_blp.route("/<kind>", methods=["PUT"])
+@lex_policies_blp.raises(service.Forbidden, service.InvalidLexPolicy)
+@lex_policies_blp.checks_if_match
+@lex_policies_blp.arguments(LexPolicySchema)
+@lex_policies_blp.response(200, LexPolicySchema, headers=openapi.ETAG)
+def lex_policy_put(data, kind):
+    """Set the delegation of a lex kind
+
+    For an administrator, with If-Match: the deciding roles, the org level they are held at, the delegation
+    reference recorded with each decision, and whether closing requires the person concerned informed.
+    """
+    return _with_kind_etag(service.put_lex_policy(_platform(), current_principal(), kind, data, check_if_match))

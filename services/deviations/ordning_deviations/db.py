@@ -10,7 +10,7 @@ from ordning_shared import pagination
 from ordning_shared.actions import AUDIT_VALUE_FIELDS as ACTION_AUDIT_VALUE_FIELDS
 from ordning_shared.actions import action_table
 from ordning_shared.db import Id, PlatformTables, UTCDateTime, insert_if_absent, new_metadata
-from ordning_shared.orgtree import subtree_ids, subtree_select
+from ordning_shared.orgtree import subtree_ids, subtree_select, unit_external_provider_of, unit_name_of
 
 from . import domain as d
 
@@ -22,13 +22,29 @@ AUDIT_VALUE_FIELDS = {
         "id", "tenant", "kind", "status", "origin", "unit_id", "category_id", "reported_at", "occurred_at",
         "received_at", "receipt_due", "investigation_due", "ivo_due", "investigation_started_at",
         "investigation_completed_at", "seriousness_serious", "seriousness_decided_at", "ivo_reported_on",
-        "closed_at", "pseudonymised_at", "possible_elsewhere_flagged_at", "process_step_id", "version"}),
+        "closed_at", "pseudonymised_at", "possible_elsewhere_flagged_at", "process_step_id", "version",
+        "event_type", "consequence_score", "consequence_matrix_version", "place_id",
+        "ivo_decision_on", "ivo_decision_outcome", "provider_ivo_reported_on", "provider_followup_on",
+        "provider_followup_outcome",
+        "complainant_relation", "complaint_channel", "answer_due", "answered_on", "answer_channel",
+        "reporter_feedback_at",
+        "seriousness_outcome", "informing_recorded_at", "informing_informed_on", "informing_method",
+        "informing_recipient", "informing_not_reason", "reclassified_from", "reclassified_reason", "reclassified_at",
+        "involved_staff_count"}),  # how many staff are named as involved, never who
     "improvement_action": ACTION_AUDIT_VALUE_FIELDS,
     "category": frozenset({"id", "kinds", "active", "version"}),
-    "deadline_policy": frozenset({"receipt_days", "investigation_days", "ivo_report_days"}),
+    "deadline_policy": frozenset({"receipt_days", "investigation_days", "ivo_report_days", "answer_days"}),
     "retention_policy": frozenset({"years"}),
     "working_calendar": frozenset({"non_working_eves", "extra_days_off", "version"}),
+    # A händelsetyp's and a place's label are the tenant's words: recorded by name only, as a category's.
+    "event_type": frozenset({"code", "retired", "version"}),
+    "place": frozenset({"id", "unit_id", "retired", "version"}),
+    "case_settings": frozenset({"answer_promised", "answer_promise_days", "hide_reporter_names", "version"}),
+    "lex_policy": frozenset({"decider_roles", "decider_level", "delegation_reference", "informing_required",
+                             "version"}),
 }
+# The involved unit and a duplicate's master are ids; the investigator is a person, recorded by name only.
+AUDIT_VALUE_FIELDS["deviation"] = AUDIT_VALUE_FIELDS["deviation"] | {"involved_unit_id", "duplicate_of_id"}
 
 metadata = new_metadata()
 tables = PlatformTables(metadata, org_replica=True, role_replica=True, process_replica=True,
@@ -85,7 +101,61 @@ deviations = sa.Table(
     sa.Column("pseudonymised_at", UTCDateTime),  # gallring done: text and people replaced, the case final
     sa.Column("possible_elsewhere_flagged_at", UTCDateTime),  # set: "kan inträffa på andra enheter"
     Id(name="process_step_id"),  # a step of an established process (the process-map copy); stable across versions
+    sa.Column("event_type", sa.String(40)),  # a code of the tenant's händelsetyper (event_types, or a default)
+    sa.Column("consequence_score", sa.Integer),  # a step of the consequence scale of the tenant's risk matrix
+    sa.Column("consequence_matrix_version", sa.Integer),  # the matrix version the score is a step of
+    Id(name="place_id"),  # a place of the case's unit (places)
+    # Issue 14 (migration 0013): a klagomål's complainant as codes (their contact details: complainant_contacts),
+    # its answer's deadline and the answer; the feedback sentence for a staff reporter; the answer date promised
+    # on a citizen's receipt by the tenant's case settings (NULL: no answer date promised).
+    sa.Column("complainant_relation", sa.String(30)),
+    sa.Column("complaint_channel", sa.String(20)),
+    sa.Column("answer_due", sa.Date),
+    sa.Column("answered_on", sa.Date),
+    sa.Column("answer_channel", sa.String(20)),
+    sa.Column("answered_by", sa.String(200)),
+    sa.Column("reporter_feedback", sa.Text),
+    sa.Column("reporter_feedback_at", UTCDateTime),
+    sa.Column("answer_promised_by", sa.Date),
+    # Issue 14 (migration 0011): the decision's outcome, motivering and delegation; the informing of the person
+    # concerned (their view and the note are personal data: in the case only); the last reclassification.
+    sa.Column("seriousness_outcome", sa.String(40)),
+    sa.Column("seriousness_motivering", sa.Text),
+    sa.Column("seriousness_delegation_reference", sa.String(200)),
+    sa.Column("informing_recorded_by", sa.String(200)),
+    sa.Column("informing_recorded_at", UTCDateTime),
+    sa.Column("informing_informed_on", sa.Date),
+    sa.Column("informing_method", sa.String(20)),
+    sa.Column("informing_recipient", sa.String(30)),
+    sa.Column("informing_informed_by", sa.String(200)),
+    sa.Column("informing_view", sa.Text),
+    sa.Column("informing_not_reason", sa.String(30)),
+    sa.Column("informing_note", sa.Text),
+    sa.Column("reclassified_from", sa.String(20)),
+    sa.Column("reclassified_reason", sa.String(30)),
+    sa.Column("reclassified_at", UTCDateTime),
+    sa.Column("reclassified_by", sa.String(200)),
+    sa.Column("reclassified_note", sa.Text),
     sa.Column("version", sa.Integer, nullable=False),
+    # The IVO steps (migration 0012): kompletteringar [{id, requested_on, request, due_on, answered_on}], IVO's
+    # decision, the händelseanalys {method, participants [{role, name}], root_causes [...], completed_on}, and
+    # an external provider's own report to IVO with the municipality's follow-up.
+    sa.Column("ivo_supplements", sa.JSON),
+    sa.Column("ivo_decision_on", sa.Date),
+    sa.Column("ivo_decision_outcome", sa.String(40)),
+    sa.Column("ivo_decision_reference", sa.String(100)),
+    sa.Column("event_analysis", sa.JSON),
+    sa.Column("provider_ivo_reported_on", sa.Date),
+    sa.Column("provider_ivo_reference", sa.String(100)),
+    sa.Column("provider_followup_on", sa.Date),
+    sa.Column("provider_followup_by", sa.String(200)),
+    sa.Column("provider_followup_assessment", sa.Text),
+    sa.Column("provider_followup_outcome", sa.String(40)),
+    # The daily work (migration 0014): the assigned investigator (a user id), the involved unit besides the case's
+    # own, and the master of a case ended as its duplicate.
+    sa.Column("investigator_id", sa.String(200)),
+    Id(name="involved_unit_id"),
+    Id(name="duplicate_of_id"),
     sa.UniqueConstraint("tenant", "reference", name="uq_deviations_tenant_reference"),
     sa.Index("ix_deviations_tenant_unit", "tenant", "unit_id"),
     # Inkorgen's lists (migration 0009): new cases by receipt due, open ones by investigation due, read in
@@ -98,6 +168,9 @@ deviations = sa.Table(
       for due in ("receipt_due", "investigation_due", "ivo_due")),
     sa.Index("ix_deviations_tenant_reported_at", "tenant", "reported_at"),
     sa.Index("ix_deviations_status_closed_at", "status", "closed_at"),  # the retention job's search
+    sa.Index("ix_deviations_tenant_investigator", "tenant", "investigator_id"),
+    sa.Index("ix_deviations_tenant_involved_unit", "tenant", "involved_unit_id"),
+    sa.Index("ix_deviations_tenant_duplicate_of", "tenant", "duplicate_of_id"),
 )
 
 case_counters = sa.Table(
@@ -126,6 +199,7 @@ deadline_policies = sa.Table(
     sa.Column("investigation_days", sa.Integer, nullable=False),
     sa.Column("ivo_report_days", sa.Integer),
     sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("answer_days", sa.Integer),  # klagomål only; NULL: the default (issue 14)
 )
 
 retention_policies = sa.Table(
@@ -156,6 +230,84 @@ receipt_secrets = sa.Table(
     sa.ForeignKeyConstraint(["deviation_id"], ["deviations.id"]),
 )
 
+# The tenant's händelsetyper beside the defaults (classification.DEFAULT_EVENT_TYPES): a row renames or retires a
+# default, or adds the tenant's own type. No row: the default as it is.
+event_types = sa.Table(
+    "event_types", metadata,
+    sa.Column("tenant", sa.String(16), primary_key=True),
+    sa.Column("code", sa.String(40), primary_key=True),
+    sa.Column("label", sa.String(100), nullable=False),
+    sa.Column("retired", sa.Boolean, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+)
+
+# The places of a unit (Avdelning 2, Matsalen) a case may name.
+places = sa.Table(
+    "places", metadata,
+    Id(name="id", primary_key=True),
+    sa.Column("tenant", sa.String(16), nullable=False),
+    Id(name="unit_id", nullable=False),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("retired", sa.Boolean, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.UniqueConstraint("tenant", "unit_id", "name", name="uq_places_tenant_unit_name"),
+    sa.Index("ix_places_tenant_unit", "tenant", "unit_id"),
+)
+
+# The copy of the tenants' risk matrices' consequence scales, from se.ordning.risk.matrix_changed.v1: every version
+# (a version never changes in the risks service), the highest the current one; no row: the default matrix.
+risk_matrix_scales = sa.Table(
+    "risk_matrix_scales", metadata,
+    sa.Column("tenant", sa.String(16), primary_key=True),
+    sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("consequence_steps", sa.JSON, nullable=False),  # [{"value": 1, "label": "Mindre"}, ...]
+)
+
+# Issue 14: a klagomål's complainant's contact details, apart from the case's text: read by the case's handlers
+# only, never in events, the audit trail or logs; gallring replaces them with the case's text.
+complainant_contacts = sa.Table(
+    "complainant_contacts", metadata,
+    sa.Column("tenant", sa.String(16), primary_key=True),
+    Id(name="deviation_id", primary_key=True),
+    sa.Column("name", sa.String(200)),
+    sa.Column("phone", sa.String(40)),
+    sa.Column("email", sa.String(320)),
+    sa.Column("address", sa.String(500)),
+    sa.ForeignKeyConstraint(["deviation_id"], ["deviations.id"]),
+)
+
+# Issue 14: the tenant's settings for complaints and reporters (no row: the defaults, version 0).
+case_settings = sa.Table(
+    "case_settings", metadata,
+    sa.Column("tenant", sa.String(16), primary_key=True),
+    sa.Column("answer_promised", sa.Boolean, nullable=False),  # does a citizen's receipt promise an answer date?
+    sa.Column("answer_promise_days", sa.Integer),  # working days from the report, when promised
+    sa.Column("hide_reporter_names", sa.Boolean, nullable=False),  # reporters named to the case's handlers only
+    sa.Column("version", sa.Integer, nullable=False),
+)
+
+# Issue 14: the tenant's rules per lex kind (who decides, at which level, under which delegation; whether closing
+# requires the person concerned informed). No row: domain.DEFAULT_LEX_POLICIES.
+lex_policies = sa.Table(
+    "lex_policies", metadata,
+    sa.Column("tenant", sa.String(16), primary_key=True),
+    sa.Column("kind", sa.String(20), primary_key=True),
+    sa.Column("decider_roles", sa.JSON, nullable=False),
+    sa.Column("decider_level", sa.String(30)),
+    sa.Column("delegation_reference", sa.String(200), nullable=False),
+    sa.Column("informing_required", sa.Boolean, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+)
+
+# Issue 14: staff named as involved in a case's event (by user id): they may not read or decide the case.
+involved_staff = sa.Table(
+    "involved_staff", metadata,
+    sa.Column("tenant", sa.String(16), primary_key=True),
+    Id(name="deviation_id", primary_key=True),
+    sa.Column("user_id", sa.String(200), primary_key=True),
+    sa.ForeignKeyConstraint(["deviation_id"], ["deviations.id"]),
+)
+
 ORIGIN_TYPE = "deviation"
 
 
@@ -168,7 +320,9 @@ def to_entity(row) -> d.Deviation:
     seriousness = None
     if m["seriousness_serious"] is not None:
         seriousness = d.Seriousness(serious=m["seriousness_serious"], decided_by=m["seriousness_decided_by"],
-                                    decided_at=m["seriousness_decided_at"])
+                                    decided_at=m["seriousness_decided_at"], outcome=m["seriousness_outcome"],
+                                    motivering=m["seriousness_motivering"],
+                                    delegation_reference=m["seriousness_delegation_reference"])
     ivo = None
     if m["ivo_reported_on"] is not None:
         ivo = d.IvoReport(reported_on=m["ivo_reported_on"], reference=m["ivo_reference"],
@@ -177,7 +331,7 @@ def to_entity(row) -> d.Deviation:
     if m["rejected_reason"] is not None:
         rejection = d.Rejection(reason=d.RejectionReason(m["rejected_reason"]), rejected_at=m["rejected_at"],
                                 duplicate_of=m["rejected_duplicate_of"], note=m["rejected_note"])
-    return d.Deviation(
+    dev = d.Deviation(
         id=m["id"], tenant=m["tenant"], kind=d.Kind(m["kind"]), status=d.Status(m["status"]),
         unit_id=m["unit_id"], description=m["description"], reported_at=m["reported_at"],
         origin=d.Origin(m["origin"]), reported_by=m["reported_by"], category_id=m["category_id"],
@@ -190,7 +344,104 @@ def to_entity(row) -> d.Deviation:
         seriousness=seriousness, ivo_report=ivo, closed_at=m["closed_at"], rejection=rejection,
         pseudonymised_at=m["pseudonymised_at"], possible_elsewhere_flagged_at=m["possible_elsewhere_flagged_at"],
         process_step_id=m["process_step_id"], version=m["version"],
+        event_type=m["event_type"], consequence_score=m["consequence_score"],
+        consequence_matrix_version=m["consequence_matrix_version"], place_id=m["place_id"],
+        **_ivo_steps_of(m),
+        informing=_informing(m), reclassification=_reclassification(m),
     )
+    dev.investigator_id, dev.involved_unit_id = m["investigator_id"], m["involved_unit_id"]
+    dev.duplicate_of_id = m["duplicate_of_id"]
+    _complaint_fields(dev, m)
+    return dev
+
+
+def _complaint_fields(dev: d.Deviation, m) -> None:
+    """Issue 14's columns onto the entity."""
+    dev.complainant_relation = d.ComplainantRelation(m["complainant_relation"]) if m["complainant_relation"] else None
+    dev.complaint_channel = d.ContactChannel(m["complaint_channel"]) if m["complaint_channel"] else None
+    dev.answer_due = m["answer_due"]
+    if m["answered_on"] is not None:
+        dev.answer = d.ComplaintAnswer(answered_on=m["answered_on"], channel=d.ContactChannel(m["answer_channel"]),
+                                       answered_by=m["answered_by"])
+    dev.reporter_feedback, dev.reporter_feedback_at = m["reporter_feedback"], m["reporter_feedback_at"]
+
+
+def _day(value) -> date | None:
+    return None if value is None else date.fromisoformat(value)
+
+
+def _ivo_steps_of(m) -> dict:
+    """The IVO steps' fields of the entity, from a row's mapping (external_provider: from the org copy, if read)."""
+    supplements = tuple(d.IvoSupplement(id=s["id"], requested_on=_day(s["requested_on"]), request=s["request"],
+                                        due_on=_day(s.get("due_on")), answered_on=_day(s.get("answered_on")))
+                        for s in (m["ivo_supplements"] or []))
+    decision = None
+    if m["ivo_decision_on"] is not None:
+        decision = d.IvoDecision(m["ivo_decision_on"], d.IvoDecisionOutcome(m["ivo_decision_outcome"]),
+                                 m["ivo_decision_reference"])
+    analysis = None
+    if m["event_analysis"]:
+        a = m["event_analysis"]
+        analysis = d.EventAnalysis(
+            method=d.AnalysisMethod(a["method"]),
+            participants=tuple(d.AnalysisParticipant(p["role"], p["name"]) for p in a.get("participants") or []),
+            root_causes=tuple(d.RootCause(c["id"], d.RootCauseCategory(c["category"]), c["text"],
+                                          tuple(c.get("action_ids") or [])) for c in a.get("root_causes") or []),
+            completed_on=_day(a.get("completed_on")))
+    provider_report = follow_up = None
+    if m["provider_ivo_reported_on"] is not None:
+        provider_report = d.ProviderReport(m["provider_ivo_reported_on"], m["provider_ivo_reference"])
+    if m["provider_followup_on"] is not None:
+        follow_up = d.ProviderFollowUp(m["provider_followup_on"], m["provider_followup_by"],
+                                       m["provider_followup_assessment"],
+                                       d.FollowUpOutcome(m["provider_followup_outcome"]))
+    return {"ivo_supplements": supplements, "ivo_decision": decision, "event_analysis": analysis,
+            "external_provider": bool(m.get("unit_external_provider")), "provider_report": provider_report,
+            "provider_follow_up": follow_up}
+
+
+def _ivo_step_values(dev: d.Deviation) -> dict:
+    iso = lambda day: None if day is None else day.isoformat()  # noqa: E731
+    analysis = None
+    if dev.event_analysis is not None:
+        a = dev.event_analysis
+        analysis = {"method": a.method.value, "completed_on": iso(a.completed_on),
+                    "participants": [{"role": p.role, "name": p.name} for p in a.participants],
+                    "root_causes": [{"id": c.id, "category": c.category.value, "text": c.text,
+                                     "action_ids": list(c.action_ids)} for c in a.root_causes]}
+    decision, report, follow_up = dev.ivo_decision, dev.provider_report, dev.provider_follow_up
+    return {
+        "ivo_supplements": [{"id": s.id, "requested_on": iso(s.requested_on), "request": s.request,
+                             "due_on": iso(s.due_on), "answered_on": iso(s.answered_on)}
+                            for s in dev.ivo_supplements] or None,
+        "ivo_decision_on": decision.decided_on if decision else None,
+        "ivo_decision_outcome": decision.outcome.value if decision else None,
+        "ivo_decision_reference": decision.reference if decision else None,
+        "event_analysis": analysis,
+        "provider_ivo_reported_on": report.reported_on if report else None,
+        "provider_ivo_reference": report.reference if report else None,
+        "provider_followup_on": follow_up.followed_up_on if follow_up else None,
+        "provider_followup_by": follow_up.by if follow_up else None,
+        "provider_followup_assessment": follow_up.assessment if follow_up else None,
+        "provider_followup_outcome": follow_up.outcome.value if follow_up else None,
+    }
+
+
+def _informing(m) -> d.Informing | None:
+    if m["informing_recorded_at"] is None:
+        return None
+    return d.Informing(recorded_by=m["informing_recorded_by"], recorded_at=m["informing_recorded_at"],
+                       informed_on=m["informing_informed_on"], method=m["informing_method"],
+                       recipient=m["informing_recipient"], informed_by=m["informing_informed_by"],
+                       view=m["informing_view"], not_informed_reason=m["informing_not_reason"],
+                       note=m["informing_note"])
+
+
+def _reclassification(m) -> d.Reclassification | None:
+    if m["reclassified_at"] is None:
+        return None
+    return d.Reclassification(previous_kind=d.Kind(m["reclassified_from"]), reason=m["reclassified_reason"],
+                              at=m["reclassified_at"], by=m["reclassified_by"], note=m["reclassified_note"])
 
 
 def entity_values(dev: d.Deviation) -> dict:
@@ -221,6 +472,37 @@ def entity_values(dev: d.Deviation) -> dict:
         "possible_elsewhere_flagged_at": dev.possible_elsewhere_flagged_at,
         "process_step_id": dev.process_step_id,
         "version": dev.version,
+        "event_type": dev.event_type, "consequence_score": dev.consequence_score,
+        "consequence_matrix_version": dev.consequence_matrix_version, "place_id": dev.place_id,
+        **_ivo_step_values(dev),
+        "complainant_relation": dev.complainant_relation.value if dev.complainant_relation else None,
+        "complaint_channel": dev.complaint_channel.value if dev.complaint_channel else None,
+        "answer_due": dev.answer_due,
+        "answered_on": dev.answer.answered_on if dev.answer else None,
+        "answer_channel": dev.answer.channel.value if dev.answer else None,
+        "answered_by": dev.answer.answered_by if dev.answer else None,
+        "reporter_feedback": dev.reporter_feedback, "reporter_feedback_at": dev.reporter_feedback_at,
+        "investigator_id": dev.investigator_id,
+        "involved_unit_id": dev.involved_unit_id,
+        "duplicate_of_id": dev.duplicate_of_id,
+        **_lex_values(dev),
+    }
+
+
+def _lex_values(dev: d.Deviation) -> dict:
+    """Issue 14's columns of an entity."""
+    s, i, r = dev.seriousness, dev.informing, dev.reclassification
+    return {
+        "seriousness_outcome": s.outcome if s else None, "seriousness_motivering": s.motivering if s else None,
+        "seriousness_delegation_reference": s.delegation_reference if s else None,
+        "informing_recorded_by": i.recorded_by if i else None, "informing_recorded_at": i.recorded_at if i else None,
+        "informing_informed_on": i.informed_on if i else None, "informing_method": i.method if i else None,
+        "informing_recipient": i.recipient if i else None, "informing_informed_by": i.informed_by if i else None,
+        "informing_view": i.view if i else None, "informing_not_reason": i.not_informed_reason if i else None,
+        "informing_note": i.note if i else None,
+        "reclassified_from": r.previous_kind.value if r else None, "reclassified_reason": r.reason if r else None,
+        "reclassified_at": r.at if r else None, "reclassified_by": r.by if r else None,
+        "reclassified_note": r.note if r else None,
     }
 
 
@@ -235,14 +517,27 @@ def id_by_reference(conn, tenant: str, reference: str) -> str | None:
 
 def _unit_name() -> sa.Label:
     """The case's unit's name from the local copy of the org tree (NULL if the copy lacks the unit)."""
-    ou = tables.org_units
-    return (sa.select(ou.c.name).where(ou.c.tenant == deviations.c.tenant, ou.c.id == deviations.c.unit_id)
-            .scalar_subquery().label("unit_name"))
+    return unit_name_of(tables.org_units, deviations)
 
 
 def case_select() -> sa.Select:
-    """A case as it is answered: its row and its unit's name."""
-    return sa.select(deviations, _unit_name())
+    """A case as it is answered: its row, its unit's name, whether the unit is an external provider, and its
+    classification's labels."""
+    return sa.select(deviations, _unit_name(), unit_external_provider_of(tables.org_units, deviations),
+                     *_classification_labels())
+
+
+def _classification_labels() -> list[sa.Label]:
+    """The tenant's label of the case's händelsetyp and whether it is retired (NULL: a default the tenant has not
+    changed), its place's name, and the consequence steps of the matrix version it was scored on (NULL: the
+    default's)."""
+    c, t, p, s = deviations.c, event_types.c, places.c, risk_matrix_scales.c
+    own_type = sa.and_(t.tenant == c.tenant, t.code == c.event_type)
+    return [sa.select(t.label).where(own_type).scalar_subquery().label("event_type_label"),
+            sa.select(t.retired).where(own_type).scalar_subquery().label("event_type_retired"),
+            sa.select(p.name).where(p.tenant == c.tenant, p.id == c.place_id).scalar_subquery().label("place_name"),
+            sa.select(s.consequence_steps).where(s.tenant == c.tenant, s.version == c.consequence_matrix_version)
+            .scalar_subquery().label("consequence_steps")]
 
 
 def get_row(conn, tenant: str, deviation_id: str, *, lock: bool = False):
@@ -323,7 +618,10 @@ def overdue_clause(today: date):
             sa.and_(c.status != d.Status.investigated.value, c.investigation_due.is_not(None),
                     c.investigation_due < today),
             sa.and_(c.kind.in_([k.value for k in d.LEX_KINDS]), c.seriousness_serious.is_(True),
-                    c.ivo_reported_on.is_(None), c.ivo_due.is_not(None), c.ivo_due < today),
+                    c.ivo_reported_on.is_(None), c.provider_ivo_reported_on.is_(None), c.ivo_due.is_not(None),
+                    c.ivo_due < today),
+            sa.and_(c.kind == d.Kind.klagomal.value, c.answered_on.is_(None), c.answer_due.is_not(None),
+                    c.answer_due < today),
         ),
     )
 
@@ -343,9 +641,27 @@ def readable_clause(principal, scope):
     clauses = []
     if kinds and principal.org_units and scope:
         clauses.append(sa.and_(c.kind.in_(kinds), c.unit_id.in_(sorted(scope))))
+    # Since issue 14 a reporter who does not handle the case sees it in "my reports" (reported_by_me_rows), not
+    # in the lists of whole cases.
+    clauses += _casework_readable(principal, scope, kinds)
+    if not clauses:
+        return sa.false()
+    # Issue 14: staff named as involved in a case do not see it, whatever their roles.
+    i = involved_staff.c
+    involved = sa.exists().where(i.tenant == c.tenant, i.deviation_id == c.id, i.user_id == principal.subject)
+    return sa.and_(sa.or_(*clauses), sa.not_(involved))
+
+
+def _casework_readable(principal, scope, kinds) -> list:
+    """Issue 14 item 8: the readers of the kind whose scope holds the case's involved unit, and the case's assigned
+    investigator (a staff member), read it too."""
+    c = deviations.c
+    clauses = []
+    if kinds and principal.org_units and scope:
+        clauses.append(sa.and_(c.kind.in_(kinds), c.involved_unit_id.in_(sorted(scope))))
     if set(principal.roles) & d.STAFF_ROLES:
-        clauses.append(c.reported_by == principal.subject)
-    return sa.or_(*clauses) if clauses else sa.false()
+        clauses.append(c.investigator_id == principal.subject)
+    return clauses
 
 
 # What a list may be sorted by (`sort=`, `-` for descending); the id breaks ties, in the same direction.
@@ -399,6 +715,8 @@ class ListFilter:
     cursor: str | None = None  # next_cursor of the page before, made for the same sort
     limit: int = 50
     offset: int = 0
+    investigator: str | None = None  # a user id: only the cases they are the investigator of
+    involved_unit_id: str | None = None  # only cases whose involved unit is it or below it
 
 
 @dataclass
@@ -434,6 +752,12 @@ def list_rows(conn, principal, scope, flt: ListFilter, today: date) -> Page:
         where.append(c.reported_by == principal.subject)
     if flt.q:
         where.append(search_clause(conn.dialect.name, flt.q))
+    if flt.investigator:
+        where.append(c.investigator_id == flt.investigator)
+    if flt.involved_unit_id:
+        # Resolved apart: one statement holds one subtree CTE (readable_clause's note), and unit_id may use it.
+        where.append(c.involved_unit_id.in_(sorted(subtree_ids(conn, tables.org_units, principal.tenant,
+                                                               [flt.involved_unit_id])) or [""]))
     total = conn.execute(sa.select(sa.func.count()).select_from(deviations).where(*where)).scalar_one()
     if position is not None:
         where.append(pagination.after(column, c.id, flt.sort, *position))
@@ -515,7 +839,9 @@ def tenant_policies(conn, tenant: str) -> dict[d.Kind, d.DeadlinePolicy]:
 
 
 def _policy(kind: d.Kind, row) -> d.DeadlinePolicy:
-    return d.DeadlinePolicy(kind, row.receipt_days, row.investigation_days, row.ivo_report_days)
+    answer_days = row._mapping.get("answer_days") if kind is d.Kind.klagomal else None
+    return d.DeadlinePolicy(kind, row.receipt_days, row.investigation_days, row.ivo_report_days,
+                            d.DEFAULT_ANSWER_DAYS if kind is d.Kind.klagomal and answer_days is None else answer_days)
 
 
 def policy_row(conn, tenant: str, kind: str, for_update: bool = False):
@@ -654,7 +980,7 @@ def _report_context_statement(postgresql: bool):
     in_scope = ou.c.id.in_(subtree_select(ou, tenant, roots, name="scope"))
     statement = sa.select(
         ou.c.id, ou.c.name.label("unit_name"), in_scope.label("in_scope"),
-        policy.c.receipt_days, policy.c.investigation_days, policy.c.ivo_report_days,
+        policy.c.receipt_days, policy.c.investigation_days, policy.c.ivo_report_days, policy.c.answer_days,
         category.c.id.label("category_id"), category.c.active, category.c.kinds,
         calendar.c.non_working_eves, calendar.c.extra_days_off,
     ).select_from(
@@ -692,6 +1018,7 @@ def receipt_status_row(conn, tenant: str, reference: str):
     c, r = deviations.c, receipt_secrets.c
     return conn.execute(sa.select(
         c.reference, c.status, c.reported_at, c.receipt_due, c.investigation_due, c.closed_at, c.rejected_at,
+        c.answer_promised_by,
         r.secret_hash,
     ).select_from(deviations.join(receipt_secrets, sa.and_(r.tenant == c.tenant, r.deviation_id == c.id)))
         .where(c.tenant == tenant, c.reference == reference)).first()
@@ -730,3 +1057,133 @@ def overdue_action_counts(conn, today: date) -> dict[str, int]:
         a.origin_type == ORIGIN_TYPE, a.status.not_in(list(d.ACTION_FINISHED_STATUSES)), a.due_date < today)
         .group_by(a.tenant)).all()
     return {tenant: int(count) for tenant, count in rows}
+
+
+# --------------------------------------------------------------------------
+# Classification (classification.py): the tenant's händelsetyper, places and risk-matrix scales
+# --------------------------------------------------------------------------
+
+def event_type_rows(conn, tenant: str):
+    return conn.execute(sa.select(event_types).where(event_types.c.tenant == tenant)).all()
+
+
+def place_row(conn, tenant: str, place_id: str):
+    return conn.execute(sa.select(places).where(places.c.tenant == tenant, places.c.id == str(place_id))).first()
+
+
+def place_rows(conn, tenant: str, unit_id: str | None = None, include_retired: bool = False):
+    query = sa.select(places).where(places.c.tenant == tenant)
+    if unit_id is not None:
+        query = query.where(places.c.unit_id == str(unit_id))
+    if not include_retired:
+        query = query.where(places.c.retired.is_(False))
+    return conn.execute(query.order_by(places.c.name, places.c.id)).all()
+
+
+def scale_rows(conn, tenant: str):
+    """The tenant's copied consequence scales, the newest version first."""
+    s = risk_matrix_scales.c
+    return conn.execute(sa.select(risk_matrix_scales).where(s.tenant == tenant).order_by(s.version.desc())).all()
+
+
+def insert_scale(conn, tenant: str, version: int, consequence_steps: list[dict]) -> bool:
+    """Keep a version of the tenant's matrix's scale; a version never changes, so a second delivery changes nothing."""
+    return insert_if_absent(conn, risk_matrix_scales, {"tenant": tenant, "version": version,
+                                                       "consequence_steps": consequence_steps})
+# Issue 14: complainants, case settings, the reporter's own cases
+# --------------------------------------------------------------------------
+
+COMPLAINANT_FIELDS = ("name", "phone", "email", "address")
+
+
+def complainant_contact(conn, tenant: str, deviation_id: str) -> dict | None:
+    cc = complainant_contacts.c
+    row = conn.execute(sa.select(complainant_contacts).where(
+        cc.tenant == tenant, cc.deviation_id == str(deviation_id))).first()
+    return None if row is None else {name: row._mapping[name] for name in COMPLAINANT_FIELDS}
+
+
+def put_complainant_contact(conn, tenant: str, deviation_id: str, contact: dict) -> None:
+    """Replace the case's complainant's contact details (a missing field: none)."""
+    cc = complainant_contacts.c
+    values = {name: contact.get(name) or None for name in COMPLAINANT_FIELDS}
+    if conn.execute(complainant_contacts.update().where(cc.tenant == tenant, cc.deviation_id == str(deviation_id))
+                    .values(**values)).rowcount == 0:
+        conn.execute(complainant_contacts.insert().values(tenant=tenant, deviation_id=str(deviation_id), **values))
+
+
+def pseudonymise_complainant_contact(conn, tenant: str, deviation_id: str) -> None:
+    """Gallring: the details become PSEUDONYMISED_TEXT where there were any (the row says a complainant was named)."""
+    cc = complainant_contacts.c
+    row = conn.execute(sa.select(complainant_contacts).where(
+        cc.tenant == tenant, cc.deviation_id == str(deviation_id))).first()
+    if row is not None:
+        conn.execute(complainant_contacts.update().where(cc.tenant == tenant, cc.deviation_id == str(deviation_id))
+                     .values(**{name: d.pseudonymised_text(row._mapping[name]) for name in COMPLAINANT_FIELDS}))
+
+
+def case_settings_row(conn, tenant: str):
+    return conn.execute(sa.select(case_settings).where(case_settings.c.tenant == tenant)).first()
+
+
+def reported_by_me_rows(conn, tenant: str, subject: str, limit: int, offset: int) -> tuple[list, int]:
+    """A staff member's own reports, newest first, and how many there are."""
+    c = deviations.c
+    where = [c.tenant == tenant, c.reported_by == subject]
+    total = conn.execute(sa.select(sa.func.count()).select_from(deviations).where(*where)).scalar_one()
+    rows = conn.execute(case_select().where(*where).order_by(c.reported_at.desc(), c.id.desc())
+                        .limit(limit).offset(offset)).all()
+    return rows, total
+def duplicate_rows(conn, principal, scope, master_id: str) -> list:
+    """The cases ended as duplicates of `master_id` that the principal may read, oldest report first."""
+    c = deviations.c
+    return conn.execute(sa.select(c.id, c.reference, c.kind, c.status, c.unit_id, c.reported_at).where(
+        c.tenant == principal.tenant, c.duplicate_of_id == str(master_id), readable_clause(principal, scope),
+    ).order_by(c.reported_at, c.id)).all()
+
+
+def unit_name(conn, tenant: str, unit_id: str) -> str | None:
+    """A unit's name from the org tree copy (None if the copy lacks it)."""
+    ou = tables.org_units
+    return conn.execute(sa.select(ou.c.name).where(ou.c.tenant == tenant, ou.c.id == str(unit_id))).scalar()
+# Issue 14: lex policies, involved staff, the delegated decider
+# --------------------------------------------------------------------------
+
+def lex_policy_row(conn, tenant: str, kind: str):
+    return conn.execute(sa.select(lex_policies).where(lex_policies.c.tenant == tenant,
+                                                      lex_policies.c.kind == kind)).first()
+
+
+def to_lex_policy(row) -> d.LexPolicy:
+    return d.LexPolicy(d.Kind(row.kind), frozenset(row.decider_roles), row.decider_level, row.delegation_reference,
+                       row.informing_required)
+
+
+def tenant_lex_policies(conn, tenant: str) -> dict[d.Kind, d.LexPolicy]:
+    rows = conn.execute(sa.select(lex_policies).where(lex_policies.c.tenant == tenant)).all()
+    return {d.Kind(r.kind): to_lex_policy(r) for r in rows}
+
+
+def involved_staff_of(conn, tenant: str, deviation_id: str) -> tuple[str, ...]:
+    i = involved_staff.c
+    return tuple(conn.execute(sa.select(i.user_id).where(i.tenant == tenant, i.deviation_id == str(deviation_id))
+                              .order_by(i.user_id)).scalars())
+
+
+def replace_involved_staff(conn, tenant: str, deviation_id: str, user_ids) -> None:
+    i = involved_staff.c
+    conn.execute(involved_staff.delete().where(i.tenant == tenant, i.deviation_id == str(deviation_id)))
+    if user_ids:
+        conn.execute(involved_staff.insert(), [{"tenant": tenant, "deviation_id": str(deviation_id), "user_id": u}
+                                              for u in user_ids])
+
+
+def role_copy_exists(conn, tenant: str) -> bool:
+    """Does the tenant's copy of the role assignments (from the processes service's events) hold anything?"""
+    rh = tables.role_holders.c
+    return conn.execute(sa.select(rh.assignment_id).where(rh.tenant == tenant).limit(1)).first() is not None
+
+
+def unit_kinds(conn, tenant: str, unit_ids) -> dict[str, str]:
+    ou = tables.org_units.c
+    return dict(conn.execute(sa.select(ou.id, ou.kind).where(ou.tenant == tenant, ou.id.in_(list(unit_ids)))).all())

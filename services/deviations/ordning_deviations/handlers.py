@@ -6,4 +6,7 @@ from ordning_shared.orgtree import org_unit_handlers
 from ordning_shared.processmap import process_handlers
 from ordning_shared.roles import role_handlers
 
-HANDLERS = {**org_unit_handlers(), **role_handlers(), **process_handlers()}
+from . import classification_service
+
+# ... and of the consequence scales of the tenants' risk matrices (from the risks service).
+HANDLERS = {**org_unit_handlers(), **role_handlers(), **process_handlers(), **classification_service.handlers()}

@@ -92,15 +92,28 @@ class Caller:
 
     roles: frozenset[str]
     units: frozenset[str]
+    hide_reporter_names: bool = False  # the tenant's case setting (issue 14)
+    subject: str | None = None  # their user id: the case's assigned investigator may investigate it
+    lex_policies: dict | None = None  # the tenant's own (issue 14); None or missing kinds: the defaults
+
+    def handles(self, dev: d.Deviation) -> bool:
+        """Is the caller one of the case's handlers: a handling role of its kind, on its unit?"""
+        return dev.unit_id in self.units and d.is_handler(self.roles, dev.kind)
 
     def options(self, dev: d.Deviation, counts: dict | None) -> tuple[list[d.Command], list[d.BlockedCommand]]:
-        return dev.command_options(self.roles, dev.unit_id in self.units, (counts or {}).get("open", 0))
+        if dev.is_lex:  # closing requires the informing as the tenant's policy says
+            dev.informing_required = d.lex_policy_for(dev.kind, self.lex_policies).informing_required
+        return dev.command_options(self.roles, dev.unit_id in self.units, (counts or {}).get("open", 0),
+                                   investigator=_as_investigator(self.roles, self.subject, dev))
 
 
 def caller_of(conn, principal) -> Caller:
     """The principal as a Caller, their scope resolved: once per request, for the reading check, the list's
     filter and the buttons alike (the recursive query over the org tree is not cheap to repeat)."""
-    return Caller(frozenset(principal.roles), frozenset(db.scope_units(conn, principal.tenant, principal.org_units)))
+    settings = db.case_settings_row(conn, principal.tenant)
+    return Caller(frozenset(principal.roles), frozenset(db.scope_units(conn, principal.tenant, principal.org_units)),
+                  hide_reporter_names=bool(settings is not None and settings.hide_reporter_names),
+                  subject=principal.subject, lex_policies=db.tenant_lex_policies(conn, principal.tenant))
 
 
 def present(row, counts: dict | None, today: date, caller: Caller) -> dict:
@@ -109,14 +122,24 @@ def present(row, counts: dict | None, today: date, caller: Caller) -> dict:
     contact = None
     if any(m[name] for name in ("contact_name", "contact_email", "contact_phone")):
         contact = {"name": m["contact_name"], "email": m["contact_email"], "phone": m["contact_phone"]}
-    return present_entity(db.to_entity(row), m["reference"], contact, counts, today, caller, unit_name=m["unit_name"],
-                          reporter_name=m["reporter_name"])
+    dev = db.to_entity(row)
+    return present_entity(dev, m["reference"], contact, counts, today, caller, unit_name=m["unit_name"],
+                          reporter_name=m["reporter_name"], labels=_classification().labels(dev, m))
+
+
+def _classification():
+    from . import classification_service  # it builds on this module
+
+    return classification_service
 
 
 def present_entity(dev: d.Deviation, reference: str, contact: dict | None, counts: dict | None,
                    today: date, caller: Caller, *, unit_name: str | None = None,
-                   reporter_name: str | None = None) -> dict:
+                   reporter_name: str | None = None, labels: dict | None = None) -> dict:
+    """`labels`: the classification's labels (classification_service.labels)."""
     allowed, blocked = caller.options(dev, counts)
+    # Issue 14: a tenant may name reporters to the case's handlers only. Not anonymity: the case keeps its reporter.
+    hidden = caller.hide_reporter_names and not caller.handles(dev)
     return {
         "id": dev.id, "reference": reference, "kind": dev.kind.value,
         "kind_label_sv": d.KIND_LABELS_SV[dev.kind], "status": dev.status.value,
@@ -126,7 +149,8 @@ def present_entity(dev: d.Deviation, reference: str, contact: dict | None, count
         "unit_id": dev.unit_id, "unit_name": unit_name, "category_id": dev.category_id,
         "description": dev.description, "immediate_action": dev.immediate_action, "reported_at": dev.reported_at,
         # The name goes where the reporter goes: to whoever may read the case, while the case names a reporter.
-        "reported_by": dev.reported_by, "reporter_name": reporter_name if dev.reported_by is not None else None,
+        "reported_by": None if hidden else dev.reported_by,
+        "reporter_name": reporter_name if dev.reported_by is not None and not hidden else None,
         "occurred_at": dev.occurred_at, "received_at": dev.received_at,
         "receipt_due": dev.receipt_due, "investigation_due": dev.investigation_due, "ivo_due": dev.ivo_due,
         "investigation": vars(dev.investigation),
@@ -136,10 +160,69 @@ def present_entity(dev: d.Deviation, reference: str, contact: dict | None, count
         "rejection": _rejection_view(dev.rejection), "possible_elsewhere": dev.possible_elsewhere,
         "possible_elsewhere_flagged_at": dev.possible_elsewhere_flagged_at, "contact": contact, "version": dev.version,
         "process_step_id": dev.process_step_id,
+        "investigator_id": dev.investigator_id, "involved_unit_id": dev.involved_unit_id,
+        "duplicate_of_id": dev.duplicate_of_id,
+        "close_as_duplicate": dev.close_as_duplicate_option(caller.roles, dev.unit_id in caller.units,
+                                                            (counts or {}).get("open", 0)),
         "overdue": dev.overdue(today),
         "allowed_commands": [c.value for c in allowed],
         "blocked_commands": [{"command": b.command.value, "code": b.code, "reason": b.reason} for b in blocked],
         "actions": counts or {"total": 0, "open": 0, "overdue": 0},
+        "event_type": dev.event_type, "consequence_score": dev.consequence_score,
+        "consequence_matrix_version": dev.consequence_matrix_version, "place_id": dev.place_id,
+        **{"event_type_label": None, "event_type_retired": None, "place_name": None, "consequence_label": None,
+           **(labels or {})},
+        **ivo_steps_view(dev, caller),
+        **_complaint_view(dev), "reporter_hidden": hidden,
+        **_lex_view(dev, caller),
+    }
+
+
+def ivo_steps_view(dev: d.Deviation, caller: Caller) -> dict:
+    """The IVO steps as answered; the händelseanalys's participants (personal data) only to the kind's readers,
+    not to a reporter who reads their own case."""
+    analysis = None
+    if dev.event_analysis is not None:
+        a = dev.event_analysis
+        readers = bool(caller.roles & d.READERS[dev.kind])
+        analysis = {"method": a.method.value, "method_label_sv": d.ANALYSIS_METHOD_LABELS_SV[a.method],
+                    "completed_on": a.completed_on,
+                    "participants": [vars(p) for p in a.participants] if readers else None,
+                    "root_causes": [{"id": c.id, "category": c.category.value,
+                                     "category_label_sv": d.ROOT_CAUSE_CATEGORY_LABELS_SV[c.category],
+                                     "text": c.text, "action_ids": list(c.action_ids)} for c in a.root_causes]}
+    decision, follow_up = dev.ivo_decision, dev.provider_follow_up
+    return {
+        "external_provider": dev.external_provider,
+        "ivo_supplements": [vars(s) for s in dev.ivo_supplements],
+        "ivo_decision": None if decision is None else {
+            "decided_on": decision.decided_on, "outcome": decision.outcome.value,
+            "outcome_label_sv": d.IVO_DECISION_OUTCOME_LABELS_SV[decision.outcome], "reference": decision.reference},
+        "event_analysis": analysis,
+        "provider_report": vars(dev.provider_report) if dev.provider_report else None,
+        "provider_follow_up": None if follow_up is None else {
+            "followed_up_on": follow_up.followed_up_on, "by": follow_up.by, "assessment": follow_up.assessment,
+            "outcome": follow_up.outcome.value, "outcome_label_sv": d.FOLLOW_UP_OUTCOME_LABELS_SV[follow_up.outcome]},
+    }
+
+
+def _complaint_view(dev: d.Deviation) -> dict:
+    """Issue 14's fields of a case: the complainant's codes (their contact details: GET .../complainant), the
+    answer and its deadline, the feedback sentence for the reporter."""
+    answer = None
+    if dev.answer is not None:
+        answer = {"answered_on": dev.answer.answered_on, "channel": dev.answer.channel.value,
+                  "channel_label_sv": d.CONTACT_CHANNEL_LABELS_SV[dev.answer.channel],
+                  "answered_by": dev.answer.answered_by}
+    return {
+        "complainant_relation": dev.complainant_relation.value if dev.complainant_relation else None,
+        "complainant_relation_label_sv": (d.COMPLAINANT_RELATION_LABELS_SV[dev.complainant_relation]
+                                          if dev.complainant_relation else None),
+        "complaint_channel": dev.complaint_channel.value if dev.complaint_channel else None,
+        "complaint_channel_label_sv": (d.CONTACT_CHANNEL_LABELS_SV[dev.complaint_channel]
+                                       if dev.complaint_channel else None),
+        "answer_due": dev.answer_due, "answer": answer,
+        "reporter_feedback": dev.reporter_feedback, "reporter_feedback_at": dev.reporter_feedback_at,
     }
 
 
@@ -165,10 +248,14 @@ def _in_scope(conn, principal, unit_id: str) -> bool:
 def _can_read(conn, principal, dev: d.Deviation, caller: Caller | None = None) -> bool:
     """`caller`: the principal's scope if already resolved in this request."""
     roles = set(principal.roles)
+    if principal.subject in dev.involved_staff:  # issue 14: a party to the case does not see it
+        return False
+    # Since issue 14 the reporter who is not a reader of the case sees it only through its feedback view; the
+    # readers of its involved unit and its assigned investigator read it (casework).
     if roles & d.READERS[dev.kind] and (dev.unit_id in caller.units if caller is not None
                                         else _in_scope(conn, principal, dev.unit_id)):
         return True
-    return bool(dev.reported_by is not None and dev.reported_by == principal.subject and roles & d.STAFF_ROLES)
+    return bool(_reads_by_casework(conn, principal, dev, caller))
 
 
 def _load(uow, principal, deviation_id: str, command: str | None = None, lock: bool | None = None):
@@ -181,7 +268,8 @@ def _load(uow, principal, deviation_id: str, command: str | None = None, lock: b
     row, dev = _readable(uow.connection, principal, db.get_row(uow.connection, principal.tenant, deviation_id,
                                                                lock=lock))
     if command is not None:
-        if not (d.may(principal.roles, command, dev.kind) and _in_scope(uow.connection, principal, dev.unit_id)):
+        if not ((d.may(principal.roles, command, dev.kind) and _in_scope(uow.connection, principal, dev.unit_id))
+                or (command in d.INVESTIGATOR_COMMANDS and _as_investigator(principal.roles, principal.subject, dev))):
             raise Forbidden(f"Din roll får inte göra detta ({command}) på ett ärende av typen "
                             f"{d.KIND_LABELS_SV[dev.kind]}.", f"Your roles do not allow {command} on a "
                             f"{dev.kind.value} case.")
@@ -194,6 +282,7 @@ def _readable(conn, principal, row, caller: Caller | None = None):
     if row is None:
         raise _not_found()
     dev = db.to_entity(row)
+    dev.involved_staff = db.involved_staff_of(conn, dev.tenant, dev.id)
     if not _can_read(conn, principal, dev, caller):
         raise _not_found()
     return row, dev
@@ -294,12 +383,15 @@ def report_deviation(platform, principal, data: dict, claim=None, now: datetime 
             raise Forbidden("Enheten ligger utanför dina enheter.", "The unit is outside your org units.")
         _require_category(context.category, data.get("category_id"), kind)
         step_id = _process_step(conn, principal.tenant, data.get("process_step_id"))
+        classified = _classification().check_report(conn, principal.tenant, data)
         dev = d.Deviation.report(
             tenant=principal.tenant, kind=kind, unit_id=data["unit_id"], description=data["description"],
             reported_at=now, reported_by=principal.subject, origin=d.Origin.staff,
             category_id=data.get("category_id"), occurred_at=data.get("occurred_at"),
             immediate_action=data.get("immediate_action"), policy=context.policy, calendar=context.calendar,
-            id=str(uuid.uuid4()), process_step_id=step_id)
+            id=str(uuid.uuid4()), process_step_id=step_id, event_type=classified["event_type"],
+            place_id=classified["place_id"],
+            involved_unit_id=_involved_unit(conn, principal.tenant, data.get("involved_unit_id")))
         reference = (db.reference(year, context.reference_number) if context.reference_number is not None
                      else db.next_reference(conn, principal.tenant, year))
         name = display_name(principal)
@@ -313,7 +405,7 @@ def report_deviation(platform, principal, data: dict, claim=None, now: datetime 
     # The reporter acts on the unit reported to (the report was refused otherwise).
     caller = Caller(frozenset(principal.roles), frozenset({dev.unit_id}))
     return present_entity(dev, reference, None, None, _today(now), caller, unit_name=context.unit_name,
-                          reporter_name=name)
+                          reporter_name=name, labels=_classification().labels(dev, classified))
 
 
 def submit_public_feedback(platform, tenant: str, data: dict, claim=None, now: datetime | None = None) -> dict:
@@ -334,7 +426,9 @@ def submit_public_feedback(platform, tenant: str, data: dict, claim=None, now: d
             reported_at=now, reported_by=None, origin=d.Origin.citizen, policy=policy,
             calendar=db.tenant_calendar(conn, tenant), id=str(uuid.uuid4()), anonymous=not contact)
         reference = db.next_reference(conn, tenant, d.local_date(now).year)
-        uow.insert_on_commit(db.deviations, db.new_row(dev, reference=reference, contact=contact))
+        promised_by = answer_promised_by(conn, tenant, now)
+        uow.insert_on_commit(db.deviations, {**db.new_row(dev, reference=reference, contact=contact),
+                                             "answer_promised_by": promised_by})
         secret = new_receipt_secret()
         uow.insert_on_commit(db.receipt_secrets, {"tenant": tenant, "deviation_id": dev.id,
                                                   "secret_hash": receipt_secret_hash(secret)})
@@ -344,7 +438,7 @@ def submit_public_feedback(platform, tenant: str, data: dict, claim=None, now: d
                   after=_snapshot(dev))
         idempotency.record(claim, uow, dev.id)
         uow.commit()
-    return {**_receipt(reference, now, dev.receipt_due, dev.investigation_due, named=bool(contact), secret=secret),
+    return {**_receipt(reference, now, dev.receipt_due, promised_by, named=bool(contact), secret=secret),
             "deviation_id": dev.id}
 
 
@@ -359,15 +453,16 @@ def receipt(platform, tenant: str, deviation_id: str) -> dict:
             raise _not_found()
         uow.commit()
     named = bool(row.contact_email or row.contact_phone or row.contact_name)
-    return _receipt(row.reference, row.reported_at, row.receipt_due, row.investigation_due, named, secret)
+    return _receipt(row.reference, row.reported_at, row.receipt_due, row.answer_promised_by, named, secret)
 
 
 def decoy_receipt(kind: str, now: datetime | None = None) -> dict:
     """A receipt shaped like a real one for a robot caught by the honeypot: nothing stored, no number used."""
     now = now or utcnow()
-    receipt_due, answer_due, _ivo = d.DEFAULT_DEADLINES[d.Kind(kind)].due_dates(d.local_date(now))
+    receipt_due, _answer_due, _ivo = d.DEFAULT_DEADLINES[d.Kind(kind)].due_dates(d.local_date(now))
     reference = db.reference(d.local_date(now).year, secrets.randbelow(999_999) + 1)
-    return _receipt(reference, now, receipt_due, answer_due, named=False, secret=new_receipt_secret())
+    # The default case settings promise no answer date (issue 14), as most municipalities' receipts then say.
+    return _receipt(reference, now, receipt_due, None, named=False, secret=new_receipt_secret())
 
 
 def new_receipt_secret() -> str:
@@ -394,20 +489,22 @@ def feedback_status(platform, tenant: str, reference: str, secret: str) -> dict:
                               "There is no case with that reference and secret.")
     status = d.Status(row.status)
     return {"reference": row.reference, "status": status.value, "status_label_sv": d.STATUS_LABELS_SV[status],
-            "received_at": row.reported_at, "receipt_due": row.receipt_due, "answer_due": row.investigation_due,
+            "received_at": row.reported_at, "receipt_due": row.receipt_due, "answer_due": row.answer_promised_by,
             "closed_at": row.closed_at if status is d.Status.closed else
             row.rejected_at if status is d.Status.rejected else None}
 
 
-def _receipt(reference: str, received_at: datetime, receipt_due: date, answer_due: date, named: bool,
+def _receipt(reference: str, received_at: datetime, receipt_due: date, answer_due: date | None, named: bool,
              secret: str) -> dict:
-    message = (f"Tack! Ditt ärende har nummer {reference}. Vi tar emot det senast {receipt_due} "
-               f"och besvarar det senast {answer_due}.")
+    """`answer_due`: the answer date the tenant's case settings promise (issue 14); None: no answer date promised."""
+    message = f"Tack! Ditt ärende har nummer {reference}. Vi tar emot det senast {receipt_due}"
+    message += f" och besvarar det senast {answer_due}." if answer_due is not None else "."
     if not named:
         message += " Du har lämnat det anonymt, så vi kan inte svara dig direkt."
     message += (" Spara numret och koden på kvittot: med dem kan du se hur ärendet går. Koden visas bara nu.")
     return {"reference": reference, "received_at": received_at, "receipt_due": receipt_due,
-            "answer_due": answer_due, "message_sv": message, "secret": secret}
+            "answer_due": answer_due, "answer_promised": answer_due is not None, "message_sv": message,
+            "secret": secret}
 
 
 # --------------------------------------------------------------------------
@@ -434,7 +531,8 @@ def _read(platform, principal, find: Callable, now: datetime | None) -> dict:
             _log_reads(uow, principal, [dev.id], readlog.READ)
         today = _today(now)
         counts = db.action_counts(uow.connection, dev.tenant, [dev.id], today)
-        return present(row, counts[dev.id], today, caller)
+        return _with_decision(uow.connection, principal, dev, _with_casework(
+            uow.connection, principal, caller, present(row, counts[dev.id], today, caller)))
 
 
 def _log_reads(uow, principal, deviation_ids: list[str], how: str) -> None:
@@ -450,8 +548,11 @@ def view(platform, principal, deviation_id: str, now: datetime | None = None) ->
         if row is None:
             raise _not_found()
         today = _today(now)
-        return present(row, db.action_counts(conn, principal.tenant, [row.id], today)[row.id], today,
-                       caller_of(conn, principal))
+        caller = caller_of(conn, principal)
+        dev = db.to_entity(row)
+        dev.involved_staff = db.involved_staff_of(conn, dev.tenant, dev.id)
+        return _with_decision(conn, principal, dev, _with_casework(conn, principal, caller, present(
+            row, db.action_counts(conn, principal.tenant, [row.id], today)[row.id], today, caller)))
 
 
 def present_summary(row, today: date) -> dict:
@@ -464,7 +565,7 @@ def present_summary(row, today: date) -> dict:
             "status_label_sv": d.STATUS_LABELS_SV[dev.status], "unit_id": dev.unit_id, "unit_name": m["unit_name"],
             "reported_at": dev.reported_at, "receipt_due": dev.receipt_due,
             "investigation_due": dev.investigation_due, "ivo_due": dev.ivo_due, "overdue": dev.overdue(today),
-            "version": dev.version}
+            "version": dev.version, "answer_due": dev.answer_due}
 
 
 def list_deviations(platform, principal, flt: db.ListFilter, now: datetime | None = None,
@@ -520,18 +621,22 @@ def transition(platform, principal, deviation_id: str, command: str, preconditio
 
     def change(uow, dev):
         if command is d.Command.close:
+            if dev.is_lex:  # issue 14: the tenant's policy says whether closing requires the informing
+                dev.informing_required = d.lex_policy_for(
+                    dev.kind, db.tenant_lex_policies(uow.connection, dev.tenant)).informing_required
             dev.close(by=principal.subject, at=now,
                       open_action_count=db.open_action_count(uow.connection, dev.tenant, dev.id))
         elif command is d.Command.reject:
             rejection_ = rejection or {}
             duplicate_of = rejection_.get("duplicate_of")
-            if duplicate_of and db.id_by_reference(uow.connection, dev.tenant, duplicate_of) in (None, dev.id):
+            master_id = db.id_by_reference(uow.connection, dev.tenant, duplicate_of) if duplicate_of else None
+            if duplicate_of and master_id in (None, dev.id):
                 raise d.InvalidRejection(f"Fältet duplicate_of måste vara ett annat ärendes nummer, inte "
                                          f"{duplicate_of}.", f"The field duplicate_of must be the reference of "
                                          f"another case, not {duplicate_of}.")
             dev.reject(by=principal.subject, at=now, reason=rejection_.get("reason"),
                        open_action_count=db.open_action_count(uow.connection, dev.tenant, dev.id),
-                       duplicate_of=duplicate_of, note=rejection_.get("note"))
+                       duplicate_of=duplicate_of, note=rejection_.get("note"), duplicate_of_id=master_id)
         else:
             getattr(dev, command.value)(by=principal.subject, at=now)
 
@@ -548,24 +653,107 @@ def update_investigation(platform, principal, deviation_id: str, data: dict,
                     change, precondition)
 
 
-def decide_seriousness(platform, principal, deviation_id: str, serious: bool, precondition: Precondition = None,
-                       now: datetime | None = None) -> d.Deviation:
+def decide_seriousness(platform, principal, deviation_id: str, serious: bool | None,
+                       precondition: Precondition = None, now: datetime | None = None, outcome: str | None = None,
+                       motivering: str | None = None) -> d.Deviation:
+    """The lex decision, by whom the tenant's delegation names (issue 14: lex_policies, the role copy), not jävig;
+    it records the outcome, the motivering and the delegation reference."""
     now = now or utcnow()
-
-    def change(uow, dev):
-        dev.decide_seriousness(serious, decided_by=principal.subject, decided_at=now)
-
-    return _command(platform, principal, deviation_id, "decide_seriousness", "decide_seriousness",
-                    change, precondition)
+    with platform.uow() as uow:
+        conn = uow.connection
+        _row, dev = _load(uow, principal, deviation_id, lock=True)
+        dev._guard_not_pseudonymised()
+        policy = d.lex_policy_for(dev.kind, db.tenant_lex_policies(conn, dev.tenant))
+        if policy is not None and not holds_delegation(conn, principal, dev, policy):
+            raise NotDelegated(
+                f"Beslutet fattas av den som delegationen anger ({', '.join(sorted(policy.decider_roles))}); "
+                f"det har du inte för ärendets enhet.",
+                f"The decision is made by whom the delegation names ({', '.join(sorted(policy.decider_roles))}) "
+                f"for the case's unit; you are not delegated.")
+        if policy is None and not d.may(principal.roles, "decide_seriousness", dev.kind):
+            raise Forbidden(f"Din roll får inte besluta om allvarlighetsgrad för {d.KIND_LABELS_SV[dev.kind]}.",
+                            f"Your roles do not allow deciding seriousness on a {dev.kind.value} case.")
+        if precondition is not None:
+            precondition(dev.id, dev.version)
+        before, expected = _snapshot(dev), dev.version
+        dev.decide_seriousness(serious, decided_by=principal.subject, decided_at=now,
+                               policy=db.tenant_policies(conn, dev.tenant).get(dev.kind), outcome=outcome,
+                               motivering=motivering,
+                               delegation_reference=policy.delegation_reference if policy else None)
+        _save(uow, principal, dev, before, expected, "decide_seriousness")
+        uow.commit()
+    return dev
 
 
 def record_ivo_report(platform, principal, deviation_id: str, reported_on: date, reference: str,
-                      precondition: Precondition = None) -> d.Deviation:
+                      precondition: Precondition = None, now: datetime | None = None) -> d.Deviation:
     def change(uow, dev):
-        dev.record_ivo_report(reported_on, reference, by=principal.subject)
+        dev.record_ivo_report(reported_on, reference, by=principal.subject, today=_today(now))
 
     return _command(platform, principal, deviation_id, "record_ivo_report", "record_ivo_report",
                     change, precondition)
+
+
+# ---- the IVO steps after the report, the händelseanalys and an external provider's report (issue 14) ----------
+
+def request_ivo_supplement(platform, principal, deviation_id: str, data: dict, precondition: Precondition = None,
+                           now: datetime | None = None) -> d.Deviation:
+    def change(uow, dev):
+        dev.request_ivo_supplement(data["requested_on"], data["request"], data.get("due_on"), today=_today(now))
+
+    return _command(platform, principal, deviation_id, "record_ivo_steps", "request_ivo_supplement", change,
+                    precondition)
+
+
+def answer_ivo_supplement(platform, principal, deviation_id: str, supplement_id: str, data: dict,
+                          precondition: Precondition = None, now: datetime | None = None) -> d.Deviation:
+    def change(uow, dev):
+        dev.answer_ivo_supplement(supplement_id, data["answered_on"], today=_today(now))
+
+    return _command(platform, principal, deviation_id, "record_ivo_steps", "answer_ivo_supplement", change,
+                    precondition)
+
+
+def record_ivo_decision(platform, principal, deviation_id: str, data: dict, precondition: Precondition = None,
+                        now: datetime | None = None) -> d.Deviation:
+    def change(uow, dev):
+        dev.record_ivo_decision(data["decided_on"], data["outcome"], data.get("reference"), today=_today(now))
+
+    return _command(platform, principal, deviation_id, "record_ivo_steps", "record_ivo_decision", change,
+                    precondition)
+
+
+def record_event_analysis(platform, principal, deviation_id: str, data: dict, precondition: Precondition = None,
+                          now: datetime | None = None) -> d.Deviation:
+    """The händelseanalys, whole; its root causes link only to the case's own improvement actions."""
+    def change(uow, dev):
+        a = db.actions.c
+        action_ids = uow.connection.execute(sa.select(a.id).where(
+            a.tenant == dev.tenant, a.origin_type == db.ORIGIN_TYPE, a.origin_id == dev.id)).scalars().all()
+        dev.record_event_analysis(data["method"], data.get("participants") or [], data.get("root_causes") or [],
+                                  data.get("completed_on"), today=_today(now), action_ids=[str(i) for i in action_ids])
+
+    return _command(platform, principal, deviation_id, "record_event_analysis", "record_event_analysis", change,
+                    precondition)
+
+
+def record_provider_report(platform, principal, deviation_id: str, data: dict, precondition: Precondition = None,
+                           now: datetime | None = None) -> d.Deviation:
+    def change(uow, dev):
+        dev.record_provider_report(data["reported_on"], data.get("reference"), today=_today(now))
+
+    return _command(platform, principal, deviation_id, "record_ivo_steps", "record_provider_report", change,
+                    precondition)
+
+
+def follow_up_provider_report(platform, principal, deviation_id: str, data: dict, precondition: Precondition = None,
+                              now: datetime | None = None) -> d.Deviation:
+    def change(uow, dev):
+        dev.follow_up_provider_report(data["followed_up_on"], principal.subject, data["assessment"], data["outcome"],
+                                      today=_today(now))
+
+    return _command(platform, principal, deviation_id, "record_ivo_steps", "follow_up_provider_report", change,
+                    precondition)
 
 
 def change_case(platform, principal, deviation_id: str, data: dict, precondition: Precondition = None) -> d.Deviation:
@@ -579,6 +767,8 @@ def change_case(platform, principal, deviation_id: str, data: dict, precondition
             _load(uow, principal, deviation_id, "reassign_unit")
         if "process_step_id" in data:  # who may classify a case may name its process step
             _load(uow, principal, deviation_id, "change_category")
+        if "involved_unit_id" in data:
+            _load(uow, principal, deviation_id, "change_involved_unit")
         if precondition is not None:
             precondition(dev.id, dev.version)
         before, expected = _snapshot(dev), dev.version
@@ -587,6 +777,8 @@ def change_case(platform, principal, deviation_id: str, data: dict, precondition
             dev.change_category(data["category_id"])
         if "process_step_id" in data:
             dev.link_process_step(_process_step(conn, dev.tenant, data["process_step_id"], dev.process_step_id))
+        if "involved_unit_id" in data and data["involved_unit_id"] != dev.involved_unit_id:
+            dev.change_involved_unit(_involved_unit(conn, dev.tenant, data["involved_unit_id"]))
         if "unit_id" in data and data["unit_id"] != dev.unit_id:
             _check_unit(conn, dev.tenant, data["unit_id"])
             if not _in_scope(conn, principal, data["unit_id"]):
@@ -792,10 +984,12 @@ def get_policy(platform, principal, kind: str) -> dict:
         row = db.policy_row(conn, principal.tenant, kind.value)
     if row is not None:
         return {"kind": kind.value, "receipt_days": row.receipt_days, "investigation_days": row.investigation_days,
-                "ivo_report_days": row.ivo_report_days, "default": False, "version": row.version}
+                "ivo_report_days": row.ivo_report_days, "answer_days": db._policy(kind, row).answer_days,
+                "default": False, "version": row.version}
     policy = d.DEFAULT_DEADLINES[kind]
     return {"kind": kind.value, "receipt_days": policy.receipt_days, "investigation_days": policy.investigation_days,
-            "ivo_report_days": policy.ivo_report_days, "default": True, "version": 0}
+            "ivo_report_days": policy.ivo_report_days, "answer_days": policy.answer_days, "default": True,
+            "version": 0}
 
 
 def put_policy(platform, principal, kind: str, data: dict, precondition: Precondition = None) -> dict:
@@ -803,11 +997,12 @@ def put_policy(platform, principal, kind: str, data: dict, precondition: Precond
     _require_admin(principal)
     kind = d.Kind(kind)
     try:
-        policy = d.DeadlinePolicy(kind, data["receipt_days"], data["investigation_days"], data.get("ivo_report_days"))
+        policy = d.DeadlinePolicy(kind, data["receipt_days"], data["investigation_days"], data.get("ivo_report_days"),
+                                  data.get("answer_days"))
     except d.InvalidSetting as error:
         raise InvalidPolicy(*error.args) from None
     values = {"receipt_days": policy.receipt_days, "investigation_days": policy.investigation_days,
-              "ivo_report_days": policy.ivo_report_days}
+              "ivo_report_days": policy.ivo_report_days, "answer_days": policy.answer_days}
     with platform.uow() as uow:
         row = db.policy_row(uow.connection, principal.tenant, kind.value)
         version = row.version if row is not None else 0
@@ -820,7 +1015,7 @@ def put_policy(platform, principal, kind: str, data: dict, precondition: Precond
                         "The policy was changed by someone else; read it again.")
         before = None if row is None else {"receipt_days": row.receipt_days,
                                            "investigation_days": row.investigation_days,
-                                           "ivo_report_days": row.ivo_report_days}
+                                           "ivo_report_days": row.ivo_report_days, "answer_days": row.answer_days}
         uow.audit(tenant=principal.tenant, actor=principal.subject, action="put", entity_type="deadline_policy",
                   entity_id=kind.value, before=before, after=values)
         uow.commit()
@@ -847,7 +1042,8 @@ def get_calendar(platform, principal) -> dict:
 def put_calendar(platform, principal, data: dict, precondition: Precondition = None) -> dict:
     """The tenant's non-working eves and extra days off; If-Match names the version read (0: the default).
 
-    Due dates are stored when a case is reported, so a change applies to the cases reported after it.
+    Due dates are stored when a case is reported, so a change applies to the cases reported after it. The change is
+    published (se.ordning.working_calendar.changed.v1): the notify service counts its deadlines in it.
     """
     _require_admin(principal)
     try:
@@ -867,6 +1063,7 @@ def put_calendar(platform, principal, data: dict, precondition: Precondition = N
         uow.audit(tenant=principal.tenant, actor=principal.subject, action="put", entity_type="working_calendar",
                   entity_id=principal.tenant, before={**_calendar_days(db.calendar_of(row)), "version": version},
                   after={**after, "version": version + 1})
+        uow.add_event(d.calendar_changed(principal.tenant, calendar, version + 1, utcnow()))  # notify's deadlines
         uow.commit()
     return get_calendar(platform, principal)
 
@@ -959,6 +1156,7 @@ def _pseudonymise_case(platform, tenant: str, deviation_id: str, now: datetime) 
             contact = {name: pseudonymised_text(row._mapping[name]) for name in db.CONTACT_COLUMNS}
             if not db.update(uow.connection, dev, expected, **contact, reporter_name=None):
                 return False
+            db.pseudonymise_complainant_contact(uow.connection, tenant, dev.id)
             for event in dev.events:
                 uow.add_event(event)
             # The audit names what happened and when, never the text (the trail is append-only and keeps it).
@@ -991,3 +1189,450 @@ def role_holders(connection, tenant: str, role: str, unit_id: str, *, on: date |
     at the nearest unit above it that has one ("the enhetschef of X", "the MAS for X's förvaltning")."""
     return [holder.user_id for holder in
             _roles.holders_at_unit(connection, db.tables, tenant, role, str(unit_id), on=on)]
+
+
+# =====================================================================================================
+# Issue 14, items 6 and 7: complaints answered (klagomål), the reporter's feedback view (återkoppling),
+# the tenant's case settings.
+# =====================================================================================================
+
+class InvalidCaseSettings(Unprocessable):
+    code = "invalid_case_settings"
+
+
+CASE_SETTINGS_ETAG_ID = "case-settings"  # the settings' ETag: "case-settings.<version>"
+ANSWER_PROMISE_DAYS_MAX = 365
+
+
+def record_complainant(platform, principal, deviation_id: str, data: dict, precondition: Precondition = None,
+                       now: datetime | None = None) -> d.Deviation:
+    """A klagomål's complainant: relation and channel on the case (codes), the contact details apart."""
+    now = now or utcnow()
+
+    def change(uow, dev):
+        dev.record_complainant(data["relation"], data["channel"], at=now)
+        db.put_complainant_contact(uow.connection, dev.tenant, dev.id, data)
+
+    return _command(platform, principal, deviation_id, "record_complainant", "record_complainant", change,
+                    precondition)
+
+
+def get_complainant(platform, principal, deviation_id: str) -> dict:
+    """The complainant of a klagomål with their contact details: for the case's handlers only (others who may
+    read the case: 403; who may not, or another kind: 404)."""
+    with platform.engine.connect() as conn:
+        caller = caller_of(conn, principal)
+        _row, dev = _readable(conn, principal, db.get_row(conn, principal.tenant, deviation_id), caller)
+        if dev.kind is not d.Kind.klagomal:
+            raise NotFound("Ärendet är inget klagomål och har ingen klagande.", "The case is not a klagomal.")
+        if not (caller.handles(dev) and d.may(principal.roles, "read_complainant", dev.kind)):
+            raise Forbidden("Den klagandes uppgifter läses bara av ärendets handläggare.",
+                            "The complainant's details are read by the case's handlers only.")
+        contact = db.complainant_contact(conn, dev.tenant, dev.id) or {name: None for name in db.COMPLAINANT_FIELDS}
+    view = _complaint_view(dev)
+    return {"id": dev.id, "version": dev.version, "relation": view["complainant_relation"],
+            "relation_label_sv": view["complainant_relation_label_sv"], "channel": view["complaint_channel"],
+            "channel_label_sv": view["complaint_channel_label_sv"], **contact}
+
+
+def record_answer(platform, principal, deviation_id: str, data: dict, precondition: Precondition = None,
+                  now: datetime | None = None) -> d.Deviation:
+    today = _today(now)
+
+    def change(uow, dev):
+        dev.record_answer(data["answered_on"], data["channel"], by=principal.subject, today=today)
+
+    return _command(platform, principal, deviation_id, "record_answer", "record_answer", change, precondition)
+
+
+def write_reporter_feedback(platform, principal, deviation_id: str, text: str, precondition: Precondition = None,
+                            now: datetime | None = None) -> d.Deviation:
+    now = now or utcnow()
+
+    def change(uow, dev):
+        dev.write_reporter_feedback(text, at=now)
+
+    return _command(platform, principal, deviation_id, "write_reporter_feedback", "write_reporter_feedback",
+                    change, precondition)
+
+
+def _is_reporter(principal, dev: d.Deviation) -> bool:
+    return bool(dev.reported_by is not None and dev.reported_by == principal.subject
+                and set(principal.roles) & d.STAFF_ROLES)
+
+
+def _own_report(dev: d.Deviation, row) -> dict:
+    """What a reporter sees of a case in their list and in its feedback view (schemas.OwnReportSchema)."""
+    return {"id": dev.id, "reference": row.reference, "kind": dev.kind.value,
+            "kind_label_sv": d.KIND_LABELS_SV[dev.kind], "status": dev.status.value,
+            "status_label_sv": d.STATUS_LABELS_SV[dev.status], "unit_name": row.unit_name,
+            "reported_at": dev.reported_at, "closed_at": dev.ended_at}
+
+
+def feedback_view(platform, principal, deviation_id: str) -> dict:
+    """The case as its reporter follows it (återkoppling): status, the handlers' sentence for them and the actions
+    taken (title and status); nothing of the investigation, the IVO report, the complainant or other people.
+    For the reporter and for who may read the case; 404 for anyone else."""
+    with platform.engine.connect() as conn:
+        row = db.get_row(conn, principal.tenant, deviation_id)
+        if row is None:
+            raise _not_found()
+        dev = db.to_entity(row)
+        if not (_is_reporter(principal, dev) or _can_read(conn, principal, dev)):
+            raise _not_found()
+        a = db.actions.c
+        actions = conn.execute(sa.select(a.title, a.status).where(
+            a.tenant == dev.tenant, a.origin_type == db.ORIGIN_TYPE, a.origin_id == dev.id)
+            .order_by(a.due_date, a.id)).all()
+    return {**_own_report(dev, row), "feedback": dev.reporter_feedback,
+            "feedback_at": dev.reporter_feedback_at, "receipt_due": dev.receipt_due,
+            "investigation_due": dev.investigation_due,
+            "actions": [{"title": action.title, "status": action.status} for action in actions]}
+
+
+def reported_by_me(platform, principal, limit: int = 50, offset: int = 0) -> dict:
+    """The caller's own reports, newest first, each with its status and whether feedback was written."""
+    if not principal.has_any(*d.STAFF_ROLES):
+        raise Forbidden("Mina rapporter kräver en personalroll.", "My reports need a staff role.")
+    with platform.engine.connect() as conn:
+        rows, total = db.reported_by_me_rows(conn, principal.tenant, principal.subject, limit, offset)
+    items = []
+    for row in rows:
+        dev = db.to_entity(row)
+        items.append({**_own_report(dev, row), "has_feedback": dev.reporter_feedback is not None,
+                      "feedback_at": dev.reporter_feedback_at})
+    return {"items": items, "total": total, "limit": limit, "offset": offset}
+
+
+# ---- the tenant's case settings ------------------------------------------------------------------
+
+def _case_settings_view(row) -> dict:
+    """No row: the defaults, which promise no answer date (conservative) and name reporters as before."""
+    if row is None:
+        return {"answer_promised": False, "answer_promise_days": None, "hide_reporter_names": False,
+                "default": True, "version": 0}
+    return {"answer_promised": row.answer_promised, "answer_promise_days": row.answer_promise_days,
+            "hide_reporter_names": row.hide_reporter_names, "default": False, "version": row.version}
+
+
+def get_case_settings(platform, principal) -> dict:
+    if not principal.has_any(*d.STAFF_ROLES):
+        raise Forbidden("Inställningarna kräver en personalroll.", "The case settings need a staff role.")
+    with platform.engine.connect() as conn:
+        return _case_settings_view(db.case_settings_row(conn, principal.tenant))
+
+
+def put_case_settings(platform, principal, data: dict, precondition: Precondition = None) -> dict:
+    _require_admin(principal)
+    promised, days = data["answer_promised"], data.get("answer_promise_days")
+    if promised and (days is None or not 0 <= days <= ANSWER_PROMISE_DAYS_MAX):
+        raise InvalidCaseSettings("Ange inom hur många arbetsdagar svaret utlovas (answer_promise_days).",
+                                  "Give the working days the answer is promised within (answer_promise_days).")
+    if not promised and days is not None:
+        raise InvalidCaseSettings("Utan utlovat svar ska answer_promise_days vara tomt.",
+                                  "Without a promised answer, answer_promise_days must be null.")
+    values = {"answer_promised": promised, "answer_promise_days": days,
+              "hide_reporter_names": data["hide_reporter_names"]}
+    with platform.uow() as uow:
+        row = db.case_settings_row(uow.connection, principal.tenant)
+        current = _case_settings_view(row)
+        if precondition is not None:
+            precondition(CASE_SETTINGS_ETAG_ID, current["version"])
+        if not write_versioned(uow.connection, db.case_settings, {"tenant": principal.tenant}, values,
+                               current["version"]):
+            raise Stale("Inställningarna har ändrats av någon annan; läs om dem.",
+                        "The case settings were changed by someone else; read them again.")
+        uow.audit(tenant=principal.tenant, actor=principal.subject, action="put", entity_type="case_settings",
+                  entity_id=principal.tenant, before={k: current[k] for k in values} | {"version": current["version"]},
+                  after={**values, "version": current["version"] + 1})
+        uow.commit()
+    return get_case_settings(platform, principal)
+
+
+def answer_promised_by(conn, tenant: str, now: datetime) -> date | None:
+    """The answer date a citizen's receipt promises by the tenant's case settings; None: no date promised."""
+    row = db.case_settings_row(conn, tenant)
+    if row is None or not row.answer_promised or row.answer_promise_days is None:
+        return None
+    return db.tenant_calendar(conn, tenant).add_working_days(d.local_date(now), row.answer_promise_days)
+# The daily work (issue 14, item 8): the assigned investigator, the involved unit, duplicates.
+# =====================================================================================================
+
+class UnknownCase(Unprocessable):
+    """A master named by an id or reference that is no case the caller may read in their tenant."""
+    code = "unknown_case"
+
+
+def _as_investigator(roles, subject: str | None, dev: d.Deviation) -> bool:
+    """Is the caller (a staff member) the case's assigned investigator?"""
+    return bool(set(roles) & d.STAFF_ROLES) and dev.is_investigator(subject)
+
+
+def _reads_by_casework(conn, principal, dev: d.Deviation, caller: Caller | None) -> bool:
+    """The case's investigator reads it; so do the readers of its kind whose scope holds its involved unit (read
+    only: they handle nothing on it, since the case's own unit is not theirs)."""
+    if _as_investigator(principal.roles, principal.subject, dev):
+        return True
+    if dev.involved_unit_id is None or not set(principal.roles) & d.READERS[dev.kind]:
+        return False
+    return (dev.involved_unit_id in caller.units if caller is not None
+            else _in_scope(conn, principal, dev.involved_unit_id))
+
+
+def _involved_unit(conn, tenant: str, unit_id: str | None) -> str | None:
+    """The involved unit a report or a PATCH names: an open unit of the tenant's org tree copy, else 422."""
+    if unit_id is None or not str(unit_id).strip():
+        return None
+    _check_unit(conn, tenant, unit_id)
+    return str(unit_id)
+
+
+def _with_casework(conn, principal, caller: Caller, body: dict) -> dict:
+    """A single case's answer with its involved unit's name and the duplicates (that the caller may read) ended
+    into it."""
+    body["involved_unit_name"] = (db.unit_name(conn, principal.tenant, body["involved_unit_id"])
+                                  if body.get("involved_unit_id") else None)
+    body["duplicates"] = [
+        {"id": r.id, "reference": r.reference, "kind": r.kind, "status": r.status, "unit_id": r.unit_id,
+         "reported_at": r.reported_at}
+        for r in db.duplicate_rows(conn, principal, caller.units, body["id"])]
+    master_id = body.get("duplicate_of_id")
+    master = db.get_row(conn, principal.tenant, master_id) if master_id else None
+    body["duplicate_of_reference"] = master.reference if master is not None else None
+    return body
+
+
+def assign_investigator(platform, principal, deviation_id: str, investigator_id: str | None,
+                        precondition: Precondition = None) -> d.Deviation:
+    """The case's handlers name (or, None, clear) its investigator: a user id of the tenant."""
+    def change(uow, dev):
+        dev.assign_investigator(investigator_id)
+
+    return _command(platform, principal, deviation_id, "assign_investigator", "assign_investigator", change,
+                    precondition)
+
+
+def _master_row(conn, principal, master: str | None):
+    """The master a close_as_duplicate names by its id or reference, in the caller's tenant; 422 unknown_case when
+    there is none or the caller may not read it (its existence is not told)."""
+    master = (master or "").strip()
+    row = None
+    if re.fullmatch(d.REFERENCE_PATTERN, master):
+        row = db.row_by_reference(conn, principal.tenant, master)
+    elif re.fullmatch(r"[0-9a-fA-F-]{36}", master):
+        row = db.get_row(conn, principal.tenant, master.lower())
+    if row is None or not _can_read(conn, principal, db.to_entity(row)):
+        raise UnknownCase("Huvudärendet finns inte: ange ett ärendenummer eller id i din kommun.",
+                          "There is no such master case: give a reference or id of your tenant.")
+    return row
+
+
+def close_as_duplicate(platform, principal, deviation_id: str, master: str, precondition: Precondition = None,
+                       now: datetime | None = None) -> d.Deviation:
+    """End a case that is not ended as a duplicate of `master` (its id or reference), for who handles both."""
+    now = now or utcnow()
+
+    def change(uow, dev):
+        _close_as_duplicate(uow, principal, dev, master, now)
+
+    return _command(platform, principal, deviation_id, "close_as_duplicate", "close_as_duplicate", change,
+                    precondition)
+
+
+def _close_as_duplicate(uow, principal, dev: d.Deviation, master: str | None, now: datetime) -> None:
+    """End `dev` as a duplicate of `master`, for who handles both cases."""
+    conn = uow.connection
+    row = _master_row(conn, principal, master)
+    master_dev = db.to_entity(row)
+    if master_dev.id != dev.id and not (d.may(principal.roles, "close_as_duplicate", master_dev.kind)
+                                        and _in_scope(conn, principal, master_dev.unit_id)):
+        raise Forbidden("Du handlägger inte huvudärendet; båda ärendenas handläggare får koppla dubbletter.",
+                        "You do not handle the master case; the handlers of both cases may link duplicates.")
+    dev.close_as_duplicate(by=principal.subject, at=now, master=master_dev, master_reference=row.reference,
+                           open_action_count=db.open_action_count(conn, dev.tenant, dev.id))
+
+# =====================================================================================================
+# Issue 14: lex Sarah and lex Maria in full: reclassification, informing, delegation, involved staff (jäv)
+# =====================================================================================================
+
+from ordning_shared.orgtree import ancestor_ids  # noqa: E402
+
+
+class NotDelegated(Forbidden):
+    code = "not_delegated"
+
+
+class InvalidLexPolicy(Unprocessable):
+    code = "invalid_lex_policy"
+
+
+LEX_POLICY_FIELDS = ("decider_roles", "decider_level", "delegation_reference", "informing_required")
+
+
+def holds_delegation(conn, principal, dev: d.Deviation, policy: d.LexPolicy) -> bool:
+    """Does the principal hold a role the delegation names for the case's unit, at the unit or above it, at the
+    delegation's org level? Read from the copy of the role assignments the processes service's events keep; a
+    tenant whose copy holds nothing falls back to the token's roles for a unit in the token's scope (as before
+    issue 14; a token does not say at which level a role is held)."""
+    if db.role_copy_exists(conn, dev.tenant):
+        chain = ancestor_ids(conn, db.tables.org_units, dev.tenant, dev.unit_id) or [dev.unit_id]
+        if policy.decider_level is not None:
+            kinds = db.unit_kinds(conn, dev.tenant, chain)
+            chain = [unit for unit in chain if kinds.get(unit) == policy.decider_level]
+        return bool(chain) and bool(_roles.units_where_held(conn, db.tables, dev.tenant, principal.subject,
+                                                            policy.decider_roles, chain))
+    return bool(set(principal.roles) & policy.decider_roles) and _in_scope(conn, principal, dev.unit_id)
+
+
+def _with_decision(conn, principal, dev: d.Deviation, body: dict) -> dict:
+    """A single case's answer with what the decision needs: the involved staff for its handlers, and, for whom the
+    delegation names, the decision blocked by jäv (blocked_commands: decide_seriousness, disqualified)."""
+    reader = bool(set(principal.roles) & d.READERS[dev.kind])
+    body["involved_staff"] = list(dev.involved_staff) if reader else None
+    policy = d.lex_policy_for(dev.kind, db.tenant_lex_policies(conn, dev.tenant)) if dev.is_lex else None
+    if policy is not None and dev.status not in d.END_STATUSES and dev.disqualification(principal.subject) \
+            and holds_delegation(conn, principal, dev, policy):
+        try:
+            dev.guard_not_disqualified(principal.subject)
+        except d.Disqualified as refusal:
+            body["blocked_commands"].append({"command": "decide_seriousness", "code": refusal.code,
+                                             "reason": str(refusal)})
+    return body
+
+
+def _lex_view(dev: d.Deviation, caller: Caller) -> dict:
+    """Issue 14's part of a case's answer. The person concerned's view and the notes are for the case's readers by
+    role, not for a reporter reading their own report."""
+    reader = bool(caller.roles & d.READERS[dev.kind]) and dev.unit_id in caller.units
+    i, r, s = dev.informing, dev.reclassification, dev.seriousness
+    informing = None
+    if i is not None:
+        informing = {"informed": i.informed, "informed_on": i.informed_on, "method": i.method,
+                     "method_label_sv": d.INFORMING_METHODS.get(i.method), "recipient": i.recipient,
+                     "recipient_label_sv": d.INFORMING_RECIPIENTS.get(i.recipient),
+                     "informed_by": i.informed_by, "view": i.view if reader else None,
+                     "not_informed_reason": i.not_informed_reason,
+                     "not_informed_reason_label_sv": d.NOT_INFORMED_REASONS.get(i.not_informed_reason),
+                     "note": i.note if reader else None, "recorded_by": i.recorded_by, "recorded_at": i.recorded_at}
+    reclassification = None
+    if r is not None:
+        reclassification = {"previous_kind": r.previous_kind.value, "reason": r.reason,
+                            "reason_label_sv": d.RECLASSIFICATION_REASONS.get(r.reason), "at": r.at, "by": r.by,
+                            "note": r.note if reader else None}
+    policy = d.lex_policy_for(dev.kind, caller.lex_policies) if dev.is_lex else None
+    return {"informing": informing, "reclassification": reclassification,
+            "outcome_label_sv": d.OUTCOME_LABELS_SV.get(s.outcome) if s is not None and s.outcome else None,
+            "delegation": None if policy is None else {
+                "decider_roles": sorted(policy.decider_roles), "decider_level": policy.decider_level,
+                "delegation_reference": policy.delegation_reference,
+                "informing_required": policy.informing_required}}
+
+
+def reclassify(platform, principal, deviation_id: str, data: dict, precondition: Precondition = None,
+               now: datetime | None = None) -> d.Deviation:
+    """Reclassify a case to another kind (domain.RECLASSIFICATIONS): the case keeps its id, reference and history;
+    its deadlines are the new kind's, counted from now with the tenant's policy and calendar."""
+    now = now or utcnow()
+    kind = d.Kind(data["kind"])
+    with platform.uow() as uow:
+        conn = uow.connection
+        _row, dev = _load(uow, principal, deviation_id, "reclassify")
+        if not d.may(principal.roles, "reclassify", kind):
+            raise Forbidden(f"Din roll får inte hantera ärenden av typen {d.KIND_LABELS_SV[kind]}.",
+                            f"Your roles do not allow handling {kind.value} cases.")
+        if precondition is not None:
+            precondition(dev.id, dev.version)
+        category = db.category_row(conn, dev.tenant, dev.category_id) if dev.category_id else None
+        fits = category is None or not category.kinds or kind.value in category.kinds
+        before, expected = _snapshot(dev), dev.version
+        dev.reclassify(kind, data["reason_code"], by=principal.subject, at=now,
+                       policy=d.policy_for(kind, db.tenant_policies(conn, dev.tenant)),
+                       calendar=db.tenant_calendar(conn, dev.tenant), note=data.get("note"), category_fits=fits)
+        _save(uow, principal, dev, before, expected, "reclassify")
+        uow.commit()
+    return dev
+
+
+def record_informing(platform, principal, deviation_id: str, data: dict, precondition: Precondition = None,
+                     now: datetime | None = None) -> d.Deviation:
+    """Lex Sarah / lex Maria: the person concerned informed (when, how, whom, by whom, their view), or why not."""
+    now = now or utcnow()
+
+    def change(uow, dev):
+        dev.record_informing(principal.subject, now, informed_on=data.get("informed_on"), method=data.get("method"),
+                             recipient=data.get("recipient"), informed_by=data.get("informed_by"),
+                             view=data.get("view"), not_informed_reason=data.get("not_informed_reason"),
+                             note=data.get("note"))
+
+    return _command(platform, principal, deviation_id, "record_informing", "record_informing", change, precondition)
+
+
+def name_involved_staff(platform, principal, deviation_id: str, user_ids: list[str],
+                        precondition: Precondition = None) -> d.Deviation:
+    """Name (replace) the staff involved in the case's event: they lose access to it and may not decide it."""
+    with platform.uow() as uow:
+        _row, dev = _load(uow, principal, deviation_id, "name_involved_staff")
+        if precondition is not None:
+            precondition(dev.id, dev.version)
+        expected = dev.version
+        before = {"involved_staff_count": len(dev.involved_staff), "version": expected}
+        dev.name_involved_staff(user_ids)
+        if dev.version == expected:
+            return dev
+        if not db.update(uow.connection, dev, expected):
+            raise Stale("Ärendet har ändrats av någon annan; läs om det.",
+                        "The case was changed by someone else; read it again.")
+        db.replace_involved_staff(uow.connection, dev.tenant, dev.id, dev.involved_staff)
+        uow.audit(tenant=dev.tenant, actor=principal.subject, action="name_involved_staff",
+                  entity_type="deviation", entity_id=dev.id, before=before,
+                  after={"involved_staff_count": len(dev.involved_staff), "version": dev.version})
+        uow.commit()
+    return dev
+
+
+def _lex_policy_view(kind: d.Kind, row) -> dict:
+    policy = db.to_lex_policy(row) if row is not None else d.DEFAULT_LEX_POLICIES[kind]
+    return {"kind": kind.value, "decider_roles": sorted(policy.decider_roles), "decider_level": policy.decider_level,
+            "delegation_reference": policy.delegation_reference, "informing_required": policy.informing_required,
+            "default": row is None, "version": 0 if row is None else row.version}
+
+
+def _lex_kind(kind: str) -> d.Kind:
+    if kind not in {k.value for k in d.LEX_KINDS}:
+        raise NotFound("Det finns ingen delegation för den typen.", "There is no lex policy for that kind.")
+    return d.Kind(kind)
+
+
+def get_lex_policy(platform, principal, kind: str) -> dict:
+    if not principal.has_any(*d.STAFF_ROLES):
+        raise Forbidden("Delegationen kräver en personalroll.", "The lex policy needs a staff role.")
+    kind = _lex_kind(kind)
+    with platform.engine.connect() as conn:
+        return _lex_policy_view(kind, db.lex_policy_row(conn, principal.tenant, kind.value))
+
+
+def put_lex_policy(platform, principal, kind: str, data: dict, precondition: Precondition = None) -> dict:
+    """The tenant's delegation for a lex kind and whether closing requires the informing; If-Match: the version
+    read (0: the default)."""
+    _require_admin(principal)
+    kind = _lex_kind(kind)
+    try:
+        policy = d.LexPolicy(kind, frozenset(data["decider_roles"]), data.get("decider_level"),
+                             data["delegation_reference"].strip(), data["informing_required"])
+    except d.InvalidSetting as error:
+        raise InvalidLexPolicy(*error.args) from None
+    values = {"decider_roles": sorted(policy.decider_roles), "decider_level": policy.decider_level,
+              "delegation_reference": policy.delegation_reference, "informing_required": policy.informing_required}
+    with platform.uow() as uow:
+        current = _lex_policy_view(kind, db.lex_policy_row(uow.connection, principal.tenant, kind.value))
+        if precondition is not None:
+            precondition(kind.value, current["version"])
+        if not write_versioned(uow.connection, db.lex_policies, {"tenant": principal.tenant, "kind": kind.value},
+                               values, current["version"]):
+            raise Stale("Delegationen har ändrats av någon annan; läs om den.",
+                        "The lex policy was changed by someone else; read it again.")
+        uow.audit(tenant=principal.tenant, actor=principal.subject, action="put", entity_type="lex_policy",
+                  entity_id=kind.value, before={name: current[name] for name in LEX_POLICY_FIELDS},
+                  after={**values, "version": current["version"] + 1})
+        uow.commit()
+    return get_lex_policy(platform, principal, kind.value)

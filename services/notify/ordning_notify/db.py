@@ -7,7 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from ordning_shared import pagination
 from ordning_shared.db import Id, PlatformTables, UTCDateTime, insert_many_if_absent, new_metadata
-from ordning_shared.orgtree import ancestor_ids
+from ordning_shared.orgtree import ancestor_ids, unit_name_of
 
 from . import domain as d
 
@@ -171,9 +171,7 @@ def insert_notices(conn, notices_to_give: list[d.Notice]) -> int:
 
 
 def _unit_name():
-    ou = tables.org_units
-    return (sa.select(ou.c.name).where(ou.c.tenant == notices.c.tenant, ou.c.id == notices.c.unit_id)
-            .scalar_subquery().label("unit_name"))
+    return unit_name_of(tables.org_units, notices)
 
 
 NEWEST_FIRST = pagination.Sort("created_at", descending=True)

@@ -7,7 +7,10 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 from ordning_shared import pagination
-from ordning_shared.db import Id, UTCDateTime, insert_if_absent
+from ordning_shared.db import Id, UTCDateTime, insert_if_absent, write_if_newer
+from ordning_shared.orgtree import unit_name_of
+from ordning_shared.problems import InvalidSetting
+from ordning_shared.workdays import DEFAULT_CALENDAR, WorkingCalendar
 
 from . import deadlines as dl
 from .db import metadata, tables
@@ -59,6 +62,18 @@ deadline_settings = sa.Table(
     sa.Column("patient_safety_roles", sa.JSON, nullable=False),
     sa.Column("patient_safety_lead_days", sa.Integer, nullable=False),
     sa.Column("version", sa.Integer, nullable=False),
+)
+
+
+# A copy of each tenant's working calendar, kept from the deviations service's se.ordning.working_calendar.changed.v1
+# (the newest version wins); no row: the default calendar. The deadlines count working days in it.
+working_calendars = sa.Table(
+    "working_calendars", metadata,
+    sa.Column("tenant", sa.String(16), primary_key=True),
+    sa.Column("non_working_eves", sa.JSON, nullable=False),  # codes of ordning_shared.workdays.EVES
+    sa.Column("extra_days_off", sa.JSON, nullable=False),  # ISO dates
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
 )
 
 
@@ -152,6 +167,41 @@ def waiting_deadlines(conn, tenant: str, kinds=None) -> list[dl.Deadline]:
     return [deadline_from_row(row) for row in conn.execute(query)]
 
 
+def reminded_never_escalating(conn, kind: str) -> list[dl.Deadline]:
+    """Deadlines of a kind reminded with no escalation day (a reminder given when the kind did not escalate),
+    locked for this transaction."""
+    d = deadlines.c
+    query = sa.select(deadlines).where(d.kind == kind, d.state == dl.REMINDED, d.next_fire_on.is_(None),
+                                       d.reminded_on.is_not(None))
+    if _dialect(conn) == "postgresql":
+        query = query.with_for_update()
+    return [deadline_from_row(row) for row in conn.execute(query)]
+
+
+# --------------------------------------------------------------------------
+# The tenants' working calendars
+# --------------------------------------------------------------------------
+
+def write_calendar(conn, tenant: str, calendar: WorkingCalendar, version: int, at: datetime) -> bool:
+    """Keep the calendar if it is newer than the copy held; True when it was written."""
+    return write_if_newer(conn, working_calendars, {"tenant": tenant}, {
+        "non_working_eves": sorted(calendar.non_working_eves),
+        "extra_days_off": [day.isoformat() for day in sorted(calendar.extra_days_off)],
+        "version": version, "updated_at": at})
+
+
+def tenant_calendar(conn, tenant: str) -> WorkingCalendar:
+    """The tenant's working calendar as the deviations service last published it, else the default."""
+    row = conn.execute(sa.select(working_calendars).where(working_calendars.c.tenant == tenant)).first()
+    if row is None:
+        return DEFAULT_CALENDAR
+    try:
+        return WorkingCalendar(frozenset(row.non_working_eves),
+                               frozenset(date.fromisoformat(day) for day in row.extra_days_off))
+    except (InvalidSetting, TypeError, ValueError):  # written by a newer notify that knows more eves
+        return DEFAULT_CALENDAR
+
+
 def tenants_known(conn) -> list[str]:
     """Every tenant the org-tree copy knows: each has its patientsäkerhetsberättelse."""
     ou = tables.org_units.c
@@ -219,9 +269,7 @@ class DeadlineFilter:
 
 
 def _unit_name():
-    ou = tables.org_units
-    return (sa.select(ou.c.name).where(ou.c.tenant == deadlines.c.tenant, ou.c.id == deadlines.c.unit_id)
-            .scalar_subquery().label("unit_name"))
+    return unit_name_of(tables.org_units, deadlines)
 
 
 def list_deadlines(conn, tenant: str, flt: DeadlineFilter, today: date) -> list:

@@ -12,6 +12,7 @@ from datetime import date, datetime
 
 from ordning_shared.auth import Principal
 from ordning_shared.db import utcnow, write_versioned
+from ordning_shared.events import require_source
 from ordning_shared.http import require_roles
 from ordning_shared.notice_kinds import label
 from ordning_shared.orgtree import ancestor_ids
@@ -19,7 +20,7 @@ from ordning_shared.platform import Platform
 from ordning_shared.problems import InvalidSetting, PreconditionFailed, Unprocessable
 from ordning_shared.roles import holders_at_unit
 from ordning_shared.scheduler import PeriodicJob
-from ordning_shared.workdays import DEFAULT_CALENDAR, local_date
+from ordning_shared.workdays import WorkingCalendar, local_date
 
 from . import db
 from . import deadline_db as ddb
@@ -32,9 +33,10 @@ log = logging.getLogger(__name__)
 FIRE_EVERY_SECONDS = 300  # due dates are whole days; five minutes bounds how late a day's reminders go out
 BATCH = 50  # deadlines fired per transaction: a worker killed mid-batch loses that batch's work only, to redo
 SETTINGS_ETAG_ID = "deadline-settings"  # the settings' ETag: "deadline-settings.<version>"
-# The calendar the grace periods and lead times are counted in: the Swedish public holidays and the default
-# non-working eves (a tenant's own calendar is the deviations service's data, which notify does not read).
-CALENDAR = DEFAULT_CALENDAR
+# The grace periods and lead times are counted in the tenant's working calendar: the Swedish public holidays and
+# the tenant's non-working eves and extra days off, as the deviations service publishes them (deadline_db's copy;
+# the default calendar until the tenant changes it).
+CALENDAR_CHANGED = "se.ordning.working_calendar.changed.v1"
 
 
 class InvalidDeadlineSettings(Unprocessable):
@@ -48,6 +50,28 @@ class StaleSettings(PreconditionFailed):
 # --------------------------------------------------------------------------
 # The worker: an event's facts, and its subject's deadlines
 # --------------------------------------------------------------------------
+
+def copy_calendar(uow, cloudevent) -> None:
+    """Keep the tenant's working calendar from se.ordning.working_calendar.changed.v1 (the newest version wins: a
+    redelivered or older event changes nothing), and move the days of its deadlines still waiting for a reminder or
+    an escalation to it, in the event's unit of work."""
+    require_source(cloudevent, "deviations")  # the working calendar is the deviations service's
+    data, tenant = cloudevent.get_data() or {}, cloudevent.get_attributes()["tenant"]
+    try:
+        version = data["version"]
+        if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+            raise ValueError(f"version {version!r}")
+        calendar = WorkingCalendar(frozenset(data["non_working_eves"]),
+                                   frozenset(date.fromisoformat(day) for day in data["extra_days_off"]))
+    except (KeyError, TypeError, ValueError, InvalidSetting) as error:
+        raise ValueError(f"{CALENDAR_CHANGED} of tenant {tenant} is not a calendar: {type(error).__name__}") from None
+    conn, now = uow.connection, utcnow()
+    if not ddb.write_calendar(conn, tenant, calendar, version, now):
+        return
+    settings = ddb.tenant_settings(conn, tenant)
+    for deadline in ddb.waiting_deadlines(conn, tenant):
+        ddb.save_deadline(conn, dl.rescheduled(deadline, settings, calendar), deadline, now)
+
 
 def track_deadlines(uow, cloudevent) -> None:
     """Keep the facts of the case, action or document the event is about, and arm, move or clear its deadlines
@@ -65,13 +89,13 @@ def track_deadlines(uow, cloudevent) -> None:
     if changed == subject:  # a redelivery, or an older event than the facts hold
         return
     ddb.save_subject(conn, changed, now)
-    settings = ddb.tenant_settings(conn, tenant)
+    settings, calendar = ddb.tenant_settings(conn, tenant), ddb.tenant_calendar(conn, tenant)
     current = ddb.locked_deadlines(conn, tenant, subject_type, subject_id)
     link = dl.link_of(subject_type, subject_id, changed.facts)
     for wanted in dl.wanted_deadlines(changed):
         before = current.get(wanted.kind)
         after = dl.reconcile(before, wanted, tenant=tenant, subject_type=subject_type, subject_id=subject_id,
-                             link=link, settings=settings, calendar=CALENDAR)
+                             link=link, settings=settings, calendar=calendar)
         if after is not None:
             ddb.save_deadline(conn, after, before, now)
 
@@ -91,17 +115,19 @@ def fire_due_deadlines(platform: Platform, now: datetime | None = None, batch: i
     while True:
         with platform.uow() as uow:
             claimed = ddb.claim_due(uow.connection, today, batch)
-            settings: dict[str, dl.DeadlineSettings] = {}
+            tenants: dict[str, tuple[dl.DeadlineSettings, WorkingCalendar]] = {}
             for deadline in claimed:
-                if deadline.tenant not in settings:
-                    settings[deadline.tenant] = ddb.tenant_settings(uow.connection, deadline.tenant)
-                given += _fire(uow, deadline, today, now, settings[deadline.tenant])
+                if deadline.tenant not in tenants:
+                    tenants[deadline.tenant] = (ddb.tenant_settings(uow.connection, deadline.tenant),
+                                                ddb.tenant_calendar(uow.connection, deadline.tenant))
+                given += _fire(uow, deadline, today, now, *tenants[deadline.tenant])
             uow.commit()
         if len(claimed) < batch:
             return given
 
 
-def _fire(uow, deadline: dl.Deadline, today: date, now: datetime, settings: dl.DeadlineSettings) -> int:
+def _fire(uow, deadline: dl.Deadline, today: date, now: datetime, settings: dl.DeadlineSettings,
+          calendar: WorkingCalendar) -> int:
     stage = dl.next_stage(deadline, today)
     if stage is None:  # nothing of it is due after all: take it off the schedule, never claim it again
         ddb.save_deadline(uow.connection, replace(deadline, next_fire_on=None), deadline, now)
@@ -124,7 +150,7 @@ def _fire(uow, deadline: dl.Deadline, today: date, now: datetime, settings: dl.D
     given = db.insert_notices(uow.connection, notices)
     # a reminder is mailed as any notice is, in the transaction that gives it
     mail.queue_mails_of_notices(uow.connection, deadline.tenant, f"/ordning/{deadline.tenant}/notify", event_id)
-    ddb.save_deadline(uow.connection, dl.fired(deadline, stage, today, settings, CALENDAR), deadline, now)
+    ddb.save_deadline(uow.connection, dl.fired(deadline, stage, today, settings, calendar), deadline, now)
     return given
 
 
@@ -145,10 +171,15 @@ def _responsible(uow, deadline: dl.Deadline, settings: dl.DeadlineSettings, day:
 
 
 def _level_above(uow, deadline: dl.Deadline, day: date, responsible: list[str]) -> list[str]:
-    """The chiefs one level above the one responsible, from the org-tree and role copies."""
+    """The chiefs one level above the one responsible, from the org-tree and role copies; for the
+    patientsäkerhetsberättelse (the tenant's, at no unit) the förvaltningschefer of the tenant."""
+    conn = uow.connection
+    if deadline.kind == dl.PATIENT_SAFETY_REPORT:
+        people = [person for role in dl.escalation_roles("mas")
+                  for person in db.holders_in_tenant(conn, deadline.tenant, role, day) if person not in responsible]
+        return list(dict.fromkeys(people))
     if not deadline.unit_id or deadline.kind not in dl.ESCALATING_KINDS:
         return []
-    conn = uow.connection
     chain = ancestor_ids(conn, uow.tables.org_units, deadline.tenant, deadline.unit_id) or [deadline.unit_id]
     roles = dl.escalation_roles(None if deadline.owner_id else deadline.responsible_role)
     holders = ddb.holders_at_units(conn, deadline.tenant, chain, roles, day)
@@ -157,20 +188,30 @@ def _level_above(uow, deadline: dl.Deadline, day: date, responsible: list[str]) 
 
 def ensure_patient_safety_deadlines(platform: Platform, today: date, now: datetime) -> None:
     """Every known tenant's deadline for its next patientsäkerhetsberättelse, made once (the same id whichever
-    worker makes it); a past year's taken off the open list, since no event says whether it was finished."""
+    worker makes it) unless the reporting service has said that one is finished already (the subject's facts,
+    locked: a finished event handled at the same time waits, then clears what was made here). A year's deadline
+    still open when the next year's 1 March has passed is taken off the open list (escalated long since)."""
     due_on = dl.patient_safety_due(today)
+    subject_id = str(due_on.year)
     with platform.uow() as uow:
         conn = uow.connection
         for tenant in ddb.tenants_known(conn):
-            deadline = dl.reconcile(None, dl.patient_safety_wanted(due_on), tenant=tenant,
-                                    subject_type=dl.PATIENT_SAFETY_SUBJECT, subject_id=str(due_on.year),
-                                    link=dl.link_of(dl.PATIENT_SAFETY_SUBJECT, str(due_on.year), {}),
-                                    settings=ddb.tenant_settings(conn, tenant), calendar=CALENDAR)
-            ddb.save_deadline(conn, deadline, None, now)
+            subject = ddb.locked_subject(conn, tenant, dl.PATIENT_SAFETY_SUBJECT, subject_id, now)
+            settings = ddb.tenant_settings(conn, tenant)
+            deadline = dl.reconcile(None, dl.wanted_deadlines(subject)[0], tenant=tenant,
+                                    subject_type=dl.PATIENT_SAFETY_SUBJECT, subject_id=subject_id,
+                                    link=dl.link_of(dl.PATIENT_SAFETY_SUBJECT, subject_id, {}),
+                                    settings=settings, calendar=ddb.tenant_calendar(conn, tenant))
+            if deadline is not None:
+                ddb.save_deadline(conn, deadline, None, now)
         c = ddb.deadlines.c
         conn.execute(ddb.deadlines.update().where(
-            c.kind == dl.PATIENT_SAFETY_REPORT, c.due_on < today, c.state != dl.CLEARED,
+            c.kind == dl.PATIENT_SAFETY_REPORT, c.due_on < date(due_on.year - 1, 3, 1), c.state != dl.CLEARED,
         ).values(state=dl.CLEARED, next_fire_on=None, updated_at=now))
+        # Reminded before they escalated (a reminder given by an earlier notify): their escalation day, once.
+        for before in ddb.reminded_never_escalating(conn, dl.PATIENT_SAFETY_REPORT):
+            ddb.save_deadline(conn, dl.rescheduled(before, ddb.tenant_settings(conn, before.tenant),
+                                                   ddb.tenant_calendar(conn, before.tenant)), before, now)
         uow.commit()
 
 
@@ -233,8 +274,9 @@ def put_settings(platform: Platform, principal: Principal, data: dict, precondit
         if not write_versioned(conn, ddb.deadline_settings, {"tenant": principal.tenant}, values, before.version):
             raise StaleSettings("Inställningarna har ändrats av någon annan; läs om dem.",
                                 "The settings were changed by someone else; read them again.")
+        calendar = ddb.tenant_calendar(conn, principal.tenant)
         for deadline in ddb.waiting_deadlines(conn, principal.tenant):
-            ddb.save_deadline(conn, dl.rescheduled(deadline, settings, CALENDAR), deadline, now)
+            ddb.save_deadline(conn, dl.rescheduled(deadline, settings, calendar), deadline, now)
         uow.audit(tenant=principal.tenant, actor=principal.subject, action="put", entity_type="deadline_settings",
                   entity_id=principal.tenant, before={**ddb.settings_values(before), "version": before.version},
                   after={**values, "version": before.version + 1})
@@ -242,6 +284,6 @@ def put_settings(platform: Platform, principal: Principal, data: dict, precondit
     return get_settings(platform, principal)
 
 
-__all__ = ["track_deadlines", "fire_due_deadlines", "ensure_patient_safety_deadlines", "deadline_job",
+__all__ = ["copy_calendar", "track_deadlines", "fire_due_deadlines", "ensure_patient_safety_deadlines", "deadline_job",
            "list_deadlines", "get_settings", "put_settings", "InvalidDeadlineSettings", "StaleSettings",
            "SETTINGS_ETAG_ID"]

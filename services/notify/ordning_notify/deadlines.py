@@ -6,7 +6,8 @@ Deadlines come only from the owning services' events, never from their tables:
 - a case not received in time: receipt_due of se.ordning.deviation.reported.v1, open while the case is reported;
 - an investigation past its deadline: investigation_due, open until the investigation is completed (or the case is
   closed or rejected; a closed case reopened is under investigation again, as the deviations service counts it);
-- an IVO report past its deadline: ivo_due of the report, in force once a lex case is decided serious
+- an IVO report past its deadline: ivo_due of the latest seriousness decision (of the report before issue 14), in
+  force once a lex case is decided serious
   (se.ordning.deviation.seriousness_decided.v1), until se.ordning.deviation.ivo_reported.v1;
 - an action past its due date: every se.ordning.action.* event carries the action's whole state (status, due_date,
   owner_id), so the newest one decides; rescheduled moves the deadline, completed and cancelled clear it, reopened
@@ -14,7 +15,10 @@ Deadlines come only from the owning services' events, never from their tables:
 - a document past its review date: review_date of the version established last (or of its review_due event),
   cleared when that version is superseded;
 - the patientsäkerhetsberättelse by 1 March: one per tenant and year, reminded a tenant-set number of working days
-  before (no event says it is finished, so it is a reminder and never escalates).
+  before, cleared when the reporting service says a patientsäkerhetsberättelse of the year before is finished
+  (se.ordning.report.finished.v1, kind patient_safety_report: the municipality's or a förvaltning's, whichever
+  comes first), and escalated once the grace period after 1 March has passed without one. A kvalitetsberättelse
+  has no deadline in law (its date is the tenant's own guideline), so its finished event is not tracked.
 
 Events may arrive twice or out of order: a subject's facts take a change only from an event newer (by its version
 or revision) than the one they hold, and the facts that never change (a case's due dates) from whichever event
@@ -52,8 +56,7 @@ REMINDER_NOTICES = {
 }
 ESCALATION_NOTICE = "deadline_escalated"
 DEADLINE_KINDS = tuple(REMINDER_NOTICES)
-# No event says a patientsäkerhetsberättelse is finished: its deadline reminds and never escalates.
-ESCALATING_KINDS = frozenset(DEADLINE_KINDS) - {PATIENT_SAFETY_REPORT}
+ESCALATING_KINDS = frozenset(DEADLINE_KINDS)
 
 PENDING, REMINDED, ESCALATED, CLEARED = "pending", "reminded", "escalated", "cleared"
 STATES = (PENDING, REMINDED, ESCALATED, CLEARED)
@@ -134,6 +137,8 @@ DEFAULT_SETTINGS = DeadlineSettings()
 DEVIATION, ACTION_SUBJECT, DOCUMENT = "deviation", "action", "document"
 PATIENT_SAFETY_SUBJECT = "patient_safety_report"  # a tenant's berättelse of a year: the year is its id
 SUBJECT_TYPES = {"deviation": DEVIATION, "action": ACTION_SUBJECT, "document": DOCUMENT}
+REPORT_FINISHED = "se.ordning.report.finished.v1"
+PATIENT_SAFETY_REPORT_KIND = "patient_safety_report"  # the reporting service's kind code
 LEX_KINDS = ("lex_sarah", "lex_maria")
 OPEN_ACTION_STATUSES = ("planned", "in_progress")
 
@@ -151,7 +156,13 @@ class Subject:
 
 
 def subject_of_event(event_type: str, data: Mapping) -> tuple[str, str] | None:
-    """(subject type, id) of an event deadlines follow; None for the rest."""
+    """(subject type, id) of an event deadlines follow; None for the rest. A finished patientsäkerhetsberättelse
+    is about the tenant's berättelse due on 1 March of the year after the report's year: that year is its id."""
+    if event_type == REPORT_FINISHED:
+        year = _int(data.get("year"))
+        if data.get("kind") != PATIENT_SAFETY_REPORT_KIND or year is None or not 2000 <= year < 9999:
+            return None
+        return PATIENT_SAFETY_SUBJECT, str(year + 1)
     aggregate = event_type.split(".")[2] if event_type.count(".") >= 4 else ""
     key = {DEVIATION: "deviation_id", ACTION_SUBJECT: "action_id", DOCUMENT: "document_id"}.get(
         SUBJECT_TYPES.get(aggregate, ""))
@@ -185,6 +196,8 @@ def apply_event(subject: Subject, event_type: str, data: Mapping) -> Subject:
         version = _action(facts, version, data)
     elif subject.type == DOCUMENT:
         version = _document(facts, version, what, data)
+    elif subject.type == PATIENT_SAFETY_SUBJECT and what == "finished":
+        facts["finished"] = True  # a finished report is never undone
     return replace(subject, version=version, facts=facts)
 
 
@@ -192,10 +205,14 @@ def _deviation(facts: dict, version: int, what: str, data: Mapping) -> int:
     event_version = _int(data.get("version")) or 0
     if what == "reported":  # the due dates never change: taken from the report whenever it arrives
         for name in ("receipt_due", "investigation_due", "ivo_due"):
-            facts[name] = _day(data.get(name))
+            if name != "ivo_due" or "ivo_due_version" not in facts:  # a decision's IVO due date stands
+                facts[name] = _day(data.get(name))
     if what in ("seriousness_decided", "closed") and isinstance(data.get("serious"), bool) \
             and event_version > facts.get("serious_version", 0):
         facts["serious"], facts["serious_version"] = data["serious"], event_version
+    # The IVO due date ("snarast") runs from the seriousness decision (issue 14): the latest decision's date stands.
+    if what == "seriousness_decided" and "ivo_due" in data and event_version > facts.get("ivo_due_version", 0):
+        facts["ivo_due"], facts["ivo_due_version"] = _day(data.get("ivo_due")), event_version
     if what == "ivo_reported":  # a report to IVO is never undone
         facts["ivo_reported"] = True
     if isinstance(data.get("status"), str) and event_version > version:
@@ -275,6 +292,8 @@ def wanted_deadlines(subject: Subject) -> list[Wanted]:
     if subject.type == DOCUMENT:
         in_force = f.get("current_version", 0) > f.get("superseded_up_to", 0)
         return [Wanted(DOCUMENT_REVIEW, in_force, _date(f.get("review_date")), f.get("owner_unit_id"))]
+    if subject.type == PATIENT_SAFETY_SUBJECT:
+        return [patient_safety_wanted(date(int(subject.id), 3, 1), finished=bool(f.get("finished")))]
     return []
 
 
@@ -329,6 +348,16 @@ def escalation_day(reminded_on: date, settings: DeadlineSettings = DEFAULT_SETTI
     return calendar.add_working_days(reminded_on, settings.grace_working_days + 1)
 
 
+def escalation_day_of(deadline: "Deadline", reminded_on: date, settings: DeadlineSettings = DEFAULT_SETTINGS,
+                      calendar: WorkingCalendar = DEFAULT_CALENDAR) -> date:
+    """The day a reminded deadline escalates: the grace period after its reminder; the patientsäkerhetsberättelse,
+    reminded before its 1 March, not before the grace period after that 1 March too."""
+    day = escalation_day(reminded_on, settings, calendar)
+    if deadline.kind == PATIENT_SAFETY_REPORT and deadline.due_on is not None:
+        day = max(day, escalation_day(deadline.due_on, settings, calendar))
+    return day
+
+
 def reconcile(current: Deadline | None, wanted: Wanted, *, tenant: str, subject_type: str, subject_id: str,
               link: str, settings: DeadlineSettings = DEFAULT_SETTINGS,
               calendar: WorkingCalendar = DEFAULT_CALENDAR) -> Deadline | None:
@@ -370,7 +399,7 @@ def fired(deadline: Deadline, stage: str, today: date, settings: DeadlineSetting
     if stage == REMINDER:
         escalates = deadline.kind in ESCALATING_KINDS
         return replace(deadline, state=REMINDED, reminded_on=today,
-                       next_fire_on=escalation_day(today, settings, calendar) if escalates else None)
+                       next_fire_on=escalation_day_of(deadline, today, settings, calendar) if escalates else None)
     if stage == ESCALATION:
         return replace(deadline, state=ESCALATED, escalated_on=today, next_fire_on=None)
     raise ValueError(f"unknown stage {stage!r}")
@@ -382,7 +411,7 @@ def rescheduled(deadline: Deadline, settings: DeadlineSettings,
     if deadline.state == PENDING and deadline.due_on is not None:
         return replace(deadline, next_fire_on=reminder_day(deadline.kind, deadline.due_on, settings, calendar))
     if deadline.state == REMINDED and deadline.kind in ESCALATING_KINDS and deadline.reminded_on is not None:
-        return replace(deadline, next_fire_on=escalation_day(deadline.reminded_on, settings, calendar))
+        return replace(deadline, next_fire_on=escalation_day_of(deadline, deadline.reminded_on, settings, calendar))
     return deadline
 
 
@@ -397,8 +426,11 @@ def patient_safety_due(today: date) -> date:
     return this_year if today <= this_year else date(today.year + 1, 3, 1)
 
 
-def patient_safety_wanted(due_on: date) -> Wanted:
-    return Wanted(PATIENT_SAFETY_REPORT, True, due_on, None, responsible_role=None)
+def patient_safety_wanted(due_on: date, finished: bool = False) -> Wanted:
+    """In force until a patientsäkerhetsberättelse of the year before the due date is finished. Nobody's role at a
+    unit: the tenant's chosen role holders (DeadlineSettings.patient_safety_roles) are reminded, the
+    förvaltningschefer hear of the escalation."""
+    return Wanted(PATIENT_SAFETY_REPORT, not finished, due_on, None, responsible_role=None)
 
 
 # --------------------------------------------------------------------------
@@ -429,6 +461,7 @@ __all__ = [
     "ESCALATED", "CLEARED", "REMINDER", "ESCALATION", "LEVEL_ABOVE", "DeadlineSettings", "DEFAULT_SETTINGS",
     "DEADLINE_READERS", "SETTINGS_WRITERS", "Subject", "subject_of_event", "apply_event", "Wanted",
     "wanted_deadlines", "link_of", "Deadline", "deadline_id", "notice_event_id", "reminder_day", "escalation_day",
+    "escalation_day_of", "REPORT_FINISHED",
     "reconcile", "next_stage", "fired", "rescheduled", "patient_safety_due", "patient_safety_wanted",
     "escalation_roles", "level_above",
 ]

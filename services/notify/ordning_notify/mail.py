@@ -35,8 +35,9 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from ordning_shared.config import PRODUCTION, Settings
-from ordning_shared.db import Id, UTCDateTime, utcnow, write_versioned
+from ordning_shared.db import Id, UTCDateTime, insert_many_if_absent, utcnow, write_versioned
 from ordning_shared.notice_kinds import NOTICE_KINDS, label
+from ordning_shared.orgtree import unit_name_of
 from ordning_shared.problems import PreconditionFailed, Problem
 from ordning_shared.roles import STOCKHOLM
 from ordning_shared.scheduler import PeriodicJob
@@ -235,17 +236,6 @@ MAIL_RETRIED = Counter("ordning_mail_retried", "Mail attempts that failed and wa
                        ["service", "kind"])
 
 
-def _insert_ignoring_duplicates(conn, table: sa.Table, rows: list[dict]) -> int:
-    if not rows:
-        return 0
-    if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    statement = insert(table).values(rows).on_conflict_do_nothing().returning(*table.primary_key.columns)
-    return len(conn.execute(statement).all())
-
-
 def preferences_from_row(row) -> Preferences:
     m = row._mapping
     return Preferences(tenant=m["tenant"], user_id=m["user_id"], address=m["address"],
@@ -293,7 +283,7 @@ def queue_mails(conn, tenant: str, given: Iterable, at: datetime | None = None) 
              "notice_id": notice.id, "digest_day": None, "status": PENDING, "attempts": 0, "next_attempt_at": at,
              "created_at": at}
             for notice in given if notice.recipient in prefs and prefs[notice.recipient].mails_at_once(notice.kind)]
-    return _insert_ignoring_duplicates(conn, mail_deliveries, rows)
+    return insert_many_if_absent(conn, mail_deliveries, rows)
 
 
 def queue_mails_of_notices(conn, tenant: str, event_source: str, event_id: str) -> int:
@@ -363,12 +353,12 @@ def make_digests(engine, now: datetime | None = None) -> int:
             if not items:
                 continue
             delivery_id = str(uuid.uuid4())
-            if not _insert_ignoring_duplicates(conn, mail_deliveries, [{
+            if not insert_many_if_absent(conn, mail_deliveries, [{
                     "id": delivery_id, "tenant": tenant, "recipient": user_id, "kind": DIGEST_MAIL,
                     "notice_id": None, "digest_day": day, "status": PENDING, "attempts": 0, "next_attempt_at": now,
                     "created_at": now}]):
                 continue
-            _insert_ignoring_duplicates(conn, mail_digest_notices, [
+            insert_many_if_absent(conn, mail_digest_notices, [
                 {"notice_id": notice_id, "delivery_id": delivery_id, "tenant": tenant} for notice_id in items])
             conn.commit()
             made += 1
@@ -487,33 +477,25 @@ class SendResult:
     cancelled: int = 0
 
 
-def _unit_name(conn, tenant: str, unit_id: str | None) -> str | None:
-    if not unit_id:
-        return None
-    ou = tables.org_units.c
-    return conn.execute(sa.select(ou.name).where(ou.tenant == tenant, ou.id == unit_id)).scalar()
-
-
 def _compose(conn, delivery, settings: Settings, address: str, now: datetime) -> EmailMessage | None:
     """The delivery's mail, or None when there is nothing left to say (its notices are gone)."""
     web = settings.web_url or EMBEDDED_WEB_URL
     n = notices.c
     if delivery.kind == DIGEST_MAIL:
         g = mail_digest_notices.c
-        rows = conn.execute(sa.select(n.kind, n.unit_id, n.link).join(
+        rows = conn.execute(sa.select(n.kind, unit_name_of(tables.org_units, notices), n.link).join(
             mail_digest_notices, g.notice_id == n.id).where(g.delivery_id == delivery.id, n.tenant == delivery.tenant)
             .order_by(n.created_at, n.id)).all()
         if not rows:
             return None
-        items = [(kind, _unit_name(conn, delivery.tenant, unit_id), web + link)
-                 for kind, unit_id, link in rows[:DIGEST_ITEMS_MAX]]
+        items = [(kind, unit_name, web + link) for kind, unit_name, link in rows[:DIGEST_ITEMS_MAX]]
         subject, body = digest_text(delivery.digest_day, items, len(rows) - len(items), web)
     else:
-        row = conn.execute(sa.select(n.kind, n.unit_id, n.link).where(
+        row = conn.execute(sa.select(n.kind, unit_name_of(tables.org_units, notices), n.link).where(
             n.tenant == delivery.tenant, n.id == delivery.notice_id)).first()
         if row is None:
             return None
-        subject, body = notice_text(row.kind, _unit_name(conn, delivery.tenant, row.unit_id), web + row.link)
+        subject, body = notice_text(row.kind, row.unit_name, web + row.link)
     return message(delivery_id=delivery.id, sender=settings.smtp_from or EMBEDDED_SENDER, to=address,
                    subject=subject, body=body, at=now)
 

@@ -147,6 +147,18 @@ def resume(subscription_id):
     return _with_etag(service.resume(_platform(), current_principal(), subscription_id))
 
 
+@blp.route("/<subscription_id>/pause", methods=["POST"])
+@blp.raises(Forbidden, service.SubscriptionNotFound)
+@blp.response(200, SubscriptionSchema, headers=openapi.ETAG)
+def pause(subscription_id):
+    """Pause a webhook subscription
+
+    No event is sent to it until it is resumed; events from while it is paused are not sent later. Pausing a
+    paused subscription changes nothing.
+    """
+    return _with_etag(service.pause(_platform(), current_principal(), subscription_id))
+
+
 @blp.route("/<subscription_id>/deliveries", methods=["GET"])
 @blp.arguments(AttemptArgsSchema, location="query")
 @blp.raises(Forbidden, service.SubscriptionNotFound, InvalidCursor)

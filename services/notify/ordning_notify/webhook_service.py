@@ -169,6 +169,13 @@ def resume(platform: Platform, principal: Principal, subscription_id: str) -> di
                    also=lambda conn, resumed: wdb.cancel_pending(conn, resumed.tenant, resumed.id, utcnow()))
 
 
+def pause(platform: Platform, principal: Principal, subscription_id: str) -> dict:
+    """A subscription paused by hand: no deliveries are made for it until it is resumed (as after failures, but no
+    notice: the one who paused it knows); pausing a paused one changes nothing."""
+    return _change(platform, principal, subscription_id, None, "pause",
+                   lambda current: current if current.state == w.PAUSED else current.paused(utcnow()))
+
+
 def delete_subscription(platform: Platform, principal: Principal, subscription_id: str, check_if_match) -> None:
     _require_admin(principal)
     with platform.uow() as uow:

@@ -20,6 +20,7 @@ from . import db, domain, service
 from .domain import (PROCESS_KIND_LABELS_SV, PROCESS_TEMPLATES, SAMVERKAN_LABELS_SV, DraftExists, InvalidProcessParent,
                      NoDraft, ProcessCycle, ProcessRuleViolation, SamverkanActor, UnknownProcessRole, UnknownStep)
 from .domain import documents as docdomain
+from .schemas import UnitExternalProviderSchema
 from .schemas import (AssignmentCreateSchema, AssignmentEndSchema, AssignmentListQuerySchema, AssignmentListSchema,
                       AssignmentSchema, AttainmentQuerySchema, CsvImportResultSchema, DocumentCreateSchema,
                       DocumentListQuerySchema, DocumentListSchema, DocumentSchema, DocumentSettingsSchema,
@@ -109,7 +110,7 @@ class OrgUnits(MethodView):
             resource_type=service.ENTITY_TYPE,
             create=lambda claim: service.create_unit(
                 platform, principal, kind=args["kind"], name=args["name"], parent_id=args["parent_id"],
-                unit_id=args["id"], claim=claim),
+                unit_id=args["id"], claim=claim, external_provider=args.get("external_provider", False)),
             load=_read,
         )
         headers = {"Location": f"{PREFIX}/{resource['id']}", "ETag": etag(resource["id"], resource["revision"])}
@@ -159,6 +160,25 @@ class OrgUnitHistory(MethodView):
                 raise service.UnitNotFound(unit_id)
             rows = db.history(connection, principal.tenant, str(unit_id))
         return {"unit_id": str(unit_id), "items": [row._asdict() for row in rows]}
+
+
+@blp.route("/<uuid:unit_id>/external-provider")
+class UnitExternalProvider(MethodView):
+    @blp.arguments(UnitExternalProviderSchema)
+    @blp.response(200, UnitSchema, headers=openapi.ETAG)
+    @blp.raises(Forbidden, domain.UnitClosed, domain.InvalidKind)
+    @blp.checks_if_match
+    def put(self, args, unit_id):
+        """Mark a unit as an external provider, or not
+
+        For an administrator, with If-Match; not on a closed unit. An external provider (utförare i privat regi)
+        reports its lex Sarah and lex Maria cases to IVO itself, and the municipality follows the reports up.
+        """
+        principal = current_principal()
+        require_roles(principal, *WRITER_ROLES)
+        unit = service.set_external_provider(_platform(), principal, unit_id,
+                                             external_provider=args["external_provider"], precondition=_if_match)
+        return db.view(unit), _headers(unit)
 
 
 @blp.route("/<uuid:unit_id>/move")

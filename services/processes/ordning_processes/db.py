@@ -30,7 +30,7 @@ tables = PlatformTables(metadata, org_replica=False, audit_value_fields={
     "org_unit": frozenset({"unit_id", "kind", "name", "parent_id", "closed_at", "revision"})})
 
 KINDS = tuple(kind.value for kind in UnitKind)
-CHANGES = ("created", "renamed", "moved", "closed")
+CHANGES = ("created", "renamed", "moved", "closed", "external_provider")
 
 
 def _in(column: str, values) -> str:
@@ -48,6 +48,7 @@ org_units = sa.Table(
     sa.Column("revision", sa.Integer, nullable=False),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.Column("external_provider", sa.Boolean, nullable=False, server_default=sa.false()),  # migration 0008
     sa.ForeignKeyConstraint(["tenant", "parent_id"], ["org_units.tenant", "org_units.id"],
                             name="fk_org_units_parent_same_tenant"),
     sa.CheckConstraint(_in("kind", KINDS), name="kind"),
@@ -79,14 +80,16 @@ org_unit_history = sa.Table(
 
 def to_domain(row) -> OrgUnit:
     return OrgUnit(id=row.id, tenant=row.tenant, kind=row.kind, name=row.name, parent_id=row.parent_id,
-                   closed_at=row.closed_at, revision=row.revision)
+                   closed_at=row.closed_at, revision=row.revision,
+                   external_provider=bool(getattr(row, "external_provider", False)))
 
 
 def view(unit) -> dict:
     """A row or an OrgUnit as the API shows it."""
     kind = UnitKind(unit.kind)
     return {"id": unit.id, "kind": kind.value, "kind_label_sv": UNIT_KIND_LABELS_SV[kind], "name": unit.name,
-            "parent_id": unit.parent_id, "closed_at": unit.closed_at, "revision": unit.revision}
+            "parent_id": unit.parent_id, "closed_at": unit.closed_at, "revision": unit.revision,
+            "external_provider": bool(getattr(unit, "external_provider", False))}
 
 
 # --- queries (conn: a Connection or a UnitOfWork: anything with .execute) ---
@@ -137,7 +140,8 @@ def history(conn, tenant: str, unit_id: str) -> list:
 def insert_unit(conn, unit: OrgUnit, at) -> None:
     conn.execute(org_units.insert().values(
         id=unit.id, tenant=unit.tenant, kind=unit.kind.value, name=unit.name, parent_id=unit.parent_id,
-        closed_at=unit.closed_at, revision=unit.revision, created_at=at, updated_at=at))
+        closed_at=unit.closed_at, revision=unit.revision, created_at=at, updated_at=at,
+        external_provider=unit.external_provider))
 
 
 def update_unit(conn, unit: OrgUnit, previous_revision: int, at) -> bool:
@@ -145,7 +149,7 @@ def update_unit(conn, unit: OrgUnit, previous_revision: int, at) -> bool:
     result = conn.execute(org_units.update().where(
         org_units.c.tenant == unit.tenant, org_units.c.id == unit.id, org_units.c.revision == previous_revision,
     ).values(name=unit.name, parent_id=unit.parent_id, closed_at=unit.closed_at, revision=unit.revision,
-             updated_at=at))
+             updated_at=at, external_provider=unit.external_provider))
     return result.rowcount == 1
 
 

@@ -39,6 +39,15 @@ class UnitCreateSchema(Schema):
     parent_id = fields.UUID(load_default=None, allow_none=True, metadata={
         "description": "The unit it belongs under; null or absent for a board (nämnd), which is a root.",
         "example": PARENT_ID})
+    external_provider = f.StrictBoolean(load_default=False, metadata={
+        "description": "true: an external provider (utförare i privat regi), which reports its lex Sarah and lex "
+                       "Maria cases to IVO itself; the municipality follows the reports up.", "example": False})
+
+
+class UnitExternalProviderSchema(Schema):
+    external_provider = f.StrictBoolean(required=True, metadata={
+        "description": "true: the unit is an external provider (utförare i privat regi), which reports to IVO "
+                       "itself; false: it is not.", "example": True})
 
 
 class UnitRenameSchema(Schema):
@@ -79,6 +88,9 @@ class UnitSchema(Schema):
         "description": "When the unit was closed; null while it is open.", "example": None})
     revision = fields.Integer(dump_only=True, metadata={
         "description": "The unit's revision, counted from 1; its ETag is \"<id>.<revision>\".", "example": 3})
+    external_provider = fields.Boolean(dump_only=True, metadata={
+        "description": "true when the unit is an external provider (utförare i privat regi), which reports to IVO "
+                       "itself.", "example": False})
 
 
 class UnitListSchema(Schema):
@@ -95,7 +107,8 @@ class HistoryEntrySchema(Schema):
                                                    "example": "2026-03-02T10:15:00+01:00"})
     actor = fields.String(dump_only=True, metadata={"description": "Who made it: the user's subject.",
                                                     "example": "demo-admin"})
-    change = fields.String(dump_only=True, metadata={"enum": ["created", "renamed", "moved", "closed"],
+    change = fields.String(dump_only=True, metadata={"enum": ["created", "renamed", "moved", "closed",
+                                                              "external_provider"],
                                                      "description": "What changed.", "example": "renamed"})
     name = fields.String(dump_only=True, metadata={"description": "The unit's name after the change.",
                                                    "example": "Hemtjänst Norr"})
@@ -138,6 +151,7 @@ class OrgUnitEventDataSchema(Schema):
     revision = f.BoundedInteger(1, 2**31 - 1, required=True)
     renamed_at = f.AwareDateTime(metadata={"description": "renamed.v1 only"})
     previous_parent_id = f.UUIDString(allow_none=True, metadata={"description": "moved.v1 only"})
+    external_provider = f.StrictBoolean(metadata={"description": "Whether the unit is an external provider."})
 
 
 # =============================================================================================================

@@ -108,7 +108,8 @@ def _save(uow, unit: OrgUnit, before: dict, previous_revision: int, *, change: s
 
 
 def create_unit(platform: Platform, principal: Principal, *, kind: str, name: str, parent_id=None,
-                unit_id=None, claim: idempotency.IdempotencyClaim | None = None) -> str:
+                unit_id=None, claim: idempotency.IdempotencyClaim | None = None,
+                external_provider: bool = False) -> str:
     tenant = principal.tenant
     unit_id = str(unit_id) if unit_id is not None else None
     with platform.uow() as uow:
@@ -116,7 +117,8 @@ def create_unit(platform: Platform, principal: Principal, *, kind: str, name: st
         parent = _parent(uow, tenant, parent_id)
         if unit_id is not None and db.id_exists(uow, tenant, unit_id):
             raise UnitIdTaken(unit_id)
-        unit = OrgUnit.create(tenant=tenant, kind=kind, name=name, parent=parent, unit_id=unit_id)
+        unit = OrgUnit.create(tenant=tenant, kind=kind, name=name, parent=parent, unit_id=unit_id,
+                              external_provider=external_provider)
         at = utcnow()
         try:
             db.insert_unit(uow, unit, at)
@@ -142,6 +144,20 @@ def rename_unit(platform: Platform, principal: Principal, unit_id, *, name: str,
         unit.rename(name, utcnow())
         if unit.revision != revision:
             _save(uow, unit, before, revision, change="renamed", principal=principal, at=utcnow())
+            uow.commit()
+    return unit
+
+
+def set_external_provider(platform: Platform, principal: Principal, unit_id, *, external_provider: bool,
+                          precondition: Precondition | None = None) -> OrgUnit:
+    """Mark a unit as an external provider (utförare i privat regi), or not; the copies learn it from the event."""
+    with platform.uow() as uow:
+        db.lock_tenant_tree(uow.connection, principal.tenant)
+        unit = _load(uow, principal.tenant, unit_id, precondition)
+        before, revision = unit.state(), unit.revision
+        unit.set_external_provider(external_provider)
+        if unit.revision != revision:
+            _save(uow, unit, before, revision, change="external_provider", principal=principal, at=utcnow())
             uow.commit()
     return unit
 

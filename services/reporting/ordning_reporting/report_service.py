@@ -4,7 +4,8 @@ A report's figures are the figures API's answer (service.figures) for its scope 
 when the draft is created and each time it is regenerated, plus the deviations of the year before for the trend,
 their case counts suppressed under the tenant's threshold (domain/report_suppression.py; the threshold is kept in
 the figures). Finishing freezes the report with those figures and the charts drawn from them; it never changes
-again, whatever the threshold becomes. A draft whose figures went by another threshold than today's is not
+again, whatever the threshold becomes, and is published (se.ordning.report.finished.v1 through the outbox, in the
+same transaction). A draft whose figures went by another threshold than today's is not
 finished: its figures are taken anew first.
 
 Access, as the figures API's: a figure role over the report's scope (a förvaltning within the caller's units, or
@@ -167,6 +168,8 @@ def _change(platform, principal, report_id: str, action: str, precondition, chan
             return
         if not rdb.update(uow.connection, report, read_version):
             raise _stale()
+        for event in report.events:  # in the outbox, in the change's transaction
+            uow.add_event(event)
         uow.audit(tenant=report.tenant, actor=principal.subject, action=action, entity_type=ENTITY,
                   entity_id=report.id, before=before, after=_audit_state(report))
         uow.commit()

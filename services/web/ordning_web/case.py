@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from . import client
+from . import classification, client
 from .client import ApiProblem
 from .signin import current_person, signin_required
 
@@ -40,6 +40,7 @@ COMMAND_SHORT = {
     "close": "Avsluta", "reopen": "Öppna igen", "reopen_investigation": "Öppna utredningen igen", "reject": "Avvisa",
     "flag_possible_elsewhere": "Markera att det kan inträffa på andra enheter",
     "clear_possible_elsewhere": "Ta bort markeringen att det kan inträffa på andra enheter",
+    "decide_seriousness": "Besluta om allvarlighetsgraden",
 }
 ACTION_STATUS_LABELS = {"planned": "planerad", "in_progress": "påbörjad", "done": "klar", "cancelled": "avbruten"}
 OVERDUE_LABELS = {"receipt": "Ärendet skulle ha tagits emot", "investigation": "Utredningen skulle ha varit klar",
@@ -55,6 +56,16 @@ AUDIT_ACTIONS = {
     "reassign_unit": "flyttade ärendet till en annan enhet", "pseudonymise": "gallrade ärendet",
     "flag_possible_elsewhere": "markerade att det kan inträffa på andra enheter",
     "clear_possible_elsewhere": "tog bort markeringen att det kan inträffa på andra enheter",
+    "classify": "ändrade klassificeringen",
+    "request_ivo_supplement": "registrerade en komplettering som IVO begär",
+    "answer_ivo_supplement": "registrerade svaret på en komplettering",
+    "record_ivo_decision": "registrerade IVO:s beslut", "record_event_analysis": "skrev i händelseanalysen",
+    "record_provider_report": "registrerade utförarens anmälan till IVO",
+    "follow_up_provider_report": "följde upp utförarens anmälan",
+    "assign_investigator": "utsåg utredare", "close_as_duplicate": "avslutade ärendet som dubblett",
+    "change": "ändrade ärendet",
+    "reclassify": "klassade om ärendet", "record_informing": "antecknade informationen till den enskilde",
+    "name_involved_staff": "namngav inblandad personal",
 }
 AUDIT_ACTION_ACTIONS = {
     "create": "lade till en åtgärd", "update": "ändrade en åtgärd", "start": "påbörjade en åtgärd",
@@ -142,6 +153,7 @@ def _view_model(case: dict, actions: list[dict], audit: list[dict] | None) -> di
     handler = bool(case["allowed_commands"] or case["blocked_commands"])  # the API answers none to others
     is_open = case["status"] not in ("closed", "rejected") and not case.get("pseudonymised_at")
     is_lex = case["kind"] in SERIOUSNESS_DECIDERS
+    lex = lex_model(case, roles, handler, is_open)  # issue 14 (case_lex)
     blocked = [{"command": b["command"], "label": COMMAND_SHORT.get(b["command"], b["command"]),
                 "reason": blocked_reason(b)} for b in case["blocked_commands"]]
     overdue = [{"key": key, "label": OVERDUE_LABELS.get(key, key), "due": case.get(DUE_OF.get(key, ""))}
@@ -149,13 +161,15 @@ def _view_model(case: dict, actions: list[dict], audit: list[dict] | None) -> di
     return {
         "case": case, "actions": actions, "audit": audit, "handler": handler, "is_open": is_open,
         "can_edit_investigation": handler and case["status"] == "investigating",
-        "can_manage_actions": handler and is_open,
+        "can_manage_actions": handler and is_open and not investigator_only(case, user),
         "show_seriousness": is_lex,
         "can_decide": is_lex and is_open and case["status"] in ("investigating", "investigated")
-        and bool(roles & SERIOUSNESS_DECIDERS[case["kind"]]),
+        and bool(roles & _deciders(case)) and not lex["disqualified_reason"],
         "can_record_ivo": is_lex and is_open and bool((case.get("seriousness") or {}).get("serious"))
         and bool(roles & SERIOUSNESS_DECIDERS.get(case["kind"], set())),
-        **_lex_blocks(case, is_lex and is_open and bool(roles & SERIOUSNESS_DECIDERS.get(case["kind"], set()))),
+        **_lex_blocks(case, is_lex and is_open and bool(roles & _deciders(case)),
+                      is_lex and is_open and bool(roles & SERIOUSNESS_DECIDERS.get(case["kind"], set()))),
+        **lex,
         "allowed": [{"command": c, "label": COMMAND_LABELS.get(c, c)} for c in case["allowed_commands"]],
         "blocked": blocked, "overdue": overdue, "overdue_keys": set(case["overdue"]),
         "action_labels": ACTION_STATUS_LABELS, "rejection_reasons": REJECTION_REASONS,
@@ -164,17 +178,22 @@ def _view_model(case: dict, actions: list[dict], audit: list[dict] | None) -> di
     }
 
 
-def _lex_blocks(case: dict, decider: bool) -> dict:
-    """Why the person who decides on a lex case cannot yet decide its seriousness or record the IVO report: said
-    where the form will be, as a blocked command's reason is (the API's rules, in its words)."""
-    if not decider:
-        return {"seriousness_blocked": None, "ivo_blocked": None}
+def _deciders(case: dict) -> set[str]:
+    """Who decides a lex case: the roles of the tenant's delegation as the API answers it (issue 14)."""
+    return set((case.get("delegation") or {}).get("decider_roles") or SERIOUSNESS_DECIDERS.get(case["kind"], set()))
+
+
+def _lex_blocks(case: dict, decider: bool, recorder: bool | None = None) -> dict:
+    """Why the person who decides on a lex case cannot yet decide its seriousness, or who records the IVO report
+    (`recorder`, default: the decider) cannot yet record it: said where the form will be, as a blocked command's
+    reason is (the API's rules, in its words)."""
+    recorder = decider if recorder is None else recorder
     too_early = case["status"] not in ("investigating", "investigated")
     serious = bool((case.get("seriousness") or {}).get("serious"))
     return {"seriousness_blocked": "Allvarlighetsgraden kan beslutas först när utredningen har startat."
-            if too_early else None,
-            "ivo_blocked": None if serious else "Bara ett ärende som bedömts som allvarligt anmäls till IVO. "
-                                                "Besluta om allvarlighetsgraden först."}
+            if decider and too_early else None,
+            "ivo_blocked": None if serious or not recorder else "Bara ett ärende som bedömts som allvarligt anmäls "
+                                                                "till IVO. Besluta om allvarlighetsgraden först."}
 
 
 def render_case(case_id: str, *, status: int = 200, form: str | None = None, values: dict | None = None,
@@ -182,7 +201,10 @@ def render_case(case_id: str, *, status: int = 200, form: str | None = None, val
     """The case page; `form` names the form whose `values` and `errors` are shown (after a refused post)."""
     case = _load_case(case_id)
     model = _view_model(case, _load_actions(case_id), _load_audit(case_id))
+    from .complaint import complaint_model  # issue 14's parts of the page (that module imports this one)
+    model.update(complaint_model(case, model["handler"]))
     model.update(form=form, values=values or {}, errors=errors or {}, message=message, form_action_id=action_id)
+    model.update(classification.case_model(case, model["handler"], model["is_open"]))
     return render_template("case/case.html", **model), status
 
 
@@ -238,7 +260,8 @@ def _post(case_id: str, form: str, send, values: dict, fields: dict[str, str], s
         raise
     flash(success, "success")
     anchor = {"investigation": "utredning", "transition": "hantera", "seriousness": "allvarlighet", "ivo": "ivo",
-              "add_action": "atgarder", "assign": "atgarder", "complete": "atgarder"}.get(form, "")
+              "add_action": "atgarder", "assign": "atgarder", "complete": "atgarder",
+              "classification": "klassificering"}.get(form, "")
     return redirect(url_for("case.show", deviation_id=case_id, _anchor=anchor or None))
 
 
@@ -298,14 +321,21 @@ def transition(deviation_id):
 @signin_required
 def seriousness(deviation_id):
     _require_uuid(deviation_id)
-    values = {"serious": request.form.get("serious", "")}
-    if values["serious"] not in ("ja", "nej"):
-        return render_case(deviation_id, status=422, form="seriousness", values=values,
-                           errors={"serious": "Välj om händelsen är allvarlig eller inte."})
+    # Issue 14: the outcome from the kind's list and a motivering (the API checks the list and the delegation).
+    values = {"outcome": request.form.get("outcome", ""), "motivering": request.form.get("motivering", "")}
+    errors = {}
+    if not values["outcome"]:
+        errors["outcome"] = "Välj beslutet."
+    if not values["motivering"].strip():
+        errors["motivering"] = "Skriv en motivering till beslutet."
+    if errors:
+        return render_case(deviation_id, status=422, form="seriousness", values=values, errors=errors)
     return _post(deviation_id, "seriousness",
                  lambda: client.deviations().request("PUT", f"/api/v1/deviations/{deviation_id}/seriousness",
-                                    json={"serious": values["serious"] == "ja"}, headers=_if_match()),
-                 values, {"serious": "serious"}, "Beslutet om allvarlighetsgraden är sparat.")
+                                    json={"outcome": values["outcome"], "motivering": values["motivering"].strip()},
+                                    headers=_if_match()),
+                 values, {"outcome": "outcome", "motivering": "motivering"},
+                 "Beslutet om allvarlighetsgraden är sparat.")
 
 
 @blueprint.post("/arenden/<deviation_id>/ivo")
@@ -417,6 +447,20 @@ def first_upper(text: str | None) -> str:
     return (text[:1].upper() + text[1:]) if text else ""
 
 
+# The commands a case's assigned investigator runs without a handler's role (domain.INVESTIGATOR_COMMANDS).
+INVESTIGATOR_COMMANDS = frozenset({"start_investigation", "complete_investigation"})
+
+
+def investigator_only(case: dict, user) -> bool:
+    """Does `user` meet the case as its assigned investigator only (no handler's command besides investigating)?"""
+    commands = {c for c in case.get("allowed_commands") or ()} | {
+        b.get("command") for b in case.get("blocked_commands") or ()}
+    return bool(user and case.get("investigator_id") == user.subject and not commands - INVESTIGATOR_COMMANDS)
+
+
 @blueprint.app_context_processor
 def _form_helpers():
     return {"new_key": client.new_idempotency_key}
+
+
+from .case_lex import lex_model  # noqa: E402  (issue 14: its routes join this blueprint)

@@ -32,6 +32,10 @@ GROUPS = (
     Group("nya", "Nya", "Inga nya ärenden.", (("status", "reported"), ("sort", "receipt_due"))),
     Group("oppna", "Öppna", "Inga öppna ärenden.",
           tuple(("status", status) for status in OPEN_STATUSES) + (("sort", "investigation_due"),)),
+    # The open cases the chef is the assigned investigator (utredare) of; /mina-utredningar shows them to anyone.
+    Group("utredningar", "Mina utredningar", "Du är inte utredare för något öppet ärende.",
+          (("investigator", "me"),) + tuple(("status", status) for status in ("reported",) + OPEN_STATUSES)
+          + (("sort", "investigation_due"),)),
 )
 GROUPS_BY_KEY = {group.key: group for group in GROUPS}
 

@@ -116,7 +116,8 @@ def _overview(form: UnitForm | None = None, status: int = 200, message: str | No
                            kinds=KIND_LABELS, notices=[message] if message else []), status
 
 
-def _unit_page(unit_id: str, rename: UnitForm | None = None, move: UnitForm | None = None, status: int = 200):
+def _unit_page(unit_id: str, rename: UnitForm | None = None, move: UnitForm | None = None, status: int = 200,
+               provider=None):
     units = _units()
     unit = _find(units, unit_id)
     rename = rename or UnitForm(name=unit["name"])
@@ -124,8 +125,9 @@ def _unit_page(unit_id: str, rename: UnitForm | None = None, move: UnitForm | No
     rename.etag = move.etag = etag(unit)  # the fresh one: what the person now sees is what is sent next
     below = _below(units, unit_id)
     parents = sorted((u for u in units if u["id"] not in below), key=lambda u: u["name"].casefold())
+    provider = provider or ProviderForm(chosen=bool(unit.get("external_provider")))
     return render_template("organisation/unit.html", unit=unit, tree=_tree(units), rename=rename, move=move,
-                           parents=parents, kinds=KIND_LABELS), status
+                           parents=parents, kinds=KIND_LABELS, provider=provider, unit_etag=etag(unit)), status
 
 
 @blueprint.get("/organisation")
@@ -227,3 +229,27 @@ def close(unit_id):
                                error=error), problem.status
     flash(f"{answer['name']} är stängd.")
     return redirect(url_for("organisation.overview"), 303)
+
+
+@blueprint.post("/organisation/<uuid:unit_id>/utforare")
+@admin_required
+def external_provider(unit_id):
+    """Mark the unit as an external provider (utförare i privat regi), which reports to IVO itself, or not."""
+    unit_id = str(unit_id)
+    chosen = request.form.get("external_provider") == "ja"
+    try:
+        answer = client.processes().request("PUT", f"{UNITS}/{unit_id}/external-provider",
+                                            json={"external_provider": chosen},
+                                            headers={"If-Match": request.form.get("etag", "")})
+    except ApiProblem as problem:
+        provider = ProviderForm(chosen=chosen, error=STALE if problem.status == 412 else problem.message)
+        return _unit_page(unit_id, status=problem.status, provider=provider)
+    flash(f"{answer['name']} är {'markerad' if chosen else 'inte längre markerad'} som utförare i privat regi.")
+    return redirect(url_for("organisation.unit", unit_id=unit_id), 303)
+
+
+@dataclass
+class ProviderForm:
+    """The external-provider checkbox as the person sent it, and the refusal, if any (kept on a 412)."""
+    chosen: bool = False
+    error: str | None = None

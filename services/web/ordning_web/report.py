@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from flask import abort, redirect, render_template, request, url_for
 
-from . import client
+from . import classification, client
 from .client import ApiError, ApiProblem, ServiceUnavailable
 from .labels import KINDS
 from .pages import blueprint
@@ -30,8 +30,14 @@ KIND_CHOICES = [
 assert {kind for kind, _, _ in KIND_CHOICES} == set(KINDS)
 
 # Where the API's field errors without a field belong on this form.
-CODE_FIELDS = {"unknown_unit": "unit_id", "unknown_category": "category_id"}
-FIELD_ORDER = ("description", "unit_id", "occurred_at", "kind", "category_id", "immediate_action")
+CODE_FIELDS = {"unknown_unit": "unit_id", "unknown_category": "category_id", "unknown_event_type": "event_type",
+               "unknown_place": "place_id"}
+FIELD_ORDER = ("description", "unit_id", "occurred_at", "kind", "category_id", "immediate_action", "event_type",
+               "place_id")
+# The unit the event involved besides the one reported to (issue 14, item 8): after the others on the form.
+FIELD_ORDER += ("involved_unit_id",)
+CODE_FIELDS["invalid_involved_unit"] = "involved_unit_id"
+EARLIEST_YEAR = 1900  # the API's earliest year (ordning_shared.fields.MIN_YEAR)
 
 
 @dataclass
@@ -43,7 +49,10 @@ class ReportForm:
     category_id: str = ""
     immediate_action: str = ""
     idempotency_key: str = ""
+    event_type: str = ""  # a code of the tenant's händelsetyper (classification.py)
+    place_id: str = ""  # a place of the chosen unit
     errors: dict = field(default_factory=dict)
+    involved_unit_id: str = ""
 
     @classmethod
     def blank(cls, now: datetime | None = None) -> "ReportForm":
@@ -77,6 +86,10 @@ class ReportForm:
             else:
                 if moment > (now or datetime.now(STOCKHOLM)) + timedelta(minutes=5):
                     self.errors["occurred_at"] = "Tiden kan inte vara senare än nu."
+                elif moment.year < EARLIEST_YEAR:
+                    self.errors["occurred_at"] = f"Årtalet kan inte vara före {EARLIEST_YEAR}."
+        if self.involved_unit_id and self.involved_unit_id == self.unit_id:
+            self.errors["involved_unit_id"] = "Välj en annan enhet än den där det hände, eller ingen."
         if len(self.immediate_action) > DESCRIPTION_MAX:
             self.errors["immediate_action"] = f"Texten får vara högst {DESCRIPTION_MAX} tecken."
 
@@ -88,6 +101,9 @@ class ReportForm:
             body["category_id"] = self.category_id
         if self.immediate_action:
             body["immediate_action"] = self.immediate_action
+        body.update(classification.report_body(self.event_type, self.place_id))
+        if self.involved_unit_id:
+            body["involved_unit_id"] = self.involved_unit_id
         return body
 
     def ordered_errors(self) -> list[tuple[str, str]]:
@@ -135,13 +151,18 @@ def _short(error: ApiError) -> str:
 
 def _render(form: ReportForm, status: int = 200, message: str | None = None):
     units, categories, trouble = _choices()
+    classified = classification.report_choices(form.unit_id)
+    said = classified.pop("classification_trouble")
+    if said and not any(text.split(".")[0] == said.split(".")[0] for text in trouble):  # one notice a service
+        trouble.append(said)
     person = current_person()
     groups = unit_groups(units, person.org_units) if units is not None else []
     # One notice a service: the form's message names the one that did not answer already.
     notices = ([message] if message else []) + [text for text in trouble if not message
                                                  or not message.startswith(text.split(".")[0])]
     return render_template("report.html", form=form, unit_groups=groups, units_known=units is not None,
-                           categories=categories, kinds=KIND_CHOICES, notices=notices), status
+                           categories=categories, kinds=KIND_CHOICES, notices=notices,
+                           **classified), status
 
 
 @blueprint.get("/rapportera")
@@ -178,5 +199,15 @@ def report_send():
 def receipt(case_id: str):
     if len(case_id) > 100:
         abort(404)
-    case = client.deviations().get(f"/api/v1/deviations/{case_id}")
-    return render_template("receipt.html", case=case)
+    # The feedback view (issue 14): a reporter who does not handle the case may no longer read it whole.
+    case = client.deviations().get(f"/api/v1/deviations/{case_id}/feedback")
+    # A handler who took a complaint on the phone goes on to the case to record the complainant and the answer.
+    handler = current_person().has_any("enhetschef", "verksamhetschef", "forvaltningschef", "kvalitetsutvecklare")
+    return render_template("receipt.html", case=case, complaint_handler=handler and case["kind"] == "klagomal")
+
+
+@blueprint.post("/rapportera/platser")
+@signin_required
+def report_places():
+    """Without JavaScript: the form again, as the person filled it, with the places of the unit they chose."""
+    return _render(ReportForm.from_request())

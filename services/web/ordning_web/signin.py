@@ -144,9 +144,7 @@ def _demo_token(person: dict):
     user = (person.get("sub") or "").removeprefix("demo-")
     if user not in demo.USERS or session.get("signed_in_at", 0) + DEMO_RENEWAL_SECONDS <= time.time():
         return None
-    claims = demo.claims_for(user)
-    token = LocalIssuer(settings().data_dir, settings().auth_issuer, settings().auth_audience).issue(
-        claims["subject"], claims["tenant"], claims["roles"], claims["org_units"], claims["name"])
+    token = demo.demo_token(LocalIssuer(settings().data_dir, settings().auth_issuer, settings().auth_audience), user)
     return token, unverified_claims(token), None
 
 
@@ -229,9 +227,7 @@ def login_demo():
     user = request.form.get("user", "")
     if user not in demo.USERS:
         abort(400)
-    claims = demo.claims_for(user)
-    token = LocalIssuer(settings().data_dir, settings().auth_issuer, settings().auth_audience).issue(
-        claims["subject"], claims["tenant"], claims["roles"], claims["org_units"], claims["name"])
+    token = demo.demo_token(LocalIssuer(settings().data_dir, settings().auth_issuer, settings().auth_audience), user)
     sign_in(token, unverified_claims(token))
     return redirect(safe_next(request.form.get("next")))
 

@@ -1,6 +1,6 @@
 """Webhooks: the municipality's webhook subscriptions in the notify service (/api/v1/webhook-subscriptions), for
 administrators and kvalitetsutvecklare. The list, a new subscription (an https URL and event types), the signing
-secret shown once after creation or rotation, resuming a paused one, deleting one, and one subscription's delivery
+secret shown once after creation or rotation, pausing one by hand and resuming it, deleting one, and one subscription's delivery
 log.
 
 The secret is never kept by the web: it is in the answer to the POST that made it and nowhere else, so a reload
@@ -28,6 +28,8 @@ URL_CODES = ("invalid_webhook_url", "webhook_url_not_https", "webhook_address_re
 # Said from here, not the template: the templates name no outside address (test_layout).
 URL_HINT = "Måste börja med https:// och vara en adress på internet, till exempel https://system.kommun.se/ordning."
 GONE = "Webhooken finns inte längre. Någon annan kan ha tagit bort den."
+STALE_DELETE = ("Någon annan har ändrat webhooken under tiden. Sidan visar den som den är nu; vill du fortfarande "
+                "ta bort den?")
 STALE = "Någon annan har ändrat webhooken under tiden. Sidan visar den som den är nu; försök igen."
 
 admin_required = roles_required(*RULE_ADMIN_ROLES)
@@ -145,7 +147,9 @@ def from_notice(subscription_id):
     return redirect(url_for("webhooks.subscription", subscription_id=subscription_id), 303)
 
 
-def _act(subscription_id: str, call, then):
+def _act(subscription_id: str, call, then, stale=None):
+    """`call` the notify service and answer with `then`; a changed subscription (412) shows it as it is now (the
+    subscription's page, or `stale()`)."""
     try:
         answer = call(client.notify())
     except ServiceUnavailable as error:
@@ -154,7 +158,7 @@ def _act(subscription_id: str, call, then):
         if problem.status == 404:
             return _to_list(GONE)
         if problem.status in (412, 428):
-            return _detail(subscription_id, 412, notice=STALE)
+            return stale() if stale else _detail(subscription_id, 412, notice=STALE)
         raise
     return then(answer)
 
@@ -179,13 +183,27 @@ def resume(subscription_id):
     return _act(subscription_id, lambda api: api.post(f"{SUBSCRIPTIONS}/{subscription_id}/resume"), resumed)
 
 
+@blueprint.post("/notiser/webhooks/<uuid:subscription_id>/pausa")
+@admin_required
+def pause(subscription_id):
+    subscription_id = str(subscription_id)
+
+    def paused(_answer):
+        flash("Webhooken är pausad. Inga händelser skickas till den förrän den startas igen.")
+        return redirect(url_for("webhooks.subscription", subscription_id=subscription_id), 303)
+    return _act(subscription_id, lambda api: api.post(f"{SUBSCRIPTIONS}/{subscription_id}/pause"), paused)
+
+
+def _confirm_delete(subscription_id: str, status: int = 200, notice: str | None = None):
+    return _act(subscription_id, lambda api: api.response("GET", f"{SUBSCRIPTIONS}/{subscription_id}"),
+                lambda answer: (render_template("notices/webhook_delete.html", subscription=shown(answer.json()),
+                                                etag=answer.headers.get("ETag", ""), notice=notice), status))
+
+
 @blueprint.get("/notiser/webhooks/<uuid:subscription_id>/ta-bort")
 @admin_required
 def delete_confirm(subscription_id):
-    subscription_id = str(subscription_id)
-    return _act(subscription_id, lambda api: api.response("GET", f"{SUBSCRIPTIONS}/{subscription_id}"),
-                lambda answer: render_template("notices/webhook_delete.html", subscription=shown(answer.json()),
-                                               etag=answer.headers.get("ETag", "")))
+    return _confirm_delete(str(subscription_id))
 
 
 @blueprint.post("/notiser/webhooks/<uuid:subscription_id>/ta-bort")
@@ -194,4 +212,5 @@ def delete(subscription_id):
     subscription_id = str(subscription_id)
     return _act(subscription_id, lambda api: api.request("DELETE", f"{SUBSCRIPTIONS}/{subscription_id}",
                                                          headers={"If-Match": request.form.get("etag", "")}),
-                lambda _answer: _to_list("Webhooken är borttagen."))
+                lambda _answer: _to_list("Webhooken är borttagen."),
+                stale=lambda: _confirm_delete(subscription_id, 412, STALE_DELETE))

@@ -105,3 +105,14 @@ def test_with_notify_down_the_page_says_so_and_keeps_the_form(services):
     sent = web.post("/notiser/installningar", data=form_of(page, digest_hour="18"))
     assert sent.status_code == 503
     assert "Det du har valt finns kvar" in sent.text and '<option value="18" selected>' in sent.text
+
+
+def test_a_demo_users_sign_in_gives_an_address_and_mail_works_with_it(services, web):
+    """`make run`'s demo users carry an e-mail claim (ordning_shared.demo): the address from the sign-in is offered
+    and, chosen, is where notify mails."""
+    sign_in(web, "maria")
+    page = web.get("/notiser/installningar")
+    assert "Adressen från min inloggning: maria@demo.ordning.example" in page.text
+    assert web.post("/notiser/installningar", data=form_of(page, address_choice="sign_in")).status_code == 303
+    stored = saved(services, "maria")
+    assert (stored["address"], stored["address_source"]) == ("maria@demo.ordning.example", "token")

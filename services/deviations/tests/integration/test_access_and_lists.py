@@ -32,9 +32,10 @@ def test_scope_follows_the_org_tree(env):
     assert case not in ids(c.get("/api/v1/deviations", headers=env.auth(*CHEF_E2)))
     r = c.get(f"/api/v1/deviations/{case}", headers=env.auth(*CHEF_E2))
     assert r.status_code == 404 and r.headers["Content-Type"] == PROBLEM
-    # a medarbetare sees only what they reported
+    # a medarbetare lists no whole cases, not even what they reported (issue 14): that is in "my reports"
     mine = env.report(unit="e1", who=("bo", ["medarbetare"], ["e1"]))["id"]
-    assert ids(c.get("/api/v1/deviations", headers=env.auth("bo", ["medarbetare"], ["e1"]))) == {mine}
+    assert ids(c.get("/api/v1/deviations", headers=env.auth("bo", ["medarbetare"], ["e1"]))) == set()
+    assert ids(c.get("/api/v1/deviations/reported-by-me", headers=env.auth("bo", ["medarbetare"], ["e1"]))) == {mine}
     assert c.get(f"/api/v1/deviations/{case}", headers=env.auth("bo", ["medarbetare"], ["e1"])).status_code == 404
     # mine=true for a handler who reported one
     chef_case = env.report(who=CHEF_E1)["id"]
@@ -112,7 +113,10 @@ def test_public_feedback(env):
                json={"kind": "klagomal", "unit_id": U["e1"], "description": "Maten var kall", "anonymous": True})
     assert r.status_code == 201, r.get_json()
     receipt = r.get_json()
-    assert receipt["reference"] and receipt["receipt_due"] and receipt["answer_due"] and "anonymt" in receipt["message_sv"]
+    assert receipt["reference"] and receipt["receipt_due"] and "anonymt" in receipt["message_sv"]
+    # the default case settings promise no answer date (issue 14): the receipt says none
+    assert receipt["answer_due"] is None and receipt["answer_promised"] is False
+    assert "besvarar" not in receipt["message_sv"]
     again = c.post("/api/v1/public/0138/feedback", headers={"Idempotency-Key": "k1"},
                    json={"kind": "klagomal", "unit_id": U["e1"], "description": "Maten var kall", "anonymous": True})
     assert again.status_code == 201 and again.get_json()["reference"] == receipt["reference"]

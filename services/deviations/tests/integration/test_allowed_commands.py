@@ -46,8 +46,8 @@ SETUPS = [
     Setup("lex Sarah investigated, no seriousness decision", "lex_sarah", TO_INVESTIGATED),
     Setup("lex Sarah investigated, serious, not reported to IVO", "lex_sarah", TO_INVESTIGATED + ("serious",)),
     Setup("lex Sarah investigated, serious, reported to IVO", "lex_sarah", TO_INVESTIGATED + ("serious", "ivo")),
-    Setup("lex Maria investigated, not serious", "lex_maria", TO_INVESTIGATED + ("not_serious",)),
-    Setup("lex Maria closed", "lex_maria", TO_INVESTIGATED + ("not_serious", "close")),
+    Setup("lex Maria investigated, not serious", "lex_maria", TO_INVESTIGATED + ("not_serious", "inform")),
+    Setup("lex Maria closed", "lex_maria", TO_INVESTIGATED + ("not_serious", "inform", "close")),
 ]
 
 
@@ -67,6 +67,8 @@ class Cases:
                                                       "what_must_change": "Halkskydd"}, driver)
             elif step in ("serious", "not_serious"):
                 r = env.put(f"{path}/seriousness", {"serious": step == "serious"}, driver)
+            elif step == "inform":  # issue 14: the person concerned informed, which closing a lex case needs
+                r = env.put(f"{path}/informing", {"not_informed_reason": "declined"}, driver)
             elif step == "ivo":
                 r = env.put(f"{path}/ivo-report", {"reported_on": date.today().isoformat(),
                                                    "reference": "IVO 3.1.1-1"}, driver)
@@ -141,7 +143,7 @@ def test_the_list_says_the_same_per_caller(env):
     """The list of cases answers each case's commands for the caller, as reading the case does."""
     cases = Cases(env)
     case_id = cases.build(SETUPS[6])  # avvikelse investigated, an action open
-    for caller in (KVAL_N, CHEF_E1, MAS_F, REPORTER):
+    for caller in (KVAL_N, CHEF_E1, MAS_F):  # the reporter reads the feedback view only (issue 14)
         headers = env.auth(*caller)
         one = env.client.get(f"/api/v1/deviations/{case_id}", headers=headers).get_json()
         listed = next(item for item in env.client.get("/api/v1/deviations", headers=headers).get_json()["items"]
@@ -161,9 +163,10 @@ def test_what_a_caller_is_offered_depends_on_who_they_are(env):
     # a handler of the unit: may reopen the investigation; closing waits for the open action, and says so
     assert offered(KVAL_N) == (["reopen_investigation", "flag_possible_elsewhere"], [("close", "open_actions_remain")])
     assert offered(CHEF_E1) == offered(KVAL_N)
-    # MAS reads avvikelser but does not handle them; the reporter reads their own case only
+    # MAS reads avvikelser but does not handle them; the reporter reads only the case's feedback view (issue 14)
     assert offered(MAS_F) == ([], [])
-    assert offered(REPORTER) == ([], [])
+    assert env.client.get(f"/api/v1/deviations/{case_id}", headers=env.auth(*REPORTER)).status_code == 404
+    assert env.client.get(f"/api/v1/deviations/{case_id}/feedback", headers=env.auth(*REPORTER)).status_code == 200
     case = env.client.get(f"/api/v1/deviations/{case_id}", headers=env.auth(*KVAL_N)).get_json()
     assert "improvement action" in case["blocked_commands"][0]["reason"]
     # a lex Maria case: MAS handles it

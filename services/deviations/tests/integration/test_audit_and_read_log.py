@@ -7,6 +7,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import sqlalchemy as sa
 
+from ordning_deviations import domain as d
+
 from .conftest import ADMIN, B, CHEF_E1, FCHEF_F, KVAL_N, MAS_F, STAFF_E1, U
 
 pytestmark = pytest.mark.integration
@@ -39,7 +41,7 @@ def test_no_text_of_a_case_reaches_the_audit_trail(env):
     assert env.put(f"/api/v1/deviations/{did}/investigation",
                    {"what_happened": MARKER, "why": MARKER, "what_must_change": MARKER}, chef).status_code == 200
     assert env.put(f"/api/v1/deviations/{did}/seriousness", {"serious": True}, mas).status_code == 200
-    assert env.put(f"/api/v1/deviations/{did}/ivo-report", {"reported_on": "2026-01-15", "reference": MARKER[:100]},
+    assert env.put(f"/api/v1/deviations/{did}/ivo-report", {"reported_on": d.local_date(datetime.now(timezone.utc)).isoformat(), "reference": MARKER[:100]},
                    mas).status_code == 200
     r = c.post(f"/api/v1/deviations/{did}/actions", headers=chef,
                json={"title": MARKER, "description": MARKER, "owner": MARKER, "due_date": "2030-01-31"})
@@ -96,8 +98,9 @@ def test_the_audit_trail_needs_the_right_to_read_the_case(env):
     chef = env.auth(*CHEF_E1)
     assert c.get(f"/api/v1/deviations/{sarah}", headers=chef).status_code == 200
     assert c.get(f"/api/v1/deviations/{sarah}/audit", headers=chef).status_code == 403
-    # the reporter, a medarbetare, reads what they reported but not its trail
-    assert c.get(f"/api/v1/deviations/{sarah}/audit", headers=env.auth(*STAFF_E1)).status_code == 403
+    # the reporter, a medarbetare, reads only the feedback view of what they reported (issue 14): the case and its
+    # trail are 404, as for anyone who may not read the case
+    assert c.get(f"/api/v1/deviations/{sarah}/audit", headers=env.auth(*STAFF_E1)).status_code == 404
 
 
 def test_reads_of_lex_cases_go_to_a_read_log_the_dpo_asks(env):

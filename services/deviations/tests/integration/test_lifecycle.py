@@ -1,12 +1,14 @@
 """The life of a case through the API, on PostgreSQL: lifecycle, lex Maria, illegal transitions, preconditions."""
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 import pytest
 import sqlalchemy as sa
 
 from ordning_deviations import db
 from ordning_deviations.domain import (POSSIBLE_ELSEWHERE_COMMANDS, POSSIBLE_ELSEWHERE_STATUSES, TRANSITIONS,
-                                       TRANSITION_KINDS, Command, Status)
+                                       TRANSITION_KINDS, Command, Status, local_date)
 
 from ordning_shared.testing import process_event_body
 
@@ -63,9 +65,12 @@ def test_avvikelse_lifecycle_with_action(env):
     did = case["id"]
     assert c.get(f"/api/v1/deviations/{did}", headers=chef).get_json()["allowed_commands"] == ["receive", "reject"]
 
-    # the reporter may read what they reported, but not handle it
-    assert c.get(f"/api/v1/deviations/{did}", headers=reporter).status_code == 200
-    assert env.act(did, "receive", reporter).status_code == 403
+    # the reporter follows what they reported in its feedback view only (issue 14): the case is 404 to them, so is
+    # handling it
+    assert c.get(f"/api/v1/deviations/{did}", headers=reporter).status_code == 404
+    assert c.get(f"/api/v1/deviations/{did}/feedback", headers=reporter).get_json()["status"] == "reported"
+    chef_etag = c.get(f"/api/v1/deviations/{did}", headers=chef).headers["ETag"]
+    assert env.act(did, "receive", reporter, etag=chef_etag).status_code == 404
 
     for command, status in (("receive", "received"), ("start_investigation", "investigating")):
         r = env.act(did, command, chef)
@@ -140,13 +145,18 @@ def test_lex_maria_seriousness_and_ivo(env):
     r = env.act(did, "close", chef)
     assert r.status_code == 409 and r.get_json()["code"] == "ivo_report_required"
 
-    r = env.put(f"/api/v1/deviations/{did}/ivo-report", {"reported_on": "2026-01-15", "reference": "IVO 3.5.1-1234/2026"},
+    r = env.put(f"/api/v1/deviations/{did}/ivo-report", {"reported_on": local_date(datetime.now(timezone.utc)).isoformat(),
+                                                            "reference": "IVO 3.5.1-1234/2026"},
                 chef)
     assert r.status_code == 403
-    r = env.put(f"/api/v1/deviations/{did}/ivo-report", {"reported_on": "2026-01-15", "reference": "IVO 3.5.1-1234/2026"},
+    r = env.put(f"/api/v1/deviations/{did}/ivo-report", {"reported_on": local_date(datetime.now(timezone.utc)).isoformat(),
+                                                            "reference": "IVO 3.5.1-1234/2026"},
                 mas)
     assert r.status_code == 200, r.get_json()
     assert r.get_json()["ivo_report"]["reference"] == "IVO 3.5.1-1234/2026"
+    r = env.act(did, "close", chef)  # issue 14: the person concerned must be informed (the tenant's default)
+    assert r.status_code == 409 and r.get_json()["code"] == "informing_required"
+    assert env.put(f"/api/v1/deviations/{did}/informing", {"not_informed_reason": "declined"}, chef).status_code == 200
     r = env.act(did, "close", chef)
     assert r.status_code == 200 and r.get_json()["status"] == "closed"
 
@@ -278,7 +288,7 @@ def test_reassign_and_category(env):
 def test_deadline_policies(env):
     c, admin = env.client, h(env, ("adam", ["administrator"], ["n"]))
     r = c.get("/api/v1/deadline-policies/lex_sarah", headers=admin)
-    assert r.status_code == 200 and r.get_json()["default"] is True and r.get_json()["ivo_report_days"] == 10
+    assert r.status_code == 200 and r.get_json()["default"] is True and r.get_json()["ivo_report_days"] == 14
     default_etag = c.get("/api/v1/deadline-policies/avvikelse", headers=admin).headers["ETag"]
     r = c.put("/api/v1/deadline-policies/avvikelse", headers={**admin, "If-Match": default_etag},
               json={"receipt_days": 1, "investigation_days": 5})
@@ -362,7 +372,7 @@ def test_a_handler_rejects_spam_and_duplicates_with_a_reason(env):
     assert reject(did, {"reason": "duplicate", "duplicate_of": citizen.get_json()["reference"]}
                   ).get_json()["code"] == "invalid_rejection"
     assert reject(did, {"reason": "other"}).get_json()["code"] == "invalid_rejection"
-    assert reject(spam["id"], {"reason": "spam"}, who=reporter).status_code == 403
+    assert reject(spam["id"], {"reason": "spam"}, who=reporter).status_code == 404  # not theirs to read (issue 14)
     r = c.post(f"/api/v1/deviations/{did}/transitions", headers={**chef, "If-Match": "*"},
                json={"command": "receive", "rejection": {"reason": "spam"}})
     assert r.status_code == 422  # a rejection belongs to reject only

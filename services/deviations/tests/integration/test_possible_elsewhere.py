@@ -91,9 +91,10 @@ def test_refusals_are_problems_and_change_nothing(env):
                  {"command": "flag_possible_elsewhere", "possible_elsewhere": True},
                  {"command": "Flag_Possible_Elsewhere"}, {"command": True}, {}):
         refused(env.client.post(path, json=body, headers={**chef, "If-Match": etag}), 422, None)
-    # MAS reads an avvikelse but does not handle it, nor does its reporter; another unit's chef does not see it
+    # MAS reads an avvikelse but does not handle it; its reporter reads only its feedback view (issue 14) and another
+    # unit's chef does not see it
     refused(env.act(did, "flag_possible_elsewhere", env.auth(*MAS_F)), 403, "forbidden")
-    refused(env.act(did, "flag_possible_elsewhere", env.auth(*STAFF_E1), etag=etag), 403, "forbidden")
+    refused(env.act(did, "flag_possible_elsewhere", env.auth(*STAFF_E1), etag=etag), 404, "not_found")
     refused(env.act(did, "flag_possible_elsewhere", env.auth(*CHEF_E2), etag=etag), 404, "not_found")
 
     # flagged: a second flag is refused; a reported case offers neither

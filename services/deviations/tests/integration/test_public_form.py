@@ -127,7 +127,8 @@ def test_a_filled_honeypot_is_thanked_and_kept_nowhere(env):
     caught = HONEYPOT_FILLED.labels("deviations")._value.get()
     r = send(env.client, "198.51.100.31", body={**FEEDBACK, "website": "https://spam.example"})
     assert r.status_code == 201
-    assert set(r.get_json()) == {"reference", "received_at", "receipt_due", "answer_due", "message_sv", "secret"}
+    assert set(r.get_json()) == {"reference", "received_at", "receipt_due", "answer_due", "answer_promised",
+                                  "message_sv", "secret"}
     assert r.get_json()["reference"][:4].isdigit() and "Tack!" in r.get_json()["message_sv"]
     assert rows(env.app, db.deviations) == [] and rows(env.app, env.platform.tables.outbox) == []
     assert HONEYPOT_FILLED.labels("deviations")._value.get() == caught + 1

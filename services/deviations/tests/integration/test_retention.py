@@ -29,8 +29,10 @@ SECRET = {"description": "Anna Andersson 19450101-1234 föll i badrummet", "imme
           "owner": "erik", "effect_followup": "Fråga Anna i maj", "contact_name": "Bo Bengtsson",
           "contact_email": "bo@example.se", "contact_phone": "070-1234567"}
 TEXT_COLUMNS = ("description", "immediate_action", "investigation_what_happened", "investigation_why",
-                "investigation_what_must_change")
-PERSON_COLUMNS = ("reported_by", "reporter_name", "seriousness_decided_by", "ivo_recorded_by")
+                "investigation_what_must_change",
+                "informing_view", "informing_note", "seriousness_motivering", "reclassified_note")  # issue 14
+PERSON_COLUMNS = ("reported_by", "reporter_name", "seriousness_decided_by", "ivo_recorded_by",
+                  "informing_recorded_by", "informing_informed_by", "reclassified_by")  # the last three: issue 14
 # What reporting needs: every column that is neither text nor a person nor bookkeeping of the change.
 STATISTICS = tuple(c.name for c in db.deviations.c if c.name not in (
     *TEXT_COLUMNS, *PERSON_COLUMNS, *db.CONTACT_COLUMNS, "ivo_reference", "pseudonymised_at", "version"))
@@ -44,7 +46,7 @@ def principal(subject, roles, units, tenant=A, name="") -> Principal:
 
 
 def handler(tenant=A):  # handles and decides every kind in its tree (enhetschef for lex Sarah, MAS for lex Maria)
-    return principal("erik", ["enhetschef", "mas"], ["n"] if tenant == A else ["fb"], tenant)
+    return principal("erik", ["enhetschef", "mas", "forvaltningschef"], ["n"] if tenant == A else ["fb"], tenant)
 
 
 def stockholm(day: date, hour: int = 12) -> datetime:
@@ -73,6 +75,7 @@ def closed_case(env, kind: Kind, closed_on: date, tenant=A, citizen=False, actio
     if kind in (Kind.lex_sarah, Kind.lex_maria):
         service.decide_seriousness(p, chef, did, True, now=at + timedelta(hours=3))
         service.record_ivo_report(p, chef, did, closed_on - timedelta(days=25), SECRET["ivo"])
+        service.record_informing(p, chef, did, {"not_informed_reason": "declined"}, now=at + timedelta(hours=3))
     if action:
         action_id = service.add_action(p, chef, did, {"title": SECRET["title"], "owner": SECRET["owner"],
                                                       "due_date": closed_on,

@@ -1,12 +1,16 @@
-"""The tenant's working calendar (non-working eves, extra days off): stored, guarded, and used by reporting."""
+"""The tenant's working calendar (non-working eves, extra days off): stored, guarded, used by reporting, and
+published (se.ordning.working_calendar.changed.v1, codes and dates) for the notify service's deadlines."""
 from __future__ import annotations
 
+import json
 from datetime import datetime, timezone
 
 import pytest
 import sqlalchemy as sa
 
 from ordning_deviations import db, service
+from ordning_deviations.domain import calendar_id
+from ordning_shared.testing import catalogue_errors, outbox_bodies
 
 from .conftest import ADMIN, A, B, CHEF_E1, STAFF_E1, U
 from .test_concurrent_first_writes import PARALLEL, _at_once
@@ -107,6 +111,25 @@ def test_the_calendar_is_read_by_staff_and_put_by_an_administrator_with_if_match
         records = conn.execute(sa.select(audit).where(audit.c.entity_type == "working_calendar")).all()
     assert [(r.tenant, r.actor, r.action, r.entity_id) for r in records] == [(A, "adam", "put", A)]
     assert records[0].changed_values["extra_days_off"] == [[], ["2027-01-05", KLAMDAG_2027]]
+
+
+def test_each_change_of_the_calendar_is_published_whole_and_a_refused_one_not(env):
+    assert put_calendar(env, {"non_working_eves": ["julafton", "klämdag"],
+                              "extra_days_off": [KLAMDAG_2027, "2027-01-05"]}).status_code == 200
+    assert put_calendar(env, {"non_working_eves": ["lillejulafton"], "extra_days_off": []}).status_code == 422
+    assert put_calendar(env, {"non_working_eves": [], "extra_days_off": []}).status_code == 200
+    assert put_calendar(env, {"non_working_eves": ["nyårsafton"], "extra_days_off": []}, tenant=B,
+                        who=("bert", ["administrator"], ["fb"])).status_code == 200
+    bodies = [json.loads(body) for body in outbox_bodies(env.platform, "se.ordning.working_calendar.")]
+    for body in bodies:
+        assert catalogue_errors(body) == []
+    assert [(b["tenant"], b["subject"], b["sequence"], b["data"]["non_working_eves"], b["data"]["extra_days_off"])
+            for b in bodies] == [
+        (A, calendar_id(A), "0000000001", ["julafton", "klämdag"], ["2027-01-05", KLAMDAG_2027]),
+        (A, calendar_id(A), "0000000002", [], []),
+        (B, calendar_id(B), "0000000001", ["nyårsafton"], [])]
+    assert calendar_id(A) != calendar_id(B)
+    assert all(b["source"].endswith("/deviations") and b["data"]["changed_at"] for b in bodies)
 
 
 def test_eight_first_puts_of_the_calendar_make_one_row_and_seven_412s(env):

@@ -30,7 +30,12 @@ def test_an_event_may_have_occurred_the_moment_it_is_reported():
 def test_zero_working_days_means_the_day_of_the_report(kind, days):
     dev = report(kind=kind, policy=DeadlinePolicy(kind, **days))
     assert dev.receipt_due == dev.investigation_due == date(2026, 3, 2)
-    assert dev.ivo_due == (date(2026, 3, 2) if kind is Kind.lex_sarah else None)
+    assert dev.ivo_due is None  # a lex case's IVO deadline runs from its seriousness decision
+    if kind is Kind.lex_sarah:
+        dev.receive("chef", T0)
+        dev.start_investigation("chef", T0)
+        dev.decide_seriousness(True, "chef", T0, policy=DeadlinePolicy(kind, **days))
+        assert dev.ivo_due == date(2026, 3, 2)  # 0 days: the day of the decision
 
 
 @pytest.mark.parametrize("days", [dict(receipt_days=-1, investigation_days=0, ivo_report_days=0),
@@ -48,8 +53,8 @@ def test_a_deadline_is_a_whole_non_negative_number_of_days(days):
 def test_the_default_deadlines():
     assert {kind: (p.kind, p.receipt_days, p.investigation_days, p.ivo_report_days)
             for kind, p in d.DEFAULT_DEADLINES.items()} == {
-        Kind.avvikelse: (Kind.avvikelse, 2, 20, None), Kind.lex_sarah: (Kind.lex_sarah, 1, 10, 10),
-        Kind.lex_maria: (Kind.lex_maria, 1, 10, 10), Kind.klagomal: (Kind.klagomal, 2, 10, None),
+        Kind.avvikelse: (Kind.avvikelse, 2, 20, None), Kind.lex_sarah: (Kind.lex_sarah, 1, 10, 14),
+        Kind.lex_maria: (Kind.lex_maria, 1, 10, 14), Kind.klagomal: (Kind.klagomal, 2, 10, None),
         Kind.synpunkt: (Kind.synpunkt, 2, 10, None)}
 
 

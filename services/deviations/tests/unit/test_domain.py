@@ -392,7 +392,7 @@ def test_report_sets_fields_and_version_and_one_event():
     assert [e.type for e in dev.events] == ["se.ordning.deviation.reported.v1"]
     event = dev.events[0]
     assert event.tenant == "0138" and event.subject == dev.id
-    assert event.data["ivo_due"] == dev.ivo_due.isoformat()
+    assert event.data["ivo_due"] is None and dev.ivo_due is None  # due from the seriousness decision
     assert event.data["anonymous"] is False
 
 
@@ -461,7 +461,7 @@ def test_due_dates_lex_reported_before_easter():
     dev = new(Kind.lex_sarah, reported_at=datetime(2026, 4, 2, 10, 0, tzinfo=UTC))  # Maundy Thursday
     assert dev.receipt_due == date(2026, 4, 7)
     assert dev.investigation_due == date(2026, 4, 20)
-    assert dev.ivo_due == date(2026, 4, 20)
+    assert dev.ivo_due is None  # set when the case is decided serious
 
 
 def test_due_dates_across_midsummer():
@@ -482,13 +482,17 @@ def test_tenant_policy_overrides_default():
     assert d.policy_for(Kind.avvikelse, {Kind.lex_maria: policy}) is DEFAULT_DEADLINES[Kind.avvikelse]
     dev = new(Kind.lex_maria, reported_at=datetime(2026, 3, 13, 8, tzinfo=UTC), policy=policy)
     assert (dev.receipt_due, dev.investigation_due, dev.ivo_due) == (
-        date(2026, 3, 13), date(2026, 3, 20), date(2026, 3, 18))
+        date(2026, 3, 13), date(2026, 3, 20), None)
+    dev.receive("mas", datetime(2026, 3, 13, 9, tzinfo=UTC))
+    dev.start_investigation("mas", datetime(2026, 3, 13, 9, tzinfo=UTC))
+    dev.decide_seriousness(True, "mas", datetime(2026, 3, 13, 10, tzinfo=UTC), policy=policy)
+    assert dev.ivo_due == date(2026, 3, 16)  # 3 calendar days from the decision, the weekend counted
 
 
 def test_default_deadlines():
     assert {k: (p.receipt_days, p.investigation_days, p.ivo_report_days) for k, p in DEFAULT_DEADLINES.items()} == {
         Kind.klagomal: (2, 10, None), Kind.synpunkt: (2, 10, None), Kind.avvikelse: (2, 20, None),
-        Kind.lex_sarah: (1, 10, 10), Kind.lex_maria: (1, 10, 10)}
+        Kind.lex_sarah: (1, 10, 14), Kind.lex_maria: (1, 10, 14)}
 
 
 @pytest.mark.parametrize("kwargs", [dict(kind=Kind.avvikelse, receipt_days=1, investigation_days=5, ivo_report_days=3),
@@ -504,10 +508,10 @@ def test_invalid_policies(kwargs):
 # ---------------------------------------------------------------------------
 
 def lex_case() -> Deviation:
-    # reported Monday 2 March 2026: receipt due 3 March, investigation and IVO due 16 March
+    # reported Monday 2 March 2026: receipt due 3 March, investigation due 16 March; IVO due once decided serious
     dev = new(Kind.lex_maria)
     assert (dev.receipt_due, dev.investigation_due, dev.ivo_due) == (
-        date(2026, 3, 3), date(2026, 3, 16), date(2026, 3, 16))
+        date(2026, 3, 3), date(2026, 3, 16), None)
     return dev
 
 
@@ -575,10 +579,21 @@ def full_lifecycle() -> Deviation:
     dev.reassign_unit("unit-2")
     dev.change_category("cat-2")
     dev.link_process_step("step-1")
+    from ordning_deviations import classification as cl  # the classification beside the category (issue 14)
+    cl.change_event_type(dev, "fall")
+    cl.score_consequence(dev, 3, cl.DEFAULT_SCALE)
+    cl.change_place(dev, "place-1")
     dev.receive("mas", at(1))
     dev.start_investigation("mas", at(2))
     fill(dev)
-    dev.decide_seriousness(True, "mas", at(3))
+    # issue 14: to lex Sarah and back (the law was wrong), the decision with its outcome, the person informed
+    dev.reclassify(Kind.lex_sarah, "other", by="mas", at=at(2), policy=d.DEFAULT_DEADLINES[Kind.lex_sarah],
+                   note="Fel lag angavs")
+    dev.reclassify(Kind.lex_maria, "wrong_kind_reported", by="mas", at=at(2),
+                   policy=d.DEFAULT_DEADLINES[Kind.lex_maria])
+    dev.record_informing("mas", at(3), informed_on=date(2026, 3, 2), method="phone", recipient="narstaende",
+                         view="Dottern vill att rutinen ses över")
+    dev.decide_seriousness(None, "mas", at(3), outcome="allvarlig_vardskada", motivering="Allvarlig skada")
     dev.flag_possible_elsewhere("mas", at(3))
     dev.record_ivo_report(date(2026, 3, 4), "IVO 3.5.1-99999/2026", by="mas")
     dev.complete_investigation("mas", at(4))
@@ -593,11 +608,22 @@ def full_lifecycle() -> Deviation:
     return dev
 
 
+ISSUE_14_EVENTS = {d.COMPLAINANT_RECORDED, d.COMPLAINT_ANSWERED, d.REPORTER_FEEDBACK_WRITTEN}
+
+
 def test_every_event_type_is_emitted_in_a_full_lifecycle():
     dev = full_lifecycle()
-    assert {e.type for e in dev.events} == set(EVENT_PAYLOAD_FIELDS) - {d.REJECTED}  # the other end state
+    # REJECTED: the other end state; the IVO steps after the report: test_ivo_steps_domain.py; issue 14's klagomål
+    # and feedback events: test_complaints_domain.py
+    # and test_casework.py has the investigator's and the involved unit's
+    assert {e.type for e in dev.events} == set(EVENT_PAYLOAD_FIELDS) - {d.REJECTED} - IVO_STEP_EVENTS - ISSUE_14_EVENTS - {
+        d.INVESTIGATOR_ASSIGNED, d.INVOLVED_UNIT_CHANGED}
     assert dev.version == 1 + len(dev.events) - 1 + 1  # one bump per event after reporting, plus the text edit
     assert all(e.type.startswith("se.ordning.deviation.") and e.type.endswith(".v1") for e in dev.events)
+
+
+IVO_STEP_EVENTS = {d.IVO_SUPPLEMENT_REQUESTED, d.IVO_SUPPLEMENT_ANSWERED, d.IVO_DECISION_RECORDED,
+                   d.EVENT_ANALYSIS_COMPLETED, d.PROVIDER_IVO_REPORTED, d.PROVIDER_FOLLOWED_UP}
 
 
 def test_event_payloads_stay_within_allow_list_and_carry_no_free_text_or_personal_data():
@@ -687,7 +713,8 @@ def test_read_permissions():
     assert may_read({"mar"}, Kind.avvikelse, is_reporter=False)
     assert not may_read({"mas"}, Kind.lex_sarah, is_reporter=False)
     assert not may_read({"medarbetare"}, Kind.avvikelse, is_reporter=False)
-    assert may_read({"medarbetare"}, Kind.avvikelse, is_reporter=True)
+    # issue 14: the reporter reads their case through its feedback view, not whole
+    assert not may_read({"medarbetare"}, Kind.avvikelse, is_reporter=True)
     for kind in Kind:
         for roles in ({"namnd"}, {"region_host"}, {"namnd", "region_host"}):
             assert not may_read(roles, kind, is_reporter=False)

@@ -27,8 +27,24 @@ MATRIX: dict[str, dict[str, set[str]]] = {
                  "klagomal": HANDLERS, "synpunkt": HANDLERS} for command in HANDLING_COMMANDS},
     "decide_seriousness": LEX_DECIDERS,
     "record_ivo_report": LEX_DECIDERS,
+    # the IVO steps after the report and an external provider's report and follow-up: the lex kind's handlers
+    "record_ivo_steps": {"avvikelse": set(), "lex_sarah": HANDLERS, "lex_maria": HANDLERS | MEDICAL,
+                         "klagomal": set(), "synpunkt": set()},
+    "record_event_analysis": {"avvikelse": set(), "lex_sarah": set(), "lex_maria": HANDLERS | MEDICAL,
+                              "klagomal": set(), "synpunkt": set()},
+    # issue 14: the case's handlers record the complainant and the answer, read the complainant, write feedback
+    **{command: {"avvikelse": HANDLERS, "lex_sarah": HANDLERS, "lex_maria": HANDLERS | MEDICAL,
+                 "klagomal": HANDLERS, "synpunkt": HANDLERS}
+       for command in ("record_complainant", "record_answer", "write_reporter_feedback", "read_complainant")},
+    # issue 14: the case's handlers reclassify, record the informing and name the involved staff
+    **{command: {"avvikelse": HANDLERS, "lex_sarah": HANDLERS, "lex_maria": HANDLERS | MEDICAL,
+                 "klagomal": HANDLERS, "synpunkt": HANDLERS}
+       for command in ("reclassify", "record_informing", "name_involved_staff")},
 }
-# kind -> the roles that read any single case of it (others: only what they reported, if staff)
+# The daily work (issue 14, item 8): the case's handlers, as for the handling commands.
+MATRIX.update({command: MATRIX["receive"] for command in ("assign_investigator", "change_involved_unit",
+                                                          "close_as_duplicate")})
+# kind -> the roles that read any single case of it whole (since issue 14 a reporter reads only its feedback view)
 READERS = {"avvikelse": HANDLERS | MEDICAL, "lex_sarah": HANDLERS, "lex_maria": HANDLERS | MEDICAL,
            "klagomal": HANDLERS, "synpunkt": HANDLERS}
 
@@ -61,6 +77,6 @@ def test_commands_are_accepted_as_the_state_machine_enum():
 def test_who_may_read_a_single_case(is_reporter):
     for kind in Kind:
         for role in ALL_ROLES:
-            expected = role in READERS[kind.value] or (is_reporter and role in REPORTERS)
+            expected = role in READERS[kind.value]  # being the reporter adds nothing (issue 14)
             assert d.may_read([role], kind, is_reporter=is_reporter) is expected, (role, kind.value)
         assert d.may_read([], kind, is_reporter=is_reporter) is False

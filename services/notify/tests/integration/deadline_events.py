@@ -1,5 +1,6 @@
 """The owning services' events as the deadline tests feed them: a case's (deviations), an action's (deviations or
-risks), a document version's (processes), each as its producer publishes it, serialized."""
+risks), a document version's (processes), a yearly report finished (reporting), each as its producer publishes it,
+serialized."""
 from __future__ import annotations
 
 import uuid
@@ -54,6 +55,27 @@ def document_established(tenant, document_id, *, revision=2, number=1, review_da
                "unit_ids": [], "step_ids": [], "version": number, "established_on": "2026-01-29",
                "review_date": review_date, "superseded_version": number - 1 if number > 1 else None}
     return _body("se.ordning.document.version_established.v1", tenant, "processes", document_id, payload, revision)
+
+
+def report_finished(tenant, year: int, *, kind="patient_safety_report", unit=None, report_id=None,
+                    version=5) -> bytes:
+    """A se.ordning.report.finished.v1 of the reporting service: a förvaltning's report with `unit`, else the
+    municipality's."""
+    report_id = report_id or str(uuid.uuid4())
+    payload = {"report_id": report_id, "kind": kind, "scope_type": "administration" if unit else "municipality",
+               "unit_id": U.get(unit, unit) if unit else None, "year": year,
+               "finished_at": f"{year + 1}-02-03T09:00:00+00:00", "version": version}
+    return _body("se.ordning.report.finished.v1", tenant, "reporting", report_id, payload, version)
+
+
+def calendar_changed(tenant, version: int, *, extra_days_off=(), non_working_eves=("julafton", "midsommarafton",
+                                                                                   "nyårsafton")) -> bytes:
+    """A se.ordning.working_calendar.changed.v1 of the deviations service: the tenant's calendar, whole."""
+    calendar = str(uuid.uuid5(uuid.NAMESPACE_URL, f"calendar/{tenant}"))
+    payload = {"calendar_id": calendar, "non_working_eves": sorted(non_working_eves),
+               "extra_days_off": sorted(extra_days_off), "changed_at": "2026-05-13T10:00:00+00:00",
+               "version": version}
+    return _body("se.ordning.working_calendar.changed.v1", tenant, "deviations", calendar, payload, version)
 
 
 def notices_of(platform, tenant: str, kind: str | None = None) -> list[tuple[str, str, str, str]]:

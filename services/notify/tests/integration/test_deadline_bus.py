@@ -2,7 +2,9 @@
 ordning.events as the deviations service publishes them, consumed by two notify workers at once, each running the
 deadline scheduler on a clock the test sets (no sleeping through days). A case whose receipt_due passes gives its
 enhetschef one reminder and, after the tenant's grace period, the verksamhetschef one deadline_escalated notice;
-a case received before its deadline gives none. A scheduler killed (SIGKILL) in the middle of a batch loses no
+a case received before its deadline gives none. A patientsäkerhetsberättelse the reporting service says is finished
+reminds nobody; the next year's, never finished, reminds the MAS and escalates to the förvaltningschef after the
+grace period after 1 March. A scheduler killed (SIGKILL) in the middle of a batch loses no
 reminder and gives none twice when the next one runs."""
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ import sys
 import threading
 import time
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import replace
 
 import pytest
@@ -23,7 +26,7 @@ from ordning_notify.deadline_service import deadline_job
 from ordning_notify.handlers import HANDLERS
 
 from .conftest import A, ROLE_HOLDERS, Env, role_event_body
-from .deadline_events import at, deadline_states, notices_of, received, reported
+from .deadline_events import at, deadline_states, notices_of, received, report_finished, reported
 
 pytestmark = pytest.mark.integration
 # The last day is Tuesday 12 May 2026; reminded Wednesday 13; Thursday 14 is Kristi himmelsfärd, Friday 15 and
@@ -56,6 +59,23 @@ def bus_env(migrated_settings, service_broker_url):
         yield env
 
 
+@contextmanager
+def two_schedulers(env, clock: Clock, **job):
+    """Two notify workers (replicas: each its own engine and connections) consuming and running the deadline job
+    on `clock`, stopped at the end."""
+    second = make_platform(env.settings)
+    workers = [BackgroundWorker(platform, HANDLERS, jobs=[deadline_job(platform, clock, every_seconds=0.1, **job)])
+               for platform in (env.platform, second)]
+    try:
+        for worker in workers:
+            worker.__enter__()
+        yield
+    finally:
+        for worker in workers:
+            worker.stop()
+        second.dispose()
+
+
 def _receipt_states(platform) -> Counter:
     return Counter(state for (_case, kind), (state, _round) in deadline_states(platform, A).items()
                    if kind == "receipt")
@@ -76,12 +96,7 @@ def test_a_missed_receipt_reminds_the_enhetschef_and_escalates_once_with_two_wor
     publish_on_bus(broker_url, namespace, body)  # and its report delivered again, after that
 
     clock = Clock(DUE)
-    second = make_platform(env.settings)  # another replica: its own engine and connections
-    workers = [BackgroundWorker(platform, HANDLERS, jobs=[deadline_job(platform, clock, every_seconds=0.1, batch=2)])
-               for platform in (env.platform, second)]
-    try:
-        for worker in workers:
-            worker.__enter__()
+    with two_schedulers(env, clock, batch=2):
         wait_until(lambda: _receipt_states(env.platform) == Counter(pending=8, cleared=1), timeout=60,
                    message="nine receipt deadlines, one cleared")
         time.sleep(0.5)
@@ -102,15 +117,51 @@ def test_a_missed_receipt_reminds_the_enhetschef_and_escalates_once_with_two_wor
         wait_until(lambda: len(notices_of(env.platform, A, "deadline_escalated")) >= 8, timeout=30,
                    message="eight escalations")
         time.sleep(1)
-    finally:
-        for worker in workers:
-            worker.stop()
-        second.dispose()
     escalations = notices_of(env.platform, A, "deadline_escalated")
     assert [who for who, *_ in escalations] == ["vera"] * 8
     assert sorted(case for _who, _kind, case, _event in escalations) == sorted(late)
     assert len(notices_of(env.platform, A)) == 16 and on_time not in {case for *_, case, _e in escalations}
     assert _receipt_states(env.platform) == Counter(escalated=8, cleared=1)
+
+
+def _patient_safety_state(platform, year: str):
+    return deadline_states(platform, A).get((year, "patient_safety_report"), (None, 0))[0]
+
+
+def test_a_finished_patient_safety_report_on_the_bus_stops_its_reminder_and_an_unfinished_one_escalates(
+        bus_env, broker_url):
+    env, namespace = bus_env, bus_env.settings.bus_namespace
+    for tenant, user_id, role, unit in ROLE_HOLDERS:
+        publish_on_bus(broker_url, namespace, role_event_body(tenant, user_id, role, unit))
+    clock = Clock("2027-02-01")
+    with two_schedulers(env, clock):
+        wait_until(lambda: _patient_safety_state(env.platform, "2027") == "pending", timeout=60,
+                   message="the deadline of 1 March 2027")
+        # the 2026 patientsäkerhetsberättelse of a förvaltning is finished, as the reporting service publishes it;
+        # a kvalitetsberättelse finished too is no deadline of notify's
+        publish_on_bus(broker_url, namespace, report_finished(A, 2026, kind="quality_report"))
+        publish_on_bus(broker_url, namespace, report_finished(A, 2026, unit="f"))
+        wait_until(lambda: _patient_safety_state(env.platform, "2027") == "cleared", timeout=60,
+                   message="the deadline of 1 March 2027 cleared")
+        for day in ("2027-02-15", "2027-03-04"):  # its reminder's day, and its escalation's had it been open
+            clock.set(day)
+            time.sleep(1)
+        assert notices_of(env.platform, A) == []
+
+        clock.set("2028-02-16")  # ten working days before Wednesday 1 March 2028; 2027's report is not finished
+        wait_until(lambda: len(notices_of(env.platform, A)) >= 1, timeout=30, message="the MAS reminded")
+        clock.set("2028-03-03")  # Thursday 2 and Friday 3 March are the grace period
+        time.sleep(1)
+        assert [(who, kind, year) for who, kind, year, _e in notices_of(env.platform, A)] == [
+            ("maja", "patient_safety_report_due", "2028")]
+        clock.set("2028-03-06")
+        wait_until(lambda: len(notices_of(env.platform, A, "deadline_escalated")) >= 1, timeout=30,
+                   message="the förvaltningschef told")
+        time.sleep(1)
+    assert [(who, kind, year) for who, kind, year, _e in notices_of(env.platform, A)] == [
+        ("frida", "deadline_escalated", "2028"), ("maja", "patient_safety_report_due", "2028")]
+    assert (_patient_safety_state(env.platform, "2027"), _patient_safety_state(env.platform, "2028")) == (
+        "cleared", "escalated")
 
 
 # Runs the scheduler in a process of its own on the given day, batches of three, and kills itself (SIGKILL) once

@@ -5,6 +5,7 @@ kvalitetsutvecklare, and the settings move what is still to come."""
 from __future__ import annotations
 
 import uuid
+from datetime import date
 
 import pytest
 import sqlalchemy as sa
@@ -16,8 +17,8 @@ from ordning_notify import deadline_service
 from ordning_notify.db import metadata
 
 from .conftest import A, ADMIN, ADMIN_B, B, CHEF_E1, KVAL_N, ROLE_HOLDERS
-from .deadline_events import (action_event, at, case_event, deadline_states, document_established, notices_of,
-                              received, reported)
+from .deadline_events import (action_event, at, calendar_changed, case_event, deadline_states, document_established,
+                              notices_of, received, report_finished, reported)
 
 pytestmark = pytest.mark.integration
 D = "/api/v1/deadlines"
@@ -55,6 +56,35 @@ def test_a_case_not_received_in_time_reminds_the_enhetschef_then_escalates_to_th
     inbox = env.client.get("/api/v1/notices", headers=env.auth("vera", ["verksamhetschef"])).get_json()["items"]
     assert [(n["kind"], n["kind_label"], n["unit_name"], n["link"]) for n in inbox] == [
         ("deadline_escalated", "Försenat ärende eskalerat till dig", "enhet e1", f"/arenden/{case}")]
+
+
+def test_the_tenants_working_calendar_from_the_deviations_service_moves_the_grace_period(env):
+    from ordning_notify import deadline_db
+
+    env.feed_roles()
+    case, body = reported(A, receipt_due=DUE, investigation_due="2026-06-09")
+    env.feed(body)
+    assert fire(env, REMIND) == 1  # escalation due Tuesday 19 May in the default calendar
+    # Tenant A closes Friday 15 May (version 2), then an older version (none) arrives late: the newest wins
+    closed = calendar_changed(A, 2, extra_days_off=["2026-05-15"])
+    assert env.feed(closed) == "processed"
+    assert env.feed(closed) == "duplicate"
+    assert env.feed(calendar_changed(A, 1)) == "processed"
+    with env.platform.engine.connect() as conn:
+        assert deadline_db.tenant_calendar(conn, A).extra_days_off == {date(2026, 5, 15)}
+        assert deadline_db.tenant_calendar(conn, B) == deadline_db.DEFAULT_CALENDAR
+    assert fire(env, ESCALATE) == 0  # the grace period is Monday 18 and Tuesday 19 now
+    assert fire(env, "2026-05-20") == 1
+    assert [(who, kind) for who, kind, *_ in notices_of(env.platform, A)] == [
+        ("erik", "receipt_overdue"), ("vera", "deadline_escalated")]
+    # a deadline armed after the change counts in the tenant's calendar as well
+    late, body = reported(A, receipt_due="2026-05-14", investigation_due="2026-06-09")
+    env.feed(body)
+    env.feed(calendar_changed(A, 3, extra_days_off=["2026-05-15", "2026-05-18"]))
+    assert fire(env, "2026-05-15") == 1  # reminded the day after its due date, a working day or not
+    assert fire(env, "2026-05-20") == 0  # grace: Tuesday 19 and Wednesday 20 (Friday 15 and Monday 18 off)
+    assert fire(env, "2026-05-21") == 1
+    assert deadline_states(env.platform, A)[(late, "receipt")] == ("escalated", 1)
 
 
 def _id(env, case):
@@ -110,7 +140,7 @@ def test_a_redelivered_report_and_a_second_scheduler_give_each_person_one_notice
             ddb.deadlines.select().where(ddb.deadlines.c.id == deadline)).one())
         stale = replace(fired, state="pending", reminded_on=None)
         assert deadline_service._fire(uow, stale, at(REMIND).date(), at(REMIND),
-                                      ddb.tenant_settings(uow.connection, A)) == 0
+                                      ddb.tenant_settings(uow.connection, A), ddb.DEFAULT_CALENDAR) == 0
         uow.rollback()
     assert len(notices_of(env.platform, A, "receipt_overdue")) == 1
 
@@ -180,22 +210,70 @@ def _with_links(env):
                                                          .where(notices.c.tenant == A)))  # rules' notices too
 
 
-def test_the_mas_is_reminded_of_the_patient_safety_report_before_1_march_and_it_never_escalates(env):
+def test_the_mas_is_reminded_of_the_patient_safety_report_before_1_march_and_the_forvaltningschef_after_it(env):
     env.feed_roles()
     assert fire(env, "2027-02-12") == 0
-    assert fire(env, "2027-02-15") == 1  # ten working days before Monday 1 March 2027
+    # ten working days before Monday 1 March 2027: A's MAS; B has none, and its förvaltningschef hears of it at once
+    assert fire(env, "2027-02-15") == 2
     assert fire(env, "2027-03-01") == 0
     assert notices_of(env.platform, A) == [("maja", "patient_safety_report_due", "2027",
                                             f"deadline:{_psb_id()}:reminder-1")]
-    assert fire(env, "2027-03-02") == 0  # next year's is made, due 1 March 2028; 2027's leaves the open list
+    assert [who for who, *_ in notices_of(env.platform, B)] == ["fia"]
+    assert fire(env, "2027-03-02") == 0  # next year's is made, due 1 March 2028; 2027's stays open
+    assert fire(env, "2027-03-03") == 0  # the grace period after 1 March: Tuesday 2 and Wednesday 3 March
+    assert fire(env, "2027-03-04") == 2  # A's and B's förvaltningschef
+    assert fire(env, "2027-03-05") == 0
+    assert notices_of(env.platform, A, "deadline_escalated") == [
+        ("frida", "deadline_escalated", "2027", f"deadline:{_psb_id()}:escalation-1")]
     states = _patient_safety(env)
-    assert {key[0]: value[0] for key, value in states.items()} == {"2027": "cleared", "2028": "pending"}
+    assert {key[0]: value[0] for key, value in states.items()} == {"2027": "escalated", "2028": "pending"}
+    fire(env, "2028-03-02")  # 2028's 1 March has passed (its reminders given): 2027's leaves the open list
+    assert _patient_safety(env)[("2027", "patient_safety_report")] == ("cleared", 1)
 
 
-def _psb_id():
+def test_a_finished_patient_safety_report_stops_the_reminder_of_its_year(env):
+    env.feed_roles()
+    assert fire(env, "2027-02-01") == 0  # 2027's deadline is made
+    assert env.feed(report_finished(A, 2026, kind="quality_report")) == "processed"  # no deadline of notify's
+    assert _patient_safety(env)[("2027", "patient_safety_report")] == ("pending", 1)
+    finished = report_finished(A, 2026, unit="f")
+    assert env.feed(finished) == "processed"
+    assert env.feed(finished) == "duplicate"
+    assert _patient_safety(env)[("2027", "patient_safety_report")] == ("cleared", 1)
+    for day in ("2027-02-15", "2027-03-04", "2027-03-10"):
+        fire(env, day)
+    assert notices_of(env.platform, A) == []
+    assert [kind for _who, kind, *_ in notices_of(env.platform, B)] == ["deadline_escalated",
+                                                                         "patient_safety_report_due"]
+    assert _patient_safety(env)[("2027", "patient_safety_report")] == ("cleared", 1)
+    assert _patient_safety(env)[("2028", "patient_safety_report")] == ("pending", 1)
+    assert deadline_states(env.platform, B)[("2027", "patient_safety_report")] == ("escalated", 1)  # B's is B's
+
+
+def test_a_report_finished_after_the_reminder_stops_the_escalation(env):
+    env.feed_roles()
+    assert fire(env, "2027-02-15") == 2  # A's MAS, B's förvaltningschef
+    env.feed(report_finished(A, 2026))
+    assert fire(env, "2027-03-04") == 1  # B's, not finished
+    assert [kind for _who, kind, *_ in notices_of(env.platform, A)] == ["patient_safety_report_due"]
+    assert _patient_safety(env)[("2027", "patient_safety_report")] == ("cleared", 1)
+
+
+def test_a_report_finished_before_its_deadline_is_made_gives_it_none(env):
+    env.feed_roles()
+    env.feed(report_finished(A, 2026))  # before the scheduler first ran for 2027
+    fire(env, "2027-02-15")
+    assert ("2027", "patient_safety_report") not in _patient_safety(env)
+    assert notices_of(env.platform, A) == []
+    fire(env, "2028-02-16")  # 2027's report not finished: 2028's deadline reminds
+    assert notices_of(env.platform, A) == [("maja", "patient_safety_report_due", "2028",
+                                            f"deadline:{_psb_id('2028')}:reminder-1")]
+
+
+def _psb_id(year="2027"):
     from ordning_notify.deadlines import deadline_id
 
-    return deadline_id(A, "patient_safety_report", "patient_safety_report", "2027")
+    return deadline_id(A, "patient_safety_report", "patient_safety_report", year)
 
 
 # --------------------------------------------------------------------------

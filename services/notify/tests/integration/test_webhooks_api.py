@@ -85,6 +85,23 @@ def test_resuming_an_active_subscription_changes_nothing(env):
     assert resumed.status_code == 200 and resumed.get_json()["version"] == 1 and resumed.get_json()["state"] == "active"
 
 
+def test_a_subscription_paused_by_hand_gets_no_delivery_until_resumed(env):
+    headers = env.auth(*ADMIN)
+    made = env.client.post(S, json=HOOK, headers=headers).get_json()
+    paused = env.client.post(f"{S}/{made['id']}/pause", headers=headers)
+    assert paused.status_code == 200
+    assert (paused.get_json()["state"], paused.get_json()["version"]) == ("paused", 2)
+    assert paused.get_json()["paused_at"] is not None and paused.headers["ETag"] == f'"{made["id"]}.2"'
+    again = env.client.post(f"{S}/{made['id']}/pause", headers=headers).get_json()
+    assert (again["state"], again["version"]) == ("paused", 2)  # pausing a paused one changes nothing
+    assert env.feed(reported_event_body("0138", "e1")) == "processed"
+    assert env.count(wdb.webhook_deliveries) == 0
+    resumed = env.client.post(f"{S}/{made['id']}/resume", headers=headers).get_json()
+    assert (resumed["state"], resumed["version"]) == ("active", 3)
+    assert env.feed(reported_event_body("0138", "e2")) == "processed"
+    assert env.count(wdb.webhook_deliveries) == 1
+
+
 def test_an_event_of_a_subscribed_type_gives_one_delivery_even_when_it_comes_twice(env):
     headers = env.auth(*ADMIN)
     env.client.post(S, json=HOOK, headers=headers)
@@ -111,6 +128,7 @@ def test_who_is_not_an_administrator_or_kvalitetsutvecklare_cannot_see_or_touch_
                    env.client.patch(path, json={"event_types": [CLOSED]}, headers=if_match),
                    env.client.post(f"{path}/rotate-secret", headers=if_match),
                    env.client.post(f"{path}/resume", headers=headers),
+                   env.client.post(f"{path}/pause", headers=headers),
                    env.client.delete(path, headers=if_match)):
         assert answer.status_code == 403 and answer.mimetype == "application/problem+json"
     assert env.counts() == before
@@ -124,7 +142,8 @@ def test_another_tenant_finds_none_of_them(env):
     for answer in (env.client.get(path, headers=b), env.client.get(f"{path}/deliveries", headers=b),
                    env.client.patch(path, json={"event_types": [CLOSED]}, headers=if_match),
                    env.client.post(f"{path}/rotate-secret", headers=if_match),
-                   env.client.post(f"{path}/resume", headers=b), env.client.delete(path, headers=if_match)):
+                   env.client.post(f"{path}/resume", headers=b), env.client.post(f"{path}/pause", headers=b),
+                   env.client.delete(path, headers=if_match)):
         assert answer.status_code == 404 and answer.get_json()["code"] == "webhook_subscription_not_found"
     assert env.client.get(path, headers=env.auth(*ADMIN)).get_json()["version"] == 1
 

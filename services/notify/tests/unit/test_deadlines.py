@@ -123,13 +123,54 @@ def test_a_deadline_without_a_known_due_date_is_not_armed():
     assert dl.reconcile(None, wanted(due_on=None), **KEY) is None
 
 
-def test_the_patient_safety_report_reminds_and_never_escalates():
-    key = {**KEY, "subject_type": dl.PATIENT_SAFETY_SUBJECT, "subject_id": "2027", "link": "/arsberattelser"}
-    deadline = dl.reconcile(None, dl.patient_safety_wanted(date(2027, 3, 1)), **key)
+PSB_KEY = {**KEY, "subject_type": dl.PATIENT_SAFETY_SUBJECT, "subject_id": "2027", "link": "/arsberattelser"}
+
+
+def test_the_patient_safety_report_is_reminded_before_1_march_and_escalates_after_the_grace_period_after_it():
+    deadline = dl.reconcile(None, dl.patient_safety_wanted(date(2027, 3, 1)), **PSB_KEY)
     assert deadline.next_fire_on == date(2027, 2, 15)
     reminded = dl.fired(deadline, dl.REMINDER, date(2027, 2, 15))
-    assert (reminded.state, reminded.next_fire_on) == (dl.REMINDED, None)
-    assert dl.next_stage(reminded, date(2027, 6, 1)) is None
+    # not two working days after the reminder (it came before 1 March), but after 1 March's grace: Thursday 4 March
+    assert (reminded.state, reminded.next_fire_on) == (dl.REMINDED, date(2027, 3, 4))
+    assert dl.next_stage(reminded, date(2027, 3, 3)) is None
+    assert dl.next_stage(reminded, date(2027, 3, 4)) == dl.ESCALATION
+    longer = dl.DeadlineSettings(grace_working_days=5)
+    assert dl.rescheduled(reminded, longer).next_fire_on == date(2027, 3, 9)
+    # reminded late (a lead time of 0: on 1 March itself), the grace period counts from the reminder
+    late = dl.fired(deadline, dl.REMINDER, date(2027, 3, 3))
+    assert late.next_fire_on == date(2027, 3, 8)
+
+
+def _finished(kind: str, year: int, report_id: str = "r1") -> dict:
+    return {"report_id": report_id, "kind": kind, "scope_type": "municipality", "unit_id": None, "year": year,
+            "finished_at": "2027-02-03T09:00:00+00:00", "version": 4}
+
+
+def test_a_finished_patient_safety_report_clears_the_deadline_of_1_march_the_year_after():
+    data = _finished("patient_safety_report", 2026)
+    assert dl.subject_of_event(dl.REPORT_FINISHED, data) == (dl.PATIENT_SAFETY_SUBJECT, "2027")
+    subject = dl.Subject(tenant="0138", type=dl.PATIENT_SAFETY_SUBJECT, id="2027")
+    [open_one] = dl.wanted_deadlines(subject)
+    assert (open_one.kind, open_one.armed, open_one.due_on) == (dl.PATIENT_SAFETY_REPORT, True, date(2027, 3, 1))
+    finished = dl.apply_event(subject, dl.REPORT_FINISHED, data)
+    assert finished.facts == {"finished": True}
+    assert dl.apply_event(finished, dl.REPORT_FINISHED, _finished("patient_safety_report", 2026, "r2")) == finished
+    [done] = dl.wanted_deadlines(finished)
+    assert not done.armed
+    reminded = dl.fired(dl.reconcile(None, open_one, **PSB_KEY), dl.REMINDER, date(2027, 2, 15))
+    cleared = dl.reconcile(reminded, done, **PSB_KEY)
+    assert (cleared.state, cleared.next_fire_on) == (dl.CLEARED, None)
+    assert dl.reconcile(None, done, **PSB_KEY) is None  # finished before its deadline was made: none is
+
+
+@pytest.mark.parametrize("data", [
+    _finished("quality_report", 2026),  # a kvalitetsberättelse has no deadline of notify's
+    {**_finished("patient_safety_report", 2026), "year": "2026"},
+    {**_finished("patient_safety_report", 2026), "year": None},
+    {**_finished("patient_safety_report", 2026), "year": True},
+])
+def test_other_finished_reports_are_not_followed(data):
+    assert dl.subject_of_event(dl.REPORT_FINISHED, data) is None
 
 
 def test_new_settings_move_the_days_still_to_come():
@@ -303,3 +344,21 @@ def test_one_level_up_is_the_nearest_chief_above_the_one_responsible():
     # no verksamhetsområde chief: the förvaltningschef
     assert dl.level_above(CHAIN, {**HOLDERS, "v": {}}, dl.escalation_roles("enhetschef")) == ["frida"]
     assert dl.level_above(CHAIN, {}, dl.escalation_roles("enhetschef")) == []
+
+
+DECIDED = deviation_event("seriousness_decided", 4, "investigating", serious=True, revised=False, ivo_due="2026-05-18")
+UNDECIDED_REPORT = deviation_event("reported", 1, "reported", receipt_due="2026-05-13",
+                                   investigation_due="2026-05-26", ivo_due=None)
+
+
+@pytest.mark.parametrize("order", list(permutations(range(4))))
+def test_the_ivo_due_date_is_the_seriousness_decisions_in_any_order(order):
+    """Issue 14: the IVO report is due calendar days from the decision, which the decision's event carries."""
+    events = [UNDECIDED_REPORT, RECEIVED, STARTED, DECIDED]
+    subject = facts_after([events[i] for i in order])
+    assert open_deadlines(subject)[dl.IVO_REPORT][0] == date(2026, 5, 18)
+    again = deviation_event("seriousness_decided", 6, "investigating", serious=True, revised=True,
+                            ivo_due="2026-05-25")
+    older = deviation_event("seriousness_decided", 5, "investigating", serious=True, revised=True,
+                            ivo_due="2026-05-20")
+    assert open_deadlines(facts_after([events[i] for i in order] + [again, older]))[dl.IVO_REPORT][0] == date(2026, 5, 25)

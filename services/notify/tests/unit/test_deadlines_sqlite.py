@@ -5,34 +5,14 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timezone
 
-import pytest
 import sqlalchemy as sa
-from ordning_shared import consumer, events, migrations
+from ordning_shared import consumer, events
 from ordning_shared.events import DomainEvent
-from ordning_shared.testing import ORG_TREE, TENANT_A, UNITS, issue_token, make_settings, org_event_body
+from ordning_shared.testing import TENANT_A, UNITS, issue_token
 
 from ordning_notify import deadline_service
-from ordning_notify.app import create_app
 from ordning_notify.db import notices
 from ordning_notify.handlers import HANDLERS
-
-
-@pytest.fixture
-def app(tmp_path):
-    settings = make_settings("notify", database_url=f"sqlite:///{tmp_path / 'notify.db'}",
-                             broker_url="filesystem://", data_dir=tmp_path)
-    migrations.upgrade("notify", settings)
-    app = create_app(settings)
-    app.settings = settings
-    for tenant, unit_id, kind, parent in ORG_TREE:
-        assert feed(app, org_event_body(tenant, unit_id, kind, parent)) == "processed"
-    for user, role, unit in (("erik", "enhetschef", "e1"), ("vera", "verksamhetschef", "v")):
-        assignment = str(uuid.uuid4())
-        assert feed(app, _body("se.ordning.role.assigned.v1", "processes", assignment, {
-            "assignment_id": assignment, "role": role, "unit_id": UNITS[unit], "process_id": None, "user_id": user,
-            "valid_from": "2020-01-01", "valid_to": None, "version": 1})) == "processed"
-    yield app
-    app.extensions["ordning"].dispose()
 
 
 def _body(event_type, service, subject, data) -> bytes:

@@ -6,32 +6,12 @@ import uuid
 from datetime import datetime, timedelta
 from email import message_from_bytes, policy
 
-import pytest
-from ordning_shared import consumer, events, migrations
+from ordning_shared import consumer, events
 from ordning_shared.roles import STOCKHOLM
-from ordning_shared.testing import ORG_TREE, TENANT_A, UNITS, issue_token, make_settings, org_event_body
+from ordning_shared.testing import TENANT_A, UNITS, issue_token
 
 from ordning_notify import mail
-from ordning_notify.app import create_app
 from ordning_notify.handlers import HANDLERS
-
-
-@pytest.fixture
-def app(tmp_path):
-    settings = make_settings("notify", database_url=f"sqlite:///{tmp_path / 'notify.db'}",
-                             broker_url="filesystem://", data_dir=tmp_path)
-    migrations.upgrade("notify", settings)
-    app = create_app(settings)
-    platform = app.extensions["ordning"]
-    for tenant, unit_id, kind, parent in ORG_TREE:
-        assert consumer.handle_event(platform, HANDLERS, org_event_body(tenant, unit_id, kind, parent)) == "processed"
-    for user_id, role, unit in (("erik", "enhetschef", "e1"), ("vera", "verksamhetschef", "v")):
-        assignment = str(uuid.uuid4())
-        feed(platform, "se.ordning.role.assigned.v1", "processes", assignment, {
-            "assignment_id": assignment, "role": role, "unit_id": UNITS[unit], "process_id": None,
-            "user_id": user_id, "valid_from": "2020-01-01", "valid_to": None, "version": 1})
-    yield app
-    platform.dispose()
 
 
 def feed(platform, event_type, service, subject, data) -> str:

@@ -27,7 +27,7 @@ __all__ = [
     "ORG_UNIT_RENAMED", "ORG_UNIT_MOVED", "ORG_UNIT_CLOSED", "ORG_EVENT_TYPES", "OrgRuleViolation",
     "InvalidParent", "UnitClosed", "HasOpenChildren", "CycleError", "CrossTenant", "ParentNotFound",
     "InvalidName", "InvalidKind", "parse_kind", "normalize_name", "is_allowed_parent_kind",
-    "check_parent_kind", "would_create_cycle", "OrgUnit",
+    "check_parent_kind", "would_create_cycle", "OrgUnit", "ORG_UNIT_EXTERNAL_PROVIDER_CHANGED",
 ]
 
 NAME_MAX_LENGTH = 200
@@ -63,7 +63,10 @@ ORG_UNIT_CREATED = "se.ordning.org_unit.created.v1"
 ORG_UNIT_RENAMED = "se.ordning.org_unit.renamed.v1"
 ORG_UNIT_MOVED = "se.ordning.org_unit.moved.v1"
 ORG_UNIT_CLOSED = "se.ordning.org_unit.closed.v1"
-ORG_EVENT_TYPES: tuple[str, ...] = (ORG_UNIT_CREATED, ORG_UNIT_RENAMED, ORG_UNIT_MOVED, ORG_UNIT_CLOSED)
+# An external provider (utförare i privat regi) reports its lex Sarah / lex Maria cases to IVO itself.
+ORG_UNIT_EXTERNAL_PROVIDER_CHANGED = "se.ordning.org_unit.external_provider_changed.v1"
+ORG_EVENT_TYPES: tuple[str, ...] = (ORG_UNIT_CREATED, ORG_UNIT_RENAMED, ORG_UNIT_MOVED, ORG_UNIT_CLOSED,
+                                    ORG_UNIT_EXTERNAL_PROVIDER_CHANGED)
 
 
 # --- rule violations -------------------------------------------------------
@@ -208,6 +211,9 @@ class OrgUnit:
     closed_at: datetime | None = None
     revision: int = 1
     events: list[DomainEvent] = field(default_factory=list, repr=False)
+    # An external provider (utförare i privat regi): its lex cases are reported to IVO by the provider itself and
+    # followed up by the municipality. A unit of kind external_provider is one whatever this says.
+    external_provider: bool = False
 
     def __post_init__(self):
         self.kind = parse_kind(self.kind)
@@ -232,6 +238,7 @@ class OrgUnit:
         name: str,
         parent: OrgUnit | None = None,
         unit_id: str | None = None,
+        external_provider: bool = False,
     ) -> OrgUnit:
         kind = parse_kind(kind)
         name = normalize_name(name)
@@ -244,6 +251,8 @@ class OrgUnit:
             kind=kind,
             name=name,
             parent_id=parent.id if parent is not None else None,
+            # A unit of the kind "utförare i privat regi" is an external provider whatever the caller said.
+            external_provider=bool(external_provider) or kind is UnitKind.EXTERNAL_PROVIDER,
         )
         unit._record(ORG_UNIT_CREATED)
         return unit
@@ -291,6 +300,20 @@ class OrgUnit:
         self._bump()
         self._record(ORG_UNIT_CLOSED)
 
+    def set_external_provider(self, external_provider: bool) -> None:
+        """Mark the unit as an external provider (utförare i privat regi), or not; the same value is a no-op."""
+        self._ensure_open(("ändras", "be changed"))
+        if not isinstance(external_provider, bool):
+            raise TypeError("external_provider must be a bool")
+        if not external_provider and self.kind is UnitKind.EXTERNAL_PROVIDER:
+            raise InvalidKind("En enhet av typen utförare i privat regi är alltid en utförare i privat regi.",
+                              "A unit of the kind external_provider is always an external provider.")
+        if external_provider == self.external_provider:
+            return
+        self.external_provider = external_provider
+        self._bump()
+        self._record(ORG_UNIT_EXTERNAL_PROVIDER_CHANGED)
+
     def state(self) -> dict:
         """The unit's full replicable state (what every event carries)."""
         return {
@@ -300,6 +323,7 @@ class OrgUnit:
             "parent_id": self.parent_id,
             "closed_at": self.closed_at.isoformat() if self.closed_at else None,
             "revision": self.revision,
+            "external_provider": self.external_provider,
         }
 
     def pull_events(self) -> list[DomainEvent]:

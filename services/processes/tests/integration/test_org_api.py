@@ -39,7 +39,8 @@ def test_create_board_administration_unit_and_read_them(org, client, admin):
     assert board["parent_id"] is None and board["kind_label_sv"] == "Nämnd"
     assert administration["parent_id"] == board["id"] and administration["kind_label_sv"] == "Förvaltning"
     assert unit == {"id": unit["id"], "kind": "unit", "kind_label_sv": "Enhet", "name": "Hemtjänst Norr",
-                    "parent_id": administration["id"], "closed_at": None, "revision": 1}
+                    "parent_id": administration["id"], "closed_at": None, "revision": 1,
+                    "external_provider": False}
 
     response = client.post(BASE, json={"kind": "division", "name": "  Äldreomsorg  ",
                                        "parent_id": administration["id"]}, headers=admin)
@@ -476,3 +477,47 @@ def test_every_public_route_is_rate_limited_by_the_platform(settings):
     refused = client.get(f"/api/v1/public/{TENANT_A}/org-units")
     assert_problem(refused, 429, "rate_limited") and int(refused.headers["Retry-After"]) >= 1
     app.extensions["ordning"].dispose()
+
+
+# --- external providers (utförare i privat regi) ----------------------------
+
+def test_a_unit_is_created_and_marked_as_an_external_provider(org, client, admin, platform, counts):
+    board, administration, unit = org.tree()
+    provider = org.create("unit", "Omsorg AB Norr", administration["id"], external_provider=True)
+    assert provider["external_provider"] is True and provider["revision"] == 1
+
+    path = f"{BASE}/{unit['id']}/external-provider"
+    before = counts()
+    assert_problem(client.put(path, json={"external_provider": True}, headers=admin), 428)
+    assert_problem(client.put(path, json={"external_provider": True},
+                              headers={**admin, "If-Match": f'"{unit["id"]}.9"'}), 412)
+    assert_problem(client.put(path, json={"external_provider": "ja"}, headers=org.if_match(unit["id"])), 422)
+    assert counts() == before  # nothing stored
+
+    response = client.put(path, json={"external_provider": True}, headers=org.if_match(unit["id"]))
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["external_provider"] is True and response.get_json()["revision"] == 2
+    assert response.headers["ETag"] == f'"{unit["id"]}.2"'
+    assert org.get(unit["id"])[0]["external_provider"] is True
+    history = client.get(f"{BASE}/{unit['id']}/history", headers=admin).get_json()["items"]
+    assert [entry["change"] for entry in history] == ["created", "external_provider"]
+
+    outbox = db.tables.outbox
+    with platform.engine.connect() as connection:
+        bodies = connection.execute(sa.select(outbox.c.body).where(
+            outbox.c.type == "se.ordning.org_unit.external_provider_changed.v1")).scalars().all()
+    [body] = bodies
+    data = json.loads(body)["data"]
+    assert data["unit_id"] == unit["id"] and data["external_provider"] is True and data["revision"] == 2
+    assert OrgUnitEventDataSchema().load(data)["external_provider"] is True
+
+
+def test_only_an_administrator_marks_an_external_provider_and_only_in_their_tenant(org, client, admin, token):
+    _board, _administration, unit = org.tree()
+    path = f"{BASE}/{unit['id']}/external-provider"
+    etag = org.get(unit["id"])[1]
+    chef = token("erik", TENANT_A, ["enhetschef"], [unit["id"]])
+    assert_problem(client.put(path, json={"external_provider": True}, headers={**chef, "If-Match": etag}), 403)
+    other = token("bo", TENANT_B)
+    assert_problem(client.put(path, json={"external_provider": True}, headers={**other, "If-Match": etag}), 404)
+    assert org.get(unit["id"])[0]["external_provider"] is False

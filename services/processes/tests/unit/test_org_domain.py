@@ -268,6 +268,7 @@ def test_event_types_catalogue():
         "se.ordning.org_unit.renamed.v1",
         "se.ordning.org_unit.moved.v1",
         "se.ordning.org_unit.closed.v1",
+        "se.ordning.org_unit.external_provider_changed.v1",
     )
 
 
@@ -289,22 +290,22 @@ def test_every_event_carries_the_full_replicable_state():
     assert created.type == "se.ordning.org_unit.created.v1"
     assert created.data == {
         "unit_id": "u7", "kind": "unit", "name": "Korttidsboende", "parent_id": "a1",
-        "closed_at": None, "revision": 1,
+        "closed_at": None, "revision": 1, "external_provider": False,
     }
     assert renamed.type == "se.ordning.org_unit.renamed.v1"
     assert renamed.data == {
         "unit_id": "u7", "kind": "unit", "name": "Korttidsboendet Solgläntan", "parent_id": "a1",
-        "closed_at": None, "revision": 2, "renamed_at": "2025-03-01T09:30:00+00:00",
+        "closed_at": None, "revision": 2, "renamed_at": "2025-03-01T09:30:00+00:00", "external_provider": False,
     }
     assert moved.type == "se.ordning.org_unit.moved.v1"
     assert moved.data == {
         "unit_id": "u7", "kind": "unit", "name": "Korttidsboendet Solgläntan", "parent_id": "d1",
-        "previous_parent_id": "a1", "closed_at": None, "revision": 3,
+        "previous_parent_id": "a1", "closed_at": None, "revision": 3, "external_provider": False,
     }
     assert closed.type == "se.ordning.org_unit.closed.v1"
     assert closed.data == {
         "unit_id": "u7", "kind": "unit", "name": "Korttidsboendet Solgläntan", "parent_id": "d1",
-        "closed_at": "2025-03-01T09:30:00+00:00", "revision": 4,
+        "closed_at": "2025-03-01T09:30:00+00:00", "revision": 4, "external_provider": False,
     }
     # A consumer that only saw the last event has the unit's whole state.
     assert closed.data == {**unit.state()}
@@ -452,3 +453,33 @@ def test_each_refusal_of_a_change_is_explained():
     assert message(UnitClosed, closed.move, adm, ["b1"]) == "En stängd enhet kan inte flyttas. A closed unit cannot be moved."
     assert message(UnitClosed, closed.close, T0, open_children=0) == (
         "En stängd enhet kan inte stängas igen. A closed unit cannot be closed again.")
+
+
+def test_a_unit_is_marked_as_an_external_provider_and_back():
+    board = OrgUnit.create(tenant="0138", kind="board", name="Socialnämnden", unit_id="b1")
+    adm = OrgUnit.create(tenant="0138", kind="administration", name="Socialförvaltningen", parent=board, unit_id="a1")
+    unit = OrgUnit.create(tenant="0138", kind="unit", name="Omsorg AB Norr", parent=adm, unit_id="u8",
+                          external_provider=True)
+    assert unit.external_provider is True and unit.events[0].data["external_provider"] is True
+    unit.pull_events()
+    unit.set_external_provider(True)  # the same value: no revision, no event
+    assert unit.revision == 1 and unit.events == []
+    unit.set_external_provider(False)
+    [changed] = unit.pull_events()
+    assert changed.type == "se.ordning.org_unit.external_provider_changed.v1"
+    assert changed.data == {**unit.state()} and changed.data["external_provider"] is False
+    assert changed.data["revision"] == 2
+    with pytest.raises(TypeError):
+        unit.set_external_provider("yes")
+    unit.close(T0, open_children=0)
+    with pytest.raises(UnitClosed):
+        unit.set_external_provider(True)
+
+
+def test_a_unit_of_the_kind_external_provider_is_always_one():
+    board = OrgUnit.create(tenant="0138", kind="board", name="Socialnämnden", unit_id="b1")
+    provider = OrgUnit.create(tenant="0138", kind="external_provider", name="Omsorg AB", parent=board, unit_id="p1")
+    assert provider.external_provider is True and provider.events[0].data["external_provider"] is True
+    with pytest.raises(InvalidKind):
+        provider.set_external_provider(False)
+    assert provider.external_provider is True and provider.revision == 1

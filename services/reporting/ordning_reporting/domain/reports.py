@@ -9,13 +9,18 @@ by 1 March of the year after (PSL 3 kap 10 §).
 A `Report` is a draft until it is finished: a draft's figures can be regenerated at any time and its text is
 kept; a finished report is frozen (figures, charts and text as they were, with who finished it and when) and
 never changes again (`FinishedReportIsFrozen`).
+
+Finishing a report is published (se.ordning.report.finished.v1, EVENT_PAYLOAD_FIELDS: ids, codes, the year and
+the moment, never the text or who finished it), so that the notify service stops reminding of a
+patientsäkerhetsberättelse that is done.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from enum import Enum
 
+from ordning_shared.events import DomainEvent
 from ordning_shared.problems import Problem
 
 from .report_suppression import threshold_of
@@ -344,6 +349,29 @@ def check_section_text(text: str) -> str:
 
 
 # --------------------------------------------------------------------------
+# Events
+# --------------------------------------------------------------------------
+
+REPORT_FINISHED = "se.ordning.report.finished.v1"
+# The allow-list of each event's data (docs/asyncapi.yaml): ids, codes, the year and moments only.
+EVENT_PAYLOAD_FIELDS = {
+    REPORT_FINISHED: frozenset({"report_id", "kind", "scope_type", "unit_id", "year", "finished_at", "version"}),
+}
+
+
+def finished_event(report: "Report") -> DomainEvent:
+    """se.ordning.report.finished.v1: the report is finished (frozen) at its version."""
+    at = report.finished_at
+    at = at.astimezone(timezone.utc) if at.tzinfo is not None else at.replace(tzinfo=timezone.utc)
+    data = {"report_id": report.id, "kind": ReportKind(report.kind).value,
+            "scope_type": ScopeType(report.scope_type).value, "unit_id": report.scope_unit_id, "year": report.year,
+            "finished_at": at.isoformat(), "version": report.version}
+    assert set(data) == EVENT_PAYLOAD_FIELDS[REPORT_FINISHED]
+    return DomainEvent(type=REPORT_FINISHED, tenant=report.tenant, subject=report.id, data=data,
+                       sequence=report.version)
+
+
+# --------------------------------------------------------------------------
 # The report
 # --------------------------------------------------------------------------
 
@@ -370,6 +398,7 @@ class Report:
     finished_by: str | None = None       # the finisher's user id
     finished_by_name: str | None = None  # their name as the report shows it ("Färdig ... av <name>")
     version: int = 1
+    events: list = field(default_factory=list, repr=False, compare=False)  # what a change publishes
 
     @property
     def definition(self) -> ReportDefinition:
@@ -425,6 +454,7 @@ class Report:
         self.finished_by = by
         self.finished_by_name = by_name or by
         self.version += 1
+        self.events.append(finished_event(self))
 
 
 __all__ = [
@@ -433,5 +463,6 @@ __all__ = [
     "SECTION_TEXT_MAX", "YEAR_MIN", "COMPILATIONS", "ChartSpec", "SectionSpec", "ReportDefinition", "QUALITY_REPORT",
     "PATIENT_SAFETY_REPORT", "DEFINITIONS", "QUALITY_REPORT_FINISHERS", "PATIENT_SAFETY_FINISHERS",
     "QUALITY_REPORT_AUTHORS", "PATIENT_SAFETY_AUTHORS", "definition",
-    "check_new_report", "may_finish", "check_may_finish", "check_section_text", "Report",
+    "check_new_report", "may_finish", "check_may_finish", "check_section_text", "Report", "REPORT_FINISHED",
+    "EVENT_PAYLOAD_FIELDS", "finished_event",
 ]

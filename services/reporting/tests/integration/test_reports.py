@@ -2,17 +2,20 @@
 figures of its scope and year, keeps its text when regenerated, and shows new events after regenerating; a
 finished report is frozen (new events change nothing in it, and writing to it is a 409); the PDF's text holds
 the figures; a small unit's counts are "< 5" in the report's JSON, CSV, HTML and PDF, under the threshold kept
-with it; bad input is refused without change; and one tenant sees nothing of another's."""
+with it; finishing is published through the outbox (se.ordning.report.finished.v1, ids, codes and dates only); bad
+input is refused without change; and one tenant sees nothing of another's."""
 from __future__ import annotations
 
 import csv
 import io
+import json
 from datetime import date
 
 import pypdf
 import pytest
 import sqlalchemy as sa
 from ordning_reporting import report_db
+from ordning_shared.testing import catalogue_errors, outbox_bodies
 
 from .conftest import CHEF_E1, FCHEF_F, KVAL_N, MAS_N, STAFF_E1, value
 from .streams import A, B, U, Case
@@ -126,6 +129,34 @@ def test_a_draft_is_regenerated_with_new_events_and_keeps_its_text_then_finished
         ("create", "frida"), ("write_section", "frida"), ("regenerate", "frida"), ("finish", "frida")]
     assert "text.sammanfattning" in trail[1].changed_fields
     assert all(row.changed_values is None or "rapporter" not in str(row.changed_values) for row in trail)
+
+
+def test_finishing_a_report_publishes_it_through_the_outbox_with_ids_codes_and_dates_only(env):
+    feed(env, *many("avvikelse", "e1", 5))
+    psb = create(env, who=MAS_N, kind="patient_safety_report", scope_type="municipality", unit_id=None)
+    etag = write(env, psb.get_json()["id"], "informationssakerhet", "Loggkontroller hos Anna Andersson.",
+                 psb.headers["ETag"], who=MAS_N).headers["ETag"]
+    quality = create(env)
+    assert outbox_bodies(env.platform, "se.ordning.report.") == []  # a draft and its text publish nothing
+
+    answer = command(env, psb.get_json()["id"], "finish", etag, who=MAS_N)
+    finished = answer.get_json()
+    command(env, quality.get_json()["id"], "finish", quality.headers["ETag"])
+    command(env, psb.get_json()["id"], "finish", answer.headers["ETag"], who=MAS_N, expect=409)  # nothing published
+    bodies = [json.loads(body) for body in outbox_bodies(env.platform, "se.ordning.report.")]
+    assert [(b["type"], b["subject"], b["source"], b["tenant"]) for b in bodies] == [
+        ("se.ordning.report.finished.v1", psb.get_json()["id"], f"/ordning/{A}/reporting", A),
+        ("se.ordning.report.finished.v1", quality.get_json()["id"], f"/ordning/{A}/reporting", A)]
+    for body in bodies:
+        assert catalogue_errors(body) == []
+    assert bodies[0]["data"] == {"report_id": finished["id"], "kind": "patient_safety_report",
+                                 "scope_type": "municipality", "unit_id": None, "year": YEAR,
+                                 "finished_at": bodies[0]["data"]["finished_at"], "version": finished["version"]}
+    assert bodies[0]["sequence"] == f"{finished['version']:010d}"
+    assert bodies[0]["data"]["finished_at"].endswith("+00:00")
+    assert (bodies[1]["data"]["kind"], bodies[1]["data"]["scope_type"], bodies[1]["data"]["unit_id"]) == (
+        "quality_report", "administration", U["f"])
+    assert "Anna" not in json.dumps(bodies) and "maria" not in json.dumps(bodies)
 
 
 def test_the_page_and_the_pdf_hold_the_figures_the_headings_and_the_state(env):

@@ -53,7 +53,7 @@ def test_the_buttons_are_the_allowed_commands_of_each_role(stack, browser):
     for step in (None, "receive", "start_investigation"):
         if step:
             api_transition(stack, case, step)
-        for user in ("anna", "erik", "frida", "karin", "maria"):
+        for user in ("erik", "frida", "karin", "maria"):  # anna, the reporter: her feedback view (issue 14)
             allowed = set(api_case(stack, case["id"], user)["allowed_commands"])
             page = browser(user).get(f"/arenden/{case['id']}")
             assert page.status_code == 200, (user, page.status_code)
@@ -66,9 +66,12 @@ def test_the_buttons_are_the_allowed_commands_of_each_role(stack, browser):
     assert "Markera: kan inträffa på andra enheter" in page
     assert ('data-blocked="complete_investigation"><span class="blocked__label">Slutför utredningen:</span> '
             'Utredningen saknar vad hände, varför, vad måste ändras.</li>') in page
-    reporter = browser("anna").get(f"/arenden/{case['id']}").text
-    assert buttons(reporter) == set() and "Det finns inget du kan göra med ärendet just nu." in reporter
-    assert 'id="utredning-formular"' not in reporter and 'id="ny-atgard"' not in reporter
+    # the reporter who does not handle the case: 404 on the case, its återkoppling under Mina rapporter (issue 14)
+    reporter = browser("anna")
+    assert reporter.get(f"/arenden/{case['id']}").status_code == 404
+    view = reporter.get(f"/mina-rapporter/{case['id']}").text
+    assert buttons(view) == set() and 'id="aterkoppling-status"' in view
+    assert 'id="utredning-formular"' not in view and 'id="ny-atgard"' not in view
 
 
 def test_a_case_is_handled_through_the_page_and_a_blocked_close_shows_its_reason(stack, browser):
@@ -164,7 +167,10 @@ def test_refusals_are_shown_at_their_field(stack, browser):
     assert '<p class="field-error" id="atg-title-fel">' in form and '<label for="atg-title">' in form
     assert 'href="#atg-due_date"' in form and 'value="i morgon"' in form
     # the API's 409: seriousness is decided once the investigation has started
-    answer = erik.post(f"{path}/allvarlighet", {"serious": "ja", "etag": etag_in(page)}, page=page)
+    frida = browser("frida")  # who the delegation names for lex Sarah (issue 14)
+    page = frida.get(path).text
+    answer = frida.post(f"{path}/allvarlighet", {"outcome": "missforhallande", "motivering": "Brist.",
+                                                 "etag": etag_in(page)}, page=page)
     assert answer.status_code == 409
     assert "Allvarlighetsgraden kan beslutas först när utredningen har startat" in answer.text
     assert "Seriousness can be decided" not in answer.text
@@ -184,10 +190,11 @@ def test_the_seriousness_decision_and_the_ivo_record_of_a_lex_sarah_case(stack, 
     api_transition(stack, case, "receive")
     api_transition(stack, case, "start_investigation")
     path = f"/arenden/{case['id']}"
-    erik = browser("erik")
+    erik = browser("frida")  # issue 14: the tenant's delegation names the förvaltningschef for lex Sarah
     page = erik.get(path).text
     assert 'id="allvarlighet-formular"' in page and 'id="ivo"' not in page
-    assert erik.post(f"{path}/allvarlighet", {"serious": "ja", "etag": etag_in(page)}, page=page).status_code == 302
+    assert erik.post(f"{path}/allvarlighet", {"outcome": "missforhallande", "motivering": "Tillsynen brast.",
+                                              "etag": etag_in(page)}, page=page).status_code == 302
     page = erik.get(path).text
     assert "<strong>allvarligt</strong>" in page and 'id="ivo"' in page
     answer = erik.post(f"{path}/ivo", {"reported_on": date.today().isoformat(), "ivo_reference": "3.5.1-999/2026",
@@ -195,7 +202,7 @@ def test_the_seriousness_decision_and_the_ivo_record_of_a_lex_sarah_case(stack, 
     assert answer.status_code == 302
     page = erik.get(path).text
     assert f"Anmält till IVO {date.today().isoformat()}, diarienummer 3.5.1-999/2026." in page
-    assert api_case(stack, case["id"], "erik")["ivo_report"]["reference"] == "3.5.1-999/2026"
+    assert api_case(stack, case["id"], "frida")["ivo_report"]["reference"] == "3.5.1-999/2026"
 
 
 def test_a_case_one_may_not_read_is_the_same_404_page_as_none(stack, browser):
