@@ -381,8 +381,8 @@ def banner(data_dir: Path) -> str:
     for service in APIS:
         lines.append(f"  {service:<11} {base_url(service)}   API docs: {base_url(service)}/docs")
     lines += ["", "Demo users: " + ", ".join(f"{user} ({', '.join(demo.USERS[user][2])})" for user in demo.USERS),
-              "", "Try it in bash, in another terminal in this folder: Anna reports a case, then looks it up",
-              "by its reference number (the one people quote on the phone):", ""]
+              "", "Try it in bash, in another terminal in this folder: Anna reports a case, then Erik, her",
+              "enhetschef, looks it up by its reference number (the one people quote on the phone):", ""]
     lines += [EXAMPLE_INDENT + line for line in example_commands(data_dir)]
     lines += ["", "Stop with Ctrl-C; the data stays in the folder (delete it to start afresh).", ""]
     return "\n".join(lines)
@@ -405,7 +405,9 @@ def example_commands(data_dir: Path) -> list[str]:
         f"  -d '{json.dumps(report, ensure_ascii=False)}')",
         'echo "$CASE"',
         "REF=$(echo \"$CASE\" | python3 -c 'import json, sys; print(json.load(sys.stdin)[\"reference\"])')",
-        f"curl -s -H \"Authorization: Bearer $TOKEN\" {dev}/by-reference/$REF",
+        # The reporter follows her case in its feedback view; the case itself is for those who handle it.
+        f"CHEF=$({folder}make token USER_NAME=erik)",
+        f"curl -s -H \"Authorization: Bearer $CHEF\" {dev}/by-reference/$REF",
     ]
 
 

@@ -24,7 +24,8 @@ def api_urls(web_stack) -> dict:
 
 
 def serious_lex_sarah_case(urls: dict) -> tuple[str, dict]:
-    """Erik's lex Sarah case at Hemtjänst Norr, received, investigated and decided serious, through the API."""
+    """Erik's lex Sarah case at Hemtjänst Norr, received and investigated by him and decided serious by Frida, the
+    förvaltningschef, through the API."""
     token = requests.post(f"{urls['deviations']}/dev/token", json={"user": "erik"}, timeout=30).json()["access_token"]
     headers = {"Authorization": f"Bearer {token}"}
     reported = requests.post(f"{urls['deviations']}/api/v1/deviations", json={
@@ -38,8 +39,10 @@ def serious_lex_sarah_case(urls: dict) -> tuple[str, dict]:
                               timeout=30)
         assert moved.status_code == 200, moved.text
         etag = moved.headers["ETag"]
-    decided = requests.put(f"{url}/seriousness", json={"serious": True}, headers={**headers, "If-Match": etag},
-                           timeout=30)
+    # the decision is the förvaltningschef's, the tenant's delegation for lex Sarah by default (issue 14)
+    frida = requests.post(f"{urls['deviations']}/dev/token", json={"user": "frida"}, timeout=30).json()["access_token"]
+    decided = requests.put(f"{url}/seriousness", json={"serious": True},
+                           headers={"Authorization": f"Bearer {frida}", "If-Match": etag}, timeout=30)
     assert decided.status_code == 200, decided.text
     return reported.json()["id"], headers
 
