@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from ordning_shared.workdays import EVES, public_holidays
 
 from . import client
@@ -131,7 +131,7 @@ def settings():
 @admin_required
 def save_delegation(kind):
     if kind not in LEX_KINDS:
-        return _settings(status=404)
+        abort(404)
     form = request.form
     section = Section(kind, {"decider_roles": form.getlist("decider_roles")[:len(DECIDER_ROLES) + 1],
                              "decider_level": form.get("decider_level", ANY_LEVEL),
@@ -247,7 +247,7 @@ def add_day():
 @admin_required
 def remove_day(day):
     current = _calendar_section().values
-    if day not in current["extra_days_off"]:  # removed by someone else meanwhile
+    if day not in current["extra_days_off"]:  # removed by someone else meanwhile (or never there)
         return _calendar(stale=Section("dag", {}), status=412)
     return _put_calendar("dag", current["non_working_eves"], [d for d in current["extra_days_off"] if d != day],
                          f"{day} är inte längre en ledig dag.")

@@ -137,6 +137,12 @@ def test_saving_the_lex_sarah_delegation_changes_the_services_policy(admin, api)
     assert selected(shown, "lex_sarah-decider_level") == "division"
 
 
+def test_a_kind_without_a_delegation_is_not_found(admin, api):
+    page = admin.get(PAGE)
+    answer = admin.post(PAGE + "/delegation/avvikelse", data=sarah_form(page.text))
+    assert answer.status_code == 404 and "Sidan finns inte" in answer.text
+
+
 def test_any_level_is_sent_as_null(admin, api):
     page = admin.get(PAGE)
     answer = admin.post(SARAH, data=sarah_form(page.text, decider_level="", informing_required="ja"))
