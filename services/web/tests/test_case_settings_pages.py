@@ -305,3 +305,15 @@ def test_the_working_calendar_says_when_someone_else_changed_it(admin, api):
     assert answer.status_code == 303, answer.text
     calendar = api.get("/api/v1/working-calendar")
     assert calendar["non_working_eves"] == ["julafton", "klämdag"] and calendar["extra_days_off"] == ["2026-06-05"]
+
+
+def test_the_pages_say_so_when_the_deviations_service_is_down(services):
+    from ordning_web.app import create_app
+
+    from .conftest import free_port_url
+
+    web = create_app(services.web_settings(deviations_url=free_port_url())).test_client()
+    sign_in(web, ADMIN)
+    for path in (PAGE, CALENDAR_PAGE):
+        page = web.get(path)
+        assert page.status_code == 503 and "Tjänsten för avvikelser svarar inte just nu" in page.text
