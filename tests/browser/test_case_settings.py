@@ -88,3 +88,26 @@ def test_the_administrator_delegates_lex_sarah_to_the_verksamhetschef_by_keyboar
     finally:  # the other browser tests decide lex Sarah as the default delegation says
         lex_sarah(web_stack, {name: default[name] for name in
                               ("decider_roles", "decider_level", "delegation_reference", "informing_required")})
+
+
+def test_the_administrator_adds_and_removes_a_day_off_by_keyboard_at_the_desk(open_browser):
+    admin = open_browser("desk", "admin")
+    admin.sign_in("Tyresö administratör")
+    admin.tab_to_text("Arbetskalender", limit=80)
+    admin.enter()
+    assert admin.path == "/installningar/arbetskalender"
+    assert admin.text("h1") == "Arbetskalender"
+    assert "Juldagen" in admin.text("#roda-dagar")
+    assert is_checked(admin, "aftnar-non_working_eves-julafton")
+
+    admin.tab_to_id("ny-day", limit=80)
+    admin.type_date("2026-05-15")
+    admin.tab_to_id("lagg-till-dag")
+    admin.enter()
+    assert "2026-05-15 är en ledig dag." in admin.text("#sparat")
+    assert "2026-05-15" in admin.text("#dagar")
+
+    admin.tab_to_id("ta-bort-2026-05-15", limit=80)
+    admin.enter()
+    assert "2026-05-15 är inte längre en ledig dag." in admin.text("#sparat")
+    assert "2026-05-15" not in admin.text("#dagar")
