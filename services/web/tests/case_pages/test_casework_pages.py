@@ -11,6 +11,23 @@ from ordning_shared import demo
 from .test_case_page import NORR, api_case, api_transition, buttons, etag_in, form_of, report
 
 SOLGARDEN = demo.unit_id("0138", "Särskilt boende Solgården")
+FORVALTNING = demo.unit_id("0138", "Socialförvaltningen")
+
+
+def hold_role(stack, user: str, role: str, unit_id: str, name: str) -> None:
+    """`user` holds `role` at the unit from 2026, assigned through the processes API (once per test session)."""
+    status, body, _ = stack.call("processes", "POST", "/api/v1/role-assignments", {
+        "role": role, "unit_id": unit_id, "user_id": f"demo-{user}", "display_name": name,
+        "valid_from": "2026-01-01"}, user="admin", headers={"Idempotency-Key": f"casework-{user}-{role}-{unit_id}"})
+    assert status in (200, 201), body
+
+
+def options(form: str) -> list[tuple[str, str, bool]]:
+    """The investigator list's options: (value, text, selected)."""
+    select = form[form.index('<select id="utr-id-investigator_id"'):]
+    select = select[:select.index("</select>")]
+    return [(value, text, bool(selected)) for value, selected, text in
+            re.findall(r'<option value="([^"]*)"( selected)?>([^<]*)</option>', select)]
 
 
 
@@ -19,14 +36,32 @@ def test_the_investigator_is_assigned_and_investigates_from_mina_utredningar(sta
     api_transition(stack, case, "receive")
     erik, anna = browser("erik"), browser("anna")
     path = f"/arenden/{case['id']}"
+    # Karin holds a role at the förvaltning above Norr, Sara at another unit: the list offers Karin by name and role
+    hold_role(stack, "karin", "kvalitetsutvecklare", FORVALTNING, "Karin Karlsson")
+    hold_role(stack, "sara", "enhetschef", SOLGARDEN, "Sara Svensson")
     page = erik.get(path).text
     assert 'id="utredare"' in page and 'id="dubblett"' in page and 'id="berord-enhet"' in page
-    answer = erik.post(f"{path}/utredare", {"investigator_id": "demo-anna",
+    offered = options(form_of(page, "utredare"))
+    assert offered[0] == ("", "Ingen utredare", True)
+    assert ("demo-karin", "Karin Karlsson, kvalitetsutvecklare", False) in offered
+    assert "demo-sara" not in [value for value, _text, _selected in offered]
+    assert '<label for="utr-id-other_investigator_id">Annan användare (användar-id)' in page
+    answer = erik.post(f"{path}/utredare", {"investigator_id": "demo-karin", "other_investigator_id": "",
                                             "etag": etag_in(form_of(page, "utredare"))}, page=page)
     assert answer.status_code == 302, answer.text
     page = erik.get(path).text
-    assert "Utredaren är utsedd." in page
+    assert "Utredaren är utsedd." in page and api_case(stack, case["id"], "erik")["investigator_id"] == "demo-karin"
+    assert ("demo-karin", "Karin Karlsson, kvalitetsutvecklare", True) in options(form_of(page, "utredare"))
+
+    # Anna holds no role: named by her user id in "Annan användare", which wins over the list
+    answer = erik.post(f"{path}/utredare", {"investigator_id": "demo-karin", "other_investigator_id": "demo-anna",
+                                            "etag": etag_in(form_of(page, "utredare"))}, page=page)
+    assert answer.status_code == 302, answer.text
+    page = erik.get(path).text
     assert re.search(r'id="fakta-utredare">demo-anna</dd>', page)
+    offered = options(form_of(page, "utredare"))
+    assert ("demo-anna", "demo-anna (nuvarande utredare)", True) in offered  # the current one, preselected
+    assert not [selected for value, _t, selected in offered if selected and value != "demo-anna"]
 
     # Anna, a medarbetare, finds it in Mina utredningar and may investigate it, nothing more
     mine = anna.get("/mina-utredningar")
@@ -61,17 +96,24 @@ def test_a_bad_investigator_and_a_stale_page_are_shown_at_the_form(stack, browse
     erik = browser("erik")
     path = f"/arenden/{case['id']}"
     page = erik.get(path).text
-    answer = erik.post(f"{path}/utredare", {"investigator_id": "Anna Andersson",
+    answer = erik.post(f"{path}/utredare", {"investigator_id": "", "other_investigator_id": "Anna Andersson",
                                             "etag": etag_in(form_of(page, "utredare"))}, page=page)
     assert answer.status_code == 422
-    field = re.search(r'<input[^>]*id="utr-id-investigator_id"[^>]*>', answer.text).group(0)
+    field = re.search(r'<input[^>]*id="utr-id-other_investigator_id"[^>]*>', answer.text).group(0)
     assert 'aria-invalid="true"' in field and 'value="Anna Andersson"' in field
-    assert 'aria-describedby="utr-id-investigator_id-hint utr-id-investigator_id-fel"' in field
-    assert 'role="alert"' in answer.text and 'href="#utr-id-investigator_id"' in answer.text
+    assert 'aria-describedby="utr-id-other_investigator_id-hint utr-id-other_investigator_id-fel"' in field
+    assert 'role="alert"' in answer.text and 'href="#utr-id-other_investigator_id"' in answer.text
+    assert api_case(stack, case["id"], "erik")["investigator_id"] is None
+    # a value the list never offers (a name posted by hand) is refused at the list
+    answer = erik.post(f"{path}/utredare", {"investigator_id": "Anna Andersson", "other_investigator_id": "",
+                                            "etag": etag_in(form_of(page, "utredare"))}, page=page)
+    assert answer.status_code == 422 and "Välj en person i listan." in answer.text
+    select = re.search(r'<select id="utr-id-investigator_id"[^>]*>', answer.text).group(0)
+    assert 'aria-invalid="true"' in select
 
     # someone else receives the case meanwhile: 412, the fresh case, the input kept
     api_transition(stack, case, "receive")
-    answer = erik.post(f"{path}/utredare", {"investigator_id": "demo-anna",
+    answer = erik.post(f"{path}/utredare", {"investigator_id": "", "other_investigator_id": "demo-anna",
                                             "etag": etag_in(form_of(page, "utredare"))}, page=page)
     assert answer.status_code == 412
     assert "Någon annan har ändrat ärendet" in answer.text and "Mottaget" in answer.text
@@ -79,12 +121,14 @@ def test_a_bad_investigator_and_a_stale_page_are_shown_at_the_form(stack, browse
     assert api_case(stack, case["id"], "erik")["investigator_id"] is None
     # cleared by an empty field
     page = erik.get(path).text
-    assert erik.post(f"{path}/utredare", {"investigator_id": "demo-anna", "etag": etag_in(form_of(page, "utredare"))},
-                     page=page).status_code == 302
+    assert erik.post(f"{path}/utredare", {"other_investigator_id": "demo-anna",
+                                          "etag": etag_in(form_of(page, "utredare"))}, page=page).status_code == 302
     page = erik.get(path).text
-    assert erik.post(f"{path}/utredare", {"investigator_id": "", "etag": etag_in(form_of(page, "utredare"))},
-                     page=page).status_code == 302
+    # "Ingen utredare" in the list, the other field empty: cleared
+    assert erik.post(f"{path}/utredare", {"investigator_id": "", "other_investigator_id": "",
+                                          "etag": etag_in(form_of(page, "utredare"))}, page=page).status_code == 302
     assert "Ärendet har ingen utredare längre." in erik.get(path).text
+    assert api_case(stack, case["id"], "erik")["investigator_id"] is None
 
 
 def test_a_duplicate_is_closed_into_its_master_and_listed_there(stack, browser):
