@@ -152,7 +152,8 @@ def close_as_duplicate(deviation_id):
     send = _with_codes(lambda: client.deviations().request(
         "PUT", f"/api/v1/deviations/{deviation_id}/duplicate-of", json={"master": values["master"]},
         headers=_if_match()),
-        {"unknown_case": "master", "invalid_duplicate": "master", "open_actions_remain": "master"})
+        {"unknown_case": "master", "invalid_duplicate": "master", "open_actions_remain": "master",
+         "master_of_duplicates": "master"})
     return _post(deviation_id, "duplicate", send, values, {"master": "master"},
                  f"Ärendet är avslutat som dubblett av {values['master']}.")
 

@@ -156,6 +156,10 @@ def test_a_duplicate_is_closed_into_its_master_and_listed_there(stack, browser):
     listed = erik.get(f"/arenden/{master['id']}").text
     assert re.search(rf'id="dubbletter".*?href="/arenden/{duplicate["id"]}">Ärende {duplicate["reference"]}</a>',
                      listed, re.S)
+    # a master of duplicates is no duplicate itself: the form is not offered, and the page says why
+    assert 'id="dubblett"' not in listed
+    blocked = re.search(r'<p class="blocked" id="dubblett-sparrad">(.*?)</p>', listed, re.S).group(1)
+    assert "huvudärende för 1 dubblett(er)" in blocked and "master of" not in blocked
 
 
 def test_the_involved_unit_is_set_on_the_page_and_its_chef_reads_the_case(stack, browser):
