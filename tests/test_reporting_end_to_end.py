@@ -184,8 +184,9 @@ def test_cases_count_in_their_forvaltning_the_region_sees_small_counts_suppresse
 
 
 def test_a_case_linked_to_a_process_step_counts_under_it_and_an_action_with_effect_follow_up_counts(stack):
-    """The step a case is linked to (at report or later, by the deviations service's events) and an action's effect
-    follow-up (the action events' flag) fill deviations.by_process and actions.effect_followed_up."""
+    """The step a case is linked to (at report or later, by the deviations service's events), its händelsetyp (set
+    and changed on the case) and an action's effect follow-up (the action events' flag) fill deviations.by_process,
+    deviations.by_event_type and actions.effect_followed_up."""
     tenant = "2262"
     admin = stack.token("admin-links-e2e", tenant, ["administrator"])
     board = stack.create_unit(admin, "board", "Socialnämnden")
@@ -206,8 +207,18 @@ def test_a_case_linked_to_a_process_step_counts_under_it_and_an_action_with_effe
     chief = stack.token("chief-links-e2e", tenant, ["enhetschef"], [unit])
     named = report(stack, staff, "avvikelse", unit)
     linked = report(stack, staff, "avvikelse", unit)
-    report(stack, staff, "avvikelse", unit)  # no step
+    unlinked = report(stack, staff, "avvikelse", unit)  # no step
     deviations = f"{stack.urls['deviations']}/api/v1/deviations"
+
+    def classify(case, event_type):
+        etag = requests.get(f"{deviations}/{case}", headers=bearer(chief), timeout=10).headers["ETag"]
+        changed = requests.patch(f"{deviations}/{case}/classification", json={"event_type": event_type},
+                                 headers=bearer(chief, **{"If-Match": etag}), timeout=10)
+        assert changed.status_code == 200 and changed.json()["event_type"] == event_type, changed.text
+
+    classify(linked, "lakemedel")
+    classify(linked, "fall")  # changed: counts under its type now, not the one before
+    classify(unlinked, "fall")
 
     def link(case, step):
         def linked():
@@ -239,7 +250,9 @@ def test_a_case_linked_to_a_process_step_counts_under_it_and_an_action_with_effe
     def settled():
         whole = figures(stack, quality)
         by_process = {row["process_step_id"]: row["reported"] for row in value(whole, "deviations", "by_process")}
-        done = by_process == {utreda: 2, None: 1} and value(whole, "actions", "done") == 1
+        by_type = {row["event_type"]: row["reported"] for row in value(whole, "deviations", "by_event_type")}
+        done = by_process == {utreda: 2, None: 1} and value(whole, "actions", "done") == 1 \
+            and by_type == {"fall": 2, None: 1}
         return whole if done else None
 
     whole = wait_until(settled, timeout=60, interval=0.3, message="reporting to count the cases per process step")

@@ -1,5 +1,6 @@
-"""The daily work on a case with the keyboard alone (issue 14, item 8): the enhetschef names an investigator (a wrong
-id refused at its field first) and the involved unit; the investigator, a medarbetare on a phone, finds the case in
+"""The daily work on a case with the keyboard alone (issue 14, item 8): the enhetschef picks an investigator by name
+among the role holders at the case's unit and above it, then names a medarbetare without a role by user id (a wrong
+id refused at its field first), and the involved unit; the investigator, a medarbetare on a phone, finds the case in
 Mina utredningar and investigates it; a duplicate report is closed into its master at phone and desk widths. axe
 checks every page at both widths (the fixtures)."""
 from __future__ import annotations
@@ -35,15 +36,25 @@ def test_the_chef_names_the_investigator_who_investigates_on_a_phone(open_browse
     open_case_by_reference(erik, reference)
     press(erik, "kommando-receive")
 
-    # A name is no user id: refused at its field, the text kept
-    replace_text(erik, "utr-id-investigator_id", "Anna Andersson")
+    # The investigator picked by name in the list of role holders (Karin at the förvaltning above Norr)
+    assert erik.selected_option("utr-id-investigator_id") == "Ingen utredare"
+    erik.tab_to_id("utr-id-investigator_id", limit=CASE_PAGE_TABS)
+    erik.type("Karin Karlsson")
+    assert erik.selected_option("utr-id-investigator_id") == "Karin Karlsson, kvalitetsutvecklare"
     press(erik, "spara-utredare")
-    assert "användar-id" in erik.error_at("utr-id-investigator_id")
-    assert erik.driver.execute_script("return document.getElementById('utr-id-investigator_id').value") == \
+    assert erik.text("#fakta-utredare") == "demo-karin"
+    assert erik.selected_option("utr-id-investigator_id") == "Karin Karlsson, kvalitetsutvecklare"
+
+    # Anna holds no role: "Annan användare" by user id. A name is no user id: refused at its field, the text kept
+    replace_text(erik, "utr-id-other_investigator_id", "Anna Andersson")
+    press(erik, "spara-utredare")
+    assert "användar" in erik.error_at("utr-id-other_investigator_id")
+    assert erik.driver.execute_script("return document.getElementById('utr-id-other_investigator_id').value") == \
         "Anna Andersson"
-    replace_text(erik, "utr-id-investigator_id", "demo-anna")
+    replace_text(erik, "utr-id-other_investigator_id", "demo-anna")
     press(erik, "spara-utredare")
     assert erik.text("#fakta-utredare") == "demo-anna"
+    assert erik.selected_option("utr-id-investigator_id") == "demo-anna (nuvarande utredare)"
 
     # The involved unit, chosen by typing its name in the list
     erik.tab_to_id("ber-involved_unit_id", limit=CASE_PAGE_TABS)

@@ -198,7 +198,8 @@ def patch(data, deviation_id):
 
 @deviations_blp.route("/<deviation_id>/transitions", methods=["POST"])
 @deviations_blp.raises(service.Forbidden, d.IllegalTransition, d.InvestigationIncomplete, d.OpenActionsRemain,
-                        d.SeriousnessDecisionRequired, d.IvoReportRequired, d.ProviderFollowUpRequired)
+                        d.SeriousnessDecisionRequired, d.IvoReportRequired, d.ProviderFollowUpRequired,
+                        d.MasterOfDuplicates)
 @deviations_blp.checks_if_match
 @deviations_blp.arguments(TransitionSchema)
 @deviations_blp.response(200, DeviationSchema, headers=openapi.ETAG)
@@ -253,7 +254,7 @@ def investigator(data, deviation_id):
 
 @deviations_blp.route("/<deviation_id>/duplicate-of", methods=["PUT"])
 @deviations_blp.raises(service.Forbidden, d.IllegalTransition, d.OpenActionsRemain, d.InvalidDuplicate,
-                        service.UnknownCase)
+                        d.MasterOfDuplicates, service.UnknownCase)
 @deviations_blp.checks_if_match
 @deviations_blp.arguments(DuplicateOfSchema)
 @deviations_blp.response(200, DeviationSchema, headers=openapi.ETAG)
@@ -265,7 +266,8 @@ def duplicate_of(data, deviation_id):
     reason duplicate, names its master (duplicate_of_id, rejection.duplicate_of) and the master lists it among its
     duplicates; rejected.v1 carries master_id. Its improvement actions must be done or cancelled first. The
     master may be closed but not rejected (not a duplicate itself), and for a lex Sarah or lex Maria case it is a
-    case of the same kind, whose seriousness decision and IVO report are the event's.
+    case of the same kind, whose seriousness decision and IVO report are the event's. A case that is itself the
+    master of duplicates is not closed as a duplicate (409 master_of_duplicates): close the other case into it.
     """
     service.close_as_duplicate(_platform(), current_principal(), deviation_id, data["master"], check_if_match)
     return _with_etag(_case(deviation_id))

@@ -1142,6 +1142,13 @@ def duplicate_rows(conn, principal, scope, master_id: str) -> list:
     ).order_by(c.reported_at, c.id)).all()
 
 
+def duplicate_count(conn, tenant: str, master_id: str) -> int:
+    """How many cases of the tenant were ended as duplicates of `master_id` (whoever may read them)."""
+    c = deviations.c
+    return conn.execute(sa.select(sa.func.count()).select_from(deviations).where(
+        c.tenant == tenant, c.duplicate_of_id == str(master_id))).scalar_one()
+
+
 def unit_name(conn, tenant: str, unit_id: str) -> str | None:
     """A unit's name from the org tree copy (None if the copy lacks it)."""
     ou = tables.org_units

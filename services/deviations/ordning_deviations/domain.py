@@ -355,6 +355,23 @@ class InvalidDuplicate(RuleViolation):
     http_status = 422
 
 
+class MasterOfDuplicates(RuleViolation):
+    """A case other cases were closed into as duplicates (their master) cannot itself end as a duplicate: its
+    duplicates would point at a case that is no longer handled. Reopen none; close the other case into this one."""
+    code = "master_of_duplicates"
+    http_status = 409
+
+
+def guard_not_a_master(duplicate_count: int) -> None:
+    """A case that is the master of duplicates cannot become a duplicate itself."""
+    if duplicate_count > 0:
+        raise MasterOfDuplicates(
+            f"Ärendet är huvudärende för {duplicate_count} dubblett(er) och kan inte självt avslutas som dubblett. "
+            f"Avsluta i stället det andra ärendet som dubblett av det här.",
+            f"The case is the master of {duplicate_count} duplicate(s) and cannot itself be closed as a duplicate. "
+            f"Close the other case as a duplicate of this one instead.")
+
+
 class InvalidInvestigator(RuleViolation):
     code = "invalid_investigator"
     http_status = 422
@@ -1344,11 +1361,12 @@ class Deviation:
 
     def reject(self, by: str, at: datetime, reason: RejectionReason | str, open_action_count: int,
                duplicate_of: str | None = None, note: str | None = None,
-               duplicate_of_id: str | None = None) -> None:
+               duplicate_of_id: str | None = None, duplicate_count: int = 0) -> None:
         """Reject (avvisa) spam, a duplicate or a case not to be handled (`other`, with a note): an end state.
 
         `duplicate_of` (the duplicated case's reference) is required for a duplicate and refused
-        otherwise; the service checks that it names another case of the tenant.
+        otherwise; the service checks that it names another case of the tenant. A case that is the master of
+        `duplicate_count` duplicates is not rejected as a duplicate itself (MasterOfDuplicates).
         """
         from_status = self.status
         target = self._check(Command.reject, open_action_count)
@@ -1363,6 +1381,8 @@ class Deviation:
                                    "Name the duplicated case (duplicate_of) for the reason duplicate, and only then.")
         if reason is RejectionReason.other and note is None:
             raise InvalidRejection("Skälet annat behöver en förklaring (note).", "The reason other needs a note.")
+        if reason is RejectionReason.duplicate:
+            guard_not_a_master(duplicate_count)
         self.status = target
         self.rejection = Rejection(reason=reason, rejected_at=at, duplicate_of=duplicate_of, note=note)
         self.duplicate_of_id = duplicate_of_id if reason is RejectionReason.duplicate else None
@@ -1709,39 +1729,40 @@ class Deviation:
         self.involved_unit_id = unit_id
         self._record(INVOLVED_UNIT_CHANGED, involved_unit_id=unit_id, previous_involved_unit_id=previous)
 
-    def _check_close_as_duplicate(self, open_action_count: int = 0) -> Status:
+    def _check_close_as_duplicate(self, open_action_count: int = 0, duplicate_count: int = 0) -> Status:
         """The status closing as a duplicate leads to (rejected), or the error it is refused with."""
         self._guard_not_pseudonymised()
         if self.status in END_STATUSES:
             raise IllegalTransition(
                 f"Det går inte att avsluta ett ärende som dubblett när det är {STATUS_LABELS_SV[self.status]}.",
                 f"Cannot close a case as a duplicate in status {self.status.value}.", status=self.status)
+        guard_not_a_master(duplicate_count)
         _guard_no_open_actions(open_action_count)
         return Status.rejected
 
     def close_as_duplicate_option(self, roles: Iterable[str] | None = None, in_scope: bool = True,
-                                  open_action_count: int = 0) -> dict:
+                                  open_action_count: int = 0, duplicate_count: int = 0) -> dict:
         """Is closing as a duplicate offered to this caller now: {"allowed": bool, "blocked": {code, reason} or
         None}, as command_options says of the transitions (not one of them: it needs its master)."""
         if self.status in END_STATUSES or (roles is not None and not (in_scope and may(roles, "close_as_duplicate",
                                                                                        self.kind))):
             return {"allowed": False, "blocked": None}
         try:
-            self._check_close_as_duplicate(open_action_count)
+            self._check_close_as_duplicate(open_action_count, duplicate_count)
         except DomainError as refusal:
             return {"allowed": False, "blocked": {"code": refusal.code, "reason": str(refusal)}}
         return {"allowed": True, "blocked": None}
 
     def close_as_duplicate(self, by: str, at: datetime, master: "Deviation", master_reference: str,
-                           open_action_count: int) -> None:
+                           open_action_count: int, duplicate_count: int = 0) -> None:
         """End this case as a duplicate report of the event `master` handles: the case is avvisat with the reason
         duplicate, names the master's reference and id, and the master lists it.
 
         Refused: the case itself, a master of another tenant, a master ended by rejection (a duplicate itself, or
-        spam), and for a lex case a master of another kind (the master's seriousness decision and IVO report are
-        the event's)."""
+        spam), a case that is the master of `duplicate_count` duplicates itself (MasterOfDuplicates), and for a lex
+        case a master of another kind (the master's seriousness decision and IVO report are the event's)."""
         from_status = self.status
-        target = self._check_close_as_duplicate(open_action_count)
+        target = self._check_close_as_duplicate(open_action_count, duplicate_count)
         if master.tenant != self.tenant or master.id == self.id:
             raise InvalidDuplicate("Ett ärende kan bara vara dubblett av ett annat ärende i samma kommun.",
                                    "A case can only duplicate another case of the same tenant.")
@@ -2248,7 +2269,8 @@ __all__ += [
     "ComplainantRelation", "COMPLAINANT_RELATION_LABELS_SV", "ContactChannel", "CONTACT_CHANNEL_LABELS_SV",
     "ComplaintAnswer", "ComplaintOnly", "FeedbackNotApplicable", "COMPLAINANT_RECORDED", "COMPLAINT_ANSWERED",
     "REPORTER_FEEDBACK_WRITTEN", "OVERDUE_ANSWER", "DEFAULT_ANSWER_DAYS", "answer_due_on", "is_handler",
-    "InvalidDuplicate", "InvalidInvestigator", "InvalidInvolvedUnit", "INVESTIGATOR_ASSIGNED",
+    "InvalidDuplicate", "MasterOfDuplicates", "guard_not_a_master", "InvalidInvestigator", "InvalidInvolvedUnit",
+    "INVESTIGATOR_ASSIGNED",
     "INVOLVED_UNIT_CHANGED", "INVESTIGATOR_COMMANDS", "USER_ID_PATTERN",
     "RECLASSIFIED", "INFORMING_RECORDED", "RECLASSIFICATIONS", "RECLASSIFICATION_REASONS", "INFORMING_METHODS",
     "INFORMING_RECIPIENTS", "NOT_INFORMED_REASONS", "LEX_OUTCOMES", "OUTCOME_LABELS_SV", "ORG_LEVELS",

@@ -636,7 +636,8 @@ def transition(platform, principal, deviation_id: str, command: str, preconditio
                                          f"another case, not {duplicate_of}.")
             dev.reject(by=principal.subject, at=now, reason=rejection_.get("reason"),
                        open_action_count=db.open_action_count(uow.connection, dev.tenant, dev.id),
-                       duplicate_of=duplicate_of, note=rejection_.get("note"), duplicate_of_id=master_id)
+                       duplicate_of=duplicate_of, note=rejection_.get("note"), duplicate_of_id=master_id,
+                       duplicate_count=db.duplicate_count(uow.connection, dev.tenant, dev.id))
         else:
             getattr(dev, command.value)(by=principal.subject, at=now)
 
@@ -1399,6 +1400,11 @@ def _with_casework(conn, principal, caller: Caller, body: dict) -> dict:
     master_id = body.get("duplicate_of_id")
     master = db.get_row(conn, principal.tenant, master_id) if master_id else None
     body["duplicate_of_reference"] = master.reference if master is not None else None
+    if (body.get("close_as_duplicate") or {}).get("allowed"):  # a master of duplicates is no duplicate itself
+        try:
+            d.guard_not_a_master(db.duplicate_count(conn, principal.tenant, body["id"]))
+        except d.MasterOfDuplicates as refusal:
+            body["close_as_duplicate"] = {"allowed": False, "blocked": {"code": refusal.code, "reason": str(refusal)}}
     return body
 
 
@@ -1449,7 +1455,8 @@ def _close_as_duplicate(uow, principal, dev: d.Deviation, master: str | None, no
         raise Forbidden("Du handlägger inte huvudärendet; båda ärendenas handläggare får koppla dubbletter.",
                         "You do not handle the master case; the handlers of both cases may link duplicates.")
     dev.close_as_duplicate(by=principal.subject, at=now, master=master_dev, master_reference=row.reference,
-                           open_action_count=db.open_action_count(conn, dev.tenant, dev.id))
+                           open_action_count=db.open_action_count(conn, dev.tenant, dev.id),
+                           duplicate_count=db.duplicate_count(conn, dev.tenant, dev.id))
 
 # =====================================================================================================
 # Issue 14: lex Sarah and lex Maria in full: reclassification, informing, delegation, involved staff (jäv)

@@ -65,7 +65,9 @@ def figures(args):
     """Read the figures of a scope and a period
 
     The figures of a unit with every unit below it, or of the whole municipality (no `unit_id`; for a role at its
-    top level), for the days `from` to `to`: deviations by kind, origin, category, unit, process step and month;
+    top level), for the days `from` to `to`: deviations by kind, origin, category, händelsetyp (its
+    code; the names are the tenant's list in the deviations service, GET /api/v1/event-types), unit, process step
+    and month;
     lex Sarah and lex Maria (reported, judged serious, reported to IVO, days from report to IVO); complaints and
     feedback and their answer times; improvement actions (open, overdue, done); and the sections risks, documents
     and goals, which fill as their events arrive (`status: pending` until then). Needs one of the roles

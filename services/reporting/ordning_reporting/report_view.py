@@ -22,6 +22,8 @@ UNITS_IN_CHART = 15  # the units with the most cases; every unit is in the table
 # Codes with a Swedish label beside them in the same table, and ids: the export keeps them, the page does not.
 HIDDEN_WITH_LABEL = frozenset({"kind", "origin", "origin_type"})
 HIDDEN = frozenset({"unit_id", "unit_kind", "current", "level_colour", "level_rank"})
+# Codes whose names are another service's tenant data (the händelsetyper: the deviations service's list), as ids are.
+NAMED_ELSEWHERE = frozenset({"event_type"})
 
 # --------------------------------------------------------------------------
 # Reading the figures document
@@ -164,15 +166,15 @@ def _cell(column: str, value):
 
 def figure_table(section_key: str, figure: dict, context: str = "") -> FigureTable | None:
     """A table figure as the page prints it: codes with a label beside them and ids left out (the exports keep
-    them); a table named by ids only (categories, process steps: their names are the deviations service's) is
-    left to the exports. `context` (the figure section's title) goes into the name of the table's scrolling box,
+    them); a table named by ids only (categories, process steps: their names are the deviations service's) or by
+    a tenant's codes (händelsetyper) is left to the exports. `context` (the figure section's title) goes into the name of the table's scrolling box,
     which its caption alone ("Per enhet", "Per månad": in several sections) would not make unique."""
     columns = figure.get("columns") or []
     keys = {column["key"] for column in columns}
     shown = [column for column in columns
              if column["key"] not in HIDDEN and not (column["key"] in HIDDEN_WITH_LABEL and "label_sv" in keys)
              and not (column["key"] == "level" and "level_label" in keys)]  # a level by its name
-    if not shown or shown[0]["key"].endswith("_id"):
+    if not shown or shown[0]["key"].endswith("_id") or shown[0]["key"] in NAMED_ELSEWHERE:
         return None
     rows = []
     source = figure.get("rows") or ()

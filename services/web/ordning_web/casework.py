@@ -36,13 +36,61 @@ def _with_codes(send, codes: dict[str, str]):
     return attempt
 
 
-def involved_units(case: dict) -> list[dict] | None:
-    """The units the involved unit may be: the tenant's open units but the case's own; None if they cannot be read."""
+def _org_units() -> list[dict] | None:
+    """The tenant's org units from the processes service; None if they cannot be read."""
     try:
-        units = client.processes().get("/api/v1/org-units")["items"]
-    except ApiError:
+        return client.processes().get("/api/v1/org-units")["items"]
+    except (ApiError, KeyError, TypeError):
+        return None
+
+
+def involved_units(case: dict, units: list[dict] | None = None) -> list[dict] | None:
+    """The units the involved unit may be: the tenant's open units but the case's own; None if they cannot be read."""
+    units = _org_units() if units is None else units
+    if units is None:
         return None
     return [unit for unit in units if unit.get("id") != case.get("unit_id") and not unit.get("closed_at")]
+
+
+def _units_up(unit_id: str | None, units: list[dict]) -> list[str]:
+    """The unit and the units above it, nearest first (a loop in the tree ends the walk)."""
+    parents = {unit.get("id"): unit.get("parent_id") for unit in units}
+    path: list[str] = []
+    while unit_id and unit_id not in path:
+        path.append(unit_id)
+        unit_id = parents.get(unit_id)
+    return path
+
+
+def _role_text(label: str) -> str:
+    """A role's label as it reads after a name: "Enhetschef" -> "enhetschef"; "MAS" stays."""
+    return label[:1].lower() + label[1:] if label[1:2].islower() else label
+
+
+def investigator_choices(case: dict, units: list[dict] | None = None) -> list[dict] | None:
+    """Who may be picked as the case's investigator by name: the people who hold a role today at the case's unit or
+    a unit above it (the processes service's role assignments), one option per person, "Erik Eriksson,
+    enhetschef", by name; None if the services do not answer (the page then offers the user id field alone)."""
+    units = _org_units() if units is None else units
+    if units is None:
+        return None
+    try:
+        assignments = client.processes().get("/api/v1/role-assignments", params={"current": "true"})["items"]
+    except (ApiError, KeyError, TypeError):
+        return None
+    path = _units_up(case.get("unit_id"), units)
+    people: dict[str, dict] = {}
+    for assignment in sorted(assignments, key=lambda a: path.index(a["unit_id"]) if a.get("unit_id") in path else 0):
+        if assignment.get("unit_id") not in path or not assignment.get("user_id"):
+            continue
+        person = people.setdefault(assignment["user_id"], {"user_id": assignment["user_id"], "roles": [],
+                                                           "name": assignment.get("display_name")
+                                                           or assignment["user_id"]})
+        role = _role_text(assignment.get("role_label_sv") or assignment.get("role") or "")
+        if role and role not in person["roles"]:
+            person["roles"].append(role)
+    return [{"user_id": p["user_id"], "label": ", ".join([p["name"], *p["roles"]])}
+            for p in sorted(people.values(), key=lambda p: (p["name"].casefold(), p["user_id"]))]
 
 
 def casework_view(case: dict, handler: bool) -> dict:
@@ -50,12 +98,14 @@ def casework_view(case: dict, handler: bool) -> dict:
     user = current_person()
     is_open = case["status"] in OPEN and not case.get("pseudonymised_at")
     manages = handler and is_open and not investigator_only(case, user)
+    units = _org_units() if manages else None
     return {
         "can_assign": manages,
         "can_change_involved": manages,
         "can_close_as_duplicate": bool((case.get("close_as_duplicate") or {}).get("allowed")),
         "duplicate_blocked": _blocked_reason((case.get("close_as_duplicate") or {}).get("blocked")),
-        "units": involved_units(case) if manages else None,
+        "units": involved_units(case, units) if units is not None else None,
+        "investigators": investigator_choices(case, units) if units is not None else None,
     }
 
 
@@ -72,17 +122,22 @@ def _casework_helpers():
 @signin_required
 def assign_investigator(deviation_id):
     _require_uuid(deviation_id)
-    values = {"investigator_id": request.form.get("investigator_id", "").strip()}
-    if values["investigator_id"] and not USER_ID.match(values["investigator_id"]):
-        return render_case(deviation_id, status=422, form="investigator", values=values,
-                           errors={"investigator_id": "Skriv utredarens användar-id, till exempel demo-anna, "
-                                                      "utan mellanslag."})
-    success = "Utredaren är utsedd." if values["investigator_id"] else "Ärendet har ingen utredare längre."
+    # The person picked in the list (a role holder, the current investigator, or "" for none), or the user id typed
+    # in "Annan användare", which wins when given.
+    values = {"investigator_id": request.form.get("investigator_id", "").strip(),
+              "other_investigator_id": request.form.get("other_investigator_id", "").strip()}
+    field = "other_investigator_id" if values["other_investigator_id"] else "investigator_id"
+    chosen = values[field]
+    if chosen and not USER_ID.match(chosen):
+        message = ("Skriv användarens id, till exempel demo-anna, utan mellanslag." if field == "other_investigator_id"
+                   else "Välj en person i listan.")
+        return render_case(deviation_id, status=422, form="investigator", values=values, errors={field: message})
+    success = "Utredaren är utsedd." if chosen else "Ärendet har ingen utredare längre."
     send = _with_codes(lambda: client.deviations().request(
         "PUT", f"/api/v1/deviations/{deviation_id}/investigator",
-        json={"investigator_id": values["investigator_id"] or None}, headers=_if_match()),
-        {"invalid_investigator": "investigator_id"})
-    return _post(deviation_id, "investigator", send, values, {"investigator_id": "investigator_id"}, success)
+        json={"investigator_id": chosen or None}, headers=_if_match()),
+        {"invalid_investigator": "investigator_id"})  # the API's field, at the form's field used
+    return _post(deviation_id, "investigator", send, values, {"investigator_id": field}, success)
 
 
 @blueprint.post("/arenden/<deviation_id>/dubblett")
@@ -97,7 +152,8 @@ def close_as_duplicate(deviation_id):
     send = _with_codes(lambda: client.deviations().request(
         "PUT", f"/api/v1/deviations/{deviation_id}/duplicate-of", json={"master": values["master"]},
         headers=_if_match()),
-        {"unknown_case": "master", "invalid_duplicate": "master", "open_actions_remain": "master"})
+        {"unknown_case": "master", "invalid_duplicate": "master", "open_actions_remain": "master",
+         "master_of_duplicates": "master"})
     return _post(deviation_id, "duplicate", send, values, {"master": "master"},
                  f"Ärendet är avslutat som dubblett av {values['master']}.")
 

@@ -296,6 +296,18 @@ def _categories() -> dict:
 
 
 STEP_KEY = "step:"  # process steps in the names lookup beside the categories (ids of two services)
+TYPE_KEY = "event_type:"  # händelsetyper in the names lookup: codes of the tenant's list, not ids
+
+
+def _event_types() -> dict:
+    """TYPE_KEY + händelsetyp code -> the tenant's label, from the deviations service (the figures carry codes),
+    retired types too (cases keep them); nothing if it does not answer."""
+    try:
+        answer = client.deviations().get("/api/v1/event-types", params={"include_retired": "true"})
+    except ApiError:
+        return {}
+    return {TYPE_KEY + t["code"]: t.get("label") or t["code"] for t in answer or ()
+            if isinstance(t, dict) and t.get("code")}
 
 
 def _process_steps() -> dict:
@@ -326,6 +338,9 @@ def _cell(key: str, value, row: dict, categories: dict) -> dict:
     if key == "category_id":
         return {"text": "Utan kategori" if value is None else categories.get(value) or "Okänd kategori",
                 "number": False}
+    if key == "event_type":
+        return {"text": "Utan händelsetyp" if value is None
+                else categories.get(TYPE_KEY + value) or "Okänd händelsetyp", "number": False}
     if key == "process_step_id":
         return {"text": "Utan processteg" if value is None
                 else categories.get(STEP_KEY + value) or "Processteg som inte finns i processkartan", "number": False}
@@ -356,8 +371,8 @@ def _table(section_key: str, figure: dict, categories: dict, prefix: str = "") -
         title = column["title_sv"]
         if key == "label_sv":
             title = next((c["title_sv"] for c in columns if c["key"] in CODE_COLUMNS), title)
-        if key in ("category_id", "process_step_id"):
-            title = title.replace(" (id)", "")
+        if key in ("category_id", "process_step_id", "event_type"):
+            title = title.replace(" (id)", "").replace(" (kod)", "")
         shown.append({"key": key, "title": title})
     rows = [[_cell(column["key"], row.get(column["key"]), row, categories) for column in shown] for row in source]
     numeric = [all(row[i]["number"] for row in rows) if rows else False for i in range(len(shown))]
@@ -414,10 +429,16 @@ def needs_process_steps(sections: list[dict]) -> bool:
                for section in sections for figure in section.get("figures") or ())
 
 
+def needs_event_types(sections: list[dict]) -> bool:
+    return any(figure.get("key") == "by_event_type" and any(row.get("event_type") for row in figure.get("rows") or ())
+               for section in sections for figure in section.get("figures") or ())
+
+
 def figure_names(sections: list[dict]) -> dict:
-    """The names the figures' ids stand for (categories, and process steps under STEP_KEY), read only when a
-    figure shows one."""
+    """The names the figures' ids and codes stand for (categories, process steps under STEP_KEY, händelsetyper
+    under TYPE_KEY), read only when a figure shows one."""
     return {**(_categories() if needs_categories(sections) else {}),
+            **(_event_types() if needs_event_types(sections) else {}),
             **(_process_steps() if needs_process_steps(sections) else {})}
 
 

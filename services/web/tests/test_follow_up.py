@@ -261,6 +261,29 @@ def test_a_category_is_named_as_the_deviations_service_names_it(web, services, r
         EXTRA_CASES.clear()
 
 
+def test_a_handelsetyp_is_named_as_the_tenants_list_names_it(web, services, reporting):
+    """The figures count händelsetyper by code; the page names them from the deviations service's list (the
+    tenant's labels), a case without one as "Utan händelsetyp", a code the list lacks as unknown."""
+    from .fake_reporting import EXTRA_CASES
+
+    case = {"unit_id": NORR, "kind": "avvikelse", "reported_on": "2026-05-05", "origin": "staff"}
+    EXTRA_CASES.extend([{**case, "event_type": "fall"}, {**case, "event_type": "fall"},
+                        {**case, "event_type": "lakemedel"}, {**case, "event_type": "inte_i_listan"}])
+    try:
+        sign_in(web, "erik")
+        page = web.get(f"/uppfoljning?omfattning={NORR}&period=manad&manad=2026-05")
+        assert page.status_code == 200
+        table = page.text[page.text.index('id="tabell-deviations-by_event_type"'):]
+        table = table[:table.index("</table>")]
+        assert "<th scope=\"col\">Händelsetyp</th>" in table
+        assert '<th scope="row">Fall</th><td class="num">2</td>' in table
+        assert '<th scope="row">Läkemedel</th><td class="num">1</td>' in table
+        assert '<th scope="row">Okänd händelsetyp</th><td class="num">1</td>' in table
+        assert "inte_i_listan" not in table and "lakemedel" not in table
+    finally:
+        EXTRA_CASES.clear()
+
+
 def test_a_process_step_is_named_as_the_process_map_names_it(web, services, reporting):
     import requests
 

@@ -181,7 +181,8 @@ def test_a_duplicate_is_closed_into_its_master_and_listed_on_it(env):
     listed, _etag = _case(env, master["id"])
     assert [(d["id"], d["reference"], d["status"]) for d in listed["duplicates"]] == [
         (duplicate["id"], duplicate["reference"], "rejected"), (late["id"], late["reference"], "rejected")]
-    assert listed["status"] == "reported" and listed["close_as_duplicate"]["allowed"] is True
+    assert listed["status"] == "reported" and listed["close_as_duplicate"]["allowed"] is False
+    assert listed["close_as_duplicate"]["blocked"]["code"] == "master_of_duplicates"  # a master is no duplicate
     events = [e for e in _events(env, REJECTED)]
     assert [(e["deviation_id"], e["reason"], e["master_id"], e["rejected_from"]) for e in events] == [
         (duplicate["id"], "duplicate", master["id"], "received"), (late["id"], "duplicate", master["id"],
@@ -257,6 +258,30 @@ def test_duplicate_refusals_change_nothing(env):
     # the handler of one case only: MAS reads the master (an avvikelse) but handles no avvikelse
     refused(_close_as_duplicate(env, did, master["id"], who=MAS_F), 403, "forbidden")
     assert _close_as_duplicate(env, did, master["id"], who=KVAL_N).status_code == 200
+
+
+def test_a_master_of_duplicates_is_not_made_a_duplicate_itself(env):
+    """Neither by close_as_duplicate nor by an intake rejection as a duplicate: 409, nothing stored, no event."""
+    chef = env.auth(*CHEF_E1)
+    master, duplicate, other = env.report("avvikelse"), env.report("avvikelse"), env.report("avvikelse")
+    assert _close_as_duplicate(env, duplicate["id"], master["reference"]).status_code == 200
+    case, etag = _case(env, master["id"])
+    assert case["close_as_duplicate"]["allowed"] is False
+    before, events = env.row(master["id"]), len(_events(env, REJECTED))
+    r = _close_as_duplicate(env, master["id"], other["reference"])
+    _refused(env, master["id"], r, 409, "master_of_duplicates")
+    detail = r.get_json()["detail"]
+    assert "huvudärende för 1 dubblett" in detail and "master of 1 duplicate" in detail
+    r = env.client.post(f"/api/v1/deviations/{master['id']}/transitions", headers={**chef, "If-Match": etag},
+                        json={"command": "reject", "rejection": {"reason": "duplicate",
+                                                                 "duplicate_of": other["reference"]}})
+    _refused(env, master["id"], r, 409, "master_of_duplicates")
+    assert env.row(master["id"]) == before and len(_events(env, REJECTED)) == events
+    # the other way round is the way: the other case closes into the master
+    assert _close_as_duplicate(env, other["id"], master["id"]).status_code == 200
+    assert [d_["id"] for d_ in _case(env, master["id"])[0]["duplicates"]] == [duplicate["id"], other["id"]]
+    # and the master may still end as spam (no duplicate of anything)
+    assert env.act(master["id"], "reject", chef).status_code == 200
 
 
 def test_open_actions_keep_a_duplicate_open(env):

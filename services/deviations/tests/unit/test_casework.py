@@ -109,6 +109,31 @@ def test_closing_as_a_duplicate_is_refused_where_it_does_not_belong():
     assert blocked["allowed"] is False and blocked["blocked"]["code"] == "open_actions_remain"
 
 
+def test_a_master_of_duplicates_is_no_duplicate_itself():
+    master, other = in_status(Status.received), in_status(Status.investigating)
+    before = (master.status, master.version, list(master.events))
+    for path in ("close_as_duplicate", "reject"):
+        with pytest.raises(d.MasterOfDuplicates) as refused:
+            if path == "close_as_duplicate":
+                master.close_as_duplicate("chef", at(6), master=other, master_reference="2026-000009",
+                                          open_action_count=0, duplicate_count=2)
+            else:
+                master.reject("chef", at(6), d.RejectionReason.duplicate, 0, duplicate_of="2026-000009",
+                              duplicate_of_id=other.id, duplicate_count=1)
+        assert refused.value.http_status == 409 and refused.value.code == "master_of_duplicates"
+        assert "huvudärende" in str(refused.value) and "master of" in str(refused.value)
+    assert (master.status, master.version, master.events) == before
+    blocked = master.close_as_duplicate_option({"enhetschef"}, True, 0, duplicate_count=1)
+    assert blocked == {"allowed": False, "blocked": {"code": "master_of_duplicates",
+                                                     "reason": blocked["blocked"]["reason"]}}
+    # a master may still be rejected as spam, and a case without duplicates closes into it as before
+    master.reject("chef", at(7), d.RejectionReason.spam, 0, duplicate_count=1)
+    assert master.status is Status.rejected
+    other.close_as_duplicate("chef", at(8), master=in_status(Status.received), master_reference="2026-000010",
+                             open_action_count=0, duplicate_count=0)
+    assert other.status is Status.rejected
+
+
 def test_gallring_forgets_the_investigator():
     dev = in_status(Status.received)
     dev.assign_investigator("demo-anna")

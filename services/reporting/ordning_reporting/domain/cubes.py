@@ -66,6 +66,9 @@ DEVIATIONS = CubeSpec("cube_deviations", (UNIT, MONTH, Dim("kind"), Dim("origin"
                       "Cases by unit, month reported, kind and origin (staff or citizen).", rollup=True)
 DEVIATION_CATEGORIES = CubeSpec("cube_deviation_categories", (UNIT, MONTH, Dim("kind"), Dim("category_id")),
                                 ("reported",), "Cases by category.", rollup=True)
+# The händelsetyp (the tenant's list of event types, deviations' classification.py) by its code; "" for none.
+DEVIATION_EVENT_TYPES = CubeSpec("cube_deviation_event_types", (UNIT, MONTH, Dim("kind"), Dim("event_type")),
+                                 ("reported",), "Cases by händelsetyp (event type code).", rollup=True)
 DEVIATION_PROCESSES = CubeSpec("cube_deviation_processes", (UNIT, MONTH, Dim("kind"), Dim("process_step_id")),
                                ("reported",), "Cases by the process step they concern.", rollup=True)
 DEVIATION_DAYS = CubeSpec("cube_deviation_days", (UNIT, MONTH, Dim("kind"), Dim("measure"), Dim("days", "int")),
@@ -79,7 +82,8 @@ ACTIONS = CubeSpec("cube_actions", (UNIT, MONTH, Dim("origin_type"), Dim("status
 
 # Every cube, by name; a read model added later (risks, documents, goals) adds its own here (registry.py).
 CUBES: dict[str, CubeSpec] = {cube.name: cube for cube in
-                              (DEVIATIONS, DEVIATION_CATEGORIES, DEVIATION_PROCESSES, DEVIATION_DAYS, ACTIONS)}
+                              (DEVIATIONS, DEVIATION_CATEGORIES, DEVIATION_EVENT_TYPES, DEVIATION_PROCESSES,
+                               DEVIATION_DAYS, ACTIONS)}
 
 
 def register(*specs: CubeSpec) -> None:
@@ -104,7 +108,7 @@ def _days(start: date | None, end: date | None) -> int | None:
 
 
 def deviation_contributions(fact: dict) -> list[Contribution]:
-    """A case counts in the month it was reported, at its current unit, kind and category. A rejected case
+    """A case counts in the month it was reported, at its current unit, kind, category and händelsetyp. A rejected case
     (spam, a duplicate) counts only as rejected; a case whose report has not arrived yet counts nowhere."""
     reported_on = _day(fact.get("reported_on"))
     if reported_on is None or not fact.get("unit_id") or not fact.get("kind"):
@@ -127,6 +131,8 @@ def deviation_contributions(fact: dict) -> list[Contribution]:
     }
     rows = [Contribution(DEVIATIONS.name, (unit, month, kind, origin), measures),
             Contribution(DEVIATION_CATEGORIES.name, (unit, month, kind, fact.get("category_id") or ""),
+                         {"reported": 1}),
+            Contribution(DEVIATION_EVENT_TYPES.name, (unit, month, kind, fact.get("event_type") or ""),
                          {"reported": 1}),
             Contribution(DEVIATION_PROCESSES.name, (unit, month, kind, fact.get("process_step_id") or ""),
                          {"reported": 1})]

@@ -33,7 +33,7 @@ def _iso(day) -> str | None:
 def fold_deviation(state: dict | None, event: StoredEvent) -> dict:
     """A case (avvikelse, lex Sarah, lex Maria, klagomål, synpunkt) as reporting counts it."""
     fact = dict(state or {"kind": None, "origin": None, "unit_id": None, "category_id": None,
-                          "process_step_id": None, "status": None, "reported_on": None, "received_on": None,
+                          "process_step_id": None, "event_type": None, "status": None, "reported_on": None, "received_on": None,
                           "answered_on": None, "answer_due": None, "decided_on": None, "serious": None,
                           "ivo_reported_on": None, "rejected": False, "possible_elsewhere": False})
     data, what = event.data, _what(event, DEVIATION_PREFIX)
@@ -42,6 +42,8 @@ def fold_deviation(state: dict | None, event: StoredEvent) -> dict:
             fact[name] = data.get(name)
     if "process_step_id" in data:  # reported.v1 and process_step_changed.v1 (null: no step, or cleared)
         fact["process_step_id"] = data.get("process_step_id")
+    if "event_type" in data:  # the händelsetyp's code: reported.v1 and event_type_changed.v1 (null: none, cleared)
+        fact["event_type"] = data.get("event_type")
     if what == "reported":
         fact["origin"] = data.get("origin")
         fact["reported_on"] = _iso(local_date(data.get("reported_at")) or local_date(event.time))

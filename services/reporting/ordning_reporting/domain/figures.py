@@ -8,8 +8,8 @@ model that fills them replaces their builder (`SECTIONS[key] = ...`) and keeps t
 the web rely on. The sections of risks, documents, goals and processes are added by their read models
 (registry.py: risk_figures.py, process_figures.py).
 
-The cohort of every deviation figure is the cases *reported* in the period (their unit, kind and category as
-they are now): of the lex Sarah cases reported in 2026, how many were judged serious and how many reported to IVO,
+The cohort of every deviation figure is the cases *reported* in the period (their unit, kind, category and
+händelsetyp as they are now): of the lex Sarah cases reported in 2026, how many were judged serious and how many reported to IVO,
 and how many days it took from report to IVO. Actions are those *created* in the period, with their status now;
 an open action is overdue when its due date is before today.
 """
@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Callable, Protocol
 
-from .cubes import ACTIONS, DEVIATION_CATEGORIES, DEVIATION_DAYS, DEVIATION_PROCESSES, DEVIATIONS
+from .cubes import (ACTIONS, DEVIATION_CATEGORIES, DEVIATION_DAYS, DEVIATION_EVENT_TYPES, DEVIATION_PROCESSES,
+                    DEVIATIONS)
 
 KINDS = ("avvikelse", "lex_sarah", "lex_maria", "klagomal", "synpunkt")
 KIND_LABELS_SV = {"avvikelse": "Avvikelse", "lex_sarah": "Lex Sarah", "lex_maria": "Lex Maria",
@@ -168,6 +169,7 @@ def deviations_section(context: Context) -> Section:
     reported = {kind: by_kind.get((kind,), {}).get("reported", 0) for kind in KINDS}
     total = sum(reported.values())
     categories = reader.sum(DEVIATION_CATEGORIES.name, ("category_id",))
+    event_types = reader.sum(DEVIATION_EVENT_TYPES.name, ("event_type",))
     processes = reader.sum(DEVIATION_PROCESSES.name, ("process_step_id",))
     units = reader.sum(DEVIATIONS.name, ("unit_id", "kind"))
     months = _cases(context, "month", "kind")
@@ -205,6 +207,13 @@ def deviations_section(context: Context) -> Section:
                             for (category,), m in categories.items() if m.get("reported")),
                            key=lambda row: (-row["reported"], row["category_id"] or "")),
                note="Kategorins namn finns i avvikelsetjänsten (kategorier); utan kategori: category_id null."),
+        Figure("by_event_type", "Per händelsetyp", columns=[Column("event_type", "Händelsetyp (kod)"),
+                                                           Column("reported", "Anmälda")],
+               rows=sorted(({"event_type": code or None, "reported": m["reported"]}
+                            for (code,), m in event_types.items() if m.get("reported")),
+                           key=lambda row: (-row["reported"], row["event_type"] or "")),
+               note="Händelsetypens namn finns i avvikelsetjänsten (händelsetyper, kommunens lista); utan "
+                    "händelsetyp: event_type null."),
         Figure("by_unit", "Per enhet", columns=[*_unit_columns(), Column("total", "Anmälda"), *kind_columns],
                rows=sorted(unit_rows.values(), key=lambda row: (-row["total"], row["unit_name"] or ""))),
         Figure("by_process", "Per processteg", columns=[Column("process_step_id", "Processteg (id)"),

@@ -42,7 +42,8 @@ class ReadModel:
 
 DEVIATIONS = ReadModel(
     "deviations", (facts.DEVIATION_PREFIX,), facts.fold_deviation, cubes.deviation_contributions,
-    (cubes.DEVIATIONS.name, cubes.DEVIATION_CATEGORIES.name, cubes.DEVIATION_PROCESSES.name,
+    (cubes.DEVIATIONS.name, cubes.DEVIATION_CATEGORIES.name, cubes.DEVIATION_EVENT_TYPES.name,
+     cubes.DEVIATION_PROCESSES.name,
      cubes.DEVIATION_DAYS.name),
     "Avvikelser, lex Sarah, lex Maria, klagomål and synpunkter: one fact per case.", counts_at_fact_unit=True)
 ACTIONS = ReadModel(

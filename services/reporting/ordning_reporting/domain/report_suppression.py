@@ -10,13 +10,13 @@ region's (`_View`):
   count of it (the kind's, the lex section's reported, judged serious, reported to IVO); a count shown in two
   tables (a unit's lex cases in the deviations table and in the lex table, a month's, a kind's) is one cell,
   shown alike in both;
-- the same for the months, the origins, the categories and the process steps (where their sum is the total);
+- the same for the months, the origins, the categories, the händelsetyper and the process steps (where their sum is the total);
 - complements nobody is shown (cases not yet decided = reported - decided, not reported to IVO, answered late,
   not from citizens, at a unit: reported and not judged serious) are hidden cells;
 - the providers compilation: the cases at utförare i privat regi and in the municipality's own units, each the
   sum over its units' totals, together the total (computed here, before the unit's counts are hidden, and kept
   in the document's `compilations`);
-- what a table's shape tells: a unit, category, process step or origin is listed only with a case (at least 1);
+- what a table's shape tells: a unit, category, händelsetyp, process step or origin is listed only with a case (at least 1);
   a lex table lists a unit only with at least threshold cases, the others together as one row (`OTHER_UNITS`):
   listed one by one, three units under a lex total of "< 5" would each have said "at least one", and so exactly
   one. A small unit's lex count is still shown, as "< 5", in the deviations table's lex column.
@@ -51,6 +51,7 @@ COMPLAINT_TIMES = {**dict.fromkeys(("days_to_answer_mean", "days_to_answer_media
 ROW_TIMES = dict.fromkeys(("days_to_answer_mean", "days_to_answer_median", "days_to_answer_max"), "answered")
 # table -> the count it is ordered by, and the column that names a row
 ORDERED = {("deviations", "by_unit"): ("total", "unit_name"), ("deviations", "by_category"): ("reported", "category_id"),
+           ("deviations", "by_event_type"): ("reported", "event_type"),
            ("deviations", "by_process"): ("reported", "process_step_id"),
            **{(lex, "by_unit"): ("reported", "unit_name") for lex in LEX_KINDS}}
 CASE_SECTIONS = frozenset({"deviations", *LEX_KINDS, "complaints_and_feedback"})
@@ -217,7 +218,8 @@ def _deviations(view: _View, d: dict) -> dict:
     kinds = {row.get("kind"): view.cell((key, "by_kind", row.get("kind")), row, "reported")
              for row in _rows(d, "by_kind") if row.get("kind") in KINDS}
     view.sum_of(total, kinds.values())
-    for table, name in (("by_origin", "origin"), ("by_category", "category_id"), ("by_process", "process_step_id")):
+    for table, name in (("by_origin", "origin"), ("by_category", "category_id"), ("by_event_type", "event_type"),
+                        ("by_process", "process_step_id")):
         parts = [view.cell((key, table, row.get(name) or f"#{i}"), row, "reported", at_least=1)
                  for i, row in enumerate(_rows(d, table))]
         view.sum_of(total, parts)  # left out by suppress() where it does not hold (a case on two steps)

@@ -22,6 +22,7 @@ U = {**UNITS, "x": PROVIDER[1]}
 UNITS_A = [U["e1"], U["e2"], U["x"], U["e3"]]
 CATEGORIES = ["c0000000-0000-0000-0000-000000000001", "c0000000-0000-0000-0000-000000000002", None]
 STEPS = ["d0000000-0000-0000-0000-000000000001", "d0000000-0000-0000-0000-000000000002", None]
+EVENT_TYPES = ["fall", "lakemedel", None]
 KINDS = ["avvikelse", "lex_sarah", "lex_maria", "klagomal", "synpunkt"]
 
 
@@ -54,6 +55,7 @@ class Case:
     origin: str = "staff"
     id: str = field(default_factory=lambda: str(uuid.uuid4()))
     process_step_id: str | None = None
+    event_type: str | None = None  # the händelsetyp's code
     status: str = "reported"
     version: int = 0
     bodies: list = field(default_factory=list)
@@ -71,7 +73,7 @@ class Case:
                    reported_at=_at(self.reported_on), receipt_due=(self.reported_on + timedelta(days=2)).isoformat(),
                    investigation_due=due.isoformat(),
                    ivo_due=due.isoformat() if self.kind in ("lex_sarah", "lex_maria") else None,
-                   process_step_id=self.process_step_id)
+                   process_step_id=self.process_step_id, event_type=self.event_type)
         return self
 
     def receive(self, days: int = 1) -> "Case":
@@ -132,6 +134,19 @@ class Case:
         """The process step linked, changed or cleared (None)."""
         previous, self.process_step_id = self.process_step_id, step_id
         self._emit("process_step_changed", process_step_id=step_id, previous_process_step_id=previous)
+        return self
+
+    def change_event_type(self, code: str | None) -> "Case":
+        """The händelsetyp set, changed or cleared (None)."""
+        previous, self.event_type = self.event_type, code
+        self._emit("event_type_changed", event_type=code, previous_event_type=previous)
+        return self
+
+    def reclassify(self, kind: str) -> "Case":
+        previous, self.kind = self.kind, kind
+        self._emit("reclassified", previous_kind=previous, reason="wrong_kind_reported",
+                   reclassified_at=_at(self.reported_on + timedelta(days=2)), seriousness_cleared=False,
+                   informing_cleared=False, previous_category_id=self.category_id)
         return self
 
     def silent_change(self) -> "Case":
@@ -200,7 +215,8 @@ def random_history(seed: int, cases: int = 40, actions: int = 15, year: int = 20
         kind = rng.choice(KINDS)
         case = Case(A, kind, rng.choice(UNITS_A), date(year, rng.randint(1, 12), rng.randint(1, 28)),
                     rng.choice(CATEGORIES), "citizen" if kind in ("klagomal", "synpunkt") and rng.random() < .5
-                    else "staff", process_step_id=STEPS[len(bodies) % len(STEPS)]).report()
+                    else "staff", process_step_id=STEPS[len(bodies) % len(STEPS)],
+                    event_type=EVENT_TYPES[len(bodies) % len(EVENT_TYPES)]).report()
         if rng.random() < 0.1:
             bodies += case.reject().bodies
             continue
@@ -213,6 +229,8 @@ def random_history(seed: int, cases: int = 40, actions: int = 15, year: int = 20
             case.move(rng.choice(UNITS_A))
         if rng.random() < 0.2:
             case.categorise(rng.choice(CATEGORIES))
+        if rng.random() < 0.3:
+            case.change_event_type(rng.choice(EVENT_TYPES))
         if kind in ("lex_sarah", "lex_maria") and case.status == "received":
             case.investigate()
             serious = rng.random() < 0.6

@@ -88,6 +88,44 @@ def test_a_moved_recategorised_or_rejected_case_counts_where_it_is_now(env):
     assert value(env.figures(unit_id=U["e3"]), "deviations", "total") == 1
 
 
+def test_cases_are_counted_by_their_handelsetyp_as_it_is_now(env):
+    """The händelsetyp's code as reported, set later, changed, cleared; a reclassified case keeps its type under
+    its new kind; a redelivered or late change of type counts once and in version order."""
+    changed = Case(A, "avvikelse", U["e1"], D, event_type="fall").report().change_event_type("lakemedel")
+    late = Case(A, "lex_sarah", U["e2"], D, event_type="fall").report().receive().change_event_type("hot_och_vald")
+    feed_all(env,
+             Case(A, "avvikelse", U["e1"], D, event_type="fall").report(),  # as reported
+             Case(A, "avvikelse", U["e3"], D).report().change_event_type("fall"),  # set later
+             changed,
+             Case(A, "avvikelse", U["e1"], D, event_type="lakemedel").report().change_event_type(None),  # cleared
+             Case(A, "lex_sarah", U["e1"], D, event_type="fall").report().reclassify("avvikelse"),
+             Case(A, "avvikelse", U["e1"], D, event_type="fall").report().reject())  # rejected: no type counted
+    for event in (late.bodies[2], late.bodies[0], late.bodies[1]):  # the change before the report and the receipt
+        assert env.feed(event) == "processed"
+    assert env.feed(changed.bodies[1]) == "duplicate"  # redelivered: counted once
+    assert env.feed(late.bodies[2]) == "duplicate"
+    whole = env.figures()
+    assert value(whole, "deviations", "by_event_type") == [
+        {"event_type": "fall", "reported": 3}, {"event_type": None, "reported": 1},
+        {"event_type": "hot_och_vald", "reported": 1}, {"event_type": "lakemedel", "reported": 1}]
+    assert sum(row["reported"] for row in value(whole, "deviations", "by_event_type")) == \
+        value(whole, "deviations", "total")
+    # the scope and the month as every figure: E1 alone, and a month without cases
+    assert value(env.figures(unit_id=U["e1"]), "deviations", "by_event_type") == [
+        {"event_type": "fall", "reported": 2}, {"event_type": None, "reported": 1},
+        {"event_type": "lakemedel", "reported": 1}]
+    assert value(env.figures(**{"from": "2026-04-01", "to": "2026-04-30"}), "deviations", "by_event_type") == []
+    # a later change of type moves the count from one type to the other
+    assert env.feed(late.change_event_type("fall").bodies[-1]) == "processed"
+    assert {row["event_type"]: row["reported"] for row in value(env.figures(), "deviations", "by_event_type")} == \
+        {"fall": 4, "lakemedel": 1, None: 1}
+    # and the CSV of the table
+    r = env.client.get("/api/v1/figures", query_string={"from": "2026-01-01", "to": "2026-12-31", "format": "csv",
+                                                       "table": "deviations.by_event_type"},
+                       headers=env.auth(*KVAL_N, tenant=A))
+    assert r.status_code == 200 and r.data.decode().splitlines()[:2] == ["event_type,reported", "fall,4"]
+
+
 def test_actions_open_overdue_done_and_with_effect_followed_up(env):
     created = datetime(2026, 2, 3, 10, tzinfo=timezone.utc)
     feed_all(env,

@@ -36,11 +36,11 @@ def fold(*events):
 def test_a_case_is_reported_on_its_swedish_day_and_counted_in_that_month():
     fact = fold(REPORTED)
     assert fact["reported_on"] == "2026-04-01"  # 23:30 UTC is past midnight in Stockholm
-    [main, category, process] = deviation_contributions(fact)
+    [main, category, event_type, process] = deviation_contributions(fact)
     assert main == Contribution(DEVIATIONS.name, (UNIT, date(2026, 4, 1), "lex_sarah", "staff"),
                                 {"reported": 1, "received": 0, "answered": 0, "answered_in_time": 0, "decided": 0,
                                  "serious": 0, "ivo_reported": 0, "possible_elsewhere": 0})
-    assert category.key[-1] == "" and process.key[-1] == ""
+    assert category.key[-1] == "" and event_type.key[-1] == "" and process.key[-1] == ""
 
 
 def test_seriousness_ivo_and_answer_days():
@@ -86,7 +86,7 @@ def test_the_rollups_sum_over_the_units_and_a_move_within_a_month_changes_none()
     assert rolled_up(difference(deviation_contributions(before), deviation_contributions(after))) == []
     first = rolled_up(difference([], deviation_contributions(before)))
     assert {c.cube for c in first} == {"cube_deviations_all", "cube_deviation_categories_all",
-                                       "cube_deviation_processes_all"}
+                                       "cube_deviation_event_types_all", "cube_deviation_processes_all"}
     assert next(c for c in first if c.cube == "cube_deviations_all").key == (date(2026, 4, 1), "lex_sarah", "staff")
 
 
@@ -147,6 +147,29 @@ def test_a_case_counts_under_the_process_step_it_was_reported_with_and_then_link
     assert fold(reported, changed, received)["process_step_id"] == "s2"
     none = [c for c in deviation_contributions(fold(reported, changed, cleared)) if c.cube == "cube_deviation_processes"]
     assert [c.key[-1] for c in none] == [""]  # no step: the empty string, which the figure shows as null
+
+
+def test_a_case_counts_under_its_handelsetyp_as_reported_changed_cleared_and_reclassified():
+    reported = event("reported", 1, origin="staff", reported_at="2026-03-10T09:00:00+00:00", event_type="fall")
+
+    def by_type(*events):
+        return [c.key for c in deviation_contributions(fold(*events)) if c.cube == "cube_deviation_event_types"]
+
+    assert by_type(reported) == [(UNIT, date(2026, 3, 1), "lex_sarah", "fall")]
+    changed = event("event_type_changed", 2, event_type="lakemedel", previous_event_type="fall")
+    received = event("received", 3, received_at="2026-03-11T08:00:00+00:00")  # carries no type: keeps it
+    assert by_type(reported, changed, received) == [(UNIT, date(2026, 3, 1), "lex_sarah", "lakemedel")]
+    # a change of the type moves the case: one out of fall, one into lakemedel
+    moved = difference(deviation_contributions(fold(reported)), deviation_contributions(fold(reported, changed)))
+    assert [(c.key[-1], c.measures) for c in moved if c.cube == "cube_deviation_event_types"] == [
+        ("fall", {"reported": -1}), ("lakemedel", {"reported": 1})]
+    cleared = event("event_type_changed", 4, event_type=None, previous_event_type="lakemedel")
+    assert by_type(reported, changed, received, cleared) == [(UNIT, date(2026, 3, 1), "lex_sarah", "")]
+    # a reclassification (the kind) keeps the type and moves the case to its new kind
+    reclassified = event("reclassified", 3, kind="avvikelse", previous_kind="lex_sarah", reason="not_lex")
+    assert by_type(reported, changed, reclassified) == [(UNIT, date(2026, 3, 1), "avvikelse", "lakemedel")]
+    # a rejected case counts only as rejected, under no type
+    assert by_type(reported, event("rejected", 2, reason="spam")) == []
 
 
 def test_the_registry_finds_the_read_model_by_prefix():

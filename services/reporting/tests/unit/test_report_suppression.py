@@ -137,6 +137,20 @@ def test_three_units_with_one_lex_case_each_are_not_pinned_by_being_listed():
     assert_nothing_small_is_pinned(raw)
 
 
+def test_the_handelsetyper_are_counted_by_the_small_count_rule_like_the_categories():
+    """One fall among 30 cases of other types: "< 5", and not worked out as the total minus the other types."""
+    raw = document(cases("u-norr", 30, event_type="lakemedel") + cases("u-sol", 1, event_type="fall")
+                   + cases("u-gard", 6))
+    assert {row["event_type"]: row["reported"] for row in figure(raw, "deviations", "by_event_type")["rows"]} == \
+        {"lakemedel": 30, None: 6, "fall": 1}
+    shown = figure(suppressed_figures(raw, 5), "deviations", "by_event_type")["rows"]
+    by_type = {row["event_type"]: row["reported"] for row in shown}
+    assert by_type["fall"] == "< 5"
+    assert PROTECTED in (by_type["lakemedel"], by_type[None])  # else 37 - 30 - 6 gives the one fall back
+    assert [row["event_type"] for row in shown][-1] == "fall"  # ordered by what is shown: "< 5" last
+    assert_nothing_small_is_pinned(raw)
+
+
 def test_rows_are_ordered_by_what_they_show_not_by_the_hidden_counts():
     """Sorted by the true counts, "< 5" rows out of alphabetical order would tell which is larger."""
     raw = document(cases("u-norr", 30) + cases("u-gard", 4) + cases("u-sol", 1) + cases("u-dag", 2))
@@ -189,7 +203,8 @@ def random_förvaltning(rng: random.Random) -> dict:
         size = rng.choice([0, 1, 2, 3, 5, 8, 20, 60])
         for _ in range(rng.randint(0, size)):
             kind = rng.choices(["avvikelse", "lex_sarah", "lex_maria", "klagomal", "synpunkt"], [70, 5, 4, 12, 9])[0]
-            extra = {"origin": rng.choice(["staff", "citizen"]), "category_id": rng.choice(["k1", "k2", None])}
+            extra = {"origin": rng.choice(["staff", "citizen"]), "category_id": rng.choice(["k1", "k2", None]),
+                     "event_type": rng.choice(["fall", "lakemedel", "hot_och_vald", None])}
             if kind.startswith("lex") and rng.random() < 0.8:
                 extra["serious"] = rng.random() < 0.5
                 if extra["serious"] and rng.random() < 0.7:

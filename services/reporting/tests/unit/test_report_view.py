@@ -172,6 +172,10 @@ def test_the_page_lists_each_figure_section_once_with_labels_not_codes_or_ids():
     by_month = next(t for t in group.tables if t.key == "deviations-by-month")
     assert by_month.rows[0][:3] == ("januari", 3, 3)
     assert not [t for t in group.tables if t.key == "deviations-by-category"]  # ids only: left to the exports
+    # the händelsetyper by their codes (their names are the tenant's list in the deviations service): the same
+    by_type = table("by_event_type", "Per händelsetyp", [("event_type", "Händelsetyp (kod)"), ("reported", "Anmälda")],
+                    [{"event_type": "fall", "reported": 3}])
+    assert v.figure_table("deviations", by_type) is None
     lex_section = next(s for s in view.sections if s.key == "lex_sarah_lex_maria")
     assert [g.heading for g in lex_section.groups] == ["Lex Sarah (missförhållanden)", "Lex Maria (vårdskador)"]
 

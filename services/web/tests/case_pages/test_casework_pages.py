@@ -11,22 +11,76 @@ from ordning_shared import demo
 from .test_case_page import NORR, api_case, api_transition, buttons, etag_in, form_of, report
 
 SOLGARDEN = demo.unit_id("0138", "Särskilt boende Solgården")
+FORVALTNING = demo.unit_id("0138", "Socialförvaltningen")
+
+
+def hold_roles(monkeypatch, *holders: tuple[str, str, str, str]) -> None:
+    """The processes service answers these role assignments (user, role label, unit id, name), held today, and
+    everything else as it does: the session's services hold no role assignments, since once the deviations
+    service's copy holds one, the lex decisions of the other tests go by it (issue 14's delegation)."""
+    from ordning_web import casework
+
+    real = casework.client.processes
+
+    class Processes:
+        def __init__(self):
+            self.api = real()
+
+        def get(self, path, **kwargs):
+            if path == "/api/v1/role-assignments":
+                assert kwargs.get("params") == {"current": "true"}
+                items = [{"user_id": f"demo-{user}", "role_label_sv": role, "unit_id": unit, "display_name": name,
+                          "current": True} for user, role, unit, name in holders]
+                return {"items": items, "count": len(items)}
+            return self.api.get(path, **kwargs)
+
+    monkeypatch.setattr(casework.client, "processes", Processes)
+
+
+def options(form: str) -> list[tuple[str, str, bool]]:
+    """The investigator list's options: (value, text, selected)."""
+    select = form[form.index('<select id="utr-id-investigator_id"'):]
+    select = select[:select.index("</select>")]
+    return [(value, text, bool(selected)) for value, selected, text in
+            re.findall(r'<option value="([^"]*)"( selected)?>([^<]*)</option>', select)]
 
 
 
-def test_the_investigator_is_assigned_and_investigates_from_mina_utredningar(stack, browser):
+def test_the_investigator_is_assigned_and_investigates_from_mina_utredningar(stack, browser, monkeypatch):
     case = report(stack)
     api_transition(stack, case, "receive")
     erik, anna = browser("erik"), browser("anna")
     path = f"/arenden/{case['id']}"
+    # Karin and Maria hold roles at the förvaltning above Norr, Sara at another unit: the list offers Karin and
+    # Maria by name and role
+    hold_roles(monkeypatch, ("karin", "Kvalitetsutvecklare", FORVALTNING, "Karin Karlsson"),
+               ("sara", "Enhetschef", SOLGARDEN, "Sara Svensson"),
+               ("maria", "Medicinskt ansvarig sjuksköterska (MAS)", FORVALTNING, "Maria Magnusson"),
+               ("karin", "Processägare", None, "Karin Karlsson"))  # a process role: at no unit
     page = erik.get(path).text
     assert 'id="utredare"' in page and 'id="dubblett"' in page and 'id="berord-enhet"' in page
-    answer = erik.post(f"{path}/utredare", {"investigator_id": "demo-anna",
+    offered = options(form_of(page, "utredare"))
+    assert offered[0] == ("", "Ingen utredare", True)
+    assert offered[1:] == [("demo-karin", "Karin Karlsson, kvalitetsutvecklare", False),
+                           ("demo-maria", "Maria Magnusson, medicinskt ansvarig sjuksköterska (MAS)", False)]
+    assert "demo-sara" not in [value for value, _text, _selected in offered]  # another unit's
+    assert '<label for="utr-id-other_investigator_id">Annan användare (användar-id)' in page
+    answer = erik.post(f"{path}/utredare", {"investigator_id": "demo-karin", "other_investigator_id": "",
                                             "etag": etag_in(form_of(page, "utredare"))}, page=page)
     assert answer.status_code == 302, answer.text
     page = erik.get(path).text
-    assert "Utredaren är utsedd." in page
+    assert "Utredaren är utsedd." in page and api_case(stack, case["id"], "erik")["investigator_id"] == "demo-karin"
+    assert ("demo-karin", "Karin Karlsson, kvalitetsutvecklare", True) in options(form_of(page, "utredare"))
+
+    # Anna holds no role: named by her user id in "Annan användare", which wins over the list
+    answer = erik.post(f"{path}/utredare", {"investigator_id": "demo-karin", "other_investigator_id": "demo-anna",
+                                            "etag": etag_in(form_of(page, "utredare"))}, page=page)
+    assert answer.status_code == 302, answer.text
+    page = erik.get(path).text
     assert re.search(r'id="fakta-utredare">demo-anna</dd>', page)
+    offered = options(form_of(page, "utredare"))
+    assert ("demo-anna", "demo-anna (nuvarande utredare)", True) in offered  # the current one, preselected
+    assert not [selected for value, _t, selected in offered if selected and value != "demo-anna"]
 
     # Anna, a medarbetare, finds it in Mina utredningar and may investigate it, nothing more
     mine = anna.get("/mina-utredningar")
@@ -61,17 +115,24 @@ def test_a_bad_investigator_and_a_stale_page_are_shown_at_the_form(stack, browse
     erik = browser("erik")
     path = f"/arenden/{case['id']}"
     page = erik.get(path).text
-    answer = erik.post(f"{path}/utredare", {"investigator_id": "Anna Andersson",
+    answer = erik.post(f"{path}/utredare", {"investigator_id": "", "other_investigator_id": "Anna Andersson",
                                             "etag": etag_in(form_of(page, "utredare"))}, page=page)
     assert answer.status_code == 422
-    field = re.search(r'<input[^>]*id="utr-id-investigator_id"[^>]*>', answer.text).group(0)
+    field = re.search(r'<input[^>]*id="utr-id-other_investigator_id"[^>]*>', answer.text).group(0)
     assert 'aria-invalid="true"' in field and 'value="Anna Andersson"' in field
-    assert 'aria-describedby="utr-id-investigator_id-hint utr-id-investigator_id-fel"' in field
-    assert 'role="alert"' in answer.text and 'href="#utr-id-investigator_id"' in answer.text
+    assert 'aria-describedby="utr-id-other_investigator_id-hint utr-id-other_investigator_id-fel"' in field
+    assert 'role="alert"' in answer.text and 'href="#utr-id-other_investigator_id"' in answer.text
+    assert api_case(stack, case["id"], "erik")["investigator_id"] is None
+    # a value the list never offers (a name posted by hand) is refused at the list
+    answer = erik.post(f"{path}/utredare", {"investigator_id": "Anna Andersson", "other_investigator_id": "",
+                                            "etag": etag_in(form_of(page, "utredare"))}, page=page)
+    assert answer.status_code == 422 and "Välj en person i listan." in answer.text
+    select = re.search(r'<select id="utr-id-investigator_id"[^>]*>', answer.text).group(0)
+    assert 'aria-invalid="true"' in select
 
     # someone else receives the case meanwhile: 412, the fresh case, the input kept
     api_transition(stack, case, "receive")
-    answer = erik.post(f"{path}/utredare", {"investigator_id": "demo-anna",
+    answer = erik.post(f"{path}/utredare", {"investigator_id": "", "other_investigator_id": "demo-anna",
                                             "etag": etag_in(form_of(page, "utredare"))}, page=page)
     assert answer.status_code == 412
     assert "Någon annan har ändrat ärendet" in answer.text and "Mottaget" in answer.text
@@ -79,12 +140,37 @@ def test_a_bad_investigator_and_a_stale_page_are_shown_at_the_form(stack, browse
     assert api_case(stack, case["id"], "erik")["investigator_id"] is None
     # cleared by an empty field
     page = erik.get(path).text
-    assert erik.post(f"{path}/utredare", {"investigator_id": "demo-anna", "etag": etag_in(form_of(page, "utredare"))},
-                     page=page).status_code == 302
+    assert erik.post(f"{path}/utredare", {"other_investigator_id": "demo-anna",
+                                          "etag": etag_in(form_of(page, "utredare"))}, page=page).status_code == 302
     page = erik.get(path).text
-    assert erik.post(f"{path}/utredare", {"investigator_id": "", "etag": etag_in(form_of(page, "utredare"))},
-                     page=page).status_code == 302
+    # "Ingen utredare" in the list, the other field empty: cleared
+    assert erik.post(f"{path}/utredare", {"investigator_id": "", "other_investigator_id": "",
+                                          "etag": etag_in(form_of(page, "utredare"))}, page=page).status_code == 302
     assert "Ärendet har ingen utredare längre." in erik.get(path).text
+    assert api_case(stack, case["id"], "erik")["investigator_id"] is None
+
+
+def test_without_the_list_of_role_holders_the_investigator_is_named_by_user_id(stack, browser, monkeypatch):
+    """The processes service does not answer: the form offers the user id field alone, with the current
+    investigator in it, and still assigns and clears."""
+    from ordning_web import casework
+    from ordning_web.client import ServiceUnavailable
+
+    def down():
+        raise ServiceUnavailable("processes")
+
+    case = report(stack)
+    erik = browser("erik")
+    path = f"/arenden/{case['id']}"
+    monkeypatch.setattr(casework.client, "processes", down)
+    page = erik.get(path).text
+    form = form_of(page, "utredare")
+    assert "<select" not in form and '<label for="utr-id-other_investigator_id">Utredarens användar-id' in form
+    assert erik.post(f"{path}/utredare", {"investigator_id": "", "other_investigator_id": "demo-anna",
+                                          "etag": etag_in(form)}, page=page).status_code == 302
+    page = erik.get(path).text
+    assert 'value="demo-anna"' in form_of(page, "utredare")
+    assert api_case(stack, case["id"], "erik")["investigator_id"] == "demo-anna"
 
 
 def test_a_duplicate_is_closed_into_its_master_and_listed_there(stack, browser):
@@ -112,6 +198,10 @@ def test_a_duplicate_is_closed_into_its_master_and_listed_there(stack, browser):
     listed = erik.get(f"/arenden/{master['id']}").text
     assert re.search(rf'id="dubbletter".*?href="/arenden/{duplicate["id"]}">Ärende {duplicate["reference"]}</a>',
                      listed, re.S)
+    # a master of duplicates is no duplicate itself: the form is not offered, and the page says why
+    assert 'id="dubblett"' not in listed
+    blocked = re.search(r'<p class="blocked" id="dubblett-sparrad">(.*?)</p>', listed, re.S).group(1)
+    assert "huvudärende för 1 dubblett(er)" in blocked and "master of" not in blocked
 
 
 def test_the_involved_unit_is_set_on_the_page_and_its_chef_reads_the_case(stack, browser):
