@@ -3,9 +3,12 @@ every tenant gets them, a tenant's relabel, retirement and additions reaching it
 outcome's serious flag deciding seriousness, and every bad list refused with nothing stored."""
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import pytest
+import sqlalchemy as sa
+from ordning_shared.testing import catalogue_errors
 
 from ordning_deviations import code_lists as cls
 from ordning_deviations import domain as d
@@ -182,6 +185,32 @@ def test_unknown_list_wrong_role_and_stale_if_match(env):
     assert r.status_code == 412
     assert stored(env) == after_edit and after_edit != before
     assert put(env, "analysis_methods", current["entries"], if_match="").status_code == 428
+
+
+def test_the_events_with_a_tenants_own_codes_are_what_the_catalogue_says(env):
+    """Each list's own code reaches its event (the complainant's channel, the root cause, the decision's outcome,
+    the informing's method) and every such event validates against docs/asyncapi.yaml."""
+    edited(env, "contact_channels", add=[{"code": "sms", "label_sv": "sms"}])
+    edited(env, "informing_methods", add=[{"code": "videosamtal", "label_sv": "i ett videosamtal"}])
+    edited(env, "lex_maria_outcomes", add=[{"code": "nara_vardskada", "label_sv": "nära vårdskada",
+                                            "serious": False}])
+    chef = env.auth("erik", ["enhetschef"], ["e1"])
+    complaint = env.report("klagomal")["id"]
+    assert env.put(f"/api/v1/deviations/{complaint}/complainant", {"relation": "other", "channel": "sms"},
+                   chef).status_code == 200
+    did = investigating(env, "lex_maria")
+    assert env.put(f"/api/v1/deviations/{did}/seriousness", {"outcome": "nara_vardskada", "motivering": MOTIVERING},
+                   env.auth(*MAS_F)).status_code == 200
+    assert env.put(f"/api/v1/deviations/{did}/informing", {
+        "informed_on": date.today().isoformat(), "method": "videosamtal", "recipient": "narstaende"},
+        env.auth(*KVAL_N)).status_code == 200
+    outbox = env.platform.tables.outbox
+    with env.platform.engine.connect() as conn:
+        bodies = [json.loads(b) for b in conn.execute(sa.select(outbox.c.body).where(outbox.c.type.in_(
+            [d.COMPLAINANT_RECORDED, d.SERIOUSNESS_DECIDED, d.INFORMING_RECORDED]))).scalars()]
+    assert {b["data"].get("channel") or b["data"].get("outcome") or b["data"].get("method") for b in bodies} == {
+        "sms", "nara_vardskada", "videosamtal"}
+    assert [catalogue_errors(b) for b in bodies] == [[], [], []]
 
 
 def test_a_tenants_edit_stays_its_own(env):
