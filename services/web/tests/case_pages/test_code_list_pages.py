@@ -103,3 +103,19 @@ def test_a_case_form_offers_the_tenants_own_code_and_records_it(browser, stack):
     status, after, _ = stack.call("deviations", "GET", f"/api/v1/deviations/{case['id']}", user="olle")
     assert (after["complaint_channel"], after["complaint_channel_label_sv"]) == ("sms", "sms")
     assert "<dt>Kom in via</dt><dd>Sms</dd>" in olle.get(path).text
+
+    # retired: a new complaint's form no longer offers it; the case that has it keeps its label and its choice
+    page = olle.get(f"{LIST}/contact_channels").text
+    sent = rows_of(page)
+    index = next(key.split("_")[1] for key, value in sent.items() if key.startswith("code_") and value == "sms")
+    sent.pop(f"active_{index}")
+    assert olle.post(f"{LIST}/contact_channels", sent, page=page).status_code == 302
+    assert [e["active"] for e in api_list(stack, "contact_channels")[0]["entries"] if e["code"] == "sms"] == [False]
+    page = olle.get(path).text
+    assert "<dt>Kom in via</dt><dd>Sms</dd>" in page
+    assert '<option value="sms" selected>Sms</option>' in form_of(page, "klagande-formular")
+    status, other, _ = stack.call("deviations", "POST", "/api/v1/deviations",
+                                  {"kind": "klagomal", "unit_id": OCKERO, "description": "Maten var kall."},
+                                  user="olle")
+    assert status == 201, other
+    assert 'value="sms"' not in form_of(olle.get(f"/arenden/{other['id']}").text, "klagande-formular")
