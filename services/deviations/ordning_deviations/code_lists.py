@@ -164,8 +164,8 @@ def check_entries(current: CodeList, entries: list[Mapping]) -> CodeList:
         code = item.get("code")
         if not isinstance(code, str) or not CODE.match(code):
             raise _refuse("Koden ska vara högst 40 tecken: små bokstäver utan prickar och ringar, siffror eller "
-                          "understreck, först en bokstav.", "The code must be 1-40 lower-case letters a-z, digits or underscores, starting "
-                          "with a letter.", f"{where}.code")
+                          "understreck, först en bokstav.", "The code must be 1-40 lower-case letters a-z, digits or "
+                          "underscores, starting with a letter.", f"{where}.code")
         if code in seen:
             raise _refuse(f"Koden {code} finns två gånger.", f"The code {code} is given twice.", f"{where}.code")
         seen.add(code)

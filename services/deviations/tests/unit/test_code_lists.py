@@ -41,7 +41,8 @@ def test_a_tenants_rows_make_its_list_in_their_order_and_a_retired_code_keeps_it
                 active, position
             self.needs_note, self.serious = False, None
 
-    lists = cls.code_lists([Row("other", "annan", False, 1), Row("mto", "MTO-analys", True, 0)], {"analysis_methods": 3})
+    lists = cls.code_lists([Row("other", "annan", False, 1), Row("mto", "MTO-analys", True, 0)],
+                           {"analysis_methods": 3})
     methods = lists["analysis_methods"]
     assert [e.code for e in methods.entries] == ["mto", "other"] and methods.version == 3
     assert list(methods.choices()) == ["mto"] and list(methods.choices("other")) == ["mto", "other"]
