@@ -149,7 +149,8 @@ def deviations_service(settings) -> Service:
                 "cursor": next_cursor(),
                 "action_cursor": _ok(client.get("/api/v1/actions?limit=1", headers=headers))["next_cursor"],
                 "receipt_reference": receipt["reference"], "secret": receipt["secret"], "code": code,
-                "place_id": place, "supplement_id": supplement, "provider_case": provider_case}
+                "place_id": place, "supplement_id": supplement, "provider_case": provider_case,
+                "list_name": "contact_channels"}
 
     def next_cursor() -> str:
         """The cursor of a first page of one case (a second case is reported if there is no second page)."""
@@ -250,6 +251,10 @@ def deviations_service(settings) -> Service:
         ("POST", "/api/v1/places"): lambda v: {"unit_id": v["unit"], "name": f"Avdelning {uuid.uuid4().hex[:8]}"},
         ("PATCH", "/api/v1/places/<place_id>"): lambda v: {"name": f"Hallen {uuid.uuid4().hex[:8]}",
                                                            "retired": False},
+        ("PUT", "/api/v1/code-lists/<list_name>"): lambda v: {"entries": [
+            *({"code": c, "label_sv": c.replace("_", " ")} for c in ("phone", "visit", "letter", "email", "e_service",
+                                                                    "meeting", "other")),
+            {"code": "sms", "label_sv": "sms", "active": False}]},
         ("PUT", d + "/investigator"): lambda v: {"investigator_id": "erik"},
         ("PUT", d + "/duplicate-of"): duplicate_of,
     }

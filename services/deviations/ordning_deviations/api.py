@@ -726,6 +726,10 @@ def public_feedback_status(data, tenant):
 from .classification_api import BLUEPRINTS as _CLASSIFICATION_BLUEPRINTS  # noqa: E402
 
 BLUEPRINTS.extend(_CLASSIFICATION_BLUEPRINTS)
+# The tenant's code lists (issue 14): a module of their own.
+from .code_list_api import BLUEPRINTS as _CODE_LIST_BLUEPRINTS  # noqa: E402
+
+BLUEPRINTS.extend(_CODE_LIST_BLUEPRINTS)
 # --------------------------------------------------------------------------
 # Issue 14: complaints answered, the reporter's feedback view, case settings
 # --------------------------------------------------------------------------

@@ -108,11 +108,11 @@ deviations = sa.Table(
     # Issue 14 (migration 0013): a klagomål's complainant as codes (their contact details: complainant_contacts),
     # its answer's deadline and the answer; the feedback sentence for a staff reporter; the answer date promised
     # on a citizen's receipt by the tenant's case settings (NULL: no answer date promised).
-    sa.Column("complainant_relation", sa.String(30)),
-    sa.Column("complaint_channel", sa.String(20)),
+    sa.Column("complainant_relation", sa.String(40)),
+    sa.Column("complaint_channel", sa.String(40)),
     sa.Column("answer_due", sa.Date),
     sa.Column("answered_on", sa.Date),
-    sa.Column("answer_channel", sa.String(20)),
+    sa.Column("answer_channel", sa.String(40)),
     sa.Column("answered_by", sa.String(200)),
     sa.Column("reporter_feedback", sa.Text),
     sa.Column("reporter_feedback_at", UTCDateTime),
@@ -125,14 +125,14 @@ deviations = sa.Table(
     sa.Column("informing_recorded_by", sa.String(200)),
     sa.Column("informing_recorded_at", UTCDateTime),
     sa.Column("informing_informed_on", sa.Date),
-    sa.Column("informing_method", sa.String(20)),
-    sa.Column("informing_recipient", sa.String(30)),
+    sa.Column("informing_method", sa.String(40)),
+    sa.Column("informing_recipient", sa.String(40)),
     sa.Column("informing_informed_by", sa.String(200)),
     sa.Column("informing_view", sa.Text),
-    sa.Column("informing_not_reason", sa.String(30)),
+    sa.Column("informing_not_reason", sa.String(40)),
     sa.Column("informing_note", sa.Text),
     sa.Column("reclassified_from", sa.String(20)),
-    sa.Column("reclassified_reason", sa.String(30)),
+    sa.Column("reclassified_reason", sa.String(40)),
     sa.Column("reclassified_at", UTCDateTime),
     sa.Column("reclassified_by", sa.String(200)),
     sa.Column("reclassified_note", sa.Text),
@@ -239,6 +239,27 @@ event_types = sa.Table(
     sa.Column("label", sa.String(100), nullable=False),
     sa.Column("retired", sa.Boolean, nullable=False),
     sa.Column("version", sa.Integer, nullable=False),
+)
+
+# The tenant's code lists beside the defaults (code_lists.py): a list the tenant edited is its rows, whole (every
+# code, its label, whether active, its order and flags); no rows: the defaults. `code_lists` counts each list's
+# version for If-Match.
+code_lists = sa.Table(
+    "code_lists", metadata,
+    sa.Column("tenant", sa.String(16), primary_key=True),
+    sa.Column("list_name", sa.String(40), primary_key=True),
+    sa.Column("version", sa.Integer, nullable=False),
+)
+code_list_entries = sa.Table(
+    "code_list_entries", metadata,
+    sa.Column("tenant", sa.String(16), primary_key=True),
+    sa.Column("list_name", sa.String(40), primary_key=True),
+    sa.Column("code", sa.String(40), primary_key=True),
+    sa.Column("label_sv", sa.String(100), nullable=False),
+    sa.Column("active", sa.Boolean, nullable=False),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("needs_note", sa.Boolean, nullable=False),
+    sa.Column("serious", sa.Boolean),  # the lex outcome lists only
 )
 
 # The places of a unit (Avdelning 2, Matsalen) a case may name.
@@ -357,11 +378,12 @@ def to_entity(row) -> d.Deviation:
 
 def _complaint_fields(dev: d.Deviation, m) -> None:
     """Issue 14's columns onto the entity."""
-    dev.complainant_relation = d.ComplainantRelation(m["complainant_relation"]) if m["complainant_relation"] else None
-    dev.complaint_channel = d.ContactChannel(m["complaint_channel"]) if m["complaint_channel"] else None
+    dev.complainant_relation = d.as_code(d.ComplainantRelation, m["complainant_relation"] or None)
+    dev.complaint_channel = d.as_code(d.ContactChannel, m["complaint_channel"] or None)
     dev.answer_due = m["answer_due"]
     if m["answered_on"] is not None:
-        dev.answer = d.ComplaintAnswer(answered_on=m["answered_on"], channel=d.ContactChannel(m["answer_channel"]),
+        dev.answer = d.ComplaintAnswer(answered_on=m["answered_on"],
+                                       channel=d.as_code(d.ContactChannel, m["answer_channel"]),
                                        answered_by=m["answered_by"])
     dev.reporter_feedback, dev.reporter_feedback_at = m["reporter_feedback"], m["reporter_feedback_at"]
 
@@ -377,15 +399,15 @@ def _ivo_steps_of(m) -> dict:
                         for s in (m["ivo_supplements"] or []))
     decision = None
     if m["ivo_decision_on"] is not None:
-        decision = d.IvoDecision(m["ivo_decision_on"], d.IvoDecisionOutcome(m["ivo_decision_outcome"]),
+        decision = d.IvoDecision(m["ivo_decision_on"], d.as_code(d.IvoDecisionOutcome, m["ivo_decision_outcome"]),
                                  m["ivo_decision_reference"])
     analysis = None
     if m["event_analysis"]:
         a = m["event_analysis"]
         analysis = d.EventAnalysis(
-            method=d.AnalysisMethod(a["method"]),
+            method=d.as_code(d.AnalysisMethod, a["method"]),
             participants=tuple(d.AnalysisParticipant(p["role"], p["name"]) for p in a.get("participants") or []),
-            root_causes=tuple(d.RootCause(c["id"], d.RootCauseCategory(c["category"]), c["text"],
+            root_causes=tuple(d.RootCause(c["id"], d.as_code(d.RootCauseCategory, c["category"]), c["text"],
                                           tuple(c.get("action_ids") or [])) for c in a.get("root_causes") or []),
             completed_on=_day(a.get("completed_on")))
     provider_report = follow_up = None
@@ -394,7 +416,7 @@ def _ivo_steps_of(m) -> dict:
     if m["provider_followup_on"] is not None:
         follow_up = d.ProviderFollowUp(m["provider_followup_on"], m["provider_followup_by"],
                                        m["provider_followup_assessment"],
-                                       d.FollowUpOutcome(m["provider_followup_outcome"]))
+                                       d.as_code(d.FollowUpOutcome, m["provider_followup_outcome"]))
     return {"ivo_supplements": supplements, "ivo_decision": decision, "event_analysis": analysis,
             "external_provider": bool(m.get("unit_external_provider")), "provider_report": provider_report,
             "provider_follow_up": follow_up}
@@ -405,9 +427,9 @@ def _ivo_step_values(dev: d.Deviation) -> dict:
     analysis = None
     if dev.event_analysis is not None:
         a = dev.event_analysis
-        analysis = {"method": a.method.value, "completed_on": iso(a.completed_on),
+        analysis = {"method": d.code_value(a.method), "completed_on": iso(a.completed_on),
                     "participants": [{"role": p.role, "name": p.name} for p in a.participants],
-                    "root_causes": [{"id": c.id, "category": c.category.value, "text": c.text,
+                    "root_causes": [{"id": c.id, "category": d.code_value(c.category), "text": c.text,
                                      "action_ids": list(c.action_ids)} for c in a.root_causes]}
     decision, report, follow_up = dev.ivo_decision, dev.provider_report, dev.provider_follow_up
     return {
@@ -415,7 +437,7 @@ def _ivo_step_values(dev: d.Deviation) -> dict:
                              "due_on": iso(s.due_on), "answered_on": iso(s.answered_on)}
                             for s in dev.ivo_supplements] or None,
         "ivo_decision_on": decision.decided_on if decision else None,
-        "ivo_decision_outcome": decision.outcome.value if decision else None,
+        "ivo_decision_outcome": d.code_value(decision.outcome) if decision else None,
         "ivo_decision_reference": decision.reference if decision else None,
         "event_analysis": analysis,
         "provider_ivo_reported_on": report.reported_on if report else None,
@@ -423,7 +445,7 @@ def _ivo_step_values(dev: d.Deviation) -> dict:
         "provider_followup_on": follow_up.followed_up_on if follow_up else None,
         "provider_followup_by": follow_up.by if follow_up else None,
         "provider_followup_assessment": follow_up.assessment if follow_up else None,
-        "provider_followup_outcome": follow_up.outcome.value if follow_up else None,
+        "provider_followup_outcome": d.code_value(follow_up.outcome) if follow_up else None,
     }
 
 
@@ -475,11 +497,11 @@ def entity_values(dev: d.Deviation) -> dict:
         "event_type": dev.event_type, "consequence_score": dev.consequence_score,
         "consequence_matrix_version": dev.consequence_matrix_version, "place_id": dev.place_id,
         **_ivo_step_values(dev),
-        "complainant_relation": dev.complainant_relation.value if dev.complainant_relation else None,
-        "complaint_channel": dev.complaint_channel.value if dev.complaint_channel else None,
+        "complainant_relation": d.code_value(dev.complainant_relation) if dev.complainant_relation else None,
+        "complaint_channel": d.code_value(dev.complaint_channel) if dev.complaint_channel else None,
         "answer_due": dev.answer_due,
         "answered_on": dev.answer.answered_on if dev.answer else None,
-        "answer_channel": dev.answer.channel.value if dev.answer else None,
+        "answer_channel": d.code_value(dev.answer.channel) if dev.answer else None,
         "answered_by": dev.answer.answered_by if dev.answer else None,
         "reporter_feedback": dev.reporter_feedback, "reporter_feedback_at": dev.reporter_feedback_at,
         "investigator_id": dev.investigator_id,
@@ -1062,6 +1084,16 @@ def overdue_action_counts(conn, today: date) -> dict[str, int]:
 # --------------------------------------------------------------------------
 # Classification (classification.py): the tenant's händelsetyper, places and risk-matrix scales
 # --------------------------------------------------------------------------
+
+def code_list_rows(conn, tenant: str, list_name: str | None = None):
+    """The tenant's code_list_entries rows (of one list, or of all), and each edited list's version."""
+    e, v = code_list_entries.c, code_lists.c
+    where = [e.tenant == tenant] + ([e.list_name == list_name] if list_name else [])
+    rows = conn.execute(sa.select(code_list_entries).where(*where)).all()
+    versions = dict(conn.execute(sa.select(v.list_name, v.version).where(
+        v.tenant == tenant, *([v.list_name == list_name] if list_name else []))).all())
+    return rows, versions
+
 
 def event_type_rows(conn, tenant: str):
     return conn.execute(sa.select(event_types).where(event_types.c.tenant == tenant)).all()

@@ -643,7 +643,8 @@ def lex_policy_for(kind: Kind, tenant_policies: Mapping[Kind, LexPolicy] | None 
 
 
 def _listed_code(value, codes: Mapping[str, object], field_name: str, error=None) -> str:
-    """`value` if it is a code of `codes`, else the 422 `error` (class) naming the field, never echoing more."""
+    """`value` if it is a code of `codes` (the tenant's list: code -> entry, or a default list), else the 422 `error`
+    (class) naming the field, never echoing more."""
     if isinstance(value, str) and value in codes:
         return value
     raise (error or InvalidInput)(f"Fältet {field_name} har ett okänt värde.",
@@ -996,11 +997,30 @@ def _not_before(day: date, earliest: date, name: str, what_sv: str, what_en: str
         raise _refuse_field(name, f"Datumet kan inte ligga före {what_sv}.", f"The date cannot be before {what_en}.")
 
 
-def _code(enum, value, name: str):
+def as_code(enum, value):
+    """A stored or given code as its default enum member, or as the plain code of a tenant's own entry (issue 14:
+    the lists are tenant data, the enum their defaults)."""
+    if value is None or isinstance(value, enum):
+        return value
     try:
         return enum(value)
     except ValueError:
-        raise _refuse_field(name, "Koden är okänd.", "The code is unknown.") from None
+        return str(value)
+
+
+def code_value(code) -> str | None:
+    """The code as events and rows carry it, an enum member's or a tenant's own."""
+    return getattr(code, "value", code)
+
+
+def _code(enum, value, name: str, codes: Mapping | None = None, current=None):
+    """`value` if the tenant's list `codes` (code -> entry: code_lists.CodeList.choices; None: the defaults, the
+    enum) offers it, or it is the record's `current` code; else the field's 422."""
+    value = code_value(value)
+    allowed = codes if codes is not None else {member.value: member for member in enum}
+    if not isinstance(value, str) or (value not in allowed and value != code_value(current)):
+        raise _refuse_field(name, "Koden är okänd.", "The code is unknown.")
+    return as_code(enum, value)
 
 
 @dataclass(frozen=True)
@@ -1427,7 +1447,8 @@ class Deviation:
 
     def decide_seriousness(self, serious: bool | None, decided_by: str, decided_at: datetime,
                            policy: DeadlinePolicy | None = None, outcome: str | None = None,
-                           motivering: str | None = None, delegation_reference: str | None = None) -> None:
+                           motivering: str | None = None, delegation_reference: str | None = None,
+                           outcomes: Mapping | None = None) -> None:
         """Lex Sarah / lex Maria: is the case serious (to be reported to IVO)? Revisable until closed.
 
         With `outcome` (a code of LEX_OUTCOMES for the kind, issue 14) `serious` follows from it (a `serious`
@@ -1446,11 +1467,14 @@ class Deviation:
                 f"Seriousness can be decided only once the investigation has started; the status is "
                 f"{self.status.value}.")
         if outcome is not None:
-            outcome = _listed_code(outcome, LEX_OUTCOMES[self.kind], "outcome", InvalidOutcome)
-            if serious is not None and serious is not LEX_OUTCOMES[self.kind][outcome]:
+            # `outcomes`: the tenant's list (code -> entry with its serious flag); None: the defaults
+            listed = outcomes if outcomes is not None else LEX_OUTCOMES[self.kind]
+            outcome = _listed_code(outcome, listed, "outcome", InvalidOutcome)
+            outcome_serious = getattr(listed[outcome], "serious", listed[outcome])
+            if serious is not None and serious is not outcome_serious:
                 raise InvalidOutcome("Fältet serious stämmer inte med utfallet.",
                                      "The field serious does not agree with the outcome.")
-            serious = LEX_OUTCOMES[self.kind][outcome]
+            serious = bool(outcome_serious)
             if _blank(motivering):
                 raise InvalidOutcome("Motiveringen saknas.", "The motivering is required with an outcome.")
         if not isinstance(serious, bool):
@@ -1554,21 +1578,24 @@ class Deviation:
         self._record(IVO_SUPPLEMENT_ANSWERED, supplement_id=supplement.id, answered_on=_iso(answered_on))
 
     def record_ivo_decision(self, decided_on: date, outcome: IvoDecisionOutcome | str, reference: str | None,
-                            today: date) -> None:
+                            today: date, outcomes: Mapping | None = None) -> None:
         """IVO's decision on the report: its day (not before the report), outcome and IVO's reference if any."""
         report = self._guard_ivo_reported("IVO:s beslut", "IVO's decision")
         decided_on = _a_date(decided_on, "decided_on")
         _not_before(decided_on, report.reported_on, "decided_on", "anmälan till IVO", "the report to IVO")
         _not_future(decided_on, today, "decided_on")
-        outcome = _code(IvoDecisionOutcome, outcome, "outcome")
+        outcome = _code(IvoDecisionOutcome, outcome, "outcome", outcomes,
+                        self.ivo_decision.outcome if self.ivo_decision else None)
         revised = self.ivo_decision is not None
         self.ivo_decision = IvoDecision(decided_on=decided_on, outcome=outcome,
                                         reference=None if _blank(reference) else reference.strip())
-        self._record(IVO_DECISION_RECORDED, decided_on=_iso(decided_on), outcome=outcome.value, revised=revised)
+        self._record(IVO_DECISION_RECORDED, decided_on=_iso(decided_on), outcome=code_value(outcome),
+                     revised=revised)
 
     def record_event_analysis(self, method: AnalysisMethod | str, participants: Iterable[Mapping],
                               root_causes: Iterable[Mapping], completed_on: date | None, today: date,
-                              action_ids: Iterable[str] = ()) -> None:
+                              action_ids: Iterable[str] = (), methods: Mapping | None = None,
+                              categories: Mapping | None = None) -> None:
         """A lex Maria case's händelseanalys, whole (a later call replaces it): the method, who took part (role,
         name), the root causes (category, text, the case's improvement actions that answer it: `action_ids` are
         the case's own) and, once done, the day it was completed (its event, with codes and dates only)."""
@@ -1579,7 +1606,9 @@ class Deviation:
         if self.status not in (Status.investigating, Status.investigated):
             raise IvoStepNotAllowed("Händelseanalysen görs under eller efter utredningen.",
                                     "The event analysis is made while or after the case is investigated.")
-        method = _code(AnalysisMethod, method, "method")
+        before = self.event_analysis
+        method = _code(AnalysisMethod, method, "method", methods, before.method if before else None)
+        used = {code_value(c.category) for c in before.root_causes} if before else set()
         people = []
         for person in participants:
             role, name = (person.get("role") or "").strip(), (person.get("name") or "").strip()
@@ -1589,7 +1618,8 @@ class Deviation:
         known_actions = set(action_ids)
         causes = []
         for cause in root_causes:
-            category = _code(RootCauseCategory, cause.get("category"), "category")
+            category = _code(RootCauseCategory, cause.get("category"), "category", categories,
+                             cause.get("category") if cause.get("category") in used else None)
             if _blank(cause.get("text")):
                 raise InvalidIvoStep("Varje orsak behöver en beskrivning (text).", "Every root cause needs its text.")
             linked = tuple(dict.fromkeys(str(a) for a in cause.get("action_ids") or ()))
@@ -1613,8 +1643,8 @@ class Deviation:
                                                         or self.event_analysis.completed_on != completed_on)
         self.event_analysis = analysis
         if newly_completed:
-            self._record(EVENT_ANALYSIS_COMPLETED, method=method.value, completed_on=_iso(completed_on),
-                         root_cause_categories=sorted({c.category.value for c in causes}),
+            self._record(EVENT_ANALYSIS_COMPLETED, method=code_value(method), completed_on=_iso(completed_on),
+                         root_cause_categories=sorted({code_value(c.category) for c in causes}),
                          linked_action_count=len({a for c in causes for a in c.action_ids}))
         else:
             self.version += 1  # a draft: no event, like the investigation's text
@@ -1630,7 +1660,7 @@ class Deviation:
         self._record(PROVIDER_IVO_REPORTED, provider_reported_on=_iso(reported_on))
 
     def follow_up_provider_report(self, followed_up_on: date, by: str, assessment: str,
-                                  outcome: FollowUpOutcome | str, today: date) -> None:
+                                  outcome: FollowUpOutcome | str, today: date, outcomes: Mapping | None = None) -> None:
         """The municipality's follow-up of the provider's report: when, by whom, its assessment and outcome."""
         self._guard_provider_case()
         if self.provider_report is None:
@@ -1642,10 +1672,11 @@ class Deviation:
         _not_future(followed_up_on, today, "followed_up_on")
         if _blank(assessment):
             raise InvalidIvoStep("Bedömningen saknas (assessment).", "The assessment is required.")
-        outcome = _code(FollowUpOutcome, outcome, "outcome")
+        outcome = _code(FollowUpOutcome, outcome, "outcome", outcomes,
+                        self.provider_follow_up.outcome if self.provider_follow_up else None)
         self.provider_follow_up = ProviderFollowUp(followed_up_on=followed_up_on, by=by,
                                                    assessment=assessment.strip(), outcome=outcome)
-        self._record(PROVIDER_FOLLOWED_UP, followed_up_on=_iso(followed_up_on), outcome=outcome.value)
+        self._record(PROVIDER_FOLLOWED_UP, followed_up_on=_iso(followed_up_on), outcome=code_value(outcome))
 
     def _guard_provider_case(self) -> None:
         if not self.is_lex:
@@ -1783,19 +1814,21 @@ class Deviation:
     # ---- issue 14: complaints answered, feedback to the reporter -----------
 
     def record_complainant(self, relation: "ComplainantRelation | str", channel: "ContactChannel | str",
-                           at: datetime) -> None:
+                           at: datetime, relations: Mapping | None = None, channels: Mapping | None = None) -> None:
         """A klagomål names who complained (their relation to the person concerned) and how it came in; the
         contact details are kept apart by the service. A later call corrects the record."""
         self._guard_complaint()
         self._guard_not_closed()
-        relation = _known_code(ComplainantRelation, relation, "relation")
-        channel = _known_code(ContactChannel, channel, "channel")
+        relation = _known_code(ComplainantRelation, relation, "relation", relations, self.complainant_relation)
+        channel = _known_code(ContactChannel, channel, "channel", channels, self.complaint_channel)
         revised = self.complainant_relation is not None
         self.complainant_relation, self.complaint_channel = relation, channel
-        self._record(COMPLAINANT_RECORDED, relation=relation.value, channel=channel.value, recorded_at=_iso(at),
+        self._record(COMPLAINANT_RECORDED, relation=code_value(relation), channel=code_value(channel),
+                     recorded_at=_iso(at),
                      revised=revised)
 
-    def record_answer(self, answered_on: date, channel: "ContactChannel | str", by: str, today: date) -> None:
+    def record_answer(self, answered_on: date, channel: "ContactChannel | str", by: str, today: date,
+                      channels: Mapping | None = None) -> None:
         """The klagomål was answered on `answered_on` through `channel`: not a day in the future (`today`, the
         Swedish calendar day) nor before the day it was reported. A later call corrects the record."""
         self._guard_complaint()
@@ -1808,12 +1841,13 @@ class Deviation:
         if answered_on < local_date(self.reported_at):
             raise InvalidInput("Svaret kan inte ha lämnats före anmälan.",
                                "The answer cannot have been given before the case was reported.")
-        channel = _known_code(ContactChannel, channel, "channel")
+        channel = _known_code(ContactChannel, channel, "channel", channels,
+                              self.answer.channel if self.answer else None)
         if _blank(by):
             raise InvalidInput("Den som svarade saknas.", "Who answered (answered_by) is required.")
         revised = self.answer is not None
         self.answer = ComplaintAnswer(answered_on=answered_on, channel=channel, answered_by=by)
-        self._record(COMPLAINT_ANSWERED, answered_on=_iso(answered_on), channel=channel.value,
+        self._record(COMPLAINT_ANSWERED, answered_on=_iso(answered_on), channel=code_value(channel),
                      answer_due=_iso(self.answer_due),
                      answered_in_time=self.answer_due is None or answered_on <= self.answer_due, revised=revised)
 
@@ -1840,7 +1874,7 @@ class Deviation:
 
     def reclassify(self, kind: Kind | str, reason: str, by: str, at: datetime, policy: DeadlinePolicy,
                    calendar: WorkingCalendar = DEFAULT_CALENDAR, note: str | None = None,
-                   category_fits: bool = True) -> None:
+                   category_fits: bool = True, reasons: Mapping | None = None) -> None:
         """Change the case's kind (RECLASSIFICATIONS), keeping its id, reference and history.
 
         The new kind's deadlines count from `at` with `policy` and `calendar`. What no longer fits goes: leaving
@@ -1852,9 +1886,10 @@ class Deviation:
             kind = Kind(kind)
         except ValueError:
             raise InvalidReclassification("Typen är okänd.", "The kind is unknown.") from None
-        reason = _listed_code(reason, RECLASSIFICATION_REASONS, "reason_code", InvalidReclassification)
+        reasons = reasons if reasons is not None else RECLASSIFICATION_REASONS  # the tenant's list, or the defaults
+        reason = _listed_code(reason, reasons, "reason_code", InvalidReclassification)
         note = None if _blank(note) else note.strip()
-        if reason == "other" and note is None:
+        if _needs_note(reasons, reason) and note is None:
             raise InvalidReclassification("Skälet annat behöver en förklaring (note).",
                                           "The reason other needs a note.")
         if kind is self.kind or kind not in RECLASSIFICATIONS[self.kind]:
@@ -1889,7 +1924,8 @@ class Deviation:
 
     def record_informing(self, by: str, at: datetime, *, informed_on: date | None = None, method: str | None = None,
                          recipient: str | None = None, informed_by: str | None = None, view: str | None = None,
-                         not_informed_reason: str | None = None, note: str | None = None) -> None:
+                         not_informed_reason: str | None = None, note: str | None = None,
+                         lists: Mapping[str, Mapping] | None = None) -> None:
         """Lex Sarah / lex Maria: the person concerned was informed (day, method, recipient, by whom, their view),
         or why not (a reason code, a note for "other"). A later call corrects the record; not on a closed case."""
         if not self.is_lex:
@@ -1898,14 +1934,16 @@ class Deviation:
                 f"{KIND_LABELS_SV[self.kind]}.",
                 f"Informing the person concerned is recorded only for lex Sarah and lex Maria, not {self.kind.value}.")
         self._guard_not_closed()
+        lists = lists or {}  # the tenant's lists by name (code -> entry), else the defaults
         view = None if _blank(view) else view.strip()
         note = None if _blank(note) else note.strip()
         if not_informed_reason is not None:
             if any(value is not None for value in (informed_on, method, recipient, informed_by, view)):
                 raise InvalidInforming("Ange antingen hur den enskilde informerades eller varför det inte skett.",
                                        "Give either how the person was informed or why it was not done, not both.")
-            reason = _listed_code(not_informed_reason, NOT_INFORMED_REASONS, "not_informed_reason", InvalidInforming)
-            if reason == "other" and note is None:
+            reasons = lists.get("not_informed_reasons", NOT_INFORMED_REASONS)
+            reason = _listed_code(not_informed_reason, reasons, "not_informed_reason", InvalidInforming)
+            if _needs_note(reasons, reason) and note is None:
                 raise InvalidInforming("Skälet annat behöver en förklaring (note).", "The reason other needs a note.")
             informing = Informing(recorded_by=by, recorded_at=at, not_informed_reason=reason, note=note)
         else:
@@ -1918,8 +1956,10 @@ class Deviation:
             if informed_on < local_date(self.reported_at):
                 raise InvalidInforming("Dagen då den enskilde informerades kan inte ligga före anmälan.",
                                        "The day the person was informed cannot be before the report.")
-            method = _listed_code(method, INFORMING_METHODS, "method", InvalidInforming)
-            recipient = _listed_code(recipient, INFORMING_RECIPIENTS, "recipient", InvalidInforming)
+            method = _listed_code(method, lists.get("informing_methods", INFORMING_METHODS), "method",
+                                  InvalidInforming)
+            recipient = _listed_code(recipient, lists.get("informing_recipients", INFORMING_RECIPIENTS), "recipient",
+                                     InvalidInforming)
             if note is not None:
                 raise InvalidInforming("En anteckning (note) hör till skälet att inte informera.",
                                        "A note belongs to the reason for not informing.")
@@ -2207,11 +2247,19 @@ class FeedbackNotApplicable(RuleViolation):
     http_status = 422
 
 
-def _known_code(enum: type[Enum], value, name: str):
-    try:
-        return enum(value)
-    except ValueError:
-        raise InvalidInput(f"Koden i fältet {name} är okänd.", f"The code of the field {name} is unknown.") from None
+def _known_code(enum: type[Enum], value, name: str, codes: Mapping | None = None, current=None):
+    """`value` if the tenant's list `codes` (None: the defaults, the enum) offers it or it is the record's `current`
+    code; else 422 invalid_input."""
+    value = code_value(value)
+    allowed = codes if codes is not None else {member.value: member for member in enum}
+    if not isinstance(value, str) or (value not in allowed and value != code_value(current)):
+        raise InvalidInput(f"Koden i fältet {name} är okänd.", f"The code of the field {name} is unknown.")
+    return as_code(enum, value)
+
+
+def _needs_note(codes: Mapping, code: str) -> bool:
+    """Does the code need a note: the tenant's entry says (needs_note); a default list's "other" does."""
+    return getattr(codes[code], "needs_note", code == "other")
 
 
 COMPLAINANT_RECORDED = EVENT_PREFIX + "complainant_recorded.v1"
@@ -2259,6 +2307,7 @@ __all__ = [
     "Investigation", "Seriousness", "IvoReport", "Deviation",
     "ROLES", "STAFF_ROLES", "MANAGERS", "HANDLERS", "PERMISSIONS", "READERS", "may", "may_read",
     "InvalidIvoStep", "IvoStepNotAllowed", "IvoReportByProvider", "ProviderFollowUpRequired",
+    "as_code", "code_value",
     "IvoDecisionOutcome", "IVO_DECISION_OUTCOME_LABELS_SV", "AnalysisMethod", "ANALYSIS_METHOD_LABELS_SV",
     "RootCauseCategory", "ROOT_CAUSE_CATEGORY_LABELS_SV", "FollowUpOutcome", "FOLLOW_UP_OUTCOME_LABELS_SV",
     "IvoSupplement", "IvoDecision", "RootCause", "AnalysisParticipant", "EventAnalysis", "ProviderReport",

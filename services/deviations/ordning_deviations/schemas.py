@@ -12,12 +12,21 @@ from ordning_shared.actions import ActionSchema
 from .db import SORT_COLUMNS
 from .domain import (CITIZEN_KINDS, EVES, REFERENCE_PATTERN, RETENTION_YEARS_MAX, RETENTION_YEARS_MIN, Command, Kind,
                      RejectionReason, Status)
-from .domain import AnalysisMethod, FollowUpOutcome, IvoDecisionOutcome, RootCauseCategory
-from .domain import ComplainantRelation, ContactChannel
 from . import domain as _d
-
 TEXT_MAX = f.TEXT_MAX
-OUTCOMES = [code for outcomes in _d.LEX_OUTCOMES.values() for code in outcomes]
+
+
+def of_list(name: str, what: str) -> str:
+    """A field's description: a code of the tenant's code list `name` (issue 14: lists are tenant data)."""
+    return f"{what}: a code of the tenant's list GET /api/v1/code-lists/{name} (active for a new record)."
+
+
+def code_field(name: str, what: str, example, description: str | None = None, **kwargs) -> fields.String:
+    """A field that takes a code of the tenant's list `name`: the pattern here, the list in the service (an
+    unknown or retired code is the command's 422)."""
+    return fields.String(validate=validate.Regexp(EVENT_TYPE_CODE, error="Koden är ogiltig. The code is invalid."),
+                         metadata={"description": description or of_list(name, what), "example": example}, **kwargs)
+
 KINDS = [k.value for k in Kind]
 STATUSES = [s.value for s in Status]
 CASE_ID = "3f6c2b1e-8d4a-4c59-9f0e-2a7b5d1c9e84"
@@ -129,10 +138,9 @@ class SeriousnessSchema(Schema):
     decided_at = f.AwareDateTime(metadata={
         "description": "When it was decided.", "example": "2026-03-05T11:00:00+01:00"})
     outcome = fields.String(allow_none=True, metadata={
-        "description": "The outcome code (lex Sarah: missforhallande, patagligt_risk_for_missforhallande, "
-                       "inte_missforhallande; lex Maria: vardskada, allvarlig_vardskada, risk_for_allvarlig_vardskada, "
-                       "ingen_vardskada); null for a decision recorded as serious yes/no only.",
-        "enum": OUTCOMES + [None], "example": "missforhallande"})
+        "description": "The outcome: a code of the tenant's list GET /api/v1/code-lists/lex_sarah_outcomes or "
+                       "lex_maria_outcomes; null for a decision recorded as serious yes/no only.",
+        "example": "missforhallande"})
     motivering = fields.String(allow_none=True, metadata={
         "description": "Why the decider decided so (free text, for the case's readers).",
         "example": "Brister i tillsynen har utsatt brukaren för en påtaglig risk."})
@@ -166,8 +174,8 @@ class IvoSupplementOutSchema(Schema):
 
 class IvoDecisionOutSchema(Schema):
     decided_on = fields.Date(metadata={"description": "The day of IVO's decision.", "example": "2026-05-11"})
-    outcome = fields.String(metadata={"enum": [o.value for o in IvoDecisionOutcome],
-                                      "description": "IVO's decision as a code.", "example": "closed_no_criticism"})
+    outcome = fields.String(metadata={"description": of_list("ivo_decision_outcomes", "IVO's decision"),
+                                      "example": "closed_no_criticism"})
     outcome_label_sv = fields.String(metadata={"description": "The outcome in Swedish.",
                                                "example": "avslutat utan kritik"})
     reference = fields.String(allow_none=True, metadata={"description": "IVO's reference of the decision, if any.",
@@ -183,8 +191,8 @@ class ParticipantSchema(Schema):
 
 class RootCauseOutSchema(Schema):
     id = fields.String(metadata={"description": "The root cause's id.", "example": "2c3d4e5f-6a7b-4c8d-9e0f-1a2b3c4d5e6f"})
-    category = fields.String(metadata={"enum": [c.value for c in RootCauseCategory],
-                                       "description": "The kind of cause as a code.", "example": "routines"})
+    category = fields.String(metadata={"description": of_list("root_cause_categories", "The kind of cause"),
+                                       "example": "routines"})
     category_label_sv = fields.String(metadata={"description": "The kind in Swedish.",
                                                 "example": "rutiner och riktlinjer"})
     text = fields.String(metadata={"description": "The cause.", "example": "Rutinen för dubbelkontroll saknades."})
@@ -194,8 +202,8 @@ class RootCauseOutSchema(Schema):
 
 
 class EventAnalysisOutSchema(Schema):
-    method = fields.String(metadata={"enum": [m.value for m in AnalysisMethod],
-                                     "description": "The method as a code.", "example": "handelseanalys"})
+    method = fields.String(metadata={"description": of_list("analysis_methods", "The method"),
+                                     "example": "handelseanalys"})
     method_label_sv = fields.String(metadata={"description": "The method in Swedish.", "example": "händelseanalys"})
     completed_on = fields.Date(allow_none=True, metadata={"description": "The day it was completed; null before.",
                                                           "example": "2026-03-25"})
@@ -218,8 +226,8 @@ class ProviderFollowUpOutSchema(Schema):
                                                   "example": "demo-maria"})
     assessment = fields.String(metadata={"description": "The municipality's assessment of the provider's handling.",
                                          "example": "Utförarens utredning och åtgärder är tillräckliga."})
-    outcome = fields.String(metadata={"enum": [o.value for o in FollowUpOutcome],
-                                      "description": "The assessment as a code.", "example": "sufficient"})
+    outcome = fields.String(metadata={"description": of_list("follow_up_outcomes", "The assessment"),
+                                      "example": "sufficient"})
     outcome_label_sv = fields.String(metadata={"description": "The outcome in Swedish.", "example": "tillräckligt"})
 
 
@@ -266,14 +274,12 @@ class BlockedCommandSchema(Schema):
                    "action(s) neither done nor cancelled."})
 
 
-RELATIONS = [r.value for r in ComplainantRelation]
-CHANNELS = [c.value for c in ContactChannel]
 
 
 class AnswerOutSchema(Schema):
     answered_on = fields.Date(metadata={"description": "The day the complainant was answered.",
                                         "example": "2026-03-12"})
-    channel = fields.String(metadata={"description": "How: " + ", ".join(CHANNELS) + ".", "example": "letter"})
+    channel = fields.String(metadata={"description": of_list("contact_channels", "How"), "example": "letter"})
     channel_label_sv = fields.String(metadata={"description": "The channel in Swedish.", "example": "brev"})
     answered_by = fields.String(allow_none=True, metadata={
         "description": "Who recorded the answer: the user's subject; null once the case is gallrad.",
@@ -413,13 +419,13 @@ class DeviationSchema(Schema):
         "description": "The municipality's follow-up of the provider's report; null before."})
     # issue 14
     complainant_relation = fields.String(allow_none=True, metadata={
-        "description": "klagomal: who complained, as related to the person concerned: " + ", ".join(RELATIONS)
-                       + "; null until recorded. The contact details: GET .../{deviation_id}/complainant, for the "
-                       "case's handlers only.", "example": "narstaende"})
+        "description": "klagomal: who complained, as related to the person concerned: a code of the tenant's list "
+                       "GET /api/v1/code-lists/complainant_relations; null until recorded. The contact details: "
+                       "GET .../{deviation_id}/complainant, for the case's handlers only.", "example": "narstaende"})
     complainant_relation_label_sv = fields.String(allow_none=True, metadata={
         "description": "The relation in Swedish, for display.", "example": "närstående"})
     complaint_channel = fields.String(allow_none=True, metadata={
-        "description": "klagomal: how the complaint came in: " + ", ".join(CHANNELS) + ".", "example": "phone"})
+        "description": of_list("contact_channels", "klagomal: how the complaint came in"), "example": "phone"})
     complaint_channel_label_sv = fields.String(allow_none=True, metadata={
         "description": "The channel in Swedish, for display.", "example": "telefon"})
     answer_due = fields.Date(allow_none=True, metadata={
@@ -494,13 +500,12 @@ class InformingOutSchema(Schema):
                                         "example": True})
     informed_on = fields.Date(allow_none=True, metadata={"description": "The day they were informed.",
                                                          "example": "2026-03-04"})
-    method = fields.String(allow_none=True, metadata={"description": "How: a code of the list.",
-                                                      "enum": list(_d.INFORMING_METHODS) + [None], "example": "phone"})
+    method = fields.String(allow_none=True, metadata={"description": of_list("informing_methods", "How"),
+                                                      "example": "phone"})
     method_label_sv = fields.String(allow_none=True, metadata={"description": "How, in Swedish.",
                                                                "example": "per telefon"})
     recipient = fields.String(allow_none=True, metadata={
-        "description": "Whom: the person concerned, a närstående or a legal representative.",
-        "enum": list(_d.INFORMING_RECIPIENTS) + [None], "example": "narstaende"})
+        "description": of_list("informing_recipients", "Whom"), "example": "narstaende"})
     recipient_label_sv = fields.String(allow_none=True, metadata={"description": "Whom, in Swedish.",
                                                                   "example": "en närstående"})
     informed_by = fields.String(allow_none=True, metadata={"description": "Who informed them (a user id).",
@@ -509,8 +514,7 @@ class InformingOutSchema(Schema):
         "description": "Their view (free text, personal data): for the case's readers by role only, else null.",
         "example": "Dottern vill att rutinen för kvällsbesök ses över."})
     not_informed_reason = fields.String(allow_none=True, metadata={
-        "description": "Why they were not informed: a code of the list.",
-        "enum": list(_d.NOT_INFORMED_REASONS) + [None], "example": None})
+        "description": of_list("not_informed_reasons", "Why they were not informed"), "example": None})
     not_informed_reason_label_sv = fields.String(allow_none=True, metadata={"description": "Why not, in Swedish.",
                                                                             "example": None})
     note = fields.String(allow_none=True, metadata={"description": "A note to the reason (readers by role only).",
@@ -523,8 +527,8 @@ class InformingOutSchema(Schema):
 
 class ReclassificationOutSchema(Schema):
     previous_kind = fields.String(metadata={"description": "The kind before.", "example": "klagomal"})
-    reason = fields.String(metadata={"description": "Why: a code of the list.",
-                                     "enum": list(_d.RECLASSIFICATION_REASONS), "example": "investigation_finding"})
+    reason = fields.String(metadata={"description": of_list("reclassification_reasons", "Why"),
+                                     "example": "investigation_finding"})
     reason_label_sv = fields.String(metadata={"description": "Why, in Swedish.",
                                               "example": "utredningen visade det"})
     at = f.AwareDateTime(metadata={"description": "When.", "example": "2026-03-04T10:00:00+01:00"})
@@ -537,9 +541,8 @@ class ReclassifySchema(Schema):
     kind = f.Choice(KINDS, required=True, metadata={
         "description": "The new kind: an avvikelse or klagomål becomes lex_sarah or lex_maria and back; lex_sarah "
                        "and lex_maria change between them.", "example": "lex_sarah"})
-    reason_code = f.Choice(list(_d.RECLASSIFICATION_REASONS), required=True, metadata={
-        "description": "Why: new_facts, wrong_kind_reported, investigation_finding or other (with a note).",
-        "example": "investigation_finding"})
+    reason_code = code_field("reclassification_reasons", "Why (a code whose needs_note is true needs a note)",
+                             "investigation_finding", required=True)
     note = f.Text(max_length=2000, allow_none=True, metadata={
         "description": "A note, required for the reason other; kept in the case, never in events.",
         "example": None})
@@ -549,18 +552,15 @@ class InformingSchema(Schema):
     informed_on = f.Date(allow_none=True, metadata={
         "description": "The day the person concerned (or a närstående) was informed: not before the report, not "
                        "in the future.", "example": "2026-03-04"})
-    method = f.Choice(list(_d.INFORMING_METHODS), allow_none=True, metadata={
-        "description": "How: in_person, phone, letter, digital or other.", "example": "phone"})
-    recipient = f.Choice(list(_d.INFORMING_RECIPIENTS), allow_none=True, metadata={
-        "description": "Whom: person_concerned, narstaende or legal_representative.", "example": "narstaende"})
+    method = code_field("informing_methods", "How", "phone", allow_none=True)
+    recipient = code_field("informing_recipients", "Whom", "narstaende", allow_none=True)
     informed_by = f.Name(allow_none=True, metadata={
         "description": "Who informed them (a user id); leave out when it was you.", "example": "demo-erik"})
     view = f.Text(max_length=5000, allow_none=True, metadata={
         "description": "Their view of the event (free text, personal data: shown to the case's readers only).",
         "example": "Dottern vill att rutinen för kvällsbesök ses över."})
-    not_informed_reason = f.Choice(list(_d.NOT_INFORMED_REASONS), allow_none=True, metadata={
-        "description": "Instead of the above: why they were not informed (declined, unable, unreachable, "
-                       "deceased_no_relatives or other with a note).", "example": None})
+    not_informed_reason = code_field("not_informed_reasons", "Instead of the above: why they were not informed (a "
+                                     "code whose needs_note is true needs a note)", None, allow_none=True)
     note = f.Text(max_length=2000, allow_none=True, metadata={
         "description": "A note to the reason not informed (required for other).", "example": None})
 
@@ -660,11 +660,10 @@ class SeriousnessDecisionSchema(Schema):
         "description": "true: a serious missförhållande (lex Sarah) or vårdskada (lex Maria), to be reported to "
                        "IVO; false: not serious. Follows from outcome when that is given (and must agree).",
         "example": True})
-    outcome = f.Choice(OUTCOMES, metadata={
-        "description": "The outcome from the kind's list: lex Sarah missforhallande, "
-                       "patagligt_risk_for_missforhallande, inte_missforhallande; lex Maria vardskada, "
-                       "allvarlig_vardskada, risk_for_allvarlig_vardskada, ingen_vardskada (the other kind's list is "
-                       "422 invalid_outcome). With it a motivering is required.", "example": "missforhallande"})
+    outcome = code_field("lex_sarah_outcomes", "", "missforhallande", description=(
+        "The outcome: an active code of the tenant's list for the kind, GET /api/v1/code-lists/lex_sarah_outcomes or "
+        "lex_maria_outcomes (another code is 422 invalid_outcome). Its serious flag decides seriousness. With it a "
+        "motivering is required."))
     motivering = f.Text(max_length=5000, metadata={
         "description": "Why (free text, kept in the case only).",
         "example": "Brister i tillsynen har utsatt brukaren för en påtaglig risk."})
@@ -702,17 +701,13 @@ class IvoSupplementAnswerSchema(Schema):
 class IvoDecisionSchema(Schema):
     decided_on = f.Date(required=True, metadata={
         "description": "The day of IVO's decision: not before the report, not in the future.", "example": "2026-05-11"})
-    outcome = f.Choice([o.value for o in IvoDecisionOutcome], required=True, metadata={
-        "description": "closed_no_criticism, criticism, further_supervision or closed_other.",
-        "example": "closed_no_criticism"})
+    outcome = code_field("ivo_decision_outcomes", "IVO's decision", "closed_no_criticism", required=True)
     reference = f.Name(allow_none=True, load_default=None, max_length=100, metadata={
         "description": "IVO's reference of the decision, if any.", "example": "3.5.1-12345/2026-7"})
 
 
 class RootCauseSchema(Schema):
-    category = f.Choice([c.value for c in RootCauseCategory], required=True, metadata={
-        "description": "communication, routines, competence, equipment, environment, organisation or other.",
-        "example": "routines"})
+    category = code_field("root_cause_categories", "The kind of cause", "routines", required=True)
     text = f.Text(required=True, metadata={"description": "The cause.", "example": "Rutinen för dubbelkontroll saknades."})
     action_ids = fields.List(f.UUIDString(), load_default=list, validate=validate.Length(max=50), metadata={
         "description": "Improvement actions of this case that answer the cause.",
@@ -720,8 +715,7 @@ class RootCauseSchema(Schema):
 
 
 class EventAnalysisSchema(Schema):
-    method = f.Choice([m.value for m in AnalysisMethod], required=True, metadata={
-        "description": "handelseanalys, rotorsaksanalys or other.", "example": "handelseanalys"})
+    method = code_field("analysis_methods", "The method", "handelseanalys", required=True)
     participants = fields.List(fields.Nested(ParticipantSchema), load_default=list, validate=validate.Length(max=50),
                                metadata={"description": "Who took part: role and name."})
     root_causes = fields.List(fields.Nested(RootCauseSchema), load_default=list, validate=validate.Length(max=50),
@@ -746,8 +740,7 @@ class ProviderFollowUpSchema(Schema):
     assessment = f.Text(required=True, metadata={
         "description": "The municipality's assessment of the provider's handling and report.",
         "example": "Utförarens utredning och åtgärder är tillräckliga."})
-    outcome = f.Choice([o.value for o in FollowUpOutcome], required=True, metadata={
-        "description": "sufficient, measures_required or contract_action.", "example": "sufficient"})
+    outcome = code_field("follow_up_outcomes", "The assessment", "sufficient", required=True)
 
 
 class DeviationPatchSchema(Schema):
@@ -1102,12 +1095,9 @@ class ClassificationSchema(Schema):
 # --------------------------------------------------------------------------
 
 class ComplainantSchema(Schema):
-    relation = f.Choice(RELATIONS, required=True, metadata={
-        "description": "Who complained: person_concerned (the person the care or support concerns), narstaende, "
-                       "legal_representative (god man, förvaltare, vårdnadshavare) or other.",
-        "example": "narstaende"})
-    channel = f.Choice(CHANNELS, required=True, metadata={
-        "description": "How the complaint came in: " + ", ".join(CHANNELS) + ".", "example": "phone"})
+    relation = code_field("complainant_relations", "Who complained, as related to the person concerned",
+                          "narstaende", required=True)
+    channel = code_field("contact_channels", "How the complaint came in", "phone", required=True)
     name = f.Name(max_length=200, allow_none=True, metadata={"description": "The complainant's name.",
                                                              "example": "Eva Svensson"})
     phone = f.Name(max_length=40, allow_none=True, metadata={"description": "A phone number.",
@@ -1141,8 +1131,7 @@ class AnswerSchema(Schema):
     answered_on = f.Date(required=True, metadata={
         "description": "The day the complainant was answered: not in the future, not before the report.",
         "example": "2026-03-12"})
-    channel = f.Choice(CHANNELS, required=True, metadata={
-        "description": "How the answer was given: " + ", ".join(CHANNELS) + ".", "example": "letter"})
+    channel = code_field("contact_channels", "How the answer was given", "letter", required=True)
 
 
 class ReporterFeedbackSchema(Schema):
@@ -1250,3 +1239,44 @@ class DuplicateOfSchema(Schema):
                        "municipality: not the case itself, not a rejected case (a duplicate itself, or spam), and for "
                        "lex Sarah / lex Maria a case of the same kind. You must handle both cases.",
         "example": "2026-000005"})
+
+
+# --------------------------------------------------------------------------
+# The tenant's code lists (code_lists.py)
+# --------------------------------------------------------------------------
+
+class CodeListEntrySchema(Schema):
+    # Loose on purpose: the list's rules (code_lists.check_entries) answer each refusal naming its entry and field.
+    code = fields.String(required=True, metadata={
+        "description": "The stable code events and statistics carry: 1-40 of a-z, 0-9 and _, from a letter; never "
+                       "changes, never removed (retire it instead).", "example": "sms"})
+    label_sv = fields.String(required=True, metadata={
+        "description": "The tenant's Swedish label, 1-100 characters without control characters.",
+        "example": "per sms"})
+    active = f.StrictBoolean(load_default=True, metadata={
+        "description": "false: retired, not offered for new records; records that have it keep it and its label.",
+        "example": True})
+    needs_note = f.StrictBoolean(allow_none=True, load_default=False, metadata={
+        "description": "The lists whose records have a note (reclassification_reasons, not_informed_reasons): true "
+                       "if the code needs a note, as other; null on the other lists.", "example": False})
+    serious = f.StrictBoolean(allow_none=True, load_default=None, metadata={
+        "description": "The lex outcome lists (lex_sarah_outcomes, lex_maria_outcomes): true if the outcome is "
+                       "serious, to be reported to IVO; null on the other lists.", "example": None})
+
+
+class CodeListSchema(Schema):
+    name = fields.String(dump_only=True, metadata={"description": "The list's stable name.",
+                                                   "example": "informing_methods"})
+    description_sv = fields.String(dump_only=True, metadata={"description": "What the list is, in Swedish.",
+                                                             "example": "Hur den enskilde informerades"})
+    default = fields.Boolean(dump_only=True, metadata={
+        "description": "true: the defaults as every tenant gets them, not edited by the tenant.", "example": True})
+    version = fields.Integer(dump_only=True, metadata={
+        "description": "The list's version (0: the defaults); its ETag is \"<name>.<version>\".", "example": 0})
+    has_note = fields.Boolean(dump_only=True, metadata={
+        "description": "true: the list's records have a note, and its entries say needs_note.", "example": False})
+    has_serious = fields.Boolean(dump_only=True, metadata={
+        "description": "true: a lex outcome list, its entries say serious.", "example": False})
+    entries = fields.List(fields.Nested(CodeListEntrySchema), required=True, validate=validate.Length(max=100),
+                          metadata={"description": "The whole list in its order: every code it had (codes are never "
+                                                   "removed), at least one active."})

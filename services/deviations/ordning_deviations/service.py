@@ -24,6 +24,7 @@ from ordning_shared.db import utcnow, write_versioned
 from ordning_shared.problems import Conflict, Forbidden, NotFound, PreconditionFailed, Unprocessable
 from ordning_shared.retention import pseudonymised_text
 
+from . import code_lists as cls
 from . import db
 from . import domain as d
 
@@ -95,6 +96,10 @@ class Caller:
     hide_reporter_names: bool = False  # the tenant's case setting (issue 14)
     subject: str | None = None  # their user id: the case's assigned investigator may investigate it
     lex_policies: dict | None = None  # the tenant's own (issue 14); None or missing kinds: the defaults
+    code_lists: dict | None = None  # the tenant's code lists (code_lists.py) by name; None: the defaults
+
+    def lists(self) -> dict:
+        return self.code_lists if self.code_lists is not None else cls.defaults()
 
     def handles(self, dev: d.Deviation) -> bool:
         """Is the caller one of the case's handlers: a handling role of its kind, on its unit?"""
@@ -113,7 +118,13 @@ def caller_of(conn, principal) -> Caller:
     settings = db.case_settings_row(conn, principal.tenant)
     return Caller(frozenset(principal.roles), frozenset(db.scope_units(conn, principal.tenant, principal.org_units)),
                   hide_reporter_names=bool(settings is not None and settings.hide_reporter_names),
-                  subject=principal.subject, lex_policies=db.tenant_lex_policies(conn, principal.tenant))
+                  subject=principal.subject, lex_policies=db.tenant_lex_policies(conn, principal.tenant),
+                  code_lists=tenant_code_lists(conn, principal.tenant))
+
+
+def tenant_code_lists(conn, tenant: str) -> dict:
+    """The tenant's code lists by name (code_lists.py): its own where it edited one, else the defaults."""
+    return cls.code_lists(*db.code_list_rows(conn, tenant))
 
 
 def present(row, counts: dict | None, today: date, caller: Caller) -> dict:
@@ -173,7 +184,7 @@ def present_entity(dev: d.Deviation, reference: str, contact: dict | None, count
         **{"event_type_label": None, "event_type_retired": None, "place_name": None, "consequence_label": None,
            **(labels or {})},
         **ivo_steps_view(dev, caller),
-        **_complaint_view(dev), "reporter_hidden": hidden,
+        **_complaint_view(dev, caller.lists()), "reporter_hidden": hidden,
         **_lex_view(dev, caller),
     }
 
@@ -181,46 +192,45 @@ def present_entity(dev: d.Deviation, reference: str, contact: dict | None, count
 def ivo_steps_view(dev: d.Deviation, caller: Caller) -> dict:
     """The IVO steps as answered; the händelseanalys's participants (personal data) only to the kind's readers,
     not to a reporter who reads their own case."""
-    analysis = None
+    analysis, lists = None, caller.lists()
     if dev.event_analysis is not None:
         a = dev.event_analysis
         readers = bool(caller.roles & d.READERS[dev.kind])
-        analysis = {"method": a.method.value, "method_label_sv": d.ANALYSIS_METHOD_LABELS_SV[a.method],
+        analysis = {"method": d.code_value(a.method), "method_label_sv": lists["analysis_methods"].label(a.method),
                     "completed_on": a.completed_on,
                     "participants": [vars(p) for p in a.participants] if readers else None,
-                    "root_causes": [{"id": c.id, "category": c.category.value,
-                                     "category_label_sv": d.ROOT_CAUSE_CATEGORY_LABELS_SV[c.category],
+                    "root_causes": [{"id": c.id, "category": d.code_value(c.category),
+                                     "category_label_sv": lists["root_cause_categories"].label(c.category),
                                      "text": c.text, "action_ids": list(c.action_ids)} for c in a.root_causes]}
     decision, follow_up = dev.ivo_decision, dev.provider_follow_up
     return {
         "external_provider": dev.external_provider,
         "ivo_supplements": [vars(s) for s in dev.ivo_supplements],
         "ivo_decision": None if decision is None else {
-            "decided_on": decision.decided_on, "outcome": decision.outcome.value,
-            "outcome_label_sv": d.IVO_DECISION_OUTCOME_LABELS_SV[decision.outcome], "reference": decision.reference},
+            "decided_on": decision.decided_on, "outcome": d.code_value(decision.outcome),
+            "outcome_label_sv": lists["ivo_decision_outcomes"].label(decision.outcome),
+            "reference": decision.reference},
         "event_analysis": analysis,
         "provider_report": vars(dev.provider_report) if dev.provider_report else None,
         "provider_follow_up": None if follow_up is None else {
             "followed_up_on": follow_up.followed_up_on, "by": follow_up.by, "assessment": follow_up.assessment,
-            "outcome": follow_up.outcome.value, "outcome_label_sv": d.FOLLOW_UP_OUTCOME_LABELS_SV[follow_up.outcome]},
+            "outcome": d.code_value(follow_up.outcome),
+            "outcome_label_sv": lists["follow_up_outcomes"].label(follow_up.outcome)},
     }
 
 
-def _complaint_view(dev: d.Deviation) -> dict:
+def _complaint_view(dev: d.Deviation, lists: dict) -> dict:
     """Issue 14's fields of a case: the complainant's codes (their contact details: GET .../complainant), the
-    answer and its deadline, the feedback sentence for the reporter."""
-    answer = None
+    answer and its deadline, the feedback sentence for the reporter. Labels: the tenant's `lists`."""
+    answer, channels = None, lists["contact_channels"]
     if dev.answer is not None:
-        answer = {"answered_on": dev.answer.answered_on, "channel": dev.answer.channel.value,
-                  "channel_label_sv": d.CONTACT_CHANNEL_LABELS_SV[dev.answer.channel],
-                  "answered_by": dev.answer.answered_by}
+        answer = {"answered_on": dev.answer.answered_on, "channel": d.code_value(dev.answer.channel),
+                  "channel_label_sv": channels.label(dev.answer.channel), "answered_by": dev.answer.answered_by}
     return {
-        "complainant_relation": dev.complainant_relation.value if dev.complainant_relation else None,
-        "complainant_relation_label_sv": (d.COMPLAINANT_RELATION_LABELS_SV[dev.complainant_relation]
-                                          if dev.complainant_relation else None),
-        "complaint_channel": dev.complaint_channel.value if dev.complaint_channel else None,
-        "complaint_channel_label_sv": (d.CONTACT_CHANNEL_LABELS_SV[dev.complaint_channel]
-                                       if dev.complaint_channel else None),
+        "complainant_relation": d.code_value(dev.complainant_relation),
+        "complainant_relation_label_sv": lists["complainant_relations"].label(dev.complainant_relation),
+        "complaint_channel": d.code_value(dev.complaint_channel),
+        "complaint_channel_label_sv": channels.label(dev.complaint_channel),
         "answer_due": dev.answer_due, "answer": answer,
         "reporter_feedback": dev.reporter_feedback, "reporter_feedback_at": dev.reporter_feedback_at,
     }
@@ -680,7 +690,10 @@ def decide_seriousness(platform, principal, deviation_id: str, serious: bool | N
         dev.decide_seriousness(serious, decided_by=principal.subject, decided_at=now,
                                policy=db.tenant_policies(conn, dev.tenant).get(dev.kind), outcome=outcome,
                                motivering=motivering,
-                               delegation_reference=policy.delegation_reference if policy else None)
+                               delegation_reference=policy.delegation_reference if policy else None,
+                               outcomes=_choices(conn, dev, cls.OUTCOME_LISTS[dev.kind],
+                                                 dev.seriousness.outcome if dev.seriousness else None)
+                               if dev.kind in cls.OUTCOME_LISTS else None)
         _save(uow, principal, dev, before, expected, "decide_seriousness")
         uow.commit()
     return dev
@@ -718,7 +731,8 @@ def answer_ivo_supplement(platform, principal, deviation_id: str, supplement_id:
 def record_ivo_decision(platform, principal, deviation_id: str, data: dict, precondition: Precondition = None,
                         now: datetime | None = None) -> d.Deviation:
     def change(uow, dev):
-        dev.record_ivo_decision(data["decided_on"], data["outcome"], data.get("reference"), today=_today(now))
+        dev.record_ivo_decision(data["decided_on"], data["outcome"], data.get("reference"), today=_today(now),
+                                outcomes=_choices(uow.connection, dev, "ivo_decision_outcomes"))
 
     return _command(platform, principal, deviation_id, "record_ivo_steps", "record_ivo_decision", change,
                     precondition)
@@ -732,7 +746,9 @@ def record_event_analysis(platform, principal, deviation_id: str, data: dict, pr
         action_ids = uow.connection.execute(sa.select(a.id).where(
             a.tenant == dev.tenant, a.origin_type == db.ORIGIN_TYPE, a.origin_id == dev.id)).scalars().all()
         dev.record_event_analysis(data["method"], data.get("participants") or [], data.get("root_causes") or [],
-                                  data.get("completed_on"), today=_today(now), action_ids=[str(i) for i in action_ids])
+                                  data.get("completed_on"), today=_today(now), action_ids=[str(i) for i in action_ids],
+                                  methods=_choices(uow.connection, dev, "analysis_methods"),
+                                  categories=_choices(uow.connection, dev, "root_cause_categories"))
 
     return _command(platform, principal, deviation_id, "record_event_analysis", "record_event_analysis", change,
                     precondition)
@@ -751,7 +767,7 @@ def follow_up_provider_report(platform, principal, deviation_id: str, data: dict
                               now: datetime | None = None) -> d.Deviation:
     def change(uow, dev):
         dev.follow_up_provider_report(data["followed_up_on"], principal.subject, data["assessment"], data["outcome"],
-                                      today=_today(now))
+                                      today=_today(now), outcomes=_choices(uow.connection, dev, "follow_up_outcomes"))
 
     return _command(platform, principal, deviation_id, "record_ivo_steps", "follow_up_provider_report", change,
                     precondition)
@@ -1211,7 +1227,9 @@ def record_complainant(platform, principal, deviation_id: str, data: dict, preco
     now = now or utcnow()
 
     def change(uow, dev):
-        dev.record_complainant(data["relation"], data["channel"], at=now)
+        dev.record_complainant(data["relation"], data["channel"], at=now,
+                               relations=_choices(uow.connection, dev, "complainant_relations"),
+                               channels=_choices(uow.connection, dev, "contact_channels"))
         db.put_complainant_contact(uow.connection, dev.tenant, dev.id, data)
 
     return _command(platform, principal, deviation_id, "record_complainant", "record_complainant", change,
@@ -1230,7 +1248,7 @@ def get_complainant(platform, principal, deviation_id: str) -> dict:
             raise Forbidden("Den klagandes uppgifter läses bara av ärendets handläggare.",
                             "The complainant's details are read by the case's handlers only.")
         contact = db.complainant_contact(conn, dev.tenant, dev.id) or {name: None for name in db.COMPLAINANT_FIELDS}
-    view = _complaint_view(dev)
+    view = _complaint_view(dev, caller.lists())
     return {"id": dev.id, "version": dev.version, "relation": view["complainant_relation"],
             "relation_label_sv": view["complainant_relation_label_sv"], "channel": view["complaint_channel"],
             "channel_label_sv": view["complaint_channel_label_sv"], **contact}
@@ -1241,7 +1259,8 @@ def record_answer(platform, principal, deviation_id: str, data: dict, preconditi
     today = _today(now)
 
     def change(uow, dev):
-        dev.record_answer(data["answered_on"], data["channel"], by=principal.subject, today=today)
+        dev.record_answer(data["answered_on"], data["channel"], by=principal.subject, today=today,
+                          channels=_choices(uow.connection, dev, "contact_channels"))
 
     return _command(platform, principal, deviation_id, "record_answer", "record_answer", change, precondition)
 
@@ -1512,27 +1531,40 @@ def _lex_view(dev: d.Deviation, caller: Caller) -> dict:
     role, not for a reporter reading their own report."""
     reader = bool(caller.roles & d.READERS[dev.kind]) and dev.unit_id in caller.units
     i, r, s = dev.informing, dev.reclassification, dev.seriousness
-    informing = None
+    informing, lists = None, caller.lists()
     if i is not None:
         informing = {"informed": i.informed, "informed_on": i.informed_on, "method": i.method,
-                     "method_label_sv": d.INFORMING_METHODS.get(i.method), "recipient": i.recipient,
-                     "recipient_label_sv": d.INFORMING_RECIPIENTS.get(i.recipient),
+                     "method_label_sv": lists["informing_methods"].label(i.method), "recipient": i.recipient,
+                     "recipient_label_sv": lists["informing_recipients"].label(i.recipient),
                      "informed_by": i.informed_by, "view": i.view if reader else None,
                      "not_informed_reason": i.not_informed_reason,
-                     "not_informed_reason_label_sv": d.NOT_INFORMED_REASONS.get(i.not_informed_reason),
+                     "not_informed_reason_label_sv": lists["not_informed_reasons"].label(i.not_informed_reason),
                      "note": i.note if reader else None, "recorded_by": i.recorded_by, "recorded_at": i.recorded_at}
     reclassification = None
     if r is not None:
         reclassification = {"previous_kind": r.previous_kind.value, "reason": r.reason,
-                            "reason_label_sv": d.RECLASSIFICATION_REASONS.get(r.reason), "at": r.at, "by": r.by,
+                            "reason_label_sv": lists["reclassification_reasons"].label(r.reason), "at": r.at,
+                            "by": r.by,
                             "note": r.note if reader else None}
     policy = d.lex_policy_for(dev.kind, caller.lex_policies) if dev.is_lex else None
     return {"informing": informing, "reclassification": reclassification,
-            "outcome_label_sv": d.OUTCOME_LABELS_SV.get(s.outcome) if s is not None and s.outcome else None,
+            "outcome_label_sv": _outcome_label(lists, dev, s.outcome) if s is not None and s.outcome else None,
             "delegation": None if policy is None else {
                 "decider_roles": sorted(policy.decider_roles), "decider_level": policy.decider_level,
                 "delegation_reference": policy.delegation_reference,
                 "informing_required": policy.informing_required}}
+
+
+def _outcome_label(lists: dict, dev: d.Deviation, outcome: str) -> str:
+    """The decision's outcome label: from the list of the kind it was decided on (a reclassification clears it)."""
+    name = cls.OUTCOME_LISTS.get(dev.kind)
+    found = lists[name].entry(outcome) if name else None
+    return found.label_sv if found is not None else d.OUTCOME_LABELS_SV.get(outcome, outcome)
+
+
+def _choices(conn, dev: d.Deviation, name: str, current=None) -> dict:
+    """What the tenant's list `name` offers a record of `dev` (code -> entry): the active codes and `current`."""
+    return cls.code_lists(*db.code_list_rows(conn, dev.tenant, name))[name].choices(current)
 
 
 def reclassify(platform, principal, deviation_id: str, data: dict, precondition: Precondition = None,
@@ -1554,7 +1586,8 @@ def reclassify(platform, principal, deviation_id: str, data: dict, precondition:
         before, expected = _snapshot(dev), dev.version
         dev.reclassify(kind, data["reason_code"], by=principal.subject, at=now,
                        policy=d.policy_for(kind, db.tenant_policies(conn, dev.tenant)),
-                       calendar=db.tenant_calendar(conn, dev.tenant), note=data.get("note"), category_fits=fits)
+                       calendar=db.tenant_calendar(conn, dev.tenant), note=data.get("note"), category_fits=fits,
+                       reasons=_choices(conn, dev, "reclassification_reasons"))
         _save(uow, principal, dev, before, expected, "reclassify")
         uow.commit()
     return dev
@@ -1569,9 +1602,17 @@ def record_informing(platform, principal, deviation_id: str, data: dict, precond
         dev.record_informing(principal.subject, now, informed_on=data.get("informed_on"), method=data.get("method"),
                              recipient=data.get("recipient"), informed_by=data.get("informed_by"),
                              view=data.get("view"), not_informed_reason=data.get("not_informed_reason"),
-                             note=data.get("note"))
+                             note=data.get("note"), lists=_informing_lists(uow.connection, dev))
 
     return _command(platform, principal, deviation_id, "record_informing", "record_informing", change, precondition)
+
+
+def _informing_lists(conn, dev: d.Deviation) -> dict:
+    """The informing's lists of the tenant (code -> entry), the case's own codes kept though retired since."""
+    lists, i = tenant_code_lists(conn, dev.tenant), dev.informing
+    return {"informing_methods": lists["informing_methods"].choices(i.method if i else None),
+            "informing_recipients": lists["informing_recipients"].choices(i.recipient if i else None),
+            "not_informed_reasons": lists["not_informed_reasons"].choices(i.not_informed_reason if i else None)}
 
 
 def name_involved_staff(platform, principal, deviation_id: str, user_ids: list[str],

@@ -21,6 +21,7 @@ from . import risk_plan, risk_proposals, roles, signin
 from . import risk_matrix, risks  # noqa: F401 - risk_matrix adds its routes to risks.blueprint
 from . import classification
 from . import case_settings  # Ärendeinställningar and Arbetskalender (issue 14)
+from . import classification, code_lists
 from . import ivo_steps  # noqa: F401,E402 - adds the IVO steps' routes to case.blueprint
 from . import complaint, my_reports  # noqa: F401 - issue 14: routes on case.blueprint and pages.blueprint
 from . import casework  # noqa: F401 - adds its routes to case.blueprint and pages.blueprint (issue 14, item 8)
@@ -80,6 +81,7 @@ def create_app(settings: WebSettings | None = None) -> Flask:
     app.register_blueprint(goals.blueprint)
     app.register_blueprint(classification.blueprint)  # Klassificering: händelsetyp, konsekvens, plats
     app.register_blueprint(case_settings.blueprint)  # /installningar/arenden and /installningar/arbetskalender
+    app.register_blueprint(code_lists.blueprint)  # Kodlistor: the deviations service's code lists (issue 14)
     if settings.reporting_url:  # Uppföljning and Årsberättelser, where the installation has reporting
         app.register_blueprint(follow_up.blueprint)
         app.register_blueprint(patterns.blueprint)

@@ -10,34 +10,17 @@ import re
 
 from flask import request
 
-from . import client
+from . import client, code_lists
 from .case import _if_match, _is_date, _post, _require_uuid, blueprint, render_case
 from .signin import signin_required
 
-# The outcomes of the decision per lex kind (the API's lists, domain.LEX_OUTCOMES), in the order they are offered.
-OUTCOMES = {
-    "lex_sarah": [("missforhallande", "Allvarligt missförhållande"),
-                  ("patagligt_risk_for_missforhallande", "Påtaglig risk för ett allvarligt missförhållande"),
-                  ("inte_missforhallande", "Inte ett allvarligt missförhållande")],
-    "lex_maria": [("allvarlig_vardskada", "Allvarlig vårdskada"),
-                  ("risk_for_allvarlig_vardskada", "Risk för allvarlig vårdskada"),
-                  ("vardskada", "Vårdskada, inte allvarlig"),
-                  ("ingen_vardskada", "Ingen vårdskada")],
-}
+# The outcomes of the decision per lex kind: the tenant's code lists (GET /api/v1/code-lists), by name.
+OUTCOME_LISTS = {"lex_sarah": "lex_sarah_outcomes", "lex_maria": "lex_maria_outcomes"}
 KIND_LABELS = {"avvikelse": "Avvikelse", "lex_sarah": "Lex Sarah", "lex_maria": "Lex Maria", "klagomal": "Klagomål"}
 # Which kind a case may become (domain.RECLASSIFICATIONS); a citizen's case never becomes an avvikelse.
 RECLASSIFY_TO = {"avvikelse": ["lex_sarah", "lex_maria"], "klagomal": ["lex_sarah", "lex_maria"],
                  "lex_sarah": ["avvikelse", "klagomal", "lex_maria"],
                  "lex_maria": ["avvikelse", "klagomal", "lex_sarah"]}
-RECLASSIFY_REASONS = [("investigation_finding", "Utredningen visade det"),
-                      ("new_facts", "Nya uppgifter har kommit fram"), ("wrong_kind_reported", "Fel typ angavs vid anmälan"), ("other", "Annat skäl")]
-INFORMING_METHODS = [("in_person", "Vid ett möte"), ("phone", "Per telefon"), ("letter", "Per brev"),
-                     ("digital", "Digitalt"), ("other", "På annat sätt")]
-INFORMING_RECIPIENTS = [("person_concerned", "Den enskilde eller patienten"), ("narstaende", "En närstående"),
-                        ("legal_representative", "En legal företrädare (god man, förvaltare)")]
-NOT_INFORMED_REASONS = [("declined", "Den enskilde avböjde"),
-                        ("unable", "Den enskilde kan inte ta till sig informationen"), ("unreachable", "Gick inte att nå"), ("deceased_no_relatives", "Avliden, inga närstående"),
-                        ("other", "Annat skäl")]
 DECIDER_ROLE_LABELS = {"forvaltningschef": "förvaltningschef", "verksamhetschef": "verksamhetschef",
                        "enhetschef": "enhetschef", "mas": "MAS", "mar": "MAR"}
 USER_ID = re.compile(r"^[^\s,]{1,200}$")
@@ -46,18 +29,21 @@ USER_ID = re.compile(r"^[^\s,]{1,200}$")
 def lex_model(case: dict, roles: set[str], handler: bool, is_open: bool) -> dict:
     """What the case page needs for issue 14's forms and facts."""
     kind = case["kind"]
-    is_lex = kind in OUTCOMES
+    is_lex = kind in OUTCOME_LISTS
+    informing = case.get("informing") or {}
+    decided = (case.get("seriousness") or {}).get("outcome")
     targets = [t for t in RECLASSIFY_TO.get(kind, []) if not (case.get("origin") == "citizen" and t == "avvikelse")]
     delegation = case.get("delegation") or {}
     disqualified = next((b for b in case.get("blocked_commands", []) if b["command"] == "decide_seriousness"), None)
     return {
-        "outcomes": OUTCOMES.get(kind, []),
+        "outcomes": code_lists.choices(OUTCOME_LISTS[kind], decided) if is_lex else [],
         "can_reclassify": handler and is_open and bool(targets) and not case.get("ivo_report"),
         "reclassify_targets": [(t, KIND_LABELS[t]) for t in targets],
-        "reclassify_reasons": RECLASSIFY_REASONS,
+        "reclassify_reasons": code_lists.choices("reclassification_reasons"),
         "can_inform": handler and is_open and is_lex,
-        "informing_methods": INFORMING_METHODS, "informing_recipients": INFORMING_RECIPIENTS,
-        "not_informed_reasons": NOT_INFORMED_REASONS,
+        "informing_methods": code_lists.choices("informing_methods", informing.get("method")),
+        "informing_recipients": code_lists.choices("informing_recipients", informing.get("recipient")),
+        "not_informed_reasons": code_lists.choices("not_informed_reasons", informing.get("not_informed_reason")),
         "can_name_involved": handler and is_open and case.get("involved_staff") is not None,
         "decider_roles_text": " eller ".join(DECIDER_ROLE_LABELS.get(role, role)
                                              for role in delegation.get("decider_roles", [])),
@@ -74,9 +60,9 @@ def reclassify(deviation_id):
     errors = {}
     if values["kind"] not in KIND_LABELS:
         errors["kind"] = "Välj vilken typ ärendet ska bli."
-    if values["reason_code"] not in dict(RECLASSIFY_REASONS):
+    if not values["reason_code"] or not code_lists.known("reclassification_reasons", values["reason_code"]):
         errors["reason_code"] = "Välj varför ärendet klassas om."
-    elif values["reason_code"] == "other" and not values["note"].strip():
+    elif code_lists.needs_note("reclassification_reasons", values["reason_code"]) and not values["note"].strip():
         errors["note"] = "Skriv varför ärendet klassas om."
     if errors:
         return render_case(deviation_id, status=422, form="reclassify", values=values, errors=errors)
@@ -101,18 +87,19 @@ def informing(deviation_id):
     if values["informed"] == "ja":
         if not _is_date(values["informed_on"].strip()):
             errors["informed_on"] = "Skriv dagen som år-månad-dag, till exempel 2026-03-09."
-        if values["method"] not in dict(INFORMING_METHODS):
+        if not values["method"] or not code_lists.known("informing_methods", values["method"]):
             errors["method"] = "Välj hur den enskilde informerades."
-        if values["recipient"] not in dict(INFORMING_RECIPIENTS):
+        if not values["recipient"] or not code_lists.known("informing_recipients", values["recipient"]):
             errors["recipient"] = "Välj vem som informerades."
         body = {"informed_on": values["informed_on"].strip(), "method": values["method"],
                 "recipient": values["recipient"]}
         if values["view"].strip():
             body["view"] = values["view"].strip()
     elif values["informed"] == "nej":
-        if values["not_informed_reason"] not in dict(NOT_INFORMED_REASONS):
+        reason = values["not_informed_reason"]
+        if not reason or not code_lists.known("not_informed_reasons", reason):
             errors["not_informed_reason"] = "Välj varför den enskilde inte informerades."
-        elif values["not_informed_reason"] == "other" and not values["note"].strip():
+        elif code_lists.needs_note("not_informed_reasons", reason) and not values["note"].strip():
             errors["note"] = "Skriv varför den enskilde inte informerades."
         body = {"not_informed_reason": values["not_informed_reason"]}
         if values["note"].strip():

@@ -12,15 +12,11 @@ import re
 from flask import request
 
 from . import case as case_page
-from . import client, inbox
+from . import client, code_lists, inbox
 from .case import _if_match, _is_date, _post, _require_uuid, blueprint, render_case
 from .client import ApiProblem
 from .signin import signin_required
 
-RELATIONS = [("person_concerned", "Den enskilde själv"), ("narstaende", "Närstående"),
-             ("legal_representative", "Legal företrädare (god man, förvaltare, vårdnadshavare)"), ("other", "Annan")]
-CHANNELS = [("phone", "Telefon"), ("visit", "Besök"), ("letter", "Brev"), ("email", "E-post"),
-            ("e_service", "E-tjänst"), ("meeting", "Möte"), ("other", "Annat")]
 COMPLAINANT_FIELDS = ("relation", "channel", "name", "phone", "email", "address")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 FEEDBACK_MAX = 10_000
@@ -45,7 +41,9 @@ def complaint_model(case: dict, handler: bool) -> dict:
             if error.status not in (403, 404):
                 raise
     is_open = case["status"] not in ("closed", "rejected") and not case.get("pseudonymised_at")
-    return {"complainant": complainant, "relations": RELATIONS, "channels": CHANNELS,
+    return {"complainant": complainant,
+            "relations": code_lists.choices("complainant_relations", case.get("complainant_relation")),
+            "channels": code_lists.choices("contact_channels", case.get("complaint_channel")),
             "can_record_complaint": handler and is_open and case["kind"] == "klagomal",
             "can_write_feedback": handler and case.get("origin") == "staff" and not case.get("pseudonymised_at")}
 
@@ -56,9 +54,9 @@ def complainant(deviation_id):
     _require_uuid(deviation_id)
     values = {name: request.form.get(name, "").strip() for name in COMPLAINANT_FIELDS}
     errors = {}
-    if values["relation"] not in dict(RELATIONS):
+    if not values["relation"] or not code_lists.known("complainant_relations", values["relation"]):
         errors["relation"] = "Välj vem som klagar."
-    if values["channel"] not in dict(CHANNELS):
+    if not values["channel"] or not code_lists.known("contact_channels", values["channel"]):
         errors["channel"] = "Välj hur klagomålet kom in."
     if values["email"] and not EMAIL.match(values["email"]):
         errors["email"] = "Skriv e-postadressen som namn@exempel.se."
@@ -80,7 +78,7 @@ def answer(deviation_id):
     errors = {}
     if not _is_date(values["answered_on"]):
         errors["answered_on"] = "Skriv dagen för svaret som år-månad-dag, till exempel 2026-03-12."
-    if values["answer_channel"] not in dict(CHANNELS):
+    if not values["answer_channel"] or not code_lists.known("contact_channels", values["answer_channel"]):
         errors["answer_channel"] = "Välj hur svaret lämnades."
     if errors:
         return render_case(deviation_id, status=422, form="answer", values=values, errors=errors)

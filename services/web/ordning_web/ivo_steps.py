@@ -5,21 +5,10 @@ from __future__ import annotations
 
 from flask import request
 
-from . import client
+from . import client, code_lists
 from .case import _if_match, _is_date, _post, _require_uuid, blueprint, render_case
 from .signin import signin_required
 
-DECISION_OUTCOMES = [("closed_no_criticism", "Avslutat utan kritik"), ("criticism", "Kritik"),
-                     ("further_supervision", "Fortsatt tillsyn"), ("closed_other", "Avslutat av annat skäl")]
-ANALYSIS_METHODS = [("handelseanalys", "Händelseanalys"), ("rotorsaksanalys", "Rotorsaksanalys"),
-                    ("other", "Annan metod")]
-ROOT_CAUSE_CATEGORIES = [("communication", "Kommunikation och information"), ("routines", "Rutiner och riktlinjer"),
-                         ("competence", "Kunskap och kompetens"), ("equipment", "Teknik och utrustning"),
-                         ("environment", "Miljö"), ("organisation", "Organisation och bemanning"),
-                         ("other", "Annat")]
-FOLLOW_UP_OUTCOMES = [("sufficient", "Utförarens hantering räcker"),
-                      ("measures_required", "Utföraren behöver vidta fler åtgärder"),
-                      ("contract_action", "Åtgärd enligt avtalet")]
 ROOT_CAUSE_ROWS = 3  # the form's rows for root causes; an empty row is left out
 DATE_ERROR = "Skriv dagen som år-månad-dag, till exempel 2026-03-09."
 
@@ -73,7 +62,7 @@ def ivo_decision(deviation_id):
     _require_uuid(deviation_id)
     values = {name: request.form.get(name, "").strip() for name in ("decided_on", "outcome", "decision_reference")}
     errors = _date_errors(values, ("decided_on",))
-    if values["outcome"] not in dict(DECISION_OUTCOMES):
+    if not values["outcome"] or not code_lists.known("ivo_decision_outcomes", values["outcome"]):
         errors["outcome"] = "Välj vad IVO beslutade."
     if errors:
         return render_case(deviation_id, status=422, form="decision", values=values, errors=errors)
@@ -114,13 +103,14 @@ def event_analysis(deviation_id):
         values[f"cause_{row}_actions"] = cause["action_ids"]
         causes.append(cause)
     errors = _date_errors(values, (), ("completed_on",))
-    if values["method"] not in dict(ANALYSIS_METHODS):
+    if not values["method"] or not code_lists.known("analysis_methods", values["method"]):
         errors["method"] = "Välj metod."
     people, ok = _participants(values["participants"])
     if not ok:
         errors["participants"] = "Skriv en deltagare per rad som roll: namn, till exempel sjuksköterska: Sara Lind."
     for row, cause in enumerate(causes):
-        if cause["text"] and cause["category"] not in dict(ROOT_CAUSE_CATEGORIES):
+        if cause["text"] and (not cause["category"]
+                              or not code_lists.known("root_cause_categories", cause["category"])):
             errors[f"cause_{row}_category"] = "Välj vilken sorts orsak det är."
         if not cause["text"] and (cause["action_ids"] or cause["category"]):
             errors[f"cause_{row}_text"] = "Beskriv orsaken, eller töm raden."
@@ -162,7 +152,7 @@ def provider_follow_up(deviation_id):
     errors = _date_errors(values, ("followed_up_on",))
     if not values["assessment"]:
         errors["assessment"] = "Skriv kommunens bedömning."
-    if values["follow_up_outcome"] not in dict(FOLLOW_UP_OUTCOMES):
+    if not values["follow_up_outcome"] or not code_lists.known("follow_up_outcomes", values["follow_up_outcome"]):
         errors["follow_up_outcome"] = "Välj vad uppföljningen ledde till."
     if errors:
         return render_case(deviation_id, status=422, form="follow_up", values=values, errors=errors)
@@ -178,7 +168,26 @@ def provider_follow_up(deviation_id):
 
 @blueprint.context_processor
 def _ivo_lists() -> dict:
-    """The code lists the case page's IVO forms choose from."""
-    return {"ivo_lists": {"outcomes": DECISION_OUTCOMES, "methods": ANALYSIS_METHODS,
-                          "categories": ROOT_CAUSE_CATEGORIES, "follow_ups": FOLLOW_UP_OUTCOMES,
-                          "cause_rows": range(ROOT_CAUSE_ROWS)}}
+    """The tenant's code lists the case page's IVO forms choose from (active entries; read once per page)."""
+    return {"ivo_lists": IvoLists()}
+
+
+class IvoLists:
+    """The lists, read from the API only when a template asks for one (not every page of the blueprint does)."""
+    cause_rows = range(ROOT_CAUSE_ROWS)
+
+    @property
+    def outcomes(self):
+        return code_lists.choices("ivo_decision_outcomes")
+
+    @property
+    def methods(self):
+        return code_lists.choices("analysis_methods")
+
+    @property
+    def categories(self):
+        return code_lists.choices("root_cause_categories")
+
+    @property
+    def follow_ups(self):
+        return code_lists.choices("follow_up_outcomes")
