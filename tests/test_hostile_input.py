@@ -19,7 +19,6 @@ import json
 import logging
 import uuid
 from dataclasses import dataclass, field, replace
-from datetime import date
 from typing import Callable
 from urllib.parse import quote, urlencode
 
@@ -29,6 +28,7 @@ from marshmallow import Schema, fields
 from ordning_shared import consumer, events
 from ordning_shared.events import DomainEvent
 from ordning_shared.testing import issue_token, process_event_body
+from ordning_shared.workdays import today_in_sweden
 
 pytestmark = pytest.mark.integration
 
@@ -118,7 +118,7 @@ def deviations_service(settings) -> Service:
         _ok(client.put(f"/api/v1/deviations/{case}/investigation", headers=read(),
                        json={"what_happened": "Föll", "why": "Halt golv", "what_must_change": "Mattor"}))
         _ok(client.put(f"/api/v1/deviations/{case}/seriousness", json={"serious": True}, headers=read()))
-        today = date.today().isoformat()
+        today = today_in_sweden().isoformat()
         _ok(client.put(f"/api/v1/deviations/{case}/ivo-report", json={"reported_on": today, "reference": "3.1.1-1"},
                        headers=read()))
         supplement = _ok(client.post(f"/api/v1/deviations/{case}/ivo-supplements", headers=read(), json={
@@ -193,30 +193,30 @@ def deviations_service(settings) -> Service:
         ("PUT", d + "/investigation"): lambda v: {"what_happened": "Föll igen", "why": "Blankt golv",
                                                   "what_must_change": "Halkskydd"},
         ("PUT", d + "/seriousness"): lambda v: {"serious": True},
-        ("PUT", d + "/answer"): on_a_complaint({"answered_on": date.today().isoformat(), "channel": "phone"}),
+        ("PUT", d + "/answer"): on_a_complaint({"answered_on": today_in_sweden().isoformat(), "channel": "phone"}),
         ("PUT", d + "/complainant"): on_a_complaint({"relation": "narstaende", "channel": "phone",
                                                      "name": "Tolva Tolvansson", "phone": "070-123 45 67"}),
         ("PUT", d + "/reporter-feedback"): lambda v: {"text": "Rutinen för nattens tillsyn är ändrad."},
-        ("PUT", d + "/ivo-report"): lambda v: {"reported_on": date.today().isoformat(),
+        ("PUT", d + "/ivo-report"): lambda v: {"reported_on": today_in_sweden().isoformat(),
                                                "reference": "IVO 3.1.1-1234/2026"},
-        ("POST", d + "/ivo-supplements"): lambda v: {"requested_on": date.today().isoformat(), "request": "Mer",
+        ("POST", d + "/ivo-supplements"): lambda v: {"requested_on": today_in_sweden().isoformat(), "request": "Mer",
                                                      "due_on": "2099-01-01"},
-        ("PUT", d + "/ivo-supplements/<supplement_id>"): lambda v: {"answered_on": date.today().isoformat()},
-        ("PUT", d + "/ivo-decision"): lambda v: {"decided_on": date.today().isoformat(), "outcome": "criticism",
+        ("PUT", d + "/ivo-supplements/<supplement_id>"): lambda v: {"answered_on": today_in_sweden().isoformat()},
+        ("PUT", d + "/ivo-decision"): lambda v: {"decided_on": today_in_sweden().isoformat(), "outcome": "criticism",
                                                  "reference": "3.1.1-1-2"},
         # the provider's steps and the händelseanalys act on the provider's lex Maria case (the path's case)
         ("PUT", d + "/event-analysis"): lambda v: v.update(deviation_id=v["provider_case"]) or {
             "method": "handelseanalys", "participants": [{"role": "ssk", "name": "Sara"}],
             "root_causes": [{"category": "routines", "text": "Ingen rutin", "action_ids": []}],
-            "completed_on": date.today().isoformat()},
+            "completed_on": today_in_sweden().isoformat()},
         ("PUT", d + "/provider-report"): lambda v: v.update(deviation_id=v["provider_case"]) or {
-            "reported_on": date.today().isoformat(), "reference": "3.1.1-9"},
+            "reported_on": today_in_sweden().isoformat(), "reference": "3.1.1-9"},
         ("PUT", d + "/provider-follow-up"): lambda v: v.update(deviation_id=v["provider_case"]) or {
-            "followed_up_on": date.today().isoformat(), "assessment": "Räcker", "outcome": "sufficient"},
+            "followed_up_on": today_in_sweden().isoformat(), "assessment": "Räcker", "outcome": "sufficient"},
         # issue 14: reclassify, the informing, the involved staff (not adam, who probes), the delegation
         # (on a klagomål of its own: the fresh lex case is reported to IVO, which no reclassification undoes)
         ("POST", d + "/reclassify"): on_a_complaint({"kind": "lex_maria", "reason_code": "other", "note": "Fel lag"}),
-        ("PUT", d + "/informing"): lambda v: {"informed_on": date.today().isoformat(), "method": "phone",
+        ("PUT", d + "/informing"): lambda v: {"informed_on": today_in_sweden().isoformat(), "method": "phone",
                                               "recipient": "narstaende", "informed_by": "erik",
                                               "view": "Vill bli kontaktad"},
         ("PUT", d + "/involved-staff"): lambda v: {"user_ids": ["olle", "per"]},
@@ -575,7 +575,7 @@ def reporting_service(settings) -> Service:
     # One report per kind, scope and year, and a report's year is not after this year: each route gets a
     # quality report of its own (a förvaltning's, then the municipality's, year by year back), and the create
     # route's body a patient safety report's free year.
-    this_year = date.today().year
+    this_year = today_in_sweden().year
     scopes = iter([{"scope_type": "administration", "unit_id": administration, "year": year}
                    for year in range(this_year, 1999, -1)]
                   + [{"scope_type": "municipality", "year": year} for year in range(this_year, 1999, -1)])

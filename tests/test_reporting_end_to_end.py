@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 from ordning_shared.db import make_engine
 from ordning_shared.testing import bearer, wait_until
+from ordning_shared.workdays import today_in_sweden
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
 SUNDSVALL, REGION = "2281", "22"
@@ -94,7 +95,7 @@ def test_cases_count_in_their_forvaltning_the_region_sees_small_counts_suppresse
         report(stack, staff, "avvikelse", unit)
     lex_sarah = report(stack, staff, "lex_sarah", home_care)
     move_on(stack, chief, lex_sarah, "receive", "start_investigation", serious=True,
-            ivo_on=time.strftime("%Y-%m-%d", time.gmtime()))
+            ivo_on=today_in_sweden().isoformat())
     feedback = report(stack, staff, "synpunkt", housing)
     move_on(stack, chief, feedback, "receive", "close")
     action = requests.post(f"{stack.urls['deviations']}/api/v1/deviations/{lex_sarah}/actions", json={

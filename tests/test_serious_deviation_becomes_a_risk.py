@@ -25,6 +25,7 @@ from ordning_shared.db import make_engine
 from ordning_shared.events import DomainEvent, serialize, to_cloudevent
 from ordning_shared.migrations import upgrade
 from ordning_shared.testing import bearer, make_settings, publish_on_bus, wait_until
+from ordning_shared.workdays import today_in_sweden
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
 TENANT = "0138"
@@ -145,7 +146,7 @@ def test_a_serious_lex_sarah_case_becomes_a_risk_accepted_by_the_forvaltning(sta
     assert (proposal["reason"], proposal["unit_id"], proposal["deviation_kind"]) == (
         "serious_deviation", unit, "lex_sarah")
     # the IVO report of the same case makes no second proposal: it dates the one there is
-    ivo_day = time.strftime("%Y-%m-%d", time.localtime())  # not before the event nor in the future (issue 14)
+    ivo_day = today_in_sweden().isoformat()  # not before the event nor in the future, in Swedish days (issue 14)
     reported_to_ivo = requests.put(f"{url}/ivo-report", json={"reported_on": ivo_day, "reference": "3.5.1-1/2026"},
                                    headers=bearer(chief, **{"If-Match": decided.headers["ETag"]}), timeout=10)
     assert reported_to_ivo.status_code == 200, reported_to_ivo.text

@@ -11,19 +11,18 @@ holder's name asks the processes service's API (GET /api/v1/role-assignments/{id
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
-from zoneinfo import ZoneInfo
+from datetime import date, datetime
 
 import sqlalchemy as sa
 
 from .db import UnitOfWork, write_if_newer
 from .events import require_source
 from .orgtree import ancestor_ids
+from .workdays import today_in_sweden
 
 ROLE_ASSIGNED = "se.ordning.role.assigned.v1"
 ROLE_ENDED = "se.ordning.role.ended.v1"
 ROLE_EVENT_TYPES = (ROLE_ASSIGNED, ROLE_ENDED)
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
 
 @dataclass(frozen=True)
@@ -57,10 +56,6 @@ def apply_role_event(uow: UnitOfWork, cloudevent) -> None:
 
 def role_handlers() -> dict:
     return {event_type: apply_role_event for event_type in ROLE_EVENT_TYPES}
-
-
-def today_in_sweden() -> date:
-    return datetime.now(timezone.utc).astimezone(STOCKHOLM).date()
 
 
 def _held_on(table: sa.Table, day: date):

@@ -8,7 +8,7 @@ tenant data, a `WorkingCalendar` value; `DEFAULT_CALENDAR` is the one a tenant h
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -18,6 +18,13 @@ from holidays.constants import DE_FACTO, OPTIONAL, PUBLIC
 from .problems import InvalidSetting
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
+
+
+def today_in_sweden(at: datetime | None = None) -> date:
+    """The day it is in Sweden now (or at the moment `at`, aware). Not `date.today()` nor `at.date()`: the machines
+    run in UTC, and from 22:00 or 23:00 UTC until midnight their day is yesterday in Sweden, where every due date,
+    report day and "not in the future" is counted."""
+    return (at or datetime.now(timezone.utc)).astimezone(STOCKHOLM).date()
 
 # Days besides the public holidays that a municipality may treat as non-working, by their Swedish names in the
 # `holidays` package (its de facto and optional categories). Semesterlagen 7 § treats the first three like Sundays.

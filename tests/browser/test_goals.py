@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from ordning_shared.workdays import today_in_sweden
 
 pytestmark = pytest.mark.e2e
 
@@ -36,7 +37,7 @@ def test_the_enhetschef_follows_a_goal_enters_a_value_and_a_bad_file_is_refused(
     assert erik.driver.execute_script("return document.documentElement.scrollWidth") <= \
         erik.driver.execute_script("return window.innerWidth")
 
-    period = month_after(date.today(), MONTHS_AHEAD[erik.size])
+    period = month_after(today_in_sweden(), MONTHS_AHEAD[erik.size])
     erik.tab_to(lambda s: s["id"].startswith("period-"), "the first period field", limit=80)
     erik.type(period)
     erik.tab()

@@ -5,11 +5,12 @@ Maria case's händelseanalys. axe runs on every page through the fixtures."""
 from __future__ import annotations
 
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 import requests
 from ordning_shared import demo
+from ordning_shared.workdays import today_in_sweden
 
 pytestmark = pytest.mark.e2e
 
@@ -48,7 +49,7 @@ def serious_case(url: str, kind: str, unit: str, reporter: str, handler: str, de
                            headers={**token(url, decider), "If-Match": etag}, timeout=30)
     assert decided.status_code == 200, decided.text
     if ivo_reporter:
-        sent = requests.put(f"{case}/ivo-report", json={"reported_on": date.today().isoformat(),
+        sent = requests.put(f"{case}/ivo-report", json={"reported_on": today_in_sweden().isoformat(),
                                                         "reference": "3.5.1-4711/2026"},
                             headers={**token(url, ivo_reporter), "If-Match": decided.headers["ETag"]}, timeout=30)
         assert sent.status_code == 200, sent.text
@@ -81,25 +82,25 @@ def test_the_enhetschef_records_a_komplettering_and_ivos_decision_by_keyboard(op
     erik.tab_to_id("kompl-request", limit=CASE_PAGE_TABS)
     erik.type("Komplettera med rutinen för överlämning.")
     erik.tab_to_id("kompl-due_on", limit=CASE_PAGE_TABS)
-    erik.type_date((date.today() + timedelta(days=14)).isoformat())
+    erik.type_date((today_in_sweden() + timedelta(days=14)).isoformat())
     press(erik, "spara-komplettering")
     assert "Komplettera med rutinen för överlämning." in erik.text("#kompletteringar")
     press(erik, "spara-svar-1")  # answered today, the day the field holds
-    assert f"Besvarad {date.today().isoformat()}." in erik.text("#kompletteringar")
+    assert f"Besvarad {today_in_sweden().isoformat()}." in erik.text("#kompletteringar")
 
     # IVO's decision: a day before the report is refused at the day's field, the outcome chosen kept.
     state = erik.tab_to_name("outcome", limit=CASE_PAGE_TABS)
     assert state["id"] == "besl-outcome-closed_no_criticism", state
     erik.space()
     erik.tab_to_id("besl-decided_on", limit=CASE_PAGE_TABS)
-    erik.type_date((date.today() - timedelta(days=1)).isoformat())
+    erik.type_date((today_in_sweden() - timedelta(days=1)).isoformat())
     press(erik, "spara-beslut")
     assert "Datumet kan inte ligga före anmälan till IVO." in erik.text("#beslut-formular")
     assert erik.driver.execute_script("return document.getElementById('besl-outcome-closed_no_criticism').checked")
     erik.tab_to_id("besl-decided_on", limit=CASE_PAGE_TABS)
-    erik.type_date(date.today().isoformat())
+    erik.type_date(today_in_sweden().isoformat())
     press(erik, "spara-beslut")
-    assert f"IVO beslutade {date.today().isoformat()}: avslutat utan kritik." in erik.text("#ivo-beslut")
+    assert f"IVO beslutade {today_in_sweden().isoformat()}: avslutat utan kritik." in erik.text("#ivo-beslut")
     fits(erik, size)
 
 
@@ -114,7 +115,7 @@ def test_an_external_providers_report_its_follow_up_and_the_handelseanalys_by_ke
     assert not karin.driver.find_elements("id", "ivo")  # no municipal report form for a provider's case
 
     press(karin, "spara-utforare-anmalan")  # reported today, the day the field holds
-    assert f"Utföraren anmälde till IVO {date.today().isoformat()}." in karin.text("#utforare-anmalan")
+    assert f"Utföraren anmälde till IVO {today_in_sweden().isoformat()}." in karin.text("#utforare-anmalan")
     karin.tab_to_id("upf-assessment", limit=CASE_PAGE_TABS)
     karin.type("Utförarens utredning och åtgärder räcker.")
     state = karin.tab_to_name("follow_up_outcome", limit=CASE_PAGE_TABS)

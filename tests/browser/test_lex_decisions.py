@@ -4,9 +4,9 @@ field), and the förvaltningschef the delegation names decides on her phone from
 motivering; the page shows the outcome and the delegation reference. axe runs at both widths on every page."""
 from __future__ import annotations
 
-from datetime import date
 
 import pytest
+from ordning_shared.workdays import today_in_sweden
 
 from .test_case import press as _press
 
@@ -50,7 +50,7 @@ def test_an_avvikelse_becomes_lex_sarah_is_informed_and_decided_by_the_forvaltni
     karin.tab_to_id("inf-ja", limit=CASE_PAGE_TABS)
     karin.type(" ")
     karin.tab_to_id("inf-informed_on", limit=CASE_PAGE_TABS)
-    karin.type_date(date.today().isoformat())
+    karin.type_date(today_in_sweden().isoformat())
     karin.tab_to_id("inf-method", limit=CASE_PAGE_TABS)
     karin.type("Per telefon")
     karin.tab_to_id("inf-recipient", limit=CASE_PAGE_TABS)
@@ -60,7 +60,7 @@ def test_an_avvikelse_becomes_lex_sarah_is_informed_and_decided_by_the_forvaltni
     karin.type("Dottern vill att nattbemanningen ses över.")
     press(karin, "spara-information")
     assert "Informationen till den enskilde är antecknad." in karin.text()
-    assert f"En närstående informerades {date.today().isoformat()}, per telefon" in karin.text("#information")
+    assert f"En närstående informerades {today_in_sweden().isoformat()}, per telefon" in karin.text("#information")
     assert "Dottern vill att nattbemanningen ses över." in karin.text("#information")
 
     # The förvaltningschef decides, on her phone, from lex Sarah's list

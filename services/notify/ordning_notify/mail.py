@@ -39,8 +39,8 @@ from ordning_shared.db import Id, UTCDateTime, insert_many_if_absent, utcnow, wr
 from ordning_shared.notice_kinds import NOTICE_KINDS, label
 from ordning_shared.orgtree import unit_name_of
 from ordning_shared.problems import PreconditionFailed, Problem
-from ordning_shared.roles import STOCKHOLM
 from ordning_shared.scheduler import PeriodicJob
+from ordning_shared.workdays import STOCKHOLM
 from prometheus_client import Counter
 
 from .db import metadata, notices, tables

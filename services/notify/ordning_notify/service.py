@@ -14,7 +14,8 @@ from ordning_shared.idempotency import IdempotencyClaim, record
 from ordning_shared.notice_kinds import label
 from ordning_shared.platform import Platform
 from ordning_shared.problems import Conflict, Forbidden, NotFound, PreconditionFailed
-from ordning_shared.roles import STOCKHOLM, holders_at_unit
+from ordning_shared.roles import holders_at_unit
+from ordning_shared.workdays import STOCKHOLM
 
 from . import db
 from . import domain as d

@@ -23,6 +23,7 @@ from ordning_shared.db import utcnow
 from ordning_shared.orgtree import subtree_ids
 from ordning_shared.platform import Platform
 from ordning_shared.problems import Conflict, Forbidden, NotFound, PreconditionFailed, Problem, Unprocessable
+from ordning_shared.workdays import today_in_sweden
 
 from . import db
 from .domain import (DUTY_ROLE_LABELS_SV, PHASE_LABELS_SV, PROCESS_TEMPLATES, OrgUnit, ParentNotFound, Process,
@@ -438,7 +439,7 @@ def set_review_date(platform: Platform, principal: Principal, document_id, numbe
                     precondition: VersionPrecondition | None = None):
     # A new date is a new review: the review-due event goes out again when it comes.
     return _change(platform, principal, document_id, number, "review_date_set",
-                   lambda _uow, version, at: version.set_review_date(review_date, today=at.date()), precondition,
+                   lambda _uow, version, at: version.set_review_date(review_date, today=today_in_sweden(at)), precondition,
                    allowed=may_approve, reset_review_marker=True,
                    refusal=("Du får inte ändra revideringsdatum för detta dokument.",
                             "You may not set this document's review date."))
@@ -817,7 +818,7 @@ def establish_process(platform: Platform, principal: Principal, process_id, *, e
         process = _load_process(uow, tenant, process_id, precondition)
         before, revision = _process_state(process), process.revision
         at = utcnow()
-        process.establish(at=at, by=principal.subject, established_on=established_on or at.date(),
+        process.establish(at=at, by=principal.subject, established_on=established_on or today_in_sweden(at),
                           decision_reference=decision_reference)
         _write(uow, principal, process, before, revision, "established")
         uow.commit()

@@ -22,6 +22,7 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from markupsafe import Markup
 from ordning_shared import http
 from ordning_shared.markdown import render as render_markdown
+from ordning_shared.workdays import today_in_sweden
 
 from . import client
 from .client import ApiError, ApiProblem, ServiceUnavailable
@@ -168,7 +169,7 @@ def _list_page(form: NewReport | None = None, status: int = 200):
         status = 503 if status == 200 else status
     kinds = _kinds_for(person)
     if form is None:
-        form = NewReport(kind=kinds[0][0] if kinds else "", year=str(_years()[0] - 1 if date.today().month < 4
+        form = NewReport(kind=kinds[0][0] if kinds else "", year=str(_years()[0] - 1 if today_in_sweden().month < 4
                                                                       else _years()[0]))
     if not form.idempotency_key:
         form.idempotency_key = client.new_idempotency_key()

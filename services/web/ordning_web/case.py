@@ -12,6 +12,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from ordning_shared.workdays import today_in_sweden
 
 from . import classification, client
 from .client import ApiProblem
@@ -173,7 +174,7 @@ def _view_model(case: dict, actions: list[dict], audit: list[dict] | None) -> di
         "allowed": [{"command": c, "label": COMMAND_LABELS.get(c, c)} for c in case["allowed_commands"]],
         "blocked": blocked, "overdue": overdue, "overdue_keys": set(case["overdue"]),
         "action_labels": ACTION_STATUS_LABELS, "rejection_reasons": REJECTION_REASONS,
-        "audit_label": audit_label, "etag": etag_of(case), "today": date.today().isoformat(),
+        "audit_label": audit_label, "etag": etag_of(case), "today": today_in_sweden().isoformat(),
         "me": user.subject if user else "",
     }
 

@@ -18,6 +18,7 @@ from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from ordning_shared.workdays import EVES, public_holidays
+from ordning_shared.workdays import today_in_sweden
 
 from . import client
 from .client import ApiProblem
@@ -195,7 +196,7 @@ def _calendar(posted: Section | None = None, stale: Section | None = None, statu
         section.errors = posted.errors
     if stale is not None:
         section.notice = STALE
-    year = date.today().year
+    year = today_in_sweden().year
     holidays = [(day, name) for y in (year, year + 1) for day, name in sorted(public_holidays(y).items())]
     return render_template("settings/calendar.html", section=section, eves=EVE_NAMES, holidays=holidays,
                            year=year), status

@@ -12,6 +12,7 @@ import re
 from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from ordning_shared.workdays import today_in_sweden
 
 from . import client
 from .client import ApiProblem, ServiceUnavailable
@@ -64,7 +65,7 @@ def _render(proposal: dict, *, status: int = 200, form: str | None = None, value
             errors: dict | None = None, message: str | None = None):
     analyses = _open_analyses(proposal["unit_id"]) if proposal["allowed_decisions"] else []
     values = values or {}
-    defaults = {"analysis": NEW_ANALYSIS, "analysis_date": date.today().isoformat(),
+    defaults = {"analysis": NEW_ANALYSIS, "analysis_date": today_in_sweden().isoformat(),
                 "title": ("Riskanalys efter allvarlig avvikelse" if proposal["reason"] == "serious_deviation"
                           else "Riskanalys: kan inträffa även här")}
     return render_template("risk_proposals/proposal.html", proposal=proposal, analyses=analyses, form=form,

@@ -3,11 +3,12 @@ and never another unit's or tenant's."""
 from __future__ import annotations
 
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 
 import requests
 
 from ordning_shared import demo
+from ordning_shared.workdays import today_in_sweden
 
 from .conftest import sign_in
 from .test_inbox import report
@@ -31,7 +32,7 @@ def add_action(services, chef, case, owner, due, title):
 
 
 def test_my_actions_due_first_overdue_marked_done_behind_a_link(services, web):
-    today, tag = date.today(), uuid.uuid4().hex[:6]
+    today, tag = today_in_sweden(), uuid.uuid4().hex[:6]
     case = report(services, "olle", OCKERO, "avvikelse", "Larmet fungerade inte.")
     other = report(services, "olle", OCKERO, "klagomal", "Maten kom kall.")
     add_action(services, "olle", other, "demo-olle", today - timedelta(days=2), f"Byt larmbatteri {tag}")

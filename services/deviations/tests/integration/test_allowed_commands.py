@@ -8,9 +8,10 @@ A command in `blocked_commands` is refused with the code it names.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 
 from ordning_deviations.domain import Command
+from ordning_shared.workdays import today_in_sweden
 
 from .conftest import ADMIN, CHEF_E1, CHEF_E2, FCHEF_F, KVAL_N, MAS_F, STAFF_E1
 
@@ -70,11 +71,11 @@ class Cases:
             elif step == "inform":  # issue 14: the person concerned informed, which closing a lex case needs
                 r = env.put(f"{path}/informing", {"not_informed_reason": "declined"}, driver)
             elif step == "ivo":
-                r = env.put(f"{path}/ivo-report", {"reported_on": date.today().isoformat(),
+                r = env.put(f"{path}/ivo-report", {"reported_on": today_in_sweden().isoformat(),
                                                    "reference": "IVO 3.1.1-1"}, driver)
             elif step == "action":
                 r = env.client.post(f"{path}/actions", headers=driver, json={
-                    "title": "Halkskydd", "owner": "root", "due_date": (date.today() + timedelta(days=9)).isoformat()})
+                    "title": "Halkskydd", "owner": "root", "due_date": (today_in_sweden() + timedelta(days=9)).isoformat()})
                 action_id = r.get_json().get("id")
             elif step == "action_done":
                 etag = env.client.get(f"{path}/actions/{action_id}", headers=driver).headers["ETag"]

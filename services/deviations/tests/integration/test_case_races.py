@@ -2,19 +2,20 @@
 from __future__ import annotations
 
 import threading
-from datetime import date, timedelta
+from datetime import timedelta
 
 import sqlalchemy as sa
 from ordning_shared.auth import Principal
 from ordning_shared.problems import Problem
 
 from ordning_deviations import db, service
+from ordning_shared.workdays import today_in_sweden
 
 from .conftest import U
 
 TRIES = 25
 CHEF = Principal(subject="erik", tenant="0138", roles=frozenset({"enhetschef"}), org_units=(U["e1"],))
-ACTION = {"title": "Se över rutinen", "owner": "erik", "due_date": date.today() + timedelta(days=30)}
+ACTION = {"title": "Se över rutinen", "owner": "erik", "due_date": today_in_sweden() + timedelta(days=30)}
 
 
 def investigated_case(env) -> str:

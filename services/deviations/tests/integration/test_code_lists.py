@@ -4,7 +4,6 @@ outcome's serious flag deciding seriousness, and every bad list refused with not
 from __future__ import annotations
 
 import json
-from datetime import date
 
 import pytest
 import sqlalchemy as sa
@@ -12,6 +11,7 @@ from ordning_shared.testing import catalogue_errors
 
 from ordning_deviations import code_lists as cls
 from ordning_deviations import domain as d
+from ordning_shared.workdays import today_in_sweden
 
 from .conftest import ADMIN, KVAL_N, MAS_F, STAFF_E1, B
 from .test_ivo_steps import outbox_data, serious_lex
@@ -69,7 +69,7 @@ def test_a_relabel_shows_on_an_existing_case_and_a_retired_method_is_refused_for
     kval = env.auth(*KVAL_N)
     old = investigating(env, "lex_maria")
     assert env.put(f"/api/v1/deviations/{old}/informing", {
-        "informed_on": date.today().isoformat(), "method": "letter", "recipient": "narstaende"},
+        "informed_on": today_in_sweden().isoformat(), "method": "letter", "recipient": "narstaende"},
         kval).status_code == 200
     edited(env, "informing_recipients", lambda e: {**e, "label_sv": "en anhörig"} if e["code"] == "narstaende" else e)
     saved = edited(env, "informing_methods", lambda e: {**e, "active": False} if e["code"] == "letter" else e,
@@ -83,12 +83,12 @@ def test_a_relabel_shows_on_an_existing_case_and_a_retired_method_is_refused_for
     new = investigating(env, "lex_maria")
     before = stored(env)
     r = env.put(f"/api/v1/deviations/{new}/informing", {
-        "informed_on": date.today().isoformat(), "method": "letter", "recipient": "narstaende"}, kval)
+        "informed_on": today_in_sweden().isoformat(), "method": "letter", "recipient": "narstaende"}, kval)
     assert r.status_code == 422 and r.get_json()["code"] == "invalid_informing"
     assert stored(env) == before
     # the old record is corrected with its own (retired) method still
     r = env.put(f"/api/v1/deviations/{old}/informing", {
-        "informed_on": date.today().isoformat(), "method": "letter", "recipient": "person_concerned"}, kval)
+        "informed_on": today_in_sweden().isoformat(), "method": "letter", "recipient": "person_concerned"}, kval)
     assert r.status_code == 200, r.get_json()
 
 
@@ -98,7 +98,7 @@ def test_a_tenants_own_root_cause_category_and_reason_needing_a_note_are_taken(e
     did = serious_lex(env)
     r = env.put(f"/api/v1/deviations/{did}/event-analysis", {
         "method": "handelseanalys", "root_causes": [{"category": "bemanning_natt", "text": "En nattpersonal."}],
-        "completed_on": date.today().isoformat()}, mas)
+        "completed_on": today_in_sweden().isoformat()}, mas)
     assert r.status_code == 200, r.get_json()
     [cause] = r.get_json()["event_analysis"]["root_causes"]
     assert (cause["category"], cause["category_label_sv"]) == ("bemanning_natt", "bemanning nattetid")
@@ -202,7 +202,7 @@ def test_the_events_with_a_tenants_own_codes_are_what_the_catalogue_says(env):
     assert env.put(f"/api/v1/deviations/{did}/seriousness", {"outcome": "nara_vardskada", "motivering": MOTIVERING},
                    env.auth(*MAS_F)).status_code == 200
     assert env.put(f"/api/v1/deviations/{did}/informing", {
-        "informed_on": date.today().isoformat(), "method": "videosamtal", "recipient": "narstaende"},
+        "informed_on": today_in_sweden().isoformat(), "method": "videosamtal", "recipient": "narstaende"},
         env.auth(*KVAL_N)).status_code == 200
     outbox = env.platform.tables.outbox
     with env.platform.engine.connect() as conn:

@@ -13,6 +13,7 @@ from ordning_shared.retention import PSEUDONYMISED_TEXT
 
 from ordning_deviations import db, service
 from ordning_deviations.domain import local_date
+from ordning_shared.workdays import today_in_sweden
 
 from .conftest import A, ADMIN, B, CHEF_E1, CHEF_E2, KVAL_N, MAS_F, STAFF_E1, U
 
@@ -134,16 +135,16 @@ def test_the_answer_is_recorded_and_the_case_is_overdue_past_the_tenants_deadlin
     # the answer: not in the future, not before the report; then recorded
     path = f"/api/v1/deviations/{late_id}/answer"
     before = env.counts()
-    tomorrow = (date.today() + timedelta(days=2)).isoformat()
+    tomorrow = (today_in_sweden() + timedelta(days=2)).isoformat()
     for body in ({"answered_on": tomorrow, "channel": "letter"},
                  {"answered_on": (local_date(long_ago) - timedelta(days=1)).isoformat(), "channel": "letter"},
                  {"answered_on": "2026-02-30", "channel": "letter"},
-                 {"answered_on": date.today().isoformat(), "channel": "brevduva"}):
+                 {"answered_on": today_in_sweden().isoformat(), "channel": "brevduva"}):
         r = put(env, path, body, chef, late_id)
         assert r.status_code == 422 and r.headers["Content-Type"] == PROBLEM, body
-    assert put(env, path, {"answered_on": date.today().isoformat(), "channel": "letter"}, chef, late_id,
+    assert put(env, path, {"answered_on": today_in_sweden().isoformat(), "channel": "letter"}, chef, late_id,
                if_match=f'"{late_id}.1"').status_code == 412
-    assert put(env, path, {"answered_on": date.today().isoformat(), "channel": "letter"}, env.auth(*STAFF_E1),
+    assert put(env, path, {"answered_on": today_in_sweden().isoformat(), "channel": "letter"}, env.auth(*STAFF_E1),
                late_id, if_match=f'"{late_id}.2"').status_code == 404  # the reporter: not their case to read
     assert env.counts() == before
     answered_on = local_date(datetime.now(timezone.utc))

@@ -12,6 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from ordning_deviations import domain as d
+from ordning_shared.workdays import today_in_sweden
 
 from .conftest import ADMIN, CHEF_E1, FCHEF_F, KVAL_N, MAS_F, STAFF_E1, U
 
@@ -146,7 +147,7 @@ def test_leaving_lex_removes_the_seriousness_decision_and_the_informing_and_a_re
     other = investigating(env, "lex_maria")
     assert env.put(f"/api/v1/deviations/{other}/seriousness", {"outcome": "allvarlig_vardskada",
                                                                 "motivering": MOTIVERING}, mas).status_code == 200
-    assert env.put(f"/api/v1/deviations/{other}/ivo-report", {"reported_on": date.today().isoformat(),
+    assert env.put(f"/api/v1/deviations/{other}/ivo-report", {"reported_on": today_in_sweden().isoformat(),
                                                               "reference": "IVO 3.5.1-1/2026"}, mas).status_code == 200
     r = reclassify(env, other, {"kind": "lex_sarah", "reason_code": "new_facts"}, kval)
     assert r.status_code == 409 and r.get_json()["code"] == "ivo_already_reported"
@@ -294,18 +295,18 @@ def test_a_lex_case_cannot_close_before_the_person_concerned_is_informed(env):
 
     # bad informing: unknown codes, both kinds of answer, a day in the future; nothing stored
     before = stored(env)
-    for bad in ({"informed_on": date.today().isoformat(), "method": "pigeon", "recipient": "narstaende"},
-                {"informed_on": date.today().isoformat(), "method": "phone", "recipient": "granne"},
+    for bad in ({"informed_on": today_in_sweden().isoformat(), "method": "pigeon", "recipient": "narstaende"},
+                {"informed_on": today_in_sweden().isoformat(), "method": "phone", "recipient": "granne"},
                 {"not_informed_reason": "forgot"}, {"not_informed_reason": "other"},
                 {"informed_on": "2999-01-01", "method": "phone", "recipient": "narstaende"},
-                {"informed_on": date.today().isoformat(), "method": "phone", "recipient": "narstaende",
+                {"informed_on": today_in_sweden().isoformat(), "method": "phone", "recipient": "narstaende",
                  "not_informed_reason": "declined"}):
         r = env.put(f"/api/v1/deviations/{did}/informing", bad, kval)
         assert r.status_code == 422, (bad, r.get_json())
     assert stored(env) == before
 
     r = env.put(f"/api/v1/deviations/{did}/informing", {
-        "informed_on": date.today().isoformat(), "method": "phone", "recipient": "narstaende", "view": VIEW}, kval)
+        "informed_on": today_in_sweden().isoformat(), "method": "phone", "recipient": "narstaende", "view": VIEW}, kval)
     assert r.status_code == 200, r.get_json()
     informing = r.get_json()["informing"]
     assert (informing["informed"], informing["method"], informing["recipient"], informing["view"]) == (

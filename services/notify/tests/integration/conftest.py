@@ -3,7 +3,7 @@ people who hold roles in it fed through role events as the processes service pub
 from __future__ import annotations
 
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 from dataclasses import dataclass, field
 
 import pytest
@@ -18,6 +18,7 @@ from ordning_shared.testing import ServiceEnv, org_event_body, service_env
 from ordning_notify.app import create_app
 from ordning_notify.db import notices
 from ordning_notify.handlers import HANDLERS
+from ordning_shared.workdays import today_in_sweden
 
 __all__ = ["A", "B", "TREE", "U", "org_event_body", "role_event_body", "reported_event_body"]
 
@@ -60,7 +61,7 @@ def reported_event_body(tenant, unit, kind="lex_sarah", deviation_id=None) -> by
             # the receipt due a year from today: no deadline reminder (of the worker's deadline job) joins the
             # notices and mails these tests count
             "occurred_at": None, "reported_at": "2026-05-12T08:30:00+00:00",
-            "receipt_due": (date.today() + timedelta(days=365)).isoformat(),
+            "receipt_due": (today_in_sweden() + timedelta(days=365)).isoformat(),
             "investigation_due": None, "ivo_due": None, "process_step_id": None}
     event = events.DomainEvent(type="se.ordning.deviation.reported.v1", tenant=tenant, subject=deviation_id,
                                data=data, sequence=1)

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
-from ordning_shared.roles import STOCKHOLM
+from ordning_shared.workdays import STOCKHOLM
 from prometheus_client import REGISTRY
 
 from ordning_notify import mail

@@ -7,8 +7,8 @@ from datetime import datetime, timedelta
 from email import message_from_bytes, policy
 
 from ordning_shared import consumer, events
-from ordning_shared.roles import STOCKHOLM
 from ordning_shared.testing import TENANT_A, UNITS, issue_token
+from ordning_shared.workdays import STOCKHOLM
 
 from ordning_notify import mail
 from ordning_notify.handlers import HANDLERS

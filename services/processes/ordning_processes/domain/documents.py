@@ -24,6 +24,7 @@ from enum import Enum
 
 from ordning_shared.events import DomainEvent
 from ordning_shared.problems import Conflict, Forbidden, Problem
+from ordning_shared.workdays import today_in_sweden
 
 __all__ = [
     "DocumentKind", "DOCUMENT_KIND_LABELS_SV", "VersionStatus", "VERSION_STATUS_LABELS_SV",
@@ -204,7 +205,7 @@ class DocumentVersion:
             raise SelfApprovalForbidden(
                 "Kommunen tillåter inte att man fastställer sitt eget utkast; en annan beslutsfattare behövs.",
                 "The tenant does not allow approving one's own draft; another approver is needed.")
-        if review_date <= at.date():
+        if review_date <= today_in_sweden(at):
             raise DocumentRuleViolation("Revideringsdatumet måste ligga efter dagens datum.",
                                         "The review date must be after today.")
         self.status, self.established_at, self.established_by = VersionStatus.ESTABLISHED, at, by
@@ -219,7 +220,7 @@ class DocumentVersion:
         self.events.append(_event(
             DOCUMENT_VERSION_ESTABLISHED, self.tenant, self.document_id, self.document_revision, kind=self.kind.value,
             owner_unit_id=self.owner_unit_id, unit_ids=list(self.unit_ids), step_ids=list(self.step_ids),
-            version=self.number, established_on=at.date().isoformat(), review_date=review_date.isoformat(),
+            version=self.number, established_on=today_in_sweden(at).isoformat(), review_date=review_date.isoformat(),
             superseded_version=previous.number if previous is not None else None))
 
     def supersede(self, *, by_version: int, at: datetime) -> None:
@@ -229,7 +230,7 @@ class DocumentVersion:
         self.document_revision += 1
         self.events.append(_event(
             DOCUMENT_VERSION_SUPERSEDED, self.tenant, self.document_id, self.document_revision, kind=self.kind.value,
-            owner_unit_id=self.owner_unit_id, version=self.number, superseded_on=at.date().isoformat(),
+            owner_unit_id=self.owner_unit_id, version=self.number, superseded_on=today_in_sweden(at).isoformat(),
             superseded_by_version=by_version))
 
     def set_review_date(self, review_date: date, *, today: date) -> None:

@@ -19,10 +19,10 @@ import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
-from zoneinfo import ZoneInfo
 
 from ordning_shared.events import DomainEvent
 from ordning_shared.problems import Problem
+from ordning_shared.workdays import today_in_sweden
 
 from .roles import PROCESS_ROLES, ROLE_LABELS_SV, UNIT_ROLES, RoleKind
 
@@ -42,12 +42,7 @@ ROLE_EVENT_FIELDS: dict[str, set[str]] = {ROLE_ASSIGNED: _IDENTITY, ROLE_ENDED: 
 # An identity provider's subject: an opaque id, no spaces and no '@' (an e-mail address names its person).
 USER_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:|-]{0,199}$")
 DISPLAY_NAME_MAX_LENGTH = 200
-# A role is held by the Swedish calendar day: "today" is today in Stockholm.
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
-
-
-def today_in_sweden(at: datetime | None = None) -> date:
-    return (at or datetime.now(timezone.utc)).astimezone(STOCKHOLM).date()
+# A role is held by the Swedish calendar day: "today" is today in Stockholm (ordning_shared.workdays).
 
 
 class RoleAssignmentViolation(Problem):

@@ -18,6 +18,7 @@ from ordning_processes import db, service
 from ordning_processes.domain import documents as docdomain
 from ordning_processes.handlers import HANDLERS
 from ordning_processes.schemas import DocumentVersionEventDataSchema
+from ordning_shared.workdays import today_in_sweden
 
 from .conftest import TENANT_B, OrgClient
 from .test_process_map_api import P as PROCESS_MAP
@@ -27,7 +28,7 @@ from .test_process_map_api import if_match as process_etag
 pytestmark = pytest.mark.integration
 PROBLEM = "application/problem+json"
 DOCS = "/api/v1/documents"
-REVIEW = (date.today() + timedelta(days=365)).isoformat()
+REVIEW = (today_in_sweden() + timedelta(days=365)).isoformat()
 BODY = "## Syfte\n\nAlla rapporterar avvikelser samma dag.\n\n<script>alert(1)</script> [x](javascript:alert(1))"
 
 
@@ -198,7 +199,7 @@ def test_bad_input_is_a_clear_4xx_and_changes_nothing(env, token, admin_b, clien
     assert_problem(env.client.patch(f"{DOCS}/{doc}/versions/1", json={"title": "Y"}, headers=env.author), 428)
     submitted = env.act(doc, 1, "submit", etag)
     assert_problem(env.act(doc, 1, "establish", submitted.headers["ETag"], env.approver,
-                           {"decision_reference": "X", "review_date": date.today().isoformat()}), 422)
+                           {"decision_reference": "X", "review_date": today_in_sweden().isoformat()}), 422)
     assert rows(env.platform, db.document_versions, document_id=doc)[0]["status"] == "for_approval"
 
 

@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 
 import sqlalchemy as sa
 from ordning_deviations import db as deviations_db
 from ordning_shared import demo
+from ordning_shared.workdays import today_in_sweden
 
 NORR = demo.unit_id("0138", "Hemtjänst Norr")
 
@@ -90,7 +91,7 @@ def test_a_case_is_handled_through_the_page_and_a_blocked_close_shows_its_reason
     assert answer.status_code == 302
     page = erik.get(path).text
     assert "Utredningen är sparad." in page and "Golvet var vått." in page
-    due = (date.today() + timedelta(days=14)).isoformat()
+    due = (today_in_sweden() + timedelta(days=14)).isoformat()
     answer = erik.post(f"{path}/atgarder", {"title": "Köp halkmattor", "owner": "demo-erik", "due_date": due,
                                             "idempotency_key": uuid.uuid4().hex}, page=page)
     assert answer.status_code == 302
@@ -197,11 +198,11 @@ def test_the_seriousness_decision_and_the_ivo_record_of_a_lex_sarah_case(stack, 
                                               "etag": etag_in(page)}, page=page).status_code == 302
     page = erik.get(path).text
     assert "<strong>allvarligt</strong>" in page and 'id="ivo"' in page
-    answer = erik.post(f"{path}/ivo", {"reported_on": date.today().isoformat(), "ivo_reference": "3.5.1-999/2026",
+    answer = erik.post(f"{path}/ivo", {"reported_on": today_in_sweden().isoformat(), "ivo_reference": "3.5.1-999/2026",
                                        "etag": etag_in(page)}, page=page)
     assert answer.status_code == 302
     page = erik.get(path).text
-    assert f"Anmält till IVO {date.today().isoformat()}, diarienummer 3.5.1-999/2026." in page
+    assert f"Anmält till IVO {today_in_sweden().isoformat()}, diarienummer 3.5.1-999/2026." in page
     assert api_case(stack, case["id"], "frida")["ivo_report"]["reference"] == "3.5.1-999/2026"
 
 
@@ -240,7 +241,7 @@ def test_the_facts_and_an_overdue_marker(stack, browser, services):
     table = deviations_db.deviations
     with platform.engine.begin() as connection:
         connection.execute(sa.update(table).where(table.c.id == case["id"])
-                           .values(receipt_due=date.today() - timedelta(days=3)))
+                           .values(receipt_due=today_in_sweden() - timedelta(days=3)))
     page = browser("erik").get(f"/arenden/{case['id']}").text
     assert 'data-overdue="receipt"' in page and "Försenat:" in page
 

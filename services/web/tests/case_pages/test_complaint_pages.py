@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 from ordning_deviations import db as deviations_db
+from ordning_shared.workdays import today_in_sweden
 
 from .test_case_page import api_case, etag_in, form_of, report
 from .test_citizen_pages import FOLLOW, filed, receipt_of
@@ -45,21 +46,21 @@ def test_a_handler_records_the_complainant_and_the_answer_and_the_late_answer_is
     table = deviations_db.deviations
     with platform.engine.begin() as connection:
         connection.execute(sa.update(table).where(table.c.id == case["id"])
-                           .values(answer_due=date.today() - timedelta(days=2)))
+                           .values(answer_due=today_in_sweden() - timedelta(days=2)))
     page = erik.get(path).text
     assert 'data-overdue="answer"' in page and "Svaret till den klagande skulle ha lämnats" in page
     # a day in the future: the API's refusal at its field, the input kept
-    tomorrow = (date.today() + timedelta(days=1)).isoformat()
+    tomorrow = (today_in_sweden() + timedelta(days=1)).isoformat()
     answer = erik.post(f"{path}/svar", {"etag": etag_in(page), "answered_on": tomorrow, "answer_channel": "letter"},
                        page=page)
     assert answer.status_code == 422
     assert "Svaret kan inte ha lämnats senare än i dag." in answer.text and "cannot" not in answer.text
     assert f'value="{tomorrow}"' in form_of(answer.text, "svar")
-    answer = erik.post(f"{path}/svar", {"etag": etag_in(page), "answered_on": date.today().isoformat(),
+    answer = erik.post(f"{path}/svar", {"etag": etag_in(page), "answered_on": today_in_sweden().isoformat(),
                                         "answer_channel": "letter"}, page=page)
     assert answer.status_code == 302
     page = erik.get(path).text
-    assert f"Svar lämnat {date.today().isoformat()} via brev av demo-erik." in page
+    assert f"Svar lämnat {today_in_sweden().isoformat()} via brev av demo-erik." in page
     assert 'data-overdue="answer"' not in page
     assert api_case(stack, case["id"], "erik")["overdue"] == []
 
@@ -120,7 +121,7 @@ def test_the_citizens_receipt_promises_what_the_municipality_says(stack, browser
         answer = filed(browser())
         assert answer.status_code == 201
         promised = re.search(r'id="kvitto-svar">([0-9-]+)<', answer.text).group(1)
-        assert date.fromisoformat(promised) > date.today() and 'id="kvitto-lofte"' not in answer.text
+        assert date.fromisoformat(promised) > today_in_sweden() and 'id="kvitto-lofte"' not in answer.text
         # following it with the receipt shows the same promised day; the first case, promised none, shows none
         reference, secret = receipt_of(answer)
         page = citizen.get(FOLLOW).text

@@ -2,9 +2,10 @@
 a lex Maria case, and an external provider's report followed up by the municipality."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from ordning_shared import demo
+from ordning_shared.workdays import today_in_sweden
 
 from .test_case_page import api_case, api_transition, etag_in, form_of
 
@@ -36,7 +37,7 @@ def test_komplettering_and_ivo_decision_through_the_page(stack, browser):
     assert 'id="ivo"' not in page  # the MAS reports a lex Maria case to IVO, not the enhetschef
     maria = browser("maria")
     page = maria.get(path).text
-    assert maria.post(f"{path}/ivo", {"reported_on": date.today().isoformat(), "ivo_reference": "3.5.1-7/2026",
+    assert maria.post(f"{path}/ivo", {"reported_on": today_in_sweden().isoformat(), "ivo_reference": "3.5.1-7/2026",
                                       "etag": etag_in(page)}, page=page).status_code == 302
 
     page = erik.get(path).text
@@ -46,37 +47,37 @@ def test_komplettering_and_ivo_decision_through_the_page(stack, browser):
     assert refused.status_code == 422
     form = form_of(refused.text, "komplettering-formular")
     assert 'role="alert"' in form and 'aria-invalid="true"' in form and "Skriv vad IVO begär." in form
-    answer = erik.post(f"{path}/ivo/komplettering", {"requested_on": date.today().isoformat(),
+    answer = erik.post(f"{path}/ivo/komplettering", {"requested_on": today_in_sweden().isoformat(),
                                                      "request": "Komplettera med vidtagna åtgärder.",
-                                                     "due_on": (date.today() + timedelta(days=14)).isoformat(),
+                                                     "due_on": (today_in_sweden() + timedelta(days=14)).isoformat(),
                                                      "etag": etag_in(page)}, page=page)
     assert answer.status_code == 302, answer.text
     page = erik.get(path).text
     assert "Komplettera med vidtagna åtgärder." in page
     [supplement] = api_case(stack, case["id"], "erik")["ivo_supplements"]
     answer = erik.post(f"{path}/ivo/komplettering/{supplement['id']}",
-                       {"answered_on": date.today().isoformat(), "etag": etag_in(page)}, page=page)
+                       {"answered_on": today_in_sweden().isoformat(), "etag": etag_in(page)}, page=page)
     assert answer.status_code == 302
-    assert api_case(stack, case["id"], "erik")["ivo_supplements"][0]["answered_on"] == date.today().isoformat()
+    assert api_case(stack, case["id"], "erik")["ivo_supplements"][0]["answered_on"] == today_in_sweden().isoformat()
 
     # IVO's decision: a day before the report is refused at its field, by the API's rule
     page = erik.get(path).text
-    refused = erik.post(f"{path}/ivo/beslut", {"decided_on": (date.today() - timedelta(days=1)).isoformat(),
+    refused = erik.post(f"{path}/ivo/beslut", {"decided_on": (today_in_sweden() - timedelta(days=1)).isoformat(),
                                                "outcome": "criticism", "etag": etag_in(page)}, page=page)
     assert refused.status_code == 422
     form = form_of(refused.text, "beslut-formular")
     assert 'id="besl-decided_on"' in form and 'aria-invalid="true"' in form
     assert "Datumet kan inte ligga före anmälan till IVO." in form
     assert 'value="criticism" id="besl-outcome-criticism" checked' in form  # the choice kept
-    answer = erik.post(f"{path}/ivo/beslut", {"decided_on": date.today().isoformat(), "outcome": "criticism",
+    answer = erik.post(f"{path}/ivo/beslut", {"decided_on": today_in_sweden().isoformat(), "outcome": "criticism",
                                               "decision_reference": "3.5.1-7/2026-2", "etag": etag_in(page)},
                        page=page)
     assert answer.status_code == 302
     page = erik.get(path).text
-    assert f"IVO beslutade {date.today().isoformat()}: kritik (diarienummer 3.5.1-7/2026-2)." in page
+    assert f"IVO beslutade {today_in_sweden().isoformat()}: kritik (diarienummer 3.5.1-7/2026-2)." in page
 
     # a stale form: 412 with the fresh case and the input kept
-    stale = erik.post(f"{path}/ivo/beslut", {"decided_on": date.today().isoformat(), "outcome": "closed_other",
+    stale = erik.post(f"{path}/ivo/beslut", {"decided_on": today_in_sweden().isoformat(), "outcome": "closed_other",
                                              "etag": f'"{case["id"]}.1"'}, page=page)
     assert stale.status_code == 412
     assert 'value="closed_other" id="besl-outcome-closed_other" checked' in form_of(stale.text, "beslut-formular")
@@ -88,7 +89,7 @@ def test_the_handelseanalys_links_root_causes_to_the_cases_actions(stack, browse
     fresh = api_case(stack, case["id"], "erik")
     status, action, _ = stack.call("deviations", "POST", f"/api/v1/deviations/{case['id']}/actions",
                                    {"title": "Inför dubbelkontroll", "owner": "demo-erik",
-                                    "due_date": (date.today() + timedelta(days=30)).isoformat()}, user="erik")
+                                    "due_date": (today_in_sweden() + timedelta(days=30)).isoformat()}, user="erik")
     assert status == 201, action
     erik = browser("erik")
     page = erik.get(path).text
@@ -103,11 +104,11 @@ def test_the_handelseanalys_links_root_causes_to_the_cases_actions(stack, browse
         "method": "handelseanalys", "participants": "sjuksköterska: Sara Lind\nundersköterska: Anna Andersson",
         "cause_0_category": "routines", "cause_0_text": "Ingen dubbelkontroll vid delning.",
         "cause_0_actions": action["id"], "cause_1_category": "communication",
-        "cause_1_text": "Otydlig ordination.", "completed_on": date.today().isoformat(),
+        "cause_1_text": "Otydlig ordination.", "completed_on": today_in_sweden().isoformat(),
         "etag": etag_in(page)}, page=page)
     assert answer.status_code == 302, answer.text
     analysis = api_case(stack, case["id"], "erik")["event_analysis"]
-    assert analysis["completed_on"] == date.today().isoformat()
+    assert analysis["completed_on"] == today_in_sweden().isoformat()
     assert [(c["category"], c["action_ids"]) for c in analysis["root_causes"]] == [
         ("routines", [action["id"]]), ("communication", [])]
     page = erik.get(path).text
@@ -124,20 +125,20 @@ def test_an_external_providers_case_records_its_report_and_the_follow_up(stack, 
     page = karin.get(path).text
     assert 'id="utforare"' in page and 'id="ivo"' not in page  # no municipal IVO report form
     assert 'id="utforare-uppfoljning-formular"' not in page  # the follow-up comes after the provider's report
-    answer = karin.post(f"{path}/utforare/anmalan", {"provider_reported_on": date.today().isoformat(),
+    answer = karin.post(f"{path}/utforare/anmalan", {"provider_reported_on": today_in_sweden().isoformat(),
                                                     "provider_reference": "", "etag": etag_in(page)}, page=page)
     assert answer.status_code == 302, answer.text
     page = karin.get(path).text
-    assert f"Utföraren anmälde till IVO {date.today().isoformat()}." in page
-    refused = karin.post(f"{path}/utforare/uppfoljning", {"followed_up_on": date.today().isoformat(),
+    assert f"Utföraren anmälde till IVO {today_in_sweden().isoformat()}." in page
+    refused = karin.post(f"{path}/utforare/uppfoljning", {"followed_up_on": today_in_sweden().isoformat(),
                                                          "assessment": "", "etag": etag_in(page)}, page=page)
     assert refused.status_code == 422
     form = form_of(refused.text, "utforare-uppfoljning-formular")
     assert "Skriv kommunens bedömning." in form and "Välj vad uppföljningen ledde till." in form
     answer = karin.post(f"{path}/utforare/uppfoljning", {
-        "followed_up_on": date.today().isoformat(), "assessment": "Utförarens utredning räcker.",
+        "followed_up_on": today_in_sweden().isoformat(), "assessment": "Utförarens utredning räcker.",
         "follow_up_outcome": "sufficient", "etag": etag_in(page)}, page=page)
     assert answer.status_code == 302
     page = karin.get(path).text
-    assert "Uppföljt " + date.today().isoformat() + ": tillräckligt. Utförarens utredning räcker." in page
+    assert "Uppföljt " + today_in_sweden().isoformat() + ": tillräckligt. Utförarens utredning räcker." in page
     assert api_case(stack, case["id"], "karin")["provider_follow_up"]["outcome"] == "sufficient"

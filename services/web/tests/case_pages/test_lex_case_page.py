@@ -3,7 +3,7 @@ informed, the decision by outcome with its motivering and delegation reference, 
 from __future__ import annotations
 
 import re
-from datetime import date
+from ordning_shared.workdays import today_in_sweden
 
 from .test_case_page import api_case, api_transition, etag_in, form_of, report
 
@@ -58,14 +58,14 @@ def test_the_informing_is_recorded_and_a_stale_form_keeps_what_was_written(stack
                                   headers={"If-Match": f'"{fresh["id"]}.{fresh["version"]}"'})
     assert status == 200
     view = "Sonen vill att nattrutinen ses över."
-    data = {"informed": "ja", "informed_on": date.today().isoformat(), "method": "phone", "recipient": "narstaende",
+    data = {"informed": "ja", "informed_on": today_in_sweden().isoformat(), "method": "phone", "recipient": "narstaende",
             "view": view, "etag": etag_in(page)}
     answer = karin.post(f"{path}/information", data, page=page)
     assert answer.status_code == 412 and view in form_of(answer.text, "information-formular")
     data["etag"] = etag_in(answer.text)
     assert karin.post(f"{path}/information", data, page=answer.text).status_code == 302
     page = karin.get(path).text
-    assert f"En närstående informerades {date.today().isoformat()}, per telefon." in page
+    assert f"En närstående informerades {today_in_sweden().isoformat()}, per telefon." in page
     assert 'id="information-syn">' + view in page
     assert api_case(stack, case["id"], "karin")["informing"]["recipient"] == "narstaende"
 
