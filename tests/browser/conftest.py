@@ -242,6 +242,13 @@ class Browser:
             assert time.monotonic() < deadline, f"{self.path} did not finish loading"
             time.sleep(0.05)
 
+    def _wait_htmx_answered(self, timeout: float = 30) -> None:
+        """Until no htmx request is in flight (htmx marks the element that asked with the class htmx-request)."""
+        deadline = time.monotonic() + timeout
+        while self.driver.execute_script("return document.querySelector('.htmx-request') !== null"):
+            assert time.monotonic() < deadline, f"an htmx request on {self.path} was not answered"
+            time.sleep(0.05)
+
     def _axe(self) -> list[dict]:
         if not self.driver.execute_script("return typeof window.axe === 'object'"):
             # Through the DevTools protocol: the page's Content-Security-Policy does not apply to it.
@@ -376,6 +383,7 @@ class Browser:
         from flask import Flask
         from flask.sessions import SecureCookieSessionInterface
 
+        self._wait_htmx_answered()  # a fragment asked for before the change is answered with the session before it
         app = Flask("browser_tests")
         app.secret_key = (data_dir / "web" / "secret-key").read_text(encoding="utf-8").strip()
         serializer = SecureCookieSessionInterface().get_signing_serializer(app)

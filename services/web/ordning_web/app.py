@@ -19,7 +19,6 @@ from . import annual_reports, follow_up, patterns, region
 from . import notice_rules, notice_settings, notices, webhooks
 from . import risk_plan, risk_proposals, roles, signin
 from . import risk_matrix, risks  # noqa: F401 - risk_matrix adds its routes to risks.blueprint
-from . import classification
 from . import case_settings  # Ärendeinställningar and Arbetskalender (issue 14)
 from . import classification, code_lists
 from . import ivo_steps  # noqa: F401,E402 - adds the IVO steps' routes to case.blueprint
@@ -57,6 +56,10 @@ def create_app(settings: WebSettings | None = None) -> Flask:
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.production,
         PERMANENT_SESSION_LIFETIME=8 * 3600,  # a working day, as the local issuer's tokens
+        # The cookie is sent only when the session changes (sign-in, a renewed token), not with every answer: a
+        # fragment answered late (the report form's places, fetched when the unit changes) would otherwise put back
+        # the session as it was when it was asked for, over a token renewed or a sign-out made meanwhile.
+        SESSION_REFRESH_EACH_REQUEST=False,
         MAX_CONTENT_LENGTH=64 * 1024,
         WTF_CSRF_TIME_LIMIT=8 * 3600,  # a form left open over lunch still sends
         WTF_CSRF_SSL_STRICT=settings.production,
