@@ -6,6 +6,9 @@ deciding roles, the org level they are held at, the delegationsordning's referen
 person concerned informed) and the settings for complaints and feedback (GET/PUT /api/v1/case-settings).
 /installningar/arbetskalender: the eves the municipality takes off and its own extra days off beside the public
 holidays (GET/PUT /api/v1/working-calendar), which the deadlines skip.
+/installningar/tidsfrister: the deadlines of each kind of case (GET/PUT /api/v1/deadline-policies/<kind>): working
+days from the report to receive and to investigate, calendar days from the seriousness decision to report to IVO (lex
+Sarah, lex Maria) and working days from the report to answer the complainant (klagomål).
 
 Each section is a form of its own, sent with the ETag it was read with (If-Match): when the settings changed
 meanwhile (412) the page shows them as they are now and says so; the API's refusals (422) land at their fields.
@@ -40,6 +43,20 @@ ANY_LEVEL = ""  # the level select's value for null: the role held at the case's
 LEVELS = {ANY_LEVEL: "Ärendets enhet eller var som helst ovanför den", **KIND_LABELS}
 REFERENCE_MAX = 200
 EVE_NAMES = sorted(EVES)
+DEADLINES = "/api/v1/deadline-policies"
+# The kinds in the order of the page, with the fields each kind's policy has (the domain's DeadlinePolicy).
+DEADLINE_KINDS = {"avvikelse": "avvikelser", "lex_sarah": "lex Sarah", "lex_maria": "lex Maria",
+                  "klagomal": "klagomål", "synpunkt": "synpunkter"}
+# The label and how the days are counted (the hint).
+DEADLINE_FIELDS = {
+    "receipt_days": ("Mottagas inom (arbetsdagar)", "Räknas från dagen ärendet rapporterades."),
+    "investigation_days": ("Utredas inom (arbetsdagar)", "Räknas från dagen ärendet rapporterades."),
+    "ivo_report_days": ("Anmälas till IVO inom (kalenderdagar från beslutet)",
+                        "Räknas från dagen det beslutades att ärendet är allvarligt; innan dess har ärendet ingen "
+                        "sista dag för anmälan."),
+    "answer_days": ("Svar till den som klagat inom (arbetsdagar)", "Räknas från dagen klagomålet kom in."),
+}
+DEADLINE_DAYS_MAX = 365  # the service's bound
 STALE = ("Någon annan har ändrat inställningarna medan du hade sidan öppen. Så här är de sparade nu; gör din "
          "ändring igen om den fortfarande behövs.")
 
@@ -252,3 +269,57 @@ def remove_day(day):
         return _calendar(stale=Section("dag", {}), status=412)
     return _put_calendar("dag", current["non_working_eves"], [d for d in current["extra_days_off"] if d != day],
                          f"{day} är inte längre en ledig dag.")
+
+
+# --------------------------------------------------------------------------
+# Tidsfrister
+# --------------------------------------------------------------------------
+
+def _deadline_fields(kind: str) -> list[str]:
+    """The fields `kind`'s policy has: IVO days for the lex kinds, answer days for complaints."""
+    return [name for name in DEADLINE_FIELDS
+            if (name != "ivo_report_days" or kind in LEX_KINDS) and (name != "answer_days" or kind == COMPLAINTS)]
+
+
+def _deadline_section(kind: str) -> Section:
+    policy, etag = _read(f"{DEADLINES}/{kind}")
+    return Section(kind, {name: "" if policy.get(name) is None else str(policy[name])
+                          for name in _deadline_fields(kind)}, etag, policy.get("default", False))
+
+
+def _deadlines(posted: Section | None = None, stale: Section | None = None, status: int = 200):
+    """The page: each kind's deadlines read now, but the one sent (`posted`) as the person filled it."""
+    sections = {kind: _deadline_section(kind) for kind in DEADLINE_KINDS}
+    if posted is not None:
+        posted.default = sections[posted.name].default
+        sections[posted.name] = posted
+    if stale is not None:
+        sections[stale.name].notice = STALE
+    summaries = {kind: {"_id": kind, **{name: DEADLINE_FIELDS[name][0] for name in _deadline_fields(kind)}}
+                 for kind in DEADLINE_KINDS}  # the error summary's names of the fields
+    return render_template("settings/deadlines.html", sections=sections, kinds=DEADLINE_KINDS,
+                           labels=DEADLINE_FIELDS, summaries=summaries, days_max=DEADLINE_DAYS_MAX), status
+
+
+@blueprint.get("/installningar/tidsfrister")
+@admin_required
+def deadlines():
+    return _deadlines()
+
+
+@blueprint.post("/installningar/tidsfrister/<kind>")
+@admin_required
+def save_deadlines(kind):
+    if kind not in DEADLINE_KINDS:
+        abort(404)
+    form = request.form
+    section = Section(kind, {name: form.get(name, "").strip()[:10] for name in _deadline_fields(kind)},
+                      form.get("etag", ""))
+    for name, text in section.values.items():
+        if not text.isdigit():
+            section.errors[name] = "Skriv antalet dagar med siffror, till exempel 10."
+    if section.errors:
+        return _deadlines(section, status=422)
+    body = {name: int(text) for name, text in section.values.items()}  # the service judges the range
+    return _save(section, f"{DEADLINES}/{kind}", body, f"Tidsfristerna för {DEADLINE_KINDS[kind]} är sparade.",
+                 _deadlines, url_for(".deadlines", _anchor=kind), _deadline_fields(kind)[0])
