@@ -804,9 +804,9 @@ class DeadlinePolicySchema(Schema):
     investigation_days = f.BoundedInteger(0, 365, required=True, metadata={
         "description": "Working days from the report to the last day to complete the investigation.", "example": 10})
     ivo_report_days = f.BoundedInteger(0, 365, allow_none=True, load_default=None, metadata={
-        "description": "lex Sarah and lex Maria only (null for the others): working days from the report to the "
-                       "last day to report a serious case to IVO.",
-        "example": 10})
+        "description": "lex Sarah and lex Maria only (null for the others): calendar days from the decision that "
+                       "the case is serious to the last day to report it to IVO (\"snarast\"; default 14).",
+        "example": 14})
     answer_days = f.BoundedInteger(0, 365, allow_none=True, load_default=None, metadata={
         "description": "klagomal only (null for the others): working days from the report to the last day to "
                        "answer the complainant; left out or null, the default (10).", "example": 10})
