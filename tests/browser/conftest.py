@@ -483,3 +483,20 @@ def pytest_terminal_summary(terminalreporter):
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "axe-report.json").write_text(json.dumps(AXE_FINDINGS, indent=2, ensure_ascii=False))
     terminalreporter.write_line(f"screenshots and axe-report.json in {folder}")
+
+
+def deviations_setting(web_stack, path: str, body: dict | None = None) -> dict:
+    """A tenant setting of the deviations service (e.g. /api/v1/lex-policies/lex_sarah) as it holds it, read with
+    the demo administrator's token; with `body`, set to it first (If-Match from the read)."""
+    import requests
+
+    from ordning_shared.devstack import demo_token
+
+    url = web_stack.api_url("deviations") + path
+    headers = {"Authorization": f"Bearer {demo_token(web_stack.data_dir, 'admin')}"}
+    answer = requests.get(url, headers=headers, timeout=30)
+    assert answer.status_code == 200, answer.text
+    if body is not None:
+        answer = requests.put(url, json=body, headers={**headers, "If-Match": answer.headers["ETag"]}, timeout=30)
+        assert answer.status_code == 200, answer.text
+    return answer.json()

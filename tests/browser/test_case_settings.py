@@ -5,9 +5,8 @@ axe runs at both widths, phone and desk, on every page reached."""
 from __future__ import annotations
 
 import pytest
-import requests
 
-from ordning_shared.devstack import demo_token
+from .conftest import deviations_setting
 
 pytestmark = pytest.mark.e2e
 
@@ -17,14 +16,7 @@ REFERENCE = "Delegationsordning 2026 p. 4.2"
 
 def lex_sarah(web_stack, body: dict | None = None) -> dict:
     """The lex Sarah delegation as the deviations service holds it; with `body`, set to it first."""
-    url = web_stack.api_url("deviations") + POLICY
-    headers = {"Authorization": f"Bearer {demo_token(web_stack.data_dir, 'admin')}"}
-    answer = requests.get(url, headers=headers, timeout=30)
-    assert answer.status_code == 200, answer.text
-    if body is not None:
-        answer = requests.put(url, json=body, headers={**headers, "If-Match": answer.headers["ETag"]}, timeout=30)
-        assert answer.status_code == 200, answer.text
-    return answer.json()
+    return deviations_setting(web_stack, POLICY, body)
 
 
 def is_checked(browser, element_id: str) -> bool:

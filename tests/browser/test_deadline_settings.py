@@ -4,9 +4,8 @@ service holds it. axe runs at both widths, phone and desk, on every page reached
 from __future__ import annotations
 
 import pytest
-import requests
 
-from ordning_shared.devstack import demo_token
+from .conftest import deviations_setting
 
 pytestmark = pytest.mark.e2e
 
@@ -16,14 +15,7 @@ FIELDS = ("receipt_days", "investigation_days", "ivo_report_days", "answer_days"
 
 def lex_sarah(web_stack, body: dict | None = None) -> dict:
     """The lex Sarah deadlines as the deviations service holds them; with `body`, set to it first."""
-    url = web_stack.api_url("deviations") + POLICY
-    headers = {"Authorization": f"Bearer {demo_token(web_stack.data_dir, 'admin')}"}
-    answer = requests.get(url, headers=headers, timeout=30)
-    assert answer.status_code == 200, answer.text
-    if body is not None:
-        answer = requests.put(url, json=body, headers={**headers, "If-Match": answer.headers["ETag"]}, timeout=30)
-        assert answer.status_code == 200, answer.text
-    return answer.json()
+    return deviations_setting(web_stack, POLICY, body)
 
 
 def value(browser, element_id: str) -> str:
